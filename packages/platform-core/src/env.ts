@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { InventoryError } from "./errors/inventory-error.ts";
+
+/** Hold lifetime bounds in seconds: Stripe-independent, enforced everywhere. */
+export const HOLD_TTL_MIN_SECONDS = 60;
+export const HOLD_TTL_MAX_SECONDS = 3600;
+export const HOLD_TTL_DEFAULT_SECONDS = 1200;
+
+const flag = z
+  .enum(["0", "1", "true", "false", ""])
+  .optional()
+  .transform((value) => value === "1" || value === "true");
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  INVENTORY_BACKEND: z.enum(["prisma", "json"]).default("prisma"),
+  INVENTORY_DATA_DIR: z.string().min(1).default("./data/inventory"),
+  INVENTORY_ALLOW_JSON_IN_PRODUCTION: flag,
+  INVENTORY_MODE: z.enum(["validate_only", "reserve_ttl"]).default("reserve_ttl"),
+  INVENTORY_HOLD_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(HOLD_TTL_MIN_SECONDS)
+    .max(HOLD_TTL_MAX_SECONDS)
+    .default(HOLD_TTL_DEFAULT_SECONDS),
+  INVENTORY_AUTHORITY_URL: optionalString.pipe(z.url().optional()),
+  INVENTORY_AUTHORITY_TOKEN: optionalString,
+  STOCK_ALERT_RECIPIENT: optionalString,
+  STOCK_ALERT_WEBHOOK_URLS: optionalString.transform((value) =>
+    value ? value.split(",").map((url) => url.trim()).filter(Boolean) : [],
+  ),
+  ALERT_WEBHOOK_SECRET: optionalString,
+  SKIP_INVENTORY_VALIDATION: flag,
+  CRON_SECRET: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  SMTP_SECURE: flag,
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM: z.string().default("inventory@example.com"),
+  METRICS_TOKEN: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: { source: NodeJS.ProcessEnv; env: Env } | undefined;
+
+/**
+ * The validated environment. The only reader of `process.env` in this package.
+ * A bad value fails fast with every offending variable named.
+ */
+export function getEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  if (cached && cached.source === source) return cached.env;
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
+    throw new InventoryError("misconfigured", `Invalid environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`, {
+      details: { errors },
+    });
+  }
+  cached = { source, env: parsed.data };
+  return parsed.data;
+}
+
+/** Forgets the cached environment (tests change `process.env` between cases). */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,25 @@
+/** Stable error codes. Clients match on these; messages may change. */
+export const ErrorCode = {
+  /** Not enough available stock for at least one requested line. */
+  inventory_insufficient: "inventory_insufficient",
+  /** Input failed validation; `details.errors` lists field and reason. */
+  validation_failed: "validation_failed",
+  /** The shop, variant or hold does not exist. */
+  not_found: "not_found",
+  /** The change conflicts with current state (stale version, held units, wrong status). */
+  conflict: "conflict",
+  /** A dependency (database, lock, remote authority) cannot answer now; retry later. */
+  unavailable: "unavailable",
+  /** Missing or wrong credentials. */
+  unauthorized: "unauthorized",
+  /** Credentials are valid but do not grant this action. */
+  forbidden: "forbidden",
+  /** The request body or upload exceeds its size limit. */
+  payload_too_large: "payload_too_large",
+  /** A configuration error: the process cannot run as configured. */
+  misconfigured: "misconfigured",
+  /** Anything unexpected. Never carries internals to the client. */
+  internal: "internal",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

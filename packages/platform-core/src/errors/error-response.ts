@@ -1,0 +1,18 @@
+import { ErrorCode } from "./error-codes.ts";
+import { InventoryError } from "./inventory-error.ts";
+import { toInventoryError } from "./to-inventory-error.ts";
+
+/**
+ * Turns any thrown value into a JSON `Response`. Known errors keep their code,
+ * message and details; anything else becomes a 500 with no internals.
+ */
+export function errorResponse(error: unknown, init: { headers?: HeadersInit } = {}): Response {
+  const known = toInventoryError(error);
+  const body =
+    known.code === ErrorCode.internal
+      ? { code: known.code, message: "Something went wrong on our side." }
+      : known.toJSON();
+  return Response.json(body, { status: known.status, headers: init.headers });
+}
+
+export { InventoryError };

@@ -1,0 +1,15 @@
+import type { ErrorCode } from "./error-codes.ts";
+
+/** The one mapping from error code to HTTP status. */
+export const httpStatusByCode: Record<ErrorCode, number> = {
+  inventory_insufficient: 409,
+  validation_failed: 400,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  unauthorized: 401,
+  forbidden: 403,
+  payload_too_large: 413,
+  misconfigured: 500,
+  internal: 500,
+};

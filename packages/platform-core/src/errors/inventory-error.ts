@@ -1,0 +1,43 @@
+import { ErrorCode } from "./error-codes.ts";
+import { httpStatusByCode } from "./http-status.ts";
+
+/** One reason an input was refused: where, and why. */
+export interface FieldError {
+  /** Dotted path of the field, e.g. `lines.2.quantity`. */
+  field: string;
+  message: string;
+  /** 1-based line of an imported file, when the input came from one. */
+  line?: number;
+}
+
+export interface InventoryErrorOptions {
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The platform's single error type: a stable code, a user-facing message, an HTTP status. */
+export class InventoryError extends Error {
+  override readonly name = "InventoryError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: InventoryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = httpStatusByCode[code];
+    this.details = options.details ?? {};
+  }
+
+  static validation(errors: FieldError[], message = "The input is not valid."): InventoryError {
+    return new InventoryError(ErrorCode.validation_failed, message, { details: { errors } });
+  }
+
+  toJSON(): { code: ErrorCode; message: string } & Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function isInventoryError(error: unknown, code?: ErrorCode): error is InventoryError {
+  return error instanceof InventoryError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
+import { cleanVariantAttributes, variantKey } from "../variants/variant-key.ts";
+import { LEDGER_REASONS, MAX_QUANTITY, type StockChange, type StockItemInput } from "./types.ts";
+
+// Input rules shared by both backends, the importer and the HTTP layer.
+
+const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+export const shopIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 lower-case letters, digits, '-' or '_'");
+
+export const skuSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(128, "must be at most 128 characters")
+  .refine(noControlChars, "must not contain control characters");
+
+export const productIdSchema = skuSchema;
+
+export const quantitySchema = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must not be negative")
+  .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
+
+export const deltaSchema = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(-MAX_QUANTITY, `must be at least -${MAX_QUANTITY}`)
+  .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
+
+export const variantAttributesSchema = z
+  .record(
+    z.string().max(64, "attribute names must be at most 64 characters").refine(noControlChars, "must not contain control characters"),
+    z.string().max(128, "attribute values must be at most 128 characters").refine(noControlChars, "must not contain control characters"),
+  )
+  .refine((value) => Object.keys(value).length <= 16, "at most 16 attributes");
+
+export const stockItemInputSchema = z.object({
+  sku: skuSchema,
+  productId: productIdSchema,
+  variantAttributes: variantAttributesSchema.optional(),
+  quantity: quantitySchema,
+  lowStockThreshold: quantitySchema.nullable().optional(),
+});
+
+export const stockChangeSchema = z.object({
+  reason: z.enum(LEDGER_REASONS, { error: `must be one of ${LEDGER_REASONS.join(", ")}` }),
+  actor: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
+  note: z.string().max(1000, "must be at most 1000 characters").optional(),
+});
+
+/** Turns zod issues into field errors, with an optional path prefix. */
+export function fieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)",
+    message: issue.message,
+  }));
+}
+
+/** Parses with a schema or throws `validation_failed` listing every field error. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = ""): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw InventoryError.validation(fieldErrors(parsed.error, prefix));
+  return parsed.data;
+}
+
+export function parseShopId(shopId: unknown): string {
+  return parseOrThrow(shopIdSchema, shopId, "shopId");
+}
+
+export function parseStockChange(change: unknown): StockChange {
+  return parseOrThrow(stockChangeSchema, change);
+}
+
+/** A validated input with its canonical key and cleaned attributes. */
+export interface NormalisedStockItemInput {
+  sku: string;
+  productId: string;
+  variantKey: string;
+  variantAttributes: Record<string, string>;
+  quantity: number;
+  /** undefined: keep the current threshold (or none for a new item). */
+  lowStockThreshold: number | null | undefined;
+}
+
+/**
+ * Validates a batch for `upsertItems`: every field, and no two inputs for the
+ * same variant. Throws one `validation_failed` listing every problem by index.
+ */
+export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemInput[] {
+  if (!Array.isArray(inputs)) throw InventoryError.validation([{ field: "items", message: "must be a list" }]);
+  const errors: FieldError[] = [];
+  const result: NormalisedStockItemInput[] = [];
+  const seen = new Map<string, number>();
+  inputs.forEach((input: unknown, index) => {
+    const parsed = stockItemInputSchema.safeParse(input);
+    if (!parsed.success) {
+      errors.push(...fieldErrors(parsed.error, `items.${index}`));
+      return;
+    }
+    const value: StockItemInput = parsed.data;
+    const key = variantKey(value.variantAttributes);
+    const identity = `${value.sku}\u0000${key}`;
+    const first = seen.get(identity);
+    if (first !== undefined) {
+      errors.push({ field: `items.${index}.sku`, message: `duplicates item ${first} (same sku and variant)` });
+      return;
+    }
+    seen.set(identity, index);
+    result.push({
+      sku: value.sku,
+      productId: value.productId,
+      variantKey: key,
+      variantAttributes: cleanVariantAttributes(value.variantAttributes),
+      quantity: value.quantity,
+      lowStockThreshold: value.lowStockThreshold,
+    });
+  });
+  if (errors.length > 0) throw InventoryError.validation(errors);
+  return result;
+}

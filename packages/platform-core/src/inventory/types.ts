@@ -1,0 +1,81 @@
+import type { VariantAttributes } from "../variants/variant-key.ts";
+
+/** Why quantity changed. Every ledger entry carries one. */
+export const LEDGER_REASONS = [
+  "import",
+  "edit",
+  "correction",
+  "restock",
+  "return",
+  "damage",
+  "sale",
+  "oversold_at_payment",
+] as const;
+export type LedgerReason = (typeof LEDGER_REASONS)[number];
+
+/** Largest quantity any field accepts: far above any stock, far below int4 overflow. */
+export const MAX_QUANTITY = 1_000_000_000;
+
+export interface InventoryItem {
+  shopId: string;
+  sku: string;
+  productId: string;
+  /** Canonical key from `variantKey(variantAttributes)`; "" for no variant. */
+  variantKey: string;
+  variantAttributes: VariantAttributes;
+  /** Units on hand. */
+  quantity: number;
+  /** Units held by active holds. */
+  reserved: number;
+  /** quantity - reserved. */
+  available: number;
+  lowStockThreshold: number | null;
+  /** Increases on every change; pass it back as `expectedVersion` to detect concurrent edits. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LedgerEntry {
+  id: string;
+  shopId: string;
+  sku: string;
+  variantKey: string;
+  delta: number;
+  quantityAfter: number;
+  reason: LedgerReason;
+  holdId: string | null;
+  actor: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+/** Identifies one variant in one shop. */
+export interface VariantRef {
+  sku: string;
+  variantKey: string;
+}
+
+/** Who changed stock, and why. */
+export interface StockChange {
+  reason: LedgerReason;
+  /** Operator email, job name or system component. */
+  actor: string;
+  note?: string;
+}
+
+/** Creates a variant or updates it; `quantity` is absolute. */
+export interface StockItemInput {
+  sku: string;
+  productId: string;
+  variantAttributes?: VariantAttributes;
+  quantity: number;
+  lowStockThreshold?: number | null;
+}
+
+export interface UpsertItemsResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  items: InventoryItem[];
+}
