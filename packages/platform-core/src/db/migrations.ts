@@ -1,0 +1,182 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { InventoryError } from "../errors/inventory-error.ts";
+
+/**
+ * Applies `prisma/migrations/<name>/migration.sql` the way `prisma migrate
+ * deploy` does, without Prisma's schema engine (which cannot be downloaded
+ * everywhere this runs). Both tools share `_prisma_migrations`, the checksum
+ * (SHA-256 of the file) and the advisory lock key, so either can take over.
+ */
+
+/** The advisory lock key Prisma's schema engine takes while migrating. */
+export const PRISMA_MIGRATION_LOCK_KEY = 72707369;
+
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
+
+// Prisma's own definition of its bookkeeping table.
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+export interface MigrationFile {
+  name: string;
+  checksum: string;
+  sql: string;
+}
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  migrationsDir?: string;
+  log?: (message: string) => void;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+export interface MigrationStatus {
+  current: boolean;
+  pending: string[];
+  failed: string[];
+  modified: string[];
+}
+
+export function migrationChecksum(sql: string | Buffer): string {
+  return createHash("sha256").update(sql).digest("hex");
+}
+
+export async function readMigrations(migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationFile[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const bytes = await readFile(path.join(migrationsDir, name, "migration.sql"));
+      return { name, checksum: migrationChecksum(bytes), sql: bytes.toString("utf8") };
+    }),
+  );
+}
+
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+async function appliedRows(client: pg.ClientBase): Promise<AppliedRow[]> {
+  const exists = await client.query<{ exists: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
+  );
+  if (!exists.rows[0]?.exists) return [];
+  const result = await client.query<AppliedRow>(
+    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at`,
+  );
+  return result.rows;
+}
+
+function compare(files: MigrationFile[], rows: AppliedRow[]): MigrationStatus {
+  const live = rows.filter((row) => row.rolled_back_at === null);
+  const finished = new Map(live.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]));
+  const failed = live.filter((row) => row.finished_at === null).map((row) => row.migration_name);
+  const modified = files
+    .filter((file) => {
+      const row = finished.get(file.name);
+      return row !== undefined && row.checksum !== file.checksum;
+    })
+    .map((file) => file.name);
+  const pending = files.filter((file) => !finished.has(file.name)).map((file) => file.name);
+  return { current: pending.length === 0 && failed.length === 0 && modified.length === 0, pending, failed, modified };
+}
+
+/** Whether the database has every migration applied, unchanged and finished. */
+export async function getMigrationStatus(options: { databaseUrl: string; migrationsDir?: string }): Promise<MigrationStatus> {
+  const files = await readMigrations(options.migrationsDir);
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  await client.connect();
+  try {
+    return compare(files, await appliedRows(client));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies pending migrations in name order, each in its own transaction, under
+ * Prisma's advisory lock so concurrent runs (ours or Prisma's) wait for each
+ * other. Refuses to run when an applied migration's file changed since, or
+ * when an earlier migration failed and needs an operator's attention.
+ */
+export async function applyMigrations(options: MigrateOptions): Promise<MigrateResult> {
+  const log = options.log ?? (() => {});
+  const files = await readMigrations(options.migrationsDir);
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATION_LOCK_KEY]);
+    try {
+      await client.query(CREATE_MIGRATIONS_TABLE);
+      const status = compare(files, await appliedRows(client));
+      if (status.failed.length > 0) {
+        throw new InventoryError(
+          "conflict",
+          `Migration ${status.failed.join(", ")} failed earlier and was never finished. Inspect the database, then mark it rolled back (prisma migrate resolve) before migrating again.`,
+          { details: { failed: status.failed } },
+        );
+      }
+      if (status.modified.length > 0) {
+        throw new InventoryError(
+          "conflict",
+          `Migration ${status.modified.join(", ")} was modified after it was applied. Restore the original file and add a new migration instead.`,
+          { details: { modified: status.modified } },
+        );
+      }
+      const pending = files.filter((file) => status.pending.includes(file.name));
+      for (const file of pending) {
+        const id = randomUUID();
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
+          [id, file.checksum, file.name],
+        );
+        try {
+          await client.query("BEGIN");
+          await client.query(file.sql);
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => {});
+          const message = error instanceof Error ? error.message : String(error);
+          await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]);
+          throw new InventoryError("internal", `Migration ${file.name} failed: ${message}`, { cause: error });
+        }
+        await client.query(
+          `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
+          [id],
+        );
+        log(`applied ${file.name}`);
+      }
+      return {
+        applied: pending.map((file) => file.name),
+        alreadyApplied: files.filter((file) => !status.pending.includes(file.name)).map((file) => file.name),
+      };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await client.end();
+  }
+}
