@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { getInventoryStore } from "../inventory/get-inventory-store.ts";
+import { parseOrThrow, parseShopId, skuSchema } from "../inventory/inputs.ts";
+import type { InventoryStore } from "../inventory/inventory-store.ts";
+import { MAX_QUANTITY } from "../inventory/types.ts";
+import { variantKey } from "../variants/variant-key.ts";
+import type { InventoryRequest } from "./cart-to-inventory-requests.ts";
+
+export interface InsufficientItem {
+  sku: string;
+  variantKey: string;
+  requested: number;
+  available: number;
+}
+
+export type AvailabilityResult = { ok: true } | { ok: false; insufficient: InsufficientItem[] };
+
+const requestsSchema = z
+  .array(
+    z.object({
+      sku: skuSchema,
+      variantKey: z.string().max(2048).optional(),
+      variantAttributes: z.record(z.string(), z.string()).optional(),
+      quantity: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
+    }),
+  )
+  .max(500, "at most 500 items");
+
+/**
+ * Checks live availability (quantity - reserved) for each request. Requests for
+ * the same variant are summed; a variant the shop does not stock is
+ * insufficient with `available: 0`. Throws `unavailable` when the store cannot
+ * answer: callers fail closed.
+ */
+export async function validateInventoryAvailability(
+  shopId: string,
+  requests: Array<Pick<InventoryRequest, "sku" | "quantity"> & Partial<Pick<InventoryRequest, "variantKey" | "variantAttributes">>>,
+  options: { store?: InventoryStore } = {},
+): Promise<AvailabilityResult> {
+  const id = parseShopId(shopId);
+  const parsed = parseOrThrow(requestsSchema, requests, "items");
+  const wanted = new Map<string, InsufficientItem>();
+  for (const request of parsed) {
+    // A key sent by a client is re-derived from attributes when they are given, so it is always canonical.
+    const key = request.variantAttributes ? variantKey(request.variantAttributes) : (request.variantKey ?? "");
+    const lineId = `${request.sku}\u0000${key}`;
+    const entry = wanted.get(lineId);
+    if (entry) entry.requested += request.quantity;
+    else wanted.set(lineId, { sku: request.sku, variantKey: key, requested: request.quantity, available: 0 });
+  }
+  if (wanted.size === 0) return { ok: true };
+  const store = options.store ?? getInventoryStore();
+  const items = await store.getItems(
+    id,
+    [...wanted.values()].map(({ sku, variantKey: key }) => ({ sku, variantKey: key })),
+  );
+  for (const item of items) {
+    const entry = wanted.get(`${item.sku}\u0000${item.variantKey}`);
+    if (entry) entry.available = Math.max(item.available, 0);
+  }
+  const insufficient = [...wanted.values()].filter((entry) => entry.available < entry.requested);
+  if (insufficient.length === 0) return { ok: true };
+  return { ok: false, insufficient };
+}
+
+/** Throws `inventory_insufficient` with the short items unless everything is available. */
+export async function assertInventoryAvailable(
+  shopId: string,
+  requests: Parameters<typeof validateInventoryAvailability>[1],
+  options: { store?: InventoryStore } = {},
+): Promise<void> {
+  const result = await validateInventoryAvailability(shopId, requests, options);
+  if (!result.ok) {
+    throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
+      details: { items: result.insufficient },
+    });
+  }
+}

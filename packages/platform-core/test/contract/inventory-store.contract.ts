@@ -1,0 +1,272 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { isInventoryError } from "../../src/errors/inventory-error.ts";
+import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
+import type { StockItemInput } from "../../src/inventory/types.ts";
+import { cartToInventoryRequests } from "../../src/validation/cart-to-inventory-requests.ts";
+import { validateInventoryAvailability } from "../../src/validation/validate-inventory-availability.ts";
+import { variantKey } from "../../src/variants/variant-key.ts";
+
+export interface StoreHarness {
+  store: InventoryStore;
+  /** Deletes everything the store holds, between tests. */
+  reset(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const actor = { reason: "import" as const, actor: "contract-test" };
+
+async function expectError(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isInventoryError(error), `expected an InventoryError with code ${code}, got ${String(error)}`).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+  return error as { code: string; details: Record<string, unknown>; status: number; message: string };
+}
+
+/** Replaying a variant's ledger from zero gives its quantity. */
+async function expectLedgerReplays(store: InventoryStore, shopId: string) {
+  const items = await store.listItems(shopId);
+  for (const item of items) {
+    const entries = await store.listLedger(shopId, { sku: item.sku, variantKey: item.variantKey, limit: 1000 });
+    const sum = entries.reduce((total, entry) => total + entry.delta, 0);
+    expect(sum, `ledger of ${item.sku}/${item.variantKey}`).toBe(item.quantity);
+    if (entries[0]) expect(entries[0].quantityAfter).toBe(item.quantity);
+  }
+}
+
+const tee: StockItemInput[] = [
+  { sku: "TEE", productId: "tee", variantAttributes: { size: "M", color: "Red" }, quantity: 5, lowStockThreshold: 2 },
+  { sku: "TEE", productId: "tee", variantAttributes: { size: "L", color: "Red" }, quantity: 0 },
+  { sku: "MUG", productId: "mug", quantity: 12 },
+];
+
+/**
+ * The behaviour every InventoryStore backend must share. Each backend's test
+ * file calls this with its own harness.
+ */
+export function describeInventoryStoreContract(backend: string, createHarness: () => Promise<StoreHarness>) {
+  describe(`InventoryStore contract: ${backend}`, () => {
+    let harness: StoreHarness;
+    let store: InventoryStore;
+
+    beforeEach(async () => {
+      if (!harness) harness = await createHarness();
+      else await harness.reset();
+      store = harness.store;
+    });
+    afterAll(async () => {
+      await harness?.destroy();
+    });
+
+    it("creates items and reads them back, sorted, with available = quantity - reserved", async () => {
+      const result = await store.upsertItems("shop-a", tee, actor);
+      expect(result).toMatchObject({ created: 3, updated: 0, unchanged: 0 });
+      const items = await store.listItems("shop-a");
+      expect(items.map((i) => [i.sku, i.variantKey])).toEqual([
+        ["MUG", ""],
+        ["TEE", variantKey({ color: "red", size: "l" })],
+        ["TEE", variantKey({ color: "red", size: "m" })],
+      ]);
+      const mediumTee = items[2]!;
+      expect(mediumTee).toMatchObject({
+        shopId: "shop-a",
+        productId: "tee",
+        variantAttributes: { size: "M", color: "Red" },
+        quantity: 5,
+        reserved: 0,
+        available: 5,
+        lowStockThreshold: 2,
+        version: 1,
+      });
+      expect(mediumTee.createdAt).toBeInstanceOf(Date);
+      expect(await store.getItem("shop-a", { sku: "TEE", variantKey: mediumTee.variantKey })).toEqual(mediumTee);
+      expect(await store.getItem("shop-a", { sku: "TEE", variantKey: "size=xl" })).toBeNull();
+      const some = await store.getItems("shop-a", [
+        { sku: "MUG", variantKey: "" },
+        { sku: "NOPE", variantKey: "" },
+      ]);
+      expect(some.map((i) => i.sku)).toEqual(["MUG"]);
+      expect(await store.listShops()).toEqual(["shop-a"]);
+    });
+
+    it("keeps shops apart", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      await store.upsertItems("shop-b", [{ sku: "MUG", productId: "mug", quantity: 1 }], actor);
+      expect((await store.getItem("shop-b", { sku: "MUG", variantKey: "" }))?.quantity).toBe(1);
+      expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(12);
+      expect(await store.listItems("shop-c")).toEqual([]);
+      expect(await store.listShops()).toEqual(["shop-a", "shop-b"]);
+    });
+
+    it("updates only what changed: version, ledger and counts", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const again = await store.upsertItems(
+        "shop-a",
+        [
+          { ...tee[0]!, variantAttributes: { COLOR: " red ", Size: "m" }, quantity: 5, lowStockThreshold: 2 },
+          { ...tee[2]!, quantity: 20 },
+        ],
+        { reason: "restock", actor: "ops@example.com" },
+      );
+      // Attribute names and values in another case and order address the same variant.
+      expect(again).toMatchObject({ created: 0, updated: 2, unchanged: 0 });
+      const unchanged = await store.upsertItems("shop-a", [{ ...tee[2]!, quantity: 20 }], actor);
+      expect(unchanged).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+      const mug = await store.getItem("shop-a", { sku: "MUG", variantKey: "" });
+      expect(mug).toMatchObject({ quantity: 20, version: 2 });
+      const ledger = await store.listLedger("shop-a", { sku: "MUG", variantKey: "" });
+      expect(ledger.map((e) => [e.delta, e.quantityAfter, e.reason, e.actor])).toEqual([
+        [8, 20, "restock", "ops@example.com"],
+        [12, 12, "import", "contract-test"],
+      ]);
+      await expectLedgerReplays(store, "shop-a");
+    });
+
+    it("keeps the low-stock threshold when an update leaves it out, clears it with null", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const key = variantKey(tee[0]!.variantAttributes);
+      await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 6 }], actor);
+      expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBe(2);
+      await store.upsertItems("shop-a", [{ ...tee[0]!, quantity: 6, lowStockThreshold: null }], actor);
+      expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBeNull();
+    });
+
+    it("sets and adjusts quantity with a ledger entry carrying reason, actor and note", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const set = await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 7, reason: "correction", actor: "ana", note: "stock count" });
+      expect(set).toMatchObject({ quantity: 7, available: 7, version: 2 });
+      const adjusted = await store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: -3, reason: "damage", actor: "ben" });
+      expect(adjusted).toMatchObject({ quantity: 4, version: 3 });
+      const [latest, previous] = await store.listLedger("shop-a", { sku: "MUG", variantKey: "" });
+      expect(latest).toMatchObject({ delta: -3, quantityAfter: 4, reason: "damage", actor: "ben", note: null, holdId: null });
+      expect(previous).toMatchObject({ delta: -5, quantityAfter: 7, reason: "correction", actor: "ana", note: "stock count" });
+      // Setting the same quantity is a no-op: no ledger entry, no version bump.
+      const same = await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 4, reason: "edit", actor: "ana" });
+      expect(same.version).toBe(3);
+      expect(await store.listLedger("shop-a", { sku: "MUG", variantKey: "" })).toHaveLength(3);
+      await expectLedgerReplays(store, "shop-a");
+    });
+
+    it("detects a concurrent edit through expectedVersion and changes nothing", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 10, reason: "edit", actor: "ana", expectedVersion: 1 });
+      const error = await expectError(
+        store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 99, reason: "edit", actor: "ben", expectedVersion: 1 }),
+        "conflict",
+      );
+      expect(error.status).toBe(409);
+      expect(error.details.current).toMatchObject({ quantity: 10, version: 2 });
+      expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(10);
+      const stale = await expectError(
+        store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", lowStockThreshold: 3, actor: "ben", expectedVersion: 1 }),
+        "conflict",
+      );
+      expect(stale.details.current).toBeDefined();
+      const updated = await store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", lowStockThreshold: 3, actor: "ben", expectedVersion: 2 });
+      expect(updated).toMatchObject({ lowStockThreshold: 3, version: 3, quantity: 10 });
+    });
+
+    it("refuses bad input with field errors and changes nothing", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const before = await store.listItems("shop-a");
+      const bad = await expectError(
+        store.upsertItems(
+          "shop-a",
+          [
+            { sku: "NEW", productId: "new", quantity: 3 },
+            { sku: "", productId: "x", quantity: 1 },
+            { sku: "MUG", productId: "mug", quantity: -1 },
+            { sku: "MUG2", productId: "mug", quantity: 1.5 },
+            { sku: "NEW", productId: "new", quantity: 4 },
+          ],
+          actor,
+        ),
+        "validation_failed",
+      );
+      const fields = (bad.details.errors as Array<{ field: string }>).map((e) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(["items.1.sku", "items.2.quantity", "items.3.quantity", "items.4.sku"]));
+      await expectError(store.upsertItems("Bad Shop!", tee, actor), "validation_failed");
+      await expectError(store.upsertItems("shop-a", tee, { reason: "stolen" as never, actor: "x" }), "validation_failed");
+      await expectError(store.upsertItems("shop-a", tee, { reason: "edit", actor: " " }), "validation_failed");
+      await expectError(
+        store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: Number.MAX_SAFE_INTEGER, reason: "edit", actor: "a" }),
+        "validation_failed",
+      );
+      const below = await expectError(
+        store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: -13, reason: "edit", actor: "a" }),
+        "validation_failed",
+      );
+      expect(below.details.errors).toEqual([expect.objectContaining({ field: "delta" })]);
+      await expectError(store.setQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", quantity: 1, reason: "edit", actor: "a" }), "not_found");
+      await expectError(store.adjustQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", delta: 1, reason: "edit", actor: "a" }), "not_found");
+      expect(await store.listItems("shop-a")).toEqual(before);
+      await expectLedgerReplays(store, "shop-a");
+    });
+
+    it("pages through the ledger newest first", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      for (let i = 0; i < 5; i++) {
+        await store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: 1, reason: "restock", actor: "a" });
+      }
+      const first = await store.listLedger("shop-a", { sku: "MUG", variantKey: "", limit: 2 });
+      expect(first.map((e) => e.quantityAfter)).toEqual([17, 16]);
+      const next = await store.listLedger("shop-a", { sku: "MUG", variantKey: "", limit: 2, beforeId: first[1]!.id });
+      expect(next.map((e) => e.quantityAfter)).toEqual([15, 14]);
+      const all = await store.listLedger("shop-a");
+      expect(all.length).toBe(7); // 2 non-zero creations + 5 adjustments
+    });
+
+    it("loses no update when many adjustments race", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: i % 2 === 0 ? 2 : -1, reason: "correction", actor: `a${i}` }),
+        ),
+      );
+      expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(12 + 20 * 2 - 20);
+      await expectLedgerReplays(store, "shop-a");
+    });
+
+    describe("validation against live stock", () => {
+      it("resolves variants in any attribute order and case, sums duplicate lines, and reports shortfalls", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const requests = cartToInventoryRequests({
+          lines: [
+            { sku: "TEE", quantity: 2, variantAttributes: { Color: "RED", size: "m" } },
+            { sku: "TEE", quantity: 2, variantAttributes: { size: " M ", color: "red" } },
+            { sku: "MUG", quantity: 1 },
+          ],
+        });
+        expect(requests).toHaveLength(2);
+        expect(await validateInventoryAvailability("shop-a", requests, { store })).toEqual({ ok: true });
+
+        const short = cartToInventoryRequests({
+          lines: [
+            { sku: "TEE", quantity: 6, variantAttributes: { size: "M", color: "red" } },
+            { sku: "TEE", quantity: 1, variantAttributes: { size: "L", color: "red" } },
+            { sku: "TEE", quantity: 1, variantAttributes: { size: "XXL", color: "red" } },
+            { sku: "UNKNOWN", quantity: 1 },
+            { sku: "MUG", quantity: 12 },
+          ],
+        });
+        const result = await validateInventoryAvailability("shop-a", short, { store });
+        expect(result.ok).toBe(false);
+        if (result.ok) return;
+        expect(result.insufficient).toEqual(
+          expect.arrayContaining([
+            { sku: "TEE", variantKey: variantKey({ color: "red", size: "m" }), requested: 6, available: 5 },
+            { sku: "TEE", variantKey: variantKey({ color: "red", size: "l" }), requested: 1, available: 0 },
+            { sku: "TEE", variantKey: variantKey({ color: "red", size: "xxl" }), requested: 1, available: 0 },
+            { sku: "UNKNOWN", variantKey: "", requested: 1, available: 0 },
+          ]),
+        );
+        expect(result.insufficient).toHaveLength(4);
+        // Another shop's stock never satisfies this shop's cart.
+        const other = await validateInventoryAvailability("shop-b", [{ sku: "MUG", variantKey: "", quantity: 1 }], { store });
+        expect(other).toEqual({ ok: false, insufficient: [{ sku: "MUG", variantKey: "", requested: 1, available: 0 }] });
+      });
+    });
+  });
+}
