@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
+import { getHoldStore } from "../holds/get-hold-store.ts";
+import type { HoldStore } from "../holds/types.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
 import { parseOrThrow, parseShopId, skuSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
@@ -27,16 +29,23 @@ const requestsSchema = z
   )
   .max(500, "at most 500 items");
 
+export interface ValidateOptions {
+  store?: InventoryStore;
+  holds?: HoldStore;
+  now?: Date;
+}
+
 /**
- * Checks live availability (quantity - reserved) for each request. Requests for
- * the same variant are summed; a variant the shop does not stock is
- * insufficient with `available: 0`. Throws `unavailable` when the store cannot
- * answer: callers fail closed.
+ * Checks live availability for each request: quantity - reserved, plus units
+ * of holds that have expired but are not reaped yet (an expired hold never
+ * blocks a buyer). Requests for the same variant are summed; a variant the
+ * shop does not stock is insufficient with `available: 0`. Throws
+ * `unavailable` when the store cannot answer: callers fail closed.
  */
 export async function validateInventoryAvailability(
   shopId: string,
   requests: Array<Pick<InventoryRequest, "sku" | "quantity"> & Partial<Pick<InventoryRequest, "variantKey" | "variantAttributes">>>,
-  options: { store?: InventoryStore } = {},
+  options: ValidateOptions = {},
 ): Promise<AvailabilityResult> {
   const id = parseShopId(shopId);
   const parsed = parseOrThrow(requestsSchema, requests, "items");
@@ -59,7 +68,17 @@ export async function validateInventoryAvailability(
     const entry = wanted.get(`${item.sku}\u0000${item.variantKey}`);
     if (entry) entry.available = Math.max(item.available, 0);
   }
-  const insufficient = [...wanted.values()].filter((entry) => entry.available < entry.requested);
+  let insufficient = [...wanted.values()].filter((entry) => entry.available < entry.requested);
+  if (insufficient.length === 0) return { ok: true };
+  // Only on the short path: count units of expired, not yet reaped holds as available.
+  const holds = options.holds ?? getHoldStore();
+  const expired = await holds.expiredHeldQuantities({
+    shopId: id,
+    refs: insufficient.map(({ sku, variantKey: key }) => ({ sku, variantKey: key })),
+    now: options.now ?? new Date(),
+  });
+  for (const entry of insufficient) entry.available += expired.get(`${entry.sku}\u0000${entry.variantKey}`) ?? 0;
+  insufficient = insufficient.filter((entry) => entry.available < entry.requested);
   if (insufficient.length === 0) return { ok: true };
   return { ok: false, insufficient };
 }
@@ -68,7 +87,7 @@ export async function validateInventoryAvailability(
 export async function assertInventoryAvailable(
   shopId: string,
   requests: Parameters<typeof validateInventoryAvailability>[1],
-  options: { store?: InventoryStore } = {},
+  options: ValidateOptions = {},
 ): Promise<void> {
   const result = await validateInventoryAvailability(shopId, requests, options);
   if (!result.ok) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { isInventoryError } from "../../src/errors/inventory-error.ts";
+import type { HoldStore } from "../../src/holds/types.ts";
 import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
 import type { StockItemInput } from "../../src/inventory/types.ts";
 import { cartToInventoryRequests } from "../../src/validation/cart-to-inventory-requests.ts";
@@ -8,6 +9,8 @@ import { variantKey } from "../../src/variants/variant-key.ts";
 
 export interface StoreHarness {
   store: InventoryStore;
+  /** The same backend's hold store (validation asks it about expired holds). */
+  holds: HoldStore;
   /** Deletes everything the store holds, between tests. */
   reset(): Promise<void>;
   destroy(): Promise<void>;
@@ -240,7 +243,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           ],
         });
         expect(requests).toHaveLength(2);
-        expect(await validateInventoryAvailability("shop-a", requests, { store })).toEqual({ ok: true });
+        expect(await validateInventoryAvailability("shop-a", requests, { store, holds: harness.holds })).toEqual({ ok: true });
 
         const short = cartToInventoryRequests({
           lines: [
@@ -251,7 +254,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
             { sku: "MUG", quantity: 12 },
           ],
         });
-        const result = await validateInventoryAvailability("shop-a", short, { store });
+        const result = await validateInventoryAvailability("shop-a", short, { store, holds: harness.holds });
         expect(result.ok).toBe(false);
         if (result.ok) return;
         expect(result.insufficient).toEqual(
@@ -264,7 +267,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         );
         expect(result.insufficient).toHaveLength(4);
         // Another shop's stock never satisfies this shop's cart.
-        const other = await validateInventoryAvailability("shop-b", [{ sku: "MUG", variantKey: "", quantity: 1 }], { store });
+        const other = await validateInventoryAvailability("shop-b", [{ sku: "MUG", variantKey: "", quantity: 1 }], { store, holds: harness.holds });
         expect(other).toEqual({ ok: false, insufficient: [{ sku: "MUG", variantKey: "", requested: 1, available: 0 }] });
       });
     });

@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import { getEnv } from "../env.ts";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
+import { getHoldStore } from "./get-hold-store.ts";
+import { idempotencyKeySchema, toHoldLines, ttlSecondsSchema, type HoldRequest } from "./hold-inputs.ts";
+import type { HoldStore } from "./types.ts";
+
+export interface CreateInventoryHoldOptions {
+  shopId: string;
+  /** One entry per variant wanted (duplicates are summed), e.g. from `cartToInventoryRequests`. */
+  requests: HoldRequest[];
+  /** Default `INVENTORY_HOLD_TTL_SECONDS` (1200); 60..3600. */
+  ttlSeconds?: number;
+  /** The same key always answers with the same hold, however often it is sent. */
+  idempotencyKey?: string;
+  now?: Date;
+  store?: HoldStore;
+}
+
+export interface CreatedInventoryHold {
+  holdId: string;
+  expiresAt: Date;
+}
+
+/**
+ * Reserves every line or none. Fails with `inventory_insufficient` and
+ * `details.items` (sku, variantKey, requested, available per short line).
+ */
+export async function createInventoryHold(options: CreateInventoryHoldOptions): Promise<CreatedInventoryHold> {
+  const shopId = parseShopId(options.shopId);
+  const ttlSeconds = parseOrThrow(ttlSecondsSchema, options.ttlSeconds ?? getEnv().INVENTORY_HOLD_TTL_SECONDS, "ttlSeconds");
+  const idempotencyKey =
+    options.idempotencyKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, "idempotencyKey");
+  const lines = toHoldLines(options.requests);
+  const now = options.now ?? new Date();
+  const store = options.store ?? getHoldStore();
+
+  const result = await store.createHold({
+    shopId,
+    holdId: `hold_${randomUUID()}`,
+    lines,
+    expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+    now,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  });
+  if (result.outcome === "insufficient") {
+    throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
+      details: { items: result.insufficient },
+    });
+  }
+  return { holdId: result.holdId, expiresAt: result.expiresAt };
+}

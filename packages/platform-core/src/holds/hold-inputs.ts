@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "../env.ts";
+import { parseOrThrow, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
+import { MAX_QUANTITY } from "../inventory/types.ts";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { variantKey } from "../variants/variant-key.ts";
+import type { HoldLine } from "./types.ts";
+
+export const ttlSecondsSchema = z
+  .number({ error: "must be a number of seconds" })
+  .int("must be a whole number of seconds")
+  .min(HOLD_TTL_MIN_SECONDS, `must be at least ${HOLD_TTL_MIN_SECONDS} seconds`)
+  .max(HOLD_TTL_MAX_SECONDS, `must be at most ${HOLD_TTL_MAX_SECONDS} seconds`);
+
+export const holdIdSchema = z.string().min(1, "is required").max(100, "must be at most 100 characters");
+
+export const idempotencyKeySchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters");
+
+const holdRequestSchema = z.object({
+  sku: skuSchema,
+  variantKey: z.string().max(2048).optional(),
+  variantAttributes: variantAttributesSchema.optional(),
+  productId: skuSchema.optional(),
+  quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
+});
+
+const holdRequestsSchema = z
+  .array(holdRequestSchema)
+  .min(1, "must have at least one line")
+  .max(500, "must have at most 500 lines");
+
+export type HoldRequest = z.input<typeof holdRequestSchema>;
+
+/**
+ * Validates hold requests and turns them into distinct lines sorted by sku and
+ * variant key (the lock order). Attributes, when given, decide the key.
+ */
+export function toHoldLines(requests: unknown): HoldLine[] {
+  const parsed = parseOrThrow(holdRequestsSchema, requests, "requests");
+  const lines = new Map<string, HoldLine>();
+  for (const request of parsed) {
+    const key = request.variantAttributes ? variantKey(request.variantAttributes) : (request.variantKey ?? "");
+    const id = `${request.sku}\u0000${key}`;
+    const line = lines.get(id);
+    if (line) {
+      line.quantity += request.quantity;
+      if (line.quantity > MAX_QUANTITY) {
+        throw InventoryError.validation([{ field: "requests", message: `total quantity of ${request.sku} is too large` }]);
+      }
+    } else {
+      lines.set(id, {
+        sku: request.sku,
+        variantKey: key,
+        quantity: request.quantity,
+        ...(request.productId === undefined ? {} : { productId: request.productId }),
+        ...(request.variantAttributes === undefined ? {} : { variantAttributes: request.variantAttributes }),
+      });
+    }
+  }
+  return [...lines.values()].sort((a, b) =>
+    a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : a.variantKey > b.variantKey ? 1 : 0) : a.sku < b.sku ? -1 : 1,
+  );
+}

@@ -1,0 +1,292 @@
+import type { Database } from "../db/prisma-client.ts";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { toInventoryError } from "../errors/to-inventory-error.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import {
+  refId,
+  type CreateHoldCommand,
+  type CreateHoldOutcome,
+  type HoldStatus,
+  type HoldStore,
+  type HoldTransition,
+  type InventoryHoldView,
+  type ReconcileReport,
+} from "./types.ts";
+
+// SQLSTATEs worth one more try: deadlock and serialization failures are
+// resolved by PostgreSQL aborting one side; the caller should never see them.
+const RETRYABLE = new Set(["40P01", "40001"]);
+const IDEMPOTENCY_RACE = "AC409";
+
+function sqlState(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 6; depth++) {
+    const record = current as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { code?: unknown } };
+    for (const code of [record.originalCode, record.code, record.meta?.code]) {
+      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    }
+    current = record.cause;
+  }
+  const message = error instanceof Error ? error.message : "";
+  if (message.includes("idempotency_race")) return IDEMPOTENCY_RACE;
+  if (message.includes("deadlock detected")) return "40P01";
+  return undefined;
+}
+
+interface HoldRow {
+  id: string;
+  shopId: string;
+  status: string;
+  expiresAt: Date;
+  createdAt: Date;
+  committedAt: Date | null;
+  releasedAt: Date | null;
+  expiredAt: Date | null;
+  idempotencyKey: string | null;
+  items: Array<{ sku: string; variantKey: string; productId: string; variantAttributes: unknown; quantity: number }> | null;
+}
+
+function effectiveStatus(status: string, expiresAt: Date, now: Date): HoldStatus {
+  if (status === "active" && expiresAt.getTime() <= now.getTime()) return "expired";
+  return status as HoldStatus;
+}
+
+function toView(row: HoldRow, now: Date): InventoryHoldView {
+  const expiresAt = new Date(row.expiresAt);
+  return {
+    holdId: row.id,
+    shopId: row.shopId,
+    status: effectiveStatus(row.status, expiresAt, now),
+    expiresAt,
+    createdAt: new Date(row.createdAt),
+    committedAt: row.committedAt ? new Date(row.committedAt) : null,
+    releasedAt: row.releasedAt ? new Date(row.releasedAt) : null,
+    expiredAt: row.expiredAt ? new Date(row.expiredAt) : null,
+    idempotencyKey: row.idempotencyKey,
+    items: (row.items ?? []).map((item) => ({
+      sku: item.sku,
+      variantKey: item.variantKey,
+      productId: item.productId,
+      variantAttributes: (item.variantAttributes ?? {}) as Record<string, string>,
+      quantity: item.quantity,
+    })),
+  };
+}
+
+const HOLD_SELECT = Prisma.sql`
+  SELECT h.id, h."shopId", h.status, h."expiresAt", h."createdAt", h."committedAt", h."releasedAt", h."expiredAt", h."idempotencyKey",
+    (SELECT jsonb_agg(jsonb_build_object('sku', hi.sku, 'variantKey', hi."variantKey", 'productId', hi."productId",
+        'variantAttributes', hi."variantAttributes", 'quantity', hi.quantity) ORDER BY hi.sku COLLATE "C", hi."variantKey" COLLATE "C")
+     FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS items
+  FROM "InventoryHold" h`;
+
+/** Holds on PostgreSQL: every transition is one call to a SQL function (see the hold_functions migration). */
+export function createPrismaHoldStore(database: Database): HoldStore {
+  const { prisma } = database;
+
+  async function call<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        const state = sqlState(error);
+        if (state === IDEMPOTENCY_RACE) throw error;
+        if (state && RETRYABLE.has(state) && attempt < attempts) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw toInventoryError(error);
+      }
+    }
+  }
+
+  async function getHold(shopId: string, holdId: string, now: Date): Promise<InventoryHoldView | null> {
+    const rows = await prisma.$queryRaw<HoldRow[]>`${HOLD_SELECT} WHERE h.id = ${holdId} AND h."shopId" = ${shopId}`;
+    return rows[0] ? toView(rows[0], now) : null;
+  }
+
+  async function transition(
+    shopId: string,
+    holdId: string,
+    run: () => Promise<{ outcome: string; status?: string }>,
+  ): Promise<HoldTransition> {
+    const result = await call(run);
+    if (result.outcome === "not_found") {
+      throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+    }
+    return {
+      holdId,
+      status: (result.status ?? "active") as HoldStatus,
+      changed: result.outcome === "committed" || result.outcome === "released",
+    };
+  }
+
+  return {
+    backend: "prisma",
+
+    async createHold(command: CreateHoldCommand): Promise<CreateHoldOutcome> {
+      const { lines } = command;
+      const run = (releaseExpired: boolean) =>
+        call(async () => {
+          const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown> }>>`
+            SELECT inventory_create_hold(
+              ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
+              ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
+              ${lines.map((l) => l.productId ?? null)}::text[],
+              ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
+              ${releaseExpired}
+            ) AS result`;
+          return rows[0]!.result;
+        });
+      let result: Record<string, unknown>;
+      try {
+        result = await run(false);
+        // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
+        if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await run(true);
+      } catch (error) {
+        if (sqlState(error) !== IDEMPOTENCY_RACE || !command.idempotencyKey) throw toInventoryError(error);
+        // Lost a race with the same idempotency key: the winner's hold is the answer.
+        const rows = await call(
+          () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string }>>`
+            SELECT id, "expiresAt", status FROM "InventoryHold"
+            WHERE "shopId" = ${command.shopId} AND "idempotencyKey" = ${command.idempotencyKey}`,
+        );
+        const winner = rows[0];
+        if (!winner) throw toInventoryError(error);
+        return { outcome: "existing", holdId: winner.id, expiresAt: new Date(winner.expiresAt), status: winner.status as HoldStatus };
+      }
+      if (result.outcome === "insufficient") {
+        return { outcome: "insufficient", insufficient: result.insufficient as never };
+      }
+      return {
+        outcome: result.outcome as "created" | "existing",
+        holdId: String(result.holdId),
+        expiresAt: new Date(String(result.expiresAt)),
+        status: result.status as HoldStatus,
+      };
+    },
+
+    commitHold: ({ shopId, holdId, actor, now }) =>
+      transition(shopId, holdId, async () => {
+        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; status?: string } }>>`
+          SELECT inventory_commit_hold(${shopId}, ${holdId}, ${actor}, ${now}::timestamptz) AS result`;
+        const result = rows[0]!.result;
+        if (result.outcome === "not_active") {
+          throw new InventoryError("conflict", `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`, {
+            details: { holdId, status: result.status },
+          });
+        }
+        return result;
+      }),
+
+    releaseHold: ({ shopId, holdId, now }) =>
+      transition(shopId, holdId, async () => {
+        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; status?: string } }>>`
+          SELECT inventory_release_hold(${shopId}, ${holdId}, ${now}::timestamptz) AS result`;
+        return rows[0]!.result;
+      }),
+
+    async extendHold({ shopId, holdId, expiresAt, now }) {
+      const rows = await call(
+        () => prisma.$queryRaw<Array<{ id: string }>>`
+          UPDATE "InventoryHold" SET "expiresAt" = ${expiresAt}::timestamptz, "updatedAt" = ${now}::timestamptz
+          WHERE id = ${holdId} AND "shopId" = ${shopId} AND status = 'active' AND "expiresAt" > ${now}::timestamptz
+          RETURNING id`,
+      );
+      const hold = await call(() => getHold(shopId, holdId, now));
+      if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+      if (rows.length === 0) {
+        throw new InventoryError("conflict", `Hold ${holdId} is ${hold.status} and cannot be extended.`, {
+          details: { holdId, status: hold.status },
+        });
+      }
+      return hold;
+    },
+
+    getHold: ({ shopId, holdId, now }) => call(() => getHold(shopId, holdId, now)),
+
+    listHolds: ({ shopId, status, limit = 100, now }) =>
+      call(async () => {
+        const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);
+        const filter =
+          status === undefined
+            ? Prisma.empty
+            : status === "active"
+              ? Prisma.sql`AND h.status = 'active' AND h."expiresAt" > ${now}::timestamptz`
+              : status === "expired"
+                ? Prisma.sql`AND (h.status = 'expired' OR (h.status = 'active' AND h."expiresAt" <= ${now}::timestamptz))`
+                : Prisma.sql`AND h.status = ${status}`;
+        const rows = await prisma.$queryRaw<HoldRow[]>`
+          ${HOLD_SELECT} WHERE h."shopId" = ${shopId} ${filter} ORDER BY h."createdAt" DESC, h.id LIMIT ${take}`;
+        return rows.map((row) => toView(row, now));
+      }),
+
+    releaseExpiredHolds: ({ shopId, limit, now }) =>
+      call(async () => {
+        const rows = await prisma.$queryRaw<Array<{ released: number }>>`
+          SELECT inventory_release_expired_holds(${shopId}, ${limit}::int, ${now}::timestamptz) AS released`;
+        return Number(rows[0]?.released ?? 0);
+      }),
+
+    expiredHeldQuantities: ({ shopId, refs, now }) =>
+      call(async () => {
+        const result = new Map<string, number>();
+        if (refs.length === 0) return result;
+        const rows = await prisma.$queryRaw<Array<{ sku: string; variantKey: string; total: number }>>`
+          SELECT hi.sku, hi."variantKey", sum(hi.quantity)::int AS total
+          FROM "InventoryHoldItem" hi JOIN "InventoryHold" h ON h.id = hi."holdId"
+          WHERE hi."shopId" = ${shopId} AND h.status = 'active' AND h."expiresAt" <= ${now}::timestamptz
+            AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(${refs.map((r) => r.sku)}::text[], ${refs.map((r) => r.variantKey)}::text[]))
+          GROUP BY 1, 2`;
+        for (const row of rows) result.set(refId(row), row.total);
+        return result;
+      }),
+
+    listHoldShops: () =>
+      call(async () => {
+        const rows = await prisma.$queryRaw<Array<{ shopId: string }>>`
+          SELECT DISTINCT "shopId" FROM "InventoryHold" WHERE status = 'active' ORDER BY "shopId"`;
+        return rows.map((row) => row.shopId);
+      }),
+
+    reconcile: ({ shopId, repair }) =>
+      call(async (): Promise<ReconcileReport> => {
+        const shopFilter = shopId === undefined ? Prisma.empty : Prisma.sql`AND i."shopId" = ${shopId}`;
+        type Row = { shopId: string; sku: string; variantKey: string; reserved: number; expected: number };
+        const compare = Prisma.sql`
+          SELECT i."shopId", i.sku, i."variantKey", i.reserved, coalesce(t.expected, 0)::int AS expected
+          FROM "InventoryItem" i
+          LEFT JOIN (
+            SELECT hi."shopId", hi.sku, hi."variantKey", sum(hi.quantity) AS expected
+            FROM "InventoryHoldItem" hi JOIN "InventoryHold" h ON h.id = hi."holdId"
+            WHERE h.status = 'active' GROUP BY 1, 2, 3
+          ) t ON t."shopId" = i."shopId" AND t.sku = i.sku AND t."variantKey" = i."variantKey"
+          WHERE true ${shopFilter}
+          ORDER BY i."shopId" COLLATE "C", i.sku COLLATE "C", i."variantKey" COLLATE "C"`;
+        const toDrift = (rows: Row[]) =>
+          rows
+            .filter((row) => row.reserved !== row.expected)
+            .map(({ shopId: shop, sku, variantKey, reserved, expected }) => ({ shopId: shop, sku, variantKey, reserved, expected }));
+        // One statement sees one snapshot, so a hold in flight never shows as drift.
+        const rows = await prisma.$queryRaw<Row[]>(compare);
+        const drift = toDrift(rows);
+        if (!repair || drift.length === 0) return { checked: rows.length, drift, repaired: false };
+        const repaired = await prisma.$transaction(
+          async (tx) => {
+            // Lock the stock rows first (global order); with them held no hold can move, so the recount is exact.
+            await tx.$queryRaw`
+              SELECT 1 FROM "InventoryItem" i WHERE true ${shopFilter}
+              ORDER BY i."shopId" COLLATE "C", i.sku COLLATE "C", i."variantKey" COLLATE "C" FOR UPDATE OF i`;
+            const locked = toDrift(await tx.$queryRaw<Row[]>(compare));
+            for (const row of locked) {
+              await tx.$executeRaw`
+                UPDATE "InventoryItem" SET reserved = ${row.expected}, "updatedAt" = now()
+                WHERE "shopId" = ${row.shopId} AND sku = ${row.sku} AND "variantKey" = ${row.variantKey}`;
+            }
+            return locked;
+          },
+          { timeout: 120_000, maxWait: 10_000 },
+        );
+        return { checked: rows.length, drift: repaired, repaired: true };
+      }),
+  };
+}

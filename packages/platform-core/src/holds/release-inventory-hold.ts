@@ -1,0 +1,20 @@
+import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
+import { getHoldStore } from "./get-hold-store.ts";
+import { holdIdSchema } from "./hold-inputs.ts";
+import type { HoldStore, HoldTransition } from "./types.ts";
+
+/**
+ * Gives an active hold's units back. Releasing a released or expired hold is a
+ * no-op, and releasing a committed one never restores stock (`changed: false`).
+ */
+export async function releaseInventoryHold(options: {
+  shopId: string;
+  holdId: string;
+  now?: Date;
+  store?: HoldStore;
+}): Promise<HoldTransition> {
+  const shopId = parseShopId(options.shopId);
+  const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
+  const store = options.store ?? getHoldStore();
+  return store.releaseHold({ shopId, holdId, now: options.now ?? new Date() });
+}
