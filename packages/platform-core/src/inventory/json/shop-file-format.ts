@@ -1,0 +1,197 @@
+import { InventoryError } from "../../errors/inventory-error.ts";
+import type { VariantAttributes } from "../../variants/variant-key.ts";
+import type { InventoryItem, LedgerEntry, LedgerReason } from "../types.ts";
+
+// The on-disk format of one shop's JSON file and its in-memory form.
+// Internal to the JSON backend.
+
+/** Bump when the file layout changes incompatibly; older code then refuses newer files. */
+export const SHOP_FILE_FORMAT_VERSION = 1;
+
+/** An item as stored: the shop id lives once at the top of the file, dates are ISO strings. */
+export interface StoredItem {
+  sku: string;
+  variantKey: string;
+  productId: string;
+  variantAttributes: VariantAttributes;
+  quantity: number;
+  reserved: number;
+  lowStockThreshold: number | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredLedgerEntry {
+  /** Decimal string of an integer that only grows (`nextLedgerId`), like the database's bigint id. */
+  id: string;
+  sku: string;
+  variantKey: string;
+  delta: number;
+  quantityAfter: number;
+  reason: LedgerReason;
+  holdId: string | null;
+  actor: string;
+  note: string | null;
+  createdAt: string;
+}
+
+/** A hold as stored; its lines are the hold's items. */
+export interface StoredHold {
+  id: string;
+  status: "active" | "committed" | "released" | "expired";
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+  committedAt: string | null;
+  releasedAt: string | null;
+  expiredAt: string | null;
+  idempotencyKey: string | null;
+  items: Array<{
+    sku: string;
+    variantKey: string;
+    productId: string;
+    variantAttributes: VariantAttributes;
+    quantity: number;
+  }>;
+}
+
+/** The file as written, version 1. */
+export interface ShopFileV1 {
+  formatVersion: 1;
+  shopId: string;
+  nextLedgerId: number;
+  items: StoredItem[];
+  /** Oldest first; append-only. */
+  ledger: StoredLedgerEntry[];
+  holds: StoredHold[];
+}
+
+/**
+ * One shop's state while a read-modify-write runs. Items are indexed by
+ * `itemKey` so big imports stay linear.
+ */
+export interface ShopState {
+  readonly shopId: string;
+  readonly items: Map<string, StoredItem>;
+  /** Oldest first; append with `appendLedgerEntry` so ids stay unique and increasing. */
+  readonly ledger: StoredLedgerEntry[];
+  nextLedgerId: number;
+  holds: StoredHold[];
+}
+
+/** Map key of a variant; NUL cannot occur in a sku (validation refuses control characters). */
+export function itemKey(sku: string, variantKey: string): string {
+  return `${sku}\u0000${variantKey}`;
+}
+
+export function emptyShopState(shopId: string): ShopState {
+  return { shopId, items: new Map(), ledger: [], nextLedgerId: 1, holds: [] };
+}
+
+/** Appends a ledger entry with the next id and returns it. */
+export function appendLedgerEntry(state: ShopState, entry: Omit<StoredLedgerEntry, "id">): StoredLedgerEntry {
+  const stored: StoredLedgerEntry = { id: String(state.nextLedgerId), ...entry };
+  state.nextLedgerId += 1;
+  state.ledger.push(stored);
+  return stored;
+}
+
+/** Plain code-unit order, the same order PostgreSQL gives with COLLATE "C". */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareItems(a: StoredItem, b: StoredItem): number {
+  return compareCodeUnits(a.sku, b.sku) || compareCodeUnits(a.variantKey, b.variantKey);
+}
+
+export function toInventoryItem(shopId: string, item: StoredItem): InventoryItem {
+  return {
+    shopId,
+    sku: item.sku,
+    productId: item.productId,
+    variantKey: item.variantKey,
+    variantAttributes: { ...item.variantAttributes },
+    quantity: item.quantity,
+    reserved: item.reserved,
+    available: item.quantity - item.reserved,
+    lowStockThreshold: item.lowStockThreshold,
+    version: item.version,
+    createdAt: new Date(item.createdAt),
+    updatedAt: new Date(item.updatedAt),
+  };
+}
+
+export function toLedgerEntry(shopId: string, entry: StoredLedgerEntry): LedgerEntry {
+  return {
+    id: entry.id,
+    shopId,
+    sku: entry.sku,
+    variantKey: entry.variantKey,
+    delta: entry.delta,
+    quantityAfter: entry.quantityAfter,
+    reason: entry.reason,
+    holdId: entry.holdId,
+    actor: entry.actor,
+    note: entry.note,
+    createdAt: new Date(entry.createdAt),
+  };
+}
+
+/**
+ * Parses a shop file. Checks the envelope only: records are trusted because
+ * only this backend writes them, and validating every ledger entry on each
+ * read would cost more than the write itself.
+ */
+export function parseShopFile(text: string, shopId: string, path: string): ShopState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InventoryError("internal", `Inventory file ${path} is not valid JSON.`, { cause: error });
+  }
+  const file = raw as Partial<ShopFileV1> | null;
+  if (!file || typeof file !== "object" || typeof file.formatVersion !== "number") {
+    throw new InventoryError("misconfigured", `${path} is not an inventory file (no formatVersion).`);
+  }
+  if (file.formatVersion !== SHOP_FILE_FORMAT_VERSION) {
+    throw new InventoryError(
+      "misconfigured",
+      `${path} has format version ${file.formatVersion}; this code reads version ${SHOP_FILE_FORMAT_VERSION}. Upgrade the application before using this data directory.`,
+    );
+  }
+  if (
+    file.shopId !== shopId ||
+    !Array.isArray(file.items) ||
+    !Array.isArray(file.ledger) ||
+    !Array.isArray(file.holds) ||
+    !Number.isSafeInteger(file.nextLedgerId)
+  ) {
+    throw new InventoryError("internal", `Inventory file ${path} is damaged (shop id, items, ledger, holds or nextLedgerId).`);
+  }
+  const items = new Map<string, StoredItem>();
+  for (const item of file.items) items.set(itemKey(item.sku, item.variantKey), item);
+  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds };
+}
+
+/**
+ * Serialises a shop: one record per line, items sorted, so the file is small,
+ * diffable and greppable by hand (the JSON backend is for development).
+ */
+export function serialiseShopFile(state: ShopState): string {
+  const items = [...state.items.values()].sort(compareItems);
+  const list = (records: readonly unknown[]) =>
+    records.length === 0 ? "[]" : `[\n${records.map((record) => `    ${JSON.stringify(record)}`).join(",\n")}\n  ]`;
+  return [
+    "{",
+    `  "formatVersion": ${SHOP_FILE_FORMAT_VERSION},`,
+    `  "shopId": ${JSON.stringify(state.shopId)},`,
+    `  "nextLedgerId": ${state.nextLedgerId},`,
+    `  "items": ${list(items)},`,
+    `  "ledger": ${list(state.ledger)},`,
+    `  "holds": ${list(state.holds)}`,
+    "}",
+    "",
+  ].join("\n");
+}
