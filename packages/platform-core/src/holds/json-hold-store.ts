@@ -91,7 +91,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         let short = shortfall(state, command);
         if (short.length > 0) {
           // Expired holds on these variants never block a buyer: expire them first, in this same write.
-          const wanted = new Set(short.map(refId));
+          const wanted = new Set(command.lines.map(refId));
           for (const hold of state.holds) {
             if (isExpired(hold, command.now) && hold.items.some((item) => wanted.has(refId(item)))) {
               settle(state, hold, "expired", command.now);
