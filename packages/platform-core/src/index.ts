@@ -30,3 +30,17 @@ export { cartToInventoryRequests } from "./validation/cart-to-inventory-requests
 export type { InventoryRequest } from "./validation/cart-to-inventory-requests.ts";
 export { validateInventoryAvailability, assertInventoryAvailable } from "./validation/validate-inventory-availability.ts";
 export type { AvailabilityResult, InsufficientItem } from "./validation/validate-inventory-availability.ts";
+
+export { createInventoryHold } from "./holds/create-inventory-hold.ts";
+export type { CreateInventoryHoldOptions, CreatedInventoryHold } from "./holds/create-inventory-hold.ts";
+export { commitInventoryHold } from "./holds/commit-inventory-hold.ts";
+export { releaseInventoryHold } from "./holds/release-inventory-hold.ts";
+export { extendInventoryHold } from "./holds/extend-inventory-hold.ts";
+export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";
+export { releaseExpiredInventoryHolds, releaseExpiredHoldsForAllShops } from "./holds/release-expired-inventory-holds.ts";
+export type { ReapAllResult, ShopReapResult } from "./holds/release-expired-inventory-holds.ts";
+export { reconcileInventoryReserved } from "./holds/reconcile-reserved.ts";
+export { createPrismaHoldStore } from "./holds/prisma-hold-store.ts";
+export { createJsonHoldStore } from "./holds/json-hold-store.ts";
+export { createHoldStoreFromEnv, getHoldStore, setHoldStore } from "./holds/get-hold-store.ts";
+export type * from "./holds/types.ts";

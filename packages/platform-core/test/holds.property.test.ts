@@ -132,7 +132,7 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
           ? commitInventoryHold({ shopId: SHOP, holdId: h.id, now, store })
           : op.kind === "release"
             ? releaseInventoryHold({ shopId: SHOP, holdId: h.id, now, store })
-            : extendInventoryHold({ shopId: SHOP, holdId: h.id, ttlSeconds: op.ttl, now, store });
+            : extendInventoryHold({ shopId: SHOP, holdId: h.id, ttlSeconds: op.kind === "extend" ? op.ttl : 0, now, store });
       const outcome = await attempt.then(
         () => "ok",
         (error: unknown) => (isInventoryError(error) ? error.code : String(error)),
@@ -151,7 +151,7 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
       } else if (op.kind === "release") {
         expect(outcome).toBe("ok");
         if (h.status === "active") settle(h, "released");
-      } else {
+      } else if (op.kind === "extend") {
         if (h.status === "active" && !isExpired(h)) {
           expect(outcome).toBe("ok");
           h.expiresAt = Math.max(h.expiresAt, Math.min(model.now + op.ttl * 1000, h.createdAt + MAX_TTL_MS));
