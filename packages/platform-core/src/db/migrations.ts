@@ -38,6 +38,8 @@ export interface MigrationFile {
 
 export interface MigrateOptions {
   databaseUrl: string;
+  /** How long to wait for the migration lock (and DDL locks) before giving up; default 60 s. */
+  lockTimeoutMs?: number;
   migrationsDir?: string;
   log?: (message: string) => void;
 }
@@ -128,7 +130,18 @@ export async function applyMigrations(options: MigrateOptions): Promise<MigrateR
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATION_LOCK_KEY]);
+    // Wait for a concurrent run, but not forever: a session left holding the
+    // lock must not hang deploys. The same timeout bounds DDL lock waits.
+    await client.query(`SET lock_timeout = '${Math.round(options.lockTimeoutMs ?? 60_000)}ms'`);
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATION_LOCK_KEY]);
+    } catch (error) {
+      throw new InventoryError(
+        "unavailable",
+        "Another migration run has held the migration lock for too long; check for a stuck session (pg_locks, advisory lock 72707369).",
+        { cause: error },
+      );
+    }
     try {
       await client.query(CREATE_MIGRATIONS_TABLE);
       const status = compare(files, await appliedRows(client));
@@ -154,8 +167,15 @@ export async function applyMigrations(options: MigrateOptions): Promise<MigrateR
           [id, file.checksum, file.name],
         );
         try {
+          // The row is marked finished inside the migration's own transaction: a
+          // crash can then never leave applied statements behind a row that
+          // says the migration failed (whose fix, rolling it back, would be wrong).
           await client.query("BEGIN");
           await client.query(file.sql);
+          await client.query(
+            `UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
+            [id],
+          );
           await client.query("COMMIT");
         } catch (error) {
           await client.query("ROLLBACK").catch(() => {});
@@ -163,10 +183,6 @@ export async function applyMigrations(options: MigrateOptions): Promise<MigrateR
           await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]);
           throw new InventoryError("internal", `Migration ${file.name} failed: ${message}`, { cause: error });
         }
-        await client.query(
-          `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
-          [id],
-        );
         log(`applied ${file.name}`);
       }
       return {

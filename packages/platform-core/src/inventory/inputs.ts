@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
-import { cleanVariantAttributes, variantKey } from "../variants/variant-key.ts";
+import { cleanVariantAttributes, collidingAttributeNames, variantKey } from "../variants/variant-key.ts";
 import { LEDGER_REASONS, MAX_QUANTITY, type StockChange, type StockItemInput } from "./types.ts";
 
 // Input rules shared by both backends, the importer and the HTTP layer.
@@ -37,7 +37,12 @@ export const variantAttributesSchema = z
     z.string().max(64, "attribute names must be at most 64 characters").refine(noControlChars, "must not contain control characters"),
     z.string().max(128, "attribute values must be at most 128 characters").refine(noControlChars, "must not contain control characters"),
   )
-  .refine((value) => Object.keys(value).length <= 16, "at most 16 attributes");
+  .refine((value) => Object.keys(value).length <= 16, "at most 16 attributes")
+  .superRefine((value, context) => {
+    for (const { name, first } of collidingAttributeNames(value)) {
+      context.addIssue({ code: "custom", path: [name], message: `names the same attribute as ${first}` });
+    }
+  });
 
 export const stockItemInputSchema = z.object({
   sku: skuSchema,

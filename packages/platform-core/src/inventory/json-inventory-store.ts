@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sameVariantAttributes } from "../variants/variant-key.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import {
@@ -162,11 +163,6 @@ function touch(item: StoredItem, now: string): void {
   item.updatedAt = now;
 }
 
-function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
-}
-
 function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], change: StockChange): UpsertItemsResult {
   // Check every input before changing anything: the batch is all-or-nothing,
   // and the caller needs every offending row, not just the first.
@@ -215,7 +211,7 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
       const thresholdChanges = input.lowStockThreshold !== undefined && input.lowStockThreshold !== item.lowStockThreshold;
       const differs =
         item.productId !== input.productId ||
-        !sameAttributes(item.variantAttributes, input.variantAttributes) ||
+        !sameVariantAttributes(item.variantAttributes, input.variantAttributes) ||
         item.quantity !== input.quantity ||
         thresholdChanges;
       if (!differs) {

@@ -1,5 +1,6 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Database } from "../db/prisma-client.ts";
+import { sameVariantAttributes } from "../variants/variant-key.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import {
@@ -229,7 +230,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             row.quantity === input.quantity &&
             row.productId === input.productId &&
             threshold === row.lowStockThreshold &&
-            JSON.stringify(row.variantAttributes) === JSON.stringify(input.variantAttributes);
+            sameVariantAttributes(row.variantAttributes as Record<string, string>, input.variantAttributes);
           if (same) unchanged++;
           else updates.push({ input, threshold, previous: row.quantity });
         }

@@ -39,3 +39,22 @@ export function cleanVariantAttributes(attributes: VariantAttributes | null | un
   }
   return result;
 }
+
+/** Whether two attribute sets are equal, name for name, whatever their key order. */
+export function sameVariantAttributes(a: VariantAttributes, b: VariantAttributes): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
+}
+
+/** Attribute names that mean an earlier attribute once normalised (e.g. "size" after "Size"). */
+export function collidingAttributeNames(attributes: VariantAttributes): Array<{ name: string; first: string }> {
+  const seen = new Map<string, string>();
+  const collisions: Array<{ name: string; first: string }> = [];
+  for (const name of Object.keys(attributes)) {
+    const normalised = normalise(name);
+    const first = seen.get(normalised);
+    if (first !== undefined) collisions.push({ name, first });
+    else seen.set(normalised, name);
+  }
+  return collisions;
+}

@@ -6,6 +6,7 @@ import type { StockItemInput } from "../../src/inventory/types.ts";
 import { cartToInventoryRequests } from "../../src/validation/cart-to-inventory-requests.ts";
 import { validateInventoryAvailability } from "../../src/validation/validate-inventory-availability.ts";
 import { variantKey } from "../../src/variants/variant-key.ts";
+import { exportStock, importStock } from "../../src/import-export/index.ts";
 
 export interface StoreHarness {
   store: InventoryStore;
@@ -127,6 +128,21 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       await expectLedgerReplays(store, "shop-a");
     });
 
+    it("treats attributes in another key order as unchanged, and refuses names that collide once normalised", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const reordered = await store.upsertItems(
+        "shop-a",
+        [{ ...tee[0]!, variantAttributes: { color: "Red", size: "M" } }],
+        actor,
+      );
+      expect(reordered).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+      const error = await expectError(
+        store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: { Size: "M", " size": "L" }, quantity: 1 }], actor),
+        "validation_failed",
+      );
+      expect(error.details.errors).toEqual([expect.objectContaining({ field: "items.0.variantAttributes. size" })]);
+    });
+
     it("keeps the low-stock threshold when an update leaves it out, clears it with null", async () => {
       await store.upsertItems("shop-a", tee, actor);
       const key = variantKey(tee[0]!.variantAttributes);
@@ -230,6 +246,65 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       );
       expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(12 + 20 * 2 - 20);
       await expectLedgerReplays(store, "shop-a");
+    });
+
+    describe("import and export", () => {
+      it("round-trips an export unchanged, in CSV and JSON", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        for (const format of ["csv", "json"] as const) {
+          const exported = await exportStock({ store, shopId: "shop-a", format });
+          const result = await importStock({ store, shopId: "shop-a", content: exported.content, format, actor: "ops" });
+          expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+          // And into an empty shop, the same file recreates the same stock.
+          await importStock({ store, shopId: `copy-${format}`, content: exported.content, format, actor: "ops" });
+          const copy = await store.listItems(`copy-${format}`);
+          const original = await store.listItems("shop-a");
+          const strip = (items: typeof copy) =>
+            items.map(({ sku, variantKey: key, productId, variantAttributes, quantity, lowStockThreshold }) => ({ sku, key, productId, variantAttributes, quantity, lowStockThreshold }));
+          expect(strip(copy)).toEqual(strip(original));
+        }
+      });
+
+      it("applies a good file all at once with a ledger entry per changed quantity", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const csv = "sku,productId,quantity,lowStockThreshold,variant.size,variant.color\nTEE,tee,9,2,M,Red\nHAT,hat,4,,,\nMUG,mug,13,,,\n";
+        const preview = await importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops", dryRun: true });
+        expect(preview).toMatchObject({ dryRun: true, created: 1, updated: 2, unchanged: 0 });
+        expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toBeNull();
+        const applied = await importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" });
+        expect(applied).toMatchObject({ dryRun: false, created: 1, updated: 2 });
+        expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toMatchObject({ quantity: 4 });
+        const [entry] = await store.listLedger("shop-a", { sku: "TEE", variantKey: variantKey({ size: "m", color: "red" }) });
+        expect(entry).toMatchObject({ delta: 4, quantityAfter: 9, reason: "import", actor: "ops" });
+        await expectLedgerReplays(store, "shop-a");
+      });
+
+      it("rejects a bad CSV with every error by line and field, and changes nothing", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const before = await store.listItems("shop-a");
+        const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
+        const csv = [
+          "sku,productId,quantity,lowStockThreshold",
+          "MUG,mug,50,",
+          "NEW,new,abc,",
+          ",x,1,",
+          "NEW2,new2,-4,1.5",
+          "MUG,mug,3,",
+        ].join("\n");
+        const error = await expectError(importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }), "validation_failed");
+        const errors = error.details.errors as Array<{ line: number; field: string }>;
+        expect(errors.map((e) => [e.line, e.field])).toEqual(
+          expect.arrayContaining([
+            [3, "quantity"],
+            [4, "sku"],
+            [5, "quantity"],
+            [5, "lowStockThreshold"],
+            [6, "sku"],
+          ]),
+        );
+        expect(await store.listItems("shop-a")).toEqual(before);
+        expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledgerBefore);
+      });
     });
 
     describe("validation against live stock", () => {

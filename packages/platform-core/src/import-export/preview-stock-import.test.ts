@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import type { InventoryItem } from "../inventory/types.ts";
+import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
+import { previewStockImport } from "./preview-stock-import.ts";
+import type { ParsedStockRow } from "./stock-file-format.ts";
+
+function item(sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}): InventoryItem {
+  const quantity = fields.quantity ?? 10;
+  const reserved = fields.reserved ?? 0;
+  return {
+    shopId: "shop",
+    sku,
+    productId: "p",
+    variantKey: variantKey(attributes),
+    variantAttributes: attributes,
+    quantity,
+    reserved,
+    available: quantity - reserved,
+    lowStockThreshold: null,
+    version: 1,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...fields,
+  };
+}
+
+function row(line: number, sku: string, attributes: VariantAttributes, fields: Partial<ParsedStockRow> = {}): ParsedStockRow {
+  return {
+    line,
+    sku,
+    productId: "p",
+    variantAttributes: attributes,
+    variantKey: variantKey(attributes),
+    quantity: 10,
+    lowStockThreshold: null,
+    ...fields,
+  };
+}
+
+describe("previewStockImport", () => {
+  it("classifies each row as create, update or unchanged, in file order", () => {
+    const existing = [
+      item("A", { size: "M" }),
+      item("B", {}, { quantity: 4, lowStockThreshold: 2 }),
+      item("C", {}, { productId: "old" }),
+      item("UNLISTED", {}),
+    ];
+    const preview = previewStockImport({
+      existing,
+      rows: [
+        row(2, "A", { size: "M" }),
+        row(3, "B", {}, { quantity: 5, lowStockThreshold: 2 }),
+        row(4, "NEW", { size: "S" }, { quantity: 1, lowStockThreshold: 0 }),
+        row(5, "C", {}),
+      ],
+    });
+    expect(preview).toMatchObject({ created: 1, updated: 2, unchanged: 1, conflicts: [] });
+    expect(preview.changes).toEqual([
+      {
+        line: 2,
+        sku: "A",
+        variantKey: "size=m",
+        action: "unchanged",
+        before: { productId: "p", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
+        after: { productId: "p", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
+      },
+      {
+        line: 3,
+        sku: "B",
+        variantKey: "",
+        action: "update",
+        before: { productId: "p", quantity: 4, lowStockThreshold: 2, variantAttributes: {} },
+        after: { productId: "p", quantity: 5, lowStockThreshold: 2, variantAttributes: {} },
+      },
+      {
+        line: 4,
+        sku: "NEW",
+        variantKey: "size=s",
+        action: "create",
+        after: { productId: "p", quantity: 1, lowStockThreshold: 0, variantAttributes: { size: "S" } },
+      },
+      expect.objectContaining({ line: 5, action: "update", before: expect.objectContaining({ productId: "old" }) }),
+    ]);
+    // An import never deletes: the unlisted item is neither in the inputs nor in the changes.
+    expect(preview.inputs.map((input) => input.sku)).toEqual(["A", "B", "NEW", "C"]);
+  });
+
+  it("keeps the current threshold when the file has none, and clears it on an explicit null", () => {
+    const existing = [item("A", {}, { lowStockThreshold: 3 }), item("B", {}, { lowStockThreshold: 3 })];
+    const preview = previewStockImport({
+      existing,
+      rows: [row(2, "A", {}, { lowStockThreshold: undefined }), row(3, "B", {}, { lowStockThreshold: null })],
+    });
+    expect(preview.changes.map((change) => [change.action, change.after.lowStockThreshold])).toEqual([
+      ["unchanged", 3],
+      ["update", null],
+    ]);
+    expect(preview.inputs[0]).not.toHaveProperty("lowStockThreshold");
+    expect(preview.inputs[1]).toHaveProperty("lowStockThreshold", null);
+    expect(previewStockImport({ existing: [], rows: [row(2, "C", {}, { lowStockThreshold: undefined })] }).changes[0]?.after.lowStockThreshold).toBeNull();
+  });
+
+  it("ignores attribute key order but not a change of spelling, and sends the stored object when only order differs", () => {
+    const stored = { size: "M", color: "Red" };
+    const existing = [item("A", stored), item("B", { size: "M" })];
+    const preview = previewStockImport({
+      existing,
+      rows: [row(2, "A", { color: "Red", size: "M" }), row(3, "B", { Size: "m" })],
+    });
+    expect(preview.changes.map((change) => change.action)).toEqual(["unchanged", "update"]);
+    expect(preview.inputs[0]?.variantAttributes).toBe(stored);
+    expect(preview.inputs[1]?.variantAttributes).toEqual({ Size: "m" });
+  });
+
+  it("flags rows that would set quantity below the units held by checkouts", () => {
+    const existing = [item("A", {}, { quantity: 10, reserved: 4 }), item("B", {}, { quantity: 10, reserved: 4 })];
+    const preview = previewStockImport({
+      existing,
+      rows: [row(2, "A", {}, { quantity: 4 }), row(3, "B", {}, { quantity: 3 })],
+    });
+    expect(preview.conflicts).toEqual([
+      { line: 3, field: "quantity", message: "3 is below the 4 units held by active checkouts" },
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import type { InventoryItem } from "../inventory/types.ts";
+import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
+import { parseStockFile } from "./parse-stock-file.ts";
+import { previewStockImport } from "./preview-stock-import.ts";
+import { serialiseStockFile } from "./serialise-stock-file.ts";
+import type { StockFileFormat } from "./stock-file-format.ts";
+
+const exportedAt = new Date("2025-01-31T09:30:00.123Z");
+
+function item(sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}): InventoryItem {
+  const quantity = fields.quantity ?? 1;
+  return {
+    shopId: "shop",
+    sku,
+    productId: "p",
+    variantKey: variantKey(attributes),
+    variantAttributes: attributes,
+    quantity,
+    reserved: 0,
+    available: quantity,
+    lowStockThreshold: null,
+    version: 1,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...fields,
+  };
+}
+
+// Items as a store returns them: sorted by sku then variant key, names and values cleaned.
+const tricky: InventoryItem[] = [
+  item("=SUM(A1:A2)", {}, { productId: "+cmd|' /C calc'!A0", quantity: 0 }),
+  item("@risk", { size: "-1" }, { quantity: 5, reserved: 2 }),
+  item("MUG", {}, { quantity: 1_000_000_000, lowStockThreshold: 0 }),
+  item("TEE", { Size: "L", color: "Blue" }, { quantity: 7 }),
+  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', quantity: 12, lowStockThreshold: 3 }),
+  item("TEE-ß", { size: "XL", "fit type": "Ünïcödé 👕" }, { quantity: 2 }),
+  item("x,y", { note: "a \"quoted\" value, with comma" }, { quantity: 3, lowStockThreshold: 1_000_000_000 }),
+];
+
+describe("serialiseStockFile", () => {
+  it("writes CSV with a BOM, the fixed columns, then one sorted column per attribute name", () => {
+    const content = serialiseStockFile({ shopId: "shop", items: tricky, format: "csv", exportedAt });
+    expect(content.startsWith("\uFEFFsku,productId,quantity,lowStockThreshold,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
+    const records = parse(content, { bom: true }) as string[][];
+    expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "0", "", "", "", "", "", ""]);
+    expect(records[2]).toEqual(["@risk", "p", "5", "", "", "", "", "", "-1"]);
+    expect(records[5]).toEqual(["TEE", 'tee, "classic"', "12", "3", "M", "Red", "", "", ""]);
+    expect(records).toHaveLength(tricky.length + 1);
+  });
+
+  it("writes values that look like spreadsheet formulas unaltered (see the function's comment)", () => {
+    const content = serialiseStockFile({ shopId: "shop", items: tricky.slice(0, 1), format: "csv", exportedAt });
+    expect(content).toContain("\n=SUM(A1:A2),+cmd|' /C calc'!A0,0,\n");
+  });
+
+  it("writes a header alone for a shop without items", () => {
+    expect(serialiseStockFile({ shopId: "shop", items: [], format: "csv", exportedAt })).toBe(
+      "\uFEFFsku,productId,quantity,lowStockThreshold\n",
+    );
+  });
+
+  it("writes JSON with shop, export time and only the importable fields", () => {
+    const content = serialiseStockFile({ shopId: "shop", items: tricky.slice(1, 2), format: "json", exportedAt });
+    expect(JSON.parse(content)).toEqual({
+      shopId: "shop",
+      exportedAt: "2025-01-31T09:30:00.123Z",
+      items: [{ sku: "@risk", productId: "p", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null }],
+    });
+  });
+
+  it.each<StockFileFormat>(["csv", "json"])("round-trips through parseStockFile (%s): re-importing changes nothing", (format) => {
+    const content = serialiseStockFile({ shopId: "shop", items: tricky, format, exportedAt });
+    const { rows } = parseStockFile({ content, format });
+    expect(rows.map((row) => [row.sku, row.variantKey])).toEqual(tricky.map((entry) => [entry.sku, entry.variantKey]));
+    for (const [index, parsed] of rows.entries()) {
+      const original = tricky[index]!;
+      expect(parsed).toMatchObject({
+        productId: original.productId,
+        quantity: original.quantity,
+        lowStockThreshold: original.lowStockThreshold,
+        variantAttributes: original.variantAttributes,
+      });
+    }
+    const preview = previewStockImport({ rows, existing: tricky });
+    expect(preview).toMatchObject({ created: 0, updated: 0, unchanged: tricky.length, conflicts: [] });
+    // What would be sent to the store equals what it holds, key order included.
+    expect(preview.inputs.map((input) => JSON.stringify(input.variantAttributes))).toEqual(
+      tricky.map((entry) => JSON.stringify(entry.variantAttributes)),
+    );
+  });
+
+  it("round-trips attribute names that differ only in case on different items", () => {
+    const items = [item("A", { Size: "M" }), item("B", { size: "L" })];
+    const content = serialiseStockFile({ shopId: "shop", items, format: "csv", exportedAt });
+    const { rows } = parseStockFile({ content, format: "csv" });
+    expect(rows.map((row) => row.variantAttributes)).toEqual([{ Size: "M" }, { size: "L" }]);
+    expect(previewStockImport({ rows, existing: items }).unchanged).toBe(2);
+  });
+});
