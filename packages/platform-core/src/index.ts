@@ -44,3 +44,6 @@ export { createPrismaHoldStore } from "./holds/prisma-hold-store.ts";
 export { createJsonHoldStore } from "./holds/json-hold-store.ts";
 export { createHoldStoreFromEnv, getHoldStore, setHoldStore } from "./holds/get-hold-store.ts";
 export type * from "./holds/types.ts";
+
+export { importStock, exportStock, parseStockFile } from "./import-export/index.ts";
+export type * from "./import-export/index.ts";
