@@ -47,3 +47,15 @@ export type * from "./holds/types.ts";
 
 export { importStock, exportStock, parseStockFile } from "./import-export/index.ts";
 export type * from "./import-export/index.ts";
+
+export { createCheckoutSession, checkoutCartSchema } from "./checkout/create-checkout-session.ts";
+export type { CheckoutCart, CheckoutSessionResult, CreateCheckoutSessionOptions, InventoryMode } from "./checkout/create-checkout-session.ts";
+export { checkoutTimes, STRIPE_MIN_SESSION_SECONDS, HOLD_GRACE_SECONDS } from "./checkout/checkout-expiry.ts";
+export { createStripeClient, getStripe } from "./checkout/stripe-client.ts";
+export { handleStripeWebhook } from "./webhooks/handle-stripe-webhook.ts";
+export type { StripeWebhookOptions } from "./webhooks/handle-stripe-webhook.ts";
+export { createPrismaWebhookEventLog, createJsonWebhookEventLog, getWebhookEventLog } from "./webhooks/webhook-event-log.ts";
+export type { WebhookEventLog } from "./webhooks/webhook-event-log.ts";
+export { sendOpsAlert, getOpsAlertStore, setOpsAlertStore } from "./alerts/send-ops-alert.ts";
+export { createPrismaOpsAlertStore, createJsonOpsAlertStore } from "./alerts/ops-alert-store.ts";
+export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-alert-store.ts";

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { readMigrations } from "../src/db/migrations.ts";
 import { createEmptyDatabase } from "./support/test-database.ts";
 
 // The operator commands, run as operators run them: separate processes reading DATABASE_URL.
@@ -35,10 +36,11 @@ describe("operator commands", () => {
     const first = await cli("src/db/migrate-cli.ts", db.url);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/applied 20261124000000_init/);
-    expect(first.stdout).toMatch(/Applied 2 migration\(s\)\./);
+    const count = (await readMigrations()).length;
+    expect(first.stdout).toContain(`Applied ${count} migration(s).`);
     const second = await cli("src/db/migrate-cli.ts", db.url);
     expect(second).toMatchObject({ code: 0 });
-    expect(second.stdout).toMatch(/Database is up to date \(2 migrations applied earlier\)\./);
+    expect(second.stdout).toContain(`Database is up to date (${count} migrations applied earlier).`);
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

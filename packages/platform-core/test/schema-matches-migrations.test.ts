@@ -57,6 +57,10 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     definition: "CHECK ((status = ANY (ARRAY['active'::text, 'committed'::text, 'released'::text, 'expired'::text])))",
   },
   InventoryHoldItem_quantity_positive: { table: "InventoryHoldItem", definition: "CHECK ((quantity > 0))" },
+  OpsAlert_severity_known: {
+    table: "OpsAlert",
+    definition: "CHECK ((severity = ANY (ARRAY['info'::text, 'warning'::text, 'critical'::text])))",
+  },
 };
 
 // ---------------------------------------------------------------------------
@@ -607,6 +611,8 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         await hold("hold-for-zero", "active");
         return holdItem("hold-for-zero", 0);
       }],
+      ["ops alert severity 'panic'", "OpsAlert_severity_known", () =>
+        db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`)],
     ];
     it.each(cases)("rejects %s (%s)", async (_label, constraint, insert) => {
       const error = await insert().then(

@@ -10,6 +10,8 @@ import {
   type HoldStore,
   type HoldTransition,
   type InventoryHoldView,
+  type OversoldSaleView,
+  type PaidHoldResult,
   type ReconcileDrift,
 } from "./types.ts";
 
@@ -54,6 +56,83 @@ function settle(state: ShopState, hold: StoredHold, status: "released" | "expire
 
 function findHold(state: ShopState, holdId: string): StoredHold | undefined {
   return state.holds.find((hold) => hold.id === holdId);
+}
+
+/** Turns an active hold into a sale: units leave quantity and reserved, one ledger entry per line. */
+function commitActive(state: ShopState, hold: StoredHold, actor: string, now: Date): void {
+  const holdId = hold.id;
+  const stamp = now.toISOString();
+  for (const line of hold.items) {
+    const item = state.items.get(itemKey(line.sku, line.variantKey))!;
+    item.quantity -= line.quantity;
+    item.reserved -= line.quantity;
+    item.version += 1;
+    item.updatedAt = stamp;
+    appendLedgerEntry(state, {
+      sku: line.sku,
+      variantKey: line.variantKey,
+      delta: -line.quantity,
+      quantityAfter: item.quantity,
+      reason: "sale",
+      holdId,
+      actor,
+      note: null,
+      createdAt: stamp,
+    });
+  }
+  hold.status = "committed";
+  hold.committedAt = stamp;
+  hold.updatedAt = stamp;
+}
+
+type Shortfall = Array<{ sku: string; variantKey: string; requested: number; available: number }>;
+
+/**
+ * Sells lines that are not reserved: every line or none, only where available
+ * stock covers it. Returns the shortfall (empty when sold).
+ */
+function sellUnreserved(
+  state: ShopState,
+  lines: Array<{ sku: string; variantKey: string; quantity: number }>,
+  sale: { holdId: string; actor: string; note: string; now: Date },
+): Shortfall {
+  const short = lines
+    .map((line) => {
+      const item = state.items.get(itemKey(line.sku, line.variantKey));
+      return { sku: line.sku, variantKey: line.variantKey, requested: line.quantity, available: item ? Math.max(item.quantity - item.reserved, 0) : 0 };
+    })
+    .filter((line) => line.available < line.requested);
+  if (short.length > 0) return short;
+  const stamp = sale.now.toISOString();
+  for (const line of lines) {
+    const item = state.items.get(itemKey(line.sku, line.variantKey))!;
+    item.quantity -= line.quantity;
+    item.version += 1;
+    item.updatedAt = stamp;
+    appendLedgerEntry(state, {
+      sku: line.sku,
+      variantKey: line.variantKey,
+      delta: -line.quantity,
+      quantityAfter: item.quantity,
+      reason: "sale",
+      holdId: sale.holdId,
+      actor: sale.actor,
+      note: sale.note,
+      createdAt: stamp,
+    });
+  }
+  return [];
+}
+
+/** A hold's lines merged per variant, in lock order. */
+function mergedLines(hold: StoredHold) {
+  const merged = new Map<string, { sku: string; variantKey: string; quantity: number }>();
+  for (const item of hold.items) {
+    const line = merged.get(refId(item));
+    if (line) line.quantity += item.quantity;
+    else merged.set(refId(item), { sku: item.sku, variantKey: item.variantKey, quantity: item.quantity });
+  }
+  return [...merged.values()].sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1));
 }
 
 export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore {
@@ -138,28 +217,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
             details: { holdId, status: hold.status },
           });
         }
-        const stamp = now.toISOString();
-        for (const line of hold.items) {
-          const item = state.items.get(itemKey(line.sku, line.variantKey))!;
-          item.quantity -= line.quantity;
-          item.reserved -= line.quantity;
-          item.version += 1;
-          item.updatedAt = stamp;
-          appendLedgerEntry(state, {
-            sku: line.sku,
-            variantKey: line.variantKey,
-            delta: -line.quantity,
-            quantityAfter: item.quantity,
-            reason: "sale",
-            holdId,
-            actor,
-            note: null,
-            createdAt: stamp,
-          });
-        }
-        hold.status = "committed";
-        hold.committedAt = stamp;
-        hold.updatedAt = stamp;
+        commitActive(state, hold, actor, now);
         return { holdId, status: "committed", changed: true };
       }),
 
@@ -228,6 +286,100 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         if ((await read(shopId)).holds.some((hold) => hold.status === "active")) shops.push(shopId);
       }
       return shops;
+    },
+
+    commitPaidHold: ({ shopId, holdId, actor, checkoutSessionId, now }) =>
+      mutate(shopId, (state): PaidHoldResult => {
+        const hold = findHold(state, holdId);
+        if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+        if (hold.status === "committed") return { holdId, outcome: "already_committed" };
+        if (hold.status === "active") {
+          commitActive(state, hold, actor, now);
+          return { holdId, outcome: "committed" };
+        }
+        if (state.oversold.some((sale) => sale.holdId === holdId)) return { holdId, outcome: "oversold" };
+        const short = sellUnreserved(state, mergedLines(hold), { holdId, actor, note: "paid after the hold lapsed", now });
+        if (short.length === 0) {
+          hold.status = "committed";
+          hold.committedAt = now.toISOString();
+          hold.updatedAt = now.toISOString();
+          return { holdId, outcome: "recommitted" };
+        }
+        state.oversold.push({
+          id: `oversold_${holdId}`,
+          holdId,
+          checkoutSessionId: checkoutSessionId ?? null,
+          items: short,
+          createdAt: now.toISOString(),
+          resolvedAt: null,
+        });
+        return { holdId, outcome: "oversold", insufficient: short };
+      }),
+
+    recordPaidSale: ({ shopId, saleId, checkoutSessionId, lines, actor, now }) =>
+      mutate(shopId, (state) => {
+        if (findHold(state, saleId)) return { outcome: "already_recorded" as const };
+        const stamp = now.toISOString();
+        const hold: StoredHold = {
+          id: saleId,
+          status: "released",
+          expiresAt: stamp,
+          createdAt: stamp,
+          updatedAt: stamp,
+          committedAt: null,
+          releasedAt: null,
+          expiredAt: null,
+          idempotencyKey: null,
+          items: lines.map((line) => {
+            const item = state.items.get(itemKey(line.sku, line.variantKey));
+            return {
+              sku: line.sku,
+              variantKey: line.variantKey,
+              productId: item?.productId ?? line.sku,
+              variantAttributes: item?.variantAttributes ?? {},
+              quantity: line.quantity,
+            };
+          }),
+        };
+        state.holds.push(hold);
+        const short = sellUnreserved(state, lines, { holdId: saleId, actor, note: "validate-only checkout", now });
+        if (short.length === 0) {
+          hold.status = "committed";
+          hold.committedAt = stamp;
+          return { outcome: "sold" as const };
+        }
+        state.oversold.push({ id: `oversold_${saleId}`, holdId: saleId, checkoutSessionId, items: short, createdAt: stamp, resolvedAt: null });
+        return { outcome: "oversold" as const, insufficient: short };
+      }),
+
+    awaitPayment: ({ shopId, holdId, until, now }) =>
+      mutate(shopId, (state): HoldTransition => {
+        const hold = findHold(state, holdId);
+        if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+        if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
+        if (Date.parse(hold.expiresAt) < until.getTime()) {
+          hold.expiresAt = until.toISOString();
+          hold.updatedAt = now.toISOString();
+        }
+        return { holdId, status: "active", changed: true };
+      }),
+
+    async listOversoldSales({ shopId, limit = 100 }) {
+      const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);
+      return (await read(shopId)).oversold
+        .map(
+          (sale): OversoldSaleView => ({
+            id: sale.id,
+            shopId,
+            holdId: sale.holdId,
+            checkoutSessionId: sale.checkoutSessionId,
+            items: sale.items,
+            createdAt: new Date(sale.createdAt),
+            resolvedAt: sale.resolvedAt ? new Date(sale.resolvedAt) : null,
+          }),
+        )
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, take);
     },
 
     async reconcile({ shopId, repair }) {

@@ -10,6 +10,10 @@ import {
   type HoldStore,
   type HoldTransition,
   type InventoryHoldView,
+  type OversoldSaleView,
+  type PaidHoldOutcome,
+  type PaidHoldResult,
+  type PaidSaleOutcome,
   type ReconcileReport,
 } from "./types.ts";
 
@@ -246,6 +250,65 @@ export function createPrismaHoldStore(database: Database): HoldStore {
         const rows = await prisma.$queryRaw<Array<{ shopId: string }>>`
           SELECT DISTINCT "shopId" FROM "InventoryHold" WHERE status = 'active' ORDER BY "shopId"`;
         return rows.map((row) => row.shopId);
+      }),
+
+    async commitPaidHold({ shopId, holdId, actor, checkoutSessionId, now }) {
+      const result = await call(async () => {
+        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; insufficient?: PaidHoldResult["insufficient"] } }>>`
+          SELECT inventory_commit_paid_hold(${shopId}, ${holdId}, ${actor}, ${checkoutSessionId ?? null}, ${now}::timestamptz) AS result`;
+        return rows[0]!.result;
+      });
+      if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+      return {
+        holdId,
+        outcome: result.outcome as PaidHoldOutcome,
+        ...(result.insufficient ? { insufficient: result.insufficient } : {}),
+      };
+    },
+
+    async recordPaidSale({ shopId, saleId, checkoutSessionId, lines, actor, now }) {
+      const result = await call(async () => {
+        const rows = await prisma.$queryRaw<Array<{ result: { outcome: PaidSaleOutcome; insufficient?: PaidHoldResult["insufficient"] } }>>`
+          SELECT inventory_record_paid_sale(${shopId}, ${saleId}, ${checkoutSessionId},
+            ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
+            ${actor}, ${now}::timestamptz) AS result`;
+        return rows[0]!.result;
+      });
+      return result;
+    },
+
+    async awaitPayment({ shopId, holdId, until, now }) {
+      const rows = await call(
+        () => prisma.$queryRaw<Array<{ status: string; extended: boolean }>>`
+          WITH target AS (SELECT id, status FROM "InventoryHold" WHERE id = ${holdId} AND "shopId" = ${shopId} FOR UPDATE),
+          updated AS (
+            UPDATE "InventoryHold" h SET "expiresAt" = greatest(h."expiresAt", ${until}::timestamptz), "updatedAt" = ${now}::timestamptz
+            FROM target WHERE h.id = target.id AND target.status = 'active'
+            RETURNING h.id
+          )
+          SELECT target.status, EXISTS (SELECT 1 FROM updated) AS extended FROM target`,
+      );
+      const row = rows[0];
+      if (!row) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+      return { holdId, status: row.status as HoldStatus, changed: row.extended };
+    },
+
+    listOversoldSales: ({ shopId, limit = 100 }) =>
+      call(async () => {
+        const rows = await prisma.oversoldSale.findMany({
+          where: { shopId },
+          orderBy: { createdAt: "desc" },
+          take: Math.min(Math.max(Math.trunc(limit), 1), 1000),
+        });
+        return rows.map((row) => ({
+          id: row.id,
+          shopId: row.shopId,
+          holdId: row.holdId,
+          checkoutSessionId: row.checkoutSessionId,
+          items: row.items as unknown as OversoldSaleView["items"],
+          createdAt: row.createdAt,
+          resolvedAt: row.resolvedAt,
+        }));
       }),
 
     reconcile: ({ shopId, repair }) =>

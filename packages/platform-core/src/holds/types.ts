@@ -69,6 +69,35 @@ export interface ReconcileReport {
   repaired: boolean;
 }
 
+/** What happened when a payment arrived. */
+export type PaidHoldOutcome =
+  /** The hold was active: an ordinary commit. */
+  | "committed"
+  /** Already committed by an earlier delivery: nothing changed. */
+  | "already_committed"
+  /** The hold had lapsed, but the stock was still there: sold again. */
+  | "recommitted"
+  /** The hold had lapsed and the stock is gone: recorded as oversold-at-payment, stock untouched. */
+  | "oversold";
+
+export interface PaidHoldResult {
+  holdId: string;
+  outcome: PaidHoldOutcome;
+  insufficient?: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
+}
+
+export type PaidSaleOutcome = "sold" | "already_recorded" | "oversold";
+
+export interface OversoldSaleView {
+  id: string;
+  shopId: string;
+  holdId: string | null;
+  checkoutSessionId: string | null;
+  items: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
+  createdAt: Date;
+  resolvedAt: Date | null;
+}
+
 /**
  * Hold persistence, one per backend. Implementations lock in a global order
  * (hold first, then stock rows by sku and variant key) and keep `reserved`
@@ -90,6 +119,24 @@ export interface HoldStore {
   /** Shops that have holds (the reaper walks these). */
   listHoldShops(): Promise<string[]>;
   reconcile(input: { shopId?: string; repair: boolean }): Promise<ReconcileReport>;
+
+  /** Payment succeeded for a hold, whatever became of it meanwhile (see `PaidHoldOutcome`). */
+  commitPaidHold(input: { shopId: string; holdId: string; actor: string; checkoutSessionId?: string; now: Date }): Promise<PaidHoldResult>;
+  /** Payment succeeded for a checkout that held nothing: sells the lines once per `saleId`, or records an oversold sale. */
+  recordPaidSale(input: {
+    shopId: string;
+    saleId: string;
+    checkoutSessionId: string;
+    lines: HoldLine[];
+    actor: string;
+    now: Date;
+  }): Promise<{ outcome: PaidSaleOutcome; insufficient?: PaidHoldResult["insufficient"] }>;
+  /**
+   * Keeps an active hold until `until` while a delayed payment (bank transfer)
+   * clears. The only path past the maximum TTL: the buyer has already checked out.
+   */
+  awaitPayment(input: { shopId: string; holdId: string; until: Date; now: Date }): Promise<HoldTransition>;
+  listOversoldSales(input: { shopId: string; limit?: number }): Promise<OversoldSaleView[]>;
 }
 
 export function refId(ref: VariantRef): string {

@@ -56,6 +56,16 @@ export interface StoredHold {
   }>;
 }
 
+/** A payment whose stock was gone (see OversoldSale in schema.prisma). */
+export interface StoredOversoldSale {
+  id: string;
+  holdId: string | null;
+  checkoutSessionId: string | null;
+  items: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
 /** The file as written, version 1. */
 export interface ShopFileV1 {
   formatVersion: 1;
@@ -65,6 +75,8 @@ export interface ShopFileV1 {
   /** Oldest first; append-only. */
   ledger: StoredLedgerEntry[];
   holds: StoredHold[];
+  /** Absent in files written before oversold sales were recorded. */
+  oversold?: StoredOversoldSale[];
 }
 
 /**
@@ -78,6 +90,7 @@ export interface ShopState {
   readonly ledger: StoredLedgerEntry[];
   nextLedgerId: number;
   holds: StoredHold[];
+  oversold: StoredOversoldSale[];
 }
 
 /** Map key of a variant; NUL cannot occur in a sku (validation refuses control characters). */
@@ -86,7 +99,7 @@ export function itemKey(sku: string, variantKey: string): string {
 }
 
 export function emptyShopState(shopId: string): ShopState {
-  return { shopId, items: new Map(), ledger: [], nextLedgerId: 1, holds: [] };
+  return { shopId, items: new Map(), ledger: [], nextLedgerId: 1, holds: [], oversold: [] };
 }
 
 /** Appends a ledger entry with the next id and returns it. */
@@ -172,7 +185,8 @@ export function parseShopFile(text: string, shopId: string, path: string): ShopS
   }
   const items = new Map<string, StoredItem>();
   for (const item of file.items) items.set(itemKey(item.sku, item.variantKey), item);
-  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds };
+  const oversold = Array.isArray(file.oversold) ? file.oversold : [];
+  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds, oversold };
 }
 
 /**
@@ -190,7 +204,8 @@ export function serialiseShopFile(state: ShopState): string {
     `  "nextLedgerId": ${state.nextLedgerId},`,
     `  "items": ${list(items)},`,
     `  "ledger": ${list(state.ledger)},`,
-    `  "holds": ${list(state.holds)}`,
+    `  "holds": ${list(state.holds)}${state.oversold.length > 0 ? "," : ""}`,
+    ...(state.oversold.length > 0 ? [`  "oversold": ${list(state.oversold)}`] : []),
     "}",
     "",
   ].join("\n");

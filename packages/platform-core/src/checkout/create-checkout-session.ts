@@ -1,0 +1,155 @@
+import type Stripe from "stripe";
+import { z } from "zod";
+import { getEnv } from "../env.ts";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { createInventoryHold } from "../holds/create-inventory-hold.ts";
+import { idempotencyKeySchema } from "../holds/hold-inputs.ts";
+import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
+import type { HoldStore } from "../holds/types.ts";
+import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
+import type { InventoryStore } from "../inventory/inventory-store.ts";
+import { MAX_QUANTITY } from "../inventory/types.ts";
+import { cartToInventoryRequests } from "../validation/cart-to-inventory-requests.ts";
+import { assertInventoryAvailable } from "../validation/validate-inventory-availability.ts";
+import { checkoutTimes } from "./checkout-expiry.ts";
+import { encodeSaleLines } from "./sale-lines.ts";
+import { getStripe } from "./stripe-client.ts";
+
+export type InventoryMode = "validate_only" | "reserve_ttl";
+
+/** A cart priced by the shop's server (never by the browser). */
+export const checkoutCartSchema = z.object({
+  currency: z.string().regex(/^[a-z]{3}$/, "must be a lower-case ISO currency code"),
+  lines: z
+    .array(
+      z.object({
+        sku: skuSchema,
+        productId: productIdSchema.optional(),
+        variantAttributes: variantAttributesSchema.optional(),
+        name: z.string().trim().min(1, "is required").max(250, "must be at most 250 characters"),
+        /** Price of one unit in the currency's minor unit (cents). */
+        unitAmount: z.number().int("must be a whole number of minor units").min(0).max(99_999_999),
+        quantity: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
+      }),
+    )
+    .min(1, "must have at least one line")
+    .max(100, "must have at most 100 lines"),
+});
+
+export type CheckoutCart = z.input<typeof checkoutCartSchema>;
+
+const optionsSchema = z.object({
+  shopId: z.string(),
+  successUrl: z.url("must be an absolute URL"),
+  cancelUrl: z.url("must be an absolute URL"),
+  inventoryMode: z.enum(["validate_only", "reserve_ttl"]).optional(),
+  inventoryHoldTtlSeconds: z.number().int("must be a whole number of seconds").min(60).max(3600).optional(),
+  skipInventoryValidation: z.boolean().optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+  customerEmail: z.email("must be an email address").optional(),
+});
+
+export interface CreateCheckoutSessionOptions extends z.input<typeof optionsSchema> {
+  stripe?: Stripe;
+  holds?: HoldStore;
+  store?: InventoryStore;
+  now?: Date;
+}
+
+export interface CheckoutSessionResult {
+  sessionId: string;
+  /** Where to send the buyer (Stripe's hosted page). */
+  url: string;
+  inventoryMode: InventoryMode;
+  /** The stock hold (reserve_ttl mode). */
+  holdId?: string;
+  holdExpiresAt?: Date;
+  sessionExpiresAt: Date;
+}
+
+/**
+ * Creates a Stripe Checkout Session for a cart after checking live stock:
+ * `validate_only` refuses a cart the shelves cannot fill; `reserve_ttl` also
+ * holds the stock until the session expires (see `checkoutTimes`). Fails with
+ * `inventory_insufficient` (details.items) before anything is charged, and
+ * with `unavailable` if Stripe cannot be reached, in which case the hold is
+ * released at once: nothing leaks. `skipInventoryValidation` (or
+ * `SKIP_INVENTORY_VALIDATION=1`) is the operators' rollback switch.
+ */
+export async function createCheckoutSession(cart: CheckoutCart, options: CreateCheckoutSessionOptions): Promise<CheckoutSessionResult> {
+  const env = getEnv();
+  const parsedCart = parseOrThrow(checkoutCartSchema, cart, "cart");
+  const parsed = parseOrThrow(optionsSchema, options, "options");
+  const shopId = parseShopId(parsed.shopId);
+  const inventoryMode: InventoryMode = parsed.inventoryMode ?? env.INVENTORY_MODE;
+  const skip = parsed.skipInventoryValidation ?? env.SKIP_INVENTORY_VALIDATION;
+  const now = options.now ?? new Date();
+  const times = checkoutTimes({ requestedTtlSeconds: parsed.inventoryHoldTtlSeconds ?? env.INVENTORY_HOLD_TTL_SECONDS, now });
+  const requests = cartToInventoryRequests({ lines: parsedCart.lines });
+
+  let hold: { holdId: string; expiresAt: Date } | undefined;
+  if (!skip && inventoryMode === "reserve_ttl") {
+    hold = await createInventoryHold({
+      shopId,
+      requests,
+      ttlSeconds: times.holdTtlSeconds,
+      now,
+      ...(options.holds ? { store: options.holds } : {}),
+      ...(parsed.idempotencyKey ? { idempotencyKey: parsed.idempotencyKey } : {}),
+    });
+  } else if (!skip) {
+    await assertInventoryAvailable(shopId, requests, {
+      now,
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.holds ? { holds: options.holds } : {}),
+    });
+  }
+
+  const metadata: Record<string, string> = { shop_id: shopId, inventory_mode: skip ? "skipped" : inventoryMode };
+  if (hold) metadata.inventory_reservation_id = hold.holdId;
+  else if (!skip) {
+    // Validate-only checkouts hold nothing: the paid webhook sells these lines.
+    const lines = encodeSaleLines(requests);
+    if (!lines) throw InventoryError.validation([{ field: "cart.lines", message: "too many lines for one checkout" }]);
+    Object.assign(metadata, lines);
+  }
+
+  const stripe = options.stripe ?? getStripe();
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await stripe.checkout.sessions.create(
+      {
+        mode: "payment",
+        line_items: parsedCart.lines.map((line) => ({
+          quantity: line.quantity,
+          price_data: { currency: parsedCart.currency, unit_amount: line.unitAmount, product_data: { name: line.name } },
+        })),
+        success_url: parsed.successUrl,
+        cancel_url: parsed.cancelUrl,
+        expires_at: Math.floor(times.sessionExpiresAt.getTime() / 1000),
+        metadata,
+        ...(hold ? { client_reference_id: hold.holdId } : {}),
+        ...(parsed.customerEmail ? { customer_email: parsed.customerEmail } : {}),
+      },
+      parsed.idempotencyKey ? { idempotencyKey: `checkout:${shopId}:${parsed.idempotencyKey}` } : undefined,
+    );
+  } catch (error) {
+    if (hold) {
+      await releaseInventoryHold({ shopId, holdId: hold.holdId, ...(options.holds ? { store: options.holds } : {}) });
+    }
+    throw new InventoryError("unavailable", "The payment provider could not start the checkout. Nothing was charged; please try again.", {
+      cause: error,
+    });
+  }
+  if (!session.url) {
+    if (hold) await releaseInventoryHold({ shopId, holdId: hold.holdId, ...(options.holds ? { store: options.holds } : {}) });
+    throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
+  }
+  return {
+    sessionId: session.id,
+    url: session.url,
+    inventoryMode,
+    sessionExpiresAt: new Date((session.expires_at ?? Math.floor(times.sessionExpiresAt.getTime() / 1000)) * 1000),
+    ...(hold ? { holdId: hold.holdId, holdExpiresAt: hold.expiresAt } : {}),
+  };
+}

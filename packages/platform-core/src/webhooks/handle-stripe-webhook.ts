@@ -1,0 +1,153 @@
+import Stripe from "stripe";
+import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
+import type { OpsAlertStore } from "../alerts/ops-alert-store.ts";
+import { decodeSaleLines } from "../checkout/sale-lines.ts";
+import { getEnv } from "../env.ts";
+import { errorResponse } from "../errors/error-response.ts";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { toInventoryError } from "../errors/to-inventory-error.ts";
+import { getHoldStore } from "../holds/get-hold-store.ts";
+import type { HoldStore } from "../holds/types.ts";
+import { shopIdSchema } from "../inventory/inputs.ts";
+import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
+
+/** Stripe's own default: signatures older than 5 minutes are refused (replay protection). */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a hold is kept while a delayed payment method (bank transfer) clears. */
+const ASYNC_PAYMENT_WINDOW_MS = 7 * 24 * 3600 * 1000;
+const ACTOR = "stripe-webhook";
+
+export interface StripeWebhookOptions {
+  /** Default: STRIPE_WEBHOOK_SECRET. */
+  secret?: string;
+  holds?: HoldStore;
+  events?: WebhookEventLog;
+  alerts?: OpsAlertStore;
+  now?: () => Date;
+  toleranceSeconds?: number;
+}
+
+type Outcome = { status: number; body: Record<string, unknown> };
+
+const ok = (body: Record<string, unknown>): Outcome => ({ status: 200, body: { received: true, ...body } });
+
+/**
+ * The Stripe webhook endpoint as a function from a Web `Request` to a
+ * `Response` (the CMS route is one line). Verifies the signature on the raw
+ * body (400 and nothing changed when it fails); settles the hold the session
+ * carries; answers 200 to event types it does not handle. Each event id is
+ * handled once; every transition is idempotent, so duplicates and
+ * out-of-order deliveries settle correctly. When a hold cannot be settled it
+ * raises a critical ops alert and answers 500 so that Stripe retries.
+ */
+export async function handleStripeWebhook(request: Request, options: StripeWebhookOptions = {}): Promise<Response> {
+  const now = options.now ?? (() => new Date());
+  if (request.method !== "POST") {
+    return Response.json({ code: "validation_failed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
+  }
+  const secret = options.secret ?? getEnv().STRIPE_WEBHOOK_SECRET;
+  if (!secret) return errorResponse(new InventoryError("misconfigured", "STRIPE_WEBHOOK_SECRET is not set."));
+
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
+  const body = await request.text();
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
+
+  const signature = request.headers.get("stripe-signature");
+  if (!signature) {
+    return errorResponse(InventoryError.validation([{ field: "stripe-signature", message: "header is missing" }], "Missing Stripe signature."));
+  }
+  let event: Stripe.Event;
+  try {
+    event = await Stripe.webhooks.constructEventAsync(body, signature, secret, options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS);
+  } catch {
+    return errorResponse(
+      InventoryError.validation([{ field: "stripe-signature", message: "does not match the body, the secret or the time window" }], "Invalid Stripe signature."),
+    );
+  }
+
+  const events = options.events ?? getWebhookEventLog();
+  try {
+    if (await events.seen(event.id)) return Response.json({ received: true, duplicate: true });
+  } catch (error) {
+    return errorResponse(toInventoryError(error));
+  }
+
+  const outcome = await settle(event, options, now());
+  if (outcome.status === 200) {
+    try {
+      await events.record(event.id, event.type, now());
+    } catch {
+      // Settling is idempotent, so a redelivery of an unrecorded event is harmless.
+    }
+  }
+  return Response.json(outcome.body, { status: outcome.status });
+}
+
+async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: Date): Promise<Outcome> {
+  const handled = new Set([
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+  ]);
+  if (!handled.has(event.type)) return ok({ ignored: event.type });
+
+  const session = event.data.object as Stripe.Checkout.Session;
+  const metadata = session.metadata ?? {};
+  const shop = shopIdSchema.safeParse(metadata.shop_id);
+  if (!shop.success) return ok({ ignored: "no shop_id in the session metadata" });
+  const shopId = shop.data;
+  const holdId = metadata.inventory_reservation_id;
+  const holds = options.holds ?? getHoldStore();
+  const alert = (severity: "warning" | "critical", kind: string, message: string, details: Record<string, unknown>) =>
+    sendOpsAlert({ severity, kind, message, details }, { ...(options.alerts ? { store: options.alerts } : {}), now });
+
+  const paid =
+    event.type === "checkout.session.async_payment_succeeded" ||
+    (event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
+  const context = { eventId: event.id, eventType: event.type, sessionId: session.id, shopId, holdId };
+
+  try {
+    if (paid) {
+      if (holdId) {
+        const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now });
+        if (result.outcome === "oversold") {
+          await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
+            ...context,
+            insufficient: result.insufficient,
+          });
+        }
+        return ok({ outcome: result.outcome, holdId });
+      }
+      const lines = decodeSaleLines(metadata);
+      if (!lines) return ok({ ignored: "no inventory lines in the session metadata" });
+      const result = await holds.recordPaidSale({ shopId, saleId: `sale_${session.id}`, checkoutSessionId: session.id, lines, actor: ACTOR, now });
+      if (result.outcome === "oversold") {
+        await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived but the stock is gone.`, {
+          ...context,
+          insufficient: result.insufficient,
+        });
+      }
+      return ok({ outcome: result.outcome });
+    }
+    if (!holdId) return ok({ outcome: "nothing_held" });
+    if (event.type === "checkout.session.completed") {
+      // Delayed payment method: keep the stock until Stripe says it succeeded or failed.
+      const result = await holds.awaitPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now });
+      return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId });
+    }
+    // async_payment_failed or expired: give the stock back (a no-op after a commit).
+    const result = await holds.releaseHold({ shopId, holdId, now });
+    return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId });
+  } catch (error) {
+    const known = toInventoryError(error);
+    await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {
+      ...context,
+      code: known.code,
+    });
+    if (known.code === "not_found") return ok({ outcome: "hold_not_found", holdId });
+    return { status: 500, body: { code: known.code === "unavailable" ? "unavailable" : "internal", message: "Could not settle the checkout; Stripe will retry." } };
+  }
+}
