@@ -105,7 +105,13 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
         (error: unknown) => ({ ok: false as const, error }),
       );
       if (existing) {
-        expect(result.ok && result.value.holdId).toBe(existing.id);
+        // A replay answers with the same hold only for the same lines while it is active; otherwise conflict.
+        const same = existing.lines.size === lines.size && [...lines].every(([sku, q]) => existing.lines.get(sku) === q);
+        if (same && existing.status === "active" && !isExpired(existing)) {
+          expect(result.ok && result.value.holdId).toBe(existing.id);
+        } else {
+          expect(result.ok ? "ok" : (result.error as { code?: string }).code).toBe("conflict");
+        }
         continue;
       }
       let short = [...lines].some(([sku, q]) => available(sku) < q);

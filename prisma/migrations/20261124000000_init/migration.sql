@@ -44,6 +44,7 @@ CREATE TABLE "InventoryHold" (
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL,
     "idempotencyKey" TEXT,
+    "requestFingerprint" TEXT,
 
     CONSTRAINT "InventoryHold_pkey" PRIMARY KEY ("id")
 );

@@ -3,28 +3,36 @@
 -- variant key under the "C" collation) and never reads-then-writes across
 -- round trips. Callers pass `now` so that expiry is decided by one clock.
 
--- Releases the given active holds (status -> p_status) and returns their units
--- to available stock. Caller must already hold the hold rows' locks.
+-- Releases those of the given holds that are still active (status ->
+-- p_status) and returns their units to available stock. Caller must already
+-- hold the hold rows' locks.
 CREATE FUNCTION inventory_settle_holds(p_hold_ids text[], p_status text, p_now timestamptz)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   v_count integer;
+  v_settled text[];
 BEGIN
   IF p_hold_ids IS NULL OR cardinality(p_hold_ids) = 0 THEN
     RETURN 0;
   END IF;
+  -- Only holds still active give units back; settling one twice is impossible.
+  SELECT array_agg(id) INTO v_settled FROM "InventoryHold" WHERE id = ANY (p_hold_ids) AND status = 'active';
+  IF v_settled IS NULL THEN
+    RETURN 0;
+  END IF;
+
   -- Lock the stock rows in the global order before changing any of them.
   PERFORM 1 FROM "InventoryItem" i
   WHERE (i."shopId", i.sku, i."variantKey") IN (
-    SELECT hi."shopId", hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (p_hold_ids))
+    SELECT hi."shopId", hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled))
   ORDER BY i."shopId" COLLATE "C", i.sku COLLATE "C", i."variantKey" COLLATE "C"
   FOR UPDATE OF i;
 
   UPDATE "InventoryItem" i SET reserved = i.reserved - t.total, "updatedAt" = p_now
   FROM (
     SELECT hi."shopId", hi.sku, hi."variantKey", sum(hi.quantity)::int AS total
-    FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (p_hold_ids)
+    FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled)
     GROUP BY 1, 2, 3
   ) t
   WHERE i."shopId" = t."shopId" AND i.sku = t.sku AND i."variantKey" = t."variantKey";
@@ -34,7 +42,7 @@ BEGIN
     "releasedAt" = CASE WHEN p_status = 'released' THEN p_now ELSE h."releasedAt" END,
     "expiredAt" = CASE WHEN p_status = 'expired' THEN p_now ELSE h."expiredAt" END,
     "updatedAt" = p_now
-  WHERE h.id = ANY (p_hold_ids) AND h.status = 'active';
+  WHERE h.id = ANY (v_settled);
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
 END;
@@ -49,6 +57,7 @@ CREATE FUNCTION inventory_create_hold(
   p_shop text,
   p_hold_id text,
   p_idempotency_key text,
+  p_fingerprint text,
   p_expires_at timestamptz,
   p_now timestamptz,
   p_skus text[],
@@ -68,11 +77,15 @@ DECLARE
   v_found integer;
 BEGIN
   IF p_idempotency_key IS NOT NULL THEN
-    SELECT id, "expiresAt", status INTO v_existing FROM "InventoryHold"
+    -- Requests with the same key queue here, so the second one always sees
+    -- the first one's hold (READ COMMITTED: the lookup below runs after it).
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || p_idempotency_key, 7317));
+    SELECT id, "expiresAt", status, "requestFingerprint" INTO v_existing FROM "InventoryHold"
     WHERE "shopId" = p_shop AND "idempotencyKey" = p_idempotency_key;
     IF FOUND THEN
       RETURN jsonb_build_object('outcome', 'existing', 'holdId', v_existing.id,
-        'expiresAt', v_existing."expiresAt", 'status', v_existing.status);
+        'expiresAt', v_existing."expiresAt", 'status', v_existing.status,
+        'sameRequest', v_existing."requestFingerprint" IS NOT DISTINCT FROM p_fingerprint);
     END IF;
   END IF;
 
@@ -135,8 +148,8 @@ BEGIN
   END IF;
 
   BEGIN
-    INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey")
-    VALUES (p_hold_id, p_shop, 'active', p_expires_at, p_now, p_now, p_idempotency_key);
+    INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint")
+    VALUES (p_hold_id, p_shop, 'active', p_expires_at, p_now, p_now, p_idempotency_key, p_fingerprint);
   EXCEPTION WHEN unique_violation THEN
     -- A concurrent request with the same idempotency key won: undo this
     -- reservation and answer with that hold.

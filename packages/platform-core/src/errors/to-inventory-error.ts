@@ -1,5 +1,6 @@
 import { ErrorCode } from "./error-codes.ts";
 import { InventoryError } from "./inventory-error.ts";
+import { postgresErrorCode } from "./postgres-error-code.ts";
 
 // SQLSTATE classes that mean "the database cannot answer right now".
 const UNAVAILABLE_SQLSTATES = new Set([
@@ -9,12 +10,10 @@ const UNAVAILABLE_NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT
 
 function findCode(error: unknown, depth = 0): string | undefined {
   if (!error || typeof error !== "object" || depth > 5) return undefined;
-  const record = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
-  for (const candidate of [record.originalCode, record.code]) {
-    if (typeof candidate === "string" && (UNAVAILABLE_SQLSTATES.has(candidate) || UNAVAILABLE_NODE_CODES.has(candidate))) {
-      return candidate;
-    }
-  }
+  const sqlState = postgresErrorCode(error);
+  if (sqlState && UNAVAILABLE_SQLSTATES.has(sqlState)) return sqlState;
+  const record = error as { code?: unknown; cause?: unknown };
+  if (typeof record.code === "string" && UNAVAILABLE_NODE_CODES.has(record.code)) return record.code;
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {
       const code = findCode(inner, depth + 1);

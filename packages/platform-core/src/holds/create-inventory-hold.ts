@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { getEnv } from "../env.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
@@ -26,6 +26,8 @@ export interface CreatedInventoryHold {
 /**
  * Reserves every line or none. Fails with `inventory_insufficient` and
  * `details.items` (sku, variantKey, requested, available per short line).
+ * Replaying an idempotency key answers with the same hold while it is active;
+ * a key reused for other lines, or for a hold already settled, is a `conflict`.
  */
 export async function createInventoryHold(options: CreateInventoryHoldOptions): Promise<CreatedInventoryHold> {
   const shopId = parseShopId(options.shopId);
@@ -36,18 +38,35 @@ export async function createInventoryHold(options: CreateInventoryHoldOptions): 
   const now = options.now ?? new Date();
   const store = options.store ?? getHoldStore();
 
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify(lines.map((line) => [line.sku, line.variantKey, line.quantity])))
+    .digest("hex");
   const result = await store.createHold({
     shopId,
     holdId: `hold_${randomUUID()}`,
     lines,
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     now,
-    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey, fingerprint }),
   });
   if (result.outcome === "insufficient") {
     throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
       details: { items: result.insufficient },
     });
+  }
+  if (result.outcome === "existing") {
+    // A replay must be the same request, for a hold that still holds stock.
+    if (!result.sameRequest) {
+      throw new InventoryError("conflict", "This idempotency key was already used for a different request.", {
+        details: { holdId: result.holdId, field: "idempotencyKey" },
+      });
+    }
+    const status = result.status === "active" && result.expiresAt.getTime() <= now.getTime() ? "expired" : result.status;
+    if (status !== "active") {
+      throw new InventoryError("conflict", `The hold for this idempotency key is already ${status}.`, {
+        details: { holdId: result.holdId, status },
+      });
+    }
   }
   return { holdId: result.holdId, expiresAt: result.expiresAt };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "../env.ts";
-import { parseOrThrow, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
+import { parseOrThrow, safeTextSchema, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { variantKey } from "../variants/variant-key.ts";
@@ -12,17 +12,22 @@ export const ttlSecondsSchema = z
   .min(HOLD_TTL_MIN_SECONDS, `must be at least ${HOLD_TTL_MIN_SECONDS} seconds`)
   .max(HOLD_TTL_MAX_SECONDS, `must be at most ${HOLD_TTL_MAX_SECONDS} seconds`);
 
-export const holdIdSchema = z.string().min(1, "is required").max(100, "must be at most 100 characters");
+export const holdIdSchema = z
+  .string({ error: "must be a string" })
+  .min(1, "is required")
+  .max(100, "must be at most 100 characters")
+  .regex(/^[A-Za-z0-9_:.-]+$/, "must contain only letters, digits, '_', ':', '.' or '-'");
 
 export const idempotencyKeySchema = z
-  .string()
+  .string({ error: "must be a string" })
   .trim()
   .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters");
+  .max(200, "must be at most 200 characters")
+  .pipe(safeTextSchema);
 
 const holdRequestSchema = z.object({
   sku: skuSchema,
-  variantKey: z.string().max(2048).optional(),
+  variantKey: variantKeySchema.optional(),
   variantAttributes: variantAttributesSchema.optional(),
   productId: skuSchema.optional(),
   quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),

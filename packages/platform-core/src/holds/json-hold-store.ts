@@ -164,7 +164,13 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         if (command.idempotencyKey !== undefined) {
           const existing = state.holds.find((hold) => hold.idempotencyKey === command.idempotencyKey);
           if (existing) {
-            return { outcome: "existing", holdId: existing.id, expiresAt: new Date(existing.expiresAt), status: existing.status };
+            return {
+              outcome: "existing",
+              holdId: existing.id,
+              expiresAt: new Date(existing.expiresAt),
+              status: existing.status,
+              sameRequest: (existing.requestFingerprint ?? null) === (command.fingerprint ?? null),
+            };
           }
         }
         let short = shortfall(state, command);
@@ -202,6 +208,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           releasedAt: null,
           expiredAt: null,
           idempotencyKey: command.idempotencyKey ?? null,
+          requestFingerprint: command.fingerprint ?? null,
           items,
         });
         return { outcome: "created", holdId: command.holdId, expiresAt: command.expiresAt, status: "active" };
@@ -238,7 +245,8 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           const status: HoldStatus = isExpired(hold, now) ? "expired" : hold.status;
           throw new InventoryError("conflict", `Hold ${holdId} is ${status} and cannot be extended.`, { details: { holdId, status } });
         }
-        hold.expiresAt = expiresAt.toISOString();
+        // Concurrent extensions never shorten a hold: the later expiry wins.
+        if (Date.parse(hold.expiresAt) < expiresAt.getTime()) hold.expiresAt = expiresAt.toISOString();
         hold.updatedAt = now.toISOString();
         return toView(shopId, hold, now);
       }),
@@ -330,6 +338,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           releasedAt: null,
           expiredAt: null,
           idempotencyKey: null,
+          requestFingerprint: null,
           items: lines.map((line) => {
             const item = state.items.get(itemKey(line.sku, line.variantKey));
             return {

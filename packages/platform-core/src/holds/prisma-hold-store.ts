@@ -1,5 +1,6 @@
 import type { Database } from "../db/prisma-client.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
+import { postgresErrorCode } from "../errors/postgres-error-code.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import {
@@ -23,17 +24,7 @@ const RETRYABLE = new Set(["40P01", "40001"]);
 const IDEMPOTENCY_RACE = "AC409";
 
 function sqlState(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 6; depth++) {
-    const record = current as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { code?: unknown } };
-    for (const code of [record.originalCode, record.code, record.meta?.code]) {
-      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    }
-    current = record.cause;
-  }
-  const message = error instanceof Error ? error.message : "";
-  if (message.includes("idempotency_race")) return IDEMPOTENCY_RACE;
-  if (message.includes("deadlock detected")) return "40P01";
-  return undefined;
+  return postgresErrorCode(error);
 }
 
 interface HoldRow {
@@ -133,7 +124,7 @@ export function createPrismaHoldStore(database: Database): HoldStore {
         call(async () => {
           const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown> }>>`
             SELECT inventory_create_hold(
-              ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
+              ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
               ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
               ${lines.map((l) => l.productId ?? null)}::text[],
               ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
@@ -150,23 +141,27 @@ export function createPrismaHoldStore(database: Database): HoldStore {
         if (sqlState(error) !== IDEMPOTENCY_RACE || !command.idempotencyKey) throw toInventoryError(error);
         // Lost a race with the same idempotency key: the winner's hold is the answer.
         const rows = await call(
-          () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string }>>`
-            SELECT id, "expiresAt", status FROM "InventoryHold"
+          () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string; requestFingerprint: string | null }>>`
+            SELECT id, "expiresAt", status, "requestFingerprint" FROM "InventoryHold"
             WHERE "shopId" = ${command.shopId} AND "idempotencyKey" = ${command.idempotencyKey}`,
         );
         const winner = rows[0];
         if (!winner) throw toInventoryError(error);
-        return { outcome: "existing", holdId: winner.id, expiresAt: new Date(winner.expiresAt), status: winner.status as HoldStatus };
+        return {
+          outcome: "existing",
+          holdId: winner.id,
+          expiresAt: new Date(winner.expiresAt),
+          status: winner.status as HoldStatus,
+          sameRequest: winner.requestFingerprint === (command.fingerprint ?? null),
+        };
       }
       if (result.outcome === "insufficient") {
         return { outcome: "insufficient", insufficient: result.insufficient as never };
       }
-      return {
-        outcome: result.outcome as "created" | "existing",
-        holdId: String(result.holdId),
-        expiresAt: new Date(String(result.expiresAt)),
-        status: result.status as HoldStatus,
-      };
+      const created = { holdId: String(result.holdId), expiresAt: new Date(String(result.expiresAt)), status: result.status as HoldStatus };
+      return result.outcome === "existing"
+        ? { outcome: "existing", ...created, sameRequest: result.sameRequest === true }
+        : { outcome: "created", ...created };
     },
 
     commitHold: ({ shopId, holdId, actor, now }) =>
@@ -192,7 +187,7 @@ export function createPrismaHoldStore(database: Database): HoldStore {
     async extendHold({ shopId, holdId, expiresAt, now }) {
       const rows = await call(
         () => prisma.$queryRaw<Array<{ id: string }>>`
-          UPDATE "InventoryHold" SET "expiresAt" = ${expiresAt}::timestamptz, "updatedAt" = ${now}::timestamptz
+          UPDATE "InventoryHold" SET "expiresAt" = greatest("expiresAt", ${expiresAt}::timestamptz), "updatedAt" = ${now}::timestamptz
           WHERE id = ${holdId} AND "shopId" = ${shopId} AND status = 'active' AND "expiresAt" > ${now}::timestamptz
           RETURNING id`,
       );

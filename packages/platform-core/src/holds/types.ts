@@ -40,11 +40,14 @@ export interface CreateHoldCommand {
   lines: HoldLine[];
   expiresAt: Date;
   idempotencyKey?: string;
+  /** Digest of the lines; a reused idempotency key must come with the same one. */
+  fingerprint?: string;
   now: Date;
 }
 
 export type CreateHoldOutcome =
-  | { outcome: "created" | "existing"; holdId: string; expiresAt: Date; status: HoldStatus }
+  | { outcome: "created"; holdId: string; expiresAt: Date; status: HoldStatus }
+  | { outcome: "existing"; holdId: string; expiresAt: Date; status: HoldStatus; sameRequest: boolean }
   | {
       outcome: "insufficient";
       insufficient: Array<{ sku: string; variantKey: string; requested: number; available: number }>;

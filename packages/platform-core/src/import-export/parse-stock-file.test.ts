@@ -107,7 +107,7 @@ describe("parseStockFile: CSV", () => {
       "C,p,bad,y",
     );
     expect(csvErrors(content)).toEqual([
-      { line: 3, field: "productId", message: "must not contain control characters" },
+      { line: 3, field: "productId", message: "must not contain control characters or malformed Unicode" },
       { line: 5, field: "quantity", message: "must be a whole number" },
     ]);
     const good = content.replace('"multi\nline"', '"multi,line"').replace("bad", "3");
@@ -123,7 +123,7 @@ describe("parseStockFile: CSV", () => {
   it("counts a line break inside quotes once, whatever its style", () => {
     const content = 'sku,productId,quantity,variant.note\r\nA,p,1,"x\r\ny"\r\nB,p,-1,z\r\n';
     expect(csvErrors(content)).toEqual([
-      { line: 2, field: "variant.note", message: "must not contain control characters" },
+      { line: 2, field: "variant.note", message: "must not contain control characters or malformed Unicode" },
       { line: 4, field: "quantity", message: "must not be negative" },
     ]);
   });

@@ -1,11 +1,18 @@
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
-import { cleanVariantAttributes, collidingAttributeNames, variantKey } from "../variants/variant-key.ts";
+import { cleanVariantAttributes, collidingAttributeNames, isCanonicalVariantKey, variantKey } from "../variants/variant-key.ts";
 import { LEDGER_REASONS, MAX_QUANTITY, type StockChange, type StockItemInput } from "./types.ts";
 
 // Input rules shared by both backends, the importer and the HTTP layer.
 
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+// A lone UTF-16 surrogate cannot be stored as UTF-8 nor URI-encoded.
+const wellFormed = (value: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+const safeText = (value: string) => noControlChars(value) && wellFormed(value);
+const SAFE_TEXT_MESSAGE = "must not contain control characters or malformed Unicode";
+
+/** Free text that is safe to store and to put in keys and URLs. */
+export const safeTextSchema = z.string().refine(safeText, SAFE_TEXT_MESSAGE);
 
 export const shopIdSchema = z
   .string()
@@ -16,9 +23,16 @@ export const skuSchema = z
   .trim()
   .min(1, "is required")
   .max(128, "must be at most 128 characters")
-  .refine(noControlChars, "must not contain control characters");
+  .refine(safeText, SAFE_TEXT_MESSAGE);
 
 export const productIdSchema = skuSchema;
+
+/** A variant key as `variantKey()` makes it (clients echo keys they were given). */
+export const variantKeySchema = z
+  .string({ error: "must be a string" })
+  .max(2048, "must be at most 2048 characters")
+  .refine(safeText, SAFE_TEXT_MESSAGE)
+  .refine(isCanonicalVariantKey, "is not a canonical variant key (derive it with variantKey(attributes))");
 
 export const quantitySchema = z
   .number({ error: "must be a number" })
@@ -34,8 +48,8 @@ export const deltaSchema = z
 
 export const variantAttributesSchema = z
   .record(
-    z.string().max(64, "attribute names must be at most 64 characters").refine(noControlChars, "must not contain control characters"),
-    z.string().max(128, "attribute values must be at most 128 characters").refine(noControlChars, "must not contain control characters"),
+    z.string().max(64, "attribute names must be at most 64 characters").refine(safeText, SAFE_TEXT_MESSAGE),
+    z.string().max(128, "attribute values must be at most 128 characters").refine(safeText, SAFE_TEXT_MESSAGE),
   )
   .refine((value) => Object.keys(value).length <= 16, "at most 16 attributes")
   .superRefine((value, context) => {
@@ -54,8 +68,8 @@ export const stockItemInputSchema = z.object({
 
 export const stockChangeSchema = z.object({
   reason: z.enum(LEDGER_REASONS, { error: `must be one of ${LEDGER_REASONS.join(", ")}` }),
-  actor: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
-  note: z.string().max(1000, "must be at most 1000 characters").optional(),
+  actor: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters").refine(safeText, SAFE_TEXT_MESSAGE),
+  note: z.string().max(1000, "must be at most 1000 characters").refine(wellFormed, "must not contain malformed Unicode").optional(),
 });
 
 /** Turns zod issues into field errors, with an optional path prefix. */

@@ -13,6 +13,7 @@ import {
   shopIdSchema,
   skuSchema,
   stockChangeSchema,
+  variantKeySchema,
   type NormalisedStockItemInput,
 } from "./inputs.ts";
 import type {
@@ -60,7 +61,7 @@ export function assertJsonBackendAllowed(env: { NODE_ENV: string; INVENTORY_ALLO
 
 // Input shapes: each operation's input is one object schema, so a bad call
 // lists every offending field at once.
-const variantKeyFieldSchema = z.string({ error: "must be a string" }).max(4096, "must be at most 4096 characters");
+const variantKeyFieldSchema = variantKeySchema;
 const variantRefSchema = z.object({ sku: skuSchema, variantKey: variantKeyFieldSchema });
 const expectedVersionSchema = z
   .number({ error: "must be a number" })

@@ -11,6 +11,7 @@ import {
   parseStockChange,
   quantitySchema,
   skuSchema,
+  variantKeySchema,
 } from "./inputs.ts";
 import type {
   AdjustQuantityInput,
@@ -19,7 +20,7 @@ import type {
   SetQuantityInput,
   UpdateItemInput,
 } from "./inventory-store.ts";
-import type { InventoryItem, LedgerEntry, LedgerReason, StockChange, UpsertItemsResult, VariantRef } from "./types.ts";
+import { MAX_QUANTITY, type InventoryItem, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
 
 interface ItemRow {
   shopId: string;
@@ -55,11 +56,7 @@ function toItem(row: ItemRow): InventoryItem {
 }
 
 function parseRef(ref: VariantRef): VariantRef {
-  const sku = parseOrThrow(skuSchema, ref?.sku, "sku");
-  if (typeof ref.variantKey !== "string") {
-    throw InventoryError.validation([{ field: "variantKey", message: "must be a string" }]);
-  }
-  return { sku, variantKey: ref.variantKey };
+  return { sku: parseOrThrow(skuSchema, ref?.sku, "sku"), variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey") };
 }
 
 function describeRef(ref: VariantRef): string {
@@ -336,6 +333,9 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       return transaction(async (tx) => {
         const row = await lockItem(tx, id, ref);
         const quantity = row.quantity + delta;
+        if (quantity > MAX_QUANTITY) {
+          throw InventoryError.validation([{ field: "delta", message: `would take ${describeRef(ref)} above ${MAX_QUANTITY}` }]);
+        }
         if (quantity < 0) {
           throw InventoryError.validation([
             { field: "delta", message: `would take ${describeRef(ref)} below zero (on hand: ${row.quantity})` },
@@ -350,7 +350,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     listLedger: (shopId, options: ListLedgerOptions = {}) =>
       run(async () => {
         const id = parseShopId(shopId);
-        const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
+        const limit = Number.isFinite(options.limit) ? Math.min(Math.max(Math.trunc(options.limit!), 1), 1000) : 100;
         if (options.beforeId !== undefined && !/^\d{1,18}$/.test(options.beforeId)) {
           throw InventoryError.validation([{ field: "beforeId", message: "must be a ledger entry id" }]);
         }

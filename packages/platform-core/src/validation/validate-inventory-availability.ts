@@ -3,7 +3,7 @@ import { InventoryError } from "../errors/inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
-import { parseOrThrow, parseShopId, skuSchema } from "../inventory/inputs.ts";
+import { parseOrThrow, parseShopId, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import { variantKey } from "../variants/variant-key.ts";
@@ -22,8 +22,8 @@ const requestsSchema = z
   .array(
     z.object({
       sku: skuSchema,
-      variantKey: z.string().max(2048).optional(),
-      variantAttributes: z.record(z.string(), z.string()).optional(),
+      variantKey: variantKeySchema.optional(),
+      variantAttributes: variantAttributesSchema.optional(),
       quantity: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
     }),
   )

@@ -58,3 +58,24 @@ export function collidingAttributeNames(attributes: VariantAttributes): Array<{ 
   }
   return collisions;
 }
+
+/** Whether `key` is exactly what `variantKey` makes for some attributes (clients may send keys they got from us). */
+export function isCanonicalVariantKey(key: string): boolean {
+  if (key === "") return true;
+  const attributes: VariantAttributes = {};
+  for (const pair of key.split("|")) {
+    const [name, value, extra] = pair.split("=");
+    if (name === undefined || value === undefined || extra !== undefined) return false;
+    try {
+      attributes[decodeURIComponent(name)] = decodeURIComponent(value);
+    } catch {
+      return false;
+    }
+  }
+  try {
+    return variantKey(attributes) === key;
+  } catch {
+    // Malformed Unicode cannot be encoded, so it is never canonical.
+    return false;
+  }
+}

@@ -167,6 +167,42 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await expectReconciled();
     });
 
+    it("replays a key racing for the last unit as the same hold, and refuses a key reused for other lines or a settled hold", async () => {
+      await seed({ A: 1, B: 5 });
+      const racing = await Promise.allSettled(Array.from({ length: 8 }, () => hold([["A", 1]], { idempotencyKey: "last-unit" })));
+      expect(racing.every((r) => r.status === "fulfilled")).toBe(true);
+      expect(new Set(racing.map((r) => (r as PromiseFulfilledResult<{ holdId: string }>).value.holdId)).size).toBe(1);
+      expect(await item("A")).toMatchObject({ reserved: 1 });
+
+      const other = await caught(hold([["B", 4]], { idempotencyKey: "last-unit" }));
+      expect(other.code).toBe("conflict");
+      expect(await item("B")).toMatchObject({ reserved: 0 });
+
+      const { holdId } = await hold([["B", 1]], { idempotencyKey: "settled" });
+      await releaseInventoryHold({ shopId: SHOP, holdId, now: at(1), store });
+      const replay = await caught(hold([["B", 1]], { idempotencyKey: "settled", now: at(2) }));
+      expect(replay.code).toBe("conflict");
+      expect(replay.details).toMatchObject({ holdId, status: "released" });
+      await expectReconciled();
+    });
+
+    it("refuses malformed ids, keys and text with validation_failed rather than reaching storage", async () => {
+      await seed({ A: 5 });
+      const attempts = [
+        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantKey: "size=m\u0000", quantity: 1 }], store }),
+        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantKey: "Size=M", quantity: 1 }], store }),
+        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantAttributes: { size: "\uD800" }, quantity: 1 }], store }),
+        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", quantity: 1 }], idempotencyKey: "key\u0000", store }),
+        () => commitInventoryHold({ shopId: SHOP, holdId: "hold\u0000x", store }),
+        () => releaseInventoryHold({ shopId: SHOP, holdId: "../../etc", store }),
+        () => validateInventoryAvailability(SHOP, [{ sku: "A", variantKey: "\u0000", quantity: 1 }], { store: h.stock, holds: store }),
+        () => h.stock.getItem(SHOP, { sku: "A", variantKey: "b=\uDC00" }),
+        () => h.stock.adjustQuantity({ shopId: SHOP, sku: "A", variantKey: "", delta: 999_999_999, reason: "restock", actor: "ops" }),
+      ];
+      for (const attempt of attempts) expect((await caught(attempt())).code, String(attempt)).toBe("validation_failed");
+      expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
+    });
+
     it("extends an active hold but never past the maximum TTL from creation, and never revives an expired one", async () => {
       await seed({ A: 5 });
       const { holdId } = await hold([["A", 1]], { ttlSeconds: 600 });
@@ -285,6 +321,57 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       expect(await h.stock.getItem(SHOP, ref("N"))).toBeNull();
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 4 });
       await h.stock.setQuantity({ shopId: SHOP, ...ref("A"), quantity: 4, reason: "correction", actor: "ops" });
+    });
+
+    it("settles payments: committed, already committed, re-sold after a lapse, or oversold with stock untouched", async () => {
+      await seed({ A: 3, B: 1 });
+      const paid = await hold([["A", 1]]);
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(1) })).toEqual({ holdId: paid.holdId, outcome: "committed" });
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(2) })).toEqual({ holdId: paid.holdId, outcome: "already_committed" });
+
+      const lapsed = await hold([["A", 1]], { ttlSeconds: 60 });
+      await releaseExpiredInventoryHolds({ shopId: SHOP, now: at(61), store });
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: lapsed.holdId, actor: "stripe", now: at(62) })).toEqual({ holdId: lapsed.holdId, outcome: "recommitted" });
+      expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
+
+      const gone = await hold([["B", 1]], { ttlSeconds: 60 });
+      const thief = await hold([["B", 1]], { now: at(61) });
+      await commitInventoryHold({ shopId: SHOP, holdId: thief.holdId, now: at(62), store });
+      const oversold = await store.commitPaidHold({ shopId: SHOP, holdId: gone.holdId, actor: "stripe", checkoutSessionId: "cs_x", now: at(63) });
+      expect(oversold).toEqual({ holdId: gone.holdId, outcome: "oversold", insufficient: [{ sku: "B", variantKey: "", requested: 1, available: 0 }] });
+      expect((await store.commitPaidHold({ shopId: SHOP, holdId: gone.holdId, actor: "stripe", now: at(64) })).outcome).toBe("oversold");
+      expect(await store.listOversoldSales({ shopId: SHOP })).toEqual([
+        expect.objectContaining({ holdId: gone.holdId, checkoutSessionId: "cs_x", resolvedAt: null }),
+      ]);
+      expect(await item("B")).toMatchObject({ quantity: 0, reserved: 0 });
+      await expect(store.commitPaidHold({ shopId: SHOP, holdId: "hold_nope", actor: "s", now: at(65) })).rejects.toMatchObject({ code: "not_found" });
+      await expectReconciled();
+    });
+
+    it("records a paid sale without a hold once per sale id, or oversold when the stock is gone", async () => {
+      await seed({ A: 3 });
+      const lines = [{ sku: "A", variantKey: "", quantity: 2 }];
+      const sale = { shopId: SHOP, checkoutSessionId: "cs_s", lines, actor: "stripe", now: at(1) };
+      expect(await store.recordPaidSale({ ...sale, saleId: "sale_1" })).toEqual({ outcome: "sold" });
+      expect(await store.recordPaidSale({ ...sale, saleId: "sale_1" })).toEqual({ outcome: "already_recorded" });
+      expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
+      const short = await store.recordPaidSale({ ...sale, saleId: "sale_2" });
+      expect(short).toEqual({ outcome: "oversold", insufficient: [{ sku: "A", variantKey: "", requested: 2, available: 1 }] });
+      expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
+      const [entry] = await h.stock.listLedger(SHOP, { sku: "A", variantKey: "" });
+      expect(entry).toMatchObject({ delta: -2, reason: "sale", holdId: "sale_1" });
+      await expectReconciled();
+    });
+
+    it("keeps a hold through a delayed payment past the maximum TTL, only while active", async () => {
+      await seed({ A: 3 });
+      const { holdId } = await hold([["A", 1]], { ttlSeconds: 600 });
+      const week = at(7 * 24 * 3600);
+      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(10) })).toEqual({ holdId, status: "active", changed: true });
+      expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: at(4000), store })).toBe(0);
+      expect(await getInventoryHold({ shopId: SHOP, holdId, now: at(4000), store })).toMatchObject({ status: "active", expiresAt: week });
+      await releaseInventoryHold({ shopId: SHOP, holdId, now: at(4001), store });
+      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(4002) })).toEqual({ holdId, status: "released", changed: false });
     });
 
     it("reconciliation reports drift and repairs it on request", async () => {

@@ -47,6 +47,8 @@ export interface StoredHold {
   releasedAt: string | null;
   expiredAt: string | null;
   idempotencyKey: string | null;
+  /** Absent in holds written before fingerprints were kept. */
+  requestFingerprint?: string | null;
   items: Array<{
     sku: string;
     variantKey: string;
