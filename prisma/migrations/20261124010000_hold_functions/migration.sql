@@ -3,6 +3,32 @@
 -- variant key under the "C" collation) and never reads-then-writes across
 -- round trips. Callers pass `now` so that expiry is decided by one clock.
 
+-- Locks a shop's stock rows for the given variants, in the global order.
+CREATE FUNCTION inventory_lock_stock(p_shop text, p_skus text[], p_keys text[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM "InventoryItem" i
+  WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))
+  ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
+  FOR UPDATE OF i;
+END;
+$$;
+
+-- The lines whose available stock (quantity - reserved) does not cover the
+-- request, as [{sku, variantKey, requested, available}]; [] when all do.
+-- Call it after locking the rows, so the answer holds until commit.
+CREATE FUNCTION inventory_shortfall(p_shop text, p_skus text[], p_keys text[], p_quantities integer[])
+RETURNS jsonb
+LANGUAGE sql AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+      'sku', l.sku, 'variantKey', l.key, 'requested', l.qty,
+      'available', greatest(coalesce(i.quantity - i.reserved, 0), 0)) ORDER BY l.ord), '[]'::jsonb)
+  FROM unnest(p_skus, p_keys, p_quantities) WITH ORDINALITY AS l(sku, key, qty, ord)
+  LEFT JOIN "InventoryItem" i ON i."shopId" = p_shop AND i.sku = l.sku AND i."variantKey" = l.key
+  WHERE i.sku IS NULL OR i.quantity - i.reserved < l.qty;
+$$;
+
 -- Releases those of the given holds that are still active (status ->
 -- p_status) and returns their units to available stock. Caller must already
 -- hold the hold rows' locks.
@@ -113,19 +139,8 @@ BEGIN
   END IF;
 
   -- Lock this cart's stock rows in the global order, then check every line.
-  PERFORM 1 FROM "InventoryItem" i
-  WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))
-  ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-  FOR UPDATE OF i;
-
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-      'sku', l.sku, 'variantKey', l.key, 'requested', l.qty,
-      'available', greatest(coalesce(i.quantity - i.reserved, 0), 0))
-      ORDER BY l.ord), '[]'::jsonb)
-  INTO v_short
-  FROM unnest(p_skus, p_keys, p_quantities) WITH ORDINALITY AS l(sku, key, qty, ord)
-  LEFT JOIN "InventoryItem" i ON i."shopId" = p_shop AND i.sku = l.sku AND i."variantKey" = l.key
-  WHERE i.sku IS NULL OR i.quantity - i.reserved < l.qty;
+  PERFORM inventory_lock_stock(p_shop, p_skus, p_keys);
+  v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
 
   IF jsonb_array_length(v_short) > 0 THEN
     IF NOT p_release_expired THEN

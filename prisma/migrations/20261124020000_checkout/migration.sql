@@ -49,18 +49,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_short jsonb;
 BEGIN
-  PERFORM 1 FROM "InventoryItem" i
-  WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))
-  ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-  FOR UPDATE OF i;
-
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-      'sku', l.sku, 'variantKey', l.key, 'requested', l.qty,
-      'available', greatest(coalesce(i.quantity - i.reserved, 0), 0)) ORDER BY l.ord), '[]'::jsonb)
-  INTO v_short
-  FROM unnest(p_skus, p_keys, p_quantities) WITH ORDINALITY AS l(sku, key, qty, ord)
-  LEFT JOIN "InventoryItem" i ON i."shopId" = p_shop AND i.sku = l.sku AND i."variantKey" = l.key
-  WHERE i.sku IS NULL OR i.quantity - i.reserved < l.qty;
+  PERFORM inventory_lock_stock(p_shop, p_skus, p_keys);
+  v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
   IF jsonb_array_length(v_short) > 0 THEN
     RETURN v_short;
   END IF;

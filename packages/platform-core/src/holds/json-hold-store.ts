@@ -58,28 +58,34 @@ function findHold(state: ShopState, holdId: string): StoredHold | undefined {
   return state.holds.find((hold) => hold.id === holdId);
 }
 
+/** Takes sold units out of stock (and out of reserved when they were held), with a `sale` ledger entry. */
+function sellLine(
+  state: ShopState,
+  line: { sku: string; variantKey: string; quantity: number },
+  sale: { holdId: string; actor: string; note: string | null; stamp: string; wasReserved: boolean },
+): void {
+  const item = state.items.get(itemKey(line.sku, line.variantKey))!;
+  item.quantity -= line.quantity;
+  if (sale.wasReserved) item.reserved -= line.quantity;
+  item.version += 1;
+  item.updatedAt = sale.stamp;
+  appendLedgerEntry(state, {
+    sku: line.sku,
+    variantKey: line.variantKey,
+    delta: -line.quantity,
+    quantityAfter: item.quantity,
+    reason: "sale",
+    holdId: sale.holdId,
+    actor: sale.actor,
+    note: sale.note,
+    createdAt: sale.stamp,
+  });
+}
+
 /** Turns an active hold into a sale: units leave quantity and reserved, one ledger entry per line. */
 function commitActive(state: ShopState, hold: StoredHold, actor: string, now: Date): void {
-  const holdId = hold.id;
   const stamp = now.toISOString();
-  for (const line of hold.items) {
-    const item = state.items.get(itemKey(line.sku, line.variantKey))!;
-    item.quantity -= line.quantity;
-    item.reserved -= line.quantity;
-    item.version += 1;
-    item.updatedAt = stamp;
-    appendLedgerEntry(state, {
-      sku: line.sku,
-      variantKey: line.variantKey,
-      delta: -line.quantity,
-      quantityAfter: item.quantity,
-      reason: "sale",
-      holdId,
-      actor,
-      note: null,
-      createdAt: stamp,
-    });
-  }
+  for (const line of hold.items) sellLine(state, line, { holdId: hold.id, actor, note: null, stamp, wasReserved: true });
   hold.status = "committed";
   hold.committedAt = stamp;
   hold.updatedAt = stamp;
@@ -104,23 +110,7 @@ function sellUnreserved(
     .filter((line) => line.available < line.requested);
   if (short.length > 0) return short;
   const stamp = sale.now.toISOString();
-  for (const line of lines) {
-    const item = state.items.get(itemKey(line.sku, line.variantKey))!;
-    item.quantity -= line.quantity;
-    item.version += 1;
-    item.updatedAt = stamp;
-    appendLedgerEntry(state, {
-      sku: line.sku,
-      variantKey: line.variantKey,
-      delta: -line.quantity,
-      quantityAfter: item.quantity,
-      reason: "sale",
-      holdId: sale.holdId,
-      actor: sale.actor,
-      note: sale.note,
-      createdAt: stamp,
-    });
-  }
+  for (const line of lines) sellLine(state, line, { holdId: sale.holdId, actor: sale.actor, note: sale.note, stamp, wasReserved: false });
   return [];
 }
 
