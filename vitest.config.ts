@@ -4,5 +4,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: ["packages/*/vitest.config.ts", "apps/*/vitest.config.ts"],
+    // Integration tests hold real connections and child processes; two
+    // workers match the 2-core machines the suite must run on.
+    pool: "forks",
+    maxWorkers: 2,
   },
 });

@@ -7,8 +7,5 @@ export default defineProject({
     globalSetup: ["./test/support/global-postgres.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration tests hold real connections; two workers match the 2-core machines.
-    pool: "forks",
-    maxWorkers: 2,
   },
 });

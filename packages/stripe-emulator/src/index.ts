@@ -1,0 +1,16 @@
+export {
+  DEFAULT_RETRY,
+  STRIPE_API_VERSION,
+  startStripeEmulator,
+} from "./start-stripe-emulator.ts";
+export type { FailNextCreateOptions, StripeEmulator, StripeEmulatorOptions } from "./start-stripe-emulator.ts";
+export type { ApiRequestRecord } from "./api/handle-api-request.ts";
+export type { StripeErrorType } from "./api/stripe-api-error.ts";
+export type { CheckoutSession, LineItemObject, PaymentStatus, SessionStatus } from "./checkout/checkout-session.ts";
+export { SessionStateError } from "./checkout/checkout-sessions.ts";
+export { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from "./checkout/create-checkout-session.ts";
+export { signWebhookPayload } from "./webhooks/sign-webhook-payload.ts";
+export { startWebhookReceiver } from "./webhooks/start-webhook-receiver.ts";
+export type { ReceivedWebhook, WebhookReceiver } from "./webhooks/start-webhook-receiver.ts";
+export type { CheckoutEventType, StripeEvent } from "./webhooks/stripe-event.ts";
+export type { DeliveryAttempt, DeliveryMode, DeliveryResult, RetryPolicy } from "./webhooks/webhook-sender.ts";
