@@ -1,4 +1,7 @@
+import { describe, expect, it } from "vitest";
+import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
+import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
 import { describeHoldStoreContract } from "./contract/hold-store.contract.ts";
 import { describeInventoryStoreContract } from "./contract/inventory-store.contract.ts";
@@ -32,3 +35,45 @@ describeInventoryStoreContract("prisma (PostgreSQL)", async () => {
 });
 
 describeHoldStoreContract("prisma (PostgreSQL)", prismaHarness);
+
+describe("hold batching on PostgreSQL", () => {
+  it("grants concurrent requests in shared transactions, first come first served, each caller its own answer", async () => {
+    const database: TestDatabase = await createTestDatabase({ poolSize: 8 });
+    try {
+      const stock = createPrismaInventoryStore(database);
+      const batched = createPrismaHoldStore(database, { batching: { maxBatch: 64 } });
+      await stock.upsertItems("batch", [{ sku: "HOT", productId: "hot", quantity: 150 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
+        reason: "import",
+        actor: "t",
+      });
+      const now = new Date();
+      const results = await Promise.allSettled(
+        Array.from({ length: 300 }, (_, i) =>
+          createInventoryHold({
+            shopId: "batch",
+            requests: i % 10 === 0 ? [{ sku: "HOT", quantity: 1 }, { sku: "COLD", quantity: 2 }] : [{ sku: "HOT", quantity: 1 }],
+            ttlSeconds: 600,
+            now,
+            store: batched,
+          }),
+        ),
+      );
+      const granted = results.filter((r) => r.status === "fulfilled") as Array<PromiseFulfilledResult<{ holdId: string }>>;
+      expect(granted).toHaveLength(150);
+      expect(new Set(granted.map((r) => r.value.holdId)).size).toBe(150);
+      for (const r of results) if (r.status === "rejected") expect((r.reason as { code: string }).code).toBe("inventory_insufficient");
+      const stats = batched.batchStats();
+      expect(stats.requests).toBe(300);
+      expect(stats.transactions).toBeLessThan(300);
+      expect(stats.largestBatch).toBeGreaterThan(1);
+      const hot = await stock.getItem("batch", { sku: "HOT", variantKey: "" });
+      expect(hot).toMatchObject({ quantity: 150, reserved: 150 });
+      const holdsOfBatch = await batched.listHolds({ shopId: "batch", now, limit: 1000 });
+      const coldHeld = holdsOfBatch.flatMap((h) => h.items).filter((i) => i.sku === "COLD").reduce((a, i) => a + i.quantity, 0);
+      expect(await stock.getItem("batch", { sku: "COLD", variantKey: "" })).toMatchObject({ reserved: coldHeld });
+      expect((await reconcileInventoryReserved({ store: batched })).drift).toEqual([]);
+    } finally {
+      await database.destroy();
+    }
+  });
+});

@@ -29,6 +29,20 @@ LANGUAGE sql AS $$
   WHERE i.sku IS NULL OR i.quantity - i.reserved < l.qty;
 $$;
 
+-- Whether active holds past their expiry (not reaped yet) hold any of these
+-- variants. Starts from the few expired holds (partial index on active
+-- holds), not from the many hold lines of a hot variant.
+CREATE FUNCTION inventory_has_expired_holds(p_shop text, p_skus text[], p_keys text[], p_now timestamptz)
+RETURNS boolean
+LANGUAGE sql AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM "InventoryHold" h
+    WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
+      AND EXISTS (
+        SELECT 1 FROM "InventoryHoldItem" hi
+        WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))));
+$$;
+
 -- Releases those of the given holds that are still active (status ->
 -- p_status) and returns their units to available stock. Caller must already
 -- hold the hold rows' locks.
@@ -121,8 +135,7 @@ BEGIN
       WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
         AND EXISTS (
           SELECT 1 FROM "InventoryHoldItem" hi
-          JOIN unnest(p_skus, p_keys) AS l(sku, key) ON hi.sku = l.sku AND hi."variantKey" = l.key
-          WHERE hi."holdId" = h.id AND hi."shopId" = p_shop)
+          WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys)))
       ORDER BY h.id
       FOR UPDATE OF h SKIP LOCKED
     ) h;
@@ -144,12 +157,7 @@ BEGIN
 
   IF jsonb_array_length(v_short) > 0 THEN
     IF NOT p_release_expired THEN
-      SELECT EXISTS (
-        SELECT 1 FROM "InventoryHoldItem" hi
-        JOIN "InventoryHold" h ON h.id = hi."holdId"
-        JOIN unnest(p_skus, p_keys) AS l(sku, key) ON hi.sku = l.sku AND hi."variantKey" = l.key
-        WHERE hi."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now)
-      INTO v_has_expired;
+      v_has_expired := inventory_has_expired_holds(p_shop, p_skus, p_keys, p_now);
     END IF;
     RETURN jsonb_build_object('outcome', 'insufficient', 'insufficient', v_short, 'hasExpiredHolds', v_has_expired);
   END IF;

@@ -1,6 +1,7 @@
 import type { Database } from "../db/prisma-client.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { postgresErrorCode } from "../errors/postgres-error-code.ts";
+import { createHoldBatcher } from "./hold-batcher.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import {
@@ -75,7 +76,20 @@ const HOLD_SELECT = Prisma.sql`
   FROM "InventoryHold" h`;
 
 /** Holds on PostgreSQL: every transition is one call to a SQL function (see the hold_functions migration). */
-export function createPrismaHoldStore(database: Database): HoldStore {
+export interface PrismaHoldStoreOptions {
+  /**
+   * Group concurrent hold requests of one shop into one transaction (default
+   * on, up to 128 per batch). `false`: one transaction per request.
+   */
+  batching?: false | { maxBatch?: number };
+}
+
+export interface PrismaHoldStore extends HoldStore {
+  /** How many transactions served how many hold requests (batching on). */
+  batchStats(): { transactions: number; requests: number; largestBatch: number };
+}
+
+export function createPrismaHoldStore(database: Database, options: PrismaHoldStoreOptions = {}): PrismaHoldStore {
   const { prisma } = database;
 
   async function call<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
@@ -115,54 +129,95 @@ export function createPrismaHoldStore(database: Database): HoldStore {
     };
   }
 
+  function toOutcome(result: Record<string, unknown>): CreateHoldOutcome {
+    if (result.outcome === "insufficient") {
+      return { outcome: "insufficient", insufficient: result.insufficient as never };
+    }
+    const created = { holdId: String(result.holdId), expiresAt: new Date(String(result.expiresAt)), status: result.status as HoldStatus };
+    return result.outcome === "existing"
+      ? { outcome: "existing", ...created, sameRequest: result.sameRequest === true }
+      : { outcome: "created", ...created };
+  }
+
+  function createSingle(command: CreateHoldCommand, releaseExpired: boolean) {
+    const { lines } = command;
+    return call(async () => {
+      const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown> }>>`
+        SELECT inventory_create_hold(
+          ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
+          ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
+          ${lines.map((l) => l.productId ?? null)}::text[],
+          ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
+          ${releaseExpired}
+        ) AS result`;
+      return rows[0]!.result;
+    });
+  }
+
+  /** One request in its own transaction; also the slow path that expires lapsed holds first. */
+  async function createOne(command: CreateHoldCommand, firstResult?: Record<string, unknown>): Promise<CreateHoldOutcome> {
+    let result: Record<string, unknown>;
+    try {
+      result = firstResult ?? (await createSingle(command, false));
+      // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
+      if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
+    } catch (error) {
+      if (sqlState(error) !== IDEMPOTENCY_RACE || !command.idempotencyKey) throw toInventoryError(error);
+      // Lost a race with the same idempotency key: the winner's hold is the answer.
+      const rows = await call(
+        () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string; requestFingerprint: string | null }>>`
+          SELECT id, "expiresAt", status, "requestFingerprint" FROM "InventoryHold"
+          WHERE "shopId" = ${command.shopId} AND "idempotencyKey" = ${command.idempotencyKey}`,
+      );
+      const winner = rows[0];
+      if (!winner) throw toInventoryError(error);
+      return {
+        outcome: "existing",
+        holdId: winner.id,
+        expiresAt: new Date(winner.expiresAt),
+        status: winner.status as HoldStatus,
+        sameRequest: winner.requestFingerprint === (command.fingerprint ?? null),
+      };
+    }
+    return toOutcome(result);
+  }
+
+  async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<Array<Record<string, unknown>>> {
+    const requests = commands.map((command) => ({
+      holdId: command.holdId,
+      ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
+      expiresAt: command.expiresAt.toISOString(),
+      lines: command.lines.map((line) => ({
+        sku: line.sku,
+        variantKey: line.variantKey,
+        quantity: line.quantity,
+        ...(line.productId === undefined ? {} : { productId: line.productId }),
+        ...(line.variantAttributes === undefined ? {} : { variantAttributes: line.variantAttributes }),
+      })),
+    }));
+    return call(async () => {
+      const rows = await prisma.$queryRaw<Array<{ results: Array<Record<string, unknown>> }>>`
+        SELECT inventory_create_holds_batch(${shopId}, ${JSON.stringify(requests)}::jsonb, ${now}::timestamptz) AS results`;
+      return rows[0]!.results;
+    });
+  }
+
+  const batcher =
+    options.batching === false
+      ? undefined
+      : createHoldBatcher({
+          maxBatch: options.batching?.maxBatch ?? 128,
+          single: (command) => createOne(command),
+          many: createMany,
+          finish: (command, result) => createOne(command, result),
+        });
+
   return {
     backend: "prisma",
 
-    async createHold(command: CreateHoldCommand): Promise<CreateHoldOutcome> {
-      const { lines } = command;
-      const run = (releaseExpired: boolean) =>
-        call(async () => {
-          const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown> }>>`
-            SELECT inventory_create_hold(
-              ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
-              ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
-              ${lines.map((l) => l.productId ?? null)}::text[],
-              ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
-              ${releaseExpired}
-            ) AS result`;
-          return rows[0]!.result;
-        });
-      let result: Record<string, unknown>;
-      try {
-        result = await run(false);
-        // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
-        if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await run(true);
-      } catch (error) {
-        if (sqlState(error) !== IDEMPOTENCY_RACE || !command.idempotencyKey) throw toInventoryError(error);
-        // Lost a race with the same idempotency key: the winner's hold is the answer.
-        const rows = await call(
-          () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string; requestFingerprint: string | null }>>`
-            SELECT id, "expiresAt", status, "requestFingerprint" FROM "InventoryHold"
-            WHERE "shopId" = ${command.shopId} AND "idempotencyKey" = ${command.idempotencyKey}`,
-        );
-        const winner = rows[0];
-        if (!winner) throw toInventoryError(error);
-        return {
-          outcome: "existing",
-          holdId: winner.id,
-          expiresAt: new Date(winner.expiresAt),
-          status: winner.status as HoldStatus,
-          sameRequest: winner.requestFingerprint === (command.fingerprint ?? null),
-        };
-      }
-      if (result.outcome === "insufficient") {
-        return { outcome: "insufficient", insufficient: result.insufficient as never };
-      }
-      const created = { holdId: String(result.holdId), expiresAt: new Date(String(result.expiresAt)), status: result.status as HoldStatus };
-      return result.outcome === "existing"
-        ? { outcome: "existing", ...created, sameRequest: result.sameRequest === true }
-        : { outcome: "created", ...created };
-    },
+    createHold: (command) => (batcher ? batcher.submit(command) : createOne(command)),
+
+    batchStats: () => batcher?.stats() ?? { transactions: 0, requests: 0, largestBatch: 0 },
 
     commitHold: ({ shopId, holdId, actor, now }) =>
       transition(shopId, holdId, async () => {
