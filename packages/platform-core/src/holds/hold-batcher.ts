@@ -35,11 +35,10 @@ export function createHoldBatcher(options: HoldBatcherOptions) {
     queue.running = true;
     try {
       while (queue.pending.length > 0) {
-        // A batch shares one clock reading, so it takes requests made at the same `now`.
-        const now = queue.pending[0]!.command.now.getTime();
-        let size = 0;
-        while (size < queue.pending.length && size < options.maxBatch && queue.pending[size]!.command.now.getTime() === now) size++;
-        const batch = queue.pending.splice(0, size);
+        const batch = queue.pending.splice(0, options.maxBatch);
+        // One clock reading for the batch: the latest, so no hold that expired
+        // before any request arrived is mistaken for active. Each request keeps its own expiry.
+        const now = Math.max(...batch.map((entry) => entry.command.now.getTime()));
         stats.transactions += 1;
         stats.requests += batch.length;
         stats.largestBatch = Math.max(stats.largestBatch, batch.length);

@@ -1,0 +1,100 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Every size and rate of the benchmark; defaults are the issue's scenario. */
+export interface BenchConfig {
+  /** Multiplies unit counts, durations and the reaper's size (0.05 for a quick end-to-end check). */
+  scale: number;
+  poolSize: number;
+  shopId: string;
+  hotUnits: number;
+  coldVariants: number;
+  coldUnits: number;
+  validateRate: number;
+  validateSeconds: number;
+  buyers: number;
+  /** Share of hot-phase carts that also take 1-2 cold variants. */
+  multiLineShare: number;
+  baselineUnits: number;
+  webhookEvents: number;
+  webhookConcurrency: number;
+  /** Share of webhook events that are `checkout.session.expired` (the rest are `completed`). */
+  webhookExpiredShare: number;
+  reaperHolds: number;
+  reaperBatchSize: number;
+  /** A closed-loop phase that has not sold out after this long is stopped and reported as timed out. */
+  phaseTimeoutSeconds: number;
+  randomSeed: number;
+  /** Use this server instead of an embedded one (a fresh database `acme_bench_<pid>` is created on it). */
+  databaseUrl: string | undefined;
+  /** Keep the `acme_bench_<pid>` database after the run (DATABASE_URL mode). */
+  keepDatabase: boolean;
+  out: string;
+}
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** `--hot-units=100`, `--hot-units 100` → { "hot-units": "100" }. */
+function parseArgs(argv: string[]): Map<string, string> {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) continue;
+    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    if (inline !== undefined) args.set(name, inline);
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) args.set(name, argv[++i]!);
+    else args.set(name, "1");
+  }
+  return args;
+}
+
+/**
+ * Reads settings from `--kebab-name value` arguments, then `BENCH_SNAKE_NAME`
+ * environment variables, then defaults. Sizes given explicitly are taken as
+ * is; defaults are multiplied by the scale.
+ */
+export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const args = parseArgs(argv);
+  const raw = (name: string): string | undefined => {
+    const fromArgs = args.get(name);
+    if (fromArgs !== undefined) return fromArgs;
+    const value = env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const number = (name: string, fallback: number, check: (value: number) => boolean = (value) => value > 0): number => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || !check(parsed)) throw new Error(`Invalid value for ${name}: ${value}`);
+    return parsed;
+  };
+  const scale = number("scale", 1, (value) => value > 0 && value <= 10);
+  const scaled = (full: number, minimum: number) => Math.max(minimum, Math.round(full * scale));
+  const integer = (value: number) => value >= 1 && Number.isInteger(value);
+  const share = (value: number) => value >= 0 && value <= 1;
+
+  const hotUnits = number("hot-units", scaled(5_000, 20), integer);
+  return {
+    scale,
+    poolSize: number("pool-size", 32, integer),
+    shopId: raw("shop") ?? "flash",
+    hotUnits,
+    coldVariants: number("cold-variants", 1_000, integer),
+    coldUnits: number("cold-units", 1_000, integer),
+    validateRate: number("validate-rate", 2_000),
+    validateSeconds: number("validate-seconds", Math.max(0.5, 5 * scale)),
+    buyers: number("buyers", 256, integer),
+    multiLineShare: number("multi-line-share", 0.1, share),
+    baselineUnits: number("baseline-units", hotUnits, integer),
+    webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
+    webhookConcurrency: number("webhook-concurrency", 32, integer),
+    webhookExpiredShare: number("webhook-expired-share", 0.1, share),
+    reaperHolds: number("reaper-holds", scaled(100_000, 100), integer),
+    reaperBatchSize: number("reaper-batch-size", 5_000, integer),
+    phaseTimeoutSeconds: number("phase-timeout-seconds", 120),
+    randomSeed: number("random-seed", 20261124, (value) => Number.isInteger(value)),
+    databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    keepDatabase: raw("keep-db") === "1",
+    out: path.resolve(raw("out") ?? path.join(REPO_ROOT, "bench/results/latest.json")),
+  };
+}

@@ -1,0 +1,46 @@
+import type { BenchResult } from "./bench-result.ts";
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
+  return [line(headers), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "-");
+const rate = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "-");
+const met = (value: boolean) => (value ? "yes" : "NO");
+
+/** The human-readable report on stdout. */
+export function printBenchReport(result: BenchResult, options: { offeredRate: number; buyers: number; reaperHolds: number }): void {
+  const { targets } = result;
+  const reaperRate = result.reaper_100k_s > 0 ? 100_000 / result.reaper_100k_s : Number.NaN;
+  console.log("");
+  if (result.scale !== 1) console.log(`SCALED RUN (scale ${result.scale}): figures are not comparable with the targets.\n`);
+  console.log(
+    table(
+      ["phase", "p50 ms", "p95 ms", "p99 ms", "per_s", "target", "met?"],
+      [
+        ["validate", ms(result.validate.p50_ms), ms(result.validate.p95_ms), ms(result.validate.p99_ms), rate(result.validate.per_s), `p95 < 5 ms at ${options.offeredRate}/s`, met(targets.validate_p95_lt_5ms_at_offered_rate)],
+        ["hold (hot)", ms(result.hold.p50_ms), ms(result.hold.p95_ms), ms(result.hold.p99_ms), rate(result.hold.per_s), `p95 < 20 ms, ${options.buyers} buyers`, met(targets.hold_p95_lt_20ms)],
+        ["webhook", ms(result.webhook.p50_ms), ms(result.webhook.p95_ms), ms(result.webhook.p99_ms), rate(result.webhook.per_s), "p95 < 25 ms", met(targets.webhook_p95_lt_25ms)],
+        ["reaper", "-", "-", "-", rate(reaperRate), `100k in < 10 s (${result.reaper_100k_s.toFixed(2)} s${options.reaperHolds === 100_000 ? "" : ", extrapolated"})`, met(targets.reaper_100k_lt_10s)],
+      ],
+    ),
+  );
+  console.log("");
+  const floor = result.baseline_floor_units_per_s;
+  const seed = result.baseline_seed_units_per_s;
+  const hot = result.hot_units_per_s;
+  console.log(
+    table(
+      ["hot variant throughput", "units/s", "hot / this", "target", "met?"],
+      [
+        ["hot_units_per_s (platform)", rate(hot), "-", "-", "-"],
+        ["baseline_floor_units_per_s", rate(floor), `${(hot / floor).toFixed(2)}x`, `>= 2x (${rate(2 * floor)})`, met(targets.hot_ge_2x_floor)],
+        ["baseline_seed_units_per_s", rate(seed), `${(hot / seed).toFixed(2)}x`, `>= 10x (${rate(10 * seed)})`, met(targets.hot_ge_10x_seed)],
+      ],
+    ),
+  );
+  console.log("");
+  console.log(`oversold: ${result.oversold}   reconcile_ok: ${result.reconcile_ok}   duration: ${result.durationS} s`);
+}

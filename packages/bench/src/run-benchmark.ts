@@ -1,0 +1,207 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  applyMigrations,
+  createDatabase,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  type Database,
+} from "@acme/platform-core";
+import { checkInvariants } from "./check-invariants.ts";
+import { HOT_SKU } from "./cold-sku.ts";
+import type { ErrorCount } from "./create-error-tally.ts";
+import { removeBaselineRows } from "./phases/remove-baseline-rows.ts";
+import { runBaselineFloor } from "./phases/run-baseline-floor.ts";
+import { runBaselineSeed } from "./phases/run-baseline-seed.ts";
+import { runHotHoldPhase } from "./phases/run-hot-hold-phase.ts";
+import { runReaperPhase } from "./phases/run-reaper-phase.ts";
+import { runValidatePhase } from "./phases/run-validate-phase.ts";
+import { runWebhookPhase } from "./phases/run-webhook-phase.ts";
+import { seedShop } from "./phases/seed-shop.ts";
+import { warmUp } from "./phases/warm-up.ts";
+import { readBenchConfig } from "./read-bench-config.ts";
+import { readMachineInfo } from "./read-machine-info.ts";
+import type { BenchResult } from "./report/bench-result.ts";
+import { printBenchReport } from "./report/print-bench-report.ts";
+import { startBenchDatabase, type BenchDatabase } from "./start-bench-database.ts";
+import { round } from "./stats.ts";
+
+/**
+ * `pnpm bench`: the flash-sale benchmark. Exit 0 whatever the speed (targets
+ * are reported, not asserted); exit 1 only when stock was oversold or the
+ * books do not reconcile, or the run itself failed.
+ */
+async function runBenchmark(): Promise<number> {
+  const config = readBenchConfig();
+  const startedAt = new Date();
+  const clock = performance.now();
+  const step = (message: string) => process.stderr.write(`${message}\n`);
+
+  step(`flash-sale benchmark (scale ${config.scale}, pool ${config.poolSize}, ${config.buyers} buyers)`);
+  step(config.databaseUrl ? "database: DATABASE_URL (fresh database beside it)" : "database: starting embedded PostgreSQL (default durability, fsync on)");
+  let server: BenchDatabase | undefined;
+  let db: Database | undefined;
+  const cleanup = async () => {
+    await db?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+  };
+  // An interrupted run must not leave a PostgreSQL server (or a bench database) behind.
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  process.once("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+
+  try {
+    server = await startBenchDatabase(config);
+    const migrated = await applyMigrations({ databaseUrl: server.url });
+    step(`migrations: ${migrated.applied.length} applied`);
+    db = createDatabase({ url: server.url, poolSize: config.poolSize });
+    const store = createPrismaInventoryStore(db);
+    const holds = createPrismaHoldStore(db);
+    const machine = await readMachineInfo(db, config.poolSize);
+    step(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
+    step(`postgres: ${machine.postgres}`);
+
+    step("phase 1/6: seed");
+    await seedShop(store, config);
+    await warmUp(config, { db, store, holds });
+
+    step(`phase 2/6: validate (open loop, ${config.validateRate}/s for ${config.validateSeconds}s)`);
+    const validate = await runValidatePhase(config, { store, holds });
+
+    step(`phase 3/6: hold on the hot variant (${config.buyers} buyers, ${config.hotUnits} units)`);
+    const hot = await runHotHoldPhase(config, { holds });
+    const hotRow = await db.pool.query<{ quantity: number; reserved: number }>(
+      `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
+      [config.shopId, HOT_SKU],
+    );
+    // Right after the sale, before any payment: the row must hold exactly what buyers were told they got.
+    const afterHot = { ...hotRow.rows[0]!, granted: hot.hotUnitsGranted, invariants: await checkInvariants(db, holds) };
+
+    step(`phase 4/6: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
+    const seed = await runBaselineSeed(config, { db });
+    const floor = await runBaselineFloor(config, { url: server.url });
+    const baselineRows = await removeBaselineRows(db, config.shopId);
+
+    step(`phase 5/6: webhooks (${config.webhookConcurrency} senders)`);
+    const webhook = await runWebhookPhase(config, { db, holds, granted: hot.holds });
+
+    step(`phase 6/6: reaper (${config.reaperHolds} expired holds)`);
+    const reaper = await runReaperPhase(config, { db, holds });
+
+    const final = await checkInvariants(db, holds);
+    const hotFinal = await db.pool.query<{ quantity: number; reserved: number }>(
+      `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
+      [config.shopId, HOT_SKU],
+    );
+
+    const oversold = Math.max(0, hot.hotUnitsGranted - config.hotUnits) + final.oversoldUnits + afterHot.invariants.oversoldUnits;
+    const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk;
+    const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
+    const reaper100k = reaper.seconds * (100_000 / reaper.holds);
+    const result: BenchResult = {
+      machine,
+      validate: validate.summary,
+      hold: hot.summary,
+      webhook: webhook.summary,
+      hot_units_per_s: round(hot.hotUnitsPerS, 1),
+      baseline_seed_units_per_s: round(seed.unitsPerS, 1),
+      baseline_floor_units_per_s: round(floor.unitsPerS, 1),
+      reaper_100k_s: round(reaper100k, 3),
+      oversold,
+      reconcile_ok: reconcileOk,
+      targets: {
+        validate_p95_lt_5ms_at_offered_rate: validate.summary.p95_ms < 5 && validate.summary.per_s >= 0.95 * config.validateRate,
+        hold_p95_lt_20ms: hot.summary.p95_ms < 20,
+        webhook_p95_lt_25ms: webhook.summary.p95_ms < 25 && webhook.statuses["200"] === webhook.events,
+        hot_ge_2x_floor: hot.hotUnitsPerS >= 2 * floor.unitsPerS,
+        hot_ge_10x_seed: hot.hotUnitsPerS >= 10 * seed.unitsPerS,
+        reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
+      },
+      startedAt: startedAt.toISOString(),
+      durationS: round((performance.now() - clock) / 1000, 1),
+      scale: config.scale,
+      database: server.source,
+      details: {
+        config: { ...config, databaseUrl: config.databaseUrl === undefined ? undefined : "(set)" },
+        validate: { offered_per_s: validate.offeredPerS, requests: validate.requests, insufficient: validate.insufficient, errors: validate.errors },
+        hold: {
+          granted_only: hot.grantedSummary,
+          requests: hot.requests,
+          granted: hot.granted,
+          hot_units_granted: hot.hotUnitsGranted,
+          sold_out_refusals: hot.soldOutRefusals,
+          cold_refusals: hot.coldRefusals,
+          wall_s: round(hot.wallSeconds, 3),
+          timed_out: hot.timedOut,
+          aborted_on_errors: hot.abortedOnErrors,
+          errors: hot.errors,
+          batch_stats: hot.batchStats,
+          hot_row_after_sale: { quantity: afterHot.quantity, reserved: afterHot.reserved, matches_granted: hotRowMatches },
+          reconcile_after_sale: afterHot.invariants,
+        },
+        baseline_seed: { ...seed, wallSeconds: round(seed.wallSeconds, 3), unitsPerS: round(seed.unitsPerS, 1), holdRowsLeft: baselineRows.seedHolds },
+        baseline_floor: {
+          ...floor,
+          wallSeconds: round(floor.wallSeconds, 3),
+          unitsPerS: round(floor.unitsPerS, 1),
+          holdRowsLeft: baselineRows.floorHolds,
+          reservedLeft: baselineRows.floorReserved,
+        },
+        webhook: {
+          events: webhook.events,
+          completed: webhook.completed,
+          expired: webhook.expired,
+          statuses: webhook.statuses,
+          outcomes: webhook.outcomes,
+          unexpected_outcomes: webhook.unexpected,
+          errors: webhook.errors,
+        },
+        reaper: { ...reaper, seconds: round(reaper.seconds, 3), insertSeconds: round(reaper.insertSeconds, 2), extrapolated: reaper.holds !== 100_000 },
+        final: { ...final, hot_row: hotFinal.rows[0] },
+      },
+    };
+
+    const out = config.out;
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    printBenchReport(result, { offeredRate: config.validateRate, buyers: config.buyers, reaperHolds: config.reaperHolds });
+    printProblems({
+      validate: validate.errors,
+      "hold (hot)": hot.errors,
+      baseline_seed: seed.errors,
+      baseline_floor: floor.errors,
+      webhook: webhook.errors,
+    });
+    const notes: string[] = [];
+    if (hot.timedOut || seed.timedOut || floor.timedOut) notes.push("a closed-loop phase timed out before selling out");
+    if (hot.abortedOnErrors) notes.push("the hot phase stopped after too many unexpected errors");
+    if (hot.coldRefusals > 0) notes.push(`${hot.coldRefusals} hot-phase refusals named only cold variants`);
+    if (!hotRowMatches) notes.push(`hot row after the sale: quantity ${afterHot.quantity}, reserved ${afterHot.reserved}, granted ${hot.hotUnitsGranted}`);
+    if (seed.unitsGranted !== config.baselineUnits || floor.unitsGranted !== config.baselineUnits) {
+      notes.push(`baselines granted ${seed.unitsGranted} (seed) and ${floor.unitsGranted} (floor) of ${config.baselineUnits} units`);
+    }
+    if (webhook.statuses["200"] !== webhook.events) notes.push(`webhook statuses: ${JSON.stringify(webhook.statuses)}`);
+    if (webhook.unexpected > 0) notes.push(`webhook outcomes: ${JSON.stringify(webhook.outcomes)}`);
+    if (reaper.leftActive !== 0 || reaper.shopErrors.length > 0) notes.push(`reaper left ${reaper.leftActive} expired holds active; errors ${JSON.stringify(reaper.shopErrors)}`);
+    if (!reconcileOk) notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
+    for (const note of notes) console.log(`! ${note}`);
+    console.log(`results: ${out}`);
+
+    return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches ? 1 : 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+function printProblems(byPhase: Record<string, ErrorCount[]>): void {
+  for (const [phase, errors] of Object.entries(byPhase)) {
+    for (const error of errors) console.log(`! ${phase}: ${error.count} x ${error.kind}: ${error.sample}`);
+  }
+}
+
+runBenchmark().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

