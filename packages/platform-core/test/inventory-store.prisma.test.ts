@@ -77,3 +77,39 @@ describe("hold batching on PostgreSQL", () => {
     }
   });
 });
+
+describe("settlement batching on PostgreSQL", () => {
+  it("commits many paid holds at once with exact ledger running quantities, mixed with releases and repeats", async () => {
+    const database: TestDatabase = await createTestDatabase({ poolSize: 8 });
+    try {
+      const stock = createPrismaInventoryStore(database);
+      const holds = createPrismaHoldStore(database);
+      await stock.upsertItems("settle", [{ sku: "HOT", productId: "hot", quantity: 100 }], { reason: "import", actor: "t" });
+      const now = new Date();
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        ids.push((await createInventoryHold({ shopId: "settle", requests: [{ sku: "HOT", quantity: 1 }], ttlSeconds: 600, now, store: holds })).holdId);
+      }
+      const commits = ids.slice(0, 50);
+      const releases = ids.slice(50);
+      const results = await Promise.all([
+        ...commits.map((holdId, i) => holds.commitPaidHold({ shopId: "settle", holdId, actor: "stripe", now, event: { id: `evt_${i}`, type: "checkout.session.completed" } })),
+        ...commits.slice(0, 5).map((holdId) => holds.commitPaidHold({ shopId: "settle", holdId, actor: "stripe", now })),
+        ...releases.map((holdId) => holds.releaseHold({ shopId: "settle", holdId, now })),
+      ]);
+      expect(results.slice(0, 50).every((r) => "outcome" in r && (r.outcome === "committed" || r.outcome === "already_committed"))).toBe(true);
+      expect(await stock.getItem("settle", { sku: "HOT", variantKey: "" })).toMatchObject({ quantity: 50, reserved: 0 });
+      const ledger = await stock.listLedger("settle", { sku: "HOT", variantKey: "", limit: 1000 });
+      const sales = ledger.filter((e) => e.reason === "sale");
+      expect(sales).toHaveLength(50);
+      // Newest first: each sale leaves exactly one unit fewer than the one before it.
+      expect(sales.map((e) => e.quantityAfter)).toEqual(Array.from({ length: 50 }, (_, i) => 50 + i));
+      expect(ledger.reduce((sum, e) => sum + e.delta, 0)).toBe(50);
+      const events = await database.pool.query(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`);
+      expect(events.rows[0].n).toBe(50);
+      expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
+    } finally {
+      await database.destroy();
+    }
+  });
+});

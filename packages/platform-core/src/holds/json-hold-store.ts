@@ -1,11 +1,13 @@
 import { InventoryError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
+import { createJsonWebhookEventLog } from "../webhooks/webhook-event-log.ts";
 import { listShopFileIds, readShopState, withShopFile } from "../inventory/json/shop-file.ts";
 import { appendLedgerEntry, itemKey, type ShopState, type StoredHold } from "../inventory/json/shop-file-format.ts";
 import {
   refId,
   type CreateHoldCommand,
   type CreateHoldOutcome,
+  type HandledEvent,
   type HoldStatus,
   type HoldStore,
   type HoldTransition,
@@ -126,6 +128,15 @@ function mergedLines(hold: StoredHold) {
 }
 
 export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore {
+  // Files cannot share one atomic step with the event marker; recording after
+  // the change is safe because every settlement is idempotent.
+  const events = createJsonWebhookEventLog({ dataDir });
+  async function andRecord<T>(result: Promise<T>, event: HandledEvent | undefined, now: Date): Promise<T> {
+    const value = await result;
+    if (event) await guard(() => events.record(event.id, event.type, now));
+    return value;
+  }
+
   async function guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -218,14 +229,18 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         return { holdId, status: "committed", changed: true };
       }),
 
-    releaseHold: ({ shopId, holdId, now }) =>
-      mutate(shopId, (state): HoldTransition => {
-        const hold = findHold(state, holdId);
-        if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-        if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
-        settle(state, hold, "released", now);
-        return { holdId, status: "released", changed: true };
-      }),
+    releaseHold: ({ shopId, holdId, now, event }) =>
+      andRecord(
+        mutate(shopId, (state): HoldTransition => {
+          const hold = findHold(state, holdId);
+          if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+          if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
+          settle(state, hold, "released", now);
+          return { holdId, status: "released", changed: true };
+        }),
+        event,
+        now,
+      ),
 
     extendHold: ({ shopId, holdId, expiresAt, now }) =>
       mutate(shopId, (state) => {
@@ -286,8 +301,8 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
       return shops;
     },
 
-    commitPaidHold: ({ shopId, holdId, actor, checkoutSessionId, now }) =>
-      mutate(shopId, (state): PaidHoldResult => {
+    commitPaidHold: ({ shopId, holdId, actor, checkoutSessionId, now, event }) =>
+      andRecord(mutate(shopId, (state): PaidHoldResult => {
         const hold = findHold(state, holdId);
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status === "committed") return { holdId, outcome: "already_committed" };
@@ -312,7 +327,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           resolvedAt: null,
         });
         return { holdId, outcome: "oversold", insufficient: short };
-      }),
+      }), event, now),
 
     recordPaidSale: ({ shopId, saleId, checkoutSessionId, lines, actor, now }) =>
       mutate(shopId, (state) => {
@@ -351,8 +366,8 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         return { outcome: "oversold" as const, insufficient: short };
       }),
 
-    awaitPayment: ({ shopId, holdId, until, now }) =>
-      mutate(shopId, (state): HoldTransition => {
+    awaitPayment: ({ shopId, holdId, until, now, event }) =>
+      andRecord(mutate(shopId, (state): HoldTransition => {
         const hold = findHold(state, holdId);
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
@@ -361,7 +376,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           hold.updatedAt = now.toISOString();
         }
         return { holdId, status: "active", changed: true };
-      }),
+      }), event, now),
 
     async listOversoldSales({ shopId, limit = 100 }) {
       const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);

@@ -1,12 +1,13 @@
 import type { Database } from "../db/prisma-client.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { postgresErrorCode } from "../errors/postgres-error-code.ts";
-import { createHoldBatcher } from "./hold-batcher.ts";
+import { createGroupCommit } from "./group-commit.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import {
   refId,
   type CreateHoldCommand,
+  type HandledEvent,
   type CreateHoldOutcome,
   type HoldStatus,
   type HoldStore,
@@ -205,12 +206,54 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   const batcher =
     options.batching === false
       ? undefined
-      : createHoldBatcher({
+      : createGroupCommit<CreateHoldCommand, CreateHoldOutcome>({
           maxBatch: options.batching?.maxBatch ?? 128,
           single: (command) => createOne(command),
           many: createMany,
           finish: (command, result) => createOne(command, result),
         });
+
+  interface SettleOp {
+    shopId: string;
+    now: Date;
+    kind: "commit_paid" | "release" | "await_payment";
+    holdId: string;
+    actor?: string;
+    sessionId?: string;
+    until?: string;
+    event?: HandledEvent;
+  }
+
+  function settleMany(shopId: string, ops: SettleOp[], now: Date) {
+    const payload = ops.map((op) => ({
+      kind: op.kind,
+      holdId: op.holdId,
+      ...(op.actor === undefined ? {} : { actor: op.actor }),
+      ...(op.sessionId === undefined ? {} : { sessionId: op.sessionId }),
+      ...(op.until === undefined ? {} : { until: op.until }),
+      ...(op.event === undefined ? {} : { eventId: op.event.id, eventType: op.event.type }),
+    }));
+    return call(async () => {
+      const rows = await prisma.$queryRaw<Array<{ results: Array<Record<string, unknown>> }>>`
+        SELECT inventory_settle_batch(${shopId}, ${JSON.stringify(payload)}::jsonb, ${now}::timestamptz) AS results`;
+      return rows[0]!.results;
+    });
+  }
+
+  // Settlements always go through the batch function (one op is a batch of
+  // one), so a webhook's event id is recorded in the transaction that acts on it.
+  const settler = createGroupCommit<SettleOp, Record<string, unknown>>({
+    maxBatch: options.batching === false ? 1 : (options.batching?.maxBatch ?? 128),
+    single: async (op) => (await settleMany(op.shopId, [op], op.now))[0]!,
+    many: settleMany,
+    finish: async (_op, result) => result,
+  });
+
+  async function settle(op: SettleOp): Promise<Record<string, unknown>> {
+    const result = await settler.submit(op);
+    if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
+    return result;
+  }
 
   return {
     backend: "prisma",
@@ -232,12 +275,10 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return result;
       }),
 
-    releaseHold: ({ shopId, holdId, now }) =>
-      transition(shopId, holdId, async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; status?: string } }>>`
-          SELECT inventory_release_hold(${shopId}, ${holdId}, ${now}::timestamptz) AS result`;
-        return rows[0]!.result;
-      }),
+    async releaseHold({ shopId, holdId, now, event }) {
+      const result = await settle({ shopId, now, kind: "release", holdId, ...(event ? { event } : {}) });
+      return { holdId, status: (result.status ?? "active") as HoldStatus, changed: result.outcome === "released" };
+    },
 
     async extendHold({ shopId, holdId, expiresAt, now }) {
       const rows = await call(
@@ -302,17 +343,20 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return rows.map((row) => row.shopId);
       }),
 
-    async commitPaidHold({ shopId, holdId, actor, checkoutSessionId, now }) {
-      const result = await call(async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; insufficient?: PaidHoldResult["insufficient"] } }>>`
-          SELECT inventory_commit_paid_hold(${shopId}, ${holdId}, ${actor}, ${checkoutSessionId ?? null}, ${now}::timestamptz) AS result`;
-        return rows[0]!.result;
+    async commitPaidHold({ shopId, holdId, actor, checkoutSessionId, now, event }) {
+      const result = await settle({
+        shopId,
+        now,
+        kind: "commit_paid",
+        holdId,
+        actor,
+        ...(checkoutSessionId === undefined ? {} : { sessionId: checkoutSessionId }),
+        ...(event ? { event } : {}),
       });
-      if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
       return {
         holdId,
         outcome: result.outcome as PaidHoldOutcome,
-        ...(result.insufficient ? { insufficient: result.insufficient } : {}),
+        ...(result.insufficient ? { insufficient: result.insufficient as PaidHoldResult["insufficient"] } : {}),
       };
     },
 
@@ -327,20 +371,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       return result;
     },
 
-    async awaitPayment({ shopId, holdId, until, now }) {
-      const rows = await call(
-        () => prisma.$queryRaw<Array<{ status: string; extended: boolean }>>`
-          WITH target AS (SELECT id, status FROM "InventoryHold" WHERE id = ${holdId} AND "shopId" = ${shopId} FOR UPDATE),
-          updated AS (
-            UPDATE "InventoryHold" h SET "expiresAt" = greatest(h."expiresAt", ${until}::timestamptz), "updatedAt" = ${now}::timestamptz
-            FROM target WHERE h.id = target.id AND target.status = 'active'
-            RETURNING h.id
-          )
-          SELECT target.status, EXISTS (SELECT 1 FROM updated) AS extended FROM target`,
-      );
-      const row = rows[0];
-      if (!row) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-      return { holdId, status: row.status as HoldStatus, changed: row.extended };
+    async awaitPayment({ shopId, holdId, until, now, event }) {
+      const result = await settle({ shopId, now, kind: "await_payment", holdId, until: until.toISOString(), ...(event ? { event } : {}) });
+      return { holdId, status: result.status as HoldStatus, changed: result.outcome === "awaiting_payment" };
     },
 
     listOversoldSales: ({ shopId, limit = 100 }) =>

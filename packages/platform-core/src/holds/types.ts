@@ -72,6 +72,12 @@ export interface ReconcileReport {
   repaired: boolean;
 }
 
+/** A provider event (Stripe webhook) to record as handled together with the change it caused. */
+export interface HandledEvent {
+  id: string;
+  type: string;
+}
+
 /** What happened when a payment arrived. */
 export type PaidHoldOutcome =
   /** The hold was active: an ordinary commit. */
@@ -110,7 +116,8 @@ export interface HoldStore {
   readonly backend: "prisma" | "json";
   createHold(command: CreateHoldCommand): Promise<CreateHoldOutcome>;
   commitHold(input: { shopId: string; holdId: string; actor: string; now: Date }): Promise<HoldTransition>;
-  releaseHold(input: { shopId: string; holdId: string; now: Date }): Promise<HoldTransition>;
+  /** With `event`, the provider event that caused the release is recorded as handled in the same step. */
+  releaseHold(input: { shopId: string; holdId: string; now: Date; event?: HandledEvent }): Promise<HoldTransition>;
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */
   extendHold(input: { shopId: string; holdId: string; expiresAt: Date; now: Date }): Promise<InventoryHoldView>;
   getHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;
@@ -124,7 +131,14 @@ export interface HoldStore {
   reconcile(input: { shopId?: string; repair: boolean }): Promise<ReconcileReport>;
 
   /** Payment succeeded for a hold, whatever became of it meanwhile (see `PaidHoldOutcome`). */
-  commitPaidHold(input: { shopId: string; holdId: string; actor: string; checkoutSessionId?: string; now: Date }): Promise<PaidHoldResult>;
+  commitPaidHold(input: {
+    shopId: string;
+    holdId: string;
+    actor: string;
+    checkoutSessionId?: string;
+    now: Date;
+    event?: HandledEvent;
+  }): Promise<PaidHoldResult>;
   /** Payment succeeded for a checkout that held nothing: sells the lines once per `saleId`, or records an oversold sale. */
   recordPaidSale(input: {
     shopId: string;
@@ -138,7 +152,7 @@ export interface HoldStore {
    * Keeps an active hold until `until` while a delayed payment (bank transfer)
    * clears. The only path past the maximum TTL: the buyer has already checked out.
    */
-  awaitPayment(input: { shopId: string; holdId: string; until: Date; now: Date }): Promise<HoldTransition>;
+  awaitPayment(input: { shopId: string; holdId: string; until: Date; now: Date; event?: HandledEvent }): Promise<HoldTransition>;
   listOversoldSales(input: { shopId: string; limit?: number }): Promise<OversoldSaleView[]>;
 }
 

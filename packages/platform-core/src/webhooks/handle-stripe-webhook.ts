@@ -28,9 +28,10 @@ export interface StripeWebhookOptions {
   toleranceSeconds?: number;
 }
 
-type Outcome = { status: number; body: Record<string, unknown> };
+/** `recorded`: the hold store already recorded the event id in the step that acted on it. */
+type Outcome = { status: number; body: Record<string, unknown>; recorded?: boolean };
 
-const ok = (body: Record<string, unknown>): Outcome => ({ status: 200, body: { received: true, ...body } });
+const ok = (body: Record<string, unknown>, recorded = false): Outcome => ({ status: 200, body: { received: true, ...body }, recorded });
 
 /**
  * The Stripe webhook endpoint as a function from a Web `Request` to a
@@ -75,7 +76,7 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
   }
 
   const outcome = await settle(event, options, now());
-  if (outcome.status === 200) {
+  if (outcome.status === 200 && !outcome.recorded) {
     try {
       await events.record(event.id, event.type, now());
     } catch {
@@ -86,13 +87,13 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
 }
 
 async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: Date): Promise<Outcome> {
-  const handled = new Set([
+  const handledTypes = new Set([
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
   ]);
-  if (!handled.has(event.type)) return ok({ ignored: event.type });
+  if (!handledTypes.has(event.type)) return ok({ ignored: event.type });
 
   const session = event.data.object as Stripe.Checkout.Session;
   const metadata = session.metadata ?? {};
@@ -108,18 +109,19 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     event.type === "checkout.session.async_payment_succeeded" ||
     (event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
   const context = { eventId: event.id, eventType: event.type, sessionId: session.id, shopId, holdId };
+  const handled = { id: event.id, type: event.type };
 
   try {
     if (paid) {
       if (holdId) {
-        const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now });
+        const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
         if (result.outcome === "oversold") {
           await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
             ...context,
             insufficient: result.insufficient,
           });
         }
-        return ok({ outcome: result.outcome, holdId });
+        return ok({ outcome: result.outcome, holdId }, true);
       }
       const lines = decodeSaleLines(metadata);
       if (!lines) return ok({ ignored: "no inventory lines in the session metadata" });
@@ -135,12 +137,12 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     if (!holdId) return ok({ outcome: "nothing_held" });
     if (event.type === "checkout.session.completed") {
       // Delayed payment method: keep the stock until Stripe says it succeeded or failed.
-      const result = await holds.awaitPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now });
-      return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId });
+      const result = await holds.awaitPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now, event: handled });
+      return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId }, true);
     }
     // async_payment_failed or expired: give the stock back (a no-op after a commit).
-    const result = await holds.releaseHold({ shopId, holdId, now });
-    return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId });
+    const result = await holds.releaseHold({ shopId, holdId, now, event: handled });
+    return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId }, true);
   } catch (error) {
     const known = toInventoryError(error);
     await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {

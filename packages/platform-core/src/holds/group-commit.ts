@@ -1,33 +1,37 @@
-import type { CreateHoldCommand, CreateHoldOutcome } from "./types.ts";
+/** What a group-committed command needs: the shop whose rows it locks, and its clock reading. */
+export interface GroupCommand {
+  shopId: string;
+  now: Date;
+}
 
-interface Pending {
-  command: CreateHoldCommand;
-  resolve(outcome: CreateHoldOutcome): void;
+interface Pending<C, R> {
+  command: C;
+  resolve(outcome: R): void;
   reject(error: unknown): void;
 }
 
-export interface HoldBatcherOptions {
+export interface GroupCommitOptions<C extends GroupCommand, R> {
   maxBatch: number;
-  /** One request alone (nothing else was waiting). */
-  single(command: CreateHoldCommand): Promise<CreateHoldOutcome>;
-  /** Several requests of one shop in one transaction; one raw result per command, in order. */
-  many(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<Array<Record<string, unknown>>>;
-  /** Turns a raw batch result into the caller's answer (may take the slow path for expired holds). */
-  finish(command: CreateHoldCommand, result: Record<string, unknown>): Promise<CreateHoldOutcome>;
+  /** One command alone (nothing else was waiting). */
+  single(command: C): Promise<R>;
+  /** Several commands of one shop in one transaction; one raw result per command, in order. */
+  many(shopId: string, commands: C[], now: Date): Promise<Array<Record<string, unknown>>>;
+  /** Turns a raw batch result into the caller's answer (it may take a slower path). */
+  finish(command: C, result: Record<string, unknown>): Promise<R>;
 }
 
 /**
- * Group commit for hold requests. While one transaction for a shop is in
- * flight, new requests for that shop wait; when it ends, everything that
- * waited goes into the next transaction together, granted first come first
- * served, each caller getting its own answer. At low load a request runs
+ * Group commit, for hold requests and for settlements. While one transaction
+ * for a shop is in flight, new commands for that shop wait; when it ends,
+ * everything that waited goes into the next transaction together, applied
+ * first come first served, each caller getting its own answer. At low load a request runs
  * alone at once, so latency stays that of one transaction; under a flash sale
  * the number of transactions per second stays flat while the requests per
  * transaction grow, which is how one hot row serves more than its
  * per-transaction limit.
  */
-export function createHoldBatcher(options: HoldBatcherOptions) {
-  const queues = new Map<string, { pending: Pending[]; running: boolean }>();
+export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommitOptions<C, R>) {
+  const queues = new Map<string, { pending: Array<Pending<C, R>>; running: boolean }>();
   const stats = { transactions: 0, requests: 0, largestBatch: 0 };
 
   async function drain(shopId: string) {
@@ -65,8 +69,8 @@ export function createHoldBatcher(options: HoldBatcherOptions) {
   return {
     /** Transactions run and requests served so far (for benchmarks and tests). */
     stats: () => ({ ...stats }),
-    submit(command: CreateHoldCommand): Promise<CreateHoldOutcome> {
-      return new Promise<CreateHoldOutcome>((resolve, reject) => {
+    submit(command: C): Promise<R> {
+      return new Promise<R>((resolve, reject) => {
         let queue = queues.get(command.shopId);
         if (!queue) {
           queue = { pending: [], running: false };
