@@ -12,6 +12,12 @@ interface Pending<C, R> {
 
 export interface GroupCommitOptions<C extends GroupCommand, R> {
   maxBatch: number;
+  /**
+   * Batches of one shop in flight at once (default 2): the second waits on the
+   * first's row locks inside PostgreSQL, but its round trip and parsing overlap
+   * the first's execution instead of following it.
+   */
+  maxInFlight?: number;
   /** One command alone (nothing else was waiting). */
   single(command: C): Promise<R>;
   /** Several commands of one shop in one transaction; one raw result per command, in order. */
@@ -31,12 +37,13 @@ export interface GroupCommitOptions<C extends GroupCommand, R> {
  * per-transaction limit.
  */
 export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommitOptions<C, R>) {
-  const queues = new Map<string, { pending: Array<Pending<C, R>>; running: boolean }>();
+  const queues = new Map<string, { pending: Array<Pending<C, R>>; running: number }>();
+  const maxInFlight = options.maxInFlight ?? 2;
   const stats = { transactions: 0, requests: 0, largestBatch: 0 };
 
   async function drain(shopId: string) {
     const queue = queues.get(shopId)!;
-    queue.running = true;
+    queue.running += 1;
     try {
       while (queue.pending.length > 0) {
         const batch = queue.pending.splice(0, options.maxBatch);
@@ -62,7 +69,7 @@ export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommi
         }
       }
     } finally {
-      queue.running = false;
+      queue.running -= 1;
     }
   }
 
@@ -73,11 +80,11 @@ export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommi
       return new Promise<R>((resolve, reject) => {
         let queue = queues.get(command.shopId);
         if (!queue) {
-          queue = { pending: [], running: false };
+          queue = { pending: [], running: 0 };
           queues.set(command.shopId, queue);
         }
         queue.pending.push({ command, resolve, reject });
-        if (!queue.running) void drain(command.shopId);
+        if (queue.running < maxInFlight) void drain(command.shopId);
       });
     },
   };

@@ -61,7 +61,7 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
   }
   let event: Stripe.Event;
   try {
-    event = await Stripe.webhooks.constructEventAsync(body, signature, secret, options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS);
+    event = Stripe.webhooks.constructEvent(body, signature, secret, options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS);
   } catch {
     return errorResponse(
       InventoryError.validation([{ field: "stripe-signature", message: "does not match the body, the secret or the time window" }], "Invalid Stripe signature."),
