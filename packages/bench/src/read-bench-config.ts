@@ -6,6 +6,8 @@ export interface BenchConfig {
   /** Multiplies unit counts, durations and the reaper's size (0.05 for a quick end-to-end check). */
   scale: number;
   poolSize: number;
+  /** Largest hold batch (group commit); 0 turns batching off, to measure what it buys. */
+  batchMax: number;
   shopId: string;
   hotUnits: number;
   coldVariants: number;
@@ -77,6 +79,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
   return {
     scale,
     poolSize: number("pool-size", 32, integer),
+    batchMax: number("batch-max", 128, (value) => Number.isInteger(value) && value >= 0),
     shopId: raw("shop") ?? "flash",
     hotUnits,
     coldVariants: number("cold-variants", 1_000, integer),

@@ -55,7 +55,7 @@ async function runBenchmark(): Promise<number> {
     step(`migrations: ${migrated.applied.length} applied`);
     db = createDatabase({ url: server.url, poolSize: config.poolSize });
     const store = createPrismaInventoryStore(db);
-    const holds = createPrismaHoldStore(db);
+    const holds = createPrismaHoldStore(db, config.batchMax === 0 ? { batching: false } : { batching: { maxBatch: config.batchMax } });
     const machine = await readMachineInfo(db, config.poolSize);
     step(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
     step(`postgres: ${machine.postgres}`);

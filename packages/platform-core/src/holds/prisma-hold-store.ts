@@ -196,9 +196,13 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         ...(line.variantAttributes === undefined ? {} : { variantAttributes: line.variantAttributes }),
       })),
     }));
+    // The two group-commit calls go straight to the shared pg pool: they are
+    // the hot path, and Prisma's per-query work showed in the profile.
     return call(async () => {
-      const rows = await prisma.$queryRaw<Array<{ results: Array<Record<string, unknown>> }>>`
-        SELECT inventory_create_holds_batch(${shopId}, ${JSON.stringify(requests)}::jsonb, ${now}::timestamptz) AS results`;
+      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>> }>(
+        "SELECT inventory_create_holds_batch($1, $2::jsonb, $3::timestamptz) AS results",
+        [shopId, JSON.stringify(requests), now],
+      );
       return rows[0]!.results;
     });
   }
@@ -234,8 +238,10 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       ...(op.event === undefined ? {} : { eventId: op.event.id, eventType: op.event.type }),
     }));
     return call(async () => {
-      const rows = await prisma.$queryRaw<Array<{ results: Array<Record<string, unknown>> }>>`
-        SELECT inventory_settle_batch(${shopId}, ${JSON.stringify(payload)}::jsonb, ${now}::timestamptz) AS results`;
+      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>> }>(
+        "SELECT inventory_settle_batch($1, $2::jsonb, $3::timestamptz) AS results",
+        [shopId, JSON.stringify(payload), now],
+      );
       return rows[0]!.results;
     });
   }
