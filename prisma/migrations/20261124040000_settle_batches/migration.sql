@@ -4,7 +4,8 @@
 --
 -- p_ops: [{"kind": "commit_paid" | "release" | "await_payment", "holdId", "actor"?,
 --          "sessionId"?, "until"?, "eventId"?, "eventType"?}]
--- Returns one result per op, in order, shaped like the single-hold functions'.
+-- Returns one result per op, in order, shaped like the single-hold functions',
+-- or {"outcome": "duplicate"} for an op whose event id was handled before.
 CREATE FUNCTION inventory_settle_batch(p_shop text, p_ops jsonb, p_now timestamptz)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -15,6 +16,7 @@ DECLARE
   v_status text;
   v_results jsonb[] := '{}';
   v_fast bigint[];
+  v_dupes bigint[];
 BEGIN
   -- The global lock order up front: hold rows by id, then their stock rows.
   PERFORM 1 FROM "InventoryHold" h
@@ -28,13 +30,20 @@ BEGIN
   ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
   FOR UPDATE OF i;
 
+  -- Events handled before (a redelivery) change nothing. A duplicate racing
+  -- in another transaction is still harmless: every op below is idempotent.
+  SELECT coalesce(array_agg(o.ord), '{}') INTO v_dupes
+  FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
+  WHERE o.value->>'eventId' IS NOT NULL
+    AND EXISTS (SELECT 1 FROM "ProcessedWebhookEvent" e WHERE e.id = o.value->>'eventId');
+
   -- Fast path, set-based: paid commits of holds that are active and named by
   -- only this op in the batch (the flash-sale case). Ledger entries get the
   -- running quantity in arrival order, as one-by-one commits would.
   SELECT coalesce(array_agg(o.ord), '{}') INTO v_fast
   FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
   JOIN "InventoryHold" h ON h.id = o.value->>'holdId' AND h."shopId" = p_shop AND h.status = 'active'
-  WHERE o.value->>'kind' = 'commit_paid'
+  WHERE o.value->>'kind' = 'commit_paid' AND NOT (o.ord = ANY (v_dupes))
     AND (SELECT count(*) FROM jsonb_array_elements(p_ops) x WHERE x->>'holdId' = o.value->>'holdId') = 1;
 
   IF cardinality(v_fast) > 0 THEN
@@ -71,6 +80,10 @@ BEGIN
   END IF;
 
   FOR v_op, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord) ORDER BY ord LOOP
+    IF v_ord = ANY (v_dupes) THEN
+      v_results := array_append(v_results, jsonb_build_object('outcome', 'duplicate'));
+      CONTINUE;
+    END IF;
     IF v_ord = ANY (v_fast) THEN
       v_results := array_append(v_results, jsonb_build_object('outcome', 'committed', 'status', 'committed'));
       CONTINUE;

@@ -131,8 +131,9 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
   // Files cannot share one atomic step with the event marker; recording after
   // the change is safe because every settlement is idempotent.
   const events = createJsonWebhookEventLog({ dataDir });
-  async function andRecord<T>(result: Promise<T>, event: HandledEvent | undefined, now: Date): Promise<T> {
-    const value = await result;
+  async function andRecord<T>(result: () => Promise<T>, event: HandledEvent | undefined, now: Date, duplicate: T): Promise<T> {
+    if (event && (await guard(() => events.seen(event.id)))) return duplicate;
+    const value = await result();
     if (event) await guard(() => events.record(event.id, event.type, now));
     return value;
   }
@@ -231,7 +232,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
 
     releaseHold: ({ shopId, holdId, now, event }) =>
       andRecord(
-        mutate(shopId, (state): HoldTransition => {
+        () => mutate(shopId, (state): HoldTransition => {
           const hold = findHold(state, holdId);
           if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
           if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
@@ -240,6 +241,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         }),
         event,
         now,
+        { holdId, status: "active", changed: false, duplicate: true },
       ),
 
     extendHold: ({ shopId, holdId, expiresAt, now }) =>
@@ -302,7 +304,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
     },
 
     commitPaidHold: ({ shopId, holdId, actor, checkoutSessionId, now, event }) =>
-      andRecord(mutate(shopId, (state): PaidHoldResult => {
+      andRecord(() => mutate(shopId, (state): PaidHoldResult => {
         const hold = findHold(state, holdId);
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status === "committed") return { holdId, outcome: "already_committed" };
@@ -327,7 +329,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           resolvedAt: null,
         });
         return { holdId, outcome: "oversold", insufficient: short };
-      }), event, now),
+      }), event, now, { holdId, outcome: "duplicate" }),
 
     recordPaidSale: ({ shopId, saleId, checkoutSessionId, lines, actor, now }) =>
       mutate(shopId, (state) => {
@@ -367,7 +369,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
       }),
 
     awaitPayment: ({ shopId, holdId, until, now, event }) =>
-      andRecord(mutate(shopId, (state): HoldTransition => {
+      andRecord(() => mutate(shopId, (state): HoldTransition => {
         const hold = findHold(state, holdId);
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
@@ -376,7 +378,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           hold.updatedAt = now.toISOString();
         }
         return { holdId, status: "active", changed: true };
-      }), event, now),
+      }), event, now, { holdId, status: "active", changed: false, duplicate: true }),
 
     async listOversoldSales({ shopId, limit = 100 }) {
       const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);

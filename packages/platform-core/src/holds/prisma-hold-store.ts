@@ -257,6 +257,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
   async function settle(op: SettleOp): Promise<Record<string, unknown>> {
     const result = await settler.submit(op);
+    if (result.outcome === "duplicate") return result;
     if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
     return result;
   }
@@ -283,6 +284,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     async releaseHold({ shopId, holdId, now, event }) {
       const result = await settle({ shopId, now, kind: "release", holdId, ...(event ? { event } : {}) });
+      if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
       return { holdId, status: (result.status ?? "active") as HoldStatus, changed: result.outcome === "released" };
     },
 
@@ -361,7 +363,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       });
       return {
         holdId,
-        outcome: result.outcome as PaidHoldOutcome,
+        outcome: result.outcome as PaidHoldOutcome | "duplicate",
         ...(result.insufficient ? { insufficient: result.insufficient as PaidHoldResult["insufficient"] } : {}),
       };
     },
@@ -379,6 +381,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     async awaitPayment({ shopId, holdId, until, now, event }) {
       const result = await settle({ shopId, now, kind: "await_payment", holdId, until: until.toISOString(), ...(event ? { event } : {}) });
+      if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
       return { holdId, status: result.status as HoldStatus, changed: result.outcome === "awaiting_payment" };
     },
 

@@ -58,6 +58,8 @@ export interface HoldTransition {
   holdId: string;
   status: HoldStatus;
   changed: boolean;
+  /** The event passed with the call was handled before; nothing changed. */
+  duplicate?: boolean;
 }
 
 export interface ReconcileDrift extends VariantRef {
@@ -91,7 +93,8 @@ export type PaidHoldOutcome =
 
 export interface PaidHoldResult {
   holdId: string;
-  outcome: PaidHoldOutcome;
+  /** `duplicate`: the event passed with the call was handled before; nothing changed. */
+  outcome: PaidHoldOutcome | "duplicate";
   insufficient?: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
 }
 

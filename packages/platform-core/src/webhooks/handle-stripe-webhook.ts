@@ -69,10 +69,14 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
   }
 
   const events = options.events ?? getWebhookEventLog();
-  try {
-    if (await events.seen(event.id)) return Response.json({ received: true, duplicate: true });
-  } catch (error) {
-    return errorResponse(toInventoryError(error));
+  // Events that settle a hold are checked for redelivery inside the hold
+  // store's own transaction; only the others need a separate look-up.
+  if (!settlesHold(event)) {
+    try {
+      if (await events.seen(event.id)) return Response.json({ received: true, duplicate: true });
+    } catch (error) {
+      return errorResponse(toInventoryError(error));
+    }
   }
 
   const outcome = await settle(event, options, now());
@@ -86,14 +90,23 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
   return Response.json(outcome.body, { status: outcome.status });
 }
 
+const HANDLED_TYPES = new Set([
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+]);
+
+function settlesHold(event: Stripe.Event): boolean {
+  if (!HANDLED_TYPES.has(event.type)) return false;
+  const metadata = (event.data.object as Stripe.Checkout.Session).metadata ?? {};
+  return shopIdSchema.safeParse(metadata.shop_id).success && typeof metadata.inventory_reservation_id === "string";
+}
+
+const duplicate = (): Outcome => ok({ duplicate: true }, true);
+
 async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: Date): Promise<Outcome> {
-  const handledTypes = new Set([
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-  ]);
-  if (!handledTypes.has(event.type)) return ok({ ignored: event.type });
+  if (!HANDLED_TYPES.has(event.type)) return ok({ ignored: event.type });
 
   const session = event.data.object as Stripe.Checkout.Session;
   const metadata = session.metadata ?? {};
@@ -115,6 +128,7 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     if (paid) {
       if (holdId) {
         const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
+        if (result.outcome === "duplicate") return duplicate();
         if (result.outcome === "oversold") {
           await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
             ...context,
@@ -138,10 +152,12 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     if (event.type === "checkout.session.completed") {
       // Delayed payment method: keep the stock until Stripe says it succeeded or failed.
       const result = await holds.awaitPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now, event: handled });
+      if (result.duplicate) return duplicate();
       return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId }, true);
     }
     // async_payment_failed or expired: give the stock back (a no-op after a commit).
     const result = await holds.releaseHold({ shopId, holdId, now, event: handled });
+    if (result.duplicate) return duplicate();
     return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId }, true);
   } catch (error) {
     const known = toInventoryError(error);
