@@ -79,7 +79,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
   return {
     scale,
     poolSize: number("pool-size", 32, integer),
-    batchMax: number("batch-max", 128, (value) => Number.isInteger(value) && value >= 0),
+    batchMax: number("batch-max", 256, (value) => Number.isInteger(value) && value >= 0),
     shopId: raw("shop") ?? "flash",
     hotUnits,
     coldVariants: number("cold-variants", 1_000, integer),

@@ -13,9 +13,9 @@ interface Pending<C, R> {
 export interface GroupCommitOptions<C extends GroupCommand, R> {
   maxBatch: number;
   /**
-   * Batches of one shop in flight at once (default 2): the second waits on the
-   * first's row locks inside PostgreSQL, but its round trip and parsing overlap
-   * the first's execution instead of following it.
+   * Batches of one shop in flight at once (default 1). A second batch would
+   * only wait on the first's row locks and commit inside PostgreSQL; measured,
+   * one larger batch per commit serves more requests per second.
    */
   maxInFlight?: number;
   /** One command alone (nothing else was waiting). */
@@ -38,7 +38,7 @@ export interface GroupCommitOptions<C extends GroupCommand, R> {
  */
 export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommitOptions<C, R>) {
   const queues = new Map<string, { pending: Array<Pending<C, R>>; running: number }>();
-  const maxInFlight = options.maxInFlight ?? 2;
+  const maxInFlight = options.maxInFlight ?? 1;
   const stats = { transactions: 0, requests: 0, largestBatch: 0 };
 
   async function drain(shopId: string) {

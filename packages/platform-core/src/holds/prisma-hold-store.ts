@@ -80,7 +80,7 @@ const HOLD_SELECT = Prisma.sql`
 export interface PrismaHoldStoreOptions {
   /**
    * Group concurrent hold requests of one shop into one transaction (default
-   * on, up to 128 per batch). `false`: one transaction per request.
+   * on, up to 256 per batch). `false`: one transaction per request.
    */
   batching?: false | { maxBatch?: number };
 }
@@ -211,7 +211,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     options.batching === false
       ? undefined
       : createGroupCommit<CreateHoldCommand, CreateHoldOutcome>({
-          maxBatch: options.batching?.maxBatch ?? 128,
+          maxBatch: options.batching?.maxBatch ?? 256,
           single: (command) => createOne(command),
           many: createMany,
           finish: (command, result) => createOne(command, result),
@@ -249,7 +249,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   // Settlements always go through the batch function (one op is a batch of
   // one), so a webhook's event id is recorded in the transaction that acts on it.
   const settler = createGroupCommit<SettleOp, Record<string, unknown>>({
-    maxBatch: options.batching === false ? 1 : (options.batching?.maxBatch ?? 128),
+    maxBatch: options.batching === false ? 1 : (options.batching?.maxBatch ?? 256),
     single: async (op) => (await settleMany(op.shopId, [op], op.now))[0]!,
     many: settleMany,
     finish: async (_op, result) => result,
