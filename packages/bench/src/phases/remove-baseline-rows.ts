@@ -6,7 +6,7 @@ import { BASELINE_FLOOR_SKU, BASELINE_SEED_SKU } from "../cold-sku.ts";
  * approach never touches `reserved`; the floor writes holds without lines), so
  * their rows would read as drift. Once measured, they are removed and their
  * variants reset, leaving a database whose invariants the final checks can
- * hold the platform to. Returns the hold rows each baseline left, as a check
+ * hold the platform to, then vacuumed. Returns the hold rows each baseline left, as a check
  * of its own count.
  */
 export async function removeBaselineRows(db: Database, shopId: string): Promise<{ seedHolds: number; floorHolds: number; floorReserved: number }> {
@@ -25,6 +25,9 @@ export async function removeBaselineRows(db: Database, shopId: string): Promise<
       BASELINE_FLOOR_SKU,
     ]);
     await client.query("COMMIT");
+    // The deletions are the harness's own mess: vacuum them now rather than
+    // let autovacuum run through the next measured phase.
+    await client.query(`VACUUM (ANALYZE) "InventoryHold", "InventoryHoldItem", "InventoryItem"`);
     return { seedHolds: seed.rowCount ?? 0, floorHolds: floorHolds.rowCount ?? 0, floorReserved: floor.rows[0]?.reserved ?? 0 };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
