@@ -2,33 +2,17 @@ import { describe, expect, it } from "vitest";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import type { InventoryItem, StockChange, StockItemInput, UpsertItemsResult, VariantRef } from "../inventory/types.ts";
-import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
+import type { VariantAttributes } from "../variants/variant-key.ts";
 import { exportStock } from "./export-stock.ts";
 import { importStock } from "./import-stock.ts";
+import { testInventoryItem } from "./test-inventory-item.ts";
 
 // These tests pin what importStock/exportStock do with the store's answers
 // (which calls, which arguments, how errors are mapped to lines). Atomicity and
 // real persistence are proven by the store contract suite on both backends.
 
-function item(sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}): InventoryItem {
-  const quantity = fields.quantity ?? 1;
-  const reserved = fields.reserved ?? 0;
-  return {
-    shopId: "shop",
-    sku,
-    productId: "p",
-    variantKey: variantKey(attributes),
-    variantAttributes: attributes,
-    quantity,
-    reserved,
-    available: quantity - reserved,
-    lowStockThreshold: null,
-    version: 1,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    ...fields,
-  };
-}
+const item = (sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}) =>
+  testInventoryItem(sku, attributes, fields);
 
 interface Recorded {
   upserts: Array<{ shopId: string; inputs: StockItemInput[]; change: StockChange }>;

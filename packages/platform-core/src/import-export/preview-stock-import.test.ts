@@ -3,26 +3,10 @@ import type { InventoryItem } from "../inventory/types.ts";
 import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
 import { previewStockImport } from "./preview-stock-import.ts";
 import type { ParsedStockRow } from "./stock-file-format.ts";
+import { testInventoryItem } from "./test-inventory-item.ts";
 
-function item(sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}): InventoryItem {
-  const quantity = fields.quantity ?? 10;
-  const reserved = fields.reserved ?? 0;
-  return {
-    shopId: "shop",
-    sku,
-    productId: "p",
-    variantKey: variantKey(attributes),
-    variantAttributes: attributes,
-    quantity,
-    reserved,
-    available: quantity - reserved,
-    lowStockThreshold: null,
-    version: 1,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    ...fields,
-  };
-}
+const item = (sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}) =>
+  testInventoryItem(sku, attributes, fields, 10);
 
 function row(line: number, sku: string, attributes: VariantAttributes, fields: Partial<ParsedStockRow> = {}): ParsedStockRow {
   return {

@@ -1,32 +1,17 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import type { InventoryItem } from "../inventory/types.ts";
-import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
+import type { VariantAttributes } from "../variants/variant-key.ts";
 import { parseStockFile } from "./parse-stock-file.ts";
 import { previewStockImport } from "./preview-stock-import.ts";
 import { serialiseStockFile } from "./serialise-stock-file.ts";
 import type { StockFileFormat } from "./stock-file-format.ts";
+import { testInventoryItem } from "./test-inventory-item.ts";
 
 const exportedAt = new Date("2025-01-31T09:30:00.123Z");
 
-function item(sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}): InventoryItem {
-  const quantity = fields.quantity ?? 1;
-  return {
-    shopId: "shop",
-    sku,
-    productId: "p",
-    variantKey: variantKey(attributes),
-    variantAttributes: attributes,
-    quantity,
-    reserved: 0,
-    available: quantity,
-    lowStockThreshold: null,
-    version: 1,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    ...fields,
-  };
-}
+const item = (sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}) =>
+  testInventoryItem(sku, attributes, fields);
 
 // Items as a store returns them: sorted by sku then variant key, names and values cleaned.
 const tricky: InventoryItem[] = [
