@@ -59,3 +59,6 @@ export type { WebhookEventLog } from "./webhooks/webhook-event-log.ts";
 export { sendOpsAlert, getOpsAlertStore, setOpsAlertStore } from "./alerts/send-ops-alert.ts";
 export { createPrismaOpsAlertStore, createJsonOpsAlertStore } from "./alerts/ops-alert-store.ts";
 export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-alert-store.ts";
+
+export { InventoryAuthorityClient } from "./authority/inventory-authority-client.ts";
+export type { AuthorityValidation, AuthorityValidationItem, InventoryAuthorityClientOptions } from "./authority/inventory-authority-client.ts";
