@@ -180,6 +180,27 @@ describe("reserve_ttl", () => {
     expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
   });
 
+  it("a retried checkout with the same idempotency key replays the session and keeps its hold", async () => {
+    const first = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-42" });
+    const again = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-42" });
+    expect(again.sessionId).toBe(first.sessionId);
+    expect(again.holdId).toBe(first.holdId);
+    expect(await shirt()).toMatchObject({ reserved: 2 });
+    emulator.pay(first.sessionId);
+    await emulator.idle();
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+  });
+
+  it("after Stripe failed, a retry with the same idempotency key holds stock again and succeeds", async () => {
+    emulator.failNextCreate(500, "Stripe is having a bad day");
+    const failed = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
+    expect(isInventoryError(failed, "unavailable")).toBe(true);
+    expect(await shirt()).toMatchObject({ reserved: 0 });
+    const retried = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" });
+    expect(await shirt()).toMatchObject({ reserved: 2 });
+    expect(emulator.session(retried.sessionId).metadata).toMatchObject({ inventory_reservation_id: retried.holdId });
+  });
+
   it("the rollback switch skips inventory entirely", async () => {
     const result = await checkout(cart(5), "reserve_ttl", { skipInventoryValidation: true });
     expect(result.holdId).toBeUndefined();

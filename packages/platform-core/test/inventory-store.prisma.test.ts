@@ -78,6 +78,33 @@ describe("hold batching on PostgreSQL", () => {
   });
 });
 
+describe("hold batching and expired holds", () => {
+  it("expires lapsed holds inside the batch before deciding, so requests are served first come first served", async () => {
+    const database: TestDatabase = await createTestDatabase({ poolSize: 8 });
+    try {
+      const stock = createPrismaInventoryStore(database);
+      const batched = createPrismaHoldStore(database);
+      await stock.upsertItems("fcfs", [{ sku: "A", productId: "a", quantity: 5 }, { sku: "B", productId: "b", quantity: 5 }], {
+        reason: "import",
+        actor: "t",
+      });
+      const t0 = new Date();
+      await createInventoryHold({ shopId: "fcfs", requests: [{ sku: "A", quantity: 3 }], ttlSeconds: 60, now: t0, store: batched });
+      const later = new Date(t0.getTime() + 61_000);
+      const hold = (sku: string, quantity: number) =>
+        createInventoryHold({ shopId: "fcfs", requests: [{ sku, quantity }], ttlSeconds: 600, now: later, store: batched });
+      // A request on another variant occupies the queue so the next two share one batch.
+      const [, first, second] = await Promise.allSettled([hold("B", 1), hold("A", 5), hold("A", 2)]);
+      expect(first.status).toBe("fulfilled");
+      expect(second.status).toBe("rejected");
+      expect(await stock.getItem("fcfs", { sku: "A", variantKey: "" })).toMatchObject({ quantity: 5, reserved: 5 });
+      expect((await reconcileInventoryReserved({ store: batched })).drift).toEqual([]);
+    } finally {
+      await database.destroy();
+    }
+  });
+});
+
 describe("settlement batching on PostgreSQL", () => {
   it("commits many paid holds at once with exact ledger running quantities, mixed with releases and repeats", async () => {
     const database: TestDatabase = await createTestDatabase({ poolSize: 8 });

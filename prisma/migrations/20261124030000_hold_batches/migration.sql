@@ -29,6 +29,9 @@ DECLARE
   v_any_expired boolean;
   v_skus text[];
   v_keys text[];
+  v_line_skus text[];
+  v_line_keys text[];
+  v_expired text[];
 BEGIN
   -- Same order as the single path: idempotency keys, then stock rows.
   PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7317))
@@ -37,20 +40,49 @@ BEGIN
     WHERE r->>'idempotencyKey' IS NOT NULL ORDER BY 1
   ) k;
 
+  -- Every distinct variant the batch asks for.
+  SELECT array_agg(d.sku), array_agg(d.key) INTO v_skus, v_keys
+  FROM (
+    SELECT DISTINCT l->>'sku' AS sku, l->>'variantKey' AS key
+    FROM jsonb_array_elements(p_requests) r, jsonb_array_elements(r->'lines') l
+  ) d;
+
+  -- Expired holds on these variants never block a buyer: expire them here,
+  -- before any request is decided (hold rows first, then every stock row
+  -- involved, in the global order). Holds a concurrent commit has locked are
+  -- skipped; their requests fall back to the single-request path.
+  v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
+  IF v_any_expired THEN
+    SELECT array_agg(h.id) INTO v_expired FROM (
+      SELECT h.id FROM "InventoryHold" h
+      WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
+        AND EXISTS (
+          SELECT 1 FROM "InventoryHoldItem" hi
+          WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys)))
+      ORDER BY h.id
+      FOR UPDATE OF h SKIP LOCKED
+    ) h;
+    PERFORM 1 FROM "InventoryItem" i
+    WHERE i."shopId" = p_shop AND (
+      (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys))
+      OR (i.sku, i."variantKey") IN (
+        SELECT hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (coalesce(v_expired, '{}'))))
+    ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
+    FOR UPDATE OF i;
+    PERFORM inventory_settle_holds(v_expired, 'expired', p_now);
+    v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
+  END IF;
+
   -- Lock every stock row any request touches (global order) and read what is available.
   -- Keys join sku and variant key with U+001F, which neither may contain.
   SELECT coalesce(jsonb_object_agg(locked.sku || chr(31) || locked."variantKey", locked.quantity - locked.reserved), '{}'::jsonb)
   INTO v_avail
   FROM (
     SELECT i.sku, i."variantKey", i.quantity, i.reserved FROM "InventoryItem" i
-    WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (
-      SELECT l->>'sku', l->>'variantKey' FROM jsonb_array_elements(p_requests) r, jsonb_array_elements(r->'lines') l)
+    WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys))
     ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
     FOR UPDATE OF i
   ) locked;
-
-  v_any_expired := EXISTS (
-    SELECT 1 FROM "InventoryHold" h WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now);
 
   FOR v_request, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
     v_key := v_request->>'idempotencyKey';
@@ -97,10 +129,10 @@ BEGIN
       FROM jsonb_array_elements(v_request->'lines') l
       WHERE coalesce((v_avail->>((l->>'sku') || chr(31) || (l->>'variantKey')))::int, 0) < (l->>'quantity')::int;
       IF v_any_expired THEN
-        SELECT array_agg(l->>'sku'), array_agg(l->>'variantKey') INTO v_skus, v_keys FROM jsonb_array_elements(v_request->'lines') l;
+        SELECT array_agg(l->>'sku'), array_agg(l->>'variantKey') INTO v_line_skus, v_line_keys FROM jsonb_array_elements(v_request->'lines') l;
       END IF;
       v_results := array_append(v_results, jsonb_build_object('outcome', 'insufficient', 'insufficient', v_short,
-        'hasExpiredHolds', v_any_expired AND inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now)));
+        'hasExpiredHolds', v_any_expired AND inventory_has_expired_holds(p_shop, v_line_skus, v_line_keys, p_now)));
     END IF;
   END LOOP;
 

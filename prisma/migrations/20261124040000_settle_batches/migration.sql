@@ -3,7 +3,7 @@
 -- id in the same transaction, so an event is handled exactly once.
 --
 -- p_ops: [{"kind": "commit_paid" | "release" | "await_payment", "holdId", "actor"?,
---          "sessionId"?, "until"?, "eventId"?, "eventType"?}]
+--          "sessionId"?, "until"?, "forgetKey"?, "eventId"?, "eventType"?}]
 -- Returns one result per op, in order, shaped like the single-hold functions',
 -- or {"outcome": "duplicate"} for an op whose event id was handled before.
 CREATE FUNCTION inventory_settle_batch(p_shop text, p_ops jsonb, p_now timestamptz)
@@ -32,10 +32,13 @@ BEGIN
 
   -- Events handled before (a redelivery) change nothing. A duplicate racing
   -- in another transaction is still harmless: every op below is idempotent.
+  -- The same event twice in one batch counts once: later copies are duplicates.
   SELECT coalesce(array_agg(o.ord), '{}') INTO v_dupes
   FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
   WHERE o.value->>'eventId' IS NOT NULL
-    AND EXISTS (SELECT 1 FROM "ProcessedWebhookEvent" e WHERE e.id = o.value->>'eventId');
+    AND (EXISTS (SELECT 1 FROM "ProcessedWebhookEvent" e WHERE e.id = o.value->>'eventId')
+      OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS p(value, ord)
+                 WHERE p.value->>'eventId' = o.value->>'eventId' AND p.ord < o.ord));
 
   -- Fast path, set-based: paid commits of holds that are active and named by
   -- only this op in the batch (the flash-sale case). Ledger entries get the
@@ -92,6 +95,10 @@ BEGIN
       v_result := inventory_commit_paid_hold(p_shop, v_op->>'holdId', coalesce(v_op->>'actor', 'checkout'), v_op->>'sessionId', p_now);
     ELSIF v_op->>'kind' = 'release' THEN
       v_result := inventory_release_hold(p_shop, v_op->>'holdId', p_now);
+      IF (v_op->>'forgetKey')::boolean IS TRUE THEN
+        UPDATE "InventoryHold" SET "idempotencyKey" = NULL
+        WHERE id = v_op->>'holdId' AND "shopId" = p_shop AND status <> 'committed';
+      END IF;
     ELSIF v_op->>'kind' = 'await_payment' THEN
       SELECT status INTO v_status FROM "InventoryHold" WHERE id = v_op->>'holdId' AND "shopId" = p_shop;
       IF NOT FOUND THEN

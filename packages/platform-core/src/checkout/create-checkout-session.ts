@@ -11,7 +11,8 @@ import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import { cartToInventoryRequests } from "../validation/cart-to-inventory-requests.ts";
 import { assertInventoryAvailable } from "../validation/validate-inventory-availability.ts";
-import { checkoutTimes } from "./checkout-expiry.ts";
+import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
+import { checkoutTimes, HOLD_GRACE_SECONDS } from "./checkout-expiry.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
 import { getStripe } from "./stripe-client.ts";
 
@@ -87,7 +88,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const times = checkoutTimes({ requestedTtlSeconds: parsed.inventoryHoldTtlSeconds ?? env.INVENTORY_HOLD_TTL_SECONDS, now });
   const requests = cartToInventoryRequests({ lines: parsedCart.lines });
 
-  let hold: { holdId: string; expiresAt: Date } | undefined;
+  let hold: { holdId: string; expiresAt: Date; created: boolean } | undefined;
   if (!skip && inventoryMode === "reserve_ttl") {
     hold = await createInventoryHold({
       shopId,
@@ -104,6 +105,10 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
       ...(options.holds ? { holds: options.holds } : {}),
     });
   }
+
+  // A replayed idempotency key must send Stripe the very same parameters, so
+  // the session expiry is derived from the (replayed) hold, not from `now`.
+  const sessionExpiresAt = hold ? new Date(hold.expiresAt.getTime() - HOLD_GRACE_SECONDS * 1000) : times.sessionExpiresAt;
 
   const metadata: Record<string, string> = { shop_id: shopId, inventory_mode: skip ? "skipped" : inventoryMode };
   if (hold) metadata.inventory_reservation_id = hold.holdId;
@@ -126,30 +131,56 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
         })),
         success_url: parsed.successUrl,
         cancel_url: parsed.cancelUrl,
-        expires_at: Math.floor(times.sessionExpiresAt.getTime() / 1000),
+        expires_at: Math.floor(sessionExpiresAt.getTime() / 1000),
         metadata,
         ...(hold ? { client_reference_id: hold.holdId } : {}),
         ...(parsed.customerEmail ? { customer_email: parsed.customerEmail } : {}),
       },
-      parsed.idempotencyKey ? { idempotencyKey: `checkout:${shopId}:${parsed.idempotencyKey}` } : undefined,
+      // Keyed by the hold: a replayed idempotency key replays the hold and so
+      // the session, while a hold made after a failed attempt gets a fresh key
+      // (Stripe stores failures under a key too). A validate-only retry simply
+      // makes a new session: it holds nothing.
+      hold ? { idempotencyKey: `checkout:${shopId}:${hold.holdId}` } : undefined,
     );
   } catch (error) {
-    if (hold) {
-      await releaseInventoryHold({ shopId, holdId: hold.holdId, ...(options.holds ? { store: options.holds } : {}) });
-    }
+    await releaseOwnHold(shopId, hold, options);
     throw new InventoryError("unavailable", "The payment provider could not start the checkout. Nothing was charged; please try again.", {
       cause: error,
     });
   }
   if (!session.url) {
-    if (hold) await releaseInventoryHold({ shopId, holdId: hold.holdId, ...(options.holds ? { store: options.holds } : {}) });
+    await releaseOwnHold(shopId, hold, options);
     throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
   }
   return {
     sessionId: session.id,
     url: session.url,
     inventoryMode,
-    sessionExpiresAt: new Date((session.expires_at ?? Math.floor(times.sessionExpiresAt.getTime() / 1000)) * 1000),
+    sessionExpiresAt: new Date((session.expires_at ?? Math.floor(sessionExpiresAt.getTime() / 1000)) * 1000),
     ...(hold ? { holdId: hold.holdId, holdExpiresAt: hold.expiresAt } : {}),
   };
+}
+
+/**
+ * The checkout never reached the buyer: give back a hold this call created
+ * (never one an idempotency key replayed: its session may still be payable),
+ * and free its key so the buyer's retry can hold stock again. A failure here
+ * must not hide the provider's error; the reaper frees the hold at its TTL.
+ */
+async function releaseOwnHold(
+  shopId: string,
+  hold: { holdId: string; created: boolean } | undefined,
+  options: CreateCheckoutSessionOptions,
+): Promise<void> {
+  if (!hold?.created) return;
+  try {
+    await releaseInventoryHold({ shopId, holdId: hold.holdId, forgetIdempotencyKey: true, ...(options.holds ? { store: options.holds } : {}) });
+  } catch (error) {
+    await sendOpsAlert({
+      severity: "warning",
+      kind: "checkout_hold_release_failed",
+      message: `Hold ${hold.holdId} could not be released after the payment provider failed; it lapses at its TTL.`,
+      details: { shopId, holdId: hold.holdId, error: error instanceof Error ? error.message : String(error) },
+    });
+  }
 }

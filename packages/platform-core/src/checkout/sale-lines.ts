@@ -1,18 +1,25 @@
+import { z } from "zod";
 import type { HoldLine } from "../holds/types.ts";
+import { skuSchema, variantKeySchema } from "../inventory/inputs.ts";
+import { MAX_QUANTITY } from "../inventory/types.ts";
 
 // Validate-only checkouts reserve nothing, so the lines to sell when payment
 // succeeds travel in the session's metadata (set by us at creation, returned
-// by Stripe in signed events). Stripe allows 50 keys of at most 500 characters,
-// so the list is split across `inventory_lines_0`, `inventory_lines_1`, ...
+// by Stripe in signed events): JSON `[[sku, variantKey, quantity], ...]`,
+// base64url-encoded so no character of a sku or variant can break it, split
+// across `inventory_lines_0`, `inventory_lines_1`, ... because Stripe allows 50
+// keys of at most 500 characters.
 const MAX_METADATA_VALUE = 500;
 const MAX_CHUNKS = 40;
 const PREFIX = "inventory_lines_";
 
-/** Metadata entries for the lines (`sku~variantKey~qty;...`, components URI-encoded), or undefined if too long. */
+const linesSchema = z
+  .array(z.tuple([skuSchema, variantKeySchema, z.number().int().min(1).max(MAX_QUANTITY)]))
+  .min(1);
+
+/** Metadata entries for the lines, or undefined if they do not fit. */
 export function encodeSaleLines(lines: Array<{ sku: string; variantKey: string; quantity: number }>): Record<string, string> | undefined {
-  const encoded = lines
-    .map((line) => [encodeURIComponent(line.sku), encodeURIComponent(line.variantKey), String(line.quantity)].join("~"))
-    .join(";");
+  const encoded = Buffer.from(JSON.stringify(lines.map((line) => [line.sku, line.variantKey, line.quantity]))).toString("base64url");
   const chunks = Math.ceil(encoded.length / MAX_METADATA_VALUE);
   if (chunks > MAX_CHUNKS) return undefined;
   const metadata: Record<string, string> = {};
@@ -20,21 +27,31 @@ export function encodeSaleLines(lines: Array<{ sku: string; variantKey: string; 
   return metadata;
 }
 
-/** The inverse of `encodeSaleLines`; undefined when absent or malformed. */
+/** Whether the metadata carries sale lines at all (decodable or not). */
+export function hasSaleLines(metadata: Record<string, string> | null | undefined): boolean {
+  return metadata?.[`${PREFIX}0`] !== undefined;
+}
+
+/**
+ * The inverse of `encodeSaleLines`, one line per variant (repeats summed),
+ * sorted in lock order; undefined when absent or malformed.
+ */
 export function decodeSaleLines(metadata: Record<string, string> | null | undefined): HoldLine[] | undefined {
-  if (!metadata || metadata[`${PREFIX}0`] === undefined) return undefined;
+  if (!hasSaleLines(metadata)) return undefined;
   let encoded = "";
-  for (let i = 0; metadata[`${PREFIX}${i}`] !== undefined; i++) encoded += metadata[`${PREFIX}${i}`];
-  const lines: HoldLine[] = [];
-  for (const part of encoded.split(";")) {
-    const [sku, key, quantity] = part.split("~");
-    const amount = Number(quantity);
-    if (!sku || key === undefined || !Number.isSafeInteger(amount) || amount < 1) return undefined;
-    try {
-      lines.push({ sku: decodeURIComponent(sku), variantKey: decodeURIComponent(key), quantity: amount });
-    } catch {
-      return undefined;
-    }
+  for (let i = 0; metadata![`${PREFIX}${i}`] !== undefined; i++) encoded += metadata![`${PREFIX}${i}`];
+  let parsed: z.infer<typeof linesSchema>;
+  try {
+    parsed = linesSchema.parse(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")));
+  } catch {
+    return undefined;
   }
-  return lines.sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1));
+  const merged = new Map<string, HoldLine>();
+  for (const [sku, variantKey, quantity] of parsed) {
+    const id = `${sku}\u0000${variantKey}`;
+    const line = merged.get(id);
+    if (line) line.quantity += quantity;
+    else merged.set(id, { sku, variantKey, quantity });
+  }
+  return [...merged.values()].sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1));
 }

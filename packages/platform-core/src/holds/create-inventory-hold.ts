@@ -21,6 +21,8 @@ export interface CreateInventoryHoldOptions {
 export interface CreatedInventoryHold {
   holdId: string;
   expiresAt: Date;
+  /** False when an idempotency key replayed an existing hold. */
+  created: boolean;
 }
 
 /**
@@ -36,6 +38,9 @@ export async function createInventoryHold(options: CreateInventoryHoldOptions): 
     options.idempotencyKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, "idempotencyKey");
   const lines = toHoldLines(options.requests);
   const now = options.now ?? new Date();
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    throw InventoryError.validation([{ field: "now", message: "must be a valid date" }]);
+  }
   const store = options.store ?? getHoldStore();
 
   const fingerprint = createHash("sha256")
@@ -68,5 +73,5 @@ export async function createInventoryHold(options: CreateInventoryHoldOptions): 
       });
     }
   }
-  return { holdId: result.holdId, expiresAt: result.expiresAt };
+  return { holdId: result.holdId, expiresAt: result.expiresAt, created: result.outcome === "created" };
 }

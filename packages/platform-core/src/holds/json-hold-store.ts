@@ -230,11 +230,12 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         return { holdId, status: "committed", changed: true };
       }),
 
-    releaseHold: ({ shopId, holdId, now, event }) =>
+    releaseHold: ({ shopId, holdId, now, event, forgetIdempotencyKey }) =>
       andRecord(
         () => mutate(shopId, (state): HoldTransition => {
           const hold = findHold(state, holdId);
           if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+          if (forgetIdempotencyKey && hold.status !== "committed") hold.idempotencyKey = null;
           if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
           settle(state, hold, "released", now);
           return { holdId, status: "released", changed: true };

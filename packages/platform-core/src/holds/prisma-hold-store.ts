@@ -225,6 +225,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     actor?: string;
     sessionId?: string;
     until?: string;
+    forgetKey?: boolean;
     event?: HandledEvent;
   }
 
@@ -235,6 +236,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       ...(op.actor === undefined ? {} : { actor: op.actor }),
       ...(op.sessionId === undefined ? {} : { sessionId: op.sessionId }),
       ...(op.until === undefined ? {} : { until: op.until }),
+      ...(op.forgetKey ? { forgetKey: true } : {}),
       ...(op.event === undefined ? {} : { eventId: op.event.id, eventType: op.event.type }),
     }));
     return call(async () => {
@@ -282,8 +284,15 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return result;
       }),
 
-    async releaseHold({ shopId, holdId, now, event }) {
-      const result = await settle({ shopId, now, kind: "release", holdId, ...(event ? { event } : {}) });
+    async releaseHold({ shopId, holdId, now, event, forgetIdempotencyKey }) {
+      const result = await settle({
+        shopId,
+        now,
+        kind: "release",
+        holdId,
+        ...(event ? { event } : {}),
+        ...(forgetIdempotencyKey ? { forgetKey: true } : {}),
+      });
       if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
       return { holdId, status: (result.status ?? "active") as HoldStatus, changed: result.outcome === "released" };
     },

@@ -11,10 +11,17 @@ export async function releaseInventoryHold(options: {
   shopId: string;
   holdId: string;
   now?: Date;
+  /** Let the hold's idempotency key make a new hold later (the checkout never reached the buyer). */
+  forgetIdempotencyKey?: boolean;
   store?: HoldStore;
 }): Promise<HoldTransition> {
   const shopId = parseShopId(options.shopId);
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const store = options.store ?? getHoldStore();
-  return store.releaseHold({ shopId, holdId, now: options.now ?? new Date() });
+  return store.releaseHold({
+    shopId,
+    holdId,
+    now: options.now ?? new Date(),
+    ...(options.forgetIdempotencyKey ? { forgetIdempotencyKey: true } : {}),
+  });
 }

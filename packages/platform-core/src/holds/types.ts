@@ -120,7 +120,11 @@ export interface HoldStore {
   createHold(command: CreateHoldCommand): Promise<CreateHoldOutcome>;
   commitHold(input: { shopId: string; holdId: string; actor: string; now: Date }): Promise<HoldTransition>;
   /** With `event`, the provider event that caused the release is recorded as handled in the same step. */
-  releaseHold(input: { shopId: string; holdId: string; now: Date; event?: HandledEvent }): Promise<HoldTransition>;
+  /**
+   * `forgetIdempotencyKey`: the hold's key may create a new hold afterwards
+   * (used when the hold was released because the payment provider failed).
+   */
+  releaseHold(input: { shopId: string; holdId: string; now: Date; event?: HandledEvent; forgetIdempotencyKey?: boolean }): Promise<HoldTransition>;
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */
   extendHold(input: { shopId: string; holdId: string; expiresAt: Date; now: Date }): Promise<InventoryHoldView>;
   getHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
 import type { OpsAlertStore } from "../alerts/ops-alert-store.ts";
-import { decodeSaleLines } from "../checkout/sale-lines.ts";
+import { decodeSaleLines, hasSaleLines } from "../checkout/sale-lines.ts";
 import { getEnv } from "../env.ts";
 import { errorResponse } from "../errors/error-response.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
@@ -138,7 +138,12 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
         return ok({ outcome: result.outcome, holdId }, true);
       }
       const lines = decodeSaleLines(metadata);
-      if (!lines) return ok({ ignored: "no inventory lines in the session metadata" });
+      if (!lines) {
+        if (!hasSaleLines(metadata)) return ok({ ignored: "no inventory lines in the session metadata" });
+        // Paid, but the lines to sell cannot be read: never drop a sale silently.
+        await alert("critical", "sale_lines_unreadable", `Payment for ${session.id} carries sale lines that cannot be read; stock was not reduced.`, context);
+        return { status: 500, body: { code: "internal", message: "Could not read the checkout's lines; Stripe will retry." } };
+      }
       const result = await holds.recordPaidSale({ shopId, saleId: `sale_${session.id}`, checkoutSessionId: session.id, lines, actor: ACTOR, now });
       if (result.outcome === "oversold") {
         await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived but the stock is gone.`, {

@@ -160,7 +160,8 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ A: 50 });
       const first = await hold([["A", 2]], { idempotencyKey: "cart-1" });
       const again = await hold([["A", 2]], { idempotencyKey: "cart-1" });
-      expect(again).toEqual(first);
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ ...first, created: false });
       const racing = await Promise.all(Array.from({ length: 12 }, () => hold([["A", 3]], { idempotencyKey: "cart-2" })));
       expect(new Set(racing.map((r) => r.holdId)).size).toBe(1);
       expect(await item("A")).toMatchObject({ reserved: 5 });
@@ -198,6 +199,7 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
         () => validateInventoryAvailability(SHOP, [{ sku: "A", variantKey: "\u0000", quantity: 1 }], { store: h.stock, holds: store }),
         () => h.stock.getItem(SHOP, { sku: "A", variantKey: "b=\uDC00" }),
         () => h.stock.adjustQuantity({ shopId: SHOP, sku: "A", variantKey: "", delta: 999_999_999, reason: "restock", actor: "ops" }),
+        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", quantity: 1 }], now: new Date(Number.NaN), store }),
       ];
       for (const attempt of attempts) expect((await caught(attempt())).code, String(attempt)).toBe("validation_failed");
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
