@@ -88,6 +88,37 @@ BEGIN
 END;
 $$;
 
+-- Expires the active holds past their expiry that hold any of these variants:
+-- hold rows first (SKIP LOCKED: a hold a concurrent commit or release has
+-- locked is left to it), then every stock row involved (these variants' and
+-- the expired holds'), in the global order, before changing any. Returns how
+-- many holds it expired.
+CREATE FUNCTION inventory_expire_holds_on(p_shop text, p_skus text[], p_keys text[], p_now timestamptz)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_expired text[];
+BEGIN
+  SELECT array_agg(h.id) INTO v_expired FROM (
+    SELECT h.id FROM "InventoryHold" h
+    WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
+      AND EXISTS (
+        SELECT 1 FROM "InventoryHoldItem" hi
+        WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys)))
+    ORDER BY h.id
+    FOR UPDATE OF h SKIP LOCKED
+  ) h;
+  PERFORM 1 FROM "InventoryItem" i
+  WHERE i."shopId" = p_shop AND (
+    (i.sku, i."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))
+    OR (i.sku, i."variantKey") IN (
+      SELECT hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (coalesce(v_expired, '{}'))))
+  ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
+  FOR UPDATE OF i;
+  RETURN inventory_settle_holds(v_expired, 'expired', p_now);
+END;
+$$;
+
 -- Grants a hold for every line or none. Lines must be distinct variants.
 -- Returns jsonb: {"outcome": "created" | "existing" | "insufficient", ...}.
 -- With p_release_expired, active holds past their expiry that touch these
@@ -112,7 +143,6 @@ DECLARE
   v_existing record;
   v_short jsonb;
   v_has_expired boolean := false;
-  v_expired text[];
   v_lines integer := cardinality(p_skus);
   v_found integer;
 BEGIN
@@ -130,25 +160,7 @@ BEGIN
   END IF;
 
   IF p_release_expired THEN
-    SELECT array_agg(h.id) INTO v_expired FROM (
-      SELECT h.id FROM "InventoryHold" h
-      WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
-        AND EXISTS (
-          SELECT 1 FROM "InventoryHoldItem" hi
-          WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys)))
-      ORDER BY h.id
-      FOR UPDATE OF h SKIP LOCKED
-    ) h;
-    -- Lock every stock row involved (this cart's and the expired holds') in
-    -- the global order before touching any, so this path cannot deadlock.
-    PERFORM 1 FROM "InventoryItem" i
-    WHERE i."shopId" = p_shop AND (
-      (i.sku, i."variantKey") IN (SELECT * FROM unnest(p_skus, p_keys))
-      OR (i.sku, i."variantKey") IN (
-        SELECT hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (coalesce(v_expired, '{}'))))
-    ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-    FOR UPDATE OF i;
-    PERFORM inventory_settle_holds(v_expired, 'expired', p_now);
+    PERFORM inventory_expire_holds_on(p_shop, p_skus, p_keys, p_now);
   END IF;
 
   -- Lock this cart's stock rows in the global order, then check every line.
@@ -170,14 +182,9 @@ BEGIN
     RAISE EXCEPTION 'inventory_create_hold: expected % stock rows, updated %', v_lines, v_found;
   END IF;
 
-  BEGIN
-    INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint")
-    VALUES (p_hold_id, p_shop, 'active', p_expires_at, p_now, p_now, p_idempotency_key, p_fingerprint);
-  EXCEPTION WHEN unique_violation THEN
-    -- A concurrent request with the same idempotency key won: undo this
-    -- reservation and answer with that hold.
-    RAISE EXCEPTION USING ERRCODE = 'AC409', MESSAGE = 'idempotency_race';
-  END;
+  -- No unique-key race is possible here: same-key requests queue on the advisory lock above.
+  INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint")
+  VALUES (p_hold_id, p_shop, 'active', p_expires_at, p_now, p_now, p_idempotency_key, p_fingerprint);
 
   INSERT INTO "InventoryHoldItem" (id, "holdId", "shopId", sku, "productId", "variantKey", "variantAttributes", quantity)
   SELECT p_hold_id || ':' || l.ord, p_hold_id, p_shop, l.sku, coalesce(l.product, i."productId"), l.key,

@@ -31,7 +31,6 @@ DECLARE
   v_keys text[];
   v_line_skus text[];
   v_line_keys text[];
-  v_expired text[];
 BEGIN
   -- Same order as the single path: idempotency keys, then stock rows.
   PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7317))
@@ -53,23 +52,7 @@ BEGIN
   -- skipped; their requests fall back to the single-request path.
   v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
   IF v_any_expired THEN
-    SELECT array_agg(h.id) INTO v_expired FROM (
-      SELECT h.id FROM "InventoryHold" h
-      WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
-        AND EXISTS (
-          SELECT 1 FROM "InventoryHoldItem" hi
-          WHERE hi."holdId" = h.id AND (hi.sku, hi."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys)))
-      ORDER BY h.id
-      FOR UPDATE OF h SKIP LOCKED
-    ) h;
-    PERFORM 1 FROM "InventoryItem" i
-    WHERE i."shopId" = p_shop AND (
-      (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys))
-      OR (i.sku, i."variantKey") IN (
-        SELECT hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (coalesce(v_expired, '{}'))))
-    ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-    FOR UPDATE OF i;
-    PERFORM inventory_settle_holds(v_expired, 'expired', p_now);
+    PERFORM inventory_expire_holds_on(p_shop, v_skus, v_keys, p_now);
     v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
   END IF;
 

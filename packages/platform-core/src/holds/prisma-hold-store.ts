@@ -23,11 +23,6 @@ import {
 // SQLSTATEs worth one more try: deadlock and serialization failures are
 // resolved by PostgreSQL aborting one side; the caller should never see them.
 const RETRYABLE = new Set(["40P01", "40001"]);
-const IDEMPOTENCY_RACE = "AC409";
-
-function sqlState(error: unknown): string | undefined {
-  return postgresErrorCode(error);
-}
 
 interface HoldRow {
   id: string;
@@ -98,8 +93,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       try {
         return await fn();
       } catch (error) {
-        const state = sqlState(error);
-        if (state === IDEMPOTENCY_RACE) throw error;
+        const state = postgresErrorCode(error);
         if (state && RETRYABLE.has(state) && attempt < attempts) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
           continue;
@@ -157,29 +151,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
   /** One request in its own transaction; also the slow path that expires lapsed holds first. */
   async function createOne(command: CreateHoldCommand, firstResult?: Record<string, unknown>): Promise<CreateHoldOutcome> {
-    let result: Record<string, unknown>;
-    try {
-      result = firstResult ?? (await createSingle(command, false));
-      // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
-      if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
-    } catch (error) {
-      if (sqlState(error) !== IDEMPOTENCY_RACE || !command.idempotencyKey) throw toInventoryError(error);
-      // Lost a race with the same idempotency key: the winner's hold is the answer.
-      const rows = await call(
-        () => prisma.$queryRaw<Array<{ id: string; expiresAt: Date; status: string; requestFingerprint: string | null }>>`
-          SELECT id, "expiresAt", status, "requestFingerprint" FROM "InventoryHold"
-          WHERE "shopId" = ${command.shopId} AND "idempotencyKey" = ${command.idempotencyKey}`,
-      );
-      const winner = rows[0];
-      if (!winner) throw toInventoryError(error);
-      return {
-        outcome: "existing",
-        holdId: winner.id,
-        expiresAt: new Date(winner.expiresAt),
-        status: winner.status as HoldStatus,
-        sameRequest: winner.requestFingerprint === (command.fingerprint ?? null),
-      };
-    }
+    let result = firstResult ?? (await createSingle(command, false));
+    // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
+    if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
     return toOutcome(result);
   }
 
