@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { InventoryError } from "../errors/inventory-error.ts";
 
@@ -15,7 +15,20 @@ import { InventoryError } from "../errors/inventory-error.ts";
 /** The advisory lock key Prisma's schema engine takes while migrating. */
 export const PRISMA_MIGRATION_LOCK_KEY = 72707369;
 
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
+/**
+ * `prisma/migrations` of the repository: the nearest one above the working
+ * directory. Found by walking up rather than from this file's URL, because
+ * bundlers (the Next.js apps) move this module but keep the working directory.
+ */
+export function defaultMigrationsDir(start = process.cwd()): string {
+  for (let dir = path.resolve(/*turbopackIgnore: true*/ start); ; dir = path.dirname(dir)) {
+    const candidate = path.join(/*turbopackIgnore: true*/ dir, "prisma", "migrations");
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) {
+      throw new InventoryError("misconfigured", `No prisma/migrations folder above ${start}`);
+    }
+  }
+}
 
 // Prisma's own definition of its bookkeeping table.
 const CREATE_MIGRATIONS_TABLE = `
@@ -60,8 +73,8 @@ export function migrationChecksum(sql: string | Buffer): string {
   return createHash("sha256").update(sql).digest("hex");
 }
 
-export async function readMigrations(migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationFile[]> {
-  const entries = await readdir(migrationsDir, { withFileTypes: true });
+export async function readMigrations(migrationsDir = defaultMigrationsDir()): Promise<MigrationFile[]> {
+  const entries = await readdir(/*turbopackIgnore: true*/ migrationsDir, { withFileTypes: true });
   const names = entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)

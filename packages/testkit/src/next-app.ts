@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { freePort } from "./postgres.ts";
+
+export interface RunningNextApp {
+  url: string;
+  port: number;
+  /** Everything the server printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartNextAppOptions {
+  /** The app's folder (holding `next.config.ts` and the `.next` build). */
+  appDir: string;
+  env?: Record<string, string | undefined>;
+  port?: number;
+  /** How long to wait for the first successful request (ms). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Serves an app's production build (`next build` must have run: `pnpm test`
+ * builds every app first) with `next start` on loopback, and waits until it answers.
+ */
+export async function startNextApp(options: StartNextAppOptions): Promise<RunningNextApp> {
+  if (!existsSync(path.join(options.appDir, ".next", "BUILD_ID"))) {
+    throw new Error(`${options.appDir} has no production build: run "pnpm -r run build" (pnpm test does) first`);
+  }
+  const port = options.port ?? (await freePort());
+  const nextBin = createRequire(path.join(options.appDir, "package.json")).resolve("next/dist/bin/next");
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: options.appDir,
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+    try {
+      await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`next start did not answer on ${url} in time:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  return {
+    url,
+    port,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
