@@ -62,3 +62,6 @@ export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-ale
 
 export { InventoryAuthorityClient } from "./authority/inventory-authority-client.ts";
 export type { AuthorityValidation, AuthorityValidationItem, InventoryAuthorityClientOptions } from "./authority/inventory-authority-client.ts";
+
+// Operators (CMS accounts)
+export * from "./operators/index.ts";

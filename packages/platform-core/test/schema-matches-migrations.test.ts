@@ -57,6 +57,14 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     definition: "CHECK ((status = ANY (ARRAY['active'::text, 'committed'::text, 'released'::text, 'expired'::text])))",
   },
   InventoryHoldItem_quantity_positive: { table: "InventoryHoldItem", definition: "CHECK ((quantity > 0))" },
+  Operator_role_known: {
+    table: "Operator",
+    definition: "CHECK ((role = ANY (ARRAY['viewer'::text, 'editor'::text, 'admin'::text])))",
+  },
+  Operator_email_lowercase: {
+    table: "Operator",
+    definition: "CHECK (((email = lower(email)) AND (length(email) > 0)))",
+  },
   OpsAlert_severity_known: {
     table: "OpsAlert",
     definition: "CHECK ((severity = ANY (ARRAY['info'::text, 'warning'::text, 'critical'::text])))",
@@ -611,6 +619,10 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         await hold("hold-for-zero", "active");
         return holdItem("hold-for-zero", 0);
       }],
+      ["operator role 'owner'", "Operator_role_known", () =>
+        db.pool.query(`INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-1', 'a@b.test', 'A', 'x', 'owner', now())`)],
+      ["operator email with capitals", "Operator_email_lowercase", () =>
+        db.pool.query(`INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-2', 'A@b.test', 'A', 'x', 'viewer', now())`)],
       ["ops alert severity 'panic'", "OpsAlert_severity_known", () =>
         db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`)],
     ];

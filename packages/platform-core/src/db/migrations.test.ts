@@ -33,7 +33,7 @@ async function emptyDatabase() {
 async function copyOfMigrations(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "acme-migrations-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await cp(defaultMigrationsDir, dir, { recursive: true });
+  await cp(defaultMigrationsDir(), dir, { recursive: true });
   return dir;
 }
 
@@ -138,7 +138,7 @@ async function prismaSchemaEngine(url: string): Promise<PrismaSchemaEngine & { c
     "@prisma/driver-adapter-utils",
   ) as { bindMigrationAwareSqlAdapterFactory(factory: unknown): unknown };
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const schema = await readFile(path.join(defaultMigrationsDir, "..", "schema.prisma"), "utf8");
+  const schema = await readFile(path.join(defaultMigrationsDir(), "..", "schema.prisma"), "utf8");
   const engine = await SchemaEngine.new(
     { datamodels: [["schema.prisma", schema]] },
     () => {},

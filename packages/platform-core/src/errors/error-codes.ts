@@ -14,6 +14,8 @@ export const ErrorCode = {
   unauthorized: "unauthorized",
   /** Credentials are valid but do not grant this action. */
   forbidden: "forbidden",
+  /** Too many attempts (e.g. failed sign-ins); retry after `details.retryAfterSeconds`. */
+  rate_limited: "rate_limited",
   /** The request body or upload exceeds its size limit. */
   payload_too_large: "payload_too_large",
   /** A configuration error: the process cannot run as configured. */
