@@ -65,3 +65,14 @@ export type { AuthorityValidation, AuthorityValidationItem, InventoryAuthorityCl
 
 // Operators (CMS accounts)
 export * from "./operators/index.ts";
+
+export {
+  listInventoryPage,
+  inventoryPageQuerySchema,
+  INVENTORY_SORT_FIELDS,
+  INVENTORY_STOCK_FILTERS,
+  INVENTORY_PAGE_MAX_LIMIT,
+} from "./inventory/list-inventory-page.ts";
+export type { InventoryPage, InventoryPageQuery, InventorySortField, InventoryStockFilter, ListInventoryPageOptions } from "./inventory/list-inventory-page.ts";
+export { listRecentStockAlerts } from "./inventory/list-recent-stock-alerts.ts";
+export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory/list-recent-stock-alerts.ts";
