@@ -39,6 +39,7 @@ export { extendInventoryHold } from "./holds/extend-inventory-hold.ts";
 export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";
 export { releaseExpiredInventoryHolds, releaseExpiredHoldsForAllShops } from "./holds/release-expired-inventory-holds.ts";
 export type { ReapAllResult, ShopReapResult } from "./holds/release-expired-inventory-holds.ts";
+export { handleReaperCron } from "./holds/handle-reaper-cron.ts";
 export { reconcileInventoryReserved } from "./holds/reconcile-reserved.ts";
 export { createPrismaHoldStore } from "./holds/prisma-hold-store.ts";
 export { createJsonHoldStore } from "./holds/json-hold-store.ts";
@@ -61,6 +62,8 @@ export { createPrismaOpsAlertStore, createJsonOpsAlertStore } from "./alerts/ops
 export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-alert-store.ts";
 
 export { InventoryAuthorityClient } from "./authority/inventory-authority-client.ts";
+export { AUTHORITY_MAX_BODY_BYTES, handleInventoryAuthorityRequest } from "./authority/handle-inventory-authority-request.ts";
+export type { InventoryAuthorityOptions } from "./authority/handle-inventory-authority-request.ts";
 export type { AuthorityValidation, AuthorityValidationItem, InventoryAuthorityClientOptions } from "./authority/inventory-authority-client.ts";
 
 // Operators (CMS accounts)
@@ -76,3 +79,9 @@ export {
 export type { InventoryPage, InventoryPageQuery, InventorySortField, InventoryStockFilter, ListInventoryPageOptions } from "./inventory/list-inventory-page.ts";
 export { listRecentStockAlerts } from "./inventory/list-recent-stock-alerts.ts";
 export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory/list-recent-stock-alerts.ts";
+
+// HTTP building blocks shared by the apps' route handlers
+export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
+export { readJsonBody, readText } from "./http/read-json-body.ts";
+export { handleHealthRequest } from "./health/handle-health-request.ts";
+export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";

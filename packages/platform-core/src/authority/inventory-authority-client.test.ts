@@ -26,24 +26,24 @@ const items = [{ sku: "TEE", variantKey: "size=m", quantity: 2 }];
 describe("InventoryAuthorityClient", () => {
   it("sends the cart with the bearer token and reads 200 as available", async () => {
     const server = await authority(() => Response.json({ ok: true }));
-    const client = new InventoryAuthorityClient({ baseUrl: server.url, token: "secret-token" });
+    const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "secret-token" });
     expect(await client.validate(items)).toEqual({ ok: true });
     const [request] = server.seen;
     expect(new URL(request!.url).pathname).toBe("/api/inventory/validate");
     expect(request!.headers.get("authorization")).toBe("Bearer secret-token");
-    expect(await request!.json()).toEqual({ items });
+    expect(await request!.json()).toEqual({ shopId: "shop-a", items });
   });
 
   it("returns the short items on 409", async () => {
     const short = [{ sku: "TEE", variantKey: "size=m", requested: 2, available: 1 }];
     const server = await authority(() => Response.json({ code: "inventory_insufficient", items: short }, { status: 409 }));
-    const client = new InventoryAuthorityClient({ baseUrl: server.url, token: "t" });
+    const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t" });
     expect(await client.validate(items)).toEqual({ ok: false, insufficient: short });
   });
 
   it("retries 5xx with backoff and succeeds when the authority recovers", async () => {
     const server = await authority((_request, call) => (call < 3 ? new Response("busy", { status: 503 }) : Response.json({ ok: true })));
-    const client = new InventoryAuthorityClient({ baseUrl: server.url, token: "t", attempts: 3, backoffMs: 5 });
+    const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t", attempts: 3, backoffMs: 5 });
     expect(await client.validate(items)).toEqual({ ok: true });
     expect(server.calls()).toBe(3);
   });
@@ -60,7 +60,7 @@ describe("InventoryAuthorityClient", () => {
       { url: unauthorized.url, reason: /answered 401/ },
     ];
     for (const { url, reason } of cases) {
-      const client = new InventoryAuthorityClient({ baseUrl: url, token: "t", attempts: 2, backoffMs: 5, timeoutMs: 100 });
+      const client = new InventoryAuthorityClient({ baseUrl: url, shopId: "shop-a", token: "t", attempts: 2, backoffMs: 5, timeoutMs: 100 });
       const error = await client.validate(items).catch((caught: unknown) => caught);
       expect(isInventoryError(error, "unavailable"), String(error)).toBe(true);
       expect((error as Error).message).toMatch(reason);
@@ -70,6 +70,6 @@ describe("InventoryAuthorityClient", () => {
   });
 
   it("refuses to start without a token", () => {
-    expect(() => new InventoryAuthorityClient({ baseUrl: "http://x", token: "" })).toThrow(/token/);
+    expect(() => new InventoryAuthorityClient({ baseUrl: "http://x", shopId: "shop-a", token: "" })).toThrow(/token/);
   });
 });

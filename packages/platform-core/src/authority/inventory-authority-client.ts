@@ -16,6 +16,8 @@ export interface InventoryAuthorityClientOptions {
   /** Base URL of the CMS inventory API, e.g. `https://cms.example.com/api/inventory`. */
   baseUrl: string;
   token: string;
+  /** The shop whose stock is asked about. */
+  shopId: string;
   /** Per attempt (default 2,000 ms). */
   timeoutMs?: number;
   /** Attempts in all, for network errors and 5xx (default 3). */
@@ -46,6 +48,7 @@ export class InventoryAuthorityClient {
     this.options = {
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
       token: options.token,
+      shopId: options.shopId,
       timeoutMs: options.timeoutMs ?? 2_000,
       attempts: Math.max(1, options.attempts ?? 3),
       backoffMs: options.backoffMs ?? 100,
@@ -54,7 +57,7 @@ export class InventoryAuthorityClient {
   }
 
   async validate(items: AuthorityValidationItem[]): Promise<AuthorityValidation> {
-    const { baseUrl, token, timeoutMs, attempts, backoffMs } = this.options;
+    const { baseUrl, token, shopId, timeoutMs, attempts, backoffMs } = this.options;
     let lastProblem = "no attempt made";
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
@@ -66,7 +69,7 @@ export class InventoryAuthorityClient {
         response = await this.options.fetch(`${baseUrl}/validate`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
-          body: JSON.stringify({ items }),
+          body: JSON.stringify({ shopId, items }),
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {

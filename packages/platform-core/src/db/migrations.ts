@@ -94,7 +94,7 @@ interface AppliedRow {
   rolled_back_at: Date | null;
 }
 
-async function appliedRows(client: pg.ClientBase): Promise<AppliedRow[]> {
+async function appliedRows(client: Pick<pg.ClientBase, "query">): Promise<AppliedRow[]> {
   const exists = await client.query<{ exists: boolean }>(
     `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
   );
@@ -119,9 +119,13 @@ function compare(files: MigrationFile[], rows: AppliedRow[]): MigrationStatus {
   return { current: pending.length === 0 && failed.length === 0 && modified.length === 0, pending, failed, modified };
 }
 
-/** Whether the database has every migration applied, unchanged and finished. */
-export async function getMigrationStatus(options: { databaseUrl: string; migrationsDir?: string }): Promise<MigrationStatus> {
+/**
+ * Whether the database has every migration applied, unchanged and finished.
+ * Reads through `pool` when given (health checks), else opens one connection.
+ */
+export async function getMigrationStatus(options: { databaseUrl: string; migrationsDir?: string } | { pool: pg.Pool; migrationsDir?: string }): Promise<MigrationStatus> {
   const files = await readMigrations(options.migrationsDir);
+  if ("pool" in options) return compare(files, await appliedRows(options.pool));
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
