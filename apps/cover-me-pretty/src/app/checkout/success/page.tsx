@@ -1,0 +1,18 @@
+import { ClearCart } from "@/components/clear-cart.tsx";
+
+export default async function CheckoutSuccessPage({ searchParams }: { searchParams: Promise<{ session_id?: string }> }) {
+  const { session_id: sessionId } = await searchParams;
+  return (
+    <>
+      <ClearCart />
+      <h1>Thank you!</h1>
+      <div className="alert info" role="status">
+        Your payment went through and your order is confirmed.
+        {sessionId ? <div className="muted">Reference: {sessionId}</div> : null}
+      </div>
+      <a className="button" href="/">
+        Keep shopping
+      </a>
+    </>
+  );
+}

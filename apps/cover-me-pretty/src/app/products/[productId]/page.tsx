@@ -1,0 +1,31 @@
+import { notFound } from "next/navigation";
+import { formatPrice, SWATCHES } from "@/catalogue/catalogue.ts";
+import { getProduct, variantLabel } from "@/catalogue/list-products.ts";
+import { VariantPicker } from "@/components/variant-picker.tsx";
+import { getShopEnv } from "@/env.ts";
+
+export const dynamic = "force-dynamic";
+
+export default async function ProductPage({ params }: { params: Promise<{ productId: string }> }) {
+  const { productId } = await params;
+  const product = await getProduct(getShopEnv().SHOP_ID, decodeURIComponent(productId));
+  if (!product) notFound();
+  return (
+    <div className="product">
+      <div className="picture" style={{ background: product.picture }} />
+      <div>
+        <h1>{product.name}</h1>
+        <p className="price">{formatPrice(product.unitAmount)}</p>
+        <p className="muted">{product.description}</p>
+        <VariantPicker
+          productName={product.name}
+          variants={product.variants.map((variant) => ({
+            ...variant,
+            label: variantLabel(variant.attributes) || "One size",
+            swatch: SWATCHES[variant.attributes.color ?? ""] ?? null,
+          }))}
+        />
+      </div>
+    </div>
+  );
+}

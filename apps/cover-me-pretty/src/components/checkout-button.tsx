@@ -1,0 +1,74 @@
+"use client";
+import { useState } from "react";
+import type { CartLine } from "@/cart/cart-cookie.ts";
+
+type Problem =
+  | { kind: "sold_out"; message: string; items: Array<{ name: string; requested: number; available: number }> }
+  | { kind: "invalid"; message: string; errors: Array<{ field: string; message: string }> }
+  | { kind: "unavailable"; message: string };
+
+/** Posts the cart to /api/checkout-session and sends the buyer to the payment page, or says clearly why not. */
+export function CheckoutButton({ lines }: { lines: CartLine[] }) {
+  const [pending, setPending] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+
+  async function checkout() {
+    setPending(true);
+    setProblem(null);
+    try {
+      const response = await fetch("/api/checkout-session", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ lines, idempotencyKey: crypto.randomUUID() }),
+      });
+      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (response.ok && typeof body.url === "string") {
+        window.location.assign(body.url);
+        return;
+      }
+      if (response.status === 409 && Array.isArray(body.items)) {
+        setProblem({ kind: "sold_out", message: String(body.message ?? "Some items sold out."), items: body.items as never });
+      } else if (response.status === 400 && Array.isArray(body.errors)) {
+        setProblem({ kind: "invalid", message: String(body.message ?? "The cart is not valid."), errors: body.errors as never });
+      } else {
+        setProblem({ kind: "unavailable", message: String(body.message ?? "Checkout is unavailable right now. Nothing was charged; please try again shortly.") });
+      }
+    } catch {
+      setProblem({ kind: "unavailable", message: "Could not reach the shop. Nothing was charged; please try again." });
+    }
+    setPending(false);
+  }
+
+  return (
+    <div>
+      <button type="button" onClick={checkout} disabled={pending}>
+        {pending ? "Starting checkout…" : "Checkout"}
+      </button>
+      {problem ? (
+        <div className="alert error" role="alert">
+          <strong>{problem.message}</strong>
+          {problem.kind === "sold_out" ? (
+            <ul>
+              {problem.items.map((item) => (
+                <li key={item.name}>
+                  {item.available === 0
+                    ? `${item.name} sold out.`
+                    : `${item.name}: only ${item.available} left (you asked for ${item.requested}).`}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {problem.kind === "invalid" ? (
+            <ul>
+              {problem.errors.map((error) => (
+                <li key={error.field}>
+                  {error.field}: {error.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
