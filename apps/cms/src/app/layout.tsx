@@ -1,8 +1,18 @@
+import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { getOperatorSession } from "@/lib/auth/session";
+import "./globals.css";
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export const metadata: Metadata = { title: "Acme CMS", robots: { index: false, follow: false } };
+
+// Every page depends on who is signed in.
+export const dynamic = "force-dynamic";
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const operator = await getOperatorSession();
   return (
     <html lang="en">
+      <head>{operator ? <meta name="csrf-token" content={operator.csrfToken} /> : null}</head>
       <body>{children}</body>
     </html>
   );

@@ -1,10 +1,5 @@
-import { getMigrationStatus, getEnv, getDatabase } from "@acme/platform-core";
+import { handleHealthRequest } from "@acme/platform-core";
 
 export const dynamic = "force-dynamic";
 
-export async function GET() {
-  const env = getEnv();
-  const status = await getMigrationStatus({ databaseUrl: env.DATABASE_URL ?? "" });
-  const count = await getDatabase().prisma.inventoryItem.count();
-  return Response.json({ status, count });
-}
+export const GET = (request: Request) => handleHealthRequest(request);

@@ -1,0 +1,46 @@
+import { InventoryError } from "@acme/platform-core";
+import { z } from "zod";
+
+const flag = z
+  .enum(["0", "1", "true", "false", ""])
+  .optional()
+  .transform((value) => (value === undefined || value === "" ? undefined : value === "1" || value === "true"));
+
+const cmsEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /** Seals the session cookie (iron-session); at least 32 characters. */
+  CMS_SESSION_SECRET: z.string({ error: "required (32 or more random characters)" }).min(32, "must be at least 32 characters"),
+  /** Session cookies only over HTTPS. Defaults to on in production. */
+  CMS_SECURE_COOKIES: flag,
+  /** Hours a sign-in lasts. */
+  CMS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+});
+
+export interface CmsEnv {
+  sessionSecret: string;
+  secureCookies: boolean;
+  sessionSeconds: number;
+  production: boolean;
+}
+
+let cached: CmsEnv | undefined;
+
+/** The CMS's own settings (the library's are read by platform-core's getEnv). */
+export function getCmsEnv(): CmsEnv {
+  if (cached) return cached;
+  const parsed = cmsEnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
+    throw new InventoryError("misconfigured", `Invalid CMS environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`, {
+      details: { errors },
+    });
+  }
+  const env = parsed.data;
+  cached = {
+    sessionSecret: env.CMS_SESSION_SECRET,
+    secureCookies: env.CMS_SECURE_COOKIES ?? env.NODE_ENV === "production",
+    sessionSeconds: env.CMS_SESSION_HOURS * 3600,
+    production: env.NODE_ENV === "production",
+  };
+  return cached;
+}
