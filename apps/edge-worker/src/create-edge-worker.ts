@@ -1,0 +1,145 @@
+import {
+  InventoryAuthorityClient,
+  InventoryError,
+  errorResponse,
+  isInventoryError,
+  type FieldError,
+  type InventoryAuthorityClientOptions,
+} from "@acme/platform-core";
+import { z } from "zod";
+
+export interface EdgeWorkerOptions {
+  /** A ready client, or the options to build one (base URL, token and the shop it serves). */
+  authority: InventoryAuthorityClient | InventoryAuthorityClientOptions;
+  /** Origin that runs the real checkout, e.g. the shop: `https://shop.example.com`. */
+  checkoutOrigin: string;
+  /** Path on `checkoutOrigin` that admitted checkouts are forwarded to (default `/api/checkout-session`). */
+  checkoutPath?: string;
+  /** Used to forward admitted checkouts (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface EdgeWorker {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The body the shop's checkout route takes; the worker checks it and forwards it unchanged. */
+const checkoutBodySchema = z.object({
+  lines: z
+    .array(
+      z.object({
+        sku: z.string({ error: "is required" }).trim().min(1, "is required").max(128),
+        variantKey: z.string({ error: "must be a string" }).max(2048).optional(),
+        variantAttributes: z.record(z.string(), z.string()).optional(),
+        quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000),
+      }),
+    )
+    .min(1, "must have at least one line")
+    .max(500, "must have at most 500 lines"),
+});
+
+/** Headers that describe one hop, not the request: never forwarded. */
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"];
+
+/**
+ * The client reads any 200 as "available". A worker sits behind proxies,
+ * captive portals and misrouted hosts that answer 200 with something else, so
+ * a 200 must also carry the authority's `{ "ok": true }`; anything else is
+ * turned into a 502, which the client retries and then refuses: fail closed.
+ */
+function strictAuthorityFetch(base: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (response.status !== 200) return response;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body === "object" && body !== null && (body as { ok?: unknown }).ok === true) {
+      return new Response(text, { status: 200, headers: response.headers });
+    }
+    return new Response("the inventory authority answered 200 without { ok: true }", { status: 502 });
+  };
+}
+
+function unavailable(message: string): Response {
+  return Response.json({ code: "unavailable", message }, { status: 503, headers: { "retry-after": "5", "cache-control": "no-store" } });
+}
+
+/**
+ * A Web-standard fetch handler (Vercel Edge, Cloudflare Workers, Node) that
+ * admits a checkout only when the CMS inventory authority confirms the stock:
+ * POST /checkout is checked with `InventoryAuthorityClient` and forwarded to
+ * the checkout origin when available, refused with 409 and the short items
+ * when not, and refused with 503 whenever the authority cannot answer
+ * (unreachable, timed out, 5xx, garbage). It fails closed: it has no stock
+ * figures of its own and never guesses.
+ */
+export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
+  const authority =
+    options.authority instanceof InventoryAuthorityClient
+      ? options.authority
+      : new InventoryAuthorityClient({ ...options.authority, fetch: strictAuthorityFetch(options.authority.fetch) });
+  const forward = options.fetch ?? globalThis.fetch;
+  const target = new URL(options.checkoutPath ?? "/api/checkout-session", options.checkoutOrigin);
+
+  return {
+    async fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname !== "/checkout") return Response.json({ code: "not_found", message: "Not found." }, { status: 404 });
+      if (request.method !== "POST") {
+        return Response.json({ code: "method_not_allowed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
+      }
+      try {
+        const raw = await request.text();
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw InventoryError.validation([{ field: "(root)", message: "must be a JSON object" }]);
+        }
+        const parsed = checkoutBodySchema.safeParse(body);
+        if (!parsed.success) {
+          const errors: FieldError[] = parsed.error.issues.map((issue) => ({
+            field: issue.path.map(String).join(".") || "(root)",
+            message: issue.message,
+          }));
+          throw InventoryError.validation(errors);
+        }
+
+        const verdict = await authority.validate(
+          parsed.data.lines.map((line) => ({
+            sku: line.sku,
+            quantity: line.quantity,
+            ...(line.variantAttributes ? { variantAttributes: line.variantAttributes } : { variantKey: line.variantKey ?? "" }),
+          })),
+        );
+        if (!verdict.ok) {
+          return Response.json(
+            { code: "inventory_insufficient", message: "Some items are no longer available in the quantity requested.", items: verdict.insufficient },
+            { status: 409, headers: { "cache-control": "no-store" } },
+          );
+        }
+
+        const headers = new Headers(request.headers);
+        for (const name of HOP_BY_HOP) headers.delete(name);
+        let upstream: Response;
+        try {
+          upstream = await forward(target, { method: "POST", headers, body: raw, redirect: "manual" });
+        } catch {
+          return Response.json(
+            { code: "bad_gateway", message: "The checkout could not be reached. Nothing was charged; please try again." },
+            { status: 502, headers: { "cache-control": "no-store" } },
+          );
+        }
+        return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+      } catch (error) {
+        if (isInventoryError(error, "unavailable")) return unavailable(error.message);
+        return errorResponse(error);
+      }
+    },
+  };
+}
