@@ -85,3 +85,7 @@ export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
 export { readJsonBody, readText } from "./http/read-json-body.ts";
 export { handleHealthRequest } from "./health/handle-health-request.ts";
 export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";
+
+// Demo data and seed (`pnpm start`, end-to-end tests)
+export { DEMO_OPERATOR, DEMO_SHOP_ID, DEMO_SHOPS, SECOND_DEMO_SHOP_ID, seedDemo } from "./demo/index.ts";
+export type { DemoShop, SeedDemoOptions, SeedDemoResult } from "./demo/index.ts";
