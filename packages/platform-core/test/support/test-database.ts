@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+// Declares the values global-postgres.ts provides to `inject`.
+import type {} from "./global-postgres.ts";
 import { createDatabase, type Database } from "../../src/db/prisma-client.ts";
 
 export interface TestDatabase extends Database {
