@@ -69,6 +69,14 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     table: "OpsAlert",
     definition: "CHECK ((severity = ANY (ARRAY['info'::text, 'warning'::text, 'critical'::text])))",
   },
+  StockAlertCrossing_status_known: {
+    table: "StockAlertCrossing",
+    definition:
+      "CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'sent'::text, 'failed'::text, 'suppressed'::text, 'no_channels'::text])))",
+  },
+  AlertDelivery_source_known: { table: "AlertDelivery", definition: "CHECK ((source = ANY (ARRAY['stock'::text, 'ops'::text])))" },
+  AlertDelivery_channel_known: { table: "AlertDelivery", definition: "CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text])))" },
+  AlertDelivery_outcome_known: { table: "AlertDelivery", definition: "CHECK ((outcome = ANY (ARRAY['sent'::text, 'failed'::text])))" },
 };
 
 // ---------------------------------------------------------------------------
@@ -625,6 +633,19 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         db.pool.query(`INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-2', 'A@b.test', 'A', 'x', 'viewer', now())`)],
       ["ops alert severity 'panic'", "OpsAlert_severity_known", () =>
         db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`)],
+      ["stock alert crossing status 'lost'", "StockAlertCrossing_status_known", () =>
+        db.pool.query(`INSERT INTO "StockAlertCrossing" ("shopId", sku, "variantKey", available, threshold, "crossedAt", status) VALUES ('s', 'k', '', 0, 1, now(), 'lost')`)],
+      ...(["source", "channel", "outcome"] as const).map((column): [string, string, () => Promise<unknown>] => [
+        `alert delivery ${column} 'bogus'`,
+        `AlertDelivery_${column}_known`,
+        () => {
+          const row = { source: "stock", channel: "email", outcome: "sent", [column]: "bogus" };
+          return db.pool.query(
+            `INSERT INTO "AlertDelivery" (source, "sourceId", channel, target, attempt, outcome) VALUES ($1, '1', $2, 't', 1, $3)`,
+            [row.source, row.channel, row.outcome],
+          );
+        },
+      ]),
     ];
     it.each(cases)("rejects %s (%s)", async (_label, constraint, insert) => {
       const error = await insert().then(
