@@ -1,0 +1,23 @@
+import { exportStock } from "@acme/platform-core";
+import { z } from "zod";
+import { withOperatorRoute } from "@/lib/auth/guards";
+import { getStores } from "@/lib/stores";
+import { parseInput, queryOf } from "../_lib/http";
+
+export const dynamic = "force-dynamic";
+
+const exportQuerySchema = z.strictObject({ format: z.enum(["csv", "json"], { error: "must be csv or json" }).default("csv") });
+
+/** Every variant of the shop as a CSV or JSON file that re-imports unchanged. */
+export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
+  const { format } = parseInput(exportQuerySchema, queryOf(request));
+  const { inventory } = getStores();
+  const file = await exportStock({ store: inventory, shopId, format });
+  return new Response(file.content, {
+    headers: {
+      "content-type": file.contentType,
+      "content-disposition": `attachment; filename="${file.filename}"`,
+      "cache-control": "no-store",
+    },
+  });
+});

@@ -1,0 +1,41 @@
+import { importStock } from "@acme/platform-core";
+import { z } from "zod";
+import { withOperatorRoute } from "@/lib/auth/guards";
+import { getStores } from "@/lib/stores";
+import { parseInput, queryOf, readBodyLimited } from "../_lib/http";
+
+export const dynamic = "force-dynamic";
+
+/** Largest stock file the CMS accepts (the library's own limit is higher). */
+export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+const importQuerySchema = z.strictObject({
+  format: z.enum(["csv", "json"], { error: "must be csv or json" }),
+  /** `preview`: report what would change, write nothing. `apply`: write all rows or none. */
+  mode: z.enum(["preview", "apply"], { error: "must be preview or apply" }),
+});
+
+/**
+ * Imports a stock file sent as the raw request body (`?format=csv|json`).
+ * Every problem is listed by line and field (400 `validation_failed`); a row
+ * that would go below held units is a 409 `conflict`; over 5 MB is a 413.
+ * In all those cases nothing changes. Preview is open to viewers too, so they
+ * can check a file; applying needs an editor.
+ */
+export const POST = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId, operator }) => {
+  const query = parseInput(importQuerySchema, queryOf(request));
+  if (query.mode === "apply" && operator.role === "viewer") {
+    return Response.json({ code: "forbidden", message: "Viewers cannot change stock." }, { status: 403 });
+  }
+  const content = await readBodyLimited(request, IMPORT_MAX_BYTES);
+  const { inventory } = getStores();
+  const result = await importStock({
+    store: inventory,
+    shopId,
+    content,
+    format: query.format,
+    actor: operator.email,
+    dryRun: query.mode === "preview",
+  });
+  return Response.json(result);
+});

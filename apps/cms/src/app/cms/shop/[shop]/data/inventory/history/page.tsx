@@ -1,0 +1,118 @@
+import Link from "next/link";
+import { requirePageOperator } from "@/lib/auth/guards";
+import { getStores } from "@/lib/stores";
+import { formatDelta, formatNumber, formatTime, formatVariant, historyPath, shopPath } from "@/app/cms/_lib/format";
+
+export const dynamic = "force-dynamic";
+
+const PAGE_SIZE = 100;
+
+interface Props {
+  params: Promise<{ shop: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+/** One variant's stock ledger, newest first: every change of quantity, why, and by whom. */
+export default async function HistoryPage({ params, searchParams }: Props) {
+  const { shop } = await params;
+  const shopId = decodeURIComponent(shop);
+  const query = await searchParams;
+  const sku = typeof query.sku === "string" ? query.sku : "";
+  const variantKey = typeof query.variantKey === "string" ? query.variantKey : "";
+  await requirePageOperator({ shop: shopId, role: "viewer", next: historyPath(shopId, sku, variantKey) });
+  const before = typeof query.before === "string" && /^\d{1,18}$/.test(query.before) ? query.before : undefined;
+  const back = <Link href={shopPath(shopId, "/data/inventory")}>← Stock</Link>;
+  if (!sku) {
+    return (
+      <>
+        <p>{back}</p>
+        <p className="error-box">Choose a variant from the stock grid to see its history (the link needs sku and variantKey).</p>
+      </>
+    );
+  }
+  const { inventory } = getStores();
+  const [item, entries] = await Promise.all([
+    inventory.getItem(shopId, { sku, variantKey }),
+    inventory.listLedger(shopId, { sku, variantKey, limit: PAGE_SIZE, ...(before ? { beforeId: before } : {}) }),
+  ]);
+  return (
+    <>
+      <p>{back}</p>
+      <div className="page-head">
+        <h1>
+          History · <span className="mono">{sku}</span>
+          {item && Object.keys(item.variantAttributes).length > 0 ? ` (${formatVariant(item.variantAttributes)})` : ""}
+        </h1>
+      </div>
+      {item ? (
+        <dl className="stats card" data-sku={item.sku} data-variant-key={item.variantKey}>
+          <div>
+            <dt>Quantity</dt>
+            <dd>{formatNumber(item.quantity)}</dd>
+          </div>
+          <div>
+            <dt>Reserved</dt>
+            <dd>{formatNumber(item.reserved)}</dd>
+          </div>
+          <div>
+            <dt>Available</dt>
+            <dd>{formatNumber(item.available)}</dd>
+          </div>
+          <div>
+            <dt>Low-stock threshold</dt>
+            <dd>{formatNumber(item.lowStockThreshold)}</dd>
+          </div>
+          <div>
+            <dt>Product</dt>
+            <dd>{item.productId}</dd>
+          </div>
+        </dl>
+      ) : (
+        <p className="notice">This variant does not exist (any more) in {shopId}.</p>
+      )}
+      <div className="table-scroll">
+        <table className="table ledger-table">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th className="num">Change</th>
+              <th className="num">Quantity after</th>
+              <th>Reason</th>
+              <th>Note</th>
+              <th>Hold</th>
+              <th>Actor</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.length === 0 && (
+              <tr>
+                <td colSpan={7} className="empty">
+                  No changes recorded{before ? " before this point" : ""}.
+                </td>
+              </tr>
+            )}
+            {entries.map((entry) => (
+              <tr key={entry.id} data-ledger-id={entry.id} data-reason={entry.reason}>
+                <td className="small">{formatTime(entry.createdAt)}</td>
+                <td className={entry.delta < 0 ? "num negative" : "num positive"}>{formatDelta(entry.delta)}</td>
+                <td className="num">{formatNumber(entry.quantityAfter)}</td>
+                <td>
+                  <span className={`reason reason-${entry.reason}`}>{entry.reason}</span>
+                </td>
+                <td>{entry.note ?? ""}</td>
+                <td className="mono small">{entry.holdId ?? ""}</td>
+                <td>{entry.actor}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="pager">
+        {before && <Link href={historyPath(shopId, sku, variantKey)}>Newest</Link>}
+        {entries.length === PAGE_SIZE && (
+          <Link href={`${historyPath(shopId, sku, variantKey)}&before=${entries.at(-1)!.id}`}>Older entries →</Link>
+        )}
+      </div>
+    </>
+  );
+}

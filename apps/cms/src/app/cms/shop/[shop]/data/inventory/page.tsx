@@ -1,0 +1,51 @@
+import { listInventoryPage } from "@acme/platform-core";
+import { requirePageOperator } from "@/lib/auth/guards";
+import { shopPath } from "@/app/cms/_lib/format";
+import { getStores } from "@/lib/stores";
+import { StockGrid } from "@/components/stock-grid";
+import { DEFAULT_GRID_STATE, gridQuerySchema, type GridState } from "@/components/grid-query";
+import { toGridRow } from "@/components/grid-types";
+
+export const dynamic = "force-dynamic";
+
+interface Props {
+  params: Promise<{ shop: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * The stock grid. The server renders the first page for the URL's query; the
+ * client grid then asks the JSON API for further pages, sorts and searches
+ * (the database sorts, filters and pages, so 10,000 variants stay quick).
+ */
+export default async function InventoryPage({ params, searchParams }: Props) {
+  const { shop } = await params;
+  const shopId = decodeURIComponent(shop);
+  const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/data/inventory") });
+  const raw = Object.fromEntries(
+    Object.entries(await searchParams).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
+  );
+  const parsed = gridQuerySchema.safeParse(raw);
+  const query = parsed.success ? parsed.data : gridQuerySchema.parse({});
+  const state: GridState = parsed.success
+    ? { q: query.search ?? "", filter: query.filter, sort: query.sort, dir: query.direction, offset: query.offset }
+    : DEFAULT_GRID_STATE;
+  const { inventory } = getStores();
+  const page = await listInventoryPage({ shopId, store: inventory, query });
+  const canEdit = operator.role === "editor" || operator.role === "admin";
+  return (
+    <>
+      <div className="page-head">
+        <h1>Stock · {shopId}</h1>
+        {!canEdit && <p className="notice">You have read-only access: ask an editor to change stock.</p>}
+        {!parsed.success && <p className="notice">The link had an invalid grid setting; showing the default view.</p>}
+      </div>
+      <StockGrid
+        shopId={shopId}
+        canEdit={canEdit}
+        initialState={state}
+        initialPage={{ ...page, items: page.items.map(toGridRow) }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,112 @@
+import Link from "next/link";
+import { listInventoryHolds, type HoldStatus } from "@acme/platform-core";
+import { requirePageOperator } from "@/lib/auth/guards";
+import { getStores } from "@/lib/stores";
+import { ReleaseHoldButton } from "@/components/release-hold-button";
+import { formatNumber, formatTime, formatVariant, shopPath } from "@/app/cms/_lib/format";
+
+export const dynamic = "force-dynamic";
+
+const STATUSES: HoldStatus[] = ["active", "expired", "committed", "released"];
+const LIMIT = 200;
+
+const STATUS_HELP: Record<HoldStatus, string> = {
+  active: "Units reserved for a buyer who is paying now.",
+  expired: "Time ran out before payment; the units are available again.",
+  committed: "Paid: the units left stock.",
+  released: "Given back (checkout cancelled or released by an operator).",
+};
+
+interface Props {
+  params: Promise<{ shop: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+/** A shop's holds by status, each with its lines; editors can release an active hold. */
+export default async function HoldsPage({ params, searchParams }: Props) {
+  const { shop } = await params;
+  const shopId = decodeURIComponent(shop);
+  const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/holds") });
+  const requested = (await searchParams).status;
+  const status = STATUSES.find((s) => s === requested) ?? "active";
+  const { holds } = getStores();
+  const list = await listInventoryHolds({ shopId, status, limit: LIMIT, store: holds });
+  const canEdit = operator.role === "editor" || operator.role === "admin";
+  return (
+    <>
+      <div className="page-head">
+        <h1>Holds · {shopId}</h1>
+      </div>
+      <nav className="tabs" aria-label="Hold status">
+        {STATUSES.map((s) => (
+          <Link
+            key={s}
+            href={`${shopPath(shopId, "/holds")}?status=${s}`}
+            className={s === status ? "tab active" : "tab"}
+            aria-current={s === status ? "page" : undefined}
+          >
+            {s[0]!.toUpperCase() + s.slice(1)}
+          </Link>
+        ))}
+      </nav>
+      <p className="muted">
+        {STATUS_HELP[status]} Newest first{list.length === LIMIT ? `, the latest ${LIMIT}` : ""}.
+      </p>
+      <div className="table-scroll">
+        <table className="table holds-table">
+          <thead>
+            <tr>
+              <th>Hold</th>
+              <th>Status</th>
+              <th>Created</th>
+              <th>{status === "active" ? "Expires" : "Ended"}</th>
+              <th>Items</th>
+              <th className="num">Units</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.length === 0 && (
+              <tr>
+                <td colSpan={7} className="empty">
+                  No {status} holds.
+                </td>
+              </tr>
+            )}
+            {list.map((hold) => (
+              <tr key={hold.holdId} data-hold-id={hold.holdId} data-status={hold.status}>
+                <td className="mono small">{hold.holdId}</td>
+                <td>
+                  <span className={`badge badge-hold-${hold.status}`}>{hold.status}</span>
+                </td>
+                <td className="small">{formatTime(hold.createdAt)}</td>
+                <td className="small">
+                  {hold.status === "active"
+                    ? formatTime(hold.expiresAt)
+                    : formatTime(hold.committedAt ?? hold.releasedAt ?? hold.expiredAt ?? hold.expiresAt)}
+                </td>
+                <td>
+                  <ul className="hold-items">
+                    {hold.items.map((item) => (
+                      <li key={`${item.sku}\u0000${item.variantKey}`}>
+                        <span className="mono">{item.sku}</span>
+                        {Object.keys(item.variantAttributes).length > 0 && <> ({formatVariant(item.variantAttributes)})</>} ×{" "}
+                        {formatNumber(item.quantity)}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td className="num">{formatNumber(hold.items.reduce((sum, item) => sum + item.quantity, 0))}</td>
+                <td className="actions">
+                  {hold.status === "active" && <ReleaseHoldButton shopId={shopId} holdId={hold.holdId} canEdit={canEdit} />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

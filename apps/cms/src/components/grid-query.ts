@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+// The stock grid's state as it appears in the URL (page and API share it).
+// Kept free of server imports so the client grid can use it too.
+
+export const GRID_SORTS = ["sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
+export const GRID_FILTERS = ["all", "low", "out", "attention"] as const;
+export const GRID_PAGE_SIZE = 100;
+
+export type GridSort = (typeof GRID_SORTS)[number];
+export type GridFilter = (typeof GRID_FILTERS)[number];
+
+const whole = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, "must be a whole number")
+    .transform(Number)
+    .refine((value) => value <= max, `must be at most ${max}`);
+
+export const gridQuerySchema = z.strictObject({
+  q: z.string().trim().max(128, "must be at most 128 characters").optional(),
+  filter: z.enum(GRID_FILTERS, { error: `must be one of ${GRID_FILTERS.join(", ")}` }).default("all"),
+  sort: z.enum(GRID_SORTS, { error: `must be one of ${GRID_SORTS.join(", ")}` }).default("sku"),
+  dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
+  offset: whole(1_000_000).default(0),
+  limit: whole(500).refine((value) => value >= 1, "must be at least 1").default(GRID_PAGE_SIZE),
+}).transform(({ q, filter, sort, dir, offset, limit }) => ({
+  ...(q ? { search: q } : {}),
+  filter,
+  sort,
+  direction: dir,
+  offset,
+  limit,
+}));
+
+export interface GridState {
+  q: string;
+  filter: GridFilter;
+  sort: GridSort;
+  dir: "asc" | "desc";
+  offset: number;
+}
+
+export const DEFAULT_GRID_STATE: GridState = { q: "", filter: "all", sort: "sku", dir: "asc", offset: 0 };
+
+/** The URL query of a grid state, leaving out defaults. */
+export function gridSearchParams(state: GridState): URLSearchParams {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.filter !== "all") params.set("filter", state.filter);
+  if (state.sort !== "sku") params.set("sort", state.sort);
+  if (state.dir !== "asc") params.set("dir", state.dir);
+  if (state.offset > 0) params.set("offset", String(state.offset));
+  return params;
+}

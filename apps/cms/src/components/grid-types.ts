@@ -1,0 +1,38 @@
+import type { GridFilter } from "./grid-query";
+
+/** One variant as the grid shows it (dates as ISO strings, as the JSON API sends them). */
+export interface GridRow {
+  sku: string;
+  productId: string;
+  variantKey: string;
+  variantAttributes: Record<string, string>;
+  quantity: number;
+  reserved: number;
+  available: number;
+  lowStockThreshold: number | null;
+  version: number;
+  updatedAt: string;
+}
+
+export interface GridPage {
+  items: GridRow[];
+  total: number;
+  offset: number;
+  limit: number;
+  counts: Record<GridFilter, number>;
+}
+
+export function toGridRow(item: Omit<GridRow, "updatedAt"> & { updatedAt: Date | string }): GridRow {
+  return {
+    sku: item.sku,
+    productId: item.productId,
+    variantKey: item.variantKey,
+    variantAttributes: item.variantAttributes,
+    quantity: item.quantity,
+    reserved: item.reserved,
+    available: item.available,
+    lowStockThreshold: item.lowStockThreshold,
+    version: item.version,
+    updatedAt: typeof item.updatedAt === "string" ? item.updatedAt : item.updatedAt.toISOString(),
+  };
+}

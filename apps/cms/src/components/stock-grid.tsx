@@ -1,0 +1,433 @@
+"use client";
+
+import Link from "next/link";
+import { Fragment, useCallback, useEffect, useRef, useState } from "react";
+import { csrfFetch } from "@/lib/csrf-fetch";
+import { formatNumber, formatTime, formatVariant, historyPath } from "@/app/cms/_lib/format";
+import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
+import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";
+import { toGridRow, type GridPage, type GridRow } from "./grid-types";
+import { describeApiError, readApiError, type ApiError } from "./api-error";
+
+const FILTER_LABELS: Record<GridFilter, string> = {
+  all: "All",
+  attention: "Needs attention",
+  low: "Low stock",
+  out: "Out of stock",
+};
+
+const COLUMNS: Array<{ sort?: GridSort; label: string; numeric?: boolean }> = [
+  { sort: "sku", label: "SKU" },
+  { sort: "productId", label: "Product" },
+  { label: "Variant" },
+  { sort: "quantity", label: "Quantity", numeric: true },
+  { sort: "reserved", label: "Reserved", numeric: true },
+  { sort: "available", label: "Available", numeric: true },
+  { sort: "lowStockThreshold", label: "Low-stock threshold", numeric: true },
+  { sort: "updatedAt", label: "Updated" },
+];
+
+interface Editing {
+  key: string;
+  quantity: string;
+  threshold: string;
+  reason: EditReason | "";
+  note: string;
+  saving: boolean;
+  error?: ApiError;
+  /** Set when someone else changed the variant since it was loaded: the values they left. */
+  conflict?: GridRow;
+}
+
+const rowKey = (row: { sku: string; variantKey: string }) => `${row.sku}\u0000${row.variantKey}`;
+
+function stockState(row: GridRow): "out" | "low" | "ok" {
+  if (row.available <= 0) return "out";
+  if (row.lowStockThreshold !== null && row.available <= row.lowStockThreshold) return "low";
+  return "ok";
+}
+
+export function StockGrid({
+  shopId,
+  canEdit,
+  initialState,
+  initialPage,
+}: {
+  shopId: string;
+  canEdit: boolean;
+  initialState: GridState;
+  initialPage: GridPage;
+}) {
+  const [state, setState] = useState(initialState);
+  const [search, setSearch] = useState(initialState.q);
+  const [page, setPage] = useState(initialPage);
+  const [loading, setLoading] = useState(false);
+  const [loadError, setLoadError] = useState<ApiError>();
+  const [editing, setEditing] = useState<Editing>();
+  const [saved, setSaved] = useState<{ key: string; message: string }>();
+  const firstRender = useRef(true);
+
+  // Load the page for the current state; a newer request aborts an older one.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const params = gridSearchParams(state);
+    window.history.replaceState(null, "", params.size > 0 ? `?${params}` : window.location.pathname);
+    const controller = new AbortController();
+    setLoading(true);
+    fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, { signal: controller.signal, cache: "no-store" })
+      .then(async (response) => {
+        if (!response.ok) throw await readApiError(response);
+        const next = (await response.json()) as GridPage;
+        setPage({ ...next, items: next.items.map(toGridRow) });
+        setLoadError(undefined);
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        setLoadError(error as ApiError);
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false);
+      });
+    return () => controller.abort();
+  }, [shopId, state]);
+
+  // Search as the operator types, once they pause.
+  useEffect(() => {
+    if (search.trim() === state.q) return;
+    const timer = setTimeout(() => setState((s) => ({ ...s, q: search.trim(), offset: 0 })), 250);
+    return () => clearTimeout(timer);
+  }, [search, state.q]);
+
+  const replaceRow = useCallback((row: GridRow) => {
+    setPage((p) => ({ ...p, items: p.items.map((item) => (rowKey(item) === rowKey(row) ? row : item)) }));
+  }, []);
+
+  function startEditing(row: GridRow) {
+    setSaved(undefined);
+    setEditing({
+      key: rowKey(row),
+      quantity: String(row.quantity),
+      threshold: row.lowStockThreshold === null ? "" : String(row.lowStockThreshold),
+      reason: "",
+      note: "",
+      saving: false,
+    });
+  }
+
+  async function save(row: GridRow) {
+    if (!editing) return;
+    const problems: ApiError["errors"] = [];
+    const quantity = editing.quantity.trim();
+    const threshold = editing.threshold.trim();
+    if (!/^\d+$/.test(quantity)) problems.push({ field: "quantity", message: "must be a whole number, 0 or more" });
+    if (threshold !== "" && !/^\d+$/.test(threshold)) problems.push({ field: "lowStockThreshold", message: "must be a whole number, 0 or more, or empty for none" });
+    const nextQuantity = Number(quantity);
+    const nextThreshold = threshold === "" ? null : Number(threshold);
+    const quantityChanged = problems.length === 0 && nextQuantity !== row.quantity;
+    const thresholdChanged = problems.length === 0 && nextThreshold !== row.lowStockThreshold;
+    if (quantityChanged && !editing.reason) problems.push({ field: "reason", message: "choose why the quantity changes" });
+    if (problems.length > 0) {
+      setEditing({ ...editing, error: { status: 400, code: "validation_failed", message: "Check the highlighted fields.", errors: problems } });
+      return;
+    }
+    if (!quantityChanged && !thresholdChanged) {
+      setEditing(undefined);
+      return;
+    }
+    setEditing({ ...editing, saving: true, error: undefined });
+    const response = await csrfFetch(`/api/shops/${encodeURIComponent(shopId)}/inventory`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sku: row.sku,
+        variantKey: row.variantKey,
+        expectedVersion: row.version,
+        ...(quantityChanged ? { quantity: nextQuantity, reason: editing.reason } : {}),
+        ...(thresholdChanged ? { lowStockThreshold: nextThreshold } : {}),
+        ...(editing.note.trim() ? { note: editing.note.trim() } : {}),
+      }),
+    }).catch(() => undefined);
+    if (!response) {
+      setEditing({ ...editing, saving: false, error: { status: 0, code: "network", message: "The server could not be reached. Nothing was saved." } });
+      return;
+    }
+    if (response.ok) {
+      const { item } = (await response.json()) as { item: GridRow };
+      const updated = toGridRow(item);
+      replaceRow(updated);
+      setEditing(undefined);
+      const parts = [
+        quantityChanged ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})` : "",
+        thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
+      ].filter(Boolean);
+      setSaved({ key: rowKey(row), message: `Saved ${row.sku}: ${parts.join(", ")}.` });
+      return;
+    }
+    const error = await readApiError(response);
+    const current = (error.body as { current?: GridRow } | undefined)?.current;
+    if (error.status === 409 && current) {
+      // Someone else saved first: show their values and keep ours in the form;
+      // saving again is an explicit choice to replace theirs.
+      const fresh = toGridRow(current);
+      replaceRow(fresh);
+      setEditing({ ...editing, saving: false, error: undefined, conflict: fresh });
+      return;
+    }
+    setEditing({ ...editing, saving: false, error });
+  }
+
+  const fieldError = (field: string) => editing?.error?.errors?.find((e) => e.field === field)?.message;
+  const from = page.total === 0 ? 0 : page.offset + 1;
+  const to = Math.min(page.offset + page.items.length, page.total);
+
+  return (
+    <section className="grid-wrap" aria-busy={loading}>
+      <div className="toolbar">
+        <input
+          type="search"
+          className="search"
+          placeholder="Search SKU, product or variant"
+          aria-label="Search"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        <div className="filters" role="group" aria-label="Stock filter">
+          {(Object.keys(FILTER_LABELS) as GridFilter[]).map((filter) => (
+            <button
+              key={filter}
+              type="button"
+              className={state.filter === filter ? "chip active" : "chip"}
+              aria-pressed={state.filter === filter}
+              onClick={() => setState((s) => ({ ...s, filter, offset: 0 }))}
+            >
+              {FILTER_LABELS[filter]} <span className="count">{formatNumber(page.counts[filter])}</span>
+            </button>
+          ))}
+        </div>
+        <span className="status-text" role="status">
+          {loading ? "Loading…" : `${formatNumber(from)}–${formatNumber(to)} of ${formatNumber(page.total)}`}
+        </span>
+      </div>
+      {loadError && <p className="error-box">{describeApiError(loadError)}</p>}
+      {saved && (
+        <p className="success-box" role="status">
+          {saved.message}
+        </p>
+      )}
+      <div className="table-scroll">
+        <table className="table stock-table">
+          <thead>
+            <tr>
+              {COLUMNS.map((column) => {
+                const active = column.sort !== undefined && state.sort === column.sort;
+                return (
+                  <th
+                    key={column.label}
+                    className={column.numeric ? "num" : undefined}
+                    aria-sort={active ? (state.dir === "asc" ? "ascending" : "descending") : undefined}
+                  >
+                    {column.sort ? (
+                      <button
+                        type="button"
+                        className="sort"
+                        onClick={() =>
+                          setState((s) => ({
+                            ...s,
+                            sort: column.sort!,
+                            dir: s.sort === column.sort && s.dir === "asc" ? "desc" : "asc",
+                            offset: 0,
+                          }))
+                        }
+                      >
+                        {column.label}
+                        <span aria-hidden="true" className="sort-mark">
+                          {active ? (state.dir === "asc" ? "▲" : "▼") : ""}
+                        </span>
+                      </button>
+                    ) : (
+                      column.label
+                    )}
+                  </th>
+                );
+              })}
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.length === 0 && (
+              <tr>
+                <td colSpan={COLUMNS.length + 1} className="empty">
+                  No variants match.
+                </td>
+              </tr>
+            )}
+            {page.items.map((row) => {
+              const key = rowKey(row);
+              const isEditing = editing?.key === key;
+              const state = stockState(row);
+              return (
+                <Fragment key={key}>
+                  <tr
+                    data-sku={row.sku}
+                    data-variant-key={row.variantKey}
+                    data-version={row.version}
+                    className={[`stock-${state}`, isEditing ? "editing" : "", saved?.key === key ? "just-saved" : ""].join(" ")}
+                  >
+                    <td className="mono">{row.sku}</td>
+                    <td>{row.productId}</td>
+                    <td>{formatVariant(row.variantAttributes)}</td>
+                    <td className="num">
+                      {isEditing ? (
+                        <input
+                          aria-label={`Quantity of ${row.sku}`}
+                          name="quantity"
+                          className={fieldError("quantity") ? "cell-input invalid" : "cell-input"}
+                          inputMode="numeric"
+                          value={editing.quantity}
+                          autoFocus
+                          onChange={(event) => setEditing({ ...editing, quantity: event.target.value })}
+                          onKeyDown={(event) => {
+                            if (event.key === "Enter") void save(row);
+                            if (event.key === "Escape") setEditing(undefined);
+                          }}
+                        />
+                      ) : (
+                        formatNumber(row.quantity)
+                      )}
+                    </td>
+                    <td className="num">{formatNumber(row.reserved)}</td>
+                    <td className="num">
+                      <span className={`badge badge-${state}`}>{formatNumber(row.available)}</span>
+                    </td>
+                    <td className="num">
+                      {isEditing ? (
+                        <input
+                          aria-label={`Low-stock threshold of ${row.sku}`}
+                          name="lowStockThreshold"
+                          className={fieldError("lowStockThreshold") ? "cell-input invalid" : "cell-input"}
+                          inputMode="numeric"
+                          placeholder="none"
+                          value={editing.threshold}
+                          onChange={(event) => setEditing({ ...editing, threshold: event.target.value })}
+                          onKeyDown={(event) => {
+                            if (event.key === "Enter") void save(row);
+                            if (event.key === "Escape") setEditing(undefined);
+                          }}
+                        />
+                      ) : (
+                        formatNumber(row.lowStockThreshold)
+                      )}
+                    </td>
+                    <td className="muted small">{formatTime(row.updatedAt)}</td>
+                    <td className="actions">
+                      {!isEditing && (
+                        <button
+                          type="button"
+                          className="button button-small"
+                          disabled={!canEdit || editing !== undefined}
+                          title={canEdit ? undefined : "Viewers cannot change stock"}
+                          onClick={() => startEditing(row)}
+                        >
+                          Edit
+                        </button>
+                      )}
+                      <Link className="button button-small button-quiet" href={historyPath(shopId, row.sku, row.variantKey)}>
+                        History
+                      </Link>
+                    </td>
+                  </tr>
+                  {isEditing && (
+                    <tr className="edit-row">
+                      <td colSpan={COLUMNS.length + 1}>
+                        <form
+                          className="edit-form"
+                          onSubmit={(event) => {
+                            event.preventDefault();
+                            void save(row);
+                          }}
+                        >
+                          {editing.conflict && (
+                            <div className="conflict-box" role="alert">
+                              <strong>Someone else changed {row.sku} while you were editing.</strong> It now has quantity{" "}
+                              {formatNumber(editing.conflict.quantity)}, reserved {formatNumber(editing.conflict.reserved)}, available{" "}
+                              {formatNumber(editing.conflict.available)}, threshold {formatNumber(editing.conflict.lowStockThreshold)}{" "}
+                              (updated {formatTime(editing.conflict.updatedAt)}). Your change was not saved. Save again to replace
+                              their values with yours, or cancel to keep theirs.
+                            </div>
+                          )}
+                          <label>
+                            Reason
+                            <select
+                              name="reason"
+                              value={editing.reason}
+                              className={fieldError("reason") ? "invalid" : undefined}
+                              onChange={(event) => setEditing({ ...editing, reason: event.target.value as EditReason | "" })}
+                            >
+                              <option value="">Choose…</option>
+                              {EDIT_REASONS.map((reason) => (
+                                <option key={reason} value={reason}>
+                                  {EDIT_REASON_LABELS[reason]}
+                                </option>
+                              ))}
+                            </select>
+                          </label>
+                          <label className="grow">
+                            Note
+                            <input
+                              name="note"
+                              maxLength={NOTE_MAX_LENGTH}
+                              placeholder="Optional: what happened"
+                              value={editing.note}
+                              onChange={(event) => setEditing({ ...editing, note: event.target.value })}
+                            />
+                          </label>
+                          <button type="submit" className="button button-primary" disabled={editing.saving}>
+                            {editing.saving ? "Saving…" : editing.conflict ? "Save mine anyway" : "Save"}
+                          </button>
+                          <button type="button" className="button" onClick={() => setEditing(undefined)} disabled={editing.saving}>
+                            Cancel
+                          </button>
+                          {editing.error && (
+                            <div className="error-box" role="alert">
+                              {describeApiError(editing.error)}
+                            </div>
+                          )}
+                        </form>
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <div className="pager">
+        <button
+          type="button"
+          className="button"
+          disabled={page.offset === 0 || loading}
+          onClick={() => setState((s) => ({ ...s, offset: Math.max(0, s.offset - GRID_PAGE_SIZE) }))}
+        >
+          ← Previous
+        </button>
+        <span className="muted">
+          Page {formatNumber(Math.floor(page.offset / GRID_PAGE_SIZE) + 1)} of {formatNumber(Math.max(1, Math.ceil(page.total / GRID_PAGE_SIZE)))}
+        </span>
+        <button
+          type="button"
+          className="button"
+          disabled={page.offset + GRID_PAGE_SIZE >= page.total || loading}
+          onClick={() => setState((s) => ({ ...s, offset: s.offset + GRID_PAGE_SIZE }))}
+        >
+          Next →
+        </button>
+      </div>
+    </section>
+  );
+}
