@@ -7,7 +7,7 @@ import { parseInput, queryOf, readBodyLimited } from "../_lib/http";
 export const dynamic = "force-dynamic";
 
 /** Largest stock file the CMS accepts (the library's own limit is higher). */
-export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 
 const importQuerySchema = z.strictObject({
   format: z.enum(["csv", "json"], { error: "must be csv or json" }),

@@ -1,0 +1,387 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  createInventoryHold,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  type InventoryStore,
+} from "@acme/platform-core";
+import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
+import { launchChromium } from "@acme/testkit";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type TestCms } from "../support/cms-test-server.ts";
+
+/**
+ * The operator UI end to end: the CMS production build on a real PostgreSQL,
+ * driven by Debian's Chromium. Screenshots of the main pages land in
+ * apps/cms/test-results/ (git-ignored) for a human to look at.
+ */
+
+const SHOP = "shop-a";
+const BIG_SHOP = "big-shop";
+const PASSWORD = "correct horse battery staple";
+const EDITOR = "editor@example.com";
+const VIEWER = "viewer@example.com";
+const SHOTS = path.join(CMS_DIR, "test-results");
+
+let database: TestDatabase;
+let store: InventoryStore;
+let cms: TestCms;
+let browser: Browser;
+let editor: BrowserContext;
+let heldId: string;
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signInPage(context: BrowserContext, email: string, target: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${cms.url}${target}`);
+  // Anonymous: sent to sign in, then back to the page asked for.
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${cms.url}${target}`);
+  return page;
+}
+
+const row = (page: Page, sku: string, variantKey: string) => page.locator(`tr[data-sku="${sku}"][data-variant-key="${variantKey}"]`);
+
+/** The text of a grid cell by column header, for one row. */
+async function cell(page: Page, sku: string, variantKey: string, column: string): Promise<string> {
+  const headers = await page.locator(".stock-table thead th").allInnerTexts();
+  const index = headers.findIndex((text) => text.replace(/[▲▼]/g, "").trim() === column);
+  expect(index, `column ${column}`).toBeGreaterThanOrEqual(0);
+  return (await row(page, sku, variantKey).locator("td").nth(index).innerText()).trim();
+}
+
+async function quantityOf(sku: string, variantKey: string): Promise<number | undefined> {
+  return (await store.getItem(SHOP, { sku, variantKey }))?.quantity;
+}
+
+async function uploadFile(page: Page, name: string, content: string) {
+  await page.setInputFiles('input[name="file"]', {
+    name,
+    mimeType: name.endsWith(".json") ? "application/json" : "text/csv",
+    buffer: Buffer.from(content),
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  database = await createTestDatabase();
+  store = createPrismaInventoryStore(database);
+  await store.upsertItems(
+    SHOP,
+    [
+      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "S" }, quantity: 12, lowStockThreshold: 3 },
+      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "M" }, quantity: 5, lowStockThreshold: 3 },
+      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "L" }, quantity: 2, lowStockThreshold: 3 },
+      { sku: "MUG-1", productId: "mug", quantity: 0, lowStockThreshold: 2 },
+      { sku: "CAP-1", productId: "cap", variantAttributes: { color: "Red" }, quantity: 8 },
+    ],
+    { reason: "import", actor: "seed" },
+  );
+  const holds = createPrismaHoldStore(database);
+  heldId = (await createInventoryHold({ shopId: SHOP, requests: [{ sku: "CAP-1", variantAttributes: { color: "Red" }, quantity: 3 }], ttlSeconds: 1200, store: holds })).holdId;
+  await database.pool.query(
+    `INSERT INTO "StockAlertState" ("shopId", sku, "variantKey", "lastAlertedAt", "lastAvailable", "updatedAt") VALUES ($1, 'TEE-1', 'size=l', now(), 2, now())`,
+    [SHOP],
+  );
+  // A shop of 10,000 variants: the grid must stay quick (paged and sorted by the database).
+  await store.upsertItems(
+    BIG_SHOP,
+    Array.from({ length: 10_000 }, (_, i) => ({
+      sku: `BIG-${String(i).padStart(5, "0")}`,
+      productId: `product-${i % 250}`,
+      variantAttributes: { size: ["S", "M", "L", "XL"][i % 4]! },
+      quantity: i % 97,
+      lowStockThreshold: 5,
+    })),
+    { reason: "import", actor: "seed" },
+  );
+  await createTestOperator({ databaseUrl: database.url, email: EDITOR, password: PASSWORD, role: "editor", shops: [SHOP, BIG_SHOP] });
+  await createTestOperator({ databaseUrl: database.url, email: VIEWER, password: PASSWORD, role: "viewer", shops: [SHOP] });
+  cms = await startCmsForTest({ databaseUrl: database.url });
+  browser = await launchChromium();
+  editor = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+}, 180_000);
+
+afterAll(async () => {
+  await editor?.close();
+  await browser?.close();
+  await cms?.stop();
+  await store?.close().catch(() => {});
+  await database?.destroy();
+});
+
+describe("operator UI (Chromium, production build, PostgreSQL)", () => {
+  it("signs in, edits a quantity with a reason, and shows the ledger entry", async () => {
+    const page = await signInPage(editor, EDITOR, `/cms/shop/${SHOP}/data/inventory`);
+    await shot(page, "home-after-sign-in-grid");
+    expect(await cell(page, "TEE-1", "size=m", "Quantity")).toBe("5");
+    expect(await cell(page, "CAP-1", "color=red", "Reserved")).toBe("3");
+    expect(await cell(page, "CAP-1", "color=red", "Available")).toBe("5");
+
+    await row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Quantity of TEE-1").fill("9");
+    // No reason: refused in the form, nothing sent.
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".edit-form .error-box").innerText()).toContain("reason");
+    await page.selectOption('select[name="reason"]', "restock");
+    await page.fill('input[name="note"]', "delivery 42");
+    await shot(page, "grid-inline-edit");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("quantity 5 → 9");
+    expect(await cell(page, "TEE-1", "size=m", "Quantity")).toBe("9");
+    expect(await quantityOf("TEE-1", "size=m")).toBe(9);
+
+    await row(page, "TEE-1", "size=m").getByRole("link", { name: "History" }).click();
+    await page.waitForURL(/\/data\/inventory\/history\?/);
+    const newest = page.locator(".ledger-table tbody tr").first();
+    await expect.poll(() => newest.innerText()).toContain("restock");
+    const text = await newest.innerText();
+    expect(text).toContain("+4");
+    expect(text).toContain("delivery 42");
+    expect(text).toContain(EDITOR);
+    expect(await page.locator(".ledger-table tbody tr").count()).toBe(2); // the seed import, then the edit
+    await shot(page, "variant-history");
+    await page.close();
+  });
+
+  it("edits the low-stock threshold (no ledger entry for a threshold)", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
+    await row(page, "CAP-1", "color=red").getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Low-stock threshold of CAP-1").fill("6");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("threshold — → 6");
+    expect((await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" }))?.lowStockThreshold).toBe(6);
+    await page.close();
+  });
+
+  it("shows a concurrent edit as a conflict with the current values and never overwrites it silently", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
+    await row(page, "TEE-1", "size=s").getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Quantity of TEE-1").fill("20");
+    await page.selectOption('select[name="reason"]', "correction");
+    // Another operator saves first.
+    await store.setQuantity({ shopId: SHOP, sku: "TEE-1", variantKey: "size=s", quantity: 7, reason: "correction", actor: "other@example.com" });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    const conflict = page.locator(".conflict-box");
+    await expect.poll(() => conflict.innerText()).toContain("Someone else changed TEE-1");
+    expect(await conflict.innerText()).toContain("quantity 7");
+    expect(await quantityOf("TEE-1", "size=s")).toBe(7);
+    expect(await page.getByLabel("Quantity of TEE-1").inputValue()).toBe("20"); // the form keeps the operator's value
+    await shot(page, "grid-conflict");
+    // Replacing their value is an explicit second step.
+    await page.getByRole("button", { name: "Save mine anyway" }).click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("quantity 7 → 20");
+    expect(await quantityOf("TEE-1", "size=s")).toBe(20);
+    await page.close();
+  });
+
+  it("rejects a CSV with one bad row by line and field, changing nothing; then imports a good one", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
+    const before = await store.listItems(SHOP);
+    const ledgerBefore = (await store.listLedger(SHOP, { limit: 1000 })).length;
+
+    await uploadFile(page, "bad.csv", "sku,productId,quantity,variant.size\nTEE-1,tee,30,L\nNEW-1,new,-4,\n");
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const errors = page.getByTestId("import-errors");
+    await expect.poll(() => errors.isVisible()).toBe(true);
+    const errorRows = await page.locator("tr.import-error").allInnerTexts();
+    expect(errorRows).toHaveLength(1);
+    expect(errorRows[0]).toMatch(/^3\s+quantity\s+must not be negative/);
+    expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
+    await shot(page, "import-rejected");
+
+    // The API refuses applying the same file too, and nothing changes.
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const applied = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=apply`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "sku,productId,quantity,variant.size\nTEE-1,tee,30,L\nNEW-1,new,-4,\n",
+    });
+    expect(applied.status).toBe(400);
+    expect(await applied.json()).toMatchObject({ code: "validation_failed", errors: [{ line: 3, field: "quantity" }] });
+    expect(await store.listItems(SHOP)).toEqual(before);
+    expect((await store.listLedger(SHOP, { limit: 1000 })).length).toBe(ledgerBefore);
+
+    await uploadFile(page, "good.csv", "sku,productId,quantity,lowStockThreshold,variant.size\nTEE-1,tee,30,3,L\nNEW-1,new,4,,\nMUG-1,mug,0,2,\n");
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const summary = page.getByTestId("import-summary");
+    await expect.poll(() => summary.innerText()).toContain("Preview");
+    expect(await summary.innerText()).toMatch(/1 to create, 1 to update, 1 unchanged/);
+    expect(await page.locator(".preview-table tr.action-update").innerText()).toMatch(/2\s*→\s*30/);
+    expect(await quantityOf("TEE-1", "size=l")).toBe(2); // preview writes nothing
+    await shot(page, "import-preview");
+    await page.getByRole("button", { name: "Apply import" }).click();
+    await expect.poll(() => summary.innerText()).toContain("Imported");
+    expect(await quantityOf("TEE-1", "size=l")).toBe(30);
+    expect(await quantityOf("NEW-1", "")).toBe(4);
+    const [entry] = await store.listLedger(SHOP, { sku: "TEE-1", variantKey: "size=l", limit: 1 });
+    expect(entry).toMatchObject({ reason: "import", delta: 28, quantityAfter: 30, actor: EDITOR });
+    await shot(page, "import-applied");
+    await page.close();
+  });
+
+  it("exports CSV and JSON that re-import with nothing changed", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv.split("\n")[0]).toContain("sku,productId,quantity,lowStockThreshold");
+    const items = await store.listItems(SHOP);
+
+    await uploadFile(page, "export.csv", csv);
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const summary = page.getByTestId("import-summary");
+    await expect.poll(() => summary.innerText()).toContain("Preview");
+    expect(await summary.innerText()).toContain(`0 to create, 0 to update, ${items.length} unchanged`);
+    await page.getByRole("button", { name: "Apply import" }).click();
+    await expect.poll(() => summary.innerText()).toContain("Imported");
+    expect(await store.listItems(SHOP)).toEqual(items);
+
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const json = await (await client.request(`/api/shops/${SHOP}/export?format=json`)).text();
+    const reimport = await client.request(`/api/shops/${SHOP}/import?format=json&mode=apply`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: json,
+    });
+    expect(reimport.status).toBe(200);
+    expect(await reimport.json()).toMatchObject({ created: 0, updated: 0, unchanged: items.length });
+    expect(await store.listItems(SHOP)).toEqual(items);
+    await page.close();
+  });
+
+  it("lets a viewer read but not change stock: controls disabled and the API answers 403", async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await signInPage(context, VIEWER, `/cms/shop/${SHOP}/data/inventory`);
+    const edits = page.locator(".stock-table").getByRole("button", { name: "Edit" });
+    expect(await edits.count()).toBeGreaterThan(0);
+    for (const button of await edits.all()) expect(await button.isDisabled()).toBe(true);
+    expect(await page.locator(".notice").innerText()).toContain("read-only");
+    await shot(page, "grid-viewer");
+
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
+    expect(await page.locator(`tr[data-hold-id="${heldId}"]`).getByRole("button", { name: "Release" }).isDisabled()).toBe(true);
+    await context.close();
+
+    const viewer = await signIn(cms, VIEWER, PASSWORD);
+    const item = (await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" }))!;
+    const patch = await viewer.request(`/api/shops/${SHOP}/inventory`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version, quantity: 0, reason: "edit" }),
+    });
+    expect(patch.status).toBe(403);
+    const release = await viewer.request(`/api/shops/${SHOP}/holds/${heldId}/release`, { method: "POST" });
+    expect(release.status).toBe(403);
+    const apply = await viewer.request(`/api/shops/${SHOP}/import?format=csv&mode=apply`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "sku,productId,quantity\nTEE-9,tee,1\n",
+    });
+    expect(apply.status).toBe(403);
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toEqual(item);
+    expect(await store.getItem(SHOP, { sku: "TEE-9", variantKey: "" })).toBeNull();
+    // Reading is allowed, including a preview of a file.
+    expect((await viewer.request(`/api/shops/${SHOP}/inventory?filter=low`)).status).toBe(200);
+    const preview = await viewer.request(`/api/shops/${SHOP}/import?format=csv&mode=preview`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "sku,productId,quantity\nTEE-9,tee,1\n",
+    });
+    expect(preview.status).toBe(200);
+  });
+
+  it("answers bad input with field errors and oversized uploads with 413, changing nothing", async () => {
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const item = (await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" }))!;
+    const bad = await client.request(`/api/shops/${SHOP}/inventory`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version, quantity: -1, reason: "sale" }),
+    });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { code: string; errors: Array<{ field: string }> };
+    expect(body.code).toBe("validation_failed");
+    expect(body.errors.map((e) => e.field).sort()).toEqual(["quantity", "reason"]);
+    const stale = await client.request(`/api/shops/${SHOP}/inventory`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version - 1, quantity: 1, reason: "edit" }),
+    });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ code: "conflict", current: { quantity: item.quantity, version: item.version } });
+    const query = await client.request(`/api/shops/${SHOP}/inventory?sort=price&limit=0`);
+    expect(query.status).toBe(400);
+    const huge = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=preview`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "sku,productId,quantity\n" + "X,y,1\n".repeat(1_000_000),
+    });
+    expect(huge.status).toBe(413);
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toEqual(item);
+  });
+
+  it("lists holds by status with items and releases an active one", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
+    const hold = page.locator(`tr[data-hold-id="${heldId}"]`);
+    expect(await hold.innerText()).toMatch(/CAP-1\s*\(color: red\)\s*×\s*3/i);
+    await shot(page, "holds-active");
+    await hold.getByRole("button", { name: "Release" }).click();
+    await hold.getByRole("button", { name: "Yes, release" }).click();
+    await expect.poll(() => page.locator(`tr[data-hold-id="${heldId}"]`).count()).toBe(0);
+    expect((await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" }))?.reserved).toBe(0);
+    await page.getByRole("link", { name: "Released" }).click();
+    await page.waitForURL(/status=released/);
+    expect(await page.locator(`tr[data-hold-id="${heldId}"]`).getAttribute("data-status")).toBe("released");
+    await page.close();
+  });
+
+  it("shows low stock, out of stock and recent alerts", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/low-stock`);
+    const out = page.locator("section", { has: page.locator("#out-heading") });
+    expect(await out.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(["MUG-1"]);
+    const alerts = page.locator("section", { has: page.locator("#alerts-heading") });
+    expect(await alerts.locator('tr[data-sku="TEE-1"]').count()).toBe(1);
+    await shot(page, "low-stock");
+    await page.close();
+  });
+
+  it("keeps a 10,000-variant grid paged, searchable and filterable", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${BIG_SHOP}/data/inventory`);
+    const status = page.locator(".status-text");
+    expect(await status.innerText()).toBe("1–100 of 10,000");
+    expect(await page.locator(".stock-table tbody tr[data-sku]").count()).toBe(100);
+    await page.getByLabel("Search").fill("big-09998");
+    await expect.poll(() => status.innerText()).toBe("1–1 of 1");
+    expect(await page.locator(".stock-table tbody tr[data-sku]").getAttribute("data-sku")).toBe("BIG-09998");
+    expect(page.url()).toContain("q=big-09998");
+    await page.getByLabel("Search").fill("");
+    await page.getByRole("button", { name: /^Out of stock/ }).click();
+    // quantity = i % 97: 0 for 104 of the 10,000 variants.
+    await expect.poll(() => status.innerText()).toBe("1–100 of 104");
+    await page.getByRole("button", { name: "Quantity" }).click();
+    await page.getByRole("button", { name: "Next →" }).click();
+    await expect.poll(() => status.innerText()).toBe("101–104 of 104");
+    await page.goto(`${cms.url}/cms/shop/${BIG_SHOP}/data/inventory?sort=available&dir=desc`);
+    expect(await cell(page, "BIG-00096", "size=s", "Available")).toBe("96");
+    await shot(page, "grid-10k");
+    await page.goto(`${cms.url}/cms`);
+    await shot(page, "home");
+    await page.close();
+  });
+});
