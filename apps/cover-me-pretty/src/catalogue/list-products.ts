@@ -1,6 +1,6 @@
 import { getInventoryStore, type InventoryItem } from "@acme/platform-core";
 import { catalogueProduct, type CatalogueProduct } from "./catalogue.ts";
-import type { ShopVariant } from "./variant-display.ts";
+import { compareVariants, type ShopVariant } from "./variant-display.ts";
 
 export type { ShopVariant } from "./variant-display.ts";
 export { isLowStock, variantLabel } from "./variant-display.ts";
@@ -37,6 +37,7 @@ export async function listProducts(shopId: string): Promise<ShopProduct[]> {
     product.variants.push(variant);
     product.available += variant.available;
   }
+  for (const product of products.values()) product.variants.sort(compareVariants);
   return [...products.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -25,3 +25,13 @@ export function isLowStock(variant: Pick<ShopVariant, "available" | "lowStockThr
   return variant.available > 0 && variant.available <= (variant.lowStockThreshold ?? 3);
 }
 
+
+const SIZE_ORDER = ["xxs", "xs", "s", "s/m", "m", "m/l", "l", "l/xl", "xl", "xxl"];
+
+/** Variants in the order buyers expect: by colour, then sizes small to large. */
+export function compareVariants(a: Pick<ShopVariant, "attributes">, b: Pick<ShopVariant, "attributes">): number {
+  const color = (a.attributes.color ?? "").localeCompare(b.attributes.color ?? "");
+  if (color !== 0) return color;
+  const rank = (size: string | undefined) => (size === undefined ? -1 : SIZE_ORDER.indexOf(size) === -1 ? SIZE_ORDER.length : SIZE_ORDER.indexOf(size));
+  return rank(a.attributes.size) - rank(b.attributes.size) || variantLabel(a.attributes).localeCompare(variantLabel(b.attributes));
+}

@@ -40,7 +40,7 @@ export function CheckoutButton({ lines }: { lines: CartLine[] }) {
   }
 
   return (
-    <div>
+    <div className="checkout">
       <button type="button" onClick={checkout} disabled={pending}>
         {pending ? "Starting checkout…" : "Checkout"}
       </button>

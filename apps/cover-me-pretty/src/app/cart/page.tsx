@@ -55,7 +55,7 @@ export default async function CartPage() {
         </tbody>
       </table>
       <div className="summary">
-        <span>
+        <span className="total">
           Total <strong>{formatPrice(total)}</strong>
         </span>
         <CheckoutButton lines={lines.map(({ sku, variantKey, quantity }) => ({ sku, variantKey, quantity }))} />

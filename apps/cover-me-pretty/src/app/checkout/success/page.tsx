@@ -7,7 +7,7 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
       <ClearCart />
       <h1>Thank you!</h1>
       <div className="alert info" role="status">
-        Your payment went through and your order is confirmed.
+        Payment received. Thank you for your order!
         {sessionId ? <div className="muted">Reference: {sessionId}</div> : null}
       </div>
       <a className="button" href="/">

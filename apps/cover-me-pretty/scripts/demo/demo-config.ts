@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseEnv } from "node:util";
+
+/** Settings the demo passes to its servers, after `.env` and the shell have had their say. */
+export interface DemoConfig {
+  root: string;
+  dataDir: string;
+  host: string;
+  shopPort: number;
+  cmsPort: number;
+  emulatorPort: number;
+  postgresPort: number;
+  smtpPort: number;
+  /** Every variable the apps get (the library's and the apps' own). */
+  env: Record<string, string>;
+  /** Which variables came from `.env` (printed so the user sees what was used). */
+  fromDotEnv: string[];
+}
+
+interface DemoSecrets {
+  CRON_SECRET: string;
+  STRIPE_WEBHOOK_SECRET: string;
+  INVENTORY_AUTHORITY_TOKEN: string;
+  CMS_SESSION_SECRET: string;
+  METRICS_TOKEN: string;
+}
+
+/**
+ * Secrets for a machine with none configured: random, made on the first run
+ * and kept beside the demo's database in the git-ignored data folder, so CMS
+ * sessions and queued webhooks survive a restart.
+ */
+async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
+  const file = path.join(dataDir, "demo-secrets.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as DemoSecrets;
+  const token = (bytes: number) => randomBytes(bytes).toString("base64url");
+  const secrets: DemoSecrets = {
+    CRON_SECRET: token(24),
+    STRIPE_WEBHOOK_SECRET: `whsec_${token(24)}`,
+    INVENTORY_AUTHORITY_TOKEN: token(24),
+    CMS_SESSION_SECRET: token(32),
+    METRICS_TOKEN: token(24),
+  };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return parsed;
+}
+
+/**
+ * Demo defaults, overridden by `.env` at the repository root, overridden in
+ * turn by variables set in the shell. Empty values count as unset, as in
+ * `.env.template`.
+ */
+export async function loadDemoConfig(root: string): Promise<DemoConfig> {
+  const dotEnvFile = path.join(root, ".env");
+  const fromFile = existsSync(dotEnvFile) ? parseEnv(await readFile(dotEnvFile, "utf8")) : {};
+  const set = (source: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ""));
+  const given = { ...set(fromFile), ...set(process.env) };
+  const dataDir = path.resolve(root, given.DEMO_DATA_DIR ?? ".data");
+  const secrets = await demoSecrets(dataDir);
+  const host = given.DEMO_HOST ?? "127.0.0.1";
+  const shopPort = port(given.SHOP_PORT, 3000, "SHOP_PORT");
+  const cmsPort = port(given.CMS_PORT, 3001, "CMS_PORT");
+  const env: Record<string, string> = {
+    INVENTORY_BACKEND: "prisma",
+    INVENTORY_MODE: "reserve_ttl",
+    INVENTORY_HOLD_TTL_SECONDS: "1200",
+    STOCK_ALERT_RECIPIENT: "ops@acme.test",
+    SMTP_FROM: "inventory@acme.test",
+    ...secrets,
+    ...given,
+    INVENTORY_AUTHORITY_URL: given.INVENTORY_AUTHORITY_URL ?? `http://${host}:${cmsPort}/api/inventory`,
+    SHOP_PUBLIC_URL: given.SHOP_PUBLIC_URL ?? `http://${host}:${shopPort}`,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  return {
+    root,
+    dataDir,
+    host,
+    shopPort,
+    cmsPort,
+    emulatorPort: port(given.STRIPE_EMULATOR_PORT, 12111, "STRIPE_EMULATOR_PORT"),
+    postgresPort: port(given.DEMO_POSTGRES_PORT, 54329, "DEMO_POSTGRES_PORT"),
+    smtpPort: port(given.SMTP_PORT, 1025, "SMTP_PORT"),
+    env,
+    fromDotEnv: Object.keys(set(fromFile)).sort(),
+  };
+}

@@ -1,0 +1,185 @@
+// `pnpm start`: the whole platform on one machine. Embedded PostgreSQL (data
+// kept in .data/), migrations, demo seed, a Stripe emulator, an SMTP sink,
+// the CMS and the shop as production builds, and the reaper cron every 30 s.
+// `.env` settings (DATABASE_URL, Stripe keys, SMTP) replace the local stand-ins.
+// `--seed-only` (pnpm demo:seed) migrates and seeds, then exits.
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import {
+  applyMigrations,
+  closeDatabase,
+  createDatabase,
+  createPrismaInventoryStore,
+  DEMO_OPERATOR,
+  DEMO_SHOP_ID,
+  resetEnvCache,
+  SECOND_DEMO_SHOP_ID,
+  seedDemo,
+} from "@acme/platform-core";
+import { startStripeEmulator } from "@acme/stripe-emulator";
+import { startEmbeddedPostgres, type RunningPostgres } from "@acme/testkit";
+import { buildIfStale } from "./demo/build-if-stale.ts";
+import { loadDemoConfig } from "./demo/demo-config.ts";
+import { portInUse, runNextApp, type RunningApp } from "./demo/run-next-app.ts";
+import { startSmtpSink } from "./demo/smtp-sink.ts";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const seedOnly = process.argv.includes("--seed-only");
+const say = (line: string) => console.log(`[demo] ${line}`);
+
+const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say("stopping...");
+  for (const { name, stop } of stops.reverse()) {
+    try {
+      await stop();
+    } catch (error) {
+      console.error(`[demo] ${name} did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  say("stopped");
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+
+/** Creates the demo database on the embedded server unless an earlier run did. */
+async function ensureDatabase(server: RunningPostgres, name: string): Promise<void> {
+  try {
+    await server.createDatabase(name);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42P04") throw error; // duplicate_database
+  }
+}
+
+async function main(): Promise<void> {
+  const config = await loadDemoConfig(root);
+  const { env, host } = config;
+  if (config.fromDotEnv.length) say(`using .env: ${config.fromDotEnv.join(", ")}`);
+
+  const shopDir = path.join(root, "apps", "cover-me-pretty");
+  const cmsDir = path.join(root, "apps", "cms");
+  if (!seedOnly) {
+    // Before anything starts: a failing build should not leave servers behind.
+    await buildIfStale({ root, appDir: cmsDir, name: "cms", log: say });
+    await buildIfStale({ root, appDir: shopDir, name: "shop", log: say });
+  }
+
+  // PostgreSQL: DATABASE_URL when given, else the embedded server on .data/postgres.
+  if (!env.DATABASE_URL) {
+    say(`starting embedded PostgreSQL (data in ${path.relative(root, config.dataDir) || "."}/postgres)`);
+    let server: RunningPostgres;
+    try {
+      server = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, "postgres"), port: config.postgresPort });
+    } catch (error) {
+      throw new Error(
+        `embedded PostgreSQL did not start on port ${config.postgresPort} (set DEMO_POSTGRES_PORT, or DATABASE_URL to use your own): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    stops.push({ name: "postgres", stop: () => server.stop() });
+    await ensureDatabase(server, "acme_demo");
+    env.DATABASE_URL = server.url("acme_demo");
+  }
+  // The library reads its settings from process.env (getEnv): give it the demo's.
+  Object.assign(process.env, env);
+  resetEnvCache();
+
+  const migrated = await applyMigrations({ databaseUrl: env.DATABASE_URL });
+  say(`migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(", ")}` : "up to date"}`);
+  const database = createDatabase({ url: env.DATABASE_URL, poolSize: 2 });
+  try {
+    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), log: say });
+    if (seeded.keptShops.length) say(`kept existing stock of ${seeded.keptShops.join(", ")}`);
+  } finally {
+    await database.close();
+    await closeDatabase();
+  }
+  if (seedOnly) return shutdown(0);
+
+  // Mail: the configured SMTP server, else a sink that prints what it receives.
+  const smtpIsLocal = !env.SMTP_HOST || ["localhost", "127.0.0.1", "::1"].includes(env.SMTP_HOST);
+  if (smtpIsLocal && !(await portInUse("127.0.0.1", config.smtpPort))) {
+    const sink = await startSmtpSink({ host: "127.0.0.1", port: config.smtpPort, log: (line) => console.log(`[mail] ${line}`) });
+    stops.push({ name: "smtp sink", stop: () => sink.stop() });
+    env.SMTP_HOST = "127.0.0.1";
+    env.SMTP_PORT = String(config.smtpPort);
+  }
+
+  // Stripe: the real one with STRIPE_SECRET_KEY, else the local emulator.
+  const cmsUrl = `http://${host}:${config.cmsPort}`;
+  let stripeLine: string;
+  if (env.STRIPE_SECRET_KEY) {
+    stripeLine = `Stripe      your account (${env.STRIPE_SECRET_KEY.slice(0, 8)}...); forward webhooks to ${cmsUrl}/api/stripe/webhook`;
+  } else {
+    const emulator = await startStripeEmulator({
+      host,
+      port: config.emulatorPort,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET!,
+      webhookUrl: `${cmsUrl}/api/stripe/webhook`,
+      retry: { attempts: 8, initialDelayMs: 500, maxDelayMs: 30_000 },
+      log: (line) => console.log(`[stripe] ${line}`),
+    });
+    stops.push({ name: "stripe emulator", stop: () => emulator.stop() });
+    env.STRIPE_API_BASE_URL = emulator.url;
+    stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel)`;
+  }
+
+  const apps: RunningApp[] = [];
+  for (const [name, appDir, port] of [
+    ["cms", cmsDir, config.cmsPort],
+    ["shop", shopDir, config.shopPort],
+  ] as const) {
+    const app = await runNextApp({ appDir, name, host, port, env: name === "shop" ? { ...env, SHOP_ID: env.SHOP_ID ?? DEMO_SHOP_ID } : env });
+    stops.push({ name, stop: () => app.stop() });
+    apps.push(app);
+    void app.exited.then((code) => {
+      if (!stopping) {
+        console.error(`[demo] ${name} exited unexpectedly (${code}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  }
+
+  // Like Vercel cron, but every 30 s: release expired holds through the CMS.
+  const reap = async () => {
+    try {
+      const response = await fetch(`${cmsUrl}/api/cron/release-expired-holds`, {
+        headers: { authorization: `Bearer ${env.CRON_SECRET}` },
+        signal: AbortSignal.timeout(20_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as { released?: number };
+      if (!response.ok) console.error(`[reaper] the CMS answered ${response.status}`);
+      else if (body.released) say(`reaper released ${body.released} expired hold(s)`);
+    } catch (error) {
+      console.error(`[reaper] ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const timer = setInterval(() => void reap(), 30_000);
+  stops.push({ name: "reaper", stop: async () => clearInterval(timer) });
+  void reap();
+
+  const lines = [
+    "",
+    "  Acme inventory demo is running",
+    "",
+    `  Shop        http://${host}:${config.shopPort}   (${env.SHOP_ID ?? DEMO_SHOP_ID})`,
+    `  CMS         ${cmsUrl}/login`,
+    `              sign in: ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
+    `  ${stripeLine}`,
+    `  Mail        ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
+    `  Database    ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}`,
+    "  Reaper      every 30 s",
+    "",
+    "  Ctrl-C stops everything.",
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+});
