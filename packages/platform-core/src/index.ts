@@ -89,3 +89,31 @@ export type { HealthOptions, HealthReport } from "./health/handle-health-request
 // Demo data and seed (`pnpm start`, end-to-end tests)
 export { DEMO_OPERATOR, DEMO_SHOP_ID, DEMO_SHOPS, SECOND_DEMO_SHOP_ID, seedDemo } from "./demo/index.ts";
 export type { DemoShop, SeedDemoOptions, SeedDemoResult } from "./demo/index.ts";
+
+// Alerts (low stock, ops rules), metrics and the hold lifecycle dashboard data
+export { alertChannelsFromEnv, getAlertChannels, setAlertChannels, ALERT_DELIVERY_DEFAULTS } from "./alerts/alert-channels.ts";
+export type { AlertChannels } from "./alerts/alert-channels.ts";
+export { ALERT_SIGNATURE_HEADER, signAlertWebhook, verifyAlertWebhookSignature } from "./alerts/alert-webhook-signature.ts";
+export { createPrismaAlertDeliveryLog, createJsonAlertDeliveryLog } from "./alerts/alert-delivery-log.ts";
+export type { AlertDeliveryLog, DeliveryAttempt } from "./alerts/alert-delivery-log.ts";
+export { deliverAlert } from "./alerts/deliver-alert.ts";
+export type { AlertMessage, DeliveryReport } from "./alerts/deliver-alert.ts";
+export { deliverPendingStockAlerts, flushStockAlerts, STOCK_ALERT_COOLDOWN_SECONDS } from "./alerts/stock-alerts.ts";
+export type { StockAlertDrainResult } from "./alerts/stock-alerts.ts";
+export { flushOpsAlertDeliveries } from "./alerts/send-ops-alert.ts";
+export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";
+export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
+export type { OpsAlertRule, OpsRuleEvaluation } from "./alerts/ops-alert-rules.ts";
+export { handleOpsAlertCron } from "./alerts/handle-ops-alert-cron.ts";
+export { getMetrics } from "./metrics/metrics-registry.ts";
+export { handleMetricsRequest } from "./metrics/handle-metrics-request.ts";
+export { createOpsEventRecorder, setOpsEventRecorder, recordOpsEvent, flushOpsEvents } from "./metrics/ops-events.ts";
+export type { OpsEventKind, OpsEventRecorder } from "./metrics/ops-events.ts";
+export {
+  getHoldLifecycleSeries,
+  holdLifecycleQuerySchema,
+  HOLD_COMMIT_RATE_TARGET,
+  HOLD_EXPIRY_RATE_TARGET,
+  LIFECYCLE_MAX_BUCKETS,
+} from "./metrics/get-hold-lifecycle-series.ts";
+export type { HoldLifecycleBucket, HoldLifecycleCounts, HoldLifecycleQuery, HoldLifecycleSeries } from "./metrics/get-hold-lifecycle-series.ts";

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { z } from "zod";
 import { getEnv } from "../env.ts";
-import { InventoryError } from "../errors/inventory-error.ts";
+import { InventoryError, isInventoryError } from "../errors/inventory-error.ts";
 import { createInventoryHold } from "../holds/create-inventory-hold.ts";
 import { idempotencyKeySchema } from "../holds/hold-inputs.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
@@ -12,6 +12,7 @@ import { MAX_QUANTITY } from "../inventory/types.ts";
 import { cartToInventoryRequests } from "../validation/cart-to-inventory-requests.ts";
 import { assertInventoryAvailable } from "../validation/validate-inventory-availability.ts";
 import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
+import { noteCheckoutStockRejection } from "../metrics/instrument.ts";
 import { checkoutTimes, HOLD_GRACE_SECONDS } from "./checkout-expiry.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
 import { getStripe } from "./stripe-client.ts";
@@ -88,6 +89,10 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const times = checkoutTimes({ requestedTtlSeconds: parsed.inventoryHoldTtlSeconds ?? env.INVENTORY_HOLD_TTL_SECONDS, now });
   const requests = cartToInventoryRequests({ lines: parsedCart.lines });
 
+  const countStockRejection = (error: unknown): never => {
+    if (isInventoryError(error, "inventory_insufficient")) noteCheckoutStockRejection(shopId, now);
+    throw error;
+  };
   let hold: { holdId: string; expiresAt: Date; created: boolean } | undefined;
   if (!skip && inventoryMode === "reserve_ttl") {
     hold = await createInventoryHold({
@@ -97,13 +102,13 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
       now,
       ...(options.holds ? { store: options.holds } : {}),
       ...(parsed.idempotencyKey ? { idempotencyKey: parsed.idempotencyKey } : {}),
-    });
+    }).catch(countStockRejection);
   } else if (!skip) {
     await assertInventoryAvailable(shopId, requests, {
       now,
       ...(options.store ? { store: options.store } : {}),
       ...(options.holds ? { holds: options.holds } : {}),
-    });
+    }).catch(countStockRejection);
   }
 
   // A replayed idempotency key must send Stripe the very same parameters, so

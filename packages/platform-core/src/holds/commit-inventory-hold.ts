@@ -2,6 +2,8 @@ import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { holdIdSchema } from "./hold-inputs.ts";
 import type { HoldStore, HoldTransition } from "./types.ts";
+import { noteCommitFailure } from "../metrics/instrument.ts";
+import { getMetrics } from "../metrics/metrics-registry.ts";
 
 /**
  * Turns an active hold into a sale: its units leave `quantity` and `reserved`,
@@ -18,5 +20,11 @@ export async function commitInventoryHold(options: {
   const shopId = parseShopId(options.shopId);
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const store = options.store ?? getHoldStore();
-  return store.commitHold({ shopId, holdId, actor: options.actor ?? "checkout", now: options.now ?? new Date() });
+  const now = options.now ?? new Date();
+  const result = await store.commitHold({ shopId, holdId, actor: options.actor ?? "checkout", now }).catch((error: unknown) => {
+    noteCommitFailure(shopId, now);
+    throw error;
+  });
+  if (result.changed) getMetrics().holdCommitted.inc();
+  return result;
 }

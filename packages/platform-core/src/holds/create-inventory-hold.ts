@@ -5,6 +5,7 @@ import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { idempotencyKeySchema, toHoldLines, ttlSecondsSchema, type HoldRequest } from "./hold-inputs.ts";
 import type { HoldStore } from "./types.ts";
+import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 
 export interface CreateInventoryHoldOptions {
   shopId: string;
@@ -32,6 +33,13 @@ export interface CreatedInventoryHold {
  * a key reused for other lines, or for a hold already settled, is a `conflict`.
  */
 export async function createInventoryHold(options: CreateInventoryHoldOptions): Promise<CreatedInventoryHold> {
+  const metrics = getMetrics();
+  const hold = await timed(metrics.holdCreationDuration, () => createHold(options));
+  if (hold.created) metrics.holdCreated.inc();
+  return hold;
+}
+
+async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedInventoryHold> {
   const shopId = parseShopId(options.shopId);
   const ttlSeconds = parseOrThrow(ttlSecondsSchema, options.ttlSeconds ?? getEnv().INVENTORY_HOLD_TTL_SECONDS, "ttlSeconds");
   const idempotencyKey =

@@ -1,4 +1,5 @@
 import type { Database } from "../db/prisma-client.ts";
+import { afterStockWrite, STOCK_CROSSED_SQL } from "../alerts/stock-alerts.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { postgresErrorCode } from "../errors/postgres-error-code.ts";
 import { createGroupCommit } from "./group-commit.ts";
@@ -137,14 +138,15 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   function createSingle(command: CreateHoldCommand, releaseExpired: boolean) {
     const { lines } = command;
     return call(async () => {
-      const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown> }>>`
-        SELECT inventory_create_hold(
+      const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown>; crossed: boolean }>>`
+        SELECT result, ${STOCK_CROSSED_SQL} FROM inventory_create_hold(
           ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
           ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
           ${lines.map((l) => l.productId ?? null)}::text[],
           ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
           ${releaseExpired}
         ) AS result`;
+      afterStockWrite(database, rows[0]!.crossed);
       return rows[0]!.result;
     });
   }
@@ -173,10 +175,11 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     // The two group-commit calls go straight to the shared pg pool: they are
     // the hot path, and Prisma's per-query work showed in the profile.
     return call(async () => {
-      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>> }>(
-        "SELECT inventory_create_holds_batch($1, $2::jsonb, $3::timestamptz) AS results",
+      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>>; crossed: boolean }>(
+        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_create_holds_batch($1, $2::jsonb, $3::timestamptz) AS results`,
         [shopId, JSON.stringify(requests), now],
       );
+      afterStockWrite(database, rows[0]!.crossed);
       return rows[0]!.results;
     });
   }
@@ -214,10 +217,11 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       ...(op.event === undefined ? {} : { eventId: op.event.id, eventType: op.event.type }),
     }));
     return call(async () => {
-      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>> }>(
-        "SELECT inventory_settle_batch($1, $2::jsonb, $3::timestamptz) AS results",
+      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>>; crossed: boolean }>(
+        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_settle_batch($1, $2::jsonb, $3::timestamptz) AS results`,
         [shopId, JSON.stringify(payload), now],
       );
+      afterStockWrite(database, rows[0]!.crossed);
       return rows[0]!.results;
     });
   }
@@ -353,10 +357,11 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     async recordPaidSale({ shopId, saleId, checkoutSessionId, lines, actor, now }) {
       const result = await call(async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: { outcome: PaidSaleOutcome; insufficient?: PaidHoldResult["insufficient"] } }>>`
-          SELECT inventory_record_paid_sale(${shopId}, ${saleId}, ${checkoutSessionId},
+        const rows = await prisma.$queryRaw<Array<{ result: { outcome: PaidSaleOutcome; insufficient?: PaidHoldResult["insufficient"] }; crossed: boolean }>>`
+          SELECT result, ${STOCK_CROSSED_SQL} FROM inventory_record_paid_sale(${shopId}, ${saleId}, ${checkoutSessionId},
             ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
             ${actor}, ${now}::timestamptz) AS result`;
+        afterStockWrite(database, rows[0]!.crossed);
         return rows[0]!.result;
       });
       return result;

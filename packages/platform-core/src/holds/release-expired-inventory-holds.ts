@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import type { HoldStore } from "./types.ts";
+import { noteReaperRun } from "../metrics/instrument.ts";
 
 const limitSchema = z.number().int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000");
 
@@ -57,9 +58,7 @@ export async function releaseExpiredHoldsForAllShops(
     }
     shops.push(result);
   }
-  return {
-    released: shops.reduce((total, shop) => total + shop.released, 0),
-    durationMs: Math.round(performance.now() - started),
-    shops,
-  };
+  const result = { released: shops.reduce((total, shop) => total + shop.released, 0), durationMs: Math.round(performance.now() - started), shops };
+  noteReaperRun(performance.now() - started, result.released, now);
+  return result;
 }

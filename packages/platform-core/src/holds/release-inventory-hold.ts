@@ -2,6 +2,7 @@ import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { holdIdSchema } from "./hold-inputs.ts";
 import type { HoldStore, HoldTransition } from "./types.ts";
+import { getMetrics } from "../metrics/metrics-registry.ts";
 
 /**
  * Gives an active hold's units back. Releasing a released or expired hold is a
@@ -18,10 +19,12 @@ export async function releaseInventoryHold(options: {
   const shopId = parseShopId(options.shopId);
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const store = options.store ?? getHoldStore();
-  return store.releaseHold({
+  const result = await store.releaseHold({
     shopId,
     holdId,
     now: options.now ?? new Date(),
     ...(options.forgetIdempotencyKey ? { forgetIdempotencyKey: true } : {}),
   });
+  if (result.changed) getMetrics().holdReleased.inc();
+  return result;
 }

@@ -1,3 +1,4 @@
+import { afterStockWrite } from "../alerts/stock-alerts.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Database } from "../db/prisma-client.ts";
 import { sameVariantAttributes } from "../variants/variant-key.ts";
@@ -83,8 +84,11 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     }
   }
 
-  function transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, timeout = 15_000): Promise<T> {
-    return run(() => prisma.$transaction(fn, { maxWait: 5_000, timeout }));
+  async function transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, timeout = 15_000): Promise<T> {
+    const result = await run(() => prisma.$transaction(fn, { maxWait: 5_000, timeout }));
+    // Operator writes are rare: look for low-stock crossings after each (in the background).
+    afterStockWrite(database, true);
+    return result;
   }
 
   async function lockItem(tx: Prisma.TransactionClient, shopId: string, ref: VariantRef): Promise<ItemRow> {

@@ -7,6 +7,8 @@ import { parseOrThrow, parseShopId, skuSchema, variantAttributesSchema, variantK
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import { variantKey } from "../variants/variant-key.ts";
+import { noteValidationFailure } from "../metrics/instrument.ts";
+import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 import type { InventoryRequest } from "./cart-to-inventory-requests.ts";
 
 export interface InsufficientItem {
@@ -46,6 +48,16 @@ export async function validateInventoryAvailability(
   shopId: string,
   requests: Array<Pick<InventoryRequest, "sku" | "quantity"> & Partial<Pick<InventoryRequest, "variantKey" | "variantAttributes">>>,
   options: ValidateOptions = {},
+): Promise<AvailabilityResult> {
+  const result = await timed(getMetrics().validationDuration, () => checkAvailability(shopId, requests, options));
+  if (!result.ok) noteValidationFailure(shopId, options.now);
+  return result;
+}
+
+async function checkAvailability(
+  shopId: string,
+  requests: Parameters<typeof validateInventoryAvailability>[1],
+  options: ValidateOptions,
 ): Promise<AvailabilityResult> {
   const id = parseShopId(shopId);
   const parsed = parseOrThrow(requestsSchema, requests, "items");

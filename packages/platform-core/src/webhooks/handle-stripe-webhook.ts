@@ -10,6 +10,8 @@ import { getHoldStore } from "../holds/get-hold-store.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
+import { noteCommitFailure } from "../metrics/instrument.ts";
+import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 
 /** Stripe's own default: signatures older than 5 minutes are refused (replay protection). */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -43,6 +45,10 @@ const ok = (body: Record<string, unknown>, recorded = false): Outcome => ({ stat
  * raises a critical ops alert and answers 500 so that Stripe retries.
  */
 export async function handleStripeWebhook(request: Request, options: StripeWebhookOptions = {}): Promise<Response> {
+  return timed(getMetrics().webhookDuration, () => handleWebhook(request, options));
+}
+
+async function handleWebhook(request: Request, options: StripeWebhookOptions): Promise<Response> {
   const now = options.now ?? (() => new Date());
   if (request.method !== "POST") {
     return Response.json({ code: "validation_failed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
@@ -129,7 +135,9 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       if (holdId) {
         const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
         if (result.outcome === "duplicate") return duplicate();
+        if (result.outcome === "committed" || result.outcome === "recommitted") getMetrics().holdCommitted.inc();
         if (result.outcome === "oversold") {
+          noteCommitFailure(shopId, now);
           await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
             ...context,
             insufficient: result.insufficient,
@@ -163,9 +171,11 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     // async_payment_failed or expired: give the stock back (a no-op after a commit).
     const result = await holds.releaseHold({ shopId, holdId, now, event: handled });
     if (result.duplicate) return duplicate();
+    if (result.changed) getMetrics().holdReleased.inc();
     return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId }, true);
   } catch (error) {
     const known = toInventoryError(error);
+    if (paid) noteCommitFailure(shopId, now);
     await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {
       ...context,
       code: known.code,

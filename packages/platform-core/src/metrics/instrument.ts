@@ -1,0 +1,28 @@
+// The few calls the library's use-cases make to count what they do: the
+// process's Prometheus metrics, and (for what no table records) the
+// database event counts the dashboards and ops rules read.
+import { getMetrics } from "./metrics-registry.ts";
+import { recordOpsEvent } from "./ops-events.ts";
+
+export function noteValidationFailure(shopId: string, at?: Date): void {
+  getMetrics().validationFailure.inc();
+  recordOpsEvent("validation_failure", { shopId, ...(at ? { at } : {}) });
+}
+
+export function noteCheckoutStockRejection(shopId: string, at?: Date): void {
+  getMetrics().checkoutRejectedStock.inc();
+  recordOpsEvent("checkout_stock_rejection", { shopId, ...(at ? { at } : {}) });
+}
+
+export function noteCommitFailure(shopId: string, at?: Date): void {
+  getMetrics().holdCommitFailed.inc();
+  recordOpsEvent("hold_commit_failure", { shopId, ...(at ? { at } : {}) });
+}
+
+export function noteReaperRun(durationMs: number, expired: number, at?: Date): void {
+  const metrics = getMetrics();
+  metrics.reaperRuns.inc();
+  metrics.reaperDuration.observe(durationMs / 1000);
+  if (expired > 0) metrics.holdExpired.inc(expired);
+  recordOpsEvent("reaper_run", { value: durationMs, ...(at ? { at } : {}) });
+}

@@ -1,0 +1,51 @@
+import { SMTPServer } from "smtp-server";
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+export interface SmtpSink {
+  port: number;
+  messages: ReceivedMail[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real SMTP server on loopback that keeps what it receives. With
+ * `reject`, every recipient is refused with a permanent 550 (a mail server
+ * that will not take the alert).
+ */
+export async function startSmtpSink(options: { reject?: boolean } = {}): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.reject) {
+        const error = Object.assign(new Error("Mailbox unavailable"), { responseCode: 550 });
+        callback(error);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString("utf8"),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { port, messages, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
