@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   say(`migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(", ")}` : "up to date"}`);
   const database = createDatabase({ url: env.DATABASE_URL, poolSize: 2 });
   try {
-    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), log: say });
+    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), database, log: say });
     if (seeded.keptShops.length) say(`kept existing stock of ${seeded.keptShops.join(", ")}`);
   } finally {
     await database.close();

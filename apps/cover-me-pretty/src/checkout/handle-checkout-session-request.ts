@@ -38,6 +38,18 @@ function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(root)", message: issue.message }));
 }
 
+/**
+ * The origin the buyer used (Host header), for Stripe's return URLs when
+ * SHOP_PUBLIC_URL is not set: the server's own idea of its URL may differ
+ * (e.g. localhost vs 127.0.0.1), and the cart cookie belongs to the buyer's.
+ */
+function requestOrigin(request: Request): string {
+  const url = new URL(request.url);
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? url.host;
+  const proto = request.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
+  return `${proto}://${host}`;
+}
+
 function displayName(productName: string, attributes: Record<string, string>): string {
   const label = variantLabel(attributes);
   return label ? `${productName} (${label})` : productName;
@@ -88,7 +100,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
     });
     if (errors.length) throw InventoryError.validation(errors);
 
-    const origin = SHOP_PUBLIC_URL ?? new URL(request.url).origin;
+    const origin = SHOP_PUBLIC_URL ?? requestOrigin(request);
     try {
       const session = await createCheckoutSession(cart, {
         shopId,

@@ -1,3 +1,4 @@
+import type { Database } from "../db/prisma-client.ts";
 import { isInventoryError } from "../errors/inventory-error.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
@@ -6,6 +7,8 @@ import { DEMO_OPERATOR, DEMO_SHOPS, type DemoShop } from "./demo-stock.ts";
 
 export interface SeedDemoOptions {
   store?: InventoryStore;
+  /** Where the operator is created (default: the process-wide database). */
+  database?: Database;
   shops?: readonly DemoShop[];
   log?: (message: string) => void;
 }
@@ -45,6 +48,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<SeedDemoR
       password: DEMO_OPERATOR.password,
       role: DEMO_OPERATOR.role,
       shops: shops.map((shop) => shop.shopId),
+      ...(options.database ? { database: options.database } : {}),
     });
     result.operatorCreated = true;
     log(`created operator ${DEMO_OPERATOR.email}`);

@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "cover-me-pretty",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // A real PostgreSQL; the end-to-end test serves the CMS and shop production builds against it.
+    globalSetup: ["@acme/platform-core/test-support/global-postgres"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
