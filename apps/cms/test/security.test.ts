@@ -279,6 +279,23 @@ describe("CMS machine endpoints", () => {
   });
 });
 
+describe("logs", () => {
+  it("never contain a password, token, secret or session cookie", async () => {
+    // Provoke the error paths too: a dead-end webhook, bad tokens, a failed sign-in with a password.
+    await fetch(`${cms.url}/api/inventory/validate`, { method: "POST", headers: { authorization: `Bearer ${cms.secrets.authority}x` }, body: "{" });
+    await fetch(`${cms.url}/api/auth/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: cms.url },
+      body: JSON.stringify({ email: "viewer@a.test", password: "leaked-password-canary" }),
+    });
+    const output = cms.output();
+    expect(output.length).toBeGreaterThan(0);
+    for (const secret of [PASSWORD, "leaked-password-canary", ...Object.values(cms.secrets), editor.csrfToken, editor.cookie.split("=")[1]!]) {
+      expect(output.includes(secret), `a secret appeared in the CMS's output`).toBe(false);
+    }
+  });
+});
+
 describe("security headers", () => {
   it("are on pages, API responses and not-found answers alike", async () => {
     for (const url of ["/login", "/api/health", "/api/shops/shop-a/inventory", "/no-such-page"]) {
