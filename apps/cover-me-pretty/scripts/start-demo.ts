@@ -44,7 +44,9 @@ async function shutdown(code: number): Promise<never> {
   say("stopped");
   process.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
+// The terminal may close before the goodbye lines: losing them must not cut the shutdown short.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
 
 /** Creates the demo database on the embedded server unless an earlier run did. */
 async function ensureDatabase(server: RunningPostgres, name: string): Promise<void> {
@@ -135,11 +137,13 @@ async function main(): Promise<void> {
     const app = await runNextApp({ appDir, name, host, port, env: name === "shop" ? { ...env, SHOP_ID: env.SHOP_ID ?? DEMO_SHOP_ID } : env });
     stops.push({ name, stop: () => app.stop() });
     apps.push(app);
-    void app.exited.then((code) => {
-      if (!stopping) {
-        console.error(`[demo] ${name} exited unexpectedly (${code}); stopping everything`);
-        void shutdown(1);
-      }
+    void app.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      // A signal to the whole process group (a supervisor's SIGTERM) reaches the apps too.
+      const asked = signal !== null || code === 0;
+      if (asked) say(`${name} stopped (${signal ?? "exit 0"}); stopping everything`);
+      else console.error(`[demo] ${name} exited unexpectedly (exit ${code}); stopping everything`);
+      void shutdown(asked ? 0 : 1);
     });
   }
 

@@ -6,7 +6,7 @@ import path from "node:path";
 export interface RunningApp {
   url: string;
   stop(): Promise<void>;
-  exited: Promise<number | null>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** True when something already listens on host:port. */
@@ -52,7 +52,9 @@ export async function runNextApp(options: {
   const tag = `[${options.name}]`;
   child.stdout.on("data", prefixLines(tag, (line) => console.log(line)));
   child.stderr.on("data", prefixLines(tag, (line) => console.error(line)));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://${options.host}:${options.port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {

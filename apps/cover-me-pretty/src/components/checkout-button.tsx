@@ -1,4 +1,5 @@
 "use client";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { CartLine } from "@/cart/cart-cookie.ts";
 
@@ -9,6 +10,7 @@ type Problem =
 
 /** Posts the cart to /api/checkout-session and sends the buyer to the payment page, or says clearly why not. */
 export function CheckoutButton({ lines }: { lines: CartLine[] }) {
+  const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
 
@@ -28,6 +30,8 @@ export function CheckoutButton({ lines }: { lines: CartLine[] }) {
       }
       if (response.status === 409 && Array.isArray(body.items)) {
         setProblem({ kind: "sold_out", message: String(body.message ?? "Some items sold out."), items: body.items as never });
+        // Re-render the cart with live availability beside the message.
+        router.refresh();
       } else if (response.status === 400 && Array.isArray(body.errors)) {
         setProblem({ kind: "invalid", message: String(body.message ?? "The cart is not valid."), errors: body.errors as never });
       } else {
