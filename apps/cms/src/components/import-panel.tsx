@@ -28,7 +28,10 @@ interface ImportResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Rows that change first, then unchanged ones; at most `listed` of all `rows`. */
   changes: Change[];
+  listed: number;
+  rows: number;
 }
 
 type Phase =
@@ -40,7 +43,7 @@ type Phase =
   | { name: "failed"; mode: "preview" | "apply"; error: ApiError };
 
 const MAX_BYTES = 5 * 1024 * 1024;
-const SHOWN_ROWS = 1000;
+const SHOWN_ROWS = 2000;
 
 function csrfToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
@@ -83,6 +86,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
   const [file, setFile] = useState<File>();
   const [format, setFormat] = useState<Format>("csv");
   const [phase, setPhase] = useState<Phase>({ name: "idle" });
+  // The preview stays on screen while it is being applied.
+  const [lastPreview, setLastPreview] = useState<ImportResult>();
   const [changesOnly, setChangesOnly] = useState(true);
   const [now, setNow] = useState(0);
   const busy = phase.name === "uploading" || phase.name === "server";
@@ -117,13 +122,19 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
     );
     if (status >= 200 && status < 300) {
       const result = body as unknown as ImportResult;
+      if (mode === "preview") setLastPreview(result);
       setPhase(mode === "preview" ? { name: "previewed", result } : { name: "applied", result });
       return;
     }
     setPhase({ name: "failed", mode, error: apiErrorFromBody(status, body) });
   }
 
-  const preview = phase.name === "previewed" || phase.name === "applied" ? phase.result : undefined;
+  const preview =
+    phase.name === "previewed" || phase.name === "applied"
+      ? phase.result
+      : (phase.name === "uploading" || phase.name === "server") && phase.mode === "apply"
+        ? lastPreview
+        : undefined;
   const shown = preview ? preview.changes.filter((change) => !changesOnly || change.action !== "unchanged") : [];
 
   return (
@@ -145,6 +156,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
             setFile(chosen);
             if (chosen) setFormat(chosen.name.toLowerCase().endsWith(".json") ? "json" : "csv");
             setPhase({ name: "idle" });
+            setLastPreview(undefined);
           }}
         />
         <label>
@@ -275,9 +287,10 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
               </tbody>
             </table>
           </div>
-          {shown.length > SHOWN_ROWS && (
+          {(shown.length > SHOWN_ROWS || preview.listed < preview.rows) && (
             <p className="muted">
-              Showing the first {formatNumber(SHOWN_ROWS)} of {formatNumber(shown.length)} rows; the counts above cover the whole file.
+              Listing {formatNumber(Math.min(shown.length, SHOWN_ROWS))} of the file&apos;s {formatNumber(preview.rows)} rows (those that change
+              first); the counts above cover the whole file.
             </p>
           )}
         </div>

@@ -384,4 +384,32 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await shot(page, "home");
     await page.close();
   });
+
+  it("shows upload and server progress during a long import, then the result", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${BIG_SHOP}/data/import-export`);
+    const rows = Array.from({ length: 10_000 }, (_, i) => `BIG-${String(i).padStart(5, "0")},product-${i % 250},${(i % 97) + 1},5,${["S", "M", "L", "XL"][i % 4]}`);
+    await uploadFile(page, "restock.csv", `sku,productId,quantity,lowStockThreshold,variant.size\n${rows.join("\n")}\n`);
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const summary = page.getByTestId("import-summary");
+    await expect.poll(() => summary.innerText()).toContain("0 to create, 10,000 to update, 0 unchanged");
+    expect(await page.locator(".import-panel").innerText()).toContain("Listing 2,000 of the file's 10,000 rows");
+
+    // Hold the apply request at the network layer so the in-flight state can be looked at.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/import?format=csv&mode=apply", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Apply import" }).click();
+    const progress = page.locator(".progress-block");
+    await expect.poll(() => progress.innerText()).toMatch(/Uploading… \d+%|Applying all rows in one transaction/);
+    expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
+    await shot(page, "import-in-progress");
+    release();
+    await expect.poll(() => summary.innerText()).toContain("Imported: 0 to create, 10,000 to update");
+    expect((await store.getItem(BIG_SHOP, { sku: "BIG-00000", variantKey: "size=s" }))?.quantity).toBe(1);
+    await page.close();
+  });
 });

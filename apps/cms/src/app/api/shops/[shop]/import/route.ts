@@ -1,4 +1,4 @@
-import { importStock } from "@acme/platform-core";
+import { importStock, type ImportStockResult } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
@@ -37,5 +37,20 @@ export const POST = withOperatorRoute({ role: "viewer", shop: true }, async ({ r
     actor: operator.email,
     dryRun: query.mode === "preview",
   });
-  return Response.json(result);
+  return Response.json(listed(result));
 });
+
+/** Rows listed in an answer: a 100,000-row file would otherwise answer with ~30 MB of JSON. */
+const LISTED_ROWS = 2000;
+
+/**
+ * The counts always cover the whole file. Rows that change come first (in
+ * file order), then unchanged ones, up to `LISTED_ROWS`; `listed` and `rows`
+ * tell the UI whether the list is complete.
+ */
+function listed(result: ImportStockResult) {
+  const changing = result.changes.filter((change) => change.action !== "unchanged");
+  const unchanged = result.changes.filter((change) => change.action === "unchanged");
+  const changes = [...changing, ...unchanged].slice(0, LISTED_ROWS);
+  return { ...result, changes, listed: changes.length, rows: result.changes.length };
+}
