@@ -105,6 +105,17 @@ export function StockGrid({
     setPage((p) => ({ ...p, items: p.items.map((item) => (rowKey(item) === rowKey(row) ? row : item)) }));
   }, []);
 
+  // After a save the filter counts may change; rows stay where they are
+  // (re-sorting under the operator's cursor would be confusing).
+  async function refreshCounts() {
+    const params = gridSearchParams({ ...state, offset: 0 });
+    params.set("limit", "1");
+    const response = await fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, { cache: "no-store" }).catch(() => undefined);
+    if (!response?.ok) return;
+    const { counts, total } = (await response.json()) as GridPage;
+    setPage((p) => ({ ...p, counts, total }));
+  }
+
   function startEditing(row: GridRow) {
     setSaved(undefined);
     setEditing({
@@ -164,6 +175,7 @@ export function StockGrid({
         thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
       ].filter(Boolean);
       setSaved({ key: rowKey(row), message: `Saved ${row.sku}: ${parts.join(", ")}.` });
+      void refreshCounts();
       return;
     }
     const error = await readApiError(response);

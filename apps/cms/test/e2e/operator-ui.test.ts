@@ -160,6 +160,8 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await expect.poll(() => page.locator(".success-box").innerText()).toContain("threshold — → 6");
     expect((await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" }))?.lowStockThreshold).toBe(6);
+    // 5 available at a threshold of 6: the filter counts follow without a reload.
+    await expect.poll(() => page.getByRole("button", { name: /^Low stock/ }).innerText()).toBe("Low stock 2");
     await page.close();
   });
 
