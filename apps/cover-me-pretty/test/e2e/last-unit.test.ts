@@ -257,4 +257,31 @@ describe("the checkout-session route", () => {
     expect(emulator.sessions()).toHaveLength(before);
     expect(await item(DEMO_SHOP_ID, TOTE)).toMatchObject({ reserved: toteBefore.reserved, version: toteBefore.version });
   });
+
+  it("in validate_only mode (INVENTORY_MODE) checks stock without holding it, and the paid webhook sells the lines", async () => {
+    const validateOnly = await startNextApp({
+      appDir: SHOP_DIR,
+      env: { DATABASE_URL: db.url, STRIPE_API_BASE_URL: emulator.url, SHOP_ID: DEMO_SHOP_ID, INVENTORY_MODE: "validate_only" },
+    });
+    try {
+      const scarf = { sku: "CMP-SCARF-RUST", variantKey: "color=rust" };
+      const before = await item(DEMO_SHOP_ID, scarf);
+      const response = await fetch(`${validateOnly.url}/api/checkout-session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ lines: [{ ...scarf, quantity: 2 }] }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { sessionId: string; inventoryMode: string; holdExpiresAt?: string };
+      expect(body.inventoryMode).toBe("validate_only");
+      expect(body.holdExpiresAt).toBeUndefined();
+      expect(await item(DEMO_SHOP_ID, scarf)).toMatchObject({ quantity: before.quantity, reserved: before.reserved });
+      emulator.pay(body.sessionId);
+      await emulator.idle();
+      expect(await item(DEMO_SHOP_ID, scarf)).toMatchObject({ quantity: before.quantity - 2, reserved: before.reserved });
+      expect((await store.listLedger(DEMO_SHOP_ID, { ...scarf, limit: 1 }))[0]).toMatchObject({ reason: "sale", delta: -2 });
+    } finally {
+      await validateOnly.stop();
+    }
+  });
 });
