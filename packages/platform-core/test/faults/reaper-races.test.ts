@@ -46,6 +46,8 @@ const scenarioArbitrary = fc.record({
   reapers: fc.array(reaperArbitrary, { minLength: 1, maxLength: 4 }),
 });
 
+type Scenario = typeof scenarioArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
@@ -56,7 +58,7 @@ interface Harness {
   booksBalance(shopId: string): Promise<void>;
 }
 
-async function runScenario(harness: Harness, scenario: fc.RecordValue<typeof scenarioArbitrary>) {
+async function runScenario(harness: Harness, scenario: Scenario) {
   const { stock, holds } = harness;
   for (const shopId of SHOPS) {
     await stock.upsertItems(shopId, SKUS.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 1_000 })), { reason: "import", actor: "t" });
@@ -90,7 +92,7 @@ async function runScenario(harness: Harness, scenario: fc.RecordValue<typeof sce
     }
     if (result.changed) changed.get(holdId)![kind] += 1;
   }
-  async function reap(reaper: fc.RecordValue<typeof reaperArbitrary>) {
+  async function reap(reaper: Scenario["reapers"][number]) {
     await turns(reaper.delay);
     if (reaper.allShops) return (await releaseExpiredHoldsForAllShops({ now: NOW, batchSize: reaper.batchSize, store: holds })).released;
     let total = 0;
