@@ -50,7 +50,7 @@ afterAll(async () => {
 
 it("admits, refuses and fails closed against the CMS authority", async () => {
   const worker = createEdgeWorker({
-    authority: { baseUrl: `${cms.url}/api/inventory`, token: TOKEN, shopId: SHOP, attempts: 2, backoffMs: 5, timeoutMs: 2_000 },
+    authority: { baseUrl: `${cms.url}/api/inventory`, token: TOKEN, shopId: SHOP, attempts: 2, backoffMs: 5, timeoutMs: 10_000 },
     checkoutOrigin: origin.url,
   });
   const checkout = (quantity: number) =>
