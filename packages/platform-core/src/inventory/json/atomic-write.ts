@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Suffix of in-flight temp files, so directory listings can skip them. */
@@ -47,5 +47,39 @@ async function fsyncDirectory(directory: string): Promise<void> {
     if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF") throw error;
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Removes temp files that writers of `path` left behind when they died
+ * mid-write (a killed process cannot clean up; each is a whole copy of the
+ * file). Call it holding the file's lock: then no live writer of ours is
+ * mid-write, and a temp file whose process still runs (a writer that stalled
+ * and lost the lock) is left alone.
+ */
+export async function removeOrphanedTempFiles(path: string): Promise<void> {
+  const directory = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(TEMP_FILE_SUFFIX)) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(directory, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { shopIdSchema } from "../inputs.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { removeOrphanedTempFiles, writeFileAtomic } from "./atomic-write.ts";
 import { emptyShopState, parseShopFile, serialiseShopFile, type ShopState } from "./shop-file-format.ts";
 import { withShopLock } from "./shop-lock.ts";
 
@@ -61,6 +61,7 @@ export async function withShopFile<T>(
       if (after !== (before ?? serialiseShopFile(emptyShopState(shopId)))) {
         lock.assertHeld();
         await writeFileAtomic(path, after);
+        await removeOrphanedTempFiles(path);
       }
       return result;
     },
