@@ -7,5 +7,8 @@ export default defineProject({
     globalSetup: ["@acme/platform-core/test-support/global-postgres"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Browser tests poll the page until it shows a result; on a loaded 2-core
+    // machine a 10,000-row import can take seconds, so polls wait up to 30 s.
+    expect: { poll: { timeout: 30_000, interval: 100 } },
   },
 });

@@ -8,5 +8,7 @@ export default defineProject({
     globalSetup: ["@acme/platform-core/test-support/global-postgres"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Browser polls wait for pages under load (two Next servers and PostgreSQL on 2 cores).
+    expect: { poll: { timeout: 30_000, interval: 100 } },
   },
 });
