@@ -34,6 +34,14 @@ describe("InventoryAuthorityClient", () => {
     expect(await request!.json()).toEqual({ shopId: "shop-a", items });
   });
 
+  it("does not take a 200 that is not the authority's answer as available", async () => {
+    const server = await authority(() => new Response("<html>Sign in to the Wi-Fi</html>", { status: 200, headers: { "content-type": "text/html" } }));
+    const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t" });
+    await expect(client.validate(items)).rejects.toMatchObject({ code: "unavailable" });
+    const wrongShape = await authority(() => Response.json({ ok: "yes" }));
+    await expect(new InventoryAuthorityClient({ baseUrl: wrongShape.url, shopId: "shop-a", token: "t" }).validate(items)).rejects.toMatchObject({ code: "unavailable" });
+  });
+
   it("returns the short items on 409", async () => {
     const short = [{ sku: "TEE", variantKey: "size=m", requested: 2, available: 1 }];
     const server = await authority(() => Response.json({ code: "inventory_insufficient", items: short }, { status: 409 }));

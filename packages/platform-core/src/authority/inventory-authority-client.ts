@@ -77,8 +77,11 @@ export class InventoryAuthorityClient {
         continue;
       }
       if (response.status === 200) {
-        await response.body?.cancel();
-        return { ok: true };
+        // Only the authority's own answer admits a cart: a proxy's or captive portal's 200 page does not.
+        const body = (await response.json().catch(() => undefined)) as { ok?: unknown } | undefined;
+        if (body?.ok === true) return { ok: true };
+        lastProblem = "answered 200 without { ok: true }";
+        break;
       }
       if (response.status === 409) {
         const parsed = insufficientSchema.safeParse(await response.json().catch(() => undefined));
