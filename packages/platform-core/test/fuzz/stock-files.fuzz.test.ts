@@ -101,7 +101,7 @@ const csvFile = fc.record({
   trailingEol: fc.boolean(),
 });
 
-function renderCsv(file: { bom: boolean; eol: string; header: string[]; rows: string[][]; quoting: Quoting; trailingEol: boolean }): string {
+function renderCsv(file: { bom: boolean; eol: string; header: readonly string[]; rows: string[][]; quoting: Quoting; trailingEol: boolean }): string {
   const lines = [file.header, ...file.rows].map((cells) => cells.map((cell) => writeCell(cell, file.quoting)).join(","));
   return `${file.bom ? "\ufeff" : ""}${lines.join(file.eol)}${file.trailingEol ? file.eol : ""}`;
 }
