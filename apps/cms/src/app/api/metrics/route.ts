@@ -1,0 +1,5 @@
+import { handleMetricsRequest } from "@acme/platform-core";
+
+export const dynamic = "force-dynamic";
+
+export const GET = (request: Request) => handleMetricsRequest(request);
