@@ -1,4 +1,4 @@
-import { serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
+import { serveFetchHandler, startSmtpSink, type ServedFetchHandler, type SmtpSink } from "@acme/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannels } from "../src/alerts/alert-channels.ts";
 import { ALERT_SIGNATURE_HEADER, signAlertWebhook, verifyAlertWebhookSignature } from "../src/alerts/alert-webhook-signature.ts";
@@ -14,7 +14,6 @@ import { getHoldLifecycleSeries } from "../src/metrics/get-hold-lifecycle-series
 import { handleMetricsRequest } from "../src/metrics/handle-metrics-request.ts";
 import { createOpsEventRecorder, setOpsEventRecorder, type OpsEventRecorder } from "../src/metrics/ops-events.ts";
 import { validateInventoryAvailability } from "../src/validation/validate-inventory-availability.ts";
-import { startSmtpSink, type SmtpSink } from "./support/smtp-sink.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const SECRET = "whsec_ops_test";

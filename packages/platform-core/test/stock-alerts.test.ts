@@ -1,4 +1,4 @@
-import { freePort, serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
+import { freePort, serveFetchHandler, startSmtpSink, type ServedFetchHandler, type SmtpSink } from "@acme/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setAlertChannels, type AlertChannels } from "../src/alerts/alert-channels.ts";
 import { ALERT_SIGNATURE_HEADER, verifyAlertWebhookSignature } from "../src/alerts/alert-webhook-signature.ts";
@@ -8,7 +8,6 @@ import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { releaseInventoryHold } from "../src/holds/release-inventory-hold.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
-import { startSmtpSink, type SmtpSink } from "./support/smtp-sink.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const SECRET = "whsec_alerts_test";

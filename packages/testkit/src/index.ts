@@ -5,3 +5,5 @@ export type { ServedFetchHandler } from "./serve-fetch.ts";
 export { CHROMIUM_PATH, launchChromium } from "./chromium.ts";
 export { startNextApp } from "./next-app.ts";
 export type { RunningNextApp, StartNextAppOptions } from "./next-app.ts";
+export { startSmtpSink } from "./smtp-sink.ts";
+export type { ReceivedMail, SmtpSink } from "./smtp-sink.ts";

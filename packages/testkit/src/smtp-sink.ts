@@ -13,7 +13,7 @@ export interface SmtpSink {
 }
 
 /**
- * A real SMTP server on loopback that keeps what it receives. With
+ * A real SMTP server on loopback (tests) that keeps what it receives. With
  * `reject`, every recipient is refused with a permanent 550 (a mail server
  * that will not take the alert).
  */
