@@ -15,8 +15,21 @@ export interface InventoryErrorOptions {
   cause?: unknown;
 }
 
+/** Marks InventoryErrors across copies of this module (see `Symbol.hasInstance` below). */
+const BRAND = Symbol.for("@acme/platform-core/InventoryError");
+
 /** The platform's single error type: a stable code, a user-facing message, an HTTP status. */
 export class InventoryError extends Error {
+  /**
+   * Next.js bundles the library once per route layer (pages, API routes), while
+   * stores live on `globalThis`: an error thrown by a store that a page created
+   * must still be an InventoryError to an API route's copy, or it would answer 500.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
   override readonly name = "InventoryError";
   readonly code: ErrorCode;
   readonly status: number;
