@@ -4,9 +4,10 @@ import type { OpsAlertStore } from "../alerts/ops-alert-store.ts";
 import { decodeSaleLines, hasSaleLines } from "../checkout/sale-lines.ts";
 import { getEnv } from "../env.ts";
 import { errorResponse } from "../errors/error-response.ts";
-import { InventoryError } from "../errors/inventory-error.ts";
+import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
+import { holdIdSchema } from "../holds/hold-inputs.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
@@ -74,6 +75,9 @@ async function handleWebhook(request: Request, options: StripeWebhookOptions): P
     );
   }
 
+  const shapeErrors = eventShapeErrors(event);
+  if (shapeErrors.length > 0) return errorResponse(InventoryError.validation(shapeErrors, "Not a readable Stripe event."));
+
   const events = options.events ?? getWebhookEventLog();
   // Events that settle a hold are checked for redelivery inside the hold
   // store's own transaction; only the others need a separate look-up.
@@ -94,6 +98,22 @@ async function handleWebhook(request: Request, options: StripeWebhookOptions): P
     }
   }
   return Response.json(outcome.body, { status: outcome.status });
+}
+
+/**
+ * The signature proves Stripe sent the body, not that it is an event this
+ * code can read: without string `id` and `type` and an object `data.object`
+ * it is refused (400) rather than crashing the handler into a 500 that
+ * Stripe would retry for days.
+ */
+function eventShapeErrors(event: unknown): FieldError[] {
+  const candidate = event as { id?: unknown; type?: unknown; data?: { object?: unknown } | null } | null;
+  const errors: FieldError[] = [];
+  if (typeof candidate?.id !== "string" || candidate.id === "") errors.push({ field: "id", message: "must be a non-empty string" });
+  if (typeof candidate?.type !== "string") errors.push({ field: "type", message: "must be a string" });
+  const object = typeof candidate?.data === "object" && candidate.data !== null ? candidate.data.object : undefined;
+  if (typeof object !== "object" || object === null || Array.isArray(object)) errors.push({ field: "data.object", message: "must be an object" });
+  return errors;
 }
 
 const HANDLED_TYPES = new Set([
@@ -131,6 +151,8 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
   const handled = { id: event.id, type: event.type };
 
   try {
+    // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
+    if (holdId && !holdIdSchema.safeParse(holdId).success) throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (paid) {
       if (holdId) {
         const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
