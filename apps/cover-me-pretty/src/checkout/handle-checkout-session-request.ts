@@ -5,6 +5,7 @@ import {
   getInventoryStore,
   InventoryError,
   isInventoryError,
+  readJsonBody,
   type CheckoutCart,
   type FieldError,
   type InsufficientItem,
@@ -13,6 +14,9 @@ import { z } from "zod";
 import { catalogueProduct, CURRENCY } from "../catalogue/catalogue.ts";
 import { variantLabel } from "../catalogue/list-products.ts";
 import { getShopEnv } from "../env.ts";
+
+/** Largest body accepted: 50 lines with the longest sku and variant key fit with room to spare. */
+const CHECKOUT_MAX_BODY_BYTES = 256 * 1024;
 
 /** What the cart page posts: variants and quantities only. Prices come from the server's catalogue. */
 const checkoutRequestSchema = z.object({
@@ -64,9 +68,8 @@ function displayName(productName: string, attributes: Record<string, string>): s
  */
 export async function handleCheckoutSessionRequest(request: Request): Promise<Response> {
   try {
-    const body: unknown = await request.json().catch(() => {
-      throw InventoryError.validation([{ field: "(root)", message: "must be a JSON object" }]);
-    });
+    // Counted while streaming: a huge or endless body is a 413, never read whole.
+    const body: unknown = await readJsonBody(request, CHECKOUT_MAX_BODY_BYTES);
     const parsed = checkoutRequestSchema.safeParse(body);
     if (!parsed.success) throw InventoryError.validation(fieldErrors(parsed.error));
 
