@@ -8,7 +8,14 @@ export const dynamic = "force-dynamic";
 
 export default async function ProductPage({ params }: { params: Promise<{ productId: string }> }) {
   const { productId } = await params;
-  const product = await getProduct(getShopEnv().SHOP_ID, decodeURIComponent(productId));
+  // A malformed escape ("/products/%") names no product: 404, not a URIError's 500.
+  let id: string;
+  try {
+    id = decodeURIComponent(productId);
+  } catch {
+    notFound();
+  }
+  const product = await getProduct(getShopEnv().SHOP_ID, id);
   if (!product) notFound();
   return (
     <div className="product">
