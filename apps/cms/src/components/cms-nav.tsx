@@ -39,6 +39,7 @@ export function CmsNav({ shops }: { shops: string[] }) {
           ))}
         </select>
       </label>
+      <Link href="/cms/dashboard" className={pathname.startsWith("/cms/dashboard") ? "nav-link active" : "nav-link"}>Dashboard</Link>
       {base &&
         SECTIONS.map((s) => {
           const href = base + s.path;
