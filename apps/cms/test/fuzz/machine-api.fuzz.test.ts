@@ -73,7 +73,7 @@ function nearMisses(secret: string): fc.Arbitrary<string> {
 const headerSafe = (value: string) => !/[\r\n\0]/.test(value) && [...value].every((c) => c.charCodeAt(0) <= 0xff) && value === value.trim();
 
 describe("POST /api/inventory/validate (the authority)", () => {
-  const validate = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
+  const validate = (body: string, headers: Record<string, string> = {}) =>
     call("/api/inventory/validate", { method: "POST", headers: { authorization: `Bearer ${cms.secrets.authority}`, "content-type": "application/json", ...headers }, body });
 
   it("hostile carts: 200/409 only for a well-formed cart, else 400 with field errors; never a write", async () => {

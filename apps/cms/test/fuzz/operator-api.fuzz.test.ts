@@ -51,7 +51,7 @@ afterAll(async () => {
 async function send(path: string, init: { method: string; body?: string | Uint8Array; headers?: Record<string, string> }): Promise<Response> {
   const response = await editor.request(path, {
     method: init.method,
-    ...(init.body === undefined ? {} : { body: init.body }),
+    ...(init.body === undefined ? {} : { body: init.body as BodyInit }),
     headers: { "content-type": "application/json", ...init.headers },
   });
   tally.add(`${init.method} ${path.replace(/\?.*$/, "").replace(/\/holds\/[^/]+\/release$/, "/holds/:holdId/release")}`, response.status);
