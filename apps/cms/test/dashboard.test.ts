@@ -67,6 +67,7 @@ beforeAll(async () => {
 
   await createTestOperator({ databaseUrl: db.url, email: "viewer@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
   await createTestOperator({ databaseUrl: db.url, email: "admin@acme.test", password: PASSWORD, role: "admin" });
+  await createTestOperator({ databaseUrl: db.url, email: "nobody@acme.test", password: PASSWORD, role: "viewer" });
   cms = await startCmsForTest({ databaseUrl: db.url });
   viewerA = await signIn(cms, "viewer@a.test", PASSWORD);
   admin = await signIn(cms, "admin@acme.test", PASSWORD);
@@ -195,6 +196,14 @@ describe("/cms/dashboard", () => {
     const other = await page(viewerA, "?range=24h&shop=shop-b");
     expect(other.status).toBe(403);
     expect(other.html).not.toContain('data-metric="commit-rate"');
+  });
+
+  it("shows an operator without shops no figures at all", async () => {
+    const nobody = await signIn(cms, "nobody@acme.test", PASSWORD);
+    const { status, html } = await page(nobody, "?range=24h");
+    expect(status).toBe(200);
+    expect(html).toContain("No shop is granted to you yet");
+    expect(html).not.toContain('data-metric="commit-rate"');
   });
 
   it("shows an admin every shop together, or one", async () => {
