@@ -177,6 +177,9 @@ describe("/cms/dashboard", () => {
 
     // A custom range chosen in the form.
     await tab.selectOption('select[name="range"]', "custom");
+    // The custom fields start from the window on show.
+    expect(await tab.inputValue('input[name="from"]')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+    expect(await tab.locator('input[name="to"]').isEnabled()).toBe(true);
     const from = new Date(Date.now() - 2 * 3600_000).toISOString().slice(0, 16);
     const to = new Date(Date.now() + 5 * MINUTE).toISOString().slice(0, 16);
     await tab.fill('input[name="from"]', from);

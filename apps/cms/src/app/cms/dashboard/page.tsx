@@ -38,7 +38,9 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
     }
   }
 
-  const form = parsed.ok ? parsed.query : parsed;
+  // Custom fields start from the window on show, so "Custom" begins from what the operator is looking at.
+  const minute = (date: Date) => date.toISOString().slice(0, 16);
+  const form = parsed.ok ? { ...parsed.query, fromInput: parsed.query.fromInput || minute(parsed.query.from), toInput: parsed.query.toInput || minute(parsed.query.to) } : parsed;
   return (
     <>
       <div className="page-head">
