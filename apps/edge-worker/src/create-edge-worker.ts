@@ -1,8 +1,10 @@
 import {
+  AUTHORITY_MAX_BODY_BYTES,
   InventoryAuthorityClient,
   InventoryError,
   errorResponse,
   isInventoryError,
+  readText,
   type FieldError,
   type InventoryAuthorityClientOptions,
 } from "@acme/platform-core";
@@ -94,7 +96,8 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
         return Response.json({ code: "method_not_allowed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
       }
       try {
-        const raw = await request.text();
+        // Counted while streaming: the authority takes at most as much, so a larger cart is refused here (413).
+        const raw = await readText(request, AUTHORITY_MAX_BODY_BYTES);
         let body: unknown;
         try {
           body = JSON.parse(raw);
@@ -138,6 +141,11 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
         return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
       } catch (error) {
         if (isInventoryError(error, "unavailable")) return unavailable(error.message);
+        if (isInventoryError(error, "validation_failed")) {
+          // The authority names its own `items.N` fields; the buyer sent `lines.N`, in the same order.
+          const errors = ((error.details.errors as FieldError[] | undefined) ?? []).map((e) => ({ ...e, field: e.field.replace(/^items\./, "lines.") }));
+          return errorResponse(InventoryError.validation(errors, error.message));
+        }
         return errorResponse(error);
       }
     },

@@ -34,10 +34,18 @@ const insufficientSchema = z.object({
   ),
 });
 
+/** The authority's 400: it read the cart and refused it, field by field. */
+const refusedSchema = z.object({
+  code: z.literal("validation_failed"),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).min(1),
+});
+
 /**
  * Asks the CMS inventory authority whether a cart can be filled, for workers
  * that cannot reach the database. Fails closed: anything but a clear answer
- * (200 or 409 with the short items) is an `unavailable` error, never a guess.
+ * (200 or 409 with the short items) is an `unavailable` error, never a guess;
+ * a cart the authority refuses as malformed (its 400 with field errors) is a
+ * `validation_failed` naming the fields (`items.N.<field>`), never admitted.
  * Network errors, timeouts and 5xx are retried a bounded number of times.
  */
 export class InventoryAuthorityClient {
@@ -87,6 +95,13 @@ export class InventoryAuthorityClient {
         const parsed = insufficientSchema.safeParse(await response.json().catch(() => undefined));
         if (parsed.success) return { ok: false, insufficient: parsed.data.items };
         lastProblem = "answered 409 without the short items";
+        break;
+      }
+      if (response.status === 400) {
+        // The buyer's cart, not the authority, is the problem: the same on every retry, so say which fields.
+        const refused = refusedSchema.safeParse(await response.json().catch(() => undefined));
+        if (refused.success) throw InventoryError.validation(refused.data.errors, "The inventory authority refused the cart as malformed.");
+        lastProblem = "answered 400";
         break;
       }
       await response.body?.cancel();
