@@ -7,6 +7,8 @@ import { freePort } from "./postgres.ts";
 export interface RunningNextApp {
   url: string;
   port: number;
+  /** The `next start` process (soak tests sample its memory from /proc). */
+  pid: number;
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startNextApp(options: StartNextAppOptions): Promise<Runnin
   return {
     url,
     port,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
