@@ -101,6 +101,7 @@ export type { AlertMessage, DeliveryReport } from "./alerts/deliver-alert.ts";
 export { deliverPendingStockAlerts, flushStockAlerts, STOCK_ALERT_COOLDOWN_SECONDS } from "./alerts/stock-alerts.ts";
 export type { StockAlertDrainResult } from "./alerts/stock-alerts.ts";
 export { flushOpsAlertDeliveries } from "./alerts/send-ops-alert.ts";
+export { flushBackgroundWork } from "./alerts/flush-background-work.ts";
 export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";
 export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
 export type { OpsAlertRule, OpsRuleEvaluation } from "./alerts/ops-alert-rules.ts";

@@ -1,5 +1,6 @@
-import { errorResponse, InventoryError, operatorMay, secretsEqual, type OperatorAction, type OperatorRole } from "@acme/platform-core";
+import { errorResponse, flushBackgroundWork, InventoryError, operatorMay, secretsEqual, type OperatorAction, type OperatorRole } from "@acme/platform-core";
 import { forbidden, redirect } from "next/navigation";
+import { after } from "next/server";
 import { isSameOrigin } from "./same-origin";
 import { getOperatorSession, type SessionOperator } from "./session";
 
@@ -73,6 +74,8 @@ export function withOperatorRoute(
       if (!allowed) {
         throw new InventoryError("forbidden", requirement.shop ? `You may not ${actionFor(requirement.role) === "edit" ? "change" : "see"} shop ${shopId}.` : "Your role does not allow this.");
       }
+      // Edits and imports may cross a low-stock threshold: let the alert finish after the answer.
+      if (!SAFE_METHODS.has(request.method)) after(flushBackgroundWork);
       const response = await handler({ request, operator, shopId, params });
       if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
       return response;

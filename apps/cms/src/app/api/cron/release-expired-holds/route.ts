@@ -1,5 +1,9 @@
-import { handleReaperCron } from "@acme/platform-core";
+import { flushBackgroundWork, handleReaperCron } from "@acme/platform-core";
+import { after } from "next/server";
 
 export const dynamic = "force-dynamic";
 
-export const GET = (request: Request) => handleReaperCron(request);
+export function GET(request: Request): Promise<Response> {
+  after(flushBackgroundWork);
+  return handleReaperCron(request);
+}

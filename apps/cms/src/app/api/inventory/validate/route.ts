@@ -1,5 +1,10 @@
-import { handleInventoryAuthorityRequest } from "@acme/platform-core";
+import { flushBackgroundWork, handleInventoryAuthorityRequest } from "@acme/platform-core";
+import { after } from "next/server";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => handleInventoryAuthorityRequest(request);
+export function POST(request: Request): Promise<Response> {
+  // Validation failures are counted in the background; keep the instance alive for them.
+  after(flushBackgroundWork);
+  return handleInventoryAuthorityRequest(request);
+}

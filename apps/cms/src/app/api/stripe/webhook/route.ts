@@ -1,5 +1,10 @@
-import { handleStripeWebhook } from "@acme/platform-core";
+import { flushBackgroundWork, handleStripeWebhook } from "@acme/platform-core";
+import { after } from "next/server";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => handleStripeWebhook(request);
+export function POST(request: Request): Promise<Response> {
+  // Alerts and event counts a settlement starts finish even on a serverless instance.
+  after(flushBackgroundWork);
+  return handleStripeWebhook(request);
+}
