@@ -5,6 +5,7 @@ import { Prisma } from "../generated/prisma/client.ts";
 import { parseOrThrow, parseShopId } from "./inputs.ts";
 import type { InventoryStore } from "./inventory-store.ts";
 import type { InventoryItem } from "./types.ts";
+import { ITEM_COLUMNS, toItem, type ItemRow } from "./item-row.ts";
 
 export const INVENTORY_SORT_FIELDS = ["sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
 export type InventorySortField = (typeof INVENTORY_SORT_FIELDS)[number];
@@ -114,19 +115,6 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
   return { items: filtered.slice(q.offset, q.offset + q.limit), total: filtered.length, offset: q.offset, limit: q.limit, counts };
 }
 
-interface Row {
-  shopId: string;
-  sku: string;
-  productId: string;
-  variantKey: string;
-  variantAttributes: unknown;
-  quantity: number;
-  reserved: number;
-  lowStockThreshold: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 const SORT_SQL: Record<InventorySortField, Prisma.Sql> = {
   sku: Prisma.sql`sku COLLATE "C"`,
@@ -155,8 +143,8 @@ async function listOnPostgres(database: Database, shopId: string, q: ParsedQuery
   const direction = q.direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   try {
     const [rows, countRows] = await Promise.all([
-      prisma.$queryRaw<Row[]>`
-        SELECT "shopId", sku, "productId", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"
+      prisma.$queryRaw<ItemRow[]>`
+        SELECT ${ITEM_COLUMNS}
         FROM "InventoryItem"
         WHERE ${where} AND ${FILTER_SQL[q.filter]}
         ORDER BY ${SORT_SQL[q.sort]} ${direction} NULLS LAST, sku COLLATE "C", "variantKey" COLLATE "C"
@@ -181,19 +169,3 @@ async function listOnPostgres(database: Database, shopId: string, q: ParsedQuery
   }
 }
 
-function toItem(row: Row): InventoryItem {
-  return {
-    shopId: row.shopId,
-    sku: row.sku,
-    productId: row.productId,
-    variantKey: row.variantKey,
-    variantAttributes: (row.variantAttributes ?? {}) as Record<string, string>,
-    quantity: row.quantity,
-    reserved: row.reserved,
-    available: row.quantity - row.reserved,
-    lowStockThreshold: row.lowStockThreshold,
-    version: row.version,
-    createdAt: new Date(row.createdAt),
-    updatedAt: new Date(row.updatedAt),
-  };
-}

@@ -1,4 +1,5 @@
 import { afterStockWrite } from "../alerts/stock-alerts.ts";
+import { ITEM_COLUMNS, toItem, type ItemRow } from "./item-row.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Database } from "../db/prisma-client.ts";
 import { sameVariantAttributes } from "../variants/variant-key.ts";
@@ -22,39 +23,6 @@ import type {
   UpdateItemInput,
 } from "./inventory-store.ts";
 import { MAX_QUANTITY, type InventoryItem, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
-
-interface ItemRow {
-  shopId: string;
-  sku: string;
-  productId: string;
-  variantKey: string;
-  variantAttributes: unknown;
-  quantity: number;
-  reserved: number;
-  lowStockThreshold: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"`;
-
-function toItem(row: ItemRow): InventoryItem {
-  return {
-    shopId: row.shopId,
-    sku: row.sku,
-    productId: row.productId,
-    variantKey: row.variantKey,
-    variantAttributes: (row.variantAttributes ?? {}) as Record<string, string>,
-    quantity: row.quantity,
-    reserved: row.reserved,
-    available: row.quantity - row.reserved,
-    lowStockThreshold: row.lowStockThreshold,
-    version: row.version,
-    createdAt: new Date(row.createdAt),
-    updatedAt: new Date(row.updatedAt),
-  };
-}
 
 function parseRef(ref: VariantRef): VariantRef {
   return { sku: parseOrThrow(skuSchema, ref?.sku, "sku"), variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey") };

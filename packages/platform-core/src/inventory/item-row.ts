@@ -1,0 +1,36 @@
+import { Prisma } from "../generated/prisma/client.ts";
+import type { InventoryItem } from "./types.ts";
+
+/** An `InventoryItem` row as raw SQL returns it (select `ITEM_COLUMNS`). */
+export interface ItemRow {
+  shopId: string;
+  sku: string;
+  productId: string;
+  variantKey: string;
+  variantAttributes: unknown;
+  quantity: number;
+  reserved: number;
+  lowStockThreshold: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"`;
+
+export function toItem(row: ItemRow): InventoryItem {
+  return {
+    shopId: row.shopId,
+    sku: row.sku,
+    productId: row.productId,
+    variantKey: row.variantKey,
+    variantAttributes: (row.variantAttributes ?? {}) as Record<string, string>,
+    quantity: row.quantity,
+    reserved: row.reserved,
+    available: row.quantity - row.reserved,
+    lowStockThreshold: row.lowStockThreshold,
+    version: row.version,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+}
