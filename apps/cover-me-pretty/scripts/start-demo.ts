@@ -17,11 +17,10 @@ import {
   seedDemo,
 } from "@acme/platform-core";
 import { startStripeEmulator } from "@acme/stripe-emulator";
-import { startEmbeddedPostgres, type RunningPostgres } from "@acme/testkit";
+import { startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
 import { buildIfStale } from "./demo/build-if-stale.ts";
 import { loadDemoConfig } from "./demo/demo-config.ts";
-import { portInUse, runNextApp, type RunningApp } from "./demo/run-next-app.ts";
-import { startSmtpSink } from "./demo/smtp-sink.ts";
+import { portInUse } from "./demo/port-in-use.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const seedOnly = process.argv.includes("--seed-only");
@@ -104,7 +103,7 @@ async function main(): Promise<void> {
   // Mail: the configured SMTP server, else a sink that prints what it receives.
   const smtpIsLocal = !env.SMTP_HOST || ["localhost", "127.0.0.1", "::1"].includes(env.SMTP_HOST);
   if (smtpIsLocal && !(await portInUse("127.0.0.1", config.smtpPort))) {
-    const sink = await startSmtpSink({ host: "127.0.0.1", port: config.smtpPort, log: (line) => console.log(`[mail] ${line}`) });
+    const sink = await startSmtpSink({ host: "127.0.0.1", port: config.smtpPort, onMessage: printMail });
     stops.push({ name: "smtp sink", stop: () => sink.stop() });
     env.SMTP_HOST = "127.0.0.1";
     env.SMTP_PORT = String(config.smtpPort);
@@ -129,12 +128,22 @@ async function main(): Promise<void> {
     stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel)`;
   }
 
-  const apps: RunningApp[] = [];
+  const apps: RunningNextApp[] = [];
   for (const [name, appDir, port] of [
     ["cms", cmsDir, config.cmsPort],
     ["shop", shopDir, config.shopPort],
   ] as const) {
-    const app = await runNextApp({ appDir, name, host, port, env: name === "shop" ? { ...env, SHOP_ID: env.SHOP_ID ?? DEMO_SHOP_ID } : env });
+    if (await portInUse(host, port)) {
+      throw new Error(`port ${port} is already in use: stop whatever runs there or pick another port (${name === "shop" ? "SHOP_PORT" : "CMS_PORT"})`);
+    }
+    const app = await startNextApp({
+      appDir,
+      host,
+      port,
+      readyTimeoutMs: 60_000,
+      env: name === "shop" ? { ...env, SHOP_ID: env.SHOP_ID ?? DEMO_SHOP_ID } : env,
+      onOutput: (line, stream) => (stream === "stderr" ? console.error : console.log)(`[${name}] ${line}`),
+    });
     stops.push({ name, stop: () => app.stop() });
     apps.push(app);
     void app.exited.then(({ code, signal }) => {
@@ -187,3 +196,13 @@ main().catch(async (error: unknown) => {
   console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(1);
 });
+
+/** Prints an alert email the demo's SMTP sink received: who it is for, the subject and the start of the body. */
+function printMail(mail: ReceivedMail): void {
+  const headerEnd = mail.raw.indexOf("\r\n\r\n");
+  const headers = headerEnd >= 0 ? mail.raw.slice(0, headerEnd) : mail.raw;
+  const subject = /^subject: (.*)$/im.exec(headers)?.[1] ?? "(no subject)";
+  const body = headerEnd >= 0 ? mail.raw.slice(headerEnd + 4).trim() : "";
+  console.log(`[mail] mail to ${mail.to.join(", ")}: ${subject}`);
+  for (const line of body.split(/\r?\n/).slice(0, 20)) console.log(`[mail]   ${line}`);
+}

@@ -9,8 +9,10 @@ export interface RunningNextApp {
   port: number;
   /** The `next start` process (soak tests sample its memory from /proc). */
   pid: number;
-  /** Everything the server printed, for failure messages. */
+  /** Everything the server printed, for failure messages (empty when `onOutput` takes it). */
   output(): string;
+  /** Settles when the server process ends, however it ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -18,32 +20,55 @@ export interface StartNextAppOptions {
   /** The app's folder (holding `next.config.ts` and the `.next` build). */
   appDir: string;
   env?: Record<string, string | undefined>;
+  /** Default 127.0.0.1. */
+  host?: string;
   port?: number;
   /** How long to wait for the first successful request (ms). */
   readyTimeoutMs?: number;
+  /** Receives the server's output line by line instead of keeping it (the demo prints it). */
+  onOutput?: (line: string, stream: "stdout" | "stderr") => void;
+}
+
+function lines(write: (line: string) => void): (chunk: Buffer) => void {
+  let pending = "";
+  return (chunk) => {
+    pending += chunk.toString();
+    const complete = pending.split("\n");
+    pending = complete.pop() ?? "";
+    for (const line of complete) if (line.trim()) write(line);
+  };
 }
 
 /**
  * Serves an app's production build (`next build` must have run: `pnpm test`
- * builds every app first) with `next start` on loopback, and waits until it answers.
+ * builds every app first) with `next start`, and waits until it answers.
  */
 export async function startNextApp(options: StartNextAppOptions): Promise<RunningNextApp> {
   if (!existsSync(path.join(options.appDir, ".next", "BUILD_ID"))) {
     throw new Error(`${options.appDir} has no production build: run "pnpm -r run build" (pnpm test does) first`);
   }
+  const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
   const nextBin = createRequire(path.join(options.appDir, "package.json")).resolve("next/dist/bin/next");
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "--port", String(port), "--hostname", host], {
     cwd: options.appDir,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...options.env },
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...options.env, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const { onOutput } = options;
+  if (onOutput) {
+    child.stdout?.on("data", lines((line) => onOutput(line, "stdout")));
+    child.stderr?.on("data", lines((line) => onOutput(line, "stderr")));
+  } else {
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
@@ -64,8 +89,9 @@ export async function startNextApp(options: StartNextAppOptions): Promise<Runnin
     port,
     pid: child.pid!,
     output: () => output,
+    exited,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
       await exited;
