@@ -192,6 +192,11 @@ describe("hostile shop segments in page URLs", () => {
         await operator.body?.cancel();
         expect([403, 404, 307, 308], `editor ${url}: ${operator.status}`).toContain(operator.status);
       }
+      for (const [method, api] of [["GET", "/inventory"], ["PATCH", "/inventory"], ["GET", "/export"], ["POST", "/import?format=csv&mode=apply"], ["POST", "/holds/x/release"]] as const) {
+        const response = await editor.request(`/api/shops/${segment}${api}`, { method, ...(method === "GET" ? {} : { body: "{}", headers: { "content-type": "application/json" } }) });
+        await response.body?.cancel();
+        expect([403, 404], `editor ${method} /api/shops/${segment}${api}: ${response.status}`).toContain(response.status);
+      }
     }
   });
 });
