@@ -262,10 +262,11 @@ describe("POST /api/stripe/webhook", () => {
       {
         numRuns: RUNS.signedWebhooks,
         // Regression: a signed body without `data.object` crashed the handler (500, retried by Stripe for days); now 400.
-        // Regression: a hold id with a NUL made PostgreSQL refuse the query (500); now it is a hold not found (200).
+        // Regressions: a hold id or event id with a NUL made PostgreSQL refuse the query (500); now a hold not found (200) or a 400.
         examples: [
           [{ id: '"evt_no_object"', type: '"checkout.session.completed"', paymentStatus: '"paid"', metadata: "{}", data: "0" }],
           [{ id: '"evt_nul_hold"', type: '"checkout.session.completed"', paymentStatus: '"paid"', metadata: '{"shop_id":"shop-a","inventory_reservation_id":"\\u0000"}', data: undefined }],
+          [{ id: '"\\u0000"', type: '"checkout.session.completed"', paymentStatus: '"paid"', metadata: '{"shop_id":"shop-a","inventory_reservation_id":"h"}', data: undefined }],
           [{ id: '"evt_nul_hold_expired"', type: '"checkout.session.expired"', paymentStatus: '"unpaid"', metadata: '{"shop_id":"shop-a","inventory_reservation_id":"a\\u0000b"}', data: undefined }],
         ],
       },
@@ -276,5 +277,16 @@ describe("POST /api/stripe/webhook", () => {
   it("bodies over 1 MiB get 413", async () => {
     const text = `{"id":"evt_big","type":"x","data":{"object":{"pad":"${"x".repeat(1024 * 1024)}"}}}`;
     expect((await expectRefusal(await post(text, sign(text)), [413], "1 MiB webhook")).code).toBe("payload_too_large");
+    // No declared length and a body that never ends (2 MiB sent, no last chunk): refused once past the limit,
+    // not read until the sender stops.
+    const chunk = "x".repeat(64 * 1024);
+    const host = new URL(cms.url).host;
+    const endless = await rawHttp(
+      cms.url,
+      `POST /api/stripe/webhook HTTP/1.1\r\nHost: ${host}\r\nStripe-Signature: t=1,v1=00\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      Array.from({ length: 32 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join(""),
+    );
+    tally.add("POST /api/stripe/webhook", endless.status);
+    expect(endless.status).toBe(413);
   });
 });

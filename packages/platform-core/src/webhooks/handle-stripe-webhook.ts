@@ -8,6 +8,7 @@ import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
 import { holdIdSchema } from "../holds/hold-inputs.ts";
+import { readText } from "../http/read-json-body.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
@@ -59,8 +60,13 @@ async function handleWebhook(request: Request, options: StripeWebhookOptions): P
 
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
-  const body = await request.text();
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES) return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
+  let body: string;
+  try {
+    // Counted while streaming: a body with no declared length is refused once past the limit, not read to its end.
+    body = await readText(request, MAX_BODY_BYTES);
+  } catch (error) {
+    return errorResponse(error);
+  }
 
   const signature = request.headers.get("stripe-signature");
   if (!signature) {
@@ -109,10 +115,13 @@ async function handleWebhook(request: Request, options: StripeWebhookOptions): P
 function eventShapeErrors(event: unknown): FieldError[] {
   const candidate = event as { id?: unknown; type?: unknown; data?: { object?: unknown } | null } | null;
   const errors: FieldError[] = [];
-  if (typeof candidate?.id !== "string" || candidate.id === "") errors.push({ field: "id", message: "must be a non-empty string" });
+  // Ids are stored and passed to PostgreSQL, which refuses a NUL: Stripe's are short printable strings.
+  const isId = (value: unknown) => typeof value === "string" && value.length > 0 && value.length <= 255 && !/[\u0000-\u001f\u007f]/.test(value);
+  if (!isId(candidate?.id)) errors.push({ field: "id", message: "must be a printable string of 1-255 characters" });
   if (typeof candidate?.type !== "string") errors.push({ field: "type", message: "must be a string" });
   const object = typeof candidate?.data === "object" && candidate.data !== null ? candidate.data.object : undefined;
   if (typeof object !== "object" || object === null || Array.isArray(object)) errors.push({ field: "data.object", message: "must be an object" });
+  else if ("id" in object && !isId((object as { id?: unknown }).id)) errors.push({ field: "data.object.id", message: "must be a printable string of 1-255 characters" });
   return errors;
 }
 
