@@ -18,7 +18,13 @@ const whole = (max: number) =>
     .refine((value) => value <= max, `must be at most ${max}`);
 
 export const gridQuerySchema = z.strictObject({
-  q: z.string().trim().max(128, "must be at most 128 characters").optional(),
+  q: z
+    .string()
+    .trim()
+    .max(128, "must be at most 128 characters")
+    // No SKU contains control characters; a NUL would even be refused by PostgreSQL.
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
+    .optional(),
   filter: z.enum(GRID_FILTERS, { error: `must be one of ${GRID_FILTERS.join(", ")}` }).default("all"),
   sort: z.enum(GRID_SORTS, { error: `must be one of ${GRID_SORTS.join(", ")}` }).default("sku"),
   dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),

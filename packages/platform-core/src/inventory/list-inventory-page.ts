@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getDatabase, type Database } from "../db/prisma-client.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
-import { parseOrThrow, parseShopId } from "./inputs.ts";
+import { parseOrThrow, parseShopId, safeTextSchema } from "./inputs.ts";
 import type { InventoryStore } from "./inventory-store.ts";
 import type { InventoryItem } from "./types.ts";
 import { ITEM_COLUMNS, toItem, type ItemRow } from "./item-row.ts";
@@ -20,7 +20,8 @@ export type InventoryStockFilter = (typeof INVENTORY_STOCK_FILTERS)[number];
 export const INVENTORY_PAGE_MAX_LIMIT = 500;
 
 export const inventoryPageQuerySchema = z.strictObject({
-  search: z.string().trim().max(128, "must be at most 128 characters").optional(),
+  // No stored text contains control characters, and PostgreSQL refuses a NUL in a query parameter (was a 500).
+  search: z.string().trim().max(128, "must be at most 128 characters").pipe(safeTextSchema).optional(),
   filter: z.enum(INVENTORY_STOCK_FILTERS).default("all"),
   sort: z.enum(INVENTORY_SORT_FIELDS).default("sku"),
   direction: z.enum(["asc", "desc"]).default("asc"),
