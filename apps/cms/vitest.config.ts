@@ -5,6 +5,8 @@ export default defineProject({
     name: "cms",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["@acme/platform-core/test-support/global-postgres"],
+    // Fixed fast-check seed in CI, fresh seeds locally.
+    setupFiles: ["../../packages/platform-core/test/support/fast-check-seed.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Browser tests poll the page until it shows a result; on a loaded 2-core
