@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
+import { timeOrderedUuid } from "../ids/time-ordered-uuid.ts";
 import { getEnv } from "../env.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
@@ -56,7 +57,7 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     .digest("hex");
   const result = await store.createHold({
     shopId,
-    holdId: `hold_${randomUUID()}`,
+    holdId: `hold_${timeOrderedUuid(now.getTime())}`,
     lines,
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     now,

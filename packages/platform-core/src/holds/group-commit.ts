@@ -67,6 +67,10 @@ export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommi
         } catch (error) {
           for (const entry of batch) entry.reject(error);
         }
+        // Let the callers just answered come back before the next batch is cut:
+        // in a closed loop (a flash sale's buyers retrying at once) they then
+        // join the next transaction instead of waiting one more behind it.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       queue.running -= 1;
