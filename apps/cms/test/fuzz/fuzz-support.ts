@@ -5,28 +5,8 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { MAX_QUANTITY } from "@acme/platform-core";
 
-/** Every table a stock, hold or webhook request can write (sign-in throttling and metrics counters excluded). */
-const STATE_TABLES = [
-  "InventoryItem",
-  "StockLedgerEntry",
-  "InventoryHold",
-  "InventoryHoldItem",
-  "ProcessedWebhookEvent",
-  "OversoldSale",
-  "StockAlertState",
-  "StockAlertCrossing",
-  "Operator",
-] as const;
-
-/** All rows of the state tables as canonical JSON text: equal snapshots mean nothing changed. */
-export async function stateSnapshot(database: { pool: { query: <R>(sql: string) => Promise<{ rows: R[] }> } }): Promise<Record<string, string[]>> {
-  const snapshot: Record<string, string[]> = {};
-  for (const table of STATE_TABLES) {
-    const { rows } = await database.pool.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM "${table}" t ORDER BY 1`);
-    snapshot[table] = rows.map((r) => r.row);
-  }
-  return snapshot;
-}
+// The stored state a refusal must not touch: one definition for every fuzz test.
+export { stateSnapshot } from "@acme/platform-core/test-support";
 
 /** Raw JSON number tokens and values that have broken quantity checks somewhere. */
 export const HOSTILE_JSON_NUMBERS = [
