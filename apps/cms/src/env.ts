@@ -12,6 +12,18 @@ const cmsEnvSchema = z.object({
   CMS_SESSION_SECRET: z.string({ error: "required (32 or more random characters)" }).min(32, "must be at least 32 characters"),
   /** Session cookies only over HTTPS. Defaults to on in production. */
   CMS_SECURE_COOKIES: flag,
+  /**
+   * The header your proxy or platform sets to the client's address (e.g.
+   * `x-real-ip`, or `x-forwarded-for` behind a proxy that appends to it),
+   * used to throttle sign-ins per client. Unset: only per-email throttling,
+   * since a header no trusted proxy sets is the client's own to forge.
+   */
+  CMS_CLIENT_IP_HEADER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]*$/i, "must be a header name")
+    .optional()
+    .transform((value) => (value ? value.toLowerCase() : undefined)),
   /** Hours a sign-in lasts. */
   CMS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
 });
@@ -21,6 +33,7 @@ export interface CmsEnv {
   secureCookies: boolean;
   sessionSeconds: number;
   production: boolean;
+  clientIpHeader: string | undefined;
 }
 
 let cached: CmsEnv | undefined;
@@ -41,6 +54,7 @@ export function getCmsEnv(): CmsEnv {
     secureCookies: env.CMS_SECURE_COOKIES ?? env.NODE_ENV === "production",
     sessionSeconds: env.CMS_SESSION_HOURS * 3600,
     production: env.NODE_ENV === "production",
+    clientIpHeader: env.CMS_CLIENT_IP_HEADER,
   };
   return cached;
 }

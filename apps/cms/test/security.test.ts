@@ -78,7 +78,7 @@ beforeAll(async () => {
   await createTestOperator({ databaseUrl: db.url, email: "editor@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
   await createTestOperator({ databaseUrl: db.url, email: "editor@b.test", password: PASSWORD, role: "editor", shops: ["shop-b"] });
   await createTestOperator({ databaseUrl: db.url, email: "throttled@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
-  cms = await startCmsForTest({ databaseUrl: db.url });
+  cms = await startCmsForTest({ databaseUrl: db.url, env: { CMS_CLIENT_IP_HEADER: "x-real-ip" } });
   viewer = await signIn(cms, "viewer@a.test", PASSWORD);
   editor = await signIn(cms, "editor@a.test", PASSWORD);
   otherShopEditor = await signIn(cms, "editor@b.test", PASSWORD);
@@ -231,6 +231,31 @@ describe("CMS sign-in", () => {
     const blocked = await attempt(PASSWORD);
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("throttles a client address trying many emails, by the configured header only", async () => {
+    const attempt = (email: string, headers: Record<string, string>) =>
+      fetch(`${cms.url}/api/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: cms.url, ...headers },
+        body: JSON.stringify({ email, password: "sprayed password" }),
+      });
+    // A forged X-Forwarded-For changes nothing: only x-real-ip (set by the proxy) names the client.
+    for (let i = 0; i < 21; i++) {
+      const response = await attempt(`spray${i}@a.test`, { "x-real-ip": "203.0.113.50", "x-forwarded-for": `10.0.0.${i}` });
+      expect(response.status).toBe(401);
+    }
+    expect((await attempt("spray-next@a.test", { "x-real-ip": "203.0.113.50" })).status).toBe(429);
+    expect((await attempt("spray-next@a.test", { "x-real-ip": "203.0.113.51" })).status).toBe(401);
+  });
+
+  it("sends a signed-in operator only to paths on this site", async () => {
+    const session = await signIn(cms, "viewer@a.test", PASSWORD);
+    for (const next of ["//evil.example", "/\t/evil.example", "https://evil.example"]) {
+      const response = await fetch(`${cms.url}/login?next=${encodeURIComponent(next)}`, { headers: { cookie: session.cookie }, redirect: "manual" });
+      expect([303, 307, 308], next).toContain(response.status);
+      expect(response.headers.get("location"), next).toMatch(/^(http:\/\/127\.0\.0\.1:\d+)?\/cms$/);
+    }
   });
 
   it("signs out: the cookie no longer opens anything", async () => {

@@ -78,6 +78,34 @@ describe("operators", () => {
     expect(rows).toHaveLength(0);
   });
 
+  it("tests no more passwords in a burst of concurrent attempts than one after another", async () => {
+    await createOperator({ database: db, email: "burst@example.test", password: "burst's long password", role: "viewer" });
+    const now = new Date("2026-11-24T12:00:00Z");
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        authenticateOperator({ database: db, email: "burst@example.test", password: "a wrong guess!", now }).then(
+          () => "signed in",
+          (error: InventoryError) => error.code,
+        ),
+      ),
+    );
+    // Five free failures plus the one that starts the block reach the password check; the rest are refused unchecked.
+    expect(outcomes.filter((o) => o === "unauthorized")).toHaveLength(6);
+    expect(outcomes.filter((o) => o === "rate_limited")).toHaveLength(34);
+  });
+
+  it("gives a successful sign-in's reserved attempt back to its client address", async () => {
+    await createOperator({ database: db, email: "office@example.test", password: "office's long password", role: "viewer" });
+    const now = new Date("2026-11-24T13:00:00Z");
+    // More successful sign-ins from one address (an office behind one NAT) than the client allowance of failures.
+    for (let i = 0; i < 25; i++) {
+      await authenticateOperator({ database: db, email: "office@example.test", password: "office's long password", clientKey: "198.51.100.20", now });
+    }
+    const { rows } = await db.pool.query<{ failures: number }>(`SELECT failures FROM "SignInThrottle" WHERE key LIKE 'client:%' ORDER BY failures DESC`);
+    expect(rows.every((row) => row.failures === 0 || row.failures > 20)).toBe(true);
+    expect(rows.some((row) => row.failures === 0)).toBe(true);
+  });
+
   it("throttles one client address trying many emails", async () => {
     const now = new Date("2026-11-24T11:00:00Z");
     for (let i = 0; i < 21; i++) {

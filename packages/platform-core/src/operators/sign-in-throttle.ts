@@ -22,36 +22,59 @@ export interface ThrottleKey {
   policy: ThrottlePolicy;
 }
 
-/** Seconds until every key may try again; 0 when none is blocked. */
-export async function throttleWaitSeconds(database: Database, keys: ThrottleKey[], now: Date): Promise<number> {
-  if (keys.length === 0) return 0;
-  const { rows } = await database.pool.query<{ wait: string | null }>(
-    `SELECT ceil(extract(epoch FROM max("blockedUntil") - $2::timestamptz)) AS wait
-       FROM "SignInThrottle" WHERE key = ANY($1::text[]) AND "blockedUntil" > $2::timestamptz`,
-    [keys.map((k) => k.key), now],
-  );
-  return Math.max(0, Number(rows[0]?.wait ?? 0));
-}
-
-/** Counts one failure against each key, atomically (concurrent failures all count). */
-export async function recordSignInFailure(database: Database, keys: ThrottleKey[], now: Date): Promise<void> {
+/**
+ * Reserves one attempt against every key before the password is checked, so
+ * concurrent attempts cannot all slip past a check that no failure has been
+ * recorded yet: each attempt counts as a failure at once (a success gives it
+ * back), and a key already blocked is not counted again. Answers 0 when the
+ * attempt may go ahead, else the seconds until it may.
+ */
+export async function reserveSignInAttempt(database: Database, keys: ThrottleKey[], now: Date): Promise<number> {
+  let refused = false;
   for (const { key, policy } of keys) {
-    await database.pool.query(
+    const { rowCount } = await database.pool.query(
       `INSERT INTO "SignInThrottle" AS t (key, failures, "windowStart", "blockedUntil")
        VALUES ($1, 1, $2::timestamptz, NULL)
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t."windowStart" <= $2::timestamptz - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
          "windowStart" = CASE WHEN t."windowStart" <= $2::timestamptz - make_interval(secs => $3) THEN $2::timestamptz ELSE t."windowStart" END,
          "blockedUntil" = CASE
-           WHEN t."windowStart" <= $2::timestamptz - make_interval(secs => $3) OR t.failures + 1 <= $4 THEN t."blockedUntil"
+           WHEN t."windowStart" <= $2::timestamptz - make_interval(secs => $3) OR t.failures + 1 <= $4 THEN NULL
            ELSE $2::timestamptz + make_interval(secs => least($6::float8, $5::float8 * power(2, t.failures + 1 - $4 - 1)))
-         END`,
+         END
+       WHERE t."blockedUntil" IS NULL OR t."blockedUntil" <= $2::timestamptz`,
       [key, now, policy.windowSeconds, policy.freeFailures, policy.firstBlockSeconds, policy.maxBlockSeconds],
     );
+    if (rowCount === 0) refused = true;
   }
+  // Now and then, forget keys whose window and block are long over (sprayed emails would pile up).
+  if (Math.random() < 0.02) {
+    await database.pool.query(
+      `DELETE FROM "SignInThrottle" WHERE "windowStart" < $1::timestamptz - interval '1 day' AND ("blockedUntil" IS NULL OR "blockedUntil" < $1::timestamptz)`,
+      [now],
+    );
+  }
+  if (!refused) return 0;
+  const { rows } = await database.pool.query<{ wait: string | null }>(
+    `SELECT ceil(extract(epoch FROM max("blockedUntil") - $2::timestamptz)) AS wait
+       FROM "SignInThrottle" WHERE key = ANY($1::text[]) AND "blockedUntil" > $2::timestamptz`,
+    [keys.map((k) => k.key), now],
+  );
+  return Math.max(1, Number(rows[0]?.wait ?? 1));
 }
 
-/** A successful sign-in clears its email's count (the client's address keeps its record). */
-export async function clearSignInFailures(database: Database, key: string): Promise<void> {
-  await database.pool.query(`DELETE FROM "SignInThrottle" WHERE key = $1`, [key]);
+/**
+ * After a successful sign-in: the email's record is cleared, and each other
+ * key gets back the attempt reserved for it.
+ */
+export async function releaseSignInAttempt(database: Database, emailKey: string, otherKeys: ThrottleKey[]): Promise<void> {
+  await database.pool.query(`DELETE FROM "SignInThrottle" WHERE key = $1`, [emailKey]);
+  for (const { key, policy } of otherKeys) {
+    await database.pool.query(
+      `UPDATE "SignInThrottle" SET failures = greatest(failures - 1, 0),
+         "blockedUntil" = CASE WHEN failures - 1 <= $2 THEN NULL ELSE "blockedUntil" END
+       WHERE key = $1`,
+      [key, policy.freeFailures],
+    );
+  }
 }
