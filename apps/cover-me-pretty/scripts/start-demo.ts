@@ -17,6 +17,7 @@ import {
   seedDemo,
 } from "@acme/platform-core";
 import { startStripeEmulator } from "@acme/stripe-emulator";
+import { randomBytes } from "node:crypto";
 import { startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
 import { buildIfStale } from "./demo/build-if-stale.ts";
 import { loadDemoConfig } from "./demo/demo-config.ts";
@@ -70,6 +71,10 @@ async function main(): Promise<void> {
   }
 
   // PostgreSQL: DATABASE_URL when given, else the embedded server on .data/postgres.
+  // On a database of your own the demo operator gets a random password,
+  // printed once, never the published one.
+  const ownDatabase = Boolean(env.DATABASE_URL);
+  let operatorPassword: string = DEMO_OPERATOR.password;
   if (!env.DATABASE_URL) {
     say(`starting embedded PostgreSQL (data in ${path.relative(root, config.dataDir) || "."}/postgres)`);
     let server: RunningPostgres;
@@ -92,7 +97,9 @@ async function main(): Promise<void> {
   say(`migrations: ${migrated.applied.length ? `applied ${migrated.applied.join(", ")}` : "up to date"}`);
   const database = createDatabase({ url: env.DATABASE_URL, poolSize: 2 });
   try {
-    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), database, log: say });
+    if (ownDatabase) operatorPassword = randomBytes(12).toString("base64url");
+    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), database, operatorPassword, log: say });
+    if (ownDatabase && !seeded.operatorCreated) operatorPassword = "(unchanged: the account already existed)";
     if (seeded.keptShops.length) say(`kept existing stock of ${seeded.keptShops.join(", ")}`);
   } finally {
     await database.close();
@@ -102,9 +109,12 @@ async function main(): Promise<void> {
 
   // Mail: the configured SMTP server, else a sink that prints what it receives.
   const smtpIsLocal = !env.SMTP_HOST || ["localhost", "127.0.0.1", "::1"].includes(env.SMTP_HOST);
-  if (smtpIsLocal && !(await portInUse("127.0.0.1", config.smtpPort))) {
-    const sink = await startSmtpSink({ host: "127.0.0.1", port: config.smtpPort, onMessage: printMail });
-    stops.push({ name: "smtp sink", stop: () => sink.stop() });
+  if (smtpIsLocal) {
+    // Something already listening there (MailHog, an earlier sink) gets the mail instead.
+    if (!(await portInUse("127.0.0.1", config.smtpPort))) {
+      const sink = await startSmtpSink({ host: "127.0.0.1", port: config.smtpPort, onMessage: printMail });
+      stops.push({ name: "smtp sink", stop: () => sink.stop() });
+    }
     env.SMTP_HOST = "127.0.0.1";
     env.SMTP_PORT = String(config.smtpPort);
   }
@@ -180,7 +190,7 @@ async function main(): Promise<void> {
     "",
     `  Shop        http://${host}:${config.shopPort}   (${env.SHOP_ID ?? DEMO_SHOP_ID})`,
     `  CMS         ${cmsUrl}/login`,
-    `              sign in: ${DEMO_OPERATOR.email} / ${DEMO_OPERATOR.password}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
+    `              sign in: ${DEMO_OPERATOR.email} / ${operatorPassword}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
     `  ${stripeLine}`,
     `  Mail        ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
     `  Database    ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}`,

@@ -1,4 +1,5 @@
 import {
+  variantKey,
   AUTHORITY_MAX_BODY_BYTES,
   InventoryAuthorityClient,
   InventoryError,
@@ -25,7 +26,11 @@ export interface EdgeWorker {
   fetch(request: Request): Promise<Response>;
 }
 
-/** The body the shop's checkout route takes; the worker checks it and forwards it unchanged. */
+/**
+ * The body the shop's checkout route takes. A line may name its variant by
+ * attributes; the worker forwards every line by its canonical `variantKey`,
+ * the form the shop reads, so both check the same variant.
+ */
 const checkoutBodySchema = z.object({
   lines: z
     .array(
@@ -42,30 +47,6 @@ const checkoutBodySchema = z.object({
 
 /** Headers that describe one hop, not the request: never forwarded. */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"];
-
-/**
- * The client reads any 200 as "available". A worker sits behind proxies,
- * captive portals and misrouted hosts that answer 200 with something else, so
- * a 200 must also carry the authority's `{ "ok": true }`; anything else is
- * turned into a 502, which the client retries and then refuses: fail closed.
- */
-function strictAuthorityFetch(base: typeof fetch = globalThis.fetch): typeof fetch {
-  return async (input, init) => {
-    const response = await base(input, init);
-    if (response.status !== 200) return response;
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (typeof body === "object" && body !== null && (body as { ok?: unknown }).ok === true) {
-      return new Response(text, { status: 200, headers: response.headers });
-    }
-    return new Response("the inventory authority answered 200 without { ok: true }", { status: 502 });
-  };
-}
 
 function unavailable(message: string): Response {
   return Response.json({ code: "unavailable", message }, { status: 503, headers: { "retry-after": "5", "cache-control": "no-store" } });
@@ -84,7 +65,7 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
   const authority =
     options.authority instanceof InventoryAuthorityClient
       ? options.authority
-      : new InventoryAuthorityClient({ ...options.authority, fetch: strictAuthorityFetch(options.authority.fetch) });
+      : new InventoryAuthorityClient(options.authority);
   const forward = options.fetch ?? globalThis.fetch;
   const target = new URL(options.checkoutPath ?? "/api/checkout-session", options.checkoutOrigin);
 
@@ -127,18 +108,34 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
           );
         }
 
+        // Forward what was checked: each line by its canonical variant key (the shop reads keys, not
+        // attributes), every other field of the body as the buyer sent it.
+        const canonical = {
+          ...(body as Record<string, unknown>),
+          lines: parsed.data.lines.map((line) => ({
+            ...line,
+            variantAttributes: undefined,
+            variantKey: line.variantAttributes ? variantKey(line.variantAttributes) : (line.variantKey ?? ""),
+          })),
+        };
         const headers = new Headers(request.headers);
         for (const name of HOP_BY_HOP) headers.delete(name);
+        // fetch decodes a compressed answer but keeps its Content-Encoding; ask for none so the
+        // body passed back is exactly what its headers say.
+        headers.set("accept-encoding", "identity");
         let upstream: Response;
         try {
-          upstream = await forward(target, { method: "POST", headers, body: raw, redirect: "manual" });
+          upstream = await forward(target, { method: "POST", headers, body: JSON.stringify(canonical), redirect: "manual" });
         } catch {
           return Response.json(
             { code: "bad_gateway", message: "The checkout could not be reached. Nothing was charged; please try again." },
             { status: 502, headers: { "cache-control": "no-store" } },
           );
         }
-        return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+        const answer = new Headers(upstream.headers);
+        answer.delete("content-encoding");
+        answer.delete("content-length");
+        return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: answer });
       } catch (error) {
         if (isInventoryError(error, "unavailable")) return unavailable(error.message);
         if (isInventoryError(error, "validation_failed")) {

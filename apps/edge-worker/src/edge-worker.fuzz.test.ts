@@ -117,11 +117,16 @@ describe("the edge worker's fetch handler with hostile requests", () => {
         const { status, json } = await send(request);
         expect([200, 400, 404, 405, 409, 413, 503], JSON.stringify(json)).toContain(status);
         if (status === 200) {
-          // Forwarded unchanged, and only a well-formed cart the authority admitted.
+          // Forwarded once, only a well-formed cart the authority admitted, each line by its variant key.
           expect(forwarded.length).toBe(count + 1);
-          expect(forwarded.at(-1)).toBe(text);
-          const cart = JSON.parse(text) as { lines: Array<{ quantity: unknown }> };
-          for (const l of cart.lines) expect(Number.isSafeInteger(l.quantity) && (l.quantity as number) >= 1 && (l.quantity as number) <= MAX_LINE_QUANTITY).toBe(true);
+          const sent = JSON.parse(forwarded.at(-1)!) as { lines: Array<{ sku: unknown; quantity: unknown; variantKey: unknown; variantAttributes?: unknown }> };
+          const cart = JSON.parse(text) as { lines: Array<{ sku: unknown; quantity: unknown }> };
+          expect(sent.lines.map((l) => [l.sku, l.quantity])).toEqual(cart.lines.map((l) => [String(l.sku).trim(), l.quantity]));
+          for (const l of sent.lines) {
+            expect(typeof l.variantKey).toBe("string");
+            expect(l.variantAttributes).toBeUndefined();
+            expect(Number.isSafeInteger(l.quantity) && (l.quantity as number) >= 1 && (l.quantity as number) <= MAX_LINE_QUANTITY).toBe(true);
+          }
         } else {
           expect(forwarded.length, `${status} yet forwarded`).toBe(count);
           if (status === 400) expect(json.code).toBe("validation_failed");

@@ -10,6 +10,11 @@ export interface SeedDemoOptions {
   /** Where the operator is created (default: the process-wide database). */
   database?: Database;
   shops?: readonly DemoShop[];
+  /**
+   * The demo operator's password when it is created. Default: the published
+   * demo password, right only for the demo's own embedded database.
+   */
+  operatorPassword?: string;
   log?: (message: string) => void;
 }
 
@@ -45,7 +50,7 @@ export async function seedDemo(options: SeedDemoOptions = {}): Promise<SeedDemoR
   try {
     await createOperator({
       email: DEMO_OPERATOR.email,
-      password: DEMO_OPERATOR.password,
+      password: options.operatorPassword ?? DEMO_OPERATOR.password,
       role: DEMO_OPERATOR.role,
       shops: shops.map((shop) => shop.shopId),
       ...(options.database ? { database: options.database } : {}),
