@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { getInventoryStore, getOperator, type Operator } from "@acme/platform-core";
 import { getIronSession, type IronSession, type SessionOptions } from "iron-session";
 import { cookies } from "next/headers";
+import { cache } from "react";
 import { getCmsEnv } from "@/env";
 
 export const SESSION_COOKIE = "acme_cms_session";
@@ -37,7 +38,11 @@ async function session(): Promise<IronSession<SessionData>> {
  * names the operator: role, shops and whether the account is disabled come
  * from the database each time, so a revocation takes effect at once.
  */
-export async function getOperatorSession(): Promise<SessionOperator | null> {
+export const getOperatorSession = cache(readOperatorSession);
+
+// One read per page render: the root layout, the /cms layout and the page all
+// ask, and each answer would be the same rows (plus, for admins, every shop).
+async function readOperatorSession(): Promise<SessionOperator | null> {
   const current = await session();
   if (!current.operatorId || !current.csrfToken) return null;
   const operator = await getOperator({ id: current.operatorId });
