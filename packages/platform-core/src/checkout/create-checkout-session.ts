@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getEnv } from "../env.ts";
 import { InventoryError, isInventoryError } from "../errors/inventory-error.ts";
 import { createInventoryHold } from "../holds/create-inventory-hold.ts";
-import { idempotencyKeySchema } from "../holds/hold-inputs.ts";
+import { idempotencyKeySchema, ttlSecondsSchema } from "../holds/hold-inputs.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
@@ -45,7 +45,7 @@ const optionsSchema = z.object({
   successUrl: z.url("must be an absolute URL"),
   cancelUrl: z.url("must be an absolute URL"),
   inventoryMode: z.enum(["validate_only", "reserve_ttl"]).optional(),
-  inventoryHoldTtlSeconds: z.number().int("must be a whole number of seconds").min(60).max(3600).optional(),
+  inventoryHoldTtlSeconds: ttlSecondsSchema.optional(),
   skipInventoryValidation: z.boolean().optional(),
   idempotencyKey: idempotencyKeySchema.optional(),
   customerEmail: z.email("must be an email address").optional(),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { HoldLine } from "../holds/types.ts";
 import { skuSchema, variantKeySchema } from "../inventory/inputs.ts";
-import { MAX_QUANTITY } from "../inventory/types.ts";
+import { compareRefs, MAX_QUANTITY, refId } from "../inventory/types.ts";
 
 // Validate-only checkouts reserve nothing, so the lines to sell when payment
 // succeeds travel in the session's metadata (set by us at creation, returned
@@ -48,10 +48,10 @@ export function decodeSaleLines(metadata: Record<string, string> | null | undefi
   }
   const merged = new Map<string, HoldLine>();
   for (const [sku, variantKey, quantity] of parsed) {
-    const id = `${sku}\u0000${variantKey}`;
+    const id = refId({ sku, variantKey });
     const line = merged.get(id);
     if (line) line.quantity += quantity;
     else merged.set(id, { sku, variantKey, quantity });
   }
-  return [...merged.values()].sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1));
+  return [...merged.values()].sort(compareRefs);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "../env.ts";
 import { parseOrThrow, safeTextSchema, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
-import { MAX_QUANTITY } from "../inventory/types.ts";
+import { compareRefs, MAX_QUANTITY, refId } from "../inventory/types.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { variantKey } from "../variants/variant-key.ts";
 import type { HoldLine } from "./types.ts";
@@ -49,7 +49,7 @@ export function toHoldLines(requests: unknown): HoldLine[] {
   const lines = new Map<string, HoldLine>();
   for (const request of parsed) {
     const key = request.variantAttributes ? variantKey(request.variantAttributes) : (request.variantKey ?? "");
-    const id = `${request.sku}\u0000${key}`;
+    const id = refId({ sku: request.sku, variantKey: key });
     const line = lines.get(id);
     if (line) {
       line.quantity += request.quantity;
@@ -66,7 +66,5 @@ export function toHoldLines(requests: unknown): HoldLine[] {
       });
     }
   }
-  return [...lines.values()].sort((a, b) =>
-    a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : a.variantKey > b.variantKey ? 1 : 0) : a.sku < b.sku ? -1 : 1,
-  );
+  return [...lines.values()].sort(compareRefs);
 }

@@ -16,6 +16,7 @@ import {
   type PaidHoldResult,
   type ReconcileDrift,
 } from "./types.ts";
+import { compareRefs } from "../inventory/types.ts";
 
 // Holds in the JSON backend. Every transition is one read-modify-write of the
 // shop file under its cross-process lock, so each is atomic and serialised
@@ -104,16 +105,22 @@ function sellUnreserved(
   lines: Array<{ sku: string; variantKey: string; quantity: number }>,
   sale: { holdId: string; actor: string; note: string; now: Date },
 ): Shortfall {
-  const short = lines
-    .map((line) => {
-      const item = state.items.get(itemKey(line.sku, line.variantKey));
-      return { sku: line.sku, variantKey: line.variantKey, requested: line.quantity, available: item ? Math.max(item.quantity - item.reserved, 0) : 0 };
-    })
-    .filter((line) => line.available < line.requested);
+  const short = shortfall(state, lines);
   if (short.length > 0) return short;
   const stamp = sale.now.toISOString();
   for (const line of lines) sellLine(state, line, { holdId: sale.holdId, actor: sale.actor, note: sale.note, stamp, wasReserved: false });
   return [];
+}
+
+/** The lines that the shop's available stock (quantity - reserved) cannot cover. */
+function shortfall(state: ShopState, lines: Array<{ sku: string; variantKey: string; quantity: number }>): Shortfall {
+  return lines
+    .map((line) => {
+      const item = state.items.get(itemKey(line.sku, line.variantKey));
+      const available = item ? Math.max(item.quantity - item.reserved, 0) : 0;
+      return { sku: line.sku, variantKey: line.variantKey, requested: line.quantity, available };
+    })
+    .filter((line) => line.available < line.requested);
 }
 
 /** A hold's lines merged per variant, in lock order. */
@@ -124,7 +131,7 @@ function mergedLines(hold: StoredHold) {
     if (line) line.quantity += item.quantity;
     else merged.set(refId(item), { sku: item.sku, variantKey: item.variantKey, quantity: item.quantity });
   }
-  return [...merged.values()].sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1));
+  return [...merged.values()].sort(compareRefs);
 }
 
 export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore {
@@ -148,15 +155,6 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
   const mutate = <T>(shopId: string, fn: (state: ShopState) => T) => guard(() => withShopFile(dataDir, shopId, fn));
   const read = (shopId: string) => guard(() => readShopState(dataDir, shopId));
 
-  function shortfall(state: ShopState, command: CreateHoldCommand) {
-    return command.lines
-      .map((line) => {
-        const item = state.items.get(itemKey(line.sku, line.variantKey));
-        const available = item ? Math.max(item.quantity - item.reserved, 0) : 0;
-        return { sku: line.sku, variantKey: line.variantKey, requested: line.quantity, available };
-      })
-      .filter((line) => line.available < line.requested);
-  }
 
   return {
     backend: "json",
@@ -175,7 +173,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
             };
           }
         }
-        let short = shortfall(state, command);
+        let short = shortfall(state, command.lines);
         if (short.length > 0) {
           // Expired holds on these variants never block a buyer: expire them first, in this same write.
           const wanted = new Set(command.lines.map(refId));
@@ -184,7 +182,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
               settle(state, hold, "expired", command.now);
             }
           }
-          short = shortfall(state, command);
+          short = shortfall(state, command.lines);
           if (short.length > 0) return { outcome: "insufficient", insufficient: short };
         }
         const stamp = command.now.toISOString();
@@ -411,7 +409,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
             for (const item of hold.items) expected.set(refId(item), (expected.get(refId(item)) ?? 0) + item.quantity);
           }
           const found: ReconcileDrift[] = [];
-          for (const item of [...state.items.values()].sort((a, b) => (a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : 1) : a.sku < b.sku ? -1 : 1))) {
+          for (const item of [...state.items.values()].sort(compareRefs)) {
             const want = expected.get(refId(item)) ?? 0;
             if (item.reserved !== want) {
               found.push({ shopId: shop, sku: item.sku, variantKey: item.variantKey, reserved: item.reserved, expected: want });

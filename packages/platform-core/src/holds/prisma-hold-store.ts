@@ -237,7 +237,6 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
   async function settle(op: SettleOp): Promise<Record<string, unknown>> {
     const result = await settler.submit(op);
-    if (result.outcome === "duplicate") return result;
     if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
     return result;
   }

@@ -163,6 +163,4 @@ export interface HoldStore {
   listOversoldSales(input: { shopId: string; limit?: number }): Promise<OversoldSaleView[]>;
 }
 
-export function refId(ref: VariantRef): string {
-  return `${ref.sku}\u0000${ref.variantKey}`;
-}
+export { refId } from "../inventory/types.ts";

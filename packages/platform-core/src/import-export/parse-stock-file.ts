@@ -14,6 +14,7 @@ import {
   type ParsedStockRow,
   type StockFileFormat,
 } from "./stock-file-format.ts";
+import { refId } from "../inventory/types.ts";
 
 export interface ParseStockFileOptions {
   /** The uploaded file: text, or its raw bytes (must be UTF-8; a BOM is ignored). */
@@ -98,7 +99,7 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
   errors.push(...collisions);
   const sku = skuSchema.safeParse(value.sku);
   const identity =
-    sku.success && attributesValid && collisions.length === 0 ? `${sku.data}\u0000${variantKey(attributes)}` : undefined;
+    sku.success && attributesValid && collisions.length === 0 ? refId({ sku: sku.data, variantKey: variantKey(attributes) }) : undefined;
 
   // One message per field: "1e21" is both "not a whole number" and "too big".
   const firstPerField = errors.filter(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { cleanVariantAttributes, collidingAttributeNames, isCanonicalVariantKey, variantKey } from "../variants/variant-key.ts";
-import { LEDGER_REASONS, MAX_QUANTITY, type StockChange, type StockItemInput } from "./types.ts";
+import { LEDGER_REASONS, MAX_QUANTITY, refId, type StockChange, type StockItemInput } from "./types.ts";
 
 // Input rules shared by both backends, the importer and the HTTP layer.
 
@@ -123,7 +123,7 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
     }
     const value: StockItemInput = parsed.data;
     const key = variantKey(value.variantAttributes);
-    const identity = `${value.sku}\u0000${key}`;
+    const identity = refId({ sku: value.sku, variantKey: key });
     const first = seen.get(identity);
     if (first !== undefined) {
       errors.push({ field: `items.${index}.sku`, message: `duplicates item ${first} (same sku and variant)` });

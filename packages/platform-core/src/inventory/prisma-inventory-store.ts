@@ -22,7 +22,7 @@ import type {
   SetQuantityInput,
   UpdateItemInput,
 } from "./inventory-store.ts";
-import { MAX_QUANTITY, type InventoryItem, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
+import { compareRefs, MAX_QUANTITY, refId, type InventoryItem, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
 
 function parseRef(ref: VariantRef): VariantRef {
   return { sku: parseOrThrow(skuSchema, ref?.sku, "sku"), variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey") };
@@ -142,12 +142,8 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       // Deterministic order for locks and inserts: concurrent imports never deadlock.
       const order = normalised
         .map((input, index) => ({ input, index }))
-        .sort((a, b) =>
-          a.input.sku === b.input.sku
-            ? a.input.variantKey < b.input.variantKey ? -1 : a.input.variantKey > b.input.variantKey ? 1 : 0
-            : a.input.sku < b.input.sku ? -1 : 1,
-        );
-      const key = (sku: string, variantKey: string) => `${sku}\u0000${variantKey}`;
+        .sort((a, b) => compareRefs(a.input, b.input));
+      const key = (sku: string, variantKey: string) => refId({ sku, variantKey });
       return transaction(async (tx) => {
         // 1. Create what does not exist yet. Rows this statement returns were
         //    inserted by us, so their previous quantity is exactly 0.

@@ -56,6 +56,23 @@ export interface VariantRef {
   variantKey: string;
 }
 
+/** Map key of a variant; NUL cannot occur in a sku or key (validation refuses control characters). */
+export function refId(ref: VariantRef): string {
+  return `${ref.sku}\u0000${ref.variantKey}`;
+}
+
+/**
+ * The one order of variants: by sku, then variant key, in plain code units
+ * (PostgreSQL's COLLATE "C"). Every lock order, batch and file sorts by it.
+ */
+export function compareRefs(a: VariantRef, b: VariantRef): number {
+  return compareCodeUnits(a.sku, b.sku) || compareCodeUnits(a.variantKey, b.variantKey);
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Who changed stock, and why. */
 export interface StockChange {
   reason: LedgerReason;

@@ -1,4 +1,4 @@
-import { MAX_QUANTITY } from "../inventory/types.ts";
+import { compareRefs, MAX_QUANTITY, refId } from "../inventory/types.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { cleanVariantAttributes, variantKey, type VariantAttributes } from "../variants/variant-key.ts";
 import { parseCart } from "./cart.ts";
@@ -22,7 +22,7 @@ export function cartToInventoryRequests(cart: unknown): InventoryRequest[] {
   const merged = new Map<string, InventoryRequest>();
   for (const line of lines) {
     const key = variantKey(line.variantAttributes);
-    const id = `${line.sku}\u0000${key}`;
+    const id = refId({ sku: line.sku, variantKey: key });
     const existing = merged.get(id);
     if (existing) {
       existing.quantity += line.quantity;
@@ -40,7 +40,5 @@ export function cartToInventoryRequests(cart: unknown): InventoryRequest[] {
       });
     }
   }
-  return [...merged.values()].sort((a, b) =>
-    a.sku === b.sku ? (a.variantKey < b.variantKey ? -1 : a.variantKey > b.variantKey ? 1 : 0) : a.sku < b.sku ? -1 : 1,
-  );
+  return [...merged.values()].sort(compareRefs);
 }

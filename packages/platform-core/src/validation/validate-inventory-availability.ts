@@ -5,7 +5,7 @@ import type { HoldStore } from "../holds/types.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
 import { parseOrThrow, parseShopId, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
-import { MAX_QUANTITY } from "../inventory/types.ts";
+import { MAX_QUANTITY, refId } from "../inventory/types.ts";
 import { variantKey } from "../variants/variant-key.ts";
 import { noteValidationFailure } from "../metrics/instrument.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
@@ -65,7 +65,7 @@ async function checkAvailability(
   for (const request of parsed) {
     // A key sent by a client is re-derived from attributes when they are given, so it is always canonical.
     const key = request.variantAttributes ? variantKey(request.variantAttributes) : (request.variantKey ?? "");
-    const lineId = `${request.sku}\u0000${key}`;
+    const lineId = refId({ sku: request.sku, variantKey: key });
     const entry = wanted.get(lineId);
     if (entry) entry.requested += request.quantity;
     else wanted.set(lineId, { sku: request.sku, variantKey: key, requested: request.quantity, available: 0 });
@@ -77,7 +77,7 @@ async function checkAvailability(
     [...wanted.values()].map(({ sku, variantKey: key }) => ({ sku, variantKey: key })),
   );
   for (const item of items) {
-    const entry = wanted.get(`${item.sku}\u0000${item.variantKey}`);
+    const entry = wanted.get(refId(item));
     if (entry) entry.available = Math.max(item.available, 0);
   }
   let insufficient = [...wanted.values()].filter((entry) => entry.available < entry.requested);
@@ -89,7 +89,7 @@ async function checkAvailability(
     refs: insufficient.map(({ sku, variantKey: key }) => ({ sku, variantKey: key })),
     now: options.now ?? new Date(),
   });
-  for (const entry of insufficient) entry.available += expired.get(`${entry.sku}\u0000${entry.variantKey}`) ?? 0;
+  for (const entry of insufficient) entry.available += expired.get(refId(entry)) ?? 0;
   insufficient = insufficient.filter((entry) => entry.available < entry.requested);
   if (insufficient.length === 0) return { ok: true };
   return { ok: false, insufficient };

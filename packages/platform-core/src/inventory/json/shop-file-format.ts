@@ -1,6 +1,7 @@
 import { InventoryError } from "../../errors/inventory-error.ts";
 import type { VariantAttributes } from "../../variants/variant-key.ts";
 import type { InventoryItem, LedgerEntry, LedgerReason } from "../types.ts";
+import { compareRefs, refId } from "../types.ts";
 
 // The on-disk format of one shop's JSON file and its in-memory form.
 // Internal to the JSON backend.
@@ -95,9 +96,9 @@ export interface ShopState {
   oversold: StoredOversoldSale[];
 }
 
-/** Map key of a variant; NUL cannot occur in a sku (validation refuses control characters). */
+/** Map key of a variant (`refId`). */
 export function itemKey(sku: string, variantKey: string): string {
-  return `${sku}\u0000${variantKey}`;
+  return refId({ sku, variantKey });
 }
 
 export function emptyShopState(shopId: string): ShopState {
@@ -112,14 +113,7 @@ export function appendLedgerEntry(state: ShopState, entry: Omit<StoredLedgerEntr
   return stored;
 }
 
-/** Plain code-unit order, the same order PostgreSQL gives with COLLATE "C". */
-export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function compareItems(a: StoredItem, b: StoredItem): number {
-  return compareCodeUnits(a.sku, b.sku) || compareCodeUnits(a.variantKey, b.variantKey);
-}
+export const compareItems: (a: StoredItem, b: StoredItem) => number = compareRefs;
 
 export function toInventoryItem(shopId: string, item: StoredItem): InventoryItem {
   return {
