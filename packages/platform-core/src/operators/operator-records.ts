@@ -7,6 +7,7 @@ export interface OperatorRow {
   role: string;
   shops: string[];
   disabledAt: Date | null;
+  sessionsValidFrom: Date | null;
 }
 
 export function toOperator(row: OperatorRow): Operator {
@@ -17,7 +18,8 @@ export function toOperator(row: OperatorRow): Operator {
     role: row.role as OperatorRole,
     shops: [...row.shops].sort(),
     disabled: row.disabledAt !== null,
+    sessionsValidFrom: row.sessionsValidFrom,
   };
 }
 
-export const OPERATOR_SELECT = { id: true, email: true, name: true, role: true, shops: true, disabledAt: true } as const;
+export const OPERATOR_SELECT = { id: true, email: true, name: true, role: true, shops: true, disabledAt: true, sessionsValidFrom: true } as const;

@@ -11,6 +11,8 @@ export interface Operator {
   /** Shop ids granted; admins may act in every shop whatever this says. */
   shops: string[];
   disabled: boolean;
+  /** Sessions signed in before this time are revoked (the operator signed out); null: none. */
+  sessionsValidFrom: Date | null;
 }
 
 export type OperatorAction = "read" | "edit";
