@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { createPrismaInventoryStore } from "@acme/platform-core";
+import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "./support/cms-test-server.ts";
@@ -78,6 +78,7 @@ beforeAll(async () => {
   await createTestOperator({ databaseUrl: db.url, email: "editor@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
   await createTestOperator({ databaseUrl: db.url, email: "editor@b.test", password: PASSWORD, role: "editor", shops: ["shop-b"] });
   await createTestOperator({ databaseUrl: db.url, email: "throttled@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
+  await createTestOperator({ databaseUrl: db.url, email: "leaver@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
   cms = await startCmsForTest({ databaseUrl: db.url, env: { CMS_CLIENT_IP_HEADER: "x-real-ip" } });
   viewer = await signIn(cms, "viewer@a.test", PASSWORD);
   editor = await signIn(cms, "editor@a.test", PASSWORD);
@@ -258,23 +259,38 @@ describe("CMS sign-in", () => {
     }
   });
 
-  it("signs out: the cookie no longer opens anything", async () => {
-    const session = await signIn(cms, "viewer@a.test", PASSWORD);
-    expect((await session.request("/api/auth/sign-out", { method: "POST" })).status).toBe(200);
-    // iron-session's cookie is self-contained; sign-out clears it in the browser. The old value must
-    // stop working too, which it does because the browser drops it. Here we check the cleared cookie.
-    const cleared = await fetch(`${cms.url}/cms`, { headers: { cookie: "acme_cms_session=" }, redirect: "manual" });
-    expect([307, 308]).toContain(cleared.status);
+  it("signs out: the cookie is cleared and no copy of it, on any device, opens anything again", async () => {
+    const here = await signIn(cms, "leaver@a.test", PASSWORD);
+    const elsewhere = await signIn(cms, "leaver@a.test", PASSWORD);
+    expect((await here.request("/cms", { method: "GET" })).status).toBe(200);
+    const out = await here.request("/api/auth/sign-out", { method: "POST" });
+    expect(out.status).toBe(200);
+    expect(out.headers.get("set-cookie")).toMatch(/^acme_cms_session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i);
+    for (const copy of [here, elsewhere]) {
+      const page = await fetch(`${cms.url}/cms`, { headers: { cookie: copy.cookie }, redirect: "manual" });
+      expect([307, 308]).toContain(page.status);
+      expect((await fetch(`${cms.url}/api/shops/shop-a/inventory`, { headers: { cookie: copy.cookie } })).status).toBe(401);
+    }
+    // Signing in again works at once.
+    expect((await (await signIn(cms, "leaver@a.test", PASSWORD)).request("/cms", { method: "GET" })).status).toBe(200);
   });
+
 });
 
 describe("CMS machine endpoints", () => {
   it("reaps with the cron secret and reports per-shop counts", async () => {
     expect((await fetch(`${cms.url}/api/cron/release-expired-holds`)).status).toBe(401);
     expect((await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    // One hold whose time is up in shop-a.
+    const { holdId } = await createInventoryHold({ shopId: "shop-a", requests: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }], ttlSeconds: 600, store: createPrismaHoldStore(db) });
+    await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [holdId]);
     const response = await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ released: 0 });
+    const body = (await response.json()) as { released: number; shops: Array<{ shopId: string; released: number }> };
+    expect(body.released).toBe(1);
+    expect(body.shops).toContainEqual({ shopId: "shop-a", released: 1 });
+    const item = await createPrismaInventoryStore(db).getItem("shop-a", { sku: "TEE", variantKey: "size=m" });
+    expect(item).toMatchObject({ quantity: 5, reserved: 0 });
   });
 
   it("answers the inventory authority API", async () => {
@@ -301,6 +317,10 @@ describe("CMS machine endpoints", () => {
   it("refuses unsigned webhooks without changing anything", async () => {
     const response = await fetch(`${cms.url}/api/stripe/webhook`, { method: "POST", body: JSON.stringify({ id: "evt_1", type: "checkout.session.completed" }) });
     expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe("validation_failed");
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`);
+    expect(rows[0]!.n).toBe(0);
+    expect(await stockOfShopA()).toBe(5);
   });
 });
 
