@@ -5,7 +5,8 @@ import {
   InventoryError,
   errorResponse,
   isInventoryError,
-  readText,
+  parseOrThrow,
+  readJsonBody,
   type FieldError,
   type InventoryAuthorityClientOptions,
 } from "@acme/platform-core";
@@ -78,24 +79,11 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
       }
       try {
         // Counted while streaming: the authority takes at most as much, so a larger cart is refused here (413).
-        const raw = await readText(request, AUTHORITY_MAX_BODY_BYTES);
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw InventoryError.validation([{ field: "(root)", message: "must be a JSON object" }]);
-        }
-        const parsed = checkoutBodySchema.safeParse(body);
-        if (!parsed.success) {
-          const errors: FieldError[] = parsed.error.issues.map((issue) => ({
-            field: issue.path.map(String).join(".") || "(root)",
-            message: issue.message,
-          }));
-          throw InventoryError.validation(errors);
-        }
+        const body = await readJsonBody(request, AUTHORITY_MAX_BODY_BYTES);
+        const cart = parseOrThrow(checkoutBodySchema, body);
 
         const verdict = await authority.validate(
-          parsed.data.lines.map((line) => ({
+          cart.lines.map((line) => ({
             sku: line.sku,
             quantity: line.quantity,
             ...(line.variantAttributes ? { variantAttributes: line.variantAttributes } : { variantKey: line.variantKey ?? "" }),
@@ -112,7 +100,7 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
         // attributes), every other field of the body as the buyer sent it.
         const canonical = {
           ...(body as Record<string, unknown>),
-          lines: parsed.data.lines.map((line) => ({
+          lines: cart.lines.map((line) => ({
             ...line,
             variantAttributes: undefined,
             variantKey: line.variantAttributes ? variantKey(line.variantAttributes) : (line.variantKey ?? ""),

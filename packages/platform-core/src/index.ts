@@ -82,7 +82,8 @@ export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory
 
 // HTTP building blocks shared by the apps' route handlers
 export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
-export { readJsonBody, readText } from "./http/read-json-body.ts";
+export { readBytes, readJsonBody, readText } from "./http/read-json-body.ts";
+export { fieldErrors, parseOrThrow } from "./inventory/inputs.ts";
 export { handleHealthRequest } from "./health/handle-health-request.ts";
 export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";
 

@@ -5,6 +5,7 @@ import {
   getInventoryStore,
   InventoryError,
   isInventoryError,
+  parseOrThrow,
   readJsonBody,
   type CheckoutCart,
   type FieldError,
@@ -38,10 +39,6 @@ export interface OutOfStockLine extends InsufficientItem {
   name: string;
 }
 
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(root)", message: issue.message }));
-}
-
 /**
  * The origin the buyer used (Host header), for Stripe's return URLs when
  * SHOP_PUBLIC_URL is not set: the server's own idea of its URL may differ
@@ -70,20 +67,19 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
   try {
     // Counted while streaming: a huge or endless body is a 413, never read whole.
     const body: unknown = await readJsonBody(request, CHECKOUT_MAX_BODY_BYTES);
-    const parsed = checkoutRequestSchema.safeParse(body);
-    if (!parsed.success) throw InventoryError.validation(fieldErrors(parsed.error));
+    const checkout = parseOrThrow(checkoutRequestSchema, body);
 
     const { SHOP_ID: shopId, SHOP_PUBLIC_URL } = getShopEnv();
     const env = getEnv();
     const items = await getInventoryStore().getItems(
       shopId,
-      parsed.data.lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
+      checkout.lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
     );
     const byRef = new Map(items.map((item) => [`${item.sku}\u0000${item.variantKey}`, item]));
     const errors: FieldError[] = [];
     const names = new Map<string, string>();
     const cart: CheckoutCart = { currency: CURRENCY, lines: [] };
-    parsed.data.lines.forEach((line, index) => {
+    checkout.lines.forEach((line, index) => {
       const item = byRef.get(`${line.sku}\u0000${line.variantKey}`);
       const product = item && catalogueProduct(item.productId);
       if (!item || !product) {
@@ -111,7 +107,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         cancelUrl: `${origin}/checkout/cancel`,
         inventoryMode: env.INVENTORY_MODE,
         inventoryHoldTtlSeconds: env.INVENTORY_HOLD_TTL_SECONDS,
-        ...(parsed.data.idempotencyKey ? { idempotencyKey: parsed.data.idempotencyKey } : {}),
+        ...(checkout.idempotencyKey ? { idempotencyKey: checkout.idempotencyKey } : {}),
       });
       return Response.json({
         url: session.url,

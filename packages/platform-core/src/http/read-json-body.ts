@@ -6,8 +6,6 @@ import { InventoryError } from "../errors/inventory-error.ts";
  * that is not JSON (400).
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readText(request, maxBytes);
   if (text.trim() === "") throw InventoryError.validation([{ field: "body", message: "required (a JSON object)" }]);
   try {
@@ -19,7 +17,18 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 
 /** Reads a request body as UTF-8 text of at most `maxBytes`. */
 export async function readText(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
+  return new TextDecoder().decode(await readBytes(request, maxBytes));
+}
+
+/**
+ * Reads a request body of at most `maxBytes`: the declared length is checked
+ * first and the stream is counted as it arrives, so a lying or missing
+ * Content-Length buys nothing (413 `payload_too_large`).
+ */
+export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -28,12 +37,12 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): InventoryError {

@@ -1,8 +1,8 @@
-import { exportStock } from "@acme/platform-core";
+import { exportStock, parseOrThrow } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput, queryOf } from "../_lib/http";
+import { queryOf } from "../_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +10,7 @@ const exportQuerySchema = z.strictObject({ format: z.enum(["csv", "json"], { err
 
 /** Every variant of the shop as a CSV or JSON file that re-imports unchanged. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
-  const { format } = parseInput(exportQuerySchema, queryOf(request));
+  const { format } = parseOrThrow(exportQuerySchema, queryOf(request));
   const { inventory } = getStores();
   const file = await exportStock({ store: inventory, shopId, format });
   return new Response(file.content, {

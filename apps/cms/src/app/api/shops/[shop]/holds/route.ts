@@ -1,8 +1,8 @@
-import { listInventoryHolds } from "@acme/platform-core";
+import { listInventoryHolds, parseOrThrow } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput, queryOf } from "../_lib/http";
+import { queryOf } from "../_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +18,7 @@ const holdsQuerySchema = z.strictObject({
 
 /** The shop's holds with their items, newest first, optionally of one status. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
-  const query = parseInput(holdsQuerySchema, queryOf(request));
+  const query = parseOrThrow(holdsQuerySchema, queryOf(request));
   const { holds } = getStores();
   const list = await listInventoryHolds({ shopId, limit: query.limit, store: holds, ...(query.status ? { status: query.status } : {}) });
   return Response.json({ holds: list });

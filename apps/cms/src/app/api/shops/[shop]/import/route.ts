@@ -1,8 +1,8 @@
-import { importStock, type ImportStockResult } from "@acme/platform-core";
+import { importStock, type ImportStockResult, InventoryError, operatorMay, parseOrThrow, readBytes } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput, queryOf, readBodyLimited } from "../_lib/http";
+import { queryOf } from "../_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -23,11 +23,9 @@ const importQuerySchema = z.strictObject({
  * can check a file; applying needs an editor.
  */
 export const POST = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId, operator }) => {
-  const query = parseInput(importQuerySchema, queryOf(request));
-  if (query.mode === "apply" && operator.role === "viewer") {
-    return Response.json({ code: "forbidden", message: "Viewers cannot change stock." }, { status: 403 });
-  }
-  const content = await readBodyLimited(request, IMPORT_MAX_BYTES);
+  const query = parseOrThrow(importQuerySchema, queryOf(request));
+  if (query.mode === "apply" && !operatorMay(operator, "edit", shopId)) throw new InventoryError("forbidden", "Viewers cannot change stock.");
+  const content = await readBytes(request, IMPORT_MAX_BYTES);
   const { inventory } = getStores();
   const result = await importStock({
     store: inventory,

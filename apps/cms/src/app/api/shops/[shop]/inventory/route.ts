@@ -1,16 +1,19 @@
-import { InventoryError, MAX_QUANTITY, listInventoryPage } from "@acme/platform-core";
+import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, readJsonBody } from "@acme/platform-core";
 import { z } from "zod";
 import { EDIT_REASONS, NOTE_MAX_LENGTH } from "@/components/edit-reasons";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput, queryOf, readJsonBody } from "../_lib/http";
+import { queryOf } from "../_lib/http";
 import { gridQuerySchema } from "@/components/grid-query";
 
 export const dynamic = "force-dynamic";
 
+/** An edit is a few fields; anything larger is refused unread (413). */
+const EDIT_MAX_BYTES = 16 * 1024;
+
 /** One page of the stock grid (search, stock filter, sort, paging). Viewers may read. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
-  const query = parseInput(gridQuerySchema, queryOf(request));
+  const query = parseOrThrow(gridQuerySchema, queryOf(request));
   const { inventory } = getStores();
   const page = await listInventoryPage({ shopId, query, store: inventory });
   return Response.json(page, { headers: { "cache-control": "no-store" } });
@@ -45,7 +48,7 @@ const editSchema = z
  * answer is 409 `conflict` with `current` (the values now), and nothing changes.
  */
 export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ request, shopId, operator }) => {
-  const edit = parseInput(editSchema, await readJsonBody(request));
+  const edit = parseOrThrow(editSchema, await readJsonBody(request, EDIT_MAX_BYTES));
   const { inventory } = getStores();
   const ref = { sku: edit.sku, variantKey: edit.variantKey };
   const current = await inventory.getItem(shopId, ref);

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { listInventoryHolds, type HoldStatus } from "@acme/platform-core";
+import { listInventoryHolds, operatorMay, type HoldStatus } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
@@ -31,7 +31,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
   const status = STATUSES.find((s) => s === requested) ?? "active";
   const { holds } = getStores();
   const list = await listInventoryHolds({ shopId, status, limit: LIMIT, store: holds });
-  const canEdit = operator.role === "editor" || operator.role === "admin";
+  const canEdit = operatorMay(operator, "edit", shopId);
   return (
     <>
       <div className="page-head">

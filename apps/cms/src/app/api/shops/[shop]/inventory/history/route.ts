@@ -1,7 +1,8 @@
+import { parseOrThrow } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput, queryOf } from "../../_lib/http";
+import { queryOf } from "../../_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -20,7 +21,7 @@ const historyQuerySchema = z.strictObject({
 
 /** A variant's ledger, newest first, with its current stock. Viewers may read. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
-  const query = parseInput(historyQuerySchema, queryOf(request));
+  const query = parseOrThrow(historyQuerySchema, queryOf(request));
   const { inventory } = getStores();
   const ref = { sku: query.sku, variantKey: query.variantKey };
   const [item, entries] = await Promise.all([

@@ -1,3 +1,4 @@
+import { operatorMay } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { shopPath } from "@/app/cms/_lib/format";
 import { ImportPanel } from "@/components/import-panel";
@@ -9,7 +10,7 @@ export default async function ImportExportPage({ params }: { params: Promise<{ s
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
   const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/data/import-export") });
-  const canEdit = operator.role === "editor" || operator.role === "admin";
+  const canEdit = operatorMay(operator, "edit", shopId);
   const exportUrl = (format: string) => `/api/shops/${encodeURIComponent(shopId)}/export?format=${format}`;
   return (
     <>

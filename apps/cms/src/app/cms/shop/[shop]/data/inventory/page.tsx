@@ -1,4 +1,4 @@
-import { listInventoryPage } from "@acme/platform-core";
+import { listInventoryPage, operatorMay } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { shopPath } from "@/app/cms/_lib/format";
 import { getStores } from "@/lib/stores";
@@ -32,7 +32,7 @@ export default async function InventoryPage({ params, searchParams }: Props) {
     : DEFAULT_GRID_STATE;
   const { inventory } = getStores();
   const page = await listInventoryPage({ shopId, store: inventory, query });
-  const canEdit = operator.role === "editor" || operator.role === "admin";
+  const canEdit = operatorMay(operator, "edit", shopId);
   return (
     <>
       <div className="page-head">

@@ -1,8 +1,7 @@
-import { releaseInventoryHold } from "@acme/platform-core";
+import { parseOrThrow, releaseInventoryHold } from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { parseInput } from "../../../_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -14,7 +13,7 @@ const paramsSchema = z.object({ holdId: z.string().min(1, "is required").max(128
  * (`changed: false`; a committed sale is never undone).
  */
 export const POST = withOperatorRoute({ role: "editor", shop: true }, async ({ shopId, params }) => {
-  const { holdId } = parseInput(paramsSchema, await params);
+  const { holdId } = parseOrThrow(paramsSchema, await params);
   const { holds } = getStores();
   const result = await releaseInventoryHold({ shopId, holdId, store: holds });
   return Response.json(result);
