@@ -8,7 +8,7 @@ import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
 import { handleReaperCron } from "../src/holds/handle-reaper-cron.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { requireBearer, secretsEqual } from "../src/http/bearer-auth.ts";
-import { readJsonBody } from "../src/http/read-json-body.ts";
+import { readBytes, readJsonBody } from "../src/http/read-json-body.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
 import { freePort, serveFetchHandler } from "@acme/testkit";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "./support/test-database.ts";
@@ -206,6 +206,16 @@ describe("HTTP building blocks", () => {
     const request = new Request("http://x/", { headers: { authorization: "Bearer " } });
     expect(() => requireBearer(request, undefined, "CRON_SECRET")).toThrow(/CRON_SECRET is not set/);
     expect(() => requireBearer(request, "", "CRON_SECRET")).toThrow(/CRON_SECRET is not set/);
+  });
+
+  it("refuses a declared length over the limit before reading, and malformed JSON with the body named", async () => {
+    const declared = new Request("http://x/", { method: "POST", body: "x".repeat(20), headers: { "content-length": "20" } });
+    await expect(readBytes(declared, 10)).rejects.toMatchObject({ code: "payload_too_large", status: 413 });
+    expect(await readBytes(new Request("http://x/", { method: "POST", body: "1234567" }), 7)).toHaveLength(7);
+    await expect(readJsonBody(new Request("http://x/", { method: "POST", body: "{nope" }), 100)).rejects.toMatchObject({
+      code: "validation_failed",
+      details: { errors: [{ field: "body", message: "not valid JSON" }] },
+    });
   });
 
   it("counts streamed bytes, not the declared length", async () => {
