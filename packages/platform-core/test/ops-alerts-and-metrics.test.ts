@@ -267,6 +267,12 @@ describe("hold lifecycle series", () => {
     const all = await getHoldLifecycleSeries({ from: from.toISOString(), to: to.toISOString(), bucketSeconds: 7200, database: db });
     expect(all.buckets).toHaveLength(1);
     expect(all.totals).toMatchObject({ created: 6, validationFailures: 2 });
+
+    // A list of shops adds exactly those shops (an operator's grants); reaper runs are global.
+    const onlyB = await getHoldLifecycleSeries({ from, to, bucketSeconds: 7200, shopIds: ["shop-b"], database: db });
+    expect(onlyB.totals).toMatchObject({ created: 1, committed: 0, validationFailures: 1, checkoutStockRejections: 0, reaperRuns: 2 });
+    const both = await getHoldLifecycleSeries({ from, to, bucketSeconds: 7200, shopIds: ["shop-a", "shop-b"], database: db });
+    expect(both.totals).toMatchObject({ created: 6, committed: 3, validationFailures: 2, checkoutStockRejections: 1 });
   });
 
   it("refuses a bad range with field errors", async () => {

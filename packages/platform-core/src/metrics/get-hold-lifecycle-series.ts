@@ -17,6 +17,8 @@ export const holdLifecycleQuerySchema = z
     to: dateInput,
     bucketSeconds: z.coerce.number().int("must be a whole number").min(60, "must be at least 60").max(31 * 86400, "must be at most 31 days"),
     shopId: shopIdSchema.optional(),
+    /** Several shops added together (an operator's granted shops); with `shopId`, that shop only. */
+    shopIds: z.array(shopIdSchema).max(1000, "at most 1000 shops").optional(),
   })
   .superRefine((query, ctx) => {
     if (Number.isNaN(query.from.getTime()) || Number.isNaN(query.to.getTime())) return;
@@ -82,11 +84,12 @@ const EVENT_FIELDS: Record<string, keyof Raw> = {
  * `to`). Bad input fails with `validation_failed` and field errors.
  */
 export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { database?: Database }): Promise<HoldLifecycleSeries> {
-  const { from, to, bucketSeconds, shopId } = parseOrThrow(holdLifecycleQuerySchema, {
+  const { from, to, bucketSeconds, shopId, shopIds } = parseOrThrow(holdLifecycleQuerySchema, {
     from: query.from,
     to: query.to,
     bucketSeconds: query.bucketSeconds,
     ...(query.shopId === undefined ? {} : { shopId: query.shopId }),
+    ...(query.shopIds === undefined ? {} : { shopIds: query.shopIds }),
   });
   const database = query.database ?? getDatabase();
   const count = Math.ceil((to.getTime() - from.getTime()) / (bucketSeconds * 1000));
@@ -94,29 +97,31 @@ export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { datab
     created: 0, committed: 0, released: 0, expired: 0, validationFailures: 0, checkoutStockRejections: 0, commitFailures: 0, reaperRuns: 0, reaperTotalMs: 0,
   }));
   const shop = shopId ?? null;
+  // null: every shop.
+  const shopFilter = shopId !== undefined ? [shopId] : (shopIds ?? null);
   try {
     const [holds, events] = await Promise.all([
       database.pool.query<{ idx: number; kind: string; n: number }>(
         `SELECT floor(extract(epoch FROM (t.at - $1::timestamptz)) / $3)::int AS idx, t.kind, count(*)::int AS n
          FROM (
            SELECT "createdAt" AS at, 'created' AS kind FROM "InventoryHold"
-             WHERE "createdAt" >= $1 AND "createdAt" < $2 AND ($4::text IS NULL OR "shopId" = $4)
+             WHERE "createdAt" >= $1 AND "createdAt" < $2 AND ($4::text[] IS NULL OR "shopId" = ANY($4))
            UNION ALL SELECT "committedAt", 'committed' FROM "InventoryHold"
-             WHERE "committedAt" >= $1 AND "committedAt" < $2 AND ($4::text IS NULL OR "shopId" = $4)
+             WHERE "committedAt" >= $1 AND "committedAt" < $2 AND ($4::text[] IS NULL OR "shopId" = ANY($4))
            UNION ALL SELECT "releasedAt", 'released' FROM "InventoryHold"
-             WHERE "releasedAt" >= $1 AND "releasedAt" < $2 AND ($4::text IS NULL OR "shopId" = $4)
+             WHERE "releasedAt" >= $1 AND "releasedAt" < $2 AND ($4::text[] IS NULL OR "shopId" = ANY($4))
            UNION ALL SELECT "expiredAt", 'expired' FROM "InventoryHold"
-             WHERE "expiredAt" >= $1 AND "expiredAt" < $2 AND ($4::text IS NULL OR "shopId" = $4)
+             WHERE "expiredAt" >= $1 AND "expiredAt" < $2 AND ($4::text[] IS NULL OR "shopId" = ANY($4))
          ) t
          GROUP BY 1, 2`,
-        [from, to, bucketSeconds, shop],
+        [from, to, bucketSeconds, shopFilter],
       ),
       database.pool.query<{ idx: number; kind: string; n: number; total: number }>(
         `SELECT floor(extract(epoch FROM (bucket - $1::timestamptz)) / $3)::int AS idx, kind, sum(count)::int AS n, sum(total)::float8 AS total
          FROM "OpsEventCount"
-         WHERE bucket >= $1 AND bucket < $2 AND ($4::text IS NULL OR "shopId" = $4 OR kind = 'reaper_run')
+         WHERE bucket >= $1 AND bucket < $2 AND ($4::text[] IS NULL OR "shopId" = ANY($4) OR kind = 'reaper_run')
          GROUP BY 1, 2`,
-        [from, to, bucketSeconds, shop],
+        [from, to, bucketSeconds, shopFilter],
       ),
     ]);
     for (const row of [...holds.rows, ...events.rows]) {
