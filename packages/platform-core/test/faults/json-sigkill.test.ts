@@ -17,6 +17,9 @@ import { expectStoreBooksBalance, prng, sleep, waitFor } from "./fault-checks.ts
 // stock changes and holds in a loop and printing each acknowledged write.
 // After every kill the shop file must parse, every acknowledged write must be
 // there, and the lock the dead process left must not wedge the next writer.
+// Random moments may or may not land inside the lock or a write, so a second
+// test kills writers exactly there: holding the lock, and between the fsync
+// of the temp file and its rename over the shop file.
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 const writerScript = fileURLToPath(new URL("../fixtures/json-kill-writer.ts", import.meta.url));
@@ -32,8 +35,10 @@ interface Writer {
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
-function startWriter(dataDir: string, run: number): Writer {
-  const child = spawn(process.execPath, ["--import", "tsx", writerScript, JSON.stringify({ dataDir, shopId: SHOP, sku: SKU, run })], {
+type WriterMode = "loop" | "hold-lock" | "stall-rename";
+
+function startWriter(dataDir: string, run: number, mode: WriterMode = "loop"): Writer {
+  const child = spawn(process.execPath, ["--import", "tsx", writerScript, JSON.stringify({ dataDir, shopId: SHOP, sku: SKU, run, mode })], {
     cwd: packageDir,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -70,6 +75,73 @@ function startWriter(dataDir: string, run: number): Writer {
 let dataDir: string;
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Ages a dead writer's lock as time would (LOCK_STALE_MS), so the next writer takes it over without waiting. */
+async function ageLock(lockDir: string): Promise<void> {
+  const old = new Date(Date.now() - 6 * LOCK_STALE_MS);
+  await utimes(lockDir, old, old);
+}
+
+const tempFiles = async (dir: string) => (await readdir(dir)).filter((name) => name.endsWith(".tmp"));
+
+describe("JSON backend writer killed with SIGKILL at a chosen point", () => {
+  const ROUNDS = 3;
+
+  it(`inside the lock (${ROUNDS}×) and mid-write (${ROUNDS}×): the file is the last whole version, the dead lock is taken over, the temp file swept`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "acme-fault-json-point-"));
+    try {
+      const stock = createJsonInventoryStore({ dataDir: dir });
+      const holds = createJsonHoldStore({ dataDir: dir });
+      await stock.upsertItems(SHOP, [{ sku: SKU, productId: "hot", quantity: START_UNITS }], { reason: "import", actor: "t" });
+      const file = shopFilePath(dir, SHOP);
+      const lockDir = `${file}.lock`;
+      let expectedQuantity = START_UNITS;
+
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const mode of ["hold-lock", "stall-rename"] as const) {
+          const run = round * 2 + (mode === "hold-lock" ? 0 : 1);
+          const before = await readFile(file, "utf8");
+          const writer = startWriter(dir, run, mode);
+          await writer.ready;
+          writer.child.stdin!.end("go\n");
+          const signal = mode === "hold-lock" ? "locked" : "renaming";
+          await waitFor(() => writer.lines.length > 0, 5);
+          expect(writer.lines).toEqual([signal]);
+          writer.child.kill("SIGKILL");
+          expect(await writer.exited).toBe("SIGKILL");
+
+          // Killed exactly there: the lock is left behind and the file is the version before, byte for byte.
+          expect(existsSync(lockDir), `${mode}: the dead writer's lock`).toBe(true);
+          expect(await readFile(file, "utf8")).toBe(before);
+          const temps = await tempFiles(dir);
+          if (mode === "stall-rename") {
+            // Its temp file is whole (fsynced before the rename) but was never renamed into place.
+            expect(temps).toHaveLength(1);
+            const orphan = JSON.parse(await readFile(path.join(dir, temps[0]!), "utf8")) as unknown;
+            expect(JSON.stringify(orphan)).toContain(`stalled-${run}`);
+            expect(before).not.toContain(`stalled-${run}`);
+          } else {
+            expect(temps).toEqual([]);
+          }
+
+          // The next writer takes the dead lock over (aged as time would age it), writes, and sweeps the temp file.
+          await ageLock(lockDir);
+          const after = await stock.adjustQuantity({ shopId: SHOP, sku: SKU, variantKey: "", delta: 1, reason: "restock", actor: "t", note: `after-${run}` });
+          expectedQuantity += 1;
+          expect(after.quantity).toBe(expectedQuantity); // neither the in-memory +1,000,000 nor the stalled +1 got in
+          expect(await tempFiles(dir)).toEqual([]);
+          await waitFor(() => !existsSync(lockDir));
+          const state = await readShopState(dir, SHOP);
+          expect(state.ledger.some((entry) => entry.note === `stalled-${run}`)).toBe(false);
+        }
+      }
+      await expectStoreBooksBalance(stock, holds, SHOP);
+      await stock.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("JSON backend writer killed with SIGKILL", () => {
@@ -132,8 +204,7 @@ describe("JSON backend writer killed with SIGKILL", () => {
           figures.naturalStaleTakeover = true;
         } else if (existsSync(lockDir)) {
           // Otherwise age it as time would (LOCK_STALE_MS), so 25 kills need not wait 10 s each; the next writer takes it over.
-          const old = new Date(Date.now() - 6 * LOCK_STALE_MS);
-          await utimes(lockDir, old, old).catch(() => undefined);
+          await ageLock(lockDir).catch(() => undefined);
           figures.agedLocks += 1;
         }
       }

@@ -130,7 +130,9 @@ function listSessions(context: ApiContext, query: FormObject): ApiResult {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw invalidRequest("Invalid integer: limit must be between 1 and 100.", "limit");
   }
-  let sessions = context.checkout.all().sort((a, b) => b.created - a.created);
+  // Newest first, as Stripe lists: by creation time, and within one second
+  // (`created` counts seconds) the later-created first.
+  let sessions = [...context.checkout.all()].reverse().sort((a, b) => b.created - a.created);
   for (const session of sessions) context.checkout.expireIfDue(session);
   if (typeof query.status === "string") sessions = sessions.filter((s) => s.status === query.status);
   if (typeof query.payment_intent === "string") sessions = sessions.filter((s) => s.paymentIntentId === query.payment_intent);

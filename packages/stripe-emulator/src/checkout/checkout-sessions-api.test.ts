@@ -208,11 +208,29 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
     expect(events[0]?.request.id).toMatch(/^req_/);
   });
 
-  it("lists sessions newest first and filters by status", async () => {
-    const created = await stripe.checkout.sessions.create(sessionParams());
+  it("lists sessions newest first, pages with starting_after and filters by status", async () => {
+    const [first, second, third] = [
+      await stripe.checkout.sessions.create(sessionParams()),
+      await stripe.checkout.sessions.create(sessionParams()),
+      await stripe.checkout.sessions.create(sessionParams()),
+    ] as const;
+    const ours = new Set([first.id, second.id, third.id]);
+    const all = await stripe.checkout.sessions.list({ limit: 100 });
+    expect(all.data.map((session) => session.id).filter((id) => ours.has(id))).toEqual([third.id, second.id, first.id]);
+    expect(all.data[0]?.id).toBe(third.id); // nothing created later than the last one
+    const createdTimes = all.data.map((session) => session.created);
+    expect(createdTimes).toEqual([...createdTimes].sort((a, b) => b - a));
+
+    const next = await stripe.checkout.sessions.list({ limit: 1, starting_after: third.id });
+    expect(next.data.map((session) => session.id)).toEqual([second.id]);
+    expect(next.has_more).toBe(true);
+
+    await stripe.checkout.sessions.expire(second.id);
     const open = await stripe.checkout.sessions.list({ status: "open", limit: 100 });
     expect(open.data.every((session) => session.status === "open")).toBe(true);
-    expect(open.data.map((session) => session.id)).toContain(created.id);
+    expect(open.data.map((session) => session.id).filter((id) => ours.has(id))).toEqual([third.id, first.id]);
+    const expired = await stripe.checkout.sessions.list({ status: "expired", limit: 100 });
+    expect(expired.data.map((session) => session.id)).toContain(second.id);
   });
 });
 
