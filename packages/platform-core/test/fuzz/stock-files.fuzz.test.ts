@@ -259,10 +259,36 @@ describe("importStock with hostile files on PostgreSQL", () => {
     }) },
   );
 
-  function render(rows: Array<Record<string, string>>, format: StockFileFormat): string {
+  interface ItemRow {
+    productId: string;
+    variantAttributes: Record<string, string>;
+    quantity: number;
+    reserved: number;
+    lowStockThreshold: number | null;
+  }
+  /** The shop's variants by sku and variant key. */
+  async function itemRows(database: TestDatabase): Promise<Map<string, ItemRow>> {
+    const { rows } = await database.pool.query<ItemRow & { sku: string; variantKey: string }>(
+      `SELECT sku, "variantKey", "productId", "variantAttributes", quantity, reserved, "lowStockThreshold" FROM "InventoryItem" WHERE "shopId" = $1`,
+      [SHOP],
+    );
+    return new Map(rows.map(({ sku, variantKey: key, ...item }) => [`${sku}\u0000${key}`, item]));
+  }
+  /** The shop's ledger, oldest first. */
+  async function ledgerRows(database: TestDatabase) {
+    const { rows } = await database.pool.query<{ sku: string; variantKey: string; delta: number; quantityAfter: number; reason: string; actor: string; holdId: string | null }>(
+      `SELECT sku, "variantKey", delta, "quantityAfter", reason, actor, "holdId" FROM "StockLedgerEntry" WHERE "shopId" = $1 ORDER BY id`,
+      [SHOP],
+    );
+    return rows;
+  }
+
+  /** A file of `rows`; without the threshold column (or key) a row keeps the variant's threshold. */
+  function render(rows: Array<Record<string, string>>, format: StockFileFormat, withThreshold: boolean): string {
     if (format === "csv") {
-      const lines = rows.map((r) => [r.sku!, r.productId!, r.quantity!, r.lowStockThreshold!, r.size!].map((cell) => writeCell(cell, "always")).join(","));
-      return ["sku,productId,quantity,lowStockThreshold,variant.size", ...lines].join("\r\n");
+      const columns = withThreshold ? ["sku", "productId", "quantity", "lowStockThreshold", "size"] : ["sku", "productId", "quantity", "size"];
+      const lines = rows.map((r) => columns.map((column) => writeCell(r[column]!, "always")).join(","));
+      return [columns.join(",").replace("size", "variant.size"), ...lines].join("\r\n");
     }
     const number = (text: string) => (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text.trim()) ? Number(text) : text);
     const items = rows.map((r) => ({
@@ -270,7 +296,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
       productId: r.productId,
       variantAttributes: r.size ? { size: r.size } : {},
       quantity: number(r.quantity!),
-      lowStockThreshold: r.lowStockThreshold === "" ? null : number(r.lowStockThreshold!),
+      ...(withThreshold ? { lowStockThreshold: r.lowStockThreshold === "" ? null : number(r.lowStockThreshold!) } : {}),
     }));
     return JSON.stringify({ items });
   }
@@ -278,10 +304,11 @@ describe("importStock with hostile files on PostgreSQL", () => {
   it("applies every row or none: a refused file (validation or held-stock conflict) changes nothing", async () => {
     const outcomes: Record<string, number> = {};
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 5 }), fc.constantFrom<StockFileFormat>("csv", "json"), fc.boolean(), async (rows, format, dryRun) => {
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 5 }), fc.constantFrom<StockFileFormat>("csv", "json"), fc.boolean(), fc.boolean(), async (rows, format, dryRun, withThreshold) => {
         count(`import.${format}`);
-        const content = render(rows, format);
-        const before = await stateSnapshot(db);
+        const content = render(rows, format, withThreshold);
+        const snapshot = await stateSnapshot(db);
+        const before = { items: await itemRows(db), ledgerCount: (await ledgerRows(db)).length };
         let result: Awaited<ReturnType<typeof importStock>> | undefined;
         try {
           result = await importStock({ store: stock, shopId: SHOP, content, format, actor: "fuzz@test", dryRun });
@@ -289,22 +316,48 @@ describe("importStock with hostile files on PostgreSQL", () => {
           if (!(error instanceof InventoryError)) throw new Error(`importStock threw a non-InventoryError: ${String(error)}`, { cause: error });
           expect(["validation_failed", "conflict"]).toContain(error.code);
           outcomes[error.code] = (outcomes[error.code] ?? 0) + 1;
-          expect(await stateSnapshot(db)).toEqual(before);
+          expect(await stateSnapshot(db)).toEqual(snapshot);
           return;
         }
         outcomes[dryRun ? "preview" : "applied"] = (outcomes[dryRun ? "preview" : "applied"] ?? 0) + 1;
         if (dryRun) {
-          expect(await stateSnapshot(db)).toEqual(before);
+          expect(await stateSnapshot(db)).toEqual(snapshot);
           return;
         }
-        // Every row landed with its quantity.
+        // Row by row, against the state before: each row's variant holds exactly
+        // what the row says, keeps its held units, and has one ledger entry per
+        // change of quantity; every other variant and ledger entry is untouched.
+        const after = await itemRows(db);
+        const newEntries = (await ledgerRows(db)).slice(before.ledgerCount);
         const { rows: parsed } = parseStockFile({ content, format });
-        const items = await stock.getItems(SHOP, parsed.map((r) => ({ sku: r.sku, variantKey: r.variantKey })));
-        expect(items).toHaveLength(parsed.length);
+        const expectedCounts = { created: 0, updated: 0, unchanged: 0 };
+        const listed = new Set<string>();
         for (const r of parsed) {
-          expect(items.find((i) => i.sku === r.sku && i.variantKey === r.variantKey)?.quantity).toBe(r.quantity);
+          const key = `${r.sku}\u0000${r.variantKey}`;
+          expect(listed.has(key), `${key} listed twice in an applied file`).toBe(false);
+          listed.add(key);
+          const old = before.items.get(key);
+          const now = after.get(key);
+          expect(now, `row on line ${r.line} (${key}) missing after the import`).toBeDefined();
+          const threshold = r.lowStockThreshold === undefined ? (old?.lowStockThreshold ?? null) : r.lowStockThreshold;
+          expect(now).toMatchObject({
+            productId: r.productId,
+            variantAttributes: r.variantAttributes,
+            quantity: r.quantity,
+            reserved: old?.reserved ?? 0,
+            lowStockThreshold: threshold,
+          });
+          const entries = newEntries.filter((entry) => entry.sku === r.sku && entry.variantKey === r.variantKey);
+          const delta = r.quantity - (old?.quantity ?? 0);
+          expect(entries).toEqual(delta === 0 ? [] : [{ sku: r.sku, variantKey: r.variantKey, delta, quantityAfter: r.quantity, reason: "import", actor: "fuzz@test", holdId: null }]);
+          if (!old) expectedCounts.created += 1;
+          else if (old.quantity === r.quantity && old.productId === r.productId && old.lowStockThreshold === threshold) expectedCounts.unchanged += 1;
+          else expectedCounts.updated += 1;
         }
-        expect(result!.created + result!.updated + result!.unchanged).toBe(parsed.length);
+        expect(newEntries.every((entry) => listed.has(`${entry.sku}\u0000${entry.variantKey}`))).toBe(true);
+        for (const [key, old] of before.items) if (!listed.has(key)) expect(after.get(key), `${key} is not in the file`).toEqual(old);
+        expect(after.size).toBe(before.items.size + expectedCounts.created);
+        expect({ created: result!.created, updated: result!.updated, unchanged: result!.unchanged }).toEqual(expectedCounts);
       }),
       {
         numRuns: RUNS.imports,
@@ -317,6 +370,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
             ],
             "csv",
             false,
+            true,
           ],
         ],
       },
