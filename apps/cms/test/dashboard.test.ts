@@ -11,7 +11,7 @@ import {
   type HoldStore,
 } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
-import { launchChromium } from "@acme/testkit";
+import { launchChromium, startSmtpSink, type SmtpSink } from "@acme/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "./support/cms-test-server.ts";
@@ -26,6 +26,7 @@ const PASSWORD = "correct horse battery staple";
 const MINUTE = 60_000;
 
 let db: TestDatabase;
+let smtp: SmtpSink;
 let cms: TestCms;
 let browser: Browser;
 let viewerA: CmsClient;
@@ -68,7 +69,14 @@ beforeAll(async () => {
   await createTestOperator({ databaseUrl: db.url, email: "viewer@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
   await createTestOperator({ databaseUrl: db.url, email: "admin@acme.test", password: PASSWORD, role: "admin" });
   await createTestOperator({ databaseUrl: db.url, email: "nobody@acme.test", password: PASSWORD, role: "viewer" });
-  cms = await startCmsForTest({ databaseUrl: db.url });
+  // Stock alerts go to a real SMTP server; a crossing waits in the outbox for the ops-alert cron.
+  smtp = await startSmtpSink();
+  await stock.upsertItems("shop-a", [{ sku: "LOW", productId: "low", quantity: 10, lowStockThreshold: 4 }], { reason: "import", actor: "test" });
+  await stock.adjustQuantity({ shopId: "shop-a", sku: "LOW", variantKey: "", delta: -8, reason: "edit", actor: "test" });
+  cms = await startCmsForTest({
+    databaseUrl: db.url,
+    env: { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtp.port), STOCK_ALERT_RECIPIENT: "ops@acme.test" },
+  });
   viewerA = await signIn(cms, "viewer@a.test", PASSWORD);
   admin = await signIn(cms, "admin@acme.test", PASSWORD);
   browser = await launchChromium();
@@ -77,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await cms?.stop();
+  await smtp?.stop();
   await db?.destroy();
 });
 
@@ -141,11 +150,21 @@ describe("GET /api/cron/ops-alerts", () => {
   });
 
   it("evaluates the ops rules and drains the stock-alert outbox", async () => {
-    const response = await fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
+    const outbox = async () => (await db.pool.query<{ sku: string; status: string }>(`SELECT sku, status FROM "StockAlertCrossing"`)).rows;
+    expect(await outbox()).toEqual([{ sku: "LOW", status: "pending" }]);
+    const cron = () => fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
+    const response = await cron();
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { rules: Array<{ rule: string }>; stockAlerts: { claimed: number } };
+    const body = (await response.json()) as { rules: Array<{ rule: string }>; stockAlerts: Record<string, number> };
     expect(body.rules.map((r) => r.rule).sort()).toEqual(["hold_commit_failures", "hold_expiry_rate_high", "validation_failures_high"]);
-    expect(body.stockAlerts).toMatchObject({ claimed: 0, sent: 0 });
+    expect(body.stockAlerts).toEqual({ claimed: 1, sent: 1, failed: 0, suppressed: 0, noChannels: 0 });
+    expect(await outbox()).toEqual([{ sku: "LOW", status: "sent" }]);
+    const lowStockMail = smtp.messages.filter((mail) => /^Subject: Low stock: LOW has 2 left in shop-a$/m.test(mail.raw));
+    expect(lowStockMail).toHaveLength(1);
+    expect(lowStockMail[0]!.to).toEqual(["ops@acme.test"]);
+    // Drained: the next run sends nothing more.
+    const again = (await (await cron()).json()) as { stockAlerts: Record<string, number> };
+    expect(again.stockAlerts).toMatchObject({ claimed: 0, sent: 0 });
   });
 });
 

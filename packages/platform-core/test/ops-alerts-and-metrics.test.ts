@@ -129,7 +129,27 @@ describe("ops alert rules", () => {
     expect(hooks).toHaveLength(1);
   });
 
-  it("the cron endpoint requires the cron secret", async () => {
+  it("the cron endpoint requires the cron secret, then evaluates the rules and drains the stock-alert outbox", async () => {
+    // Two variants cross their thresholds (the trigger queues each crossing in the outbox) before the cron runs.
+    const stock = createPrismaInventoryStore(db);
+    const shopId = "shop-ops-cron";
+    await stock.upsertItems(
+      shopId,
+      [
+        { sku: "CRON-A", productId: "a", quantity: 10, lowStockThreshold: 5 },
+        { sku: "CRON-B", productId: "b", quantity: 10, lowStockThreshold: 2 },
+      ],
+      { reason: "import", actor: "t" },
+    );
+    await stock.adjustQuantity({ shopId, sku: "CRON-A", variantKey: "", delta: -7, reason: "edit", actor: "t" });
+    await stock.adjustQuantity({ shopId, sku: "CRON-B", variantKey: "", delta: -9, reason: "edit", actor: "t" });
+    const pending = async () =>
+      (await db.pool.query<{ sku: string; status: string }>(`SELECT sku, status FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY sku`, [shopId])).rows;
+    expect(await pending()).toEqual([
+      { sku: "CRON-A", status: "pending" },
+      { sku: "CRON-B", status: "pending" },
+    ]);
+
     const call = (authorization?: string, secret: string | undefined = "cron-secret") =>
       handleOpsAlertCron(new Request("http://cms/api/cron/ops-alerts", { headers: authorization ? { authorization } : {} }), {
         secret: secret as string,
@@ -140,11 +160,32 @@ describe("ops alert rules", () => {
       });
     expect((await call()).status).toBe(401);
     expect((await call("Bearer wrong")).status).toBe(401);
+    expect(await pending()).toEqual([
+      { sku: "CRON-A", status: "pending" },
+      { sku: "CRON-B", status: "pending" },
+    ]); // refused calls drained nothing
+    expect(smtp.messages).toEqual([]);
+
     const ok = await call("Bearer cron-secret");
     expect(ok.status).toBe(200);
-    const body = (await ok.json()) as { rules: Array<{ rule: string }>; stockAlerts: { claimed: number } };
+    const body = (await ok.json()) as { rules: Array<{ rule: string }>; stockAlerts: Record<string, number> };
     expect(body.rules.map((r) => r.rule)).toEqual(["hold_expiry_rate_high", "hold_commit_failures", "validation_failures_high"]);
-    expect(body.stockAlerts).toMatchObject({ claimed: 0 });
+    expect(body.stockAlerts).toEqual({ claimed: 2, sent: 2, failed: 0, suppressed: 0, noChannels: 0 });
+    // Both alerts went out on both channels, signed, and the outbox is drained.
+    const subjects = smtp.messages.map((mail) => /^Subject: (.*)$/m.exec(mail.raw)?.[1]).sort();
+    expect(subjects).toEqual([`Low stock: CRON-A has 3 left in ${shopId}`, `Low stock: CRON-B has 1 left in ${shopId}`]);
+    expect(hooks).toHaveLength(2);
+    expect(hooks.every((hook) => hook.signed)).toBe(true);
+    expect(hooks.map((hook) => (hook.body.includes("CRON-A") ? "A" : hook.body.includes("CRON-B") ? "B" : hook.body)).sort()).toEqual(["A", "B"]);
+    expect(await pending()).toEqual([
+      { sku: "CRON-A", status: "sent" },
+      { sku: "CRON-B", status: "sent" },
+    ]);
+
+    // The next run finds the outbox empty and sends nothing again.
+    const again = (await (await call("Bearer cron-secret")).json()) as { stockAlerts: Record<string, number> };
+    expect(again.stockAlerts).toMatchObject({ claimed: 0, sent: 0 });
+    expect(smtp.messages).toHaveLength(2);
   });
 
   it("sendOpsAlert records a failed delivery on the alert and never throws", async () => {
