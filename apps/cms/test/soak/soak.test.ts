@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -21,12 +21,20 @@ import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, t
 // Stripe emulator paying and expiring sessions (signed webhooks to the CMS),
 // the reaper and ops-alert crons firing, and the servers' memory sampled.
 // Asserted: correctness only (no 5xx, nothing lost, zero oversell, books
-// balance) and a generous memory bound. Latency and RSS are printed as
-// `[soak]` lines (and written to apps/cms/test-results/soak-latest.json).
+// balance) and a generous memory bound. Latency and RSS are printed as a
+// `[soak]` line per window as each window closes (also appended to
+// apps/cms/test-results/soak-windows.log, to follow a long soak with tail -f),
+// and the whole report goes to apps/cms/test-results/soak-latest.json.
+// Timeouts follow SOAK_SECONDS, so an hour's soak (SOAK_SECONDS=3600) runs.
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 6);
-const WINDOWS = 6;
+/** Window length: SOAK_WINDOW_SECONDS, else a sixth of the run between 10 s and 60 s. */
+const WINDOW_MS = (Number(process.env.SOAK_WINDOW_SECONDS) || Math.min(60, Math.max(10, SECONDS / 6))) * 1000;
+const WINDOWS = Math.max(2, Math.ceil((SECONDS * 1000) / WINDOW_MS));
+/** After the deadline: Stripe's last deliveries, expiring what is still open, and the checks, all of which grow with the run. */
+const TEST_TIMEOUT_MS = (SECONDS * 2 + 300) * 1000;
+const STOP_TIMEOUT_MS = 300_000;
 const SHOP_DIR = fileURLToPath(new URL("../../../cover-me-pretty", import.meta.url));
 const PASSWORD = "correct horse battery staple";
 const SHOP = DEMO_SHOP_ID;
@@ -74,7 +82,7 @@ afterAll(async () => {
   await Promise.all([shop?.stop(), cms?.stop()]);
   await emulator?.stop();
   await db?.destroy();
-});
+}, STOP_TIMEOUT_MS);
 
 /** Resident memory (KiB) of a process and all its descendants, from /proc. */
 function rssKib(pid: number): number {
@@ -120,8 +128,11 @@ function prng(seed: number): () => number {
   };
 }
 
-it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, memory bounded`, { timeout: (SECONDS + 120) * 1000 }, async () => {
-  const samples: Sample[] = [];
+it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, memory bounded`, { timeout: TEST_TIMEOUT_MS }, async () => {
+  /** Requests of the window still open; a closed window keeps only its figures. */
+  let samples: Sample[] = [];
+  let requests = 0;
+  const latencyByKind = new Map<string, { ms: number[]; statuses: Record<number, number> }>();
   const failures: string[] = [];
   const memory: Array<{ at: number; cms: number; shop: number }> = [];
   const openSessions: string[] = [];
@@ -129,15 +140,52 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
 
+  function record(sample: Sample): void {
+    samples.push(sample);
+    requests += 1;
+    let of = latencyByKind.get(sample.kind);
+    if (!of) latencyByKind.set(sample.kind, (of = { ms: [], statuses: {} }));
+    of.ms.push(sample.ms);
+    of.statuses[sample.status] = (of.statuses[sample.status] ?? 0) + 1;
+  }
+
+  const resultsDir = path.join(CMS_DIR, "test-results");
+  mkdirSync(resultsDir, { recursive: true });
+  const windowLog = path.join(resultsDir, "soak-windows.log");
+  writeFileSync(windowLog, "");
+  const windows: Array<{ window: string; requests: number; perSecond: number; p50: number; p95: number; cmsRssMiB: number; shopRssMiB: number }> = [];
+  /** Closes window `w`: its figures are printed now, and its samples dropped. */
+  function closeWindow(w: number, last: boolean): void {
+    const from = w * WINDOW_MS;
+    const to = Math.min((w + 1) * WINDOW_MS, SECONDS * 1000);
+    // A sample's time is when its answer came.
+    const inWindow = last ? samples : samples.filter((sample) => sample.at < to);
+    samples = last ? [] : samples.filter((sample) => sample.at >= to);
+    const mem = memory.filter((m) => m.at >= from && m.at < to);
+    const figures = {
+      window: `${Math.round(from / 1000)}-${Math.round(to / 1000)} s`,
+      requests: inWindow.length,
+      perSecond: Math.round(inWindow.length / ((to - from) / 1000)),
+      p50: Math.round(percentile(inWindow.map((sample) => sample.ms), 50) * 10) / 10,
+      p95: Math.round(percentile(inWindow.map((sample) => sample.ms), 95) * 10) / 10,
+      cmsRssMiB: Math.round(median(mem.map((m) => m.cms)) / 1024),
+      shopRssMiB: Math.round(median(mem.map((m) => m.shop)) / 1024),
+    };
+    windows.push(figures);
+    const line = `[soak] ${figures.window}: ${figures.requests} requests (${figures.perSecond}/s) p50 ${figures.p50} ms p95 ${figures.p95} ms; RSS cms ${figures.cmsRssMiB} MiB, shop ${figures.shopRssMiB} MiB`;
+    console.log(line);
+    appendFileSync(windowLog, `${line}\n`);
+  }
+
   async function timed(kind: string, run: () => Promise<Response>): Promise<Response | undefined> {
     const t0 = performance.now();
     try {
       const response = await run();
-      samples.push({ at: Date.now() - started, kind, status: response.status, ms: performance.now() - t0 });
+      record({ at: Date.now() - started, kind, status: response.status, ms: performance.now() - t0 });
       if (response.status >= 500) failures.push(`${kind} answered ${response.status}: ${(await response.clone().text()).slice(0, 200)}`);
       return response;
     } catch (error) {
-      samples.push({ at: Date.now() - started, kind, status: 0, ms: performance.now() - t0 });
+      record({ at: Date.now() - started, kind, status: 0, ms: performance.now() - t0 });
       failures.push(`${kind} failed: ${String(error)}`);
       return undefined;
     }
@@ -268,7 +316,18 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
     }
   })();
 
-  await Promise.all([...Array.from({ length: CONCURRENCY }, (_, i) => worker(i)), reaper, opsAlerts, sampler]);
+  const workersDone = Promise.all([...Array.from({ length: CONCURRENCY }, (_, i) => worker(i)), reaper, opsAlerts, sampler]);
+  const windowCloser = (async () => {
+    for (let w = 0; w < WINDOWS; w++) {
+      const closesAt = started + Math.min((w + 1) * WINDOW_MS, SECONDS * 1000);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, closesAt - Date.now())));
+      // The last window also takes the requests that were in flight at the deadline.
+      if (w === WINDOWS - 1) await workersDone;
+      closeWindow(w, w === WINDOWS - 1);
+    }
+  })();
+  await workersDone;
+  await windowCloser;
   const elapsed = (Date.now() - started) / 1000;
 
   // Let Stripe's deliveries land, then settle what is left open as Stripe would (the sessions expire).
@@ -277,33 +336,16 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
   await emulator.idle();
 
   // ---- figures ----
-  const windowMs = (SECONDS * 1000) / WINDOWS;
-  const windows = Array.from({ length: WINDOWS }, (_, w) => {
-    const inWindow = samples.filter((s) => s.at >= w * windowMs && s.at < (w + 1) * windowMs);
-    const mem = memory.filter((m) => m.at >= w * windowMs && m.at < (w + 1) * windowMs);
-    return {
-      window: `${Math.round((w * windowMs) / 1000)}-${Math.round(((w + 1) * windowMs) / 1000)} s`,
-      requests: inWindow.length,
-      perSecond: Math.round(inWindow.length / (windowMs / 1000)),
-      p50: Math.round(percentile(inWindow.map((s) => s.ms), 50) * 10) / 10,
-      p95: Math.round(percentile(inWindow.map((s) => s.ms), 95) * 10) / 10,
-      cmsRssMiB: Math.round(median(mem.map((m) => m.cms)) / 1024),
-      shopRssMiB: Math.round(median(mem.map((m) => m.shop)) / 1024),
-    };
-  });
   const byKind: Record<string, { requests: number; p50: number; p95: number; statuses: Record<number, number> }> = {};
-  for (const kind of new Set(samples.map((s) => s.kind))) {
-    const of = samples.filter((s) => s.kind === kind);
-    const statuses: Record<number, number> = {};
-    for (const s of of) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-    byKind[kind] = { requests: of.length, p50: Math.round(percentile(of.map((s) => s.ms), 50) * 10) / 10, p95: Math.round(percentile(of.map((s) => s.ms), 95) * 10) / 10, statuses };
+  for (const [kind, of] of latencyByKind) {
+    byKind[kind] = { requests: of.ms.length, p50: Math.round(percentile(of.ms, 50) * 10) / 10, p95: Math.round(percentile(of.ms, 95) * 10) / 10, statuses: of.statuses };
   }
   const deliveries = emulator.deliveries();
   const report = {
     seconds: Math.round(elapsed),
     concurrency: CONCURRENCY,
-    requests: samples.length,
-    perSecond: Math.round(samples.length / elapsed),
+    requests,
+    perSecond: Math.round(requests / elapsed),
     outcomes,
     webhookDeliveries: { attempts: deliveries.length, failed: deliveries.filter((d) => !d.ok).length, events: emulator.events().length },
     windows,
@@ -311,15 +353,12 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
     memoryMiB: { cms: memory.map((m) => Math.round(m.cms / 1024)), shop: memory.map((m) => Math.round(m.shop / 1024)) },
   };
   console.log(`[soak] ${report.seconds} s, ${CONCURRENCY} clients, ${report.requests} requests (${report.perSecond}/s); outcomes ${JSON.stringify(outcomes)}; webhooks ${JSON.stringify(report.webhookDeliveries)}`);
-  for (const w of windows) console.log(`[soak] ${w.window}: ${w.requests} requests (${w.perSecond}/s) p50 ${w.p50} ms p95 ${w.p95} ms; RSS cms ${w.cmsRssMiB} MiB, shop ${w.shopRssMiB} MiB`);
   for (const [kind, k] of Object.entries(byKind)) console.log(`[soak] ${kind}: ${k.requests} requests p50 ${k.p50} ms p95 ${k.p95} ms statuses ${JSON.stringify(k.statuses)}`);
-  const resultsDir = path.join(CMS_DIR, "test-results");
-  mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, "soak-latest.json"), `${JSON.stringify(report, null, 2)}\n`);
 
   // ---- correctness ----
   expect(failures.slice(0, 20)).toEqual([]);
-  expect(samples.length).toBeGreaterThan(SECONDS * 5);
+  expect(requests).toBeGreaterThan(SECONDS * 5);
   expect(outcomes.paid).toBeGreaterThan(0);
   expect(deliveries.filter((d) => !d.ok)).toEqual([]);
 
@@ -360,8 +399,8 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
   expect(holdRows.filter((row) => row.status === "active")).toEqual([]);
 
   // Memory: a generous bound after warm-up (the first window), for both servers.
-  const firstWindow = memory.filter((m) => m.at >= windowMs && m.at < 2 * windowMs);
-  const lastWindow = memory.filter((m) => m.at >= (WINDOWS - 1) * windowMs);
+  const firstWindow = memory.filter((m) => m.at >= WINDOW_MS && m.at < 2 * WINDOW_MS);
+  const lastWindow = memory.filter((m) => m.at >= (WINDOWS - 1) * WINDOW_MS);
   for (const server of ["cms", "shop"] as const) {
     const first = median(firstWindow.map((m) => m[server]));
     const last = median(lastWindow.map((m) => m[server]));
