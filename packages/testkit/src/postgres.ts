@@ -183,6 +183,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C", LC_MESSAGES: "C" };
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    // Parents as usual (enterable), the data folder itself private to the server's account.
+    await mkdir(path.dirname(dataDir), { recursive: true });
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     if (account) await chown(dataDir, account.uid, account.gid);
     if (!reachable(account, dataDir, "-w")) {
