@@ -1,9 +1,12 @@
 import type { ReactNode } from "react";
+import { cartUnits } from "@/cart/cart-cookie.ts";
+import { readCart } from "@/cart/read-cart.ts";
 import "./globals.css";
 
 export const metadata = { title: "Cover Me Pretty", description: "Clothes from live stock." };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const units = cartUnits(await readCart());
   return (
     <html lang="en">
       <body>
@@ -12,7 +15,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             Cover Me Pretty
           </a>
           <nav>
-            <a href="/cart">Cart</a>
+            <a href="/cart" aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"} data-cart-units={units}>
+              Cart{units ? <span className="count">{units}</span> : null}
+            </a>
           </nav>
         </header>
         <main>{children}</main>

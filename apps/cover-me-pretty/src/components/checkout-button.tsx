@@ -8,8 +8,12 @@ type Problem =
   | { kind: "invalid"; message: string; errors: Array<{ field: string; message: string }> }
   | { kind: "unavailable"; message: string };
 
-/** Posts the cart to /api/checkout-session and sends the buyer to the payment page, or says clearly why not. */
-export function CheckoutButton({ lines }: { lines: CartLine[] }) {
+/**
+ * Posts the cart to /api/checkout-session and sends the buyer to the payment
+ * page, or says clearly why not. `blockedReason` disables it while the cart
+ * holds lines that cannot be bought as they are.
+ */
+export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; blockedReason?: string | undefined }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -45,9 +49,10 @@ export function CheckoutButton({ lines }: { lines: CartLine[] }) {
 
   return (
     <div className="checkout">
-      <button type="button" onClick={checkout} disabled={pending}>
+      <button type="button" onClick={checkout} disabled={pending || blockedReason !== undefined}>
         {pending ? "Starting checkout…" : "Checkout"}
       </button>
+      {blockedReason ? <p className="muted blocked">{blockedReason}</p> : null}
       {problem ? (
         <div className="alert error" role="alert">
           <strong>{problem.message}</strong>

@@ -1,17 +1,17 @@
-import { cookies } from "next/headers";
-import { CART_COOKIE, parseCartCookie } from "@/cart/cart-cookie.ts";
+import { cartFixes, cartLineState, sellableTotal } from "@/cart/cart-problems.ts";
+import { readCart } from "@/cart/read-cart.ts";
 import { resolveCart } from "@/cart/resolve-cart.ts";
 import { formatPrice } from "@/catalogue/catalogue.ts";
 import { CartQuantity } from "@/components/cart-quantity.tsx";
 import { CheckoutButton } from "@/components/checkout-button.tsx";
+import { FixCart } from "@/components/fix-cart.tsx";
 import { StockBadge } from "@/components/stock-badge.tsx";
 import { getShopEnv } from "@/env.ts";
 
 export const dynamic = "force-dynamic";
 
 export default async function CartPage() {
-  const jar = await cookies();
-  const lines = await resolveCart(getShopEnv().SHOP_ID, parseCartCookie(jar.get(CART_COOKIE)?.value));
+  const lines = await resolveCart(getShopEnv().SHOP_ID, await readCart());
   if (lines.length === 0) {
     return (
       <>
@@ -23,10 +23,30 @@ export default async function CartPage() {
       </>
     );
   }
-  const total = lines.reduce((sum, line) => sum + (line.unitAmount ?? 0) * line.quantity, 0);
+  const fixes = cartFixes(lines);
+  const total = sellableTotal(lines);
   return (
     <>
       <h1>Your cart</h1>
+      {fixes.length > 0 ? (
+        <div className="alert warn cart-problems" role="alert">
+          <strong>Some items can’t be bought as they are.</strong>
+          <ul>
+            {lines.map((line) => {
+              const state = cartLineState(line);
+              if (state.status === "ok") return null;
+              const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
+              return (
+                <li key={`${line.sku}|${line.variantKey}`}>
+                  {state.status === "sold_out" ? `${name} is sold out.` : `${name}: only ${state.sellable} left (you have ${line.quantity}).`}
+                </li>
+              );
+            })}
+          </ul>
+          <p>The total counts only what is in stock. Update your cart to check out.</p>
+          <FixCart fixes={fixes} label="Update cart to what’s in stock" />
+        </div>
+      ) : null}
       <table className="cart">
         <thead>
           <tr>
@@ -37,28 +57,46 @@ export default async function CartPage() {
           </tr>
         </thead>
         <tbody>
-          {lines.map((line) => (
-            <tr key={`${line.sku}|${line.variantKey}`} data-sku={line.sku} data-variant-key={line.variantKey}>
-              <td>
-                <strong>{line.name}</strong>
-                {line.variantLabel ? <div className="muted">{line.variantLabel}</div> : null}
-              </td>
-              <td>{line.unitAmount === null ? "—" : formatPrice(line.unitAmount)}</td>
-              <td>
-                <CartQuantity sku={line.sku} variantKey={line.variantKey} quantity={line.quantity} />
-              </td>
-              <td>
-                <StockBadge available={line.available} lowStockThreshold={line.lowStockThreshold} />
-              </td>
-            </tr>
-          ))}
+          {lines.map((line) => {
+            const state = cartLineState(line);
+            return (
+              <tr key={`${line.sku}|${line.variantKey}`} className={state.status === "ok" ? undefined : `problem ${state.status}`} data-sku={line.sku} data-variant-key={line.variantKey} data-status={state.status}>
+                <td data-label="Item">
+                  <strong>{line.name}</strong>
+                  {line.variantLabel ? <div className="muted">{line.variantLabel}</div> : null}
+                </td>
+                <td data-label="Price">{line.unitAmount === null ? "—" : formatPrice(line.unitAmount)}</td>
+                <td data-label="Quantity">
+                  <CartQuantity key={line.quantity} sku={line.sku} variantKey={line.variantKey} quantity={line.quantity} />
+                </td>
+                <td data-label="Stock">
+                  <StockBadge available={line.unitAmount === null ? 0 : line.available} lowStockThreshold={line.lowStockThreshold} />
+                  {state.status === "sold_out" ? (
+                    <div className="line-fix">
+                      <span className="muted">Not counted in the total.</span>
+                      <FixCart fixes={[{ sku: line.sku, variantKey: line.variantKey, quantity: 0 }]} label="Remove" secondary />
+                    </div>
+                  ) : null}
+                  {state.status === "short" ? (
+                    <div className="line-fix">
+                      <span className="muted">{state.sellable} counted in the total.</span>
+                      <FixCart fixes={[{ sku: line.sku, variantKey: line.variantKey, quantity: state.sellable }]} label={`Change to ${state.sellable}`} secondary />
+                    </div>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       <div className="summary">
         <span className="total">
-          Total <strong>{formatPrice(total)}</strong>
+          Total <strong data-total>{formatPrice(total)}</strong>
         </span>
-        <CheckoutButton lines={lines.map(({ sku, variantKey, quantity }) => ({ sku, variantKey, quantity }))} />
+        <CheckoutButton
+          lines={lines.map(({ sku, variantKey, quantity }) => ({ sku, variantKey, quantity }))}
+          blockedReason={fixes.length > 0 ? "Update your cart to what’s in stock first." : undefined}
+        />
       </div>
     </>
   );
