@@ -74,7 +74,6 @@ export default async function CartPage() {
                   {state.status === "sold_out" ? (
                     <div className="line-fix">
                       <span className="muted">Not counted in the total.</span>
-                      <FixCart fixes={[{ sku: line.sku, variantKey: line.variantKey, quantity: 0 }]} label="Remove" secondary />
                     </div>
                   ) : null}
                   {state.status === "short" ? (
