@@ -115,6 +115,17 @@ async function gridValue(page: Page, ref: { sku: string; variantKey: string }, h
   return (await variantRow(page, ref).locator("td").nth(index).innerText()).trim();
 }
 
+/** Signs the demo operator in to the CMS in a fresh page. */
+async function operatorPage(): Promise<Page> {
+  const operator = await buyer();
+  await operator.goto(`${cms.url}/login`);
+  await operator.locator('input[name="email"]').fill(DEMO_OPERATOR.email);
+  await operator.locator('input[name="password"]').fill(DEMO_OPERATOR.password);
+  await operator.getByRole("button", { name: "Sign in" }).click();
+  await operator.waitForURL((url) => !url.pathname.startsWith("/login"));
+  return operator;
+}
+
 describe("the demo, end to end", () => {
   it("two buyers want the last unit: the first holds and pays, the webhook sells it, the CMS shows it, the second is told it sold out", async () => {
     const first = await buyer();
@@ -158,12 +169,7 @@ describe("the demo, end to end", () => {
     expect(await item(SECOND_DEMO_SHOP_ID, LAST)).toMatchObject({ quantity: 50, reserved: 0 });
 
     // The operator sees it in the CMS: stock down, and the ledger says sale.
-    const operator = await buyer();
-    await operator.goto(`${cms.url}/login`);
-    await operator.locator('input[name="email"]').fill(DEMO_OPERATOR.email);
-    await operator.locator('input[name="password"]').fill(DEMO_OPERATOR.password);
-    await operator.getByRole("button", { name: "Sign in" }).click();
-    await operator.waitForURL((url) => !url.pathname.startsWith("/login"));
+    const operator = await operatorPage();
     await operator.goto(`${cms.url}/cms/shop/${DEMO_SHOP_ID}/data/inventory`);
     await variantRow(operator, LAST).waitFor();
     expect(await gridValue(operator, LAST, /^quantity/i)).toBe("0");
@@ -224,17 +230,6 @@ describe("the demo, end to end", () => {
     expect((await store.listLedger(DEMO_SHOP_ID, TOTE)).map((entry) => entry.reason)).toEqual(["import"]);
   });
 });
-
-/** Signs the demo operator in to the CMS in a fresh page. */
-async function operatorPage(): Promise<Page> {
-  const operator = await buyer();
-  await operator.goto(`${cms.url}/login`);
-  await operator.locator('input[name="email"]').fill(DEMO_OPERATOR.email);
-  await operator.locator('input[name="password"]').fill(DEMO_OPERATOR.password);
-  await operator.getByRole("button", { name: "Sign in" }).click();
-  await operator.waitForURL((url) => !url.pathname.startsWith("/login"));
-  return operator;
-}
 
 const cartUnits = async (page: Page) => Number(await page.locator("[data-cart-units]").getAttribute("data-cart-units"));
 
