@@ -195,7 +195,8 @@ async function main(): Promise<void> {
     `              sign in: ${DEMO_OPERATOR.email} / ${operatorPassword}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
     `  ${stripeLine}`,
     `  Mail        ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
-    `  Database    ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}`,
+    // The embedded server's login is the demo's own (postgres/postgres); a DATABASE_URL of yours keeps its secret.
+    ownDatabase ? `  Database    ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}  (credentials as in your DATABASE_URL)` : `  Database    ${env.DATABASE_URL}`,
     "  Reaper      every 30 s",
     "",
     "  Ctrl-C stops everything.",

@@ -15,6 +15,7 @@ export type { Database } from "./db/prisma-client.ts";
 export { applyMigrations, getMigrationStatus, readMigrations } from "./db/migrations.ts";
 
 export { variantKey, cleanVariantAttributes } from "./variants/variant-key.ts";
+export { compareVariantAttributes, sizeRank, SIZE_SCALE, variantLabel } from "./variants/variant-label.ts";
 export type { VariantAttributes } from "./variants/variant-key.ts";
 
 export type { InventoryStore } from "./inventory/inventory-store.ts";

@@ -55,9 +55,9 @@ function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
     });
     afterAll(async () => harness.destroy());
 
-    it("sorts by sku then variant key by default, with counts per stock state", async () => {
+    it("sorts by sku, then size as people order them (S M L), then variant key, with counts per stock state", async () => {
       const result = await page();
-      expect(keys(result.items)).toEqual(["CAP-9/", "MUG_50%/", "TEE-1/size=l", "TEE-1/size=m", "TEE-1/size=s"]);
+      expect(keys(result.items)).toEqual(["CAP-9/", "MUG_50%/", "TEE-1/size=s", "TEE-1/size=m", "TEE-1/size=l"]);
       expect(result.total).toBe(5);
       expect(result.counts).toEqual({ all: 5, low: 1, out: 2, attention: 3 });
       const cap = result.items[0]!;

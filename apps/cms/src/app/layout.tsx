@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { getOperatorSession } from "@/lib/auth/session";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Acme CMS", robots: { index: false, follow: false } };
+export const metadata: Metadata = { title: "Acme Inventory", robots: { index: false, follow: false } };
 
 // Every page depends on who is signed in.
 export const dynamic = "force-dynamic";

@@ -1,7 +1,10 @@
 "use client";
 
 import Link from "next/link";
-import { useParams, usePathname, useRouter } from "next/navigation";
+import { useParams, usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+
+const LAST_SHOP_KEY = "acme-cms:last-shop";
 
 const SECTIONS = [
   { path: "/data/inventory", label: "Stock" },
@@ -15,8 +18,19 @@ export function CmsNav({ shops }: { shops: string[] }) {
   const params = useParams<{ shop?: string }>();
   const pathname = usePathname();
   const router = useRouter();
-  const shop = params.shop ? decodeURIComponent(params.shop) : undefined;
-  const base = shop ? `/cms/shop/${encodeURIComponent(shop)}` : undefined;
+  const search = useSearchParams();
+  const shopInUrl = params.shop ? decodeURIComponent(params.shop) : undefined;
+  // Off a shop's pages (the dashboard), the section links stay, for the dashboard's
+  // shop filter, else the shop last visited, else the operator's only shop.
+  const [lastShop, setLastShop] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (shopInUrl) window.localStorage.setItem(LAST_SHOP_KEY, shopInUrl);
+    else setLastShop(window.localStorage.getItem(LAST_SHOP_KEY) ?? undefined);
+  }, [shopInUrl]);
+  const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find((id) => id !== undefined && shops.includes(id));
+  const shop = shopInUrl;
+  const linkShop = shopInUrl ?? fallback;
+  const base = linkShop ? `/cms/shop/${encodeURIComponent(linkShop)}` : undefined;
   const section = base ? (SECTIONS.find((s) => pathname.startsWith(base + s.path))?.path ?? "/data/inventory") : "/data/inventory";
 
   return (

@@ -82,6 +82,16 @@ function send(
   });
 }
 
+/** The library's `context[i]`: the sku of the row `errors[i]` is about, and the value it found there. */
+function errorContext(error: ApiError, index: number): { sku?: string; value?: string } {
+  const context = (error.body as { context?: unknown } | undefined)?.context;
+  const entry = Array.isArray(context) ? (context[index] as { sku?: unknown; value?: unknown } | undefined) : undefined;
+  return {
+    ...(typeof entry?.sku === "string" ? { sku: entry.sku } : {}),
+    ...(typeof entry?.value === "string" ? { value: entry.value } : {}),
+  };
+}
+
 export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: boolean }) {
   const [file, setFile] = useState<File>();
   const [format, setFormat] = useState<Format>("csv");
@@ -210,18 +220,25 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
               <thead>
                 <tr>
                   <th className="num">Line</th>
+                  <th>SKU</th>
                   <th>Field</th>
+                  <th>Value in the file</th>
                   <th>Problem</th>
                 </tr>
               </thead>
               <tbody>
-                {phase.error.errors.map((error, index) => (
-                  <tr key={index} className="import-error">
-                    <td className="num">{error.line ?? "—"}</td>
-                    <td className="mono">{error.field}</td>
-                    <td>{error.message}</td>
-                  </tr>
-                ))}
+                {phase.error.errors.map((error, index) => {
+                  const quoted = errorContext(phase.error, index);
+                  return (
+                    <tr key={index} className="import-error">
+                      <td className="num">{error.line ?? "—"}</td>
+                      <td className="mono">{quoted.sku ?? "—"}</td>
+                      <td className="mono">{error.field}</td>
+                      <td className="mono quoted">{quoted.value === undefined ? "—" : quoted.value === "" ? <span className="muted">(empty)</span> : quoted.value}</td>
+                      <td>{error.message}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           )}

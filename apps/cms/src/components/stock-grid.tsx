@@ -224,11 +224,6 @@ export function StockGrid({
         </span>
       </div>
       {loadError && <p className="error-box">{describeApiError(loadError)}</p>}
-      {saved && (
-        <p className="success-box" role="status">
-          {saved.message}
-        </p>
-      )}
       <div className="table-scroll">
         <table className="table stock-table">
           <thead>
@@ -290,10 +285,10 @@ export function StockGrid({
                     data-version={row.version}
                     className={[`stock-${state}`, isEditing ? "editing" : "", saved?.key === key ? "just-saved" : ""].join(" ")}
                   >
-                    <td className="mono">{row.sku}</td>
-                    <td>{row.productId}</td>
-                    <td>{formatVariant(row.variantAttributes)}</td>
-                    <td className="num">
+                    <td className="mono sku-cell" data-label="SKU">{row.sku}</td>
+                    <td data-label="Product">{row.productId}</td>
+                    <td data-label="Variant">{formatVariant(row.variantAttributes)}</td>
+                    <td className="num" data-label="Quantity">
                       {isEditing ? (
                         <input
                           aria-label={`Quantity of ${row.sku}`}
@@ -312,11 +307,11 @@ export function StockGrid({
                         formatNumber(row.quantity)
                       )}
                     </td>
-                    <td className="num">{formatNumber(row.reserved)}</td>
-                    <td className="num">
+                    <td className="num" data-label="Reserved">{formatNumber(row.reserved)}</td>
+                    <td className="num" data-label="Available">
                       <span className={`badge badge-${state}`}>{formatNumber(row.available)}</span>
                     </td>
-                    <td className="num">
+                    <td className="num" data-label="Low-stock threshold">
                       {isEditing ? (
                         <input
                           aria-label={`Low-stock threshold of ${row.sku}`}
@@ -335,7 +330,7 @@ export function StockGrid({
                         formatNumber(row.lowStockThreshold)
                       )}
                     </td>
-                    <td className="muted small">{formatTime(row.updatedAt)}</td>
+                    <td className="muted small" data-label="Updated">{formatTime(row.updatedAt)}</td>
                     <td className="actions">
                       {!isEditing && (
                         <button
@@ -353,6 +348,16 @@ export function StockGrid({
                       </Link>
                     </td>
                   </tr>
+                  {saved?.key === key && !isEditing && (
+                    // At the row that was saved, where the operator is looking (it was at the top of the grid, out of sight).
+                    <tr className="saved-row">
+                      <td colSpan={COLUMNS.length + 1}>
+                        <p className="success-box" role="status" ref={(element) => element?.scrollIntoView({ block: "nearest" })}>
+                          ✓ {saved.message}
+                        </p>
+                      </td>
+                    </tr>
+                  )}
                   {isEditing && (
                     <tr className="edit-row">
                       <td colSpan={COLUMNS.length + 1}>

@@ -404,3 +404,24 @@ describe("parseStockFile: JSON", () => {
     ]);
   });
 });
+
+describe("errors quote the row back", () => {
+  it("each error's context names the row's sku and the value as written (CSV and JSON)", () => {
+    const fromCsv = failure(() =>
+      parseStockFile({ content: csv("sku,productId,quantity,variant.size", "TEE,tee,12.5,M", " MUG ,mug,-3,", ",x,1,"), format: "csv" }),
+    );
+    expect(fromCsv.details.errors).toEqual([
+      { line: 2, field: "quantity", message: "must be a whole number" },
+      { line: 3, field: "quantity", message: "must not be negative" },
+      { line: 4, field: "sku", message: "is required" },
+    ]);
+    expect(fromCsv.details.context).toEqual([{ sku: "TEE", value: "12.5" }, { sku: "MUG", value: "-3" }, { value: "" }]);
+
+    const long = "x".repeat(200);
+    const fromJson = failure(() =>
+      parseStockFile({ content: JSON.stringify({ items: [{ sku: "CAP", productId: "cap", quantity: 1.5 }, { sku: "HAT", productId: long, quantity: 1 }] }), format: "json" }),
+    );
+    expect((fromJson.details.errors as FieldError[]).map((error) => error.field)).toEqual(["items.0.quantity", "items.1.productId"]);
+    expect(fromJson.details.context).toEqual([{ sku: "CAP", value: "1.5" }, { sku: "HAT", value: `${"x".repeat(79)}…` }]);
+  });
+});

@@ -5,7 +5,7 @@ import { skuSchema, stockItemInputSchema } from "../inventory/inputs.ts";
 import { cleanVariantAttributes, variantKey } from "../variants/variant-key.ts";
 import { readStockCsv } from "./read-stock-csv.ts";
 import { readStockJson } from "./read-stock-json.ts";
-import { TooManyRowsError, type RowCandidate, type StockFileReadResult } from "./row-candidate.ts";
+import { TooManyRowsError, type RowCandidate, type RowErrorContext, type StockFileReadResult } from "./row-candidate.ts";
 import {
   STOCK_FILE_FORMATS,
   STOCK_FILE_MAX_BYTES,
@@ -75,12 +75,31 @@ export function parseStockFile({ content, format }: ParseStockFileOptions): { ro
   if (errors.length > 0) {
     // File-wide problems first, then by line (stable: a row keeps its column order).
     errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    throw InventoryError.validation(
-      errors,
+    const byLine = new Map(read.candidates.map((candidate) => [candidate.line, candidate]));
+    throw new InventoryError(
+      ErrorCode.validation_failed,
       `The ${format.toUpperCase()} file has ${errors.length} ${errors.length === 1 ? "problem" : "problems"}.`,
+      // `context[i]` quotes the row of `errors[i]` back: its sku and the value as written.
+      { details: { errors, context: errors.map((error) => errorContext(error, error.line === undefined ? undefined : byLine.get(error.line))) } },
     );
   }
   return { rows };
+}
+
+/** Longest value an error quotes back; longer ones end in "…". */
+const QUOTE_MAX = 80;
+
+function quote(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text;
+}
+
+/** The sku of the row an error is about and the value it found there, when the row has them. */
+function errorContext(error: FieldError, candidate: RowCandidate | undefined): RowErrorContext {
+  if (!candidate) return {};
+  const sku = candidate.sku?.trim();
+  const value = quote(candidate.text?.(error.field));
+  return { ...(sku ? { sku: quote(sku) } : {}), ...(value === undefined ? {} : { value }) };
 }
 
 /** Validates one row; `identity` is set whenever sku and variant are readable, even if other fields are not. */

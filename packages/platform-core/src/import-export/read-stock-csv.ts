@@ -146,6 +146,13 @@ function readHeader(header: CsvRecord): { columns: Column[]; errors: FieldError[
   return { columns, errors };
 }
 
+/** The name a column's errors use for it. */
+function labelOf(column: Column): string {
+  if (column.kind === "attribute") return column.label;
+  if (column.kind === "ignored") return "";
+  return column.kind;
+}
+
 function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
   const { line, cells } = record;
   const labels = new Map<string, string>();
@@ -154,10 +161,19 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
     if (first === "variantAttributes") return second === undefined ? "variant" : (labels.get(second) ?? `${VARIANT_COLUMN_PREFIX}${second}`);
     return first ?? "(row)";
   };
+  const byLabel = new Map(columns.map((column, index) => [labelOf(column), index] as const));
+  const text = (fieldName: string) => {
+    const index = byLabel.get(fieldName);
+    return index === undefined ? undefined : cells[index];
+  };
+  const skuIndex = columns.findIndex((column) => column.kind === "sku");
+  const sku = skuIndex === -1 ? undefined : cells[skuIndex];
   if (cells.length !== columns.length) {
     return {
       line,
       field,
+      text,
+      ...(sku === undefined ? {} : { sku }),
       errors: [{ line, field: "(row)", message: `has ${cells.length} fields but the header has ${columns.length}` }],
     };
   }
@@ -193,7 +209,7 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
     }
   });
   value.variantAttributes = attributes;
-  return { line, field, value, errors };
+  return { line, field, text, ...(sku === undefined ? {} : { sku }), value, errors };
 }
 
 /** Digits only: "12" yes; "12.5", "1e3", "-1", "abc", "" no. */

@@ -37,7 +37,14 @@ export function readStockJson(text: string): StockFileReadResult {
     const value = { ...item };
     // Tools that write "no variant" as null mean the same as {}.
     if (value.variantAttributes === null) delete value.variantAttributes;
-    return { line, field, value, errors: [] };
+    const prefix = `items.${index}.`;
+    const text = (fieldName: string) => {
+      if (!fieldName.startsWith(prefix)) return undefined;
+      let current: unknown = item;
+      for (const key of fieldName.slice(prefix.length).split(".")) current = isPlainObject(current) ? current[key] : undefined;
+      return current === undefined ? undefined : typeof current === "string" ? current : JSON.stringify(current);
+    };
+    return { line, field, text, ...(typeof item.sku === "string" ? { sku: item.sku } : {}), value, errors: [] };
   });
   return { candidates, errors: [], rowCount: items.length };
 }

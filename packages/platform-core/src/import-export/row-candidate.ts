@@ -11,6 +11,16 @@ export interface RowCandidate {
   errors: FieldError[];
   /** The name users see for a path inside the row: a CSV column, or `items.N.field` in JSON. */
   field: (path: readonly PropertyKey[]) => string;
+  /** The row's own text for a field name users see (the inverse of `field`), to quote a bad value back. */
+  text?: (fieldName: string) => string | undefined;
+  /** The row's sku as written, when it has one. */
+  sku?: string;
+}
+
+/** What an error about a row can quote back to its author: the row's sku and the value as written. */
+export interface RowErrorContext {
+  sku?: string;
+  value?: string;
 }
 
 export interface StockFileReadResult {

@@ -6,6 +6,11 @@ import { parseOrThrow, parseShopId, safeTextSchema } from "./inputs.ts";
 import type { InventoryStore } from "./inventory-store.ts";
 import type { InventoryItem } from "./types.ts";
 import { ITEM_COLUMNS, toItem, type ItemRow } from "./item-row.ts";
+import { SIZE_SCALE, sizeRank } from "../variants/variant-label.ts";
+
+/** Within a sku, sizes as people order them (S M L XL, not l m s), as `sizeRank` ranks them. */
+const SIZE_RANK_SQL = Prisma.sql`CASE WHEN "variantAttributes"->>'size' IS NULL THEN -1
+  ELSE coalesce(array_position(${[...SIZE_SCALE]}::text[], lower(btrim("variantAttributes"->>'size'))) - 1, ${SIZE_SCALE.length}) END`;
 
 export const INVENTORY_SORT_FIELDS = ["sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
 export type InventorySortField = (typeof INVENTORY_SORT_FIELDS)[number];
@@ -111,7 +116,7 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
       const order = typeof va === "number" && typeof vb === "number" ? va - vb : byCodeUnits(String(va), String(vb));
       if (order !== 0) return sign * order;
     }
-    return byCodeUnits(a.sku, b.sku) || byCodeUnits(a.variantKey, b.variantKey);
+    return byCodeUnits(a.sku, b.sku) || sizeRank(a.variantAttributes.size) - sizeRank(b.variantAttributes.size) || byCodeUnits(a.variantKey, b.variantKey);
   });
   return { items: filtered.slice(q.offset, q.offset + q.limit), total: filtered.length, offset: q.offset, limit: q.limit, counts };
 }
@@ -148,7 +153,7 @@ async function listOnPostgres(database: Database, shopId: string, q: ParsedQuery
         SELECT ${ITEM_COLUMNS}
         FROM "InventoryItem"
         WHERE ${where} AND ${FILTER_SQL[q.filter]}
-        ORDER BY ${SORT_SQL[q.sort]} ${direction} NULLS LAST, sku COLLATE "C", "variantKey" COLLATE "C"
+        ORDER BY ${SORT_SQL[q.sort]} ${direction} NULLS LAST, sku COLLATE "C", ${SIZE_RANK_SQL}, "variantKey" COLLATE "C"
         OFFSET ${q.offset} LIMIT ${q.limit}`,
       prisma.$queryRaw<Array<{ all: number; low: number; out: number }>>`
         SELECT count(*)::int AS all,

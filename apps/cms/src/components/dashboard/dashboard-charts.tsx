@@ -1,13 +1,14 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { DashboardPoint } from "@/app/cms/dashboard/_lib/load-dashboard";
 import styles from "./dashboard.module.css";
-import { formatBucket, formatMs, formatTick, formatUtc } from "./format";
+import { formatBucket, formatInZone, formatMs, formatTick, formatUtc } from "./format";
 
 const COLORS = {
   created: "#2754c5",
+  createdFill: "#c9d6f5",
   committed: "#1f7a3f",
   released: "#c98a00",
   expired: "#b42318",
@@ -42,6 +43,9 @@ function Chart({ title, note, children }: { title: string; note?: string; childr
  * figures, and a chart that moves on every range change is slower to read.
  */
 export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget, expiryTarget }: DashboardChartsProps) {
+  // The server renders in UTC; once in the browser, times are the operator's own (UTC stays in the tooltip).
+  const [timeZone, setTimeZone] = useState("UTC");
+  useEffect(() => setTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"), []);
   const data = points.map((p) => ({
     ...p,
     commitPct: p.commitRate === null ? null : p.commitRate * 100,
@@ -55,7 +59,7 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
       type="number"
       scale="time"
       domain={[from, to]}
-      tickFormatter={(t: number) => formatTick(t, span, bucketSeconds)}
+      tickFormatter={(t: number) => formatTick(t, span, bucketSeconds, timeZone)}
       minTickGap={28}
       tick={{ fontSize: 11 }}
     />
@@ -63,7 +67,9 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
   const grid = <CartesianGrid stroke={COLORS.grid} vertical={false} />;
   const tooltip = (format?: (value: number, name: string) => string) => (
     <Tooltip
-      labelFormatter={(t) => `${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})`}
+      labelFormatter={(t) =>
+        timeZone === "UTC" ? `${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})` : `${formatInZone(Number(t), timeZone)} · ${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})`
+      }
       formatter={(value, name) => (typeof value === "number" && format ? format(value, String(name)) : (value ?? "—"))}
       isAnimationActive={false}
     />
@@ -73,18 +79,22 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
 
   return (
     <div className={styles.charts}>
+      <p className={styles.timeZone} data-time-zone={timeZone}>
+        Times in {timeZone === "UTC" ? "UTC" : `${timeZone} (UTC in the tooltips)`}
+      </p>
+      {/* Created is drawn as bars behind the outcome lines: when every hold commits, a Created line lay exactly under Committed. */}
       <Chart title="Hold lifecycle" note={`holds ${perBucket}`}>
-        <LineChart {...common}>
+        <ComposedChart {...common} barGap={0}>
           {grid}
           {xAxis}
           <YAxis allowDecimals={false} width={44} tick={{ fontSize: 11 }} />
           {tooltip()}
-          <Legend iconType="plainline" itemSorter={null} />
-          <Line dataKey="created" name="Created" stroke={COLORS.created} dot={false} strokeWidth={2} isAnimationActive={false} />
-          <Line dataKey="committed" name="Committed" stroke={COLORS.committed} dot={false} strokeWidth={2} isAnimationActive={false} />
-          <Line dataKey="released" name="Released" stroke={COLORS.released} dot={false} strokeWidth={2} isAnimationActive={false} />
-          <Line dataKey="expired" name="Expired" stroke={COLORS.expired} dot={false} strokeWidth={2} isAnimationActive={false} />
-        </LineChart>
+          <Legend itemSorter={null} />
+          <Bar dataKey="created" name="Created" fill={COLORS.createdFill} stroke={COLORS.created} isAnimationActive={false} />
+          <Line dataKey="committed" name="Committed" stroke={COLORS.committed} dot={{ r: 2 }} strokeWidth={2} isAnimationActive={false} />
+          <Line dataKey="released" name="Released" stroke={COLORS.released} dot={{ r: 2 }} strokeWidth={2} strokeDasharray="6 3" isAnimationActive={false} />
+          <Line dataKey="expired" name="Expired" stroke={COLORS.expired} dot={{ r: 2 }} strokeWidth={2} strokeDasharray="2 2" isAnimationActive={false} />
+        </ComposedChart>
       </Chart>
 
       <Chart title="Commit rate" note={`committed ÷ ended holds · target ≥ ${commitTarget * 100}%`}>
@@ -131,7 +141,7 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           {tooltip((value, name) => (name === "Mean duration" ? formatMs(value) : String(value)))}
           <Legend itemSorter={null} />
           <Bar yAxisId="runs" dataKey="reaperRuns" name="Runs" fill={COLORS.created} isAnimationActive={false} />
-          <Line yAxisId="ms" dataKey="reaperMeanMs" name="Mean duration" stroke={COLORS.purple} strokeWidth={2} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line yAxisId="ms" dataKey="reaperMeanMs" name="Mean duration" stroke={COLORS.purple} strokeWidth={2} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
         </ComposedChart>
       </Chart>
     </div>

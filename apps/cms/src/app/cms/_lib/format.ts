@@ -1,8 +1,9 @@
 // Formatting shared by the CMS pages (server and client).
+import { variantLabel } from "@acme/platform-core/variants";
 
+/** A variant as the shop shows it ("coral / m"), "—" for none. */
 export function formatVariant(attributes: Record<string, string>): string {
-  const entries = Object.entries(attributes);
-  return entries.length === 0 ? "—" : entries.map(([name, value]) => `${name}: ${value}`).join(", ");
+  return variantLabel(attributes) || "—";
 }
 
 export function formatTime(value: Date | string | null | undefined): string {

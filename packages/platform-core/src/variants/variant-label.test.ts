@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { compareVariantAttributes, sizeRank, variantLabel } from "./variant-label.ts";
+
+describe("variantLabel", () => {
+  it("shows values in their display case, colour first", () => {
+    expect(variantLabel({ size: "M", color: "Coral" })).toBe("Coral / M");
+    expect(variantLabel({ fit: "Slim", size: "l/xl" })).toBe("Slim / l/xl");
+    expect(variantLabel({})).toBe("");
+  });
+});
+
+describe("size order", () => {
+  it("orders sizes as people do, whatever their case; unknown sizes last", () => {
+    const sizes = ["XL", "s", "L", "one size", "M", "xs", "l/xl", "s/m"];
+    expect([...sizes].sort((a, b) => sizeRank(a) - sizeRank(b))).toEqual(["xs", "s", "s/m", "M", "L", "l/xl", "XL", "one size"]);
+    expect(sizeRank(undefined)).toBe(-1);
+  });
+
+  it("orders variants by colour, then size", () => {
+    const variants = [{ color: "sand", size: "m" }, { color: "coral", size: "l" }, { color: "coral", size: "s" }];
+    expect([...variants].sort(compareVariantAttributes).map(variantLabel)).toEqual(["coral / s", "coral / l", "sand / m"]);
+  });
+});

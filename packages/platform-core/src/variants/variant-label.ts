@@ -1,0 +1,35 @@
+// How a variant is shown and ordered, everywhere (shop, CMS, alerts). Pure
+// functions with no server imports: browser components import them through
+// the `@acme/platform-core/variants` entry.
+import type { VariantAttributes } from "./variant-key.ts";
+
+/** Sizes as people order them; values compare lower-cased, so "M" and "m" rank alike. */
+export const SIZE_SCALE = ["xxxs", "xxs", "xs", "xs/s", "s", "s/m", "m", "m/l", "l", "l/xl", "xl", "xl/xxl", "xxl", "xxxl"] as const;
+
+/** Colour first, then the other attributes by name. */
+function attributeOrder(a: string, b: string): number {
+  const rank = (name: string) => (name.toLowerCase() === "color" || name.toLowerCase() === "colour" ? 0 : 1);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+/** "coral / m": the values in display case, colour first; "" for a product without variants. */
+export function variantLabel(attributes: VariantAttributes): string {
+  return Object.keys(attributes)
+    .sort(attributeOrder)
+    .map((name) => attributes[name])
+    .join(" / ");
+}
+
+/** Position of a size on the scale; unknown sizes after every known one. */
+export function sizeRank(size: string | undefined): number {
+  if (size === undefined) return -1;
+  const index = (SIZE_SCALE as readonly string[]).indexOf(size.trim().toLowerCase());
+  return index === -1 ? SIZE_SCALE.length : index;
+}
+
+/** Variants of one product as buyers and operators expect: by colour, then size small to large, then the label. */
+export function compareVariantAttributes(a: VariantAttributes, b: VariantAttributes): number {
+  const color = (a.color ?? "").localeCompare(b.color ?? "");
+  if (color !== 0) return color;
+  return sizeRank(a.size) - sizeRank(b.size) || variantLabel(a).localeCompare(variantLabel(b));
+}
