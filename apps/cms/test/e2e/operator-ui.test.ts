@@ -199,7 +199,7 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await expect.poll(() => errors.isVisible()).toBe(true);
     const errorRows = await page.locator("tr.import-error").allInnerTexts();
     expect(errorRows).toHaveLength(1);
-    expect(errorRows[0]).toMatch(/^3\s+quantity\s+must not be negative/);
+    expect(errorRows[0]).toMatch(/^3\s+NEW-1\s+quantity\s+-4\s+must not be negative/);
     expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
     await shot(page, "import-rejected");
 
@@ -339,7 +339,7 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
     const hold = page.locator(`tr[data-hold-id="${heldId}"]`);
-    expect(await hold.innerText()).toMatch(/CAP-1\s*\(color: red\)\s*×\s*3/i);
+    expect(await hold.innerText()).toMatch(/CAP-1\s*\(Red\)\s*×\s*3/);
     await shot(page, "holds-active");
     await hold.getByRole("button", { name: "Release" }).click();
     await hold.getByRole("button", { name: "Yes, release" }).click();
@@ -413,5 +413,119 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await expect.poll(() => summary.innerText()).toContain("Imported: 0 to create, 10,000 to update");
     expect((await store.getItem(BIG_SHOP, { sku: "BIG-00000", variantKey: "size=s" }))?.quantity).toBe(1);
     await page.close();
+  });
+});
+
+describe("operator UI where people look, at desktop and phone widths", () => {
+  it("the saved message appears at the last row edited on a 768 px-high window, in view", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 768 } });
+    try {
+      const page = await signInPage(context, EDITOR, `/cms/shop/${BIG_SHOP}/data/inventory`);
+      const rows = page.locator(".stock-table tbody tr[data-sku]");
+      await expect.poll(() => rows.count()).toBe(100);
+      const last = rows.last();
+      const sku = (await last.getAttribute("data-sku"))!;
+      await last.scrollIntoViewIfNeeded();
+      await last.getByRole("button", { name: "Edit" }).click();
+      await page.getByLabel(`Quantity of ${sku}`).fill("77");
+      await page.selectOption('select[name="reason"]', "correction");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      const saved = page.locator("tr.saved-row .success-box");
+      await expect.poll(() => saved.innerText()).toContain(`Saved ${sku}: quantity`);
+      // In the viewport, right below the row it is about, and the row is highlighted.
+      const box = (await saved.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(768);
+      expect(await page.locator("tr.just-saved").getAttribute("data-sku")).toBe(sku);
+      const highlight = await page.locator("tr.just-saved td").first().evaluate((td) => getComputedStyle(td).backgroundColor);
+      expect(highlight).not.toBe("rgba(0, 0, 0, 0)");
+      await shot(page, "grid-saved-at-row-768");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("the grid is usable on a phone: every row's SKU on one line, its Available and Edit within the screen", async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 860 }, isMobile: true, hasTouch: true });
+    try {
+      const page = await signInPage(context, EDITOR, `/cms/shop/${SHOP}/data/inventory`);
+      await row(page, "TEE-1", "size=m").waitFor();
+      const width = 420;
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      for (const target of [row(page, "TEE-1", "size=m").locator('td[data-label="Available"]'), row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" })]) {
+        const box = (await target.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+      }
+      const sku = (await row(page, "TEE-1", "size=m").locator("td.sku-cell").boundingBox())!;
+      expect(sku.height).toBeLessThan(40); // one line, not broken at the hyphen
+      // Editing works there too.
+      await row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" }).click();
+      await page.getByLabel("Quantity of TEE-1").fill("10");
+      await page.selectOption('select[name="reason"]', "correction");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await expect.poll(() => page.locator("tr.saved-row .success-box").innerText()).toContain("Saved TEE-1");
+      await shot(page, "phone-grid-after-save");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("import errors name the SKU and the value as written; the disabled Apply button looks disabled", async () => {
+    const page = await editor.newPage(); // signed in by the tests above
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
+    const apply = page.getByRole("button", { name: "Apply import" });
+    expect(await apply.isDisabled()).toBe(true);
+    const [disabledBackground, enabledBackground] = await page.evaluate(() => {
+      const disabled = document.querySelector<HTMLButtonElement>(".import-controls .button-primary")!;
+      const probe = document.createElement("button");
+      probe.className = "button button-primary";
+      document.body.append(probe);
+      const colors = [getComputedStyle(disabled).backgroundColor, getComputedStyle(probe).backgroundColor];
+      probe.remove();
+      return colors;
+    });
+    expect(disabledBackground).not.toBe(enabledBackground);
+    await uploadFile(page, "bad.csv", "sku,productId,quantity,variant.size\nTEE-1,tee,12.5,M\n");
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const problem = page.locator(".import-error").first();
+    await problem.waitFor();
+    const cells = await problem.locator("td").allInnerTexts();
+    expect(cells).toEqual(["2", "TEE-1", "quantity", "12.5", "must be a whole number"]);
+    await shot(page, "import-error-names-sku-and-value");
+  });
+
+  it("every page, at desktop and phone width, for a person to look at", async () => {
+    const pages = [
+      ["home", "/cms"],
+      ["dashboard", "/cms/dashboard"],
+      ["grid", `/cms/shop/${SHOP}/data/inventory`],
+      ["import-export", `/cms/shop/${SHOP}/data/import-export`],
+      ["low-stock", `/cms/shop/${SHOP}/low-stock`],
+      ["holds", `/cms/shop/${SHOP}/holds`],
+      ["history", `/cms/shop/${SHOP}/data/inventory/history?sku=TEE-1&variantKey=size%3Dm`],
+    ] as const;
+    for (const [width, height, suffix] of [[1360, 900, "desktop"], [390, 844, "phone"]] as const) {
+      const context = await browser.newContext({ viewport: { width, height } });
+      try {
+        const page = await signInPage(context, EDITOR, "/cms");
+        for (const [name, target] of pages) {
+          const response = await page.goto(`${cms.url}${target}`);
+          expect(response?.status(), name).toBe(200);
+          await page.waitForLoadState("networkidle");
+          await shot(page, `page-${name}-${suffix}`);
+        }
+        await page.goto(`${cms.url}/cms/dashboard`);
+        // The dashboard keeps the shop's section links.
+        expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stock", exact: true }).count()).toBe(1);
+      } finally {
+        await context.close();
+      }
+    }
+    const anonymous = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const login = await anonymous.newPage();
+    await login.goto(`${cms.url}/login`);
+    await shot(login, "page-login-phone");
+    await anonymous.close();
   });
 });
