@@ -187,7 +187,27 @@ describe("/cms/dashboard", () => {
     // Five charts drawn by recharts on the client, with the target lines.
     await expect.poll(() => tab.locator("svg.recharts-surface").count()).toBeGreaterThanOrEqual(5);
     await expect.poll(() => tab.locator(".recharts-reference-line").count()).toBe(2);
-    await expect.poll(() => tab.locator(".recharts-line-curve").count()).toBeGreaterThanOrEqual(6);
+    await expect.poll(() => tab.locator(".recharts-line-curve").count()).toBeGreaterThanOrEqual(5);
+    // Every series of the hold lifecycle is visible: Created as bars of their own (as a line it lay under
+    // Committed), each outcome a line in its own colour and dash, all four in the legend.
+    const lifecycle = tab.getByRole("region", { name: "Hold lifecycle" });
+    expect(await lifecycle.locator(".recharts-legend-item-text").allInnerTexts()).toEqual(["Created", "Committed", "Released", "Expired"]);
+    const createdBars = lifecycle.locator(".recharts-bar-rectangle path");
+    await expect.poll(() => createdBars.count()).toBeGreaterThan(0);
+    expect(Math.max(...(await createdBars.evaluateAll((paths) => paths.map((bar) => bar.getBoundingClientRect().height))))).toBeGreaterThan(10);
+    const strokes = await lifecycle.locator(".recharts-line-curve").evaluateAll((lines) => lines.map((line) => `${line.getAttribute("stroke")} ${line.getAttribute("stroke-dasharray") ?? ""}`));
+    expect(new Set(strokes).size).toBe(3);
+    // Times are the browser's zone, said on the page.
+    expect(await tab.locator("[data-time-zone]").getAttribute("data-time-zone")).toBe("UTC");
+    const away = await browser.newContext({ viewport: { width: 1360, height: 900 }, timezoneId: "America/New_York" });
+    await away.addCookies([{ name: name!, value: value!, url: cms.url }]);
+    const awayTab = await away.newPage();
+    await awayTab.goto(`${cms.url}/cms/dashboard?range=1h`);
+    await expect.poll(() => awayTab.locator("[data-time-zone]").getAttribute("data-time-zone")).toBe("America/New_York");
+    expect(await awayTab.locator("[data-time-zone]").innerText()).toBe("Times in America/New_York (UTC in the tooltips)");
+    const ticks = async (page: Page) => page.getByRole("region", { name: "Hold lifecycle" }).locator(".recharts-cartesian-axis-tick-value").first().textContent();
+    expect(await ticks(awayTab)).not.toBe(await ticks(tab));
+    await away.close();
     // Only their own shop is offered.
     expect(await tab.locator('select[name="shop"] option').allInnerTexts()).toEqual(["All my shops", "shop-a"]);
     expect(await tab.getByRole("link", { name: "Dashboard" }).getAttribute("class")).toContain("active");

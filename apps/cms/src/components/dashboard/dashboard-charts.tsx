@@ -8,7 +8,7 @@ import { formatBucket, formatInZone, formatMs, formatTick, formatUtc } from "./f
 
 const COLORS = {
   created: "#2754c5",
-  createdFill: "#c9d6f5",
+  createdFill: "#8fa9e6",
   committed: "#1f7a3f",
   released: "#c98a00",
   expired: "#b42318",
@@ -91,9 +91,9 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           {tooltip()}
           <Legend itemSorter={null} />
           <Bar dataKey="created" name="Created" fill={COLORS.createdFill} stroke={COLORS.created} isAnimationActive={false} />
-          <Line dataKey="committed" name="Committed" stroke={COLORS.committed} dot={{ r: 2 }} strokeWidth={2} isAnimationActive={false} />
-          <Line dataKey="released" name="Released" stroke={COLORS.released} dot={{ r: 2 }} strokeWidth={2} strokeDasharray="6 3" isAnimationActive={false} />
-          <Line dataKey="expired" name="Expired" stroke={COLORS.expired} dot={{ r: 2 }} strokeWidth={2} strokeDasharray="2 2" isAnimationActive={false} />
+          <Line dataKey="committed" name="Committed" stroke={COLORS.committed} dot={false} strokeWidth={2} isAnimationActive={false} />
+          <Line dataKey="released" name="Released" stroke={COLORS.released} dot={false} strokeWidth={2} strokeDasharray="6 3" isAnimationActive={false} />
+          <Line dataKey="expired" name="Expired" stroke={COLORS.expired} dot={false} strokeWidth={2} strokeDasharray="2 2" isAnimationActive={false} />
         </ComposedChart>
       </Chart>
 
