@@ -517,7 +517,8 @@ describe("operator UI where people look, at desktop and phone widths", () => {
         }
         await page.goto(`${cms.url}/cms/dashboard`);
         // The dashboard keeps the shop's section links.
-        expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stock", exact: true }).count()).toBe(1);
+        // (The last shop visited is read after hydration: poll.)
+        await expect.poll(() => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stock", exact: true }).count()).toBe(1);
       } finally {
         await context.close();
       }
