@@ -32,7 +32,7 @@ async function packagedExecutable(): Promise<string> {
   const dir = tmpdir();
   const marker = path.join(dir, `acme-chromium-${packagedVersion()}.complete`);
   const lockTarget = path.join(dir, "acme-chromium.lock");
-  if (!existsSync(lockTarget)) await writeFile(lockTarget, "", { flag: "a" });
+  await writeFile(lockTarget, "", { flag: "a" }); // the lock needs a file to lock; "a" never truncates
   const release = await lockfile.lock(lockTarget, { retries: { retries: 600, minTimeout: 100, maxTimeout: 100 }, stale: 60_000 });
   try {
     if (!existsSync(marker)) await rm(path.join(dir, "chromium"), { force: true });

@@ -28,7 +28,6 @@ export function CmsNav({ shops }: { shops: string[] }) {
     else setLastShop(window.localStorage.getItem(LAST_SHOP_KEY) ?? undefined);
   }, [shopInUrl]);
   const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find((id) => id !== undefined && shops.includes(id));
-  const shop = shopInUrl;
   const linkShop = shopInUrl ?? fallback;
   const base = linkShop ? `/cms/shop/${encodeURIComponent(linkShop)}` : undefined;
   const section = base ? (SECTIONS.find((s) => pathname.startsWith(base + s.path))?.path ?? "/data/inventory") : "/data/inventory";
@@ -39,7 +38,7 @@ export function CmsNav({ shops }: { shops: string[] }) {
         <span className="sr-only">Shop</span>
         <select
           aria-label="Shop"
-          value={shop ?? ""}
+          value={shopInUrl ?? ""}
           onChange={(event) => {
             const next = event.target.value;
             router.push(next ? `/cms/shop/${encodeURIComponent(next)}${section}` : "/cms");

@@ -65,6 +65,9 @@ export function StockGrid({
   const [loadError, setLoadError] = useState<ApiError>();
   const [editing, setEditing] = useState<Editing>();
   const [saved, setSaved] = useState<{ key: string; message: string }>();
+  // Brought into view once per save: a callback ref would scroll back on every later render (typing a search, paging).
+  const savedMessage = useRef<HTMLParagraphElement>(null);
+  useEffect(() => savedMessage.current?.scrollIntoView({ block: "nearest" }), [saved]);
   const firstRender = useRef(true);
 
   // Load the page for the current state; a newer request aborts an older one.
@@ -352,7 +355,7 @@ export function StockGrid({
                     // At the row that was saved, where the operator is looking (it was at the top of the grid, out of sight).
                     <tr className="saved-row">
                       <td colSpan={COLUMNS.length + 1}>
-                        <p className="success-box" role="status" ref={(element) => element?.scrollIntoView({ block: "nearest" })}>
+                        <p className="success-box" role="status" ref={savedMessage}>
                           ✓ {saved.message}
                         </p>
                       </td>

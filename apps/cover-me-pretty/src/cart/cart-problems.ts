@@ -18,15 +18,19 @@ export function cartLineState(line: ResolvedCartLine): CartLineState {
   return { status: sellable < line.quantity ? "short" : "ok", sellable };
 }
 
+/** Each line with what the shop can sell of it, computed once per render. */
+export function cartLineStates(lines: ResolvedCartLine[]): Array<{ line: ResolvedCartLine; state: CartLineState }> {
+  return lines.map((line) => ({ line, state: cartLineState(line) }));
+}
+
 /** The cart's total over what can be bought now, in minor units. */
-export function sellableTotal(lines: ResolvedCartLine[]): number {
-  return lines.reduce((sum, line) => sum + (line.unitAmount ?? 0) * cartLineState(line).sellable, 0);
+export function sellableTotal(entries: Array<{ line: ResolvedCartLine; state: CartLineState }>): number {
+  return entries.reduce((sum, { line, state }) => sum + (line.unitAmount ?? 0) * state.sellable, 0);
 }
 
 /** The quantities that bring a cart to what is in stock (0 removes the line). */
-export function cartFixes(lines: ResolvedCartLine[]): Array<{ sku: string; variantKey: string; quantity: number }> {
-  return lines
-    .map((line) => ({ line, state: cartLineState(line) }))
+export function cartFixes(entries: Array<{ line: ResolvedCartLine; state: CartLineState }>): Array<{ sku: string; variantKey: string; quantity: number }> {
+  return entries
     .filter(({ state }) => state.status !== "ok")
     .map(({ line, state }) => ({ sku: line.sku, variantKey: line.variantKey, quantity: state.sellable }));
 }

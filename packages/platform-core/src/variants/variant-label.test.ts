@@ -19,5 +19,8 @@ describe("size order", () => {
   it("orders variants by colour, then size", () => {
     const variants = [{ color: "sand", size: "m" }, { color: "coral", size: "l" }, { color: "coral", size: "s" }];
     expect([...variants].sort(compareVariantAttributes).map(variantLabel)).toEqual(["coral / s", "coral / l", "sand / m"]);
+    // "Colour" (any case, either spelling) is the colour too.
+    const british = [{ Colour: "Sand", Size: "S" }, { Colour: "Coral", Size: "M" }];
+    expect([...british].sort(compareVariantAttributes).map(variantLabel)).toEqual(["Coral / M", "Sand / S"]);
   });
 });

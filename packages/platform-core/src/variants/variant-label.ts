@@ -6,10 +6,16 @@ import type { VariantAttributes } from "./variant-key.ts";
 /** Sizes as people order them; values compare lower-cased, so "M" and "m" rank alike. */
 export const SIZE_SCALE = ["xxxs", "xxs", "xs", "xs/s", "s", "s/m", "m", "m/l", "l", "l/xl", "xl", "xl/xxl", "xxl", "xxxl"] as const;
 
+const isColour = (name: string) => name.toLowerCase() === "color" || name.toLowerCase() === "colour";
+
 /** Colour first, then the other attributes by name. */
 function attributeOrder(a: string, b: string): number {
-  const rank = (name: string) => (name.toLowerCase() === "color" || name.toLowerCase() === "colour" ? 0 : 1);
-  return rank(a) - rank(b) || a.localeCompare(b);
+  return Number(!isColour(a)) - Number(!isColour(b)) || a.localeCompare(b);
+}
+
+function colourOf(attributes: VariantAttributes): string {
+  const name = Object.keys(attributes).find(isColour);
+  return name === undefined ? "" : (attributes[name] ?? "");
 }
 
 /** "coral / m": the values in display case, colour first; "" for a product without variants. */
@@ -29,7 +35,7 @@ export function sizeRank(size: string | undefined): number {
 
 /** Variants of one product as buyers and operators expect: by colour, then size small to large, then the label. */
 export function compareVariantAttributes(a: VariantAttributes, b: VariantAttributes): number {
-  const color = (a.color ?? "").localeCompare(b.color ?? "");
+  const color = colourOf(a).localeCompare(colourOf(b));
   if (color !== 0) return color;
   return sizeRank(a.size) - sizeRank(b.size) || variantLabel(a).localeCompare(variantLabel(b));
 }

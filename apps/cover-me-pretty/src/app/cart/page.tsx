@@ -1,4 +1,4 @@
-import { cartFixes, cartLineState, sellableTotal } from "@/cart/cart-problems.ts";
+import { cartFixes, cartLineStates, sellableTotal } from "@/cart/cart-problems.ts";
 import { readCart } from "@/cart/read-cart.ts";
 import { resolveCart } from "@/cart/resolve-cart.ts";
 import { formatPrice } from "@/catalogue/catalogue.ts";
@@ -23,8 +23,9 @@ export default async function CartPage() {
       </>
     );
   }
-  const fixes = cartFixes(lines);
-  const total = sellableTotal(lines);
+  const entries = cartLineStates(lines);
+  const fixes = cartFixes(entries);
+  const total = sellableTotal(entries);
   return (
     <>
       <h1>Your cart</h1>
@@ -32,8 +33,7 @@ export default async function CartPage() {
         <div className="alert warn cart-problems" role="alert">
           <strong>Some items can’t be bought as they are.</strong>
           <ul>
-            {lines.map((line) => {
-              const state = cartLineState(line);
+            {entries.map(({ line, state }) => {
               if (state.status === "ok") return null;
               const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
               return (
@@ -57,8 +57,7 @@ export default async function CartPage() {
           </tr>
         </thead>
         <tbody>
-          {lines.map((line) => {
-            const state = cartLineState(line);
+          {entries.map(({ line, state }) => {
             return (
               <tr key={`${line.sku}|${line.variantKey}`} className={state.status === "ok" ? undefined : `problem ${state.status}`} data-sku={line.sku} data-variant-key={line.variantKey} data-status={state.status}>
                 <td data-label="Item">
