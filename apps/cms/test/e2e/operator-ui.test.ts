@@ -9,7 +9,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { launchChromium } from "@acme/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type TestCms } from "../support/cms-test-server.ts";
 
 /**
@@ -472,8 +472,9 @@ describe("operator UI where people look, at desktop and phone widths", () => {
   });
 
   it("import errors name the SKU and the value as written; the disabled Apply button looks disabled", async () => {
-    const page = await editor.newPage(); // signed in by the tests above
-    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    onTestFinished(() => context.close());
+    const page = await signInPage(context, EDITOR, `/cms/shop/${SHOP}/data/import-export`);
     const apply = page.getByRole("button", { name: "Apply import" });
     expect(await apply.isDisabled()).toBe(true);
     const [disabledBackground, enabledBackground] = await page.evaluate(() => {
