@@ -24,6 +24,22 @@ const cmsEnvSchema = z.object({
     .regex(/^[a-z0-9-]*$/i, "must be a header name")
     .optional()
     .transform((value) => (value ? value.toLowerCase() : undefined)),
+  /**
+   * Where a hold's Checkout Session opens, `{id}` standing for the session id
+   * (the demo points it at the Stripe emulator's page). Unset: Stripe's
+   * Dashboard, searched for the session.
+   */
+  CMS_STRIPE_SESSION_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || undefined)
+    .pipe(
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+        .refine((value) => value.includes("{id}"), "must contain {id}, where the session id goes")
+        .optional(),
+    ),
   /** Hours a sign-in lasts. */
   CMS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
 });
@@ -34,9 +50,20 @@ export interface CmsEnv {
   sessionSeconds: number;
   production: boolean;
   clientIpHeader: string | undefined;
+  /** The page of a Checkout Session, for operators. */
+  stripeSessionUrl: (checkoutSessionId: string) => string;
 }
 
 let cached: CmsEnv | undefined;
+
+/**
+ * A session's page from the template; without one, Stripe's Dashboard
+ * searching for the session id (test-mode sessions in the test Dashboard).
+ */
+function sessionLink(template: string | undefined): (checkoutSessionId: string) => string {
+  if (template) return (id) => template.replaceAll("{id}", encodeURIComponent(id));
+  return (id) => `https://dashboard.stripe.com/${id.startsWith("cs_test_") ? "test/" : ""}search?query=${encodeURIComponent(id)}`;
+}
 
 /** The CMS's own settings (the library's are read by platform-core's getEnv). */
 export function getCmsEnv(): CmsEnv {
@@ -55,6 +82,7 @@ export function getCmsEnv(): CmsEnv {
     sessionSeconds: env.CMS_SESSION_HOURS * 3600,
     production: env.NODE_ENV === "production",
     clientIpHeader: env.CMS_CLIENT_IP_HEADER,
+    stripeSessionUrl: sessionLink(env.CMS_STRIPE_SESSION_URL),
   };
   return cached;
 }

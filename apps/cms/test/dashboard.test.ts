@@ -159,7 +159,7 @@ describe("GET /api/cron/ops-alerts", () => {
     expect(body.rules.map((r) => r.rule).sort()).toEqual(["hold_commit_failures", "hold_expiry_rate_high", "validation_failures_high"]);
     expect(body.stockAlerts).toEqual({ claimed: 1, sent: 1, failed: 0, suppressed: 0, noChannels: 0 });
     expect(await outbox()).toEqual([{ sku: "LOW", status: "sent" }]);
-    const lowStockMail = smtp.messages.filter((mail) => /^Subject: Low stock: LOW has 2 left in shop-a$/m.test(mail.raw));
+    const lowStockMail = smtp.messages.filter((mail) => /^Subject: Low stock: low \(LOW\) has 2 left in shop-a$/m.test(mail.raw));
     expect(lowStockMail).toHaveLength(1);
     expect(lowStockMail[0]!.to).toEqual(["ops@acme.test"]);
     // Drained: the next run sends nothing more.

@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     });
     stops.push({ name: "stripe emulator", stop: () => emulator.stop() });
     env.STRIPE_API_BASE_URL = emulator.url;
+    // Holds in the CMS link to the emulator's page of their session.
+    env.CMS_STRIPE_SESSION_URL ??= `${emulator.url}/checkout/{id}`;
     stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel)`;
   }
 

@@ -15,7 +15,8 @@ export type { Database } from "./db/prisma-client.ts";
 export { applyMigrations, getMigrationStatus, readMigrations } from "./db/migrations.ts";
 
 export { variantKey, cleanVariantAttributes } from "./variants/variant-key.ts";
-export { compareVariantAttributes, sizeRank, SIZE_SCALE, variantLabel } from "./variants/variant-label.ts";
+export { compareVariantAttributes, sizeRank, SIZE_SCALE, variantDisplayName, variantLabel, variantTitles } from "./variants/variant-label.ts";
+export type { TitledVariant } from "./variants/variant-label.ts";
 export type { VariantAttributes } from "./variants/variant-key.ts";
 
 export type { InventoryStore } from "./inventory/inventory-store.ts";
@@ -84,7 +85,7 @@ export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory
 // HTTP building blocks shared by the apps' route handlers
 export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
 export { readBytes, readJsonBody, readText } from "./http/read-json-body.ts";
-export { fieldErrors, parseOrThrow } from "./inventory/inputs.ts";
+export { fieldErrors, parseOrThrow, TITLE_MAX_LENGTH, titleSchema } from "./inventory/inputs.ts";
 export { handleHealthRequest } from "./health/handle-health-request.ts";
 export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";
 

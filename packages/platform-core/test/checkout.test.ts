@@ -107,6 +107,10 @@ describe("reserve_ttl", () => {
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 2, available: 1 });
     const session = emulator.session(result.sessionId);
     expect(session.metadata).toMatchObject({ shop_id: SHOP, inventory_reservation_id: result.holdId, inventory_mode: "reserve_ttl" });
+    // Operators go from the hold to the session that pays for it.
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
+      checkoutSessionId: result.sessionId,
+    });
     // Stripe's 30-minute minimum wins over the 20-minute request, and the hold outlives the session.
     const sessionSeconds = (result.sessionExpiresAt.getTime() - now) / 1000;
     expect(sessionSeconds).toBeGreaterThanOrEqual(31 * 60 - 5);

@@ -173,7 +173,7 @@ describe("ops alert rules", () => {
     expect(body.stockAlerts).toEqual({ claimed: 2, sent: 2, failed: 0, suppressed: 0, noChannels: 0 });
     // Both alerts went out on both channels, signed, and the outbox is drained.
     const subjects = smtp.messages.map((mail) => /^Subject: (.*)$/m.exec(mail.raw)?.[1]).sort();
-    expect(subjects).toEqual([`Low stock: CRON-A has 3 left in ${shopId}`, `Low stock: CRON-B has 1 left in ${shopId}`]);
+    expect(subjects).toEqual([`Low stock: a (CRON-A) has 3 left in ${shopId}`, `Low stock: b (CRON-B) has 1 left in ${shopId}`]);
     expect(hooks).toHaveLength(2);
     expect(hooks.every((hook) => hook.signed)).toBe(true);
     expect(hooks.map((hook) => (hook.body.includes("CRON-A") ? "A" : hook.body.includes("CRON-B") ? "B" : hook.body)).sort()).toEqual(["A", "B"]);

@@ -82,7 +82,7 @@ function startWorker(rounds: number) {
 
 it("two OS processes crossing one variant's threshold at once send exactly one email and one signed webhook", async () => {
   // Available 4, threshold 3: each take (4 -> 3) crosses, each give-back un-crosses.
-  await createPrismaInventoryStore(db).upsertItems(SHOP, [{ sku: "MUG", productId: "mug", quantity: THRESHOLD + 1, lowStockThreshold: THRESHOLD }], {
+  await createPrismaInventoryStore(db).upsertItems(SHOP, [{ sku: "MUG", productId: "mug", productTitle: "Enamel mug", quantity: THRESHOLD + 1, lowStockThreshold: THRESHOLD }], {
     reason: "import",
     actor: "test",
   });
@@ -110,12 +110,12 @@ it("two OS processes crossing one variant's threshold at once send exactly one e
 
   expect(smtp.messages).toHaveLength(1);
   expect(smtp.messages[0]!.to).toEqual(["ops@example.com"]);
-  expect(smtp.messages[0]!.raw).toContain(`Low stock: MUG has ${THRESHOLD} left in ${SHOP}`);
+  expect(smtp.messages[0]!.raw).toContain(`Low stock: Enamel mug (MUG) has ${THRESHOLD} left in ${SHOP}`);
 
   expect(hooks).toHaveLength(1);
   expect(hooks[0]!.signed).toBe(true);
   expect(hooks[0]!.alertId).toMatch(/^stock:\d+$/);
-  expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "stock.low", shopId: SHOP, sku: "MUG", available: THRESHOLD, threshold: THRESHOLD });
+  expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "stock.low", shopId: SHOP, sku: "MUG", productId: "mug", productTitle: "Enamel mug", variantTitle: "", available: THRESHOLD, threshold: THRESHOLD });
 
   const { rows: deliveries } = await db.pool.query<{ channel: string; outcome: string }>(
     `SELECT channel, outcome FROM "AlertDelivery" WHERE source = 'stock' ORDER BY channel`,

@@ -103,7 +103,7 @@ describe("low-stock alerts", () => {
     expect(await crossings(shopId)).toEqual([{ status: "sent", available: 10 }]);
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.to).toEqual(["ops@example.com"]);
-    expect(smtp.messages[0]!.raw).toContain("Low stock: TEE has 10 left in alerts-race");
+    expect(smtp.messages[0]!.raw).toContain("Low stock: TEE (TEE) has 10 left in alerts-race");
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.signed).toBe(true);
     expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "stock.low", shopId, sku: "TEE", variantKey: "", available: 10, threshold: 10 });

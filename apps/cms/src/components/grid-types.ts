@@ -4,6 +4,8 @@ import type { GridFilter } from "./grid-query";
 export interface GridRow {
   sku: string;
   productId: string;
+  productTitle: string;
+  variantTitle: string;
   variantKey: string;
   variantAttributes: Record<string, string>;
   quantity: number;
@@ -22,10 +24,14 @@ export interface GridPage {
   counts: Record<GridFilter, number>;
 }
 
-export function toGridRow(item: Omit<GridRow, "updatedAt"> & { updatedAt: Date | string }): GridRow {
+export function toGridRow(
+  item: Omit<GridRow, "updatedAt" | "productTitle" | "variantTitle"> & { updatedAt: Date | string; productTitle?: string; variantTitle?: string },
+): GridRow {
   return {
     sku: item.sku,
     productId: item.productId,
+    productTitle: item.productTitle ?? "",
+    variantTitle: item.variantTitle ?? "",
     variantKey: item.variantKey,
     variantAttributes: item.variantAttributes,
     quantity: item.quantity,

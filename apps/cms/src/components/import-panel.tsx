@@ -2,13 +2,16 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { formatNumber, formatVariant } from "@/app/cms/_lib/format";
+import { variantDisplayName } from "@acme/platform-core/variants";
+import { formatNumber } from "@/app/cms/_lib/format";
 import { apiErrorFromBody, describeApiError, type ApiError } from "./api-error";
 
 type Format = "csv" | "json";
 
 interface Snapshot {
   productId: string;
+  productTitle: string;
+  variantTitle: string;
   quantity: number;
   lowStockThreshold: number | null;
   variantAttributes: Record<string, string>;
@@ -151,8 +154,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
     <section className="card import-panel">
       <h2>Import stock</h2>
       <p className="muted">
-        CSV columns <code>sku,productId,quantity,lowStockThreshold</code> and one <code>variant.&lt;attribute&gt;</code> column per
-        attribute, or the JSON an export gives. Quantities are set absolutely; variants missing from the file are left alone. Up to 5 MB.
+        CSV columns <code>sku,productId,quantity</code>, optionally <code>productTitle,variantTitle,lowStockThreshold</code>, and one{" "}
+        <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column left out keeps what is there. Quantities are set absolutely; variants missing from the file are left alone. Up to 5 MB.
       </p>
       <div className="import-controls">
         <input
@@ -266,10 +269,9 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
               <thead>
                 <tr>
                   <th className="num">Line</th>
-                  <th>SKU</th>
                   <th>Variant</th>
+                  <th>SKU</th>
                   <th>Action</th>
-                  <th>Product</th>
                   <th className="num">Quantity</th>
                   <th className="num">Low-stock threshold</th>
                 </tr>
@@ -277,7 +279,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
               <tbody>
                 {shown.length === 0 && (
                   <tr>
-                    <td colSpan={7} className="empty">
+                    <td colSpan={6} className="empty">
                       Nothing changes.
                     </td>
                   </tr>
@@ -285,13 +287,12 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                 {shown.slice(0, SHOWN_ROWS).map((change) => (
                   <tr key={change.line} className={`action-${change.action}`} data-sku={change.sku} data-variant-key={change.variantKey}>
                     <td className="num">{change.line}</td>
+                    <td>
+                      <BeforeAfter before={change.before && variantDisplayName(change.before)} after={variantDisplayName(change.after)} />
+                    </td>
                     <td className="mono">{change.sku}</td>
-                    <td>{formatVariant(change.after.variantAttributes)}</td>
                     <td>
                       <span className={`badge badge-action-${change.action}`}>{change.action}</span>
-                    </td>
-                    <td>
-                      <BeforeAfter before={change.before?.productId} after={change.after.productId} />
                     </td>
                     <td className="num">
                       <BeforeAfter before={change.before?.quantity} after={change.after.quantity} />

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
-import { formatNumber, formatTime, formatVariant, historyPath } from "@/app/cms/_lib/format";
+import { TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/variants";
+import { formatNumber, formatTime, historyPath } from "@/app/cms/_lib/format";
 import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
 import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";
 import { toGridRow, type GridPage, type GridRow } from "./grid-types";
@@ -17,9 +18,8 @@ const FILTER_LABELS: Record<GridFilter, string> = {
 };
 
 const COLUMNS: Array<{ sort?: GridSort; label: string; numeric?: boolean }> = [
+  { sort: "product", label: "Product" },
   { sort: "sku", label: "SKU" },
-  { sort: "productId", label: "Product" },
-  { label: "Variant" },
   { sort: "quantity", label: "Quantity", numeric: true },
   { sort: "reserved", label: "Reserved", numeric: true },
   { sort: "available", label: "Available", numeric: true },
@@ -31,6 +31,8 @@ interface Editing {
   key: string;
   quantity: string;
   threshold: string;
+  productTitle: string;
+  variantTitle: string;
   reason: EditReason | "";
   note: string;
   saving: boolean;
@@ -125,6 +127,8 @@ export function StockGrid({
       key: rowKey(row),
       quantity: String(row.quantity),
       threshold: row.lowStockThreshold === null ? "" : String(row.lowStockThreshold),
+      productTitle: row.productTitle,
+      variantTitle: row.variantTitle,
       reason: "",
       note: "",
       saving: false,
@@ -140,14 +144,20 @@ export function StockGrid({
     if (threshold !== "" && !/^\d+$/.test(threshold)) problems.push({ field: "lowStockThreshold", message: "must be a whole number, 0 or more, or empty for none" });
     const nextQuantity = Number(quantity);
     const nextThreshold = threshold === "" ? null : Number(threshold);
+    const productTitle = editing.productTitle.trim().replace(/\s+/g, " ");
+    const variantTitle = editing.variantTitle.trim().replace(/\s+/g, " ");
+    if (productTitle.length > TITLE_MAX) problems.push({ field: "productTitle", message: `must be at most ${TITLE_MAX} characters` });
+    if (variantTitle.length > TITLE_MAX) problems.push({ field: "variantTitle", message: `must be at most ${TITLE_MAX} characters` });
     const quantityChanged = problems.length === 0 && nextQuantity !== row.quantity;
     const thresholdChanged = problems.length === 0 && nextThreshold !== row.lowStockThreshold;
+    const productTitleChanged = problems.length === 0 && productTitle !== row.productTitle;
+    const variantTitleChanged = problems.length === 0 && variantTitle !== row.variantTitle;
     if (quantityChanged && !editing.reason) problems.push({ field: "reason", message: "choose why the quantity changes" });
     if (problems.length > 0) {
       setEditing({ ...editing, error: { status: 400, code: "validation_failed", message: "Check the highlighted fields.", errors: problems } });
       return;
     }
-    if (!quantityChanged && !thresholdChanged) {
+    if (!quantityChanged && !thresholdChanged && !productTitleChanged && !variantTitleChanged) {
       setEditing(undefined);
       return;
     }
@@ -161,6 +171,8 @@ export function StockGrid({
         expectedVersion: row.version,
         ...(quantityChanged ? { quantity: nextQuantity, reason: editing.reason } : {}),
         ...(thresholdChanged ? { lowStockThreshold: nextThreshold } : {}),
+        ...(productTitleChanged ? { productTitle } : {}),
+        ...(variantTitleChanged ? { variantTitle } : {}),
         ...(editing.note.trim() ? { note: editing.note.trim() } : {}),
       }),
     }).catch(() => undefined);
@@ -176,8 +188,9 @@ export function StockGrid({
       const parts = [
         quantityChanged ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})` : "",
         thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
+        productTitleChanged || variantTitleChanged ? `renamed from ${variantDisplayName(row)}` : "",
       ].filter(Boolean);
-      setSaved({ key: rowKey(row), message: `Saved ${row.sku}: ${parts.join(", ")}.` });
+      setSaved({ key: rowKey(row), message: `Saved ${variantDisplayName(updated)} (${row.sku}): ${parts.join(", ")}.` });
       void refreshCounts();
       return;
     }
@@ -204,7 +217,7 @@ export function StockGrid({
         <input
           type="search"
           className="search"
-          placeholder="Search SKU, product or variant"
+          placeholder="Search product, variant or SKU"
           aria-label="Search"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
@@ -280,6 +293,7 @@ export function StockGrid({
               const key = rowKey(row);
               const isEditing = editing?.key === key;
               const state = stockState(row);
+              const titles = variantTitles(row);
               return (
                 <Fragment key={key}>
                   <tr
@@ -288,13 +302,15 @@ export function StockGrid({
                     data-version={row.version}
                     className={[`stock-${state}`, isEditing ? "editing" : "", saved?.key === key ? "just-saved" : ""].join(" ")}
                   >
+                    <td className="product-cell" data-label="Product">
+                      <span className="product-title">{titles.product}</span>
+                      {titles.variant && <span className="variant-title">{titles.variant}</span>}
+                    </td>
                     <td className="mono sku-cell" data-label="SKU">{row.sku}</td>
-                    <td data-label="Product">{row.productId}</td>
-                    <td data-label="Variant">{formatVariant(row.variantAttributes)}</td>
                     <td className="num" data-label="Quantity">
                       {isEditing ? (
                         <input
-                          aria-label={`Quantity of ${row.sku}`}
+                          aria-label={`Quantity of ${row.sku} (${variantDisplayName(row)})`}
                           name="quantity"
                           className={fieldError("quantity") ? "cell-input invalid" : "cell-input"}
                           inputMode="numeric"
@@ -317,7 +333,7 @@ export function StockGrid({
                     <td className="num" data-label="Low-stock threshold">
                       {isEditing ? (
                         <input
-                          aria-label={`Low-stock threshold of ${row.sku}`}
+                          aria-label={`Low-stock threshold of ${row.sku} (${variantDisplayName(row)})`}
                           name="lowStockThreshold"
                           className={fieldError("lowStockThreshold") ? "cell-input invalid" : "cell-input"}
                           inputMode="numeric"
@@ -373,7 +389,7 @@ export function StockGrid({
                         >
                           {editing.conflict && (
                             <div className="conflict-box" role="alert">
-                              <strong>Someone else changed {row.sku} while you were editing.</strong> It now has quantity{" "}
+                              <strong>Someone else changed {variantDisplayName(row)} ({row.sku}) while you were editing.</strong> It now has quantity{" "}
                               {formatNumber(editing.conflict.quantity)}, reserved {formatNumber(editing.conflict.reserved)}, available{" "}
                               {formatNumber(editing.conflict.available)}, threshold {formatNumber(editing.conflict.lowStockThreshold)}{" "}
                               (updated {formatTime(editing.conflict.updatedAt)}). Your change was not saved. Save again to replace
@@ -395,6 +411,28 @@ export function StockGrid({
                                 </option>
                               ))}
                             </select>
+                          </label>
+                          <label>
+                            Product title
+                            <input
+                              name="productTitle"
+                              maxLength={TITLE_MAX}
+                              placeholder={row.productId}
+                              className={fieldError("productTitle") ? "invalid" : undefined}
+                              value={editing.productTitle}
+                              onChange={(event) => setEditing({ ...editing, productTitle: event.target.value })}
+                            />
+                          </label>
+                          <label>
+                            Variant title
+                            <input
+                              name="variantTitle"
+                              maxLength={TITLE_MAX}
+                              placeholder={variantTitles({ ...row, variantTitle: "" }).variant || "none"}
+                              className={fieldError("variantTitle") ? "invalid" : undefined}
+                              value={editing.variantTitle}
+                              onChange={(event) => setEditing({ ...editing, variantTitle: event.target.value })}
+                            />
                           </label>
                           <label className="grow">
                             Note

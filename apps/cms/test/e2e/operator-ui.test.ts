@@ -24,6 +24,9 @@ const PASSWORD = "correct horse battery staple";
 const EDITOR = "editor@example.com";
 const VIEWER = "viewer@example.com";
 const SHOTS = path.join(CMS_DIR, "test-results");
+/** The Checkout Session of the test's hold, and where the CMS is told session pages live. */
+const SESSION_ID = "cs_test_e2e_cap";
+const SESSION_URL = "https://stripe.example/checkout/{id}";
 
 let database: TestDatabase;
 let store: InventoryStore;
@@ -77,16 +80,18 @@ beforeAll(async () => {
   await store.upsertItems(
     SHOP,
     [
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "S" }, quantity: 12, lowStockThreshold: 3 },
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "M" }, quantity: 5, lowStockThreshold: 3 },
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "L" }, quantity: 2, lowStockThreshold: 3 },
+      // Titled as an import or the seed sets them; MUG-1 has none and shows its product id.
+      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantTitle: "Small", variantAttributes: { size: "S" }, quantity: 12, lowStockThreshold: 3 },
+      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantAttributes: { size: "M" }, quantity: 5, lowStockThreshold: 3 },
+      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantAttributes: { size: "L" }, quantity: 2, lowStockThreshold: 3 },
       { sku: "MUG-1", productId: "mug", quantity: 0, lowStockThreshold: 2 },
-      { sku: "CAP-1", productId: "cap", variantAttributes: { color: "Red" }, quantity: 8 },
+      { sku: "CAP-1", productId: "cap", productTitle: "Field cap", variantAttributes: { color: "Red" }, quantity: 8 },
     ],
     { reason: "import", actor: "seed" },
   );
   const holds = createPrismaHoldStore(database);
   heldId = (await createInventoryHold({ shopId: SHOP, requests: [{ sku: "CAP-1", variantAttributes: { color: "Red" }, quantity: 3 }], ttlSeconds: 1200, store: holds })).holdId;
+  await holds.attachCheckoutSession({ shopId: SHOP, holdId: heldId, checkoutSessionId: SESSION_ID });
   await database.pool.query(
     `INSERT INTO "StockAlertState" ("shopId", sku, "variantKey", "lastAlertedAt", "lastAvailable", "updatedAt") VALUES ($1, 'TEE-1', 'size=l', now(), 2, now())`,
     [SHOP],
@@ -105,7 +110,7 @@ beforeAll(async () => {
   );
   await createTestOperator({ databaseUrl: database.url, email: EDITOR, password: PASSWORD, role: "editor", shops: [SHOP, BIG_SHOP] });
   await createTestOperator({ databaseUrl: database.url, email: VIEWER, password: PASSWORD, role: "viewer", shops: [SHOP] });
-  cms = await startCmsForTest({ databaseUrl: database.url });
+  cms = await startCmsForTest({ databaseUrl: database.url, env: { CMS_STRIPE_SESSION_URL: SESSION_URL } });
   browser = await launchChromium();
   editor = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
 }, 180_000);
@@ -165,6 +170,46 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.close();
   });
 
+  it("names variants by their titles with the SKU beside them, finds them by title, and lets an editor rename one", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
+    expect(await cell(page, "TEE-1", "size=s", "Product")).toMatch(/^Linen tee\s+Small$/);
+    expect(await cell(page, "TEE-1", "size=m", "Product")).toMatch(/^Linen tee\s+M$/);
+    expect(await cell(page, "MUG-1", "", "Product")).toBe("mug");
+    expect(await cell(page, "TEE-1", "size=m", "SKU")).toBe("TEE-1");
+    await page.getByLabel("Search").fill("linen");
+    await expect.poll(() => page.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(["TEE-1", "TEE-1", "TEE-1"]);
+    await page.getByLabel("Search").fill("");
+    await expect.poll(() => page.locator("tbody tr[data-sku]").count()).toBe(5);
+
+    const version = Number(await row(page, "CAP-1", "color=red").getAttribute("data-version"));
+    await row(page, "CAP-1", "color=red").getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Product title").fill("Field cap, waxed cotton");
+    await page.getByLabel("Variant title").fill("  Brick   red ");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("Saved Field cap, waxed cotton — Brick red (CAP-1): renamed from Field cap — Red");
+    expect(await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" })).toMatchObject({
+      productTitle: "Field cap, waxed cotton",
+      variantTitle: "Brick red",
+      version: version + 1,
+    });
+    expect(await cell(page, "CAP-1", "color=red", "Product")).toMatch(/^Field cap, waxed cotton\s+Brick red$/);
+    // A title over the limit or with a control character is refused with the field named, and nothing changes.
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const renamed = (await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" }))!;
+    const bad = await client.request(`/api/shops/${SHOP}/inventory`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: "CAP-1", variantKey: "color=red", expectedVersion: renamed.version, productTitle: "x".repeat(201), variantTitle: "a\u0007b" }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(["productTitle", "variantTitle"]);
+    expect(await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" })).toEqual(renamed);
+    // Back to the seeded names for the tests that follow.
+    await store.updateItem({ shopId: SHOP, sku: "CAP-1", variantKey: "color=red", productTitle: "Field cap", variantTitle: "", actor: "test" });
+    await page.close();
+  });
+
   it("shows a concurrent edit as a conflict with the current values and never overwrites it silently", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
@@ -175,7 +220,7 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await store.setQuantity({ shopId: SHOP, sku: "TEE-1", variantKey: "size=s", quantity: 7, reason: "correction", actor: "other@example.com" });
     await page.getByRole("button", { name: "Save", exact: true }).click();
     const conflict = page.locator(".conflict-box");
-    await expect.poll(() => conflict.innerText()).toContain("Someone else changed TEE-1");
+    await expect.poll(() => conflict.innerText()).toContain("Someone else changed Linen tee — Small (TEE-1)");
     expect(await conflict.innerText()).toContain("quantity 7");
     expect(await quantityOf("TEE-1", "size=s")).toBe(7);
     expect(await page.getByLabel("Quantity of TEE-1").inputValue()).toBe("20"); // the form keeps the operator's value
@@ -239,7 +284,7 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
     expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
     const csv = readFileSync((await download.path())!, "utf8");
-    expect(csv.split("\n")[0]).toContain("sku,productId,quantity,lowStockThreshold");
+    expect(csv.split("\n")[0]).toContain("sku,productId,productTitle,variantTitle,quantity,lowStockThreshold");
     const items = await store.listItems(SHOP);
 
     await uploadFile(page, "export.csv", csv);
@@ -339,7 +384,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
     const hold = page.locator(`tr[data-hold-id="${heldId}"]`);
-    expect(await hold.innerText()).toMatch(/CAP-1\s*\(Red\)\s*×\s*3/);
+    // Named by its titles with the SKU beside them, and linked to the session that pays for it.
+    expect(await hold.innerText()).toMatch(/Field cap · Red\s*CAP-1\s*×\s*3/);
+    expect(await hold.getByRole("link", { name: /Stripe session/ }).getAttribute("href")).toBe(`https://stripe.example/checkout/${SESSION_ID}`);
     await shot(page, "holds-active");
     await hold.getByRole("button", { name: "Release" }).click();
     await hold.getByRole("button", { name: "Yes, release" }).click();
@@ -356,8 +403,11 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.goto(`${cms.url}/cms/shop/${SHOP}/low-stock`);
     const out = page.locator("section", { has: page.locator("#out-heading") });
     expect(await out.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(["MUG-1"]);
+    // No titles: the product id names it, the SKU beside it.
+    expect(await out.locator('tr[data-sku="MUG-1"] td').first().innerText()).toMatch(/^mug\s+MUG-1$/);
     const alerts = page.locator("section", { has: page.locator("#alerts-heading") });
     expect(await alerts.locator('tr[data-sku="TEE-1"]').count()).toBe(1);
+    expect(await alerts.locator('tr[data-sku="TEE-1"]').innerText()).toMatch(/Linen tee · L\s*TEE-1/);
     await shot(page, "low-stock");
     await page.close();
   });
@@ -431,7 +481,7 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       await page.selectOption('select[name="reason"]', "correction");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       const saved = page.locator("tr.saved-row .success-box");
-      await expect.poll(() => saved.innerText()).toContain(`Saved ${sku}: quantity`);
+      await expect.poll(() => saved.innerText()).toContain(`(${sku}): quantity`);
       // In the viewport, right below the row it is about, and the row is highlighted.
       const box = (await saved.boundingBox())!;
       expect(box.y).toBeGreaterThanOrEqual(0);
@@ -464,7 +514,7 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       await page.getByLabel("Quantity of TEE-1").fill("10");
       await page.selectOption('select[name="reason"]', "correction");
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await expect.poll(() => page.locator("tr.saved-row .success-box").innerText()).toContain("Saved TEE-1");
+      await expect.poll(() => page.locator("tr.saved-row .success-box").innerText()).toContain("Saved Linen tee — M (TEE-1)");
       await shot(page, "phone-grid-after-save");
     } finally {
       await context.close();

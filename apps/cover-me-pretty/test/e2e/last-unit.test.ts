@@ -147,7 +147,7 @@ describe("the demo, end to end", () => {
     await second.getByRole("button", { name: "Checkout" }).click();
     const problem = second.locator(".alert.error");
     await problem.waitFor();
-    expect(await problem.innerText()).toMatch(/Linen tee \(coral \/ m\) sold out/);
+    expect(await problem.innerText()).toMatch(/Linen tee \(Coral \/ M\) sold out/);
     expect(emulator.sessions()).toHaveLength(1);
     await second.goto(`${shop.url}/products/linen-tee`);
     expect(await variantRow(second, LAST).innerText()).toMatch(/Sold out/);
@@ -236,7 +236,7 @@ const cartUnits = async (page: Page) => Number(await page.locator("[data-cart-un
 describe("variants with any attribute values, in the browser", () => {
   it("buys l/xl and variants full of reserved and non-ASCII characters: product page, cart, checkout, webhook, CMS", async () => {
     const refs: Array<{ sku: string; variantKey: string; label: string }> = [
-      { ...CARDIGAN, label: "oat / l/xl" },
+      { ...CARDIGAN, label: "Oat / L/XL" },
       ...HOSTILE_SIZES.map((size, n) => ({ sku: `CMP-CARDI-ODD-${n}`, variantKey: variantKey({ color: "oat", size }), label: `oat / ${size.trim()}` })),
     ];
     const before = await Promise.all(refs.map((ref) => item(DEMO_SHOP_ID, ref)));
@@ -305,7 +305,7 @@ describe("the cart, in the browser", () => {
     expect(await variantRow(page, slip).getAttribute("data-status")).toBe("short");
     expect(await variantRow(page, slip).innerText()).toMatch(/1 counted in the total/);
     const notice = page.locator(".cart-problems");
-    expect(await notice.innerText()).toMatch(/Wool scarf \(rust\) is sold out[\s\S]*Silk slip dress \(sand \/ xs\): only 1 left \(you have 2\)/);
+    expect(await notice.innerText()).toMatch(/Wool scarf \(Rust\) is sold out[\s\S]*Silk slip dress \(Sand \/ XS\): only 1 left \(you have 2\)/);
     // The tote ($24) in full, the slip ($149) capped at the one left, the scarf not at all.
     expect(totalBefore).toBe("$387.00");
     expect(await page.locator("[data-total]").innerText()).toBe("$173.00");
@@ -375,7 +375,7 @@ describe("the checkout-session route", () => {
     expect(body.code).toBe("inventory_insufficient");
     expect(body.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: "Wool scarf (moss)", requested: 1, available: 0 }),
+        expect.objectContaining({ name: "Wool scarf (Moss)", requested: 1, available: 0 }),
         expect.objectContaining({ name: "Silk slip dress (sand / xs)", requested: 3, available: 2 }),
       ]),
     );

@@ -4,6 +4,7 @@ import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { getAlertChannels, hasAlertChannels, type AlertChannels } from "./alert-channels.ts";
 import { createPrismaAlertDeliveryLog } from "./alert-delivery-log.ts";
 import { deliverAlert } from "./deliver-alert.ts";
+import { variantDisplayName, variantTitles } from "../variants/variant-label.ts";
 
 /** At most one low-stock alert per variant in this window. */
 export const STOCK_ALERT_COOLDOWN_SECONDS = 24 * 3600;
@@ -38,6 +39,8 @@ interface CrossingRow {
   available: number;
   threshold: number;
   crossedAt: Date;
+  /** The variant's names now; null when it no longer exists. */
+  item: { productId: string; productTitle: string; variantTitle: string; variantAttributes: Record<string, string> } | null;
 }
 
 /**
@@ -69,7 +72,10 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
          WHERE status = 'pending' OR (status = 'processing' AND "claimedAt" < $1::timestamptz - make_interval(secs => $3))
          ORDER BY id LIMIT $2
          FOR UPDATE SKIP LOCKED)
-       RETURNING c.id::text AS id, c."shopId", c.sku, c."variantKey", c.available, c.threshold, c."crossedAt"`,
+       RETURNING c.id::text AS id, c."shopId", c.sku, c."variantKey", c.available, c.threshold, c."crossedAt",
+         (SELECT jsonb_build_object('productId', i."productId", 'productTitle', i."productTitle",
+                   'variantTitle', i."variantTitle", 'variantAttributes', i."variantAttributes")
+          FROM "InventoryItem" i WHERE i."shopId" = c."shopId" AND i.sku = c.sku AND i."variantKey" = c."variantKey") AS item`,
       [now, limit, STALE_CLAIM_SECONDS],
     ));
   } catch (error) {
@@ -119,7 +125,12 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
 }
 
 function stockAlertMessage(crossing: CrossingRow) {
-  const variant = crossing.variantKey ? `${crossing.sku} (${crossing.variantKey})` : crossing.sku;
+  // Named as operators know it, with the SKU beside it.
+  const variant = crossing.item
+    ? `${variantDisplayName(crossing.item)} (${crossing.sku})`
+    : crossing.variantKey
+      ? `${crossing.sku} (${crossing.variantKey})`
+      : crossing.sku;
   const crossedAt = new Date(crossing.crossedAt);
   return {
     source: "stock" as const,
@@ -135,6 +146,13 @@ function stockAlertMessage(crossing: CrossingRow) {
       shopId: crossing.shopId,
       sku: crossing.sku,
       variantKey: crossing.variantKey,
+      ...(crossing.item
+        ? {
+            productId: crossing.item.productId,
+            productTitle: variantTitles(crossing.item).product,
+            variantTitle: variantTitles(crossing.item).variant,
+          }
+        : {}),
       available: crossing.available,
       threshold: crossing.threshold,
       crossedAt: crossedAt.toISOString(),

@@ -5,6 +5,7 @@ import { InventoryError, isInventoryError } from "../errors/inventory-error.ts";
 import { createInventoryHold } from "../holds/create-inventory-hold.ts";
 import { idempotencyKeySchema, ttlSecondsSchema } from "../holds/hold-inputs.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
+import { getHoldStore } from "../holds/get-hold-store.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
@@ -157,6 +158,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     await releaseOwnHold(shopId, hold, options);
     throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
   }
+  if (hold) await attachSession(shopId, hold.holdId, session.id, options);
   return {
     sessionId: session.id,
     url: session.url,
@@ -164,6 +166,19 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     sessionExpiresAt: new Date((session.expires_at ?? Math.floor(sessionExpiresAt.getTime() / 1000)) * 1000),
     ...(hold ? { holdId: hold.holdId, holdExpiresAt: hold.expiresAt } : {}),
   };
+}
+
+/**
+ * Lets operators go from a hold to the session that pays for it. The session
+ * is payable already, so a failure here must not fail the checkout: the paid
+ * webhook records the session again.
+ */
+async function attachSession(shopId: string, holdId: string, checkoutSessionId: string, options: CreateCheckoutSessionOptions): Promise<void> {
+  const store = options.holds ?? getHoldStore();
+  await store.attachCheckoutSession({ shopId, holdId, checkoutSessionId }).catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.warn(JSON.stringify({ level: "warn", event: "hold_session_not_recorded", shopId, holdId, checkoutSessionId, message }));
+  });
 }
 
 /**

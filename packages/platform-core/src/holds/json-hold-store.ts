@@ -37,6 +37,7 @@ function toView(shopId: string, hold: StoredHold, now: Date): InventoryHoldView 
     releasedAt: hold.releasedAt ? new Date(hold.releasedAt) : null,
     expiredAt: hold.expiredAt ? new Date(hold.expiredAt) : null,
     idempotencyKey: hold.idempotencyKey,
+    checkoutSessionId: hold.checkoutSessionId ?? null,
     items: hold.items.map((item) => ({ ...item, variantAttributes: { ...item.variantAttributes } })),
   };
 }
@@ -261,6 +262,14 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
       const hold = findHold(await read(shopId), holdId);
       return hold ? toView(shopId, hold, now) : null;
     },
+
+    attachCheckoutSession: ({ shopId, holdId, checkoutSessionId }) =>
+      mutate(shopId, (state) => {
+        const hold = findHold(state, holdId);
+        if (!hold || hold.checkoutSessionId) return false;
+        hold.checkoutSessionId = checkoutSessionId;
+        return true;
+      }),
 
     async listHolds({ shopId, status, limit = 100, now }) {
       const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);

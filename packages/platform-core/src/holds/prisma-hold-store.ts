@@ -35,6 +35,7 @@ interface HoldRow {
   releasedAt: Date | null;
   expiredAt: Date | null;
   idempotencyKey: string | null;
+  checkoutSessionId: string | null;
   items: Array<{ sku: string; variantKey: string; productId: string; variantAttributes: unknown; quantity: number }> | null;
 }
 
@@ -55,6 +56,7 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
     releasedAt: row.releasedAt ? new Date(row.releasedAt) : null,
     expiredAt: row.expiredAt ? new Date(row.expiredAt) : null,
     idempotencyKey: row.idempotencyKey,
+    checkoutSessionId: row.checkoutSessionId,
     items: (row.items ?? []).map((item) => ({
       sku: item.sku,
       variantKey: item.variantKey,
@@ -66,7 +68,7 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
 }
 
 const HOLD_SELECT = Prisma.sql`
-  SELECT h.id, h."shopId", h.status, h."expiresAt", h."createdAt", h."committedAt", h."releasedAt", h."expiredAt", h."idempotencyKey",
+  SELECT h.id, h."shopId", h.status, h."expiresAt", h."createdAt", h."committedAt", h."releasedAt", h."expiredAt", h."idempotencyKey", h."checkoutSessionId",
     (SELECT jsonb_agg(jsonb_build_object('sku', hi.sku, 'variantKey', hi."variantKey", 'productId', hi."productId",
         'variantAttributes', hi."variantAttributes", 'quantity', hi.quantity) ORDER BY hi.sku COLLATE "C", hi."variantKey" COLLATE "C")
      FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS items
@@ -292,6 +294,14 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     },
 
     getHold: ({ shopId, holdId, now }) => call(() => getHold(shopId, holdId, now)),
+
+    attachCheckoutSession: ({ shopId, holdId, checkoutSessionId }) =>
+      call(async () => {
+        const changed = await prisma.$executeRaw`
+          UPDATE "InventoryHold" SET "checkoutSessionId" = ${checkoutSessionId}
+          WHERE id = ${holdId} AND "shopId" = ${shopId} AND "checkoutSessionId" IS NULL`;
+        return changed > 0;
+      }),
 
     listHolds: ({ shopId, status, limit = 100, now }) =>
       call(async () => {

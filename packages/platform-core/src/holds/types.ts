@@ -30,6 +30,8 @@ export interface InventoryHoldView {
   releasedAt: Date | null;
   expiredAt: Date | null;
   idempotencyKey: string | null;
+  /** The Stripe Checkout Session that pays for the hold; null until checkout records it. */
+  checkoutSessionId: string | null;
   items: InventoryHoldItemView[];
 }
 
@@ -128,6 +130,12 @@ export interface HoldStore {
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */
   extendHold(input: { shopId: string; holdId: string; expiresAt: Date; now: Date }): Promise<InventoryHoldView>;
   getHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;
+  /**
+   * Records the Checkout Session that pays for a hold, whatever its status.
+   * The first session recorded stays: returns false when the hold is unknown
+   * or already names a session.
+   */
+  attachCheckoutSession(input: { shopId: string; holdId: string; checkoutSessionId: string }): Promise<boolean>;
   listHolds(input: { shopId: string; status?: HoldStatus; limit?: number; now: Date }): Promise<InventoryHoldView[]>;
   /** Expires up to `limit` holds whose time is up; returns how many. */
   releaseExpiredHolds(input: { shopId: string; limit: number; now: Date }): Promise<number>;

@@ -139,7 +139,7 @@ describe("exportStock", () => {
     const now = new Date("2025-01-31T09:30:00.123Z");
     const csv = await exportStock({ store, shopId: "shop", format: "csv", now });
     expect(csv).toEqual({
-      content: "\uFEFFsku,productId,quantity,lowStockThreshold,variant.size\nA,p,5,,M\n",
+      content: "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,variant.size\nA,p,,,5,,M\n",
       contentType: "text/csv; charset=utf-8",
       filename: "stock-shop-2025-01-31T09-30-00Z.csv",
     });

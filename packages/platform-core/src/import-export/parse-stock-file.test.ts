@@ -73,6 +73,36 @@ describe("parseStockFile: CSV", () => {
     expect(first.rows[0]?.variantKey).toBe(variantKey({ size: "M", color: "Red" }));
   });
 
+  it("reads product and variant titles (trimmed, spaces folded); no title column means 'keep the current title'", () => {
+    const { rows } = parseStockFile({
+      format: "csv",
+      content: csv("sku,productId,productTitle,variantTitle,quantity", 'A,p,"  Linen   tee ",Coral / M,1', "B,p,,,2"),
+    });
+    expect(rows[0]).toMatchObject({ productTitle: "Linen tee", variantTitle: "Coral / M" });
+    expect(rows[1]).toMatchObject({ productTitle: "", variantTitle: "" });
+    const untitled = parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") });
+    expect(untitled.rows[0]?.productTitle).toBeUndefined();
+    expect(untitled.rows[0]?.variantTitle).toBeUndefined();
+    const json = parseStockFile({ format: "json", content: JSON.stringify([{ sku: "A", productId: "p", productTitle: "Tote", quantity: 1 }]) });
+    expect(json.rows[0]).toMatchObject({ productTitle: "Tote", variantTitle: undefined });
+  });
+
+  it("refuses a title that is too long, holds control characters or is not text, naming the row's sku", () => {
+    const error = failure(() =>
+      parseStockFile({ format: "csv", content: csv("sku,productId,productTitle,variantTitle,quantity", `A,p,${"x".repeat(201)},ok,1`, "B,p,ok,\u0007bell,1") }),
+    );
+    const bell = failure(() => parseStockFile({ format: "json", content: JSON.stringify([{ sku: "C", productId: "p", variantTitle: "\u0007", quantity: 1 }, { sku: "D", productId: "p", productTitle: 7, quantity: 1 }]) }));
+    expect(error.details.errors).toEqual([
+      { line: 2, field: "productTitle", message: "must be at most 200 characters" },
+      { line: 3, field: "variantTitle", message: "must not contain control characters or malformed Unicode" },
+    ]);
+    expect(error.details.context).toEqual([{ sku: "A", value: `${"x".repeat(79)}…` }, { sku: "B", value: "\u0007bell" }]);
+    expect(bell.details.errors).toEqual([
+      { line: 1, field: "items.0.variantTitle", message: "must not contain control characters or malformed Unicode" },
+      { line: 2, field: "items.1.productTitle", message: "must be a string" },
+    ]);
+  });
+
   it("treats a missing lowStockThreshold column as 'keep the current threshold'", () => {
     const { rows } = parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") });
     expect(rows[0]?.lowStockThreshold).toBeUndefined();

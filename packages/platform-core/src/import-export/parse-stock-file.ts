@@ -133,6 +133,8 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
       line,
       sku: data.sku,
       productId: data.productId,
+      productTitle: data.productTitle,
+      variantTitle: data.variantTitle,
       variantAttributes: cleanVariantAttributes(data.variantAttributes),
       variantKey: variantKey(data.variantAttributes),
       quantity: data.quantity,

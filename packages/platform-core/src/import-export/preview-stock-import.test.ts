@@ -45,28 +45,48 @@ describe("previewStockImport", () => {
         sku: "A",
         variantKey: "size=m",
         action: "unchanged",
-        before: { productId: "p", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
-        after: { productId: "p", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
+        before: { productId: "p", productTitle: "", variantTitle: "", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
+        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 10, lowStockThreshold: null, variantAttributes: { size: "M" } },
       },
       {
         line: 3,
         sku: "B",
         variantKey: "",
         action: "update",
-        before: { productId: "p", quantity: 4, lowStockThreshold: 2, variantAttributes: {} },
-        after: { productId: "p", quantity: 5, lowStockThreshold: 2, variantAttributes: {} },
+        before: { productId: "p", productTitle: "", variantTitle: "", quantity: 4, lowStockThreshold: 2, variantAttributes: {} },
+        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 5, lowStockThreshold: 2, variantAttributes: {} },
       },
       {
         line: 4,
         sku: "NEW",
         variantKey: "size=s",
         action: "create",
-        after: { productId: "p", quantity: 1, lowStockThreshold: 0, variantAttributes: { size: "S" } },
+        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 1, lowStockThreshold: 0, variantAttributes: { size: "S" } },
       },
       expect.objectContaining({ line: 5, action: "update", before: expect.objectContaining({ productId: "old" }) }),
     ]);
     // An import never deletes: the unlisted item is neither in the inputs nor in the changes.
     expect(preview.inputs.map((input) => input.sku)).toEqual(["A", "B", "NEW", "C"]);
+  });
+
+  it("keeps the current titles when the file has no title column, sets them when it has, clears them on an empty cell", () => {
+    const existing = [
+      item("A", {}, { productTitle: "Tote", variantTitle: "Natural" }),
+      item("B", {}, { productTitle: "Tote" }),
+      item("C", {}, { productTitle: "Tote", variantTitle: "Natural" }),
+    ];
+    const preview = previewStockImport({
+      existing,
+      rows: [row(2, "A", {}), row(3, "B", {}, { productTitle: "Canvas tote", variantTitle: "Natural" }), row(4, "C", {}, { productTitle: "", variantTitle: "" })],
+    });
+    expect(preview.changes.map((change) => [change.action, change.after.productTitle, change.after.variantTitle])).toEqual([
+      ["unchanged", "Tote", "Natural"],
+      ["update", "Canvas tote", "Natural"],
+      ["update", "", ""],
+    ]);
+    expect(preview.inputs[0]).not.toHaveProperty("productTitle");
+    expect(preview.inputs[1]).toMatchObject({ productTitle: "Canvas tote", variantTitle: "Natural" });
+    expect(preview.inputs[2]).toMatchObject({ productTitle: "", variantTitle: "" });
   });
 
   it("keeps the current threshold when the file has none, and clears it on an explicit null", () => {

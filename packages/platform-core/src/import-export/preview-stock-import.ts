@@ -8,6 +8,8 @@ export type StockImportAction = "create" | "update" | "unchanged";
 /** The importable fields of one variant. */
 export interface StockImportSnapshot {
   productId: string;
+  productTitle: string;
+  variantTitle: string;
   quantity: number;
   lowStockThreshold: number | null;
   variantAttributes: VariantAttributes;
@@ -49,8 +51,8 @@ function sameAttributes(a: VariantAttributes, b: VariantAttributes): boolean {
 
 /**
  * Compares parsed rows with current stock using the store's own rules: a row
- * changes a variant when its quantity, product id, threshold (when the file
- * gives one) or attribute spelling differs. Variants of the shop that are not
+ * changes a variant when its quantity, product id, titles or threshold (when
+ * the file gives them) or attribute spelling differs. Variants of the shop that are not
  * in the file are not touched: an import never deletes.
  */
 export function previewStockImport({ rows, existing }: PreviewStockImportOptions): StockImportPreview {
@@ -60,6 +62,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
     const item = current.get(`${row.sku}\u0000${row.variantKey}`);
     const after: StockImportSnapshot = {
       productId: row.productId,
+      productTitle: row.productTitle ?? item?.productTitle ?? "",
+      variantTitle: row.variantTitle ?? item?.variantTitle ?? "",
       quantity: row.quantity,
       lowStockThreshold: row.lowStockThreshold === undefined ? (item?.lowStockThreshold ?? null) : row.lowStockThreshold,
       variantAttributes: row.variantAttributes,
@@ -71,6 +75,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
     } else {
       const before: StockImportSnapshot = {
         productId: item.productId,
+        productTitle: item.productTitle,
+        variantTitle: item.variantTitle,
         quantity: item.quantity,
         lowStockThreshold: item.lowStockThreshold,
         variantAttributes: item.variantAttributes,
@@ -83,6 +89,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
         attributesUnchanged &&
         item.quantity === after.quantity &&
         item.productId === after.productId &&
+        item.productTitle === after.productTitle &&
+        item.variantTitle === after.variantTitle &&
         item.lowStockThreshold === after.lowStockThreshold;
       if (unchanged) preview.unchanged++;
       else preview.updated++;
@@ -98,6 +106,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
     preview.inputs.push({
       sku: row.sku,
       productId: row.productId,
+      ...(row.productTitle === undefined ? {} : { productTitle: row.productTitle }),
+      ...(row.variantTitle === undefined ? {} : { variantTitle: row.variantTitle }),
       variantAttributes: after.variantAttributes,
       quantity: row.quantity,
       ...(row.lowStockThreshold === undefined ? {} : { lowStockThreshold: row.lowStockThreshold }),

@@ -185,6 +185,8 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
     switch (column.kind) {
       case "sku":
       case "productId":
+      case "productTitle":
+      case "variantTitle":
         value[column.kind] = cell;
         break;
       case "quantity":

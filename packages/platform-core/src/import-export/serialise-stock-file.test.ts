@@ -19,7 +19,7 @@ const tricky: InventoryItem[] = [
   item("@risk", { size: "-1" }, { quantity: 5, reserved: 2 }),
   item("MUG", {}, { quantity: 1_000_000_000, lowStockThreshold: 0 }),
   item("TEE", { Size: "L", color: "Blue" }, { quantity: 7 }),
-  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', quantity: 12, lowStockThreshold: 3 }),
+  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', productTitle: 'Tee, "classic"', variantTitle: "Red / M", quantity: 12, lowStockThreshold: 3 }),
   item("TEE-ß", { size: "XL", "fit type": "Ünïcödé 👕" }, { quantity: 2 }),
   item("x,y", { note: "a \"quoted\" value, with comma" }, { quantity: 3, lowStockThreshold: 1_000_000_000 }),
 ];
@@ -27,22 +27,22 @@ const tricky: InventoryItem[] = [
 describe("serialiseStockFile", () => {
   it("writes CSV with a BOM, the fixed columns, then one sorted column per attribute name", () => {
     const content = serialiseStockFile({ shopId: "shop", items: tricky, format: "csv", exportedAt });
-    expect(content.startsWith("\uFEFFsku,productId,quantity,lowStockThreshold,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
+    expect(content.startsWith("\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
     const records = parse(content, { bom: true }) as string[][];
-    expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "0", "", "", "", "", "", ""]);
-    expect(records[2]).toEqual(["@risk", "p", "5", "", "", "", "", "", "-1"]);
-    expect(records[5]).toEqual(["TEE", 'tee, "classic"', "12", "3", "M", "Red", "", "", ""]);
+    expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "", "", "0", "", "", "", "", "", ""]);
+    expect(records[2]).toEqual(["@risk", "p", "", "", "5", "", "", "", "", "", "-1"]);
+    expect(records[5]).toEqual(["TEE", 'tee, "classic"', 'Tee, "classic"', "Red / M", "12", "3", "M", "Red", "", "", ""]);
     expect(records).toHaveLength(tricky.length + 1);
   });
 
   it("writes values that look like spreadsheet formulas unaltered (see the function's comment)", () => {
     const content = serialiseStockFile({ shopId: "shop", items: tricky.slice(0, 1), format: "csv", exportedAt });
-    expect(content).toContain("\n=SUM(A1:A2),+cmd|' /C calc'!A0,0,\n");
+    expect(content).toContain("\n=SUM(A1:A2),+cmd|' /C calc'!A0,,,0,\n");
   });
 
   it("writes a header alone for a shop without items", () => {
     expect(serialiseStockFile({ shopId: "shop", items: [], format: "csv", exportedAt })).toBe(
-      "\uFEFFsku,productId,quantity,lowStockThreshold\n",
+      "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold\n",
     );
   });
 
@@ -51,7 +51,7 @@ describe("serialiseStockFile", () => {
     expect(JSON.parse(content)).toEqual({
       shopId: "shop",
       exportedAt: "2025-01-31T09:30:00.123Z",
-      items: [{ sku: "@risk", productId: "p", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null }],
+      items: [{ sku: "@risk", productId: "p", productTitle: "", variantTitle: "", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null }],
     });
   });
 
@@ -63,6 +63,8 @@ describe("serialiseStockFile", () => {
       const original = tricky[index]!;
       expect(parsed).toMatchObject({
         productId: original.productId,
+        productTitle: original.productTitle,
+        variantTitle: original.variantTitle,
         quantity: original.quantity,
         lowStockThreshold: original.lowStockThreshold,
         variantAttributes: original.variantAttributes,

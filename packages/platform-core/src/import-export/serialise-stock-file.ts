@@ -38,6 +38,8 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
       items: items.map((item) => ({
         sku: item.sku,
         productId: item.productId,
+        productTitle: item.productTitle,
+        variantTitle: item.variantTitle,
         variantAttributes: item.variantAttributes,
         quantity: item.quantity,
         lowStockThreshold: item.lowStockThreshold,
@@ -50,6 +52,8 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
   const records = items.map((item) => [
     item.sku,
     item.productId,
+    item.productTitle,
+    item.variantTitle,
     String(item.quantity),
     item.lowStockThreshold === null ? "" : String(item.lowStockThreshold),
     ...attributeNames.map((name) => item.variantAttributes[name] ?? ""),

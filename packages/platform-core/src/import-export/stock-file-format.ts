@@ -12,7 +12,7 @@ export const STOCK_FILE_MAX_BYTES = 10 * 1024 * 1024;
 export const STOCK_FILE_MAX_ROWS = 100_000;
 
 /** CSV columns every file may carry, in export order. */
-export const STOCK_CSV_COLUMNS = ["sku", "productId", "quantity", "lowStockThreshold"] as const;
+export const STOCK_CSV_COLUMNS = ["sku", "productId", "productTitle", "variantTitle", "quantity", "lowStockThreshold"] as const;
 export type StockCsvColumn = (typeof STOCK_CSV_COLUMNS)[number];
 /** Columns without which a CSV file is refused. */
 export const STOCK_CSV_REQUIRED_COLUMNS: readonly StockCsvColumn[] = ["sku", "productId", "quantity"];
@@ -28,6 +28,8 @@ export const STOCK_FILE_CONTENT_TYPES: Record<StockFileFormat, string> = {
 export interface StockFileItem {
   sku: string;
   productId: string;
+  productTitle: string;
+  variantTitle: string;
   variantAttributes: VariantAttributes;
   quantity: number;
   lowStockThreshold: number | null;
@@ -46,6 +48,12 @@ export interface ParsedStockRow {
   line: number;
   sku: string;
   productId: string;
+  /**
+   * Titles, trimmed. `undefined`: the file has no such column (or the JSON
+   * entry no such key): keep the current one. An empty cell clears it.
+   */
+  productTitle?: string | undefined;
+  variantTitle?: string | undefined;
   /** Names and values trimmed, empty values dropped, case kept (display form). */
   variantAttributes: VariantAttributes;
   variantKey: string;

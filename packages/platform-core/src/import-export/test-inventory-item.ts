@@ -14,6 +14,8 @@ export function testInventoryItem(
     shopId: "shop",
     sku,
     productId: "p",
+    productTitle: "",
+    variantTitle: "",
     variantKey: variantKey(attributes),
     variantAttributes: attributes,
     quantity,

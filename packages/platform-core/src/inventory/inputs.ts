@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { cleanVariantAttributes, collidingAttributeNames, isCanonicalVariantKey, variantKey } from "../variants/variant-key.ts";
+import { TITLE_MAX_LENGTH } from "../variants/variant-label.ts";
 import { LEDGER_REASONS, MAX_QUANTITY, refId, type StockChange, type StockItemInput } from "./types.ts";
 
 // Input rules shared by both backends, the importer and the HTTP layer.
@@ -26,6 +27,16 @@ export const skuSchema = z
   .refine(safeText, SAFE_TEXT_MESSAGE);
 
 export const productIdSchema = skuSchema;
+
+export { TITLE_MAX_LENGTH };
+
+/** A product or variant title: trimmed, spaces folded; "" means none. */
+export const titleSchema = z
+  .string({ error: "must be a string" })
+  .max(TITLE_MAX_LENGTH * 2, `must be at most ${TITLE_MAX_LENGTH} characters`)
+  .refine(safeText, SAFE_TEXT_MESSAGE)
+  .transform((value) => value.trim().replace(/\s+/g, " "))
+  .pipe(z.string().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`));
 
 /** A variant key as `variantKey()` makes it (clients echo keys they were given). */
 export const variantKeySchema = z
@@ -61,6 +72,8 @@ export const variantAttributesSchema = z
 export const stockItemInputSchema = z.object({
   sku: skuSchema,
   productId: productIdSchema,
+  productTitle: titleSchema.optional(),
+  variantTitle: titleSchema.optional(),
   variantAttributes: variantAttributesSchema.optional(),
   quantity: quantitySchema,
   lowStockThreshold: quantitySchema.nullable().optional(),
@@ -99,6 +112,9 @@ export function parseStockChange(change: unknown): StockChange {
 export interface NormalisedStockItemInput {
   sku: string;
   productId: string;
+  /** undefined: keep the current title (or "" for a new item). */
+  productTitle: string | undefined;
+  variantTitle: string | undefined;
   variantKey: string;
   variantAttributes: Record<string, string>;
   quantity: number;
@@ -133,6 +149,8 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
     result.push({
       sku: value.sku,
       productId: value.productId,
+      productTitle: value.productTitle,
+      variantTitle: value.variantTitle,
       variantKey: key,
       variantAttributes: cleanVariantAttributes(value.variantAttributes),
       quantity: value.quantity,

@@ -23,6 +23,9 @@ export interface AdjustQuantityInput extends VariantRef, StockChange {
 export interface UpdateItemInput extends VariantRef {
   shopId: string;
   productId?: string;
+  /** "" clears the title. */
+  productTitle?: string;
+  variantTitle?: string;
   lowStockThreshold?: number | null;
   actor: string;
   expectedVersion?: number;
@@ -65,7 +68,7 @@ export interface InventoryStore {
    * batch with `conflict` and `details.errors[].index` naming the inputs.
    */
   upsertItems(shopId: string, inputs: StockItemInput[], change: StockChange): Promise<UpsertItemsResult>;
-  /** Changes product id or low-stock threshold of an existing item (no ledger entry). */
+  /** Changes product id, titles or low-stock threshold of an existing item (no ledger entry). */
   updateItem(input: UpdateItemInput): Promise<InventoryItem>;
   setQuantity(input: SetQuantityInput): Promise<InventoryItem>;
   adjustQuantity(input: AdjustQuantityInput): Promise<InventoryItem>;

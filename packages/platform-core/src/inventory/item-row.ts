@@ -6,6 +6,8 @@ export interface ItemRow {
   shopId: string;
   sku: string;
   productId: string;
+  productTitle: string;
+  variantTitle: string;
   variantKey: string;
   variantAttributes: unknown;
   quantity: number;
@@ -16,13 +18,15 @@ export interface ItemRow {
   updatedAt: Date;
 }
 
-export const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"`;
+export const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "productTitle", "variantTitle", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"`;
 
 export function toItem(row: ItemRow): InventoryItem {
   return {
     shopId: row.shopId,
     sku: row.sku,
     productId: row.productId,
+    productTitle: row.productTitle ?? "",
+    variantTitle: row.variantTitle ?? "",
     variantKey: row.variantKey,
     variantAttributes: (row.variantAttributes ?? {}) as Record<string, string>,
     quantity: row.quantity,

@@ -9,6 +9,7 @@ import {
   parseShopId,
   parseStockChange,
   productIdSchema,
+  titleSchema,
   quantitySchema,
   shopIdSchema,
   skuSchema,
@@ -72,6 +73,8 @@ const expectedVersionSchema = z
 const updateItemInputSchema = variantRefSchema.extend({
   shopId: shopIdSchema,
   productId: productIdSchema.optional(),
+  productTitle: titleSchema.optional(),
+  variantTitle: titleSchema.optional(),
   lowStockThreshold: quantitySchema.nullable().optional(),
   actor: stockChangeSchema.shape.actor,
   expectedVersion: expectedVersionSchema,
@@ -196,6 +199,8 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
         sku: input.sku,
         variantKey: input.variantKey,
         productId: input.productId,
+        productTitle: input.productTitle ?? "",
+        variantTitle: input.variantTitle ?? "",
         variantAttributes: input.variantAttributes,
         quantity: 0,
         reserved: 0,
@@ -210,8 +215,12 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
       result.created += 1;
     } else {
       const thresholdChanges = input.lowStockThreshold !== undefined && input.lowStockThreshold !== item.lowStockThreshold;
+      const productTitle = input.productTitle ?? item.productTitle ?? "";
+      const variantTitle = input.variantTitle ?? item.variantTitle ?? "";
       const differs =
         item.productId !== input.productId ||
+        productTitle !== (item.productTitle ?? "") ||
+        variantTitle !== (item.variantTitle ?? "") ||
         !sameVariantAttributes(item.variantAttributes, input.variantAttributes) ||
         item.quantity !== input.quantity ||
         thresholdChanges;
@@ -219,6 +228,8 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
         result.unchanged += 1;
       } else {
         item.productId = input.productId;
+        item.productTitle = productTitle;
+        item.variantTitle = variantTitle;
         item.variantAttributes = input.variantAttributes;
         if (thresholdChanges) item.lowStockThreshold = input.lowStockThreshold ?? null;
         if (item.quantity !== input.quantity) changeQuantity(state, item, input.quantity, change, now);
@@ -311,8 +322,13 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
           checkVersion(state, item, parsed.expectedVersion);
           const productChanges = parsed.productId !== undefined && parsed.productId !== item.productId;
           const thresholdChanges = parsed.lowStockThreshold !== undefined && parsed.lowStockThreshold !== item.lowStockThreshold;
-          if (productChanges || thresholdChanges) {
+          const titleChanges =
+            (parsed.productTitle !== undefined && parsed.productTitle !== (item.productTitle ?? "")) ||
+            (parsed.variantTitle !== undefined && parsed.variantTitle !== (item.variantTitle ?? ""));
+          if (productChanges || thresholdChanges || titleChanges) {
             if (parsed.productId !== undefined) item.productId = parsed.productId;
+            if (parsed.productTitle !== undefined) item.productTitle = parsed.productTitle;
+            if (parsed.variantTitle !== undefined) item.variantTitle = parsed.variantTitle;
             if (parsed.lowStockThreshold !== undefined) item.lowStockThreshold = parsed.lowStockThreshold;
             touch(item, new Date().toISOString());
           }

@@ -12,7 +12,8 @@ import { SIZE_SCALE, sizeRank } from "../variants/variant-label.ts";
 const SIZE_RANK_SQL = Prisma.sql`CASE WHEN "variantAttributes"->>'size' IS NULL THEN -1
   ELSE coalesce(array_position(${[...SIZE_SCALE]}::text[], lower(btrim("variantAttributes"->>'size'))) - 1, ${SIZE_SCALE.length}) END`;
 
-export const INVENTORY_SORT_FIELDS = ["sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
+/** `product`: by the name operators see (product title, or product id until one is set). */
+export const INVENTORY_SORT_FIELDS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
 export type InventorySortField = (typeof INVENTORY_SORT_FIELDS)[number];
 
 /**
@@ -54,8 +55,8 @@ export interface ListInventoryPageOptions {
 }
 
 /**
- * One page of a shop's stock grid: searched (sku, product id or variant,
- * case-insensitive substring), filtered by stock state and sorted, with ties
+ * One page of a shop's stock grid: searched (sku, product id, titles or
+ * variant, case-insensitive substring), filtered by stock state and sorted, with ties
  * broken by sku then variant key so pages never overlap. On PostgreSQL the
  * database does the work (one query for the page, one for the counts), so a
  * shop with tens of thousands of variants answers in milliseconds; the JSON
@@ -74,6 +75,8 @@ function matchesSearch(item: InventoryItem, needle: string): boolean {
   return (
     item.sku.toLowerCase().includes(needle) ||
     item.productId.toLowerCase().includes(needle) ||
+    item.productTitle.toLowerCase().includes(needle) ||
+    item.variantTitle.toLowerCase().includes(needle) ||
     item.variantKey.toLowerCase().includes(needle)
   );
 }
@@ -105,7 +108,11 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
       : searched.filter((item) => (q.filter === "attention" ? stockState(item) !== "ok" : stockState(item) === q.filter));
   const sign = q.direction === "asc" ? 1 : -1;
   const value = (item: InventoryItem): string | number | null =>
-    q.sort === "updatedAt" ? item.updatedAt.getTime() : (item[q.sort] as string | number | null);
+    q.sort === "updatedAt"
+      ? item.updatedAt.getTime()
+      : q.sort === "product"
+        ? item.productTitle || item.productId
+        : (item[q.sort] as string | number | null);
   filtered.sort((a, b) => {
     const va = value(a);
     const vb = value(b);
@@ -124,6 +131,7 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
 
 const SORT_SQL: Record<InventorySortField, Prisma.Sql> = {
   sku: Prisma.sql`sku COLLATE "C"`,
+  product: Prisma.sql`coalesce(nullif("productTitle", ''), "productId") COLLATE "C"`,
   productId: Prisma.sql`"productId" COLLATE "C"`,
   quantity: Prisma.sql`quantity`,
   reserved: Prisma.sql`reserved`,
@@ -145,7 +153,8 @@ async function listOnPostgres(database: Database, shopId: string, q: ParsedQuery
   const { prisma } = database;
   // LIKE wildcards in the search are literal characters.
   const pattern = q.search ? `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const where = Prisma.sql`"shopId" = ${shopId} AND (${pattern}::text IS NULL OR sku ILIKE ${pattern} OR "productId" ILIKE ${pattern} OR "variantKey" ILIKE ${pattern})`;
+  const where = Prisma.sql`"shopId" = ${shopId} AND (${pattern}::text IS NULL OR sku ILIKE ${pattern} OR "productId" ILIKE ${pattern}
+    OR "productTitle" ILIKE ${pattern} OR "variantTitle" ILIKE ${pattern} OR "variantKey" ILIKE ${pattern})`;
   const direction = q.direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   try {
     const [rows, countRows] = await Promise.all([

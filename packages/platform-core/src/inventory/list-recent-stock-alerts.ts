@@ -49,7 +49,8 @@ export async function listRecentStockAlerts({
     const rows = await database.prisma.$queryRaw<Row[]>`
       SELECT a.sku, a."variantKey", a."lastAlertedAt", a."lastAvailable",
         CASE WHEN i.sku IS NULL THEN NULL ELSE jsonb_build_object(
-          'shopId', i."shopId", 'sku', i.sku, 'productId', i."productId", 'variantKey', i."variantKey",
+          'shopId', i."shopId", 'sku', i.sku, 'productId', i."productId",
+          'productTitle', i."productTitle", 'variantTitle', i."variantTitle", 'variantKey', i."variantKey",
           'variantAttributes', i."variantAttributes", 'quantity', i.quantity, 'reserved', i.reserved,
           'lowStockThreshold', i."lowStockThreshold", 'version', i.version,
           'createdAt', i."createdAt", 'updatedAt', i."updatedAt") END AS item

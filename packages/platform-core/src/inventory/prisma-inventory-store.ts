@@ -13,6 +13,7 @@ import {
   parseStockChange,
   quantitySchema,
   skuSchema,
+  titleSchema,
   variantKeySchema,
 } from "./inputs.ts";
 import type {
@@ -148,16 +149,18 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         // 1. Create what does not exist yet. Rows this statement returns were
         //    inserted by us, so their previous quantity is exactly 0.
         const inserted = await tx.$queryRaw<ItemRow[]>`
-          INSERT INTO "InventoryItem" ("shopId", sku, "variantKey", "productId", "variantAttributes", quantity, "lowStockThreshold", "updatedAt")
-          SELECT ${id}, t.sku, t.key, t.product, t.attrs::jsonb, t.qty, t.threshold, now()
+          INSERT INTO "InventoryItem" ("shopId", sku, "variantKey", "productId", "productTitle", "variantTitle", "variantAttributes", quantity, "lowStockThreshold", "updatedAt")
+          SELECT ${id}, t.sku, t.key, t.product, coalesce(t.ptitle, ''), coalesce(t.vtitle, ''), t.attrs::jsonb, t.qty, t.threshold, now()
           FROM unnest(
             ${order.map((o) => o.input.sku)}::text[],
             ${order.map((o) => o.input.variantKey)}::text[],
             ${order.map((o) => o.input.productId)}::text[],
+            ${order.map((o) => o.input.productTitle ?? null)}::text[],
+            ${order.map((o) => o.input.variantTitle ?? null)}::text[],
             ${order.map((o) => JSON.stringify(o.input.variantAttributes))}::text[],
             ${order.map((o) => o.input.quantity)}::int[],
             ${order.map((o) => o.input.lowStockThreshold ?? null)}::int[]
-          ) AS t(sku, key, product, attrs, qty, threshold)
+          ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold)
           ON CONFLICT ("shopId", sku, "variantKey") DO NOTHING
           RETURNING ${ITEM_COLUMNS}`;
         const rows = new Map(inserted.map((row) => [key(row.sku, row.variantKey), row]));
@@ -178,7 +181,13 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         for (const row of existing) rows.set(key(row.sku, row.variantKey), row);
 
         const errors: Array<FieldError & { index: number }> = [];
-        const updates: Array<{ input: (typeof order)[number]["input"]; threshold: number | null; previous: number }> = [];
+        const updates: Array<{
+          input: (typeof order)[number]["input"];
+          threshold: number | null;
+          productTitle: string;
+          variantTitle: string;
+          previous: number;
+        }> = [];
         let unchanged = 0;
         for (const { input, index } of others) {
           const row = rows.get(key(input.sku, input.variantKey))!;
@@ -191,13 +200,17 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             continue;
           }
           const threshold = input.lowStockThreshold === undefined ? row.lowStockThreshold : input.lowStockThreshold;
+          const productTitle = input.productTitle ?? row.productTitle;
+          const variantTitle = input.variantTitle ?? row.variantTitle;
           const same =
             row.quantity === input.quantity &&
             row.productId === input.productId &&
+            productTitle === row.productTitle &&
+            variantTitle === row.variantTitle &&
             threshold === row.lowStockThreshold &&
             sameVariantAttributes(row.variantAttributes as Record<string, string>, input.variantAttributes);
           if (same) unchanged++;
-          else updates.push({ input, threshold, previous: row.quantity });
+          else updates.push({ input, threshold, productTitle, variantTitle, previous: row.quantity });
         }
         if (errors.length > 0) {
           throw new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
@@ -209,18 +222,21 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         if (updates.length > 0) {
           const updated = await tx.$queryRaw<ItemRow[]>`
             UPDATE "InventoryItem" AS i SET
-              "productId" = t.product, "variantAttributes" = t.attrs::jsonb, quantity = t.qty,
+              "productId" = t.product, "productTitle" = t.ptitle, "variantTitle" = t.vtitle,
+              "variantAttributes" = t.attrs::jsonb, quantity = t.qty,
               "lowStockThreshold" = t.threshold, version = i.version + 1, "updatedAt" = now()
             FROM unnest(
               ${updates.map((u) => u.input.sku)}::text[],
               ${updates.map((u) => u.input.variantKey)}::text[],
               ${updates.map((u) => u.input.productId)}::text[],
+              ${updates.map((u) => u.productTitle)}::text[],
+              ${updates.map((u) => u.variantTitle)}::text[],
               ${updates.map((u) => JSON.stringify(u.input.variantAttributes))}::text[],
               ${updates.map((u) => u.input.quantity)}::int[],
               ${updates.map((u) => u.threshold)}::int[]
-            ) AS t(sku, key, product, attrs, qty, threshold)
+            ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold)
             WHERE i."shopId" = ${id} AND i.sku = t.sku AND i."variantKey" = t.key
-            RETURNING ${Prisma.sql`i."shopId", i.sku, i."productId", i."variantKey", i."variantAttributes", i.quantity, i.reserved, i."lowStockThreshold", i.version, i."createdAt", i."updatedAt"`}`;
+            RETURNING ${Prisma.sql`i."shopId", i.sku, i."productId", i."productTitle", i."variantTitle", i."variantKey", i."variantAttributes", i.quantity, i.reserved, i."lowStockThreshold", i.version, i."createdAt", i."updatedAt"`}`;
           for (const row of updated) rows.set(key(row.sku, row.variantKey), row);
         }
         const ledger = [
@@ -252,6 +268,8 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       const id = parseShopId(input.shopId);
       const ref = parseRef(input);
       const productId = input.productId === undefined ? undefined : parseOrThrow(skuSchema, input.productId, "productId");
+      const productTitle = input.productTitle === undefined ? undefined : parseOrThrow(titleSchema, input.productTitle, "productTitle");
+      const variantTitle = input.variantTitle === undefined ? undefined : parseOrThrow(titleSchema, input.variantTitle, "variantTitle");
       const threshold =
         input.lowStockThreshold === undefined || input.lowStockThreshold === null
           ? input.lowStockThreshold
@@ -265,9 +283,19 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         }
         const nextProduct = productId ?? row.productId;
         const nextThreshold = threshold === undefined ? row.lowStockThreshold : threshold;
-        if (nextProduct === row.productId && nextThreshold === row.lowStockThreshold) return toItem(row);
+        const nextProductTitle = productTitle ?? row.productTitle;
+        const nextVariantTitle = variantTitle ?? row.variantTitle;
+        if (
+          nextProduct === row.productId &&
+          nextThreshold === row.lowStockThreshold &&
+          nextProductTitle === row.productTitle &&
+          nextVariantTitle === row.variantTitle
+        ) {
+          return toItem(row);
+        }
         const rows = await tx.$queryRaw<ItemRow[]>`
           UPDATE "InventoryItem" SET "productId" = ${nextProduct}, "lowStockThreshold" = ${nextThreshold},
+            "productTitle" = ${nextProductTitle}, "variantTitle" = ${nextVariantTitle},
             version = version + 1, "updatedAt" = now()
           WHERE "shopId" = ${id} AND sku = ${ref.sku} AND "variantKey" = ${ref.variantKey}
           RETURNING ${ITEM_COLUMNS}`;

@@ -20,6 +20,10 @@ export interface InventoryItem {
   shopId: string;
   sku: string;
   productId: string;
+  /** The product's name as operators know it; "" when none was given (show `productId`). */
+  productTitle: string;
+  /** The variant's own name, e.g. "Coral / M"; "" when none was given (show its attributes). */
+  variantTitle: string;
   /** Canonical key from `variantKey(variantAttributes)`; "" for no variant. */
   variantKey: string;
   variantAttributes: VariantAttributes;
@@ -85,6 +89,10 @@ export interface StockChange {
 export interface StockItemInput {
   sku: string;
   productId: string;
+  /** undefined: keep the current title (or none for a new item); "" clears it. */
+  productTitle?: string;
+  /** undefined: keep the current title (or none for a new item); "" clears it. */
+  variantTitle?: string;
   variantAttributes?: VariantAttributes;
   quantity: number;
   lowStockThreshold?: number | null;

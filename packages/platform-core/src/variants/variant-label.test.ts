@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVariantAttributes, sizeRank, variantLabel } from "./variant-label.ts";
+import { compareVariantAttributes, sizeRank, variantDisplayName, variantLabel, variantTitles } from "./variant-label.ts";
 
 describe("variantLabel", () => {
   it("shows values in their display case, colour first", () => {
@@ -22,5 +22,19 @@ describe("size order", () => {
     // "Colour" (any case, either spelling) is the colour too.
     const british = [{ Colour: "Sand", Size: "S" }, { Colour: "Coral", Size: "M" }];
     expect([...british].sort(compareVariantAttributes).map(variantLabel)).toEqual(["Coral / M", "Sand / S"]);
+  });
+});
+
+describe("variant titles", () => {
+  it("uses the titles when set, else the product id and the attributes", () => {
+    const item = { productId: "linen-tee", variantAttributes: { size: "M", color: "Coral" } };
+    expect(variantTitles(item)).toEqual({ product: "linen-tee", variant: "Coral / M" });
+    expect(variantTitles({ ...item, productTitle: "Linen tee", variantTitle: "Coral, medium" })).toEqual({
+      product: "Linen tee",
+      variant: "Coral, medium",
+    });
+    expect(variantTitles({ ...item, productTitle: "  ", variantTitle: "" })).toEqual({ product: "linen-tee", variant: "Coral / M" });
+    expect(variantDisplayName({ ...item, productTitle: "Linen tee" })).toBe("Linen tee — Coral / M");
+    expect(variantDisplayName({ productId: "tote", productTitle: "Canvas tote", variantAttributes: {} })).toBe("Canvas tote");
   });
 });

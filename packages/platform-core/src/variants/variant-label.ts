@@ -39,3 +39,32 @@ export function compareVariantAttributes(a: VariantAttributes, b: VariantAttribu
   if (color !== 0) return color;
   return sizeRank(a.size) - sizeRank(b.size) || variantLabel(a).localeCompare(variantLabel(b));
 }
+
+/** Most characters a product or variant title may have. */
+export const TITLE_MAX_LENGTH = 200;
+
+/** What names a variant: its titles when set, else its product id and attributes. */
+export interface TitledVariant {
+  productId: string;
+  productTitle?: string;
+  variantTitle?: string;
+  variantAttributes: VariantAttributes;
+}
+
+/**
+ * The names people see for a variant: the product title (or, until one is
+ * set, the product id) and the variant title (or its attributes, colour
+ * first, as `variantLabel` joins them; "" for a product without variants).
+ */
+export function variantTitles(item: TitledVariant): { product: string; variant: string } {
+  return {
+    product: item.productTitle?.trim() || item.productId,
+    variant: item.variantTitle?.trim() || variantLabel(item.variantAttributes),
+  };
+}
+
+/** "Linen tee — Coral / M", or the product alone for a product without variants. */
+export function variantDisplayName(item: TitledVariant): string {
+  const { product, variant } = variantTitles(item);
+  return variant ? `${product} — ${variant}` : product;
+}

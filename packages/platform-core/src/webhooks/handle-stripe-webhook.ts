@@ -166,6 +166,8 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       if (holdId) {
         const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
         if (result.outcome === "duplicate") return duplicate();
+        // Checkout records the session when it creates it; this covers a checkout that could not.
+        await holds.attachCheckoutSession({ shopId, holdId, checkoutSessionId: session.id }).catch(() => false);
         if (result.outcome === "committed" || result.outcome === "recommitted") getMetrics().holdCommitted.inc();
         if (result.outcome === "oversold") {
           noteCommitFailure(shopId, now);

@@ -94,6 +94,18 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await expectReconciled();
     });
 
+    it("records the checkout session that pays for a hold once; the first one stays", async () => {
+      await seed({ A: 5 });
+      const created = await hold([["A", 1]]);
+      expect((await store.getHold({ shopId: SHOP, holdId: created.holdId, now: T0 }))?.checkoutSessionId).toBeNull();
+      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: created.holdId, checkoutSessionId: "cs_test_first" })).toBe(true);
+      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: created.holdId, checkoutSessionId: "cs_test_second" })).toBe(false);
+      expect(await store.attachCheckoutSession({ shopId: "other-shop", holdId: created.holdId, checkoutSessionId: "cs_test_x" })).toBe(false);
+      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: "hold_missing", checkoutSessionId: "cs_test_x" })).toBe(false);
+      const [listed] = await store.listHolds({ shopId: SHOP, now: T0 });
+      expect(listed).toMatchObject({ holdId: created.holdId, checkoutSessionId: "cs_test_first" });
+    });
+
     it("is all-or-nothing: one short line refuses the hold with every shortfall and reserves nothing", async () => {
       await seed({ A: 5, B: 1 });
       const error = await caught(hold([["A", 2], ["B", 2], ["GHOST", 1]]));

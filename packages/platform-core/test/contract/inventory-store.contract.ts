@@ -152,6 +152,32 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBeNull();
     });
 
+    it("keeps titles an update leaves out, sets and clears them, and edits them without a ledger entry", async () => {
+      const attributes = { color: "Coral", size: "M" };
+      const key = variantKey(attributes);
+      const [created] = (await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }], actor)).items;
+      expect(created).toMatchObject({ productTitle: "", variantTitle: "" });
+      const titled = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", productTitle: " Linen  tee ", variantTitle: "Coral / M", variantAttributes: attributes, quantity: 1 }], actor);
+      expect(titled).toMatchObject({ updated: 1, items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }] });
+      const kept = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }], actor);
+      expect(kept).toMatchObject({ unchanged: 1, items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }] });
+      const renamed = await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "Linen T-shirt", variantTitle: "", actor: "ana", expectedVersion: 2 });
+      expect(renamed).toMatchObject({ productTitle: "Linen T-shirt", variantTitle: "", version: 3, quantity: 1 });
+      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "Linen T-shirt", actor: "ana" })).toMatchObject({ version: 3 });
+      expect((await store.listLedger("shop-a", { sku: "TEE" })).length).toBe(1);
+      const long = await expectError(
+        store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "x".repeat(201), actor: "ana" }),
+        "validation_failed",
+      );
+      expect(long.details.errors).toEqual([expect.objectContaining({ field: "productTitle" })]);
+      const control = await expectError(
+        store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantTitle: "a\u0000b", variantAttributes: attributes, quantity: 1 }], actor),
+        "validation_failed",
+      );
+      expect(control.details.errors).toEqual([expect.objectContaining({ field: "items.0.variantTitle" })]);
+      expect(await store.getItem("shop-a", { sku: "TEE", variantKey: key })).toMatchObject({ productTitle: "Linen T-shirt", variantTitle: "", version: 3 });
+    });
+
     it("sets and adjusts quantity with a ledger entry carrying reason, actor and note", async () => {
       await store.upsertItems("shop-a", tee, actor);
       const set = await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 7, reason: "correction", actor: "ana", note: "stock count" });

@@ -14,6 +14,9 @@ export interface StoredItem {
   sku: string;
   variantKey: string;
   productId: string;
+  /** Absent in files written before titles were kept (read as ""). */
+  productTitle?: string;
+  variantTitle?: string;
   variantAttributes: VariantAttributes;
   quantity: number;
   reserved: number;
@@ -50,6 +53,8 @@ export interface StoredHold {
   idempotencyKey: string | null;
   /** Absent in holds written before fingerprints were kept. */
   requestFingerprint?: string | null;
+  /** The Checkout Session that pays for the hold; absent in holds written before it was kept. */
+  checkoutSessionId?: string | null;
   items: Array<{
     sku: string;
     variantKey: string;
@@ -120,6 +125,8 @@ export function toInventoryItem(shopId: string, item: StoredItem): InventoryItem
     shopId,
     sku: item.sku,
     productId: item.productId,
+    productTitle: item.productTitle ?? "",
+    variantTitle: item.variantTitle ?? "",
     variantKey: item.variantKey,
     variantAttributes: { ...item.variantAttributes },
     quantity: item.quantity,

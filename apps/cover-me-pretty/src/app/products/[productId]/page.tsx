@@ -29,7 +29,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
           variants={product.variants.map((variant) => ({
             ...variant,
             label: variantLabel(variant.attributes) || "One size",
-            swatch: SWATCHES[variant.attributes.color ?? ""] ?? null,
+            swatch: SWATCHES[(variant.attributes.color ?? "").toLowerCase()] ?? null,
           }))}
         />
       </div>

@@ -1,4 +1,4 @@
-import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, readJsonBody } from "@acme/platform-core";
+import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, readJsonBody, titleSchema } from "@acme/platform-core";
 import { z } from "zod";
 import { EDIT_REASONS, NOTE_MAX_LENGTH } from "@/components/edit-reasons";
 import { withOperatorRoute } from "@/lib/auth/guards";
@@ -29,12 +29,15 @@ const editSchema = z
     expectedVersion: z.number({ error: "is required" }).int().min(0),
     quantity: quantity.optional(),
     lowStockThreshold: quantity.nullable().optional(),
+    /** "" clears a title (the CMS then shows the product id or the variant's attributes). */
+    productTitle: titleSchema.optional(),
+    variantTitle: titleSchema.optional(),
     reason: z.enum(EDIT_REASONS, { error: `must be one of ${EDIT_REASONS.join(", ")}` }).optional(),
     note: z.string().trim().max(NOTE_MAX_LENGTH, `must be at most ${NOTE_MAX_LENGTH} characters`).optional(),
   })
   .superRefine((value, context) => {
-    if (value.quantity === undefined && value.lowStockThreshold === undefined) {
-      context.addIssue({ code: "custom", path: ["quantity"], message: "give quantity or lowStockThreshold" });
+    if ([value.quantity, value.lowStockThreshold, value.productTitle, value.variantTitle].every((field) => field === undefined)) {
+      context.addIssue({ code: "custom", path: ["quantity"], message: "give quantity, lowStockThreshold, productTitle or variantTitle" });
     }
     if (value.quantity !== undefined && value.reason === undefined) {
       context.addIssue({ code: "custom", path: ["reason"], message: "is required when quantity changes" });
@@ -43,7 +46,7 @@ const editSchema = z
 
 /**
  * Edits one variant: quantity (absolute, written to the ledger with the
- * operator's reason and note) and/or low-stock threshold. The request names
+ * operator's reason and note), low-stock threshold and titles. The request names
  * the version the operator saw; if someone changed the variant since, the
  * answer is 409 `conflict` with `current` (the values now), and nothing changes.
  */
@@ -68,11 +71,16 @@ export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ 
       ...(edit.note ? { note: edit.note } : {}),
     });
   }
-  if (edit.lowStockThreshold !== undefined && edit.lowStockThreshold !== item.lowStockThreshold) {
+  const thresholdChanges = edit.lowStockThreshold !== undefined && edit.lowStockThreshold !== item.lowStockThreshold;
+  const productTitleChanges = edit.productTitle !== undefined && edit.productTitle !== item.productTitle;
+  const variantTitleChanges = edit.variantTitle !== undefined && edit.variantTitle !== item.variantTitle;
+  if (thresholdChanges || productTitleChanges || variantTitleChanges) {
     item = await inventory.updateItem({
       shopId,
       ...ref,
-      lowStockThreshold: edit.lowStockThreshold,
+      ...(thresholdChanges ? { lowStockThreshold: edit.lowStockThreshold } : {}),
+      ...(productTitleChanges ? { productTitle: edit.productTitle } : {}),
+      ...(variantTitleChanges ? { variantTitle: edit.variantTitle } : {}),
       expectedVersion: item.version,
       actor: operator.email,
     });

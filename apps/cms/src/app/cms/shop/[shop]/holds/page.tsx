@@ -3,7 +3,9 @@ import { listInventoryHolds, operatorMay, type HoldStatus } from "@acme/platform
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
-import { formatNumber, formatTime, formatVariant, shopPath } from "@/app/cms/_lib/format";
+import { formatNumber, formatTime, shopPath } from "@/app/cms/_lib/format";
+import { ItemName } from "@/components/item-name";
+import { getCmsEnv } from "@/env";
 
 export const dynamic = "force-dynamic";
 
@@ -29,8 +31,12 @@ export default async function HoldsPage({ params, searchParams }: Props) {
   const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/holds") });
   const requested = (await searchParams).status;
   const status = STATUSES.find((s) => s === requested) ?? "active";
-  const { holds } = getStores();
+  const { holds, inventory } = getStores();
   const list = await listInventoryHolds({ shopId, status, limit: LIMIT, store: holds });
+  // Titles as the variants carry them now (one read for every line on the page).
+  const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [`${item.sku}\u0000${item.variantKey}`, item])).values()];
+  const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [`${item.sku}\u0000${item.variantKey}`, item]));
+  const sessionUrl = getCmsEnv().stripeSessionUrl;
   const canEdit = operatorMay(operator, "edit", shopId);
   return (
     <>
@@ -57,6 +63,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
           <thead>
             <tr>
               <th>Hold</th>
+              <th>Checkout</th>
               <th>Status</th>
               <th>Created</th>
               <th>{status === "active" ? "Expires" : "Ended"}</th>
@@ -70,14 +77,25 @@ export default async function HoldsPage({ params, searchParams }: Props) {
           <tbody>
             {list.length === 0 && (
               <tr>
-                <td colSpan={7} className="empty">
+                <td colSpan={8} className="empty">
                   No {status} holds.
                 </td>
               </tr>
             )}
             {list.map((hold) => (
               <tr key={hold.holdId} data-hold-id={hold.holdId} data-status={hold.status}>
-                <td className="mono small">{hold.holdId}</td>
+                <td className="mono small hold-id" title={hold.holdId}>
+                  {hold.holdId}
+                </td>
+                <td className="small">
+                  {hold.checkoutSessionId ? (
+                    <a href={sessionUrl(hold.checkoutSessionId)} target="_blank" rel="noreferrer" title={hold.checkoutSessionId}>
+                      Stripe session ↗
+                    </a>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
                 <td>
                   <span className={`badge badge-hold-${hold.status}`}>{hold.status}</span>
                 </td>
@@ -91,9 +109,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                   <ul className="hold-items">
                     {hold.items.map((item) => (
                       <li key={`${item.sku}\u0000${item.variantKey}`}>
-                        <span className="mono">{item.sku}</span>
-                        {Object.keys(item.variantAttributes).length > 0 && <> ({formatVariant(item.variantAttributes)})</>} ×{" "}
-                        {formatNumber(item.quantity)}
+                        <ItemName item={items.get(`${item.sku}\u0000${item.variantKey}`) ?? item} sku={item.sku} /> × {formatNumber(item.quantity)}
                       </li>
                     ))}
                   </ul>

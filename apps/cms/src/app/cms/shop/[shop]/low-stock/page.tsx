@@ -2,7 +2,8 @@ import Link from "next/link";
 import type { InventoryItem } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { loadLowStock, LOW_STOCK_LIST_LIMIT } from "@/app/cms/_lib/low-stock";
-import { formatNumber, formatTime, formatVariant, historyPath, shopPath } from "@/app/cms/_lib/format";
+import { formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
+import { ItemName } from "@/components/item-name";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +13,6 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
       <table className="table">
         <thead>
           <tr>
-            <th>SKU</th>
             <th>Variant</th>
             <th className="num">Quantity</th>
             <th className="num">Reserved</th>
@@ -27,15 +27,16 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
         <tbody>
           {items.length === 0 && (
             <tr>
-              <td colSpan={8} className="empty">
+              <td colSpan={7} className="empty">
                 {empty}
               </td>
             </tr>
           )}
           {items.map((item) => (
             <tr key={`${item.sku}\u0000${item.variantKey}`} data-sku={item.sku} data-variant-key={item.variantKey}>
-              <td className="mono">{item.sku}</td>
-              <td>{formatVariant(item.variantAttributes)}</td>
+              <td>
+                <ItemName item={item} sku={item.sku} />
+              </td>
               <td className="num">{formatNumber(item.quantity)}</td>
               <td className="num">{formatNumber(item.reserved)}</td>
               <td className="num">
@@ -96,7 +97,6 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
             <thead>
               <tr>
                 <th>Alerted</th>
-                <th>SKU</th>
                 <th>Variant</th>
                 <th className="num">Available then</th>
                 <th className="num">Available now</th>
@@ -105,7 +105,7 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
             <tbody>
               {report.alerts.length === 0 && (
                 <tr>
-                  <td colSpan={5} className="empty">
+                  <td colSpan={4} className="empty">
                     No alerts in the last 7 days.
                   </td>
                 </tr>
@@ -113,8 +113,15 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
               {report.alerts.map((alert) => (
                 <tr key={`${alert.sku}\u0000${alert.variantKey}`} data-sku={alert.sku} data-variant-key={alert.variantKey}>
                   <td className="small">{formatTime(alert.lastAlertedAt)}</td>
-                  <td className="mono">{alert.sku}</td>
-                  <td>{alert.item ? formatVariant(alert.item.variantAttributes) : alert.variantKey || "—"}</td>
+                  <td>
+                    {alert.item ? (
+                      <ItemName item={alert.item} sku={alert.sku} />
+                    ) : (
+                      <span className="mono">
+                        {alert.sku} {alert.variantKey}
+                      </span>
+                    )}
+                  </td>
                   <td className="num">{formatNumber(alert.lastAvailable)}</td>
                   <td className="num">{alert.item ? formatNumber(alert.item.available) : "deleted"}</td>
                 </tr>

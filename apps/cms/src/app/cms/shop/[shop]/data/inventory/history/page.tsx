@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { formatDelta, formatNumber, formatTime, formatVariant, historyPath, shopPath } from "@/app/cms/_lib/format";
+import { variantTitles } from "@acme/platform-core/variants";
+import { formatDelta, formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
 
 export const dynamic = "force-dynamic";
 
@@ -35,14 +36,16 @@ export default async function HistoryPage({ params, searchParams }: Props) {
     inventory.getItem(shopId, { sku, variantKey }),
     inventory.listLedger(shopId, { sku, variantKey, limit: PAGE_SIZE, ...(before ? { beforeId: before } : {}) }),
   ]);
+  const titles = item ? variantTitles(item) : undefined;
   return (
     <>
       <p>{back}</p>
       <div className="page-head">
         <h1>
-          History · <span className="mono">{sku}</span>
-          {item && Object.keys(item.variantAttributes).length > 0 ? ` (${formatVariant(item.variantAttributes)})` : ""}
+          History · {titles ? titles.product : <span className="mono">{sku}</span>}
+          {titles?.variant ? <span className="variant-title"> · {titles.variant}</span> : null}
         </h1>
+        {titles && <span className="mono muted">{sku}</span>}
       </div>
       {item ? (
         <dl className="stats card" data-sku={item.sku} data-variant-key={item.variantKey}>
@@ -63,8 +66,8 @@ export default async function HistoryPage({ params, searchParams }: Props) {
             <dd>{formatNumber(item.lowStockThreshold)}</dd>
           </div>
           <div>
-            <dt>Product</dt>
-            <dd>{item.productId}</dd>
+            <dt>Product id</dt>
+            <dd className="mono">{item.productId}</dd>
           </div>
         </dl>
       ) : (
