@@ -376,7 +376,7 @@ describe("the checkout-session route", () => {
     expect(body.items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: "Wool scarf (Moss)", requested: 1, available: 0 }),
-        expect.objectContaining({ name: "Silk slip dress (sand / xs)", requested: 3, available: 2 }),
+        expect.objectContaining({ name: "Silk slip dress (Sand / XS)", requested: 3, available: 2 }),
       ]),
     );
     expect(body.items).toHaveLength(2);
