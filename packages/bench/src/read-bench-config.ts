@@ -24,6 +24,14 @@ export interface BenchConfig {
   webhookExpiredShare: number;
   reaperHolds: number;
   reaperBatchSize: number;
+  /** Process counts of the multi-instance phase (the same buyers spread over that many OS processes); empty skips it. */
+  multiProcesses: number[];
+  /** Units of the multi-instance phase's hot variant, per layout. */
+  multiUnits: number;
+  /** Connections all instances of one layout may open together (each process gets its share, at most its buyers). */
+  multiConnections: number;
+  /** Connect the multi-instance phase's processes here instead (e.g. a PgBouncer in front of the bench database). */
+  multiUrl: string | undefined;
   /** A closed-loop phase that has not sold out after this long is stopped and reported as timed out. */
   phaseTimeoutSeconds: number;
   randomSeed: number;
@@ -35,6 +43,16 @@ export interface BenchConfig {
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** "1,8,32" → [1, 8, 32]; "" or "0" → [] (phase skipped). */
+function processList(value: string): number[] {
+  if (value === "" || value === "0") return [];
+  return value.split(",").map((part) => {
+    const count = Number(part.trim());
+    if (!Number.isInteger(count) || count < 1 || count > 256) throw new Error(`Invalid value for multi-processes: ${value}`);
+    return count;
+  });
+}
 
 /** `--hot-units=100`, `--hot-units 100` → { "hot-units": "100" }. */
 function parseArgs(argv: string[]): Map<string, string> {
@@ -94,6 +112,10 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     webhookExpiredShare: number("webhook-expired-share", 0.1, share),
     reaperHolds: number("reaper-holds", scaled(100_000, 100), integer),
     reaperBatchSize: number("reaper-batch-size", 5_000, integer),
+    multiProcesses: processList(raw("multi-processes") ?? "1,8,32"),
+    multiUnits: number("multi-units", hotUnits, integer),
+    multiConnections: number("multi-connections", 256, integer),
+    multiUrl: raw("multi-url"),
     phaseTimeoutSeconds: number("phase-timeout-seconds", 120),
     randomSeed: number("random-seed", 20261124, (value) => Number.isInteger(value)),
     databaseUrl: env.DATABASE_URL?.trim() || undefined,

@@ -16,6 +16,8 @@ import { runBaselineSeed } from "./phases/run-baseline-seed.ts";
 import { runHotHoldPhase } from "./phases/run-hot-hold-phase.ts";
 import { runReaperPhase } from "./phases/run-reaper-phase.ts";
 import { runValidatePhase } from "./phases/run-validate-phase.ts";
+import { runValidateCapacity } from "./phases/run-validate-capacity.ts";
+import { runMultiInstancePhase, type MultiInstanceLayout } from "./multi-instance/run-multi-instance-phase.ts";
 import { runWebhookPhase } from "./phases/run-webhook-phase.ts";
 import { seedShop } from "./phases/seed-shop.ts";
 import { warmUp } from "./phases/warm-up.ts";
@@ -60,14 +62,15 @@ async function runBenchmark(): Promise<number> {
     step(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
     step(`postgres: ${machine.postgres}`);
 
-    step("phase 1/6: seed");
+    step("phase 1/7: seed");
     await seedShop(store, config);
     await warmUp(config, { db, store, holds });
 
-    step(`phase 2/6: validate (open loop, ${config.validateRate}/s for ${config.validateSeconds}s)`);
+    step(`phase 2/7: validate (open loop, ${config.validateRate}/s for ${config.validateSeconds}s)`);
     const validate = await runValidatePhase(config, { store, holds });
+    const capacity = await runValidateCapacity(config, { store, holds, url: server.url });
 
-    step(`phase 3/6: hold on the hot variant (${config.buyers} buyers, ${config.hotUnits} units)`);
+    step(`phase 3/7: hold on the hot variant (${config.buyers} buyers, ${config.hotUnits} units)`);
     const hot = await runHotHoldPhase(config, { holds });
     const hotRow = await db.pool.query<{ quantity: number; reserved: number }>(
       `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
@@ -76,16 +79,19 @@ async function runBenchmark(): Promise<number> {
     // Right after the sale, before any payment: the row must hold exactly what buyers were told they got.
     const afterHot = { ...hotRow.rows[0]!, granted: hot.hotUnitsGranted, invariants: await checkInvariants(db, holds) };
 
-    step(`phase 4/6: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
+    step(`phase 4/7: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
     const seed = await runBaselineSeed(config, { db });
     const floor = await runBaselineFloor(config, { url: server.url });
     const baselineRows = await removeBaselineRows(db, config.shopId);
 
-    step(`phase 5/6: webhooks (${config.webhookConcurrency} senders)`);
+    step(`phase 5/7: webhooks (${config.webhookConcurrency} senders)`);
     const webhook = await runWebhookPhase(config, { db, holds, granted: hot.holds });
 
-    step(`phase 6/6: reaper (${config.reaperHolds} expired holds)`);
+    step(`phase 6/7: reaper (${config.reaperHolds} expired holds)`);
     const reaper = await runReaperPhase(config, { db, holds });
+
+    step(`phase 7/7: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`);
+    const multi = await runMultiInstancePhase(config, { db, url: server.url });
 
     const final = await checkInvariants(db, holds);
     const hotFinal = await db.pool.query<{ quantity: number; reserved: number }>(
@@ -93,7 +99,11 @@ async function runBenchmark(): Promise<number> {
       [config.shopId, HOT_SKU],
     );
 
-    const oversold = Math.max(0, hot.hotUnitsGranted - config.hotUnits) + final.oversoldUnits + afterHot.invariants.oversoldUnits;
+    const oversold =
+      Math.max(0, hot.hotUnitsGranted - config.hotUnits) +
+      final.oversoldUnits +
+      afterHot.invariants.oversoldUnits +
+      multi.reduce((sum, layout) => sum + layout.oversold, 0);
     const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk;
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
@@ -106,6 +116,9 @@ async function runBenchmark(): Promise<number> {
       baseline_seed_units_per_s: round(seed.unitsPerS, 1),
       baseline_floor_units_per_s: round(floor.unitsPerS, 1),
       reaper_100k_s: round(reaper100k, 3),
+      multi_instance: multi,
+      validate_capacity_per_s: capacity.capacityPerS,
+      validate_floor_per_s: capacity.floorPerS,
       oversold,
       reconcile_ok: reconcileOk,
       targets: {
@@ -115,6 +128,8 @@ async function runBenchmark(): Promise<number> {
         hot_ge_2x_floor: hot.hotUnitsPerS >= 2 * floor.unitsPerS,
         hot_ge_10x_seed: hot.hotUnitsPerS >= 10 * seed.unitsPerS,
         reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
+        ...multiTargets(multi),
+        validate_capacity_ge_half_floor: capacity.capacityPerS >= 0.5 * capacity.floorPerS,
       },
       startedAt: startedAt.toISOString(),
       durationS: round((performance.now() - clock) / 1000, 1),
@@ -122,6 +137,8 @@ async function runBenchmark(): Promise<number> {
       database: server.source,
       details: {
         config: { ...config, databaseUrl: config.databaseUrl === undefined ? undefined : "(set)" },
+        validate_capacity: { concurrency: capacity.concurrency, seconds: capacity.seconds, errors: capacity.errors },
+        multi_instance_url: config.multiUrl === undefined ? "bench database" : "(BENCH_MULTI_URL)",
         validate: { offered_per_s: validate.offeredPerS, requests: validate.requests, insufficient: validate.insufficient, errors: validate.errors },
         hold: {
           granted_only: hot.grantedSummary,
@@ -170,6 +187,8 @@ async function runBenchmark(): Promise<number> {
       baseline_seed: seed.errors,
       baseline_floor: floor.errors,
       webhook: webhook.errors,
+      "validate capacity": capacity.errors,
+      ...Object.fromEntries(multi.map((layout) => [`multi-instance ${layout.processes}`, layout.errors])),
     });
     const notes: string[] = [];
     if (hot.timedOut || seed.timedOut || floor.timedOut) notes.push("a closed-loop phase timed out before selling out");
@@ -181,6 +200,7 @@ async function runBenchmark(): Promise<number> {
     }
     if (webhook.statuses["200"] !== webhook.events) notes.push(`webhook statuses: ${JSON.stringify(webhook.statuses)}`);
     if (webhook.unexpected > 0) notes.push(`webhook outcomes: ${JSON.stringify(webhook.outcomes)}`);
+    for (const layout of multi) if (layout.timed_out) notes.push(`the multi-instance layout of ${layout.processes} processes timed out`);
     if (reaper.leftActive !== 0 || reaper.shopErrors.length > 0) notes.push(`reaper left ${reaper.leftActive} expired holds active; errors ${JSON.stringify(reaper.shopErrors)}`);
     if (!reconcileOk) notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
     for (const note of notes) console.log(`! ${note}`);
@@ -190,6 +210,17 @@ async function runBenchmark(): Promise<number> {
   } finally {
     await cleanup();
   }
+}
+
+/** The issue's multi-instance targets, comparing the layout with the most processes against one process. */
+function multiTargets(multi: MultiInstanceLayout[]): Pick<BenchResult["targets"], "multi_instance_scales" | "multi_instance_p95"> {
+  const one = multi.find((layout) => layout.processes === 1);
+  const most = multi.reduce<MultiInstanceLayout | undefined>((best, layout) => (best && best.processes >= layout.processes ? best : layout), undefined);
+  if (!one || !most || most === one) return { multi_instance_scales: false, multi_instance_p95: false };
+  return {
+    multi_instance_scales: most.units_per_s >= 0.8 * one.units_per_s && most.units_per_s >= 5 * most.floor_units_per_s,
+    multi_instance_p95: most.p95_ms < 50 && one.p95_ms < 20,
+  };
 }
 
 function printProblems(byPhase: Record<string, ErrorCount[]>): void {

@@ -1,4 +1,5 @@
 import type { MachineInfo } from "../read-machine-info.ts";
+import type { MultiInstanceLayout } from "../multi-instance/run-multi-instance-phase.ts";
 import type { LatencySummary } from "../stats.ts";
 
 /** Which of the issue's targets this run met. Reported, never asserted. */
@@ -9,6 +10,11 @@ export interface BenchTargets {
   hot_ge_2x_floor: boolean;
   hot_ge_10x_seed: boolean;
   reaper_100k_lt_10s: boolean;
+  /** The most processes' units/s at least 80% of one process's, and at least 5x that layout's floor. */
+  multi_instance_scales: boolean;
+  /** Hold p95 under 50 ms at the most processes, under 20 ms at one. */
+  multi_instance_p95: boolean;
+  validate_capacity_ge_half_floor: boolean;
 }
 
 /** `bench/results/latest.json`: the issue's shape, plus run metadata and per-phase details. */
@@ -21,6 +27,10 @@ export interface BenchResult {
   baseline_seed_units_per_s: number;
   baseline_floor_units_per_s: number;
   reaper_100k_s: number;
+  /** The hot-variant sale with the buyers spread over 1, 8 and 32 OS processes (each its own pool). */
+  multi_instance: MultiInstanceLayout[];
+  validate_capacity_per_s: number;
+  validate_floor_per_s: number;
   oversold: number;
   reconcile_ok: boolean;
   targets: BenchTargets;

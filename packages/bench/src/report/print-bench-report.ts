@@ -42,5 +42,33 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
     ),
   );
   console.log("");
+  if (result.multi_instance.length > 0) {
+    const one = result.multi_instance.find((layout) => layout.processes === 1);
+    console.log(
+      table(
+        ["multi-instance", "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "floor units/s", "vs floor", "oversold"],
+        result.multi_instance.map((layout) => [
+          `${layout.processes} x ${Math.round(layout.buyers / layout.processes)} buyers`,
+          String(layout.pool_per_process),
+          rate(layout.units_per_s),
+          one ? `${(layout.units_per_s / one.units_per_s).toFixed(2)}x` : "-",
+          ms(layout.p50_ms),
+          ms(layout.p95_ms),
+          rate(layout.floor_units_per_s),
+          `${(layout.units_per_s / layout.floor_units_per_s).toFixed(2)}x`,
+          String(layout.oversold),
+        ]),
+      ),
+    );
+    console.log(
+      `targets: most processes >= 80% of one and >= 5x its floor: ${met(targets.multi_instance_scales)}; p95 < 50 ms there and < 20 ms at one: ${met(targets.multi_instance_p95)}`,
+    );
+    console.log("");
+  }
+  console.log(
+    `validate capacity ${rate(result.validate_capacity_per_s)}/s, raw pg floor ${rate(result.validate_floor_per_s)}/s ` +
+      `(${(result.validate_capacity_per_s / result.validate_floor_per_s).toFixed(2)}x; target >= 0.5x: ${met(targets.validate_capacity_ge_half_floor)})`,
+  );
+  console.log("");
   console.log(`oversold: ${result.oversold}   reconcile_ok: ${result.reconcile_ok}   duration: ${result.durationS} s`);
 }

@@ -162,6 +162,14 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
 
     createHold: (command) =>
       mutate(command.shopId, (state): CreateHoldOutcome => {
+        // Expired holds on these variants never block a buyer: they are expired
+        // first, in this same write (as PostgreSQL's batch does for every request).
+        const wanted = new Set(command.lines.map(refId));
+        for (const hold of state.holds) {
+          if (isExpired(hold, command.now) && hold.items.some((item) => wanted.has(refId(item)))) {
+            settle(state, hold, "expired", command.now);
+          }
+        }
         if (command.idempotencyKey !== undefined) {
           const existing = state.holds.find((hold) => hold.idempotencyKey === command.idempotencyKey);
           if (existing) {
@@ -174,18 +182,8 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
             };
           }
         }
-        let short = shortfall(state, command.lines);
-        if (short.length > 0) {
-          // Expired holds on these variants never block a buyer: expire them first, in this same write.
-          const wanted = new Set(command.lines.map(refId));
-          for (const hold of state.holds) {
-            if (isExpired(hold, command.now) && hold.items.some((item) => wanted.has(refId(item)))) {
-              settle(state, hold, "expired", command.now);
-            }
-          }
-          short = shortfall(state, command.lines);
-          if (short.length > 0) return { outcome: "insufficient", insufficient: short };
-        }
+        const short = shortfall(state, command.lines);
+        if (short.length > 0) return { outcome: "insufficient", insufficient: short };
         const stamp = command.now.toISOString();
         const items = command.lines.map((line) => {
           const item = state.items.get(itemKey(line.sku, line.variantKey))!;

@@ -21,6 +21,11 @@ import {
   type ReconcileReport,
 } from "./types.ts";
 
+/** A request not decided this long after it was written is dropped undecided (its caller is told to retry). */
+const REQUEST_DEADLINE_SECONDS = 10;
+/** Most other instances' pending requests one deciding transaction takes (the caller's own always go in). */
+const MAX_DECIDED_PER_TRANSACTION = 1024;
+
 // SQLSTATEs worth one more try: deadlock and serialization failures are
 // resolved by PostgreSQL aborting one side; the caller should never see them.
 const RETRYABLE = new Set(["40P01", "40001"]);
@@ -156,6 +161,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   /** One request in its own transaction; also the slow path that expires lapsed holds first. */
   async function createOne(command: CreateHoldCommand, firstResult?: Record<string, unknown>): Promise<CreateHoldOutcome> {
     let result = firstResult ?? (await createSingle(command, false));
+    if (result.outcome === "undecided") {
+      throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
+    }
     // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
     if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
     return toOutcome(result);
@@ -174,16 +182,35 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         ...(line.variantAttributes === undefined ? {} : { variantAttributes: line.variantAttributes }),
       })),
     }));
-    // The two group-commit calls go straight to the shared pg pool: they are
-    // the hot path, and Prisma's per-query work showed in the profile.
-    return call(async () => {
-      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>>; crossed: boolean }>(
-        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_create_holds_batch($1, $2::jsonb, $3::timestamptz) AS results`,
-        [shopId, JSON.stringify(requests), now],
-      );
-      afterStockWrite(database, rows[0]!.crossed);
-      return rows[0]!.results;
-    });
+    const ids = requests.map((request) => request.holdId);
+    // Straight to the shared pg pool: this is the hot path, and Prisma's
+    // per-query work showed in the profile. First the requests are written
+    // (committed, so that whichever instance decides next sees them), then
+    // decided with every other pending request of the shop (see the
+    // hold_requests migration).
+    await call(() =>
+      database.pool.query(
+        `INSERT INTO "HoldRequest" (id, "shopId", request, deadline)
+         SELECT r->>'holdId', $1, r, clock_timestamp() + make_interval(secs => $3) FROM jsonb_array_elements($2::jsonb) r`,
+        [shopId, JSON.stringify(requests), REQUEST_DEADLINE_SECONDS],
+      ),
+    );
+    try {
+      const answers = await call(async () => {
+        const { rows } = await database.pool.query<{ results: Array<Record<string, unknown> | null>; crossed: boolean }>(
+          `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_decide_hold_requests($1, $2::text[], $3::timestamptz, $4) AS results`,
+          [shopId, ids, now, MAX_DECIDED_PER_TRANSACTION],
+        );
+        afterStockWrite(database, rows[0]!.crossed);
+        return rows[0]!.results;
+      });
+      // A request dropped at its deadline is answered as such; its caller alone is told to retry.
+      return answers.map((answer) => answer ?? { outcome: "undecided" });
+    } catch (error) {
+      // Undecided requests of a failed call must not be decided later for a caller that was told it failed.
+      await database.pool.query(`DELETE FROM "HoldRequest" WHERE id = ANY($1::text[]) AND result IS NULL`, [ids]).catch(() => {});
+      throw error;
+    }
   }
 
   const batcher =
@@ -191,7 +218,8 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       ? undefined
       : createGroupCommit<CreateHoldCommand, CreateHoldOutcome>({
           maxBatch: options.batching?.maxBatch ?? 256,
-          single: (command) => createOne(command),
+          // A request alone still goes through the shared queue, so requests of other instances batch with it.
+          single: async (command) => createOne(command, (await createMany(command.shopId, [command], command.now))[0]),
           many: createMany,
           finish: (command, result) => createOne(command, result),
         });
