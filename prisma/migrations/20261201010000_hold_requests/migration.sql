@@ -70,3 +70,28 @@ BEGIN
   RETURN v_answers;
 END;
 $$;
+
+-- The caller's answers once the deciding transaction in flight (if any) has
+-- committed: waits on the shop's hold lock in shared mode, so every caller a
+-- leader answered reads its answers at once, together, instead of taking the
+-- lock in turn. Null when some request of the caller is still undecided: the
+-- caller then leads (inventory_decide_hold_requests, in its own statement, so
+-- that no transaction holds the lock shared while asking for it exclusive).
+CREATE OR REPLACE FUNCTION inventory_take_hold_answers(p_shop text, p_ids text[])
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_answers jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(hashtextextended('hold-requests:' || p_shop, 7318));
+  IF EXISTS (SELECT 1 FROM "HoldRequest" WHERE id = ANY(p_ids) AND result IS NULL) THEN
+    RETURN NULL;
+  END IF;
+  WITH taken AS (
+    DELETE FROM "HoldRequest" WHERE id = ANY(p_ids) RETURNING id, result
+  )
+  SELECT jsonb_agg(taken.result ORDER BY mine.ord) INTO v_answers
+  FROM unnest(p_ids) WITH ORDINALITY AS mine(id, ord) LEFT JOIN taken ON taken.id = mine.id;
+  RETURN v_answers;
+END;
+$$;

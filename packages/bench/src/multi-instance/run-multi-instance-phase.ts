@@ -24,6 +24,8 @@ export interface MultiInstanceLayout {
   floor_p95_ms: number;
   /** Units granted beyond stock, or a hot row whose reserved units differ from what buyers were granted. */
   oversold: number;
+  /** Transactions that granted the library's holds (holds of one deciding transaction share its clock reading). */
+  hold_transactions: number;
   errors: ErrorCount[];
   timed_out: boolean;
 }
@@ -85,6 +87,11 @@ export async function runMultiInstancePhase(config: BenchConfig, deps: { db: Dat
       Math.max(0, floor.granted - config.multiUnits) +
       Math.abs(floorRow.reserved - floor.granted);
     await removeFloorRows(deps.db, shopId, floorSku);
+    const transactions = await deps.db.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT h."createdAt")::int AS n FROM "InventoryHold" h JOIN "InventoryHoldItem" hi ON hi."holdId" = h.id
+       WHERE h."shopId" = $1 AND hi.sku = $2`,
+      [shopId, sku],
+    );
 
     const summary = summarise(library.latencies, library.granted, library.wallSeconds);
     const floorSummary = summarise(floor.latencies, floor.granted, floor.wallSeconds);
@@ -99,6 +106,7 @@ export async function runMultiInstancePhase(config: BenchConfig, deps: { db: Dat
       floor_units_per_s: round(floor.granted / floor.wallSeconds, 1),
       floor_p95_ms: floorSummary.p95_ms,
       oversold,
+      hold_transactions: transactions.rows[0]?.n ?? 0,
       errors: [...library.errors, ...floor.errors.map((error) => ({ ...error, kind: `floor: ${error.kind}` }))],
       timed_out: library.timedOut || floor.timedOut,
     });

@@ -46,7 +46,7 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
     const one = result.multi_instance.find((layout) => layout.processes === 1);
     console.log(
       table(
-        ["multi-instance", "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "floor units/s", "vs floor", "oversold"],
+        ["multi-instance", "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "units/tx", "floor units/s", "vs floor", "oversold"],
         result.multi_instance.map((layout) => [
           `${layout.processes} x ${Math.round(layout.buyers / layout.processes)} buyers`,
           String(layout.pool_per_process),
@@ -54,6 +54,7 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
           one ? `${(layout.units_per_s / one.units_per_s).toFixed(2)}x` : "-",
           ms(layout.p50_ms),
           ms(layout.p95_ms),
+          layout.hold_transactions > 0 ? (layout.units / layout.hold_transactions).toFixed(1) : "-",
           rate(layout.floor_units_per_s),
           `${(layout.units_per_s / layout.floor_units_per_s).toFixed(2)}x`,
           String(layout.oversold),

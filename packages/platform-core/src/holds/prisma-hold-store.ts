@@ -197,6 +197,12 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     );
     try {
       const answers = await call(async () => {
+        // Usually a leader in flight decides these; if not, this caller leads.
+        const taken = await database.pool.query<{ results: Array<Record<string, unknown> | null> | null }>(
+          `SELECT inventory_take_hold_answers($1, $2::text[]) AS results`,
+          [shopId, ids],
+        );
+        if (taken.rows[0]?.results) return taken.rows[0].results;
         const { rows } = await database.pool.query<{ results: Array<Record<string, unknown> | null>; crossed: boolean }>(
           `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_decide_hold_requests($1, $2::text[], $3::timestamptz, $4) AS results`,
           [shopId, ids, now, MAX_DECIDED_PER_TRANSACTION],
