@@ -32,6 +32,8 @@ export interface BenchConfig {
   multiConnections: number;
   /** Connect the multi-instance phase's processes here instead (e.g. a PgBouncer in front of the bench database). */
   multiUrl: string | undefined;
+  /** Run the multi-instance phase a second time through a PgBouncer in transaction mode (Debian's binary). */
+  multiPgBouncer: boolean;
   /** A closed-loop phase that has not sold out after this long is stopped and reported as timed out. */
   phaseTimeoutSeconds: number;
   randomSeed: number;
@@ -116,6 +118,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     multiUnits: number("multi-units", hotUnits, integer),
     multiConnections: number("multi-connections", 256, integer),
     multiUrl: raw("multi-url"),
+    multiPgBouncer: raw("multi-pgbouncer") === "1",
     phaseTimeoutSeconds: number("phase-timeout-seconds", 120),
     randomSeed: number("random-seed", 20261124, (value) => Number.isInteger(value)),
     databaseUrl: env.DATABASE_URL?.trim() || undefined,

@@ -22,6 +22,7 @@ import { runWebhookPhase } from "./phases/run-webhook-phase.ts";
 import { seedShop } from "./phases/seed-shop.ts";
 import { warmUp } from "./phases/warm-up.ts";
 import { readBenchConfig } from "./read-bench-config.ts";
+import { startPgBouncer } from "@acme/testkit";
 import { readMachineInfo } from "./read-machine-info.ts";
 import type { BenchResult } from "./report/bench-result.ts";
 import { printBenchReport } from "./report/print-bench-report.ts";
@@ -91,7 +92,17 @@ async function runBenchmark(): Promise<number> {
     const reaper = await runReaperPhase(config, { db, holds });
 
     step(`phase 7/7: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`);
-    const multi = await runMultiInstancePhase(config, { db, url: server.url });
+    const multi = await runMultiInstancePhase(config, { db, url: config.multiUrl ?? server.url });
+    let multiPgBouncer: MultiInstanceLayout[] | undefined;
+    if (config.multiPgBouncer) {
+      step("phase 7b: multi-instance again, through PgBouncer (transaction mode, 64 server connections)");
+      const bouncer = await startPgBouncer({ upstreamUrl: server.url, poolSize: 64 });
+      try {
+        multiPgBouncer = await runMultiInstancePhase(config, { db, url: bouncer.url, label: "pgbouncer" });
+      } finally {
+        await bouncer.stop();
+      }
+    }
 
     const final = await checkInvariants(db, holds);
     const hotFinal = await db.pool.query<{ quantity: number; reserved: number }>(
@@ -103,7 +114,7 @@ async function runBenchmark(): Promise<number> {
       Math.max(0, hot.hotUnitsGranted - config.hotUnits) +
       final.oversoldUnits +
       afterHot.invariants.oversoldUnits +
-      multi.reduce((sum, layout) => sum + layout.oversold, 0);
+      [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0);
     const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk;
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
@@ -117,6 +128,7 @@ async function runBenchmark(): Promise<number> {
       baseline_floor_units_per_s: round(floor.unitsPerS, 1),
       reaper_100k_s: round(reaper100k, 3),
       multi_instance: multi,
+      ...(multiPgBouncer ? { multi_instance_pgbouncer: multiPgBouncer } : {}),
       validate_capacity_per_s: capacity.capacityPerS,
       validate_floor_per_s: capacity.floorPerS,
       oversold,

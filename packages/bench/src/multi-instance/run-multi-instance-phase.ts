@@ -44,10 +44,13 @@ interface RunResult {
  * inside one process cannot batch requests of another. For each layout the
  * library's `createInventoryHold`, then the floor with the same layout.
  */
-export async function runMultiInstancePhase(config: BenchConfig, deps: { db: Database; url: string }): Promise<MultiInstanceLayout[]> {
+export async function runMultiInstancePhase(
+  config: BenchConfig,
+  deps: { db: Database; url: string; label?: string },
+): Promise<MultiInstanceLayout[]> {
   const store = createPrismaInventoryStore(deps.db);
-  const shopId = multiShopId(config);
-  const url = config.multiUrl ?? deps.url;
+  const shopId = `${multiShopId(config)}${deps.label ? `-${deps.label}` : ""}`;
+  const url = deps.url;
   const layouts: MultiInstanceLayout[] = [];
   for (const processes of config.multiProcesses) {
     const buyersPer = spread(config.buyers, processes);

@@ -29,6 +29,8 @@ export interface BenchResult {
   reaper_100k_s: number;
   /** The hot-variant sale with the buyers spread over 1, 8 and 32 OS processes (each its own pool). */
   multi_instance: MultiInstanceLayout[];
+  /** The same phase through PgBouncer in transaction mode, when asked for (`--multi-pgbouncer`). */
+  multi_instance_pgbouncer?: MultiInstanceLayout[];
   validate_capacity_per_s: number;
   validate_floor_per_s: number;
   oversold: number;

@@ -42,12 +42,16 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
     ),
   );
   console.log("");
-  if (result.multi_instance.length > 0) {
-    const one = result.multi_instance.find((layout) => layout.processes === 1);
+  for (const [title, layouts] of [
+    ["multi-instance", result.multi_instance],
+    ["via PgBouncer", result.multi_instance_pgbouncer ?? []],
+  ] as const) {
+    if (layouts.length === 0) continue;
+    const one = layouts.find((layout) => layout.processes === 1);
     console.log(
       table(
-        ["multi-instance", "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "units/tx", "floor units/s", "vs floor", "oversold"],
-        result.multi_instance.map((layout) => [
+        [title, "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "units/tx", "floor units/s", "vs floor", "oversold"],
+        layouts.map((layout) => [
           `${layout.processes} x ${Math.round(layout.buyers / layout.processes)} buyers`,
           String(layout.pool_per_process),
           rate(layout.units_per_s),
@@ -61,6 +65,9 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
         ]),
       ),
     );
+    console.log("");
+  }
+  if (result.multi_instance.length > 0) {
     console.log(
       `targets: most processes >= 80% of one and >= 5x its floor: ${met(targets.multi_instance_scales)}; p95 < 50 ms there and < 20 ms at one: ${met(targets.multi_instance_p95)}`,
     );
