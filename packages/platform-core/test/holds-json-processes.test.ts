@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { afterAll, expect, it } from "vitest";
 import { createJsonHoldStore } from "../src/holds/json-hold-store.ts";
 import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createJsonInventoryStore } from "../src/inventory/json-inventory-store.ts";
+import { startReadyWorker } from "./support/start-ready-worker.ts";
 
 const worker = fileURLToPath(new URL("./fixtures/json-hold-worker.ts", import.meta.url));
 let dataDir: string;
@@ -15,27 +15,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function startWorker(command: object) {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, JSON.stringify(command)], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  let output = "";
-  const ready = new Promise<void>((resolve) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("ready\n")) resolve();
-    });
-  });
-  const done = new Promise<Record<string, number>>((resolve, reject) => {
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`worker exited with ${code}`));
-      const last = output.trim().split("\n").pop()!;
-      resolve(JSON.parse(last) as Record<string, number>);
-    });
-  });
-  return { child, ready, done };
-}
+const startWorker = (command: object) => startReadyWorker<Record<string, number>>(worker, command);
 
 it("grants exactly 10 of 500 single-unit holds sent from two OS processes at a 10-unit variant (JSON backend)", async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "acme-json-holds-"));
@@ -45,7 +25,7 @@ it("grants exactly 10 of 500 single-unit holds sent from two OS processes at a 1
   const workers = [0, 1].map(() => startWorker({ dataDir, shopId: "flash", sku: "HOT", requests: 250 }));
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.child.stdin.write("go\n");
-  const summaries = await Promise.all(workers.map((w) => w.done));
+  const summaries = (await Promise.all(workers.map((w) => w.done))) as Array<Record<string, number>>;
 
   const granted = summaries.reduce((total, s) => total + (s.granted ?? 0), 0);
   const refused = summaries.reduce((total, s) => total + (s.inventory_insufficient ?? 0), 0);

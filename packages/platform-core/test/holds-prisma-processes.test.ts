@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
+import { startReadyWorker } from "./support/start-ready-worker.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // Hold requests from several OS processes, each with its own pool (as
@@ -26,27 +26,7 @@ interface Summary {
   codes: Record<string, number>;
 }
 
-function startWorker(command: object) {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, JSON.stringify(command)], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  let output = "";
-  const ready = new Promise<void>((resolve) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("ready\n")) resolve();
-    });
-  });
-  const done = new Promise<Summary | undefined>((resolve, reject) => {
-    child.on("exit", (code, signal) => {
-      if (signal === "SIGKILL") return resolve(undefined);
-      if (code !== 0) return reject(new Error(`worker exited with ${code}`));
-      resolve(JSON.parse(output.trim().split("\n").pop()!) as Summary);
-    });
-  });
-  return { child, ready, done };
-}
+const startWorker = (command: object) => startReadyWorker<Summary>(worker, command);
 
 async function item(shopId: string, sku: string) {
   const rows = await database.pool.query<{ quantity: number; reserved: number }>(

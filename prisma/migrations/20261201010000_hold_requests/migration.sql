@@ -28,6 +28,18 @@ CREATE UNLOGGED TABLE "HoldRequest" (
 -- CreateIndex
 CREATE INDEX "HoldRequest_shopId_seq_idx" ON "HoldRequest"("shopId", "seq");
 
+-- Removes the caller's requests and returns their answers in p_ids order
+-- (null for a request that is gone). The caller holds the shop's hold lock.
+CREATE OR REPLACE FUNCTION inventory_take_decided_hold_requests(p_ids text[])
+RETURNS jsonb
+LANGUAGE sql AS $$
+  WITH taken AS (
+    DELETE FROM "HoldRequest" WHERE id = ANY(p_ids) RETURNING id, result
+  )
+  SELECT jsonb_agg(taken.result ORDER BY mine.ord)
+  FROM unnest(p_ids) WITH ORDINALITY AS mine(id, ord) LEFT JOIN taken ON taken.id = mine.id;
+$$;
+
 -- Decides the caller's requests (p_ids, already in "HoldRequest"): answers a
 -- leader already wrote, or leads and decides every pending request of the
 -- shop (at most p_max besides the caller's own), oldest first. Returns the
@@ -40,7 +52,6 @@ DECLARE
   v_ids text[];
   v_batch jsonb;
   v_results jsonb;
-  v_answers jsonb;
 BEGIN
   -- The shop's hold lock, before any idempotency-key or stock-row lock (the global order).
   PERFORM pg_advisory_xact_lock(hashtextextended('hold-requests:' || p_shop, 7318));
@@ -62,12 +73,7 @@ BEGIN
     FROM unnest(v_ids) WITH ORDINALITY AS d(id, ord)
     WHERE r.id = d.id;
   END IF;
-  WITH taken AS (
-    DELETE FROM "HoldRequest" WHERE id = ANY(p_ids) RETURNING id, result
-  )
-  SELECT jsonb_agg(taken.result ORDER BY mine.ord) INTO v_answers
-  FROM unnest(p_ids) WITH ORDINALITY AS mine(id, ord) LEFT JOIN taken ON taken.id = mine.id;
-  RETURN v_answers;
+  RETURN inventory_take_decided_hold_requests(p_ids);
 END;
 $$;
 
@@ -80,18 +86,11 @@ $$;
 CREATE OR REPLACE FUNCTION inventory_take_hold_answers(p_shop text, p_ids text[])
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
-DECLARE
-  v_answers jsonb;
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(hashtextextended('hold-requests:' || p_shop, 7318));
   IF EXISTS (SELECT 1 FROM "HoldRequest" WHERE id = ANY(p_ids) AND result IS NULL) THEN
     RETURN NULL;
   END IF;
-  WITH taken AS (
-    DELETE FROM "HoldRequest" WHERE id = ANY(p_ids) RETURNING id, result
-  )
-  SELECT jsonb_agg(taken.result ORDER BY mine.ord) INTO v_answers
-  FROM unnest(p_ids) WITH ORDINALITY AS mine(id, ord) LEFT JOIN taken ON taken.id = mine.id;
-  RETURN v_answers;
+  RETURN inventory_take_decided_hold_requests(p_ids);
 END;
 $$;
