@@ -10,7 +10,8 @@ interface Pending<C, R> {
   reject(error: unknown): void;
 }
 
-export interface GroupCommitOptions<C extends GroupCommand, R> {
+/** `B`: one command's raw answer from a batch. */
+export interface GroupCommitOptions<C extends GroupCommand, R, B = Record<string, unknown>> {
   maxBatch: number;
   /**
    * Batches of one shop in flight at once (default 1). A second batch would
@@ -21,9 +22,9 @@ export interface GroupCommitOptions<C extends GroupCommand, R> {
   /** One command alone (nothing else was waiting). */
   single(command: C): Promise<R>;
   /** Several commands of one shop in one transaction; one raw result per command, in order. */
-  many(shopId: string, commands: C[], now: Date): Promise<Array<Record<string, unknown>>>;
+  many(shopId: string, commands: C[], now: Date): Promise<B[]>;
   /** Turns a raw batch result into the caller's answer (it may take a slower path). */
-  finish(command: C, result: Record<string, unknown>): Promise<R>;
+  finish(command: C, result: B): Promise<R>;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface GroupCommitOptions<C extends GroupCommand, R> {
  * transaction grow, which is how one hot row serves more than its
  * per-transaction limit.
  */
-export function createGroupCommit<C extends GroupCommand, R>(options: GroupCommitOptions<C, R>) {
+export function createGroupCommit<C extends GroupCommand, R, B = Record<string, unknown>>(options: GroupCommitOptions<C, R, B>) {
   const queues = new Map<string, { pending: Array<Pending<C, R>>; running: number }>();
   const maxInFlight = options.maxInFlight ?? 1;
   const stats = { transactions: 0, requests: 0, largestBatch: 0 };

@@ -3,6 +3,7 @@ import { afterStockWrite, STOCK_CROSSED_SQL } from "../alerts/stock-alerts.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { postgresErrorCode } from "../errors/postgres-error-code.ts";
 import { createGroupCommit } from "./group-commit.ts";
+import { createHoldResultSchema, paidSaleResultSchema, parseHoldResult, settleResultSchema, toCreateOutcome, type CreateHoldResult, type SettleResult } from "./hold-results.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import {
@@ -16,8 +17,6 @@ import {
   type InventoryHoldView,
   type OversoldSaleView,
   type PaidHoldOutcome,
-  type PaidHoldResult,
-  type PaidSaleOutcome,
   type ReconcileReport,
 } from "./types.ts";
 
@@ -25,6 +24,15 @@ import {
 const REQUEST_DEADLINE_SECONDS = 10;
 /** Most other instances' pending requests one deciding transaction takes (the caller's own always go in). */
 const MAX_DECIDED_PER_TRANSACTION = 1024;
+
+const PAID_OUTCOMES = ["committed", "already_committed", "recommitted", "oversold", "duplicate"] as const;
+
+/** The settle answer of a paid hold, as `commitPaidHold` reports it. */
+function paidOutcome(outcome: SettleResult["outcome"]): PaidHoldOutcome | "duplicate" {
+  const known = PAID_OUTCOMES.find((candidate) => candidate === outcome);
+  if (!known) throw new InventoryError("internal", `A paid hold was settled with the unexpected outcome ${outcome}.`);
+  return known;
+}
 
 // SQLSTATEs worth one more try: deadlock and serialization failures are
 // resolved by PostgreSQL aborting one side; the caller should never see them.
@@ -119,7 +127,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   async function transition(
     shopId: string,
     holdId: string,
-    run: () => Promise<{ outcome: string; status?: string }>,
+    run: () => Promise<SettleResult>,
   ): Promise<HoldTransition> {
     const result = await call(run);
     if (result.outcome === "not_found") {
@@ -127,25 +135,15 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     }
     return {
       holdId,
-      status: (result.status ?? "active") as HoldStatus,
+      status: result.status ?? "active",
       changed: result.outcome === "committed" || result.outcome === "released",
     };
-  }
-
-  function toOutcome(result: Record<string, unknown>): CreateHoldOutcome {
-    if (result.outcome === "insufficient") {
-      return { outcome: "insufficient", insufficient: result.insufficient as never };
-    }
-    const created = { holdId: String(result.holdId), expiresAt: new Date(String(result.expiresAt)), status: result.status as HoldStatus };
-    return result.outcome === "existing"
-      ? { outcome: "existing", ...created, sameRequest: result.sameRequest === true }
-      : { outcome: "created", ...created };
   }
 
   function createSingle(command: CreateHoldCommand, releaseExpired: boolean) {
     const { lines } = command;
     return call(async () => {
-      const rows = await prisma.$queryRaw<Array<{ result: Record<string, unknown>; crossed: boolean }>>`
+      const rows = await prisma.$queryRaw<Array<{ result: unknown; crossed: boolean }>>`
         SELECT result, ${STOCK_CROSSED_SQL} FROM inventory_create_hold(
           ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
           ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
@@ -154,22 +152,23 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
           ${releaseExpired}
         ) AS result`;
       afterStockWrite(database, rows[0]!.crossed);
-      return rows[0]!.result;
+      return parseHoldResult(createHoldResultSchema, rows[0]!.result, "a hold request");
     });
   }
 
   /** One request in its own transaction; also the slow path that expires lapsed holds first. */
-  async function createOne(command: CreateHoldCommand, firstResult?: Record<string, unknown>): Promise<CreateHoldOutcome> {
+  async function createOne(command: CreateHoldCommand, firstResult?: CreateHoldResult): Promise<CreateHoldOutcome> {
     let result = firstResult ?? (await createSingle(command, false));
     if (result.outcome === "undecided") {
       throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
     }
     // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
     if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
-    return toOutcome(result);
+    if (result.outcome === "undecided") throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
+    return toCreateOutcome(result);
   }
 
-  async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<Array<Record<string, unknown>>> {
+  async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<CreateHoldResult[]> {
     const requests = commands.map((command) => ({
       holdId: command.holdId,
       ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
@@ -198,12 +197,12 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     try {
       const answers = await call(async () => {
         // Usually a leader in flight decides these; if not, this caller leads.
-        const taken = await database.pool.query<{ results: Array<Record<string, unknown> | null> | null }>(
+        const taken = await database.pool.query<{ results: unknown[] | null }>(
           `SELECT inventory_take_hold_answers($1, $2::text[]) AS results`,
           [shopId, ids],
         );
         if (taken.rows[0]?.results) return taken.rows[0].results;
-        const { rows } = await database.pool.query<{ results: Array<Record<string, unknown> | null>; crossed: boolean }>(
+        const { rows } = await database.pool.query<{ results: unknown[]; crossed: boolean }>(
           `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_decide_hold_requests($1, $2::text[], $3::timestamptz, $4) AS results`,
           [shopId, ids, now, MAX_DECIDED_PER_TRANSACTION],
         );
@@ -211,7 +210,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return rows[0]!.results;
       });
       // A request dropped at its deadline is answered as such; its caller alone is told to retry.
-      return answers.map((answer) => answer ?? { outcome: "undecided" });
+      return answers.map((answer) => parseHoldResult(createHoldResultSchema, answer ?? { outcome: "undecided" }, "a hold request"));
     } catch (error) {
       // Undecided requests of a failed call must not be decided later for a caller that was told it failed.
       await database.pool.query(`DELETE FROM "HoldRequest" WHERE id = ANY($1::text[]) AND result IS NULL`, [ids]).catch(() => {});
@@ -222,7 +221,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   const batcher =
     options.batching === false
       ? undefined
-      : createGroupCommit<CreateHoldCommand, CreateHoldOutcome>({
+      : createGroupCommit<CreateHoldCommand, CreateHoldOutcome, CreateHoldResult>({
           maxBatch: options.batching?.maxBatch ?? 256,
           // A request alone still goes through the shared queue, so requests of other instances batch with it.
           single: async (command) => createOne(command, (await createMany(command.shopId, [command], command.now))[0]),
@@ -253,25 +252,25 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       ...(op.event === undefined ? {} : { eventId: op.event.id, eventType: op.event.type }),
     }));
     return call(async () => {
-      const { rows } = await database.pool.query<{ results: Array<Record<string, unknown>>; crossed: boolean }>(
+      const { rows } = await database.pool.query<{ results: unknown[]; crossed: boolean }>(
         `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_settle_batch($1, $2::jsonb, $3::timestamptz) AS results`,
         [shopId, JSON.stringify(payload), now],
       );
       afterStockWrite(database, rows[0]!.crossed);
-      return rows[0]!.results;
+      return rows[0]!.results.map((result) => parseHoldResult(settleResultSchema, result, "a settlement"));
     });
   }
 
   // Settlements always go through the batch function (one op is a batch of
   // one), so a webhook's event id is recorded in the transaction that acts on it.
-  const settler = createGroupCommit<SettleOp, Record<string, unknown>>({
+  const settler = createGroupCommit<SettleOp, SettleResult, SettleResult>({
     maxBatch: options.batching === false ? 1 : (options.batching?.maxBatch ?? 256),
     single: async (op) => (await settleMany(op.shopId, [op], op.now))[0]!,
     many: settleMany,
     finish: async (_op, result) => result,
   });
 
-  async function settle(op: SettleOp): Promise<Record<string, unknown>> {
+  async function settle(op: SettleOp): Promise<SettleResult> {
     const result = await settler.submit(op);
     if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
     return result;
@@ -286,9 +285,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     commitHold: ({ shopId, holdId, actor, now }) =>
       transition(shopId, holdId, async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: { outcome: string; status?: string } }>>`
+        const rows = await prisma.$queryRaw<Array<{ result: unknown }>>`
           SELECT inventory_commit_hold(${shopId}, ${holdId}, ${actor}, ${now}::timestamptz) AS result`;
-        const result = rows[0]!.result;
+        const result = parseHoldResult(settleResultSchema, rows[0]!.result, "a commit");
         if (result.outcome === "not_active") {
           throw new InventoryError("conflict", `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`, {
             details: { holdId, status: result.status },
@@ -307,7 +306,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         ...(forgetIdempotencyKey ? { forgetKey: true } : {}),
       });
       if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
-      return { holdId, status: (result.status ?? "active") as HoldStatus, changed: result.outcome === "released" };
+      return { holdId, status: result.status ?? "active", changed: result.outcome === "released" };
     },
 
     async extendHold({ shopId, holdId, expiresAt, now }) {
@@ -393,27 +392,27 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       });
       return {
         holdId,
-        outcome: result.outcome as PaidHoldOutcome | "duplicate",
-        ...(result.insufficient ? { insufficient: result.insufficient as PaidHoldResult["insufficient"] } : {}),
+        outcome: paidOutcome(result.outcome),
+        ...(result.insufficient ? { insufficient: result.insufficient } : {}),
       };
     },
 
     async recordPaidSale({ shopId, saleId, checkoutSessionId, lines, actor, now }) {
       const result = await call(async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: { outcome: PaidSaleOutcome; insufficient?: PaidHoldResult["insufficient"] }; crossed: boolean }>>`
+        const rows = await prisma.$queryRaw<Array<{ result: unknown; crossed: boolean }>>`
           SELECT result, ${STOCK_CROSSED_SQL} FROM inventory_record_paid_sale(${shopId}, ${saleId}, ${checkoutSessionId},
             ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
             ${actor}, ${now}::timestamptz) AS result`;
         afterStockWrite(database, rows[0]!.crossed);
-        return rows[0]!.result;
+        return parseHoldResult(paidSaleResultSchema, rows[0]!.result, "a paid sale");
       });
-      return result;
+      return { outcome: result.outcome, ...(result.insufficient ? { insufficient: result.insufficient } : {}) };
     },
 
     async awaitPayment({ shopId, holdId, until, now, event }) {
       const result = await settle({ shopId, now, kind: "await_payment", holdId, until: until.toISOString(), ...(event ? { event } : {}) });
       if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
-      return { holdId, status: result.status as HoldStatus, changed: result.outcome === "awaiting_payment" };
+      return { holdId, status: result.status ?? "active", changed: result.outcome === "awaiting_payment" };
     },
 
     listOversoldSales: ({ shopId, limit = 100 }) =>
