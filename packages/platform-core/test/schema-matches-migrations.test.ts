@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSqlFunctionFiles, sqlFunctionDrift } from "../src/db/sql-functions.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 /**
@@ -20,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
 const { getDMMF } = createRequire(import.meta.url)("@prisma/internals") as typeof import("@prisma/internals");
 
 const SCHEMA_PATH = fileURLToPath(new URL("../../../prisma/schema.prisma", import.meta.url));
+const FUNCTIONS_DIR = fileURLToPath(new URL("../../../prisma/functions", import.meta.url));
 
 type Datamodel = Awaited<ReturnType<typeof getDMMF>>["datamodel"];
 type Model = Datamodel["models"][number];
@@ -514,6 +516,28 @@ describe("the migrated database matches prisma/schema.prisma", () => {
     const snapshot = await describeDatabase(db.pool);
     expect(snapshot.columns.length).toBeGreaterThan(40);
     expect(findDrift(datamodel, snapshot)).toEqual([]);
+  });
+
+  it("runs exactly the SQL functions of prisma/functions, one file per function", async () => {
+    const files = await readSqlFunctionFiles(FUNCTIONS_DIR);
+    expect(files.length).toBeGreaterThan(10);
+    const client = await db.pool.connect();
+    try {
+      expect(await sqlFunctionDrift(client, files)).toEqual({ withoutFile: [], notInDatabase: [], changed: [] });
+      // The comparison sees a changed body, a new function and a missing file (so a pass means something).
+      const [first, ...rest] = files;
+      const edited = { ...first!, sql: first!.sql.replace(/\$function\$\n/, "$function$\n-- edited\n") };
+      const added = { name: "inventory_drift_probe", file: "", sql: "CREATE OR REPLACE FUNCTION public.inventory_drift_probe() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;" };
+      expect(await sqlFunctionDrift(client, [edited, ...rest.slice(1), added])).toEqual({
+        withoutFile: [rest[0]!.name],
+        notInDatabase: ["inventory_drift_probe"],
+        changed: [first!.name],
+      });
+      // The probe ran inside a rolled-back transaction: nothing changed.
+      expect(await sqlFunctionDrift(client, files)).toEqual({ withoutFile: [], notInDatabase: [], changed: [] });
+    } finally {
+      client.release();
+    }
   });
 
   it("reports each kind of drift in a sentence that names it", async () => {
