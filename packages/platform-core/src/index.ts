@@ -35,7 +35,7 @@ export type { AvailabilityResult, InsufficientItem } from "./validation/validate
 
 export { createInventoryHold } from "./holds/create-inventory-hold.ts";
 export type { CreateInventoryHoldOptions, CreatedInventoryHold } from "./holds/create-inventory-hold.ts";
-export { commitInventoryHold } from "./holds/commit-inventory-hold.ts";
+export { commitInventoryHold, commitPaidInventoryHold } from "./holds/commit-inventory-hold.ts";
 export { releaseInventoryHold } from "./holds/release-inventory-hold.ts";
 export { extendInventoryHold } from "./holds/extend-inventory-hold.ts";
 export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";

@@ -12,6 +12,7 @@ import { encodeSaleLines } from "../src/checkout/sale-lines.ts";
 import { handleStripeWebhook, type StripeWebhookOptions } from "../src/webhooks/handle-stripe-webhook.ts";
 import { createPrismaWebhookEventLog } from "../src/webhooks/webhook-event-log.ts";
 import { freePort } from "@acme/testkit";
+import { getMetrics } from "../src/metrics/metrics-registry.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // The webhook handler end to end on real PostgreSQL, fed events signed
@@ -118,6 +119,7 @@ describe("signature", () => {
 describe("settling holds", () => {
   it("commits once however often and however concurrently the same completed event arrives", async () => {
     const { holdId } = await hold("A", 2);
+    const committedBefore = await counter("holdCommitted");
     const payload = sessionEvent("checkout.session.completed", { id: "cs_2", metadata: meta(holdId) });
     const results = await Promise.all(Array.from({ length: 10 }, () => deliver(payload)));
     expect(results.every((r) => r.status === 200)).toBe(true);
@@ -126,6 +128,19 @@ describe("settling holds", () => {
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
     const sales = await stock.listLedger(SHOP, { sku: "A", variantKey: "" });
     expect(sales.filter((e) => e.reason === "sale")).toHaveLength(1);
+    // Counted once, by the use case the webhook goes through; the hold names its session.
+    expect((await counter("holdCommitted")) - committedBefore).toBe(1);
+    expect((await holds.getHold({ shopId: SHOP, holdId, now: new Date() }))?.checkoutSessionId).toBe("cs_2");
+  });
+
+  it("an expired session releases its hold once, counted once", async () => {
+    const { holdId } = await hold("A", 2);
+    const releasedBefore = await counter("holdReleased");
+    const payload = sessionEvent("checkout.session.expired", { id: "cs_rel", status: "expired", payment_status: "unpaid", metadata: meta(holdId) });
+    const results = await Promise.all(Array.from({ length: 5 }, () => deliver(payload)));
+    expect(results.filter((r) => r.body.outcome === "released")).toHaveLength(1);
+    expect((await counter("holdReleased")) - releasedBefore).toBe(1);
+    expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
   });
 
   it("completed then expired: the sale stands", async () => {
@@ -214,4 +229,9 @@ describe("settling holds", () => {
 
 async function releaseAll() {
   return holds.releaseExpiredHolds({ shopId: SHOP, limit: 1000, now: clock });
+}
+
+/** A counter of this process's metrics registry, now. */
+async function counter(name: "holdCommitted" | "holdReleased"): Promise<number> {
+  return (await getMetrics()[name].get()).values.reduce((sum, entry) => sum + entry.value, 0);
 }

@@ -1,7 +1,7 @@
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { holdIdSchema } from "./hold-inputs.ts";
-import type { HoldStore, HoldTransition } from "./types.ts";
+import type { HandledEvent, HoldStore, HoldTransition, PaidHoldResult } from "./types.ts";
 import { noteCommitFailure } from "../metrics/instrument.ts";
 import { getMetrics } from "../metrics/metrics-registry.ts";
 
@@ -26,5 +26,40 @@ export async function commitInventoryHold(options: {
     throw error;
   });
   if (result.changed) getMetrics().holdCommitted.inc();
+  return result;
+}
+
+/**
+ * Payment succeeded for a hold, whatever became of it meanwhile: committed,
+ * already committed, sold again after a lapse, or oversold with stock
+ * untouched (see `PaidHoldOutcome`). With `event`, the provider event is
+ * recorded as handled in the same step (`duplicate` when it was before).
+ * Records the Checkout Session on the hold, and counts sales and failures:
+ * the webhook and any other caller go through here.
+ */
+export async function commitPaidInventoryHold(options: {
+  shopId: string;
+  holdId: string;
+  checkoutSessionId: string;
+  actor: string;
+  now?: Date;
+  event?: HandledEvent;
+  store?: HoldStore;
+}): Promise<PaidHoldResult> {
+  const shopId = parseShopId(options.shopId);
+  const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
+  const store = options.store ?? getHoldStore();
+  const now = options.now ?? new Date();
+  const result = await store
+    .commitPaidHold({ shopId, holdId, actor: options.actor, checkoutSessionId: options.checkoutSessionId, now, ...(options.event ? { event: options.event } : {}) })
+    .catch((error: unknown) => {
+      noteCommitFailure(shopId, now);
+      throw error;
+    });
+  if (result.outcome === "duplicate") return result;
+  // Checkout records the session when it creates it; this covers a checkout that could not.
+  await store.attachCheckoutSession({ shopId, holdId, checkoutSessionId: options.checkoutSessionId }).catch(() => false);
+  if (result.outcome === "committed" || result.outcome === "recommitted") getMetrics().holdCommitted.inc();
+  if (result.outcome === "oversold") noteCommitFailure(shopId, now);
   return result;
 }

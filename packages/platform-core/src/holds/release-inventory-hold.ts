@@ -1,7 +1,7 @@
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { holdIdSchema } from "./hold-inputs.ts";
-import type { HoldStore, HoldTransition } from "./types.ts";
+import type { HandledEvent, HoldStore, HoldTransition } from "./types.ts";
 import { getMetrics } from "../metrics/metrics-registry.ts";
 
 /**
@@ -14,6 +14,8 @@ export async function releaseInventoryHold(options: {
   now?: Date;
   /** Let the hold's idempotency key make a new hold later (the checkout never reached the buyer). */
   forgetIdempotencyKey?: boolean;
+  /** The provider event that caused the release, recorded as handled in the same step (`duplicate` when it was before). */
+  event?: HandledEvent;
   store?: HoldStore;
 }): Promise<HoldTransition> {
   const shopId = parseShopId(options.shopId);
@@ -24,6 +26,7 @@ export async function releaseInventoryHold(options: {
     holdId,
     now: options.now ?? new Date(),
     ...(options.forgetIdempotencyKey ? { forgetIdempotencyKey: true } : {}),
+    ...(options.event ? { event: options.event } : {}),
   });
   if (result.changed) getMetrics().holdReleased.inc();
   return result;

@@ -7,7 +7,9 @@ import { errorResponse } from "../errors/error-response.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
+import { commitPaidInventoryHold } from "../holds/commit-inventory-hold.ts";
 import { holdIdSchema } from "../holds/hold-inputs.ts";
+import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
 import { readText } from "../http/read-json-body.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
@@ -158,19 +160,21 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     (event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
   const context = { eventId: event.id, eventType: event.type, sessionId: session.id, shopId, holdId };
   const handled = { id: event.id, type: event.type };
+  let failureCounted = false;
 
   try {
     // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
     if (holdId && !holdIdSchema.safeParse(holdId).success) throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (paid) {
       if (holdId) {
-        const result = await holds.commitPaidHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled });
+        const result = await commitPaidInventoryHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled, store: holds }).catch(
+          (error: unknown) => {
+            failureCounted = true;
+            throw error;
+          },
+        );
         if (result.outcome === "duplicate") return duplicate();
-        // Checkout records the session when it creates it; this covers a checkout that could not.
-        await holds.attachCheckoutSession({ shopId, holdId, checkoutSessionId: session.id }).catch(() => false);
-        if (result.outcome === "committed" || result.outcome === "recommitted") getMetrics().holdCommitted.inc();
         if (result.outcome === "oversold") {
-          noteCommitFailure(shopId, now);
           await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
             ...context,
             insufficient: result.insufficient,
@@ -202,13 +206,13 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId }, true);
     }
     // async_payment_failed or expired: give the stock back (a no-op after a commit).
-    const result = await holds.releaseHold({ shopId, holdId, now, event: handled });
+    const result = await releaseInventoryHold({ shopId, holdId, now, event: handled, store: holds });
     if (result.duplicate) return duplicate();
-    if (result.changed) getMetrics().holdReleased.inc();
     return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId }, true);
   } catch (error) {
     const known = toInventoryError(error);
-    if (paid) noteCommitFailure(shopId, now);
+    // A failed commit of a hold was counted where it failed (commitPaidInventoryHold).
+    if (paid && !failureCounted) noteCommitFailure(shopId, now);
     await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {
       ...context,
       code: known.code,
