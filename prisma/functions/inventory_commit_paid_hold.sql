@@ -13,6 +13,9 @@ BEGIN
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'not_found');
   END IF;
+  -- The session that paid: checkout records it when it creates the session; this covers one that could not.
+  UPDATE "InventoryHold" SET "checkoutSessionId" = p_session_id
+  WHERE id = p_hold_id AND "checkoutSessionId" IS NULL AND p_session_id IS NOT NULL;
   IF v_status IN ('active', 'committed') THEN
     RETURN inventory_commit_hold(p_shop, p_hold_id, p_actor, p_now);
   END IF;

@@ -59,7 +59,8 @@ BEGIN
       ORDER BY lines.ord
       RETURNING 1
     ), holds AS (
-      UPDATE "InventoryHold" h SET status = 'committed', "committedAt" = p_now, "updatedAt" = p_now
+      UPDATE "InventoryHold" h SET status = 'committed', "committedAt" = p_now, "updatedAt" = p_now,
+        "checkoutSessionId" = coalesce(h."checkoutSessionId", fast.op->>'sessionId')
       FROM fast WHERE h.id = fast.op->>'holdId'
       RETURNING 1
     ), events AS (

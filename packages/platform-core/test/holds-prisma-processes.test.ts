@@ -68,6 +68,13 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
     [...granted].sort(),
   );
   expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
+  // Shared transactions, not only correct ones: some transaction granted holds
+  // of more than one process (a row's xmin is the transaction that inserted it).
+  const owner = new Map(summaries.flatMap((s, index) => s.granted.map((id) => [id, index] as const)));
+  const inserts = await database.pool.query<{ id: string; tx: string }>(`SELECT id, xmin::text AS tx FROM "InventoryHold" WHERE id = ANY($1::text[])`, [granted]);
+  const processesPerTransaction = new Map<string, Set<number>>();
+  for (const row of inserts.rows) processesPerTransaction.set(row.tx, (processesPerTransaction.get(row.tx) ?? new Set()).add(owner.get(row.id)!));
+  expect(Math.max(...[...processesPerTransaction.values()].map((set) => set.size))).toBeGreaterThan(1);
   // Every request was answered and taken: the queue is empty.
   expect((await database.pool.query(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0].n).toBe(0);
 }, 120_000);

@@ -33,9 +33,9 @@ export async function commitInventoryHold(options: {
  * Payment succeeded for a hold, whatever became of it meanwhile: committed,
  * already committed, sold again after a lapse, or oversold with stock
  * untouched (see `PaidHoldOutcome`). With `event`, the provider event is
- * recorded as handled in the same step (`duplicate` when it was before).
- * Records the Checkout Session on the hold, and counts sales and failures:
- * the webhook and any other caller go through here.
+ * recorded as handled in the same step (`duplicate` when it was before), and
+ * the paying Checkout Session on the hold when it names none yet. Counts
+ * sales and failures: the webhook and any other caller go through here.
  */
 export async function commitPaidInventoryHold(options: {
   shopId: string;
@@ -56,9 +56,6 @@ export async function commitPaidInventoryHold(options: {
       noteCommitFailure(shopId, now);
       throw error;
     });
-  if (result.outcome === "duplicate") return result;
-  // Checkout records the session when it creates it; this covers a checkout that could not.
-  await store.attachCheckoutSession({ shopId, holdId, checkoutSessionId: options.checkoutSessionId }).catch(() => false);
   if (result.outcome === "committed" || result.outcome === "recommitted") getMetrics().holdCommitted.inc();
   if (result.outcome === "oversold") noteCommitFailure(shopId, now);
   return result;

@@ -313,6 +313,8 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
       andRecord(() => mutate(shopId, (state): PaidHoldResult => {
         const hold = findHold(state, holdId);
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+        // The session that paid, when checkout could not record it.
+        if (checkoutSessionId && !hold.checkoutSessionId) hold.checkoutSessionId = checkoutSessionId;
         if (hold.status === "committed") return { holdId, outcome: "already_committed" };
         if (hold.status === "active") {
           commitActive(state, hold, actor, now);

@@ -159,9 +159,6 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   /** One request in its own transaction; also the slow path that expires lapsed holds first. */
   async function createOne(command: CreateHoldCommand, firstResult?: CreateHoldResult): Promise<CreateHoldOutcome> {
     let result = firstResult ?? (await createSingle(command, false));
-    if (result.outcome === "undecided") {
-      throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
-    }
     // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
     if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
     if (result.outcome === "undecided") throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");

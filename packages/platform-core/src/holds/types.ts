@@ -150,6 +150,7 @@ export interface HoldStore {
     shopId: string;
     holdId: string;
     actor: string;
+    /** Recorded on the hold when it names no session yet (and on an oversold record). */
     checkoutSessionId?: string;
     now: Date;
     event?: HandledEvent;

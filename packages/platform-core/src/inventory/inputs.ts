@@ -33,7 +33,6 @@ export { TITLE_MAX_LENGTH };
 /** A product or variant title: trimmed, spaces folded; "" means none. */
 export const titleSchema = z
   .string({ error: "must be a string" })
-  .max(TITLE_MAX_LENGTH * 2, `must be at most ${TITLE_MAX_LENGTH} characters`)
   .refine(safeText, SAFE_TEXT_MESSAGE)
   .transform((value) => value.trim().replace(/\s+/g, " "))
   .pipe(z.string().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`));
