@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
-import { TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/variants";
+import { refId, TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/variants";
 import { formatNumber, formatTime, historyPath } from "@/app/cms/_lib/format";
 import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
 import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";
@@ -41,7 +41,6 @@ interface Editing {
   conflict?: GridRow;
 }
 
-const rowKey = (row: { sku: string; variantKey: string }) => `${row.sku}\u0000${row.variantKey}`;
 
 function stockState(row: GridRow): "out" | "low" | "ok" {
   if (row.available <= 0) return "out";
@@ -107,7 +106,7 @@ export function StockGrid({
   }, [search, state.q]);
 
   const replaceRow = useCallback((row: GridRow) => {
-    setPage((p) => ({ ...p, items: p.items.map((item) => (rowKey(item) === rowKey(row) ? row : item)) }));
+    setPage((p) => ({ ...p, items: p.items.map((item) => (refId(item) === refId(row) ? row : item)) }));
   }, []);
 
   // After a save the filter counts may change; rows stay where they are
@@ -124,7 +123,7 @@ export function StockGrid({
   function startEditing(row: GridRow) {
     setSaved(undefined);
     setEditing({
-      key: rowKey(row),
+      key: refId(row),
       quantity: String(row.quantity),
       threshold: row.lowStockThreshold === null ? "" : String(row.lowStockThreshold),
       productTitle: row.productTitle,
@@ -190,7 +189,7 @@ export function StockGrid({
         thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
         productTitleChanged || variantTitleChanged ? `renamed from ${variantDisplayName(row)}` : "",
       ].filter(Boolean);
-      setSaved({ key: rowKey(row), message: `Saved ${variantDisplayName(updated)} (${row.sku}): ${parts.join(", ")}.` });
+      setSaved({ key: refId(row), message: `Saved ${variantDisplayName(updated)} (${row.sku}): ${parts.join(", ")}.` });
       void refreshCounts();
       return;
     }
@@ -290,7 +289,7 @@ export function StockGrid({
               </tr>
             )}
             {page.items.map((row) => {
-              const key = rowKey(row);
+              const key = refId(row);
               const isEditing = editing?.key === key;
               const state = stockState(row);
               const titles = variantTitles(row);

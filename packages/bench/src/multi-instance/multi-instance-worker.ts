@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { createDatabase, createInventoryHold, createPrismaHoldStore, isInventoryError } from "@acme/platform-core";
 import pg from "pg";
 import { createErrorTally } from "../create-error-tally.ts";
+import { takeFloorHold } from "../floor-hold.ts";
 import { runClosedLoop } from "../run-closed-loop.ts";
 import type { WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
@@ -70,28 +71,7 @@ async function floorAttempt(): Promise<Runner> {
   const take = async (units: number): Promise<boolean> => {
     const client = await pool.connect();
     try {
-      await client.query("BEGIN");
-      const updated = await client.query(
-        `UPDATE "InventoryItem" SET reserved = reserved + $3
-         WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = '' AND quantity - reserved >= $3`,
-        [task.shopId, task.sku, units],
-      );
-      if (updated.rowCount === 0) {
-        await client.query("COMMIT");
-        return false;
-      }
-      const now = new Date();
-      await client.query(`INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "updatedAt") VALUES ($1, $2, 'active', $3, $4)`, [
-        `${task.floorHoldPrefix}${randomUUID()}`,
-        task.shopId,
-        new Date(now.getTime() + 600_000),
-        now,
-      ]);
-      await client.query("COMMIT");
-      return true;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
+      return await takeFloorHold(client, { shopId: task.shopId, sku: task.sku, holdId: `${task.floorHoldPrefix}${randomUUID()}`, units });
     } finally {
       client.release();
     }

@@ -6,6 +6,7 @@ import { createProgress } from "../create-progress.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import { runClosedLoop } from "../run-closed-loop.ts";
 import type { BaselineResult } from "./run-baseline-seed.ts";
+import { takeFloorHold } from "../floor-hold.ts";
 
 /**
  * The per-transaction floor: raw `pg`, no ORM, one transaction per hold with
@@ -35,28 +36,12 @@ export async function runBaselineFloor(config: BenchConfig, deps: { url: string 
         let client: pg.PoolClient | undefined;
         try {
           client = await pool.connect();
-          await client.query("BEGIN");
-          const updated = await client.query(
-            `UPDATE "InventoryItem" SET reserved = reserved + 1
-             WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = '' AND quantity - reserved >= 1`,
-            [shop, sku],
-          );
-          if (updated.rowCount === 0) {
-            await client.query("COMMIT");
-            return false;
-          }
-          const now = new Date();
-          await client.query(
-            `INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "updatedAt") VALUES ($1, $2, 'active', $3, $4)`,
-            [`bfloor_${randomUUID()}`, shop, new Date(now.getTime() + 600_000), now],
-          );
-          await client.query("COMMIT");
+          if (!(await takeFloorHold(client, { shopId: shop, sku, holdId: `bfloor_${randomUUID()}`, units: 1 }))) return false;
           granted += 1;
           progress.update(granted, errors.total() > 0 ? `(${errors.total()} errors)` : undefined);
           return true;
         } catch (error) {
           errors.add(error);
-          await client?.query("ROLLBACK").catch(() => {});
           return true;
         } finally {
           client?.release();

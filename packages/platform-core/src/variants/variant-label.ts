@@ -3,6 +3,9 @@
 // the `@acme/platform-core/variants` entry.
 import type { VariantAttributes } from "./variant-key.ts";
 
+/** The map key of a variant (sku and variant key), for browser code too. */
+export { refId } from "../inventory/types.ts";
+
 /** Sizes as people order them; values compare lower-cased, so "M" and "m" rank alike. */
 export const SIZE_SCALE = ["xxxs", "xxs", "xs", "xs/s", "s", "s/m", "m", "m/l", "l", "l/xl", "xl", "xl/xxl", "xxl", "xxxl"] as const;
 

@@ -4,6 +4,7 @@ import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
 import { formatNumber, formatTime, shopPath } from "@/app/cms/_lib/format";
+import { refId } from "@acme/platform-core/variants";
 import { ItemName } from "@/components/item-name";
 import { getCmsEnv } from "@/env";
 
@@ -34,8 +35,8 @@ export default async function HoldsPage({ params, searchParams }: Props) {
   const { holds, inventory } = getStores();
   const list = await listInventoryHolds({ shopId, status, limit: LIMIT, store: holds });
   // Titles as the variants carry them now (one read for every line on the page).
-  const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [`${item.sku}\u0000${item.variantKey}`, item])).values()];
-  const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [`${item.sku}\u0000${item.variantKey}`, item]));
+  const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [refId(item), item])).values()];
+  const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [refId(item), item]));
   const sessionUrl = getCmsEnv().stripeSessionUrl;
   const canEdit = operatorMay(operator, "edit", shopId);
   return (
@@ -108,8 +109,8 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                 <td>
                   <ul className="hold-items">
                     {hold.items.map((item) => (
-                      <li key={`${item.sku}\u0000${item.variantKey}`}>
-                        <ItemName item={items.get(`${item.sku}\u0000${item.variantKey}`) ?? item} sku={item.sku} /> × {formatNumber(item.quantity)}
+                      <li key={refId(item)}>
+                        <ItemName item={items.get(refId(item)) ?? item} sku={item.sku} /> × {formatNumber(item.quantity)}
                       </li>
                     ))}
                   </ul>

@@ -3,6 +3,7 @@ import type { InventoryItem } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { loadLowStock, LOW_STOCK_LIST_LIMIT } from "@/app/cms/_lib/low-stock";
 import { formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
+import { refId } from "@acme/platform-core/variants";
 import { ItemName } from "@/components/item-name";
 
 export const dynamic = "force-dynamic";
@@ -33,7 +34,7 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
             </tr>
           )}
           {items.map((item) => (
-            <tr key={`${item.sku}\u0000${item.variantKey}`} data-sku={item.sku} data-variant-key={item.variantKey}>
+            <tr key={refId(item)} data-sku={item.sku} data-variant-key={item.variantKey}>
               <td>
                 <ItemName item={item} sku={item.sku} />
               </td>
@@ -111,7 +112,7 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
                 </tr>
               )}
               {report.alerts.map((alert) => (
-                <tr key={`${alert.sku}\u0000${alert.variantKey}`} data-sku={alert.sku} data-variant-key={alert.variantKey}>
+                <tr key={refId(alert)} data-sku={alert.sku} data-variant-key={alert.variantKey}>
                   <td className="small">{formatTime(alert.lastAlertedAt)}</td>
                   <td>
                     {alert.item ? (
