@@ -38,7 +38,7 @@ async function item(shopId: string, sku: string) {
 
 it("grants exactly the stock to buyers spread over four processes, in shared transactions", async () => {
   const stock = createPrismaInventoryStore(database);
-  await stock.upsertItems("multi", [{ sku: "HOT", productId: "hot", quantity: 40 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
+  await stock.upsertItems("multi", [{ sku: "HOT", productId: "hot", quantity: 400 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
     reason: "import",
     actor: "test",
   });
@@ -49,7 +49,8 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
       // Half the processes also take a cold variant: multi-line requests batch with single-line ones.
       lines: n % 2 === 0 ? [{ sku: "HOT", quantity: 1 }] : [{ sku: "COLD", quantity: 1 }, { sku: "HOT", quantity: 1 }],
       buyers: 16,
-      attempts: 5,
+      // Long enough a sale that the processes' requests overlap, even on a busy machine.
+      attempts: 10,
       poolSize: 4,
     }),
   );
@@ -60,9 +61,9 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
   const granted = summaries.flatMap((s) => s.granted);
   const refused = summaries.reduce((total, s) => total + (s.codes.inventory_insufficient ?? 0), 0);
   const other = summaries.flatMap((s) => Object.keys(s.codes).filter((code) => code !== "inventory_insufficient"));
-  expect({ granted: granted.length, refused, other }).toEqual({ granted: 40, refused: 4 * 16 * 5 - 40, other: [] });
-  expect(new Set(granted).size).toBe(40);
-  expect(await item("multi", "HOT")).toEqual({ quantity: 40, reserved: 40 });
+  expect({ granted: granted.length, refused, other }).toEqual({ granted: 400, refused: 4 * 16 * 10 - 400, other: [] });
+  expect(new Set(granted).size).toBe(400);
+  expect(await item("multi", "HOT")).toEqual({ quantity: 400, reserved: 400 });
   const holds = createPrismaHoldStore(database);
   expect((await holds.listHolds({ shopId: "multi", status: "active", now: new Date(), limit: 1000 })).map((h) => h.holdId).sort()).toEqual(
     [...granted].sort(),
