@@ -3,29 +3,78 @@ CREATE OR REPLACE FUNCTION public.inventory_decide_hold_requests(p_shop text, p_
  LANGUAGE plpgsql
 AS $function$
 DECLARE
+  v_pending text[];
+  v_decider boolean := false;
+  v_free bigint;
   v_ids text[];
   v_batch jsonb;
   v_results jsonb;
 BEGIN
-  -- The shop's hold lock, before any idempotency-key or stock-row lock (the global order).
-  PERFORM pg_advisory_xact_lock(hashtextextended('hold-requests:' || p_shop, 7318));
-  IF EXISTS (SELECT 1 FROM "HoldRequest" WHERE id = ANY(p_ids) AND result IS NULL) THEN
-    -- Lead. Requests whose callers gave up (past their deadline) are dropped
+  -- Whoever holds the shop's decider lock decides every pending request of
+  -- the shop in one transaction. At most one more caller (holding the "next"
+  -- lock) queues for it; everyone else waits for that one, in shared mode or
+  -- on their own request rows, so they all wake together when their
+  -- requests are decided instead of taking the decider lock in turn. Every
+  -- lock is transaction-scoped (PgBouncer's transaction mode is fine), and a
+  -- caller that dies takes its locks with it.
+  LOOP
+    SELECT coalesce(array_agg(id), '{}') INTO v_pending FROM "HoldRequest" WHERE id = ANY (p_ids) AND result IS NULL;
+    EXIT WHEN cardinality(v_pending) = 0;
+    IF pg_try_advisory_xact_lock(hashtextextended('hold-decider:' || p_shop, 7318)) THEN
+      v_decider := true;
+      EXIT;
+    END IF;
+    IF pg_try_advisory_xact_lock(hashtextextended('hold-decider-next:' || p_shop, 7318)) THEN
+      PERFORM pg_advisory_xact_lock(hashtextextended('hold-decider:' || p_shop, 7318));
+      v_decider := true;
+      EXIT;
+    END IF;
+    -- A decider is at work and the next one waits for it. If the one at work
+    -- took all of these requests (their rows are locked), wait for its commit
+    -- on the rows; otherwise the next one takes them: wait until it is done.
+    -- The probe and the wait each run in a subtransaction that is then rolled
+    -- back, so this caller never holds a lock that a decider could need.
+    BEGIN
+      SELECT count(*) INTO v_free FROM (SELECT 1 FROM "HoldRequest" WHERE id = ANY (v_pending) FOR SHARE SKIP LOCKED) free;
+      RAISE EXCEPTION USING ERRCODE = 'P0001';
+    EXCEPTION
+      WHEN raise_exception THEN NULL;
+    END;
+    BEGIN
+      IF v_free = 0 THEN
+        PERFORM 1 FROM "HoldRequest" WHERE id = ANY (v_pending) FOR SHARE;
+      ELSE
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended('hold-decider-next:' || p_shop, 7318));
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = 'P0001';
+    EXCEPTION
+      WHEN raise_exception THEN NULL;
+    END;
+  END LOOP;
+
+  IF v_decider THEN
+    -- Requests whose callers gave up (past their deadline) are dropped
     -- undecided, and answers nobody came for are swept.
     DELETE FROM "HoldRequest"
-    WHERE "shopId" = p_shop AND NOT (id = ANY(p_ids))
+    WHERE "shopId" = p_shop AND NOT (id = ANY (p_ids))
       AND ((result IS NULL AND deadline < clock_timestamp()) OR (result IS NOT NULL AND deadline < clock_timestamp() - interval '1 minute'));
+    -- This caller's requests and the oldest others, in arrival order. Their
+    -- rows stay locked until the answers commit: that is what the callers
+    -- who wait on them wait for.
     SELECT array_agg(pending.id ORDER BY pending.seq), jsonb_agg(pending.request ORDER BY pending.seq)
     INTO v_ids, v_batch
     FROM (
-      (SELECT id, seq, request FROM "HoldRequest" WHERE "shopId" = p_shop AND result IS NULL ORDER BY seq LIMIT p_max)
-      UNION
-      (SELECT id, seq, request FROM "HoldRequest" WHERE id = ANY(p_ids) AND result IS NULL)
+      SELECT id, seq, request FROM "HoldRequest"
+      WHERE result IS NULL AND (id = ANY (p_ids) OR id IN (
+        SELECT id FROM "HoldRequest" WHERE "shopId" = p_shop AND result IS NULL ORDER BY seq LIMIT p_max))
+      FOR UPDATE
     ) pending;
-    v_results := inventory_create_holds_batch(p_shop, v_batch, p_now);
-    UPDATE "HoldRequest" r SET result = v_results->(d.ord - 1)::int
-    FROM unnest(v_ids) WITH ORDINALITY AS d(id, ord)
-    WHERE r.id = d.id;
+    IF v_ids IS NOT NULL THEN
+      v_results := inventory_create_holds_batch(p_shop, v_batch, p_now);
+      UPDATE "HoldRequest" r SET result = v_results->(d.ord - 1)::int
+      FROM unnest(v_ids) WITH ORDINALITY AS d(id, ord)
+      WHERE r.id = d.id;
+    END IF;
   END IF;
   RETURN inventory_take_decided_hold_requests(p_ids);
 END;

@@ -182,8 +182,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     // Straight to the shared pg pool: this is the hot path, and Prisma's
     // per-query work showed in the profile. First the requests are written
     // (committed, so that whichever instance decides next sees them), then
-    // decided with every other pending request of the shop (see the
-    // hold_requests migration).
+    // decided, together with every other pending request of the shop, by
+    // this caller or by the caller already deciding them
+    // (prisma/functions/inventory_decide_hold_requests.sql).
     await call(() =>
       database.pool.query(
         `INSERT INTO "HoldRequest" (id, "shopId", request, deadline)
@@ -193,12 +194,6 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     );
     try {
       const answers = await call(async () => {
-        // Usually a leader in flight decides these; if not, this caller leads.
-        const taken = await database.pool.query<{ results: unknown[] | null }>(
-          `SELECT inventory_take_hold_answers($1, $2::text[]) AS results`,
-          [shopId, ids],
-        );
-        if (taken.rows[0]?.results) return taken.rows[0].results;
         const { rows } = await database.pool.query<{ results: unknown[]; crossed: boolean }>(
           `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_decide_hold_requests($1, $2::text[], $3::timestamptz, $4) AS results`,
           [shopId, ids, now, MAX_DECIDED_PER_TRANSACTION],
