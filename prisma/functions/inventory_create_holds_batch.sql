@@ -23,12 +23,10 @@ DECLARE
   v_line_count integer;
   v_i integer;
 BEGIN
-  -- Same order as the single path: idempotency keys, then stock rows.
-  PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7317))
-  FROM (
-    SELECT DISTINCT r->>'idempotencyKey' AS key FROM jsonb_array_elements(p_requests) r
-    WHERE r->>'idempotencyKey' IS NOT NULL ORDER BY 1
-  ) k;
+  -- The idempotency keys first (the global lock order, inventory_lock):
+  -- requests with the same key queue here, so the second always sees the
+  -- first one's hold.
+  PERFORM inventory_lock(p_shop, ARRAY(SELECT r->>'idempotencyKey' FROM jsonb_array_elements(p_requests) r), '{}', '{}', '{}', false);
 
   -- Every distinct variant the batch asks for.
   SELECT array_agg(d.sku), array_agg(d.key) INTO v_skus, v_keys
@@ -38,25 +36,22 @@ BEGIN
   ) d;
 
   -- Expired holds on these variants never block a buyer: expire them here,
-  -- before any request is decided (hold rows first, then every stock row
-  -- involved, in the global order). Holds a concurrent commit has locked are
-  -- skipped; their requests fall back to the single-request path.
+  -- before any request is decided. Holds a concurrent settlement has locked
+  -- are skipped; a request they leave short is answered hasExpiredHolds, and
+  -- the store asks once more.
   v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
   IF v_any_expired THEN
     PERFORM inventory_expire_holds_on(p_shop, v_skus, v_keys, p_now);
     v_any_expired := inventory_has_expired_holds(p_shop, v_skus, v_keys, p_now);
   END IF;
 
-  -- Lock every stock row any request touches (global order) and read what is available.
+  -- Lock every stock row any request touches and read what is available.
   -- Keys join sku and variant key with U+001F, which neither may contain.
-  SELECT coalesce(jsonb_object_agg(locked.sku || chr(31) || locked."variantKey", locked.quantity - locked.reserved), '{}'::jsonb)
+  PERFORM inventory_lock(p_shop, NULL, '{}', v_skus, v_keys, false);
+  SELECT coalesce(jsonb_object_agg(i.sku || chr(31) || i."variantKey", i.quantity - i.reserved), '{}'::jsonb)
   INTO v_avail
-  FROM (
-    SELECT i.sku, i."variantKey", i.quantity, i.reserved FROM "InventoryItem" i
-    WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys))
-    ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-    FOR UPDATE OF i
-  ) locked;
+  FROM "InventoryItem" i
+  WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys));
 
   FOR v_request, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
     v_key := v_request->>'idempotencyKey';

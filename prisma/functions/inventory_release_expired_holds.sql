@@ -2,16 +2,14 @@ CREATE OR REPLACE FUNCTION public.inventory_release_expired_holds(p_shop text, p
  RETURNS integer
  LANGUAGE plpgsql
 AS $function$
-DECLARE
-  v_ids text[];
 BEGIN
-  SELECT array_agg(id) INTO v_ids FROM (
+  -- The reaper: expires up to p_limit lapsed holds of the shop, oldest first,
+  -- leaving those another transaction has locked to it.
+  RETURN inventory_settle_holds(p_shop, inventory_lock(p_shop, NULL, ARRAY(
     SELECT id FROM "InventoryHold"
     WHERE "shopId" = p_shop AND status = 'active' AND "expiresAt" <= p_now
     ORDER BY "expiresAt", id
     LIMIT p_limit
-    FOR UPDATE SKIP LOCKED
-  ) expired;
-  RETURN inventory_settle_holds(v_ids, 'expired', p_now);
+  ), '{}', '{}', true), 'expired', p_now);
 END;
 $function$;

@@ -5,7 +5,7 @@ AS $function$
 DECLARE
   v_short jsonb;
 BEGIN
-  PERFORM inventory_lock_stock(p_shop, p_skus, p_keys);
+  PERFORM inventory_lock(p_shop, NULL, '{}', p_skus, p_keys, false);
   v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
   IF jsonb_array_length(v_short) > 0 THEN
     RETURN v_short;

@@ -10,18 +10,15 @@ DECLARE
   v_results jsonb[] := '{}';
   v_fast bigint[];
   v_dupes bigint[];
+  v_short jsonb;
+  v_skus text[];
+  v_keys text[];
+  v_qtys integer[];
 BEGIN
-  -- The global lock order up front: hold rows by id, then their stock rows.
-  PERFORM 1 FROM "InventoryHold" h
-  WHERE h."shopId" = p_shop AND h.id IN (SELECT o->>'holdId' FROM jsonb_array_elements(p_ops) o)
-  ORDER BY h.id
-  FOR UPDATE OF h;
-  PERFORM 1 FROM "InventoryItem" i
-  WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (
-    SELECT hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi
-    WHERE hi."holdId" IN (SELECT o->>'holdId' FROM jsonb_array_elements(p_ops) o))
-  ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C"
-  FOR UPDATE OF i;
+  -- Every settlement of a hold: commit (a sale), commit_paid (payment
+  -- succeeded, whatever became of the hold), release, await_payment. One op
+  -- is a batch of one. The holds named and their stock rows first.
+  PERFORM inventory_lock(p_shop, NULL, ARRAY(SELECT DISTINCT o->>'holdId' FROM jsonb_array_elements(p_ops) o), '{}', '{}', false);
 
   -- Events handled before (a redelivery) change nothing. A duplicate racing
   -- in another transaction is still harmless: every op below is idempotent.
@@ -33,47 +30,15 @@ BEGIN
       OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS p(value, ord)
                  WHERE p.value->>'eventId' = o.value->>'eventId' AND p.ord < o.ord));
 
-  -- Fast path, set-based: paid commits of holds that are active and named by
-  -- only this op in the batch (the flash-sale case). Ledger entries get the
-  -- running quantity in arrival order, as one-by-one commits would.
-  SELECT coalesce(array_agg(o.ord), '{}') INTO v_fast
+  -- Sales of active holds named by only this op in the batch (the flash-sale
+  -- case) are sold together, in arrival order.
+  SELECT coalesce(array_agg(o.ord ORDER BY o.ord), '{}') INTO v_fast
   FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
   JOIN "InventoryHold" h ON h.id = o.value->>'holdId' AND h."shopId" = p_shop AND h.status = 'active'
-  WHERE o.value->>'kind' = 'commit_paid' AND NOT (o.ord = ANY (v_dupes))
+  WHERE o.value->>'kind' IN ('commit', 'commit_paid') AND NOT (o.ord = ANY (v_dupes))
     AND (SELECT count(*) FROM jsonb_array_elements(p_ops) x WHERE x->>'holdId' = o.value->>'holdId') = 1;
-
   IF cardinality(v_fast) > 0 THEN
-    WITH fast AS (
-      SELECT f AS ord, p_ops->(f - 1)::int AS op FROM unnest(v_fast) f
-    ), lines AS (
-      SELECT fast.ord, fast.op->>'holdId' AS hold_id, coalesce(fast.op->>'actor', 'checkout') AS actor,
-             hi.sku, hi."variantKey", sum(hi.quantity)::int AS qty
-      FROM fast JOIN "InventoryHoldItem" hi ON hi."holdId" = fast.op->>'holdId'
-      GROUP BY 1, 2, 3, 4, 5
-    ), ledger AS (
-      INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", delta, "quantityAfter", reason, "holdId", actor, "createdAt")
-      SELECT p_shop, lines.sku, lines."variantKey", -lines.qty,
-             i.quantity - sum(lines.qty) OVER (PARTITION BY lines.sku, lines."variantKey" ORDER BY lines.ord),
-             'sale', lines.hold_id, lines.actor, p_now
-      FROM lines JOIN "InventoryItem" i ON i."shopId" = p_shop AND i.sku = lines.sku AND i."variantKey" = lines."variantKey"
-      ORDER BY lines.ord
-      RETURNING 1
-    ), holds AS (
-      UPDATE "InventoryHold" h SET status = 'committed', "committedAt" = p_now, "updatedAt" = p_now,
-        "checkoutSessionId" = coalesce(h."checkoutSessionId", fast.op->>'sessionId')
-      FROM fast WHERE h.id = fast.op->>'holdId'
-      RETURNING 1
-    ), events AS (
-      INSERT INTO "ProcessedWebhookEvent" (id, provider, type, "processedAt")
-      SELECT fast.op->>'eventId', 'stripe', coalesce(fast.op->>'eventType', ''), p_now FROM fast WHERE fast.op->>'eventId' IS NOT NULL
-      ON CONFLICT (id) DO NOTHING
-      RETURNING 1
-    )
-    UPDATE "InventoryItem" i SET quantity = i.quantity - t.total, reserved = i.reserved - t.total,
-      version = i.version + 1, "updatedAt" = p_now
-    FROM (SELECT sku, "variantKey", sum(qty)::int AS total FROM lines GROUP BY 1, 2) t
-    WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t."variantKey"
-      AND (SELECT count(*) FROM ledger) >= 0 AND (SELECT count(*) FROM holds) >= 0 AND (SELECT count(*) FROM events) >= 0;
+    PERFORM inventory_sell_held(p_shop, (SELECT jsonb_agg(p_ops->(f - 1)::int ORDER BY f) FROM unnest(v_fast) f), p_now);
   END IF;
 
   FOR v_op, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord) ORDER BY ord LOOP
@@ -85,19 +50,55 @@ BEGIN
       v_results := array_append(v_results, jsonb_build_object('outcome', 'committed', 'status', 'committed'));
       CONTINUE;
     END IF;
-    IF v_op->>'kind' = 'commit_paid' THEN
-      v_result := inventory_commit_paid_hold(p_shop, v_op->>'holdId', coalesce(v_op->>'actor', 'checkout'), v_op->>'sessionId', p_now);
+    SELECT status INTO v_status FROM "InventoryHold" WHERE id = v_op->>'holdId' AND "shopId" = p_shop;
+    IF NOT FOUND THEN
+      v_result := jsonb_build_object('outcome', 'not_found');
+    ELSIF v_op->>'kind' IN ('commit', 'commit_paid') THEN
+      IF v_op->>'kind' = 'commit_paid' AND v_op->>'sessionId' IS NOT NULL THEN
+        -- The session that paid: checkout records it when it creates the session; this covers one that could not.
+        UPDATE "InventoryHold" SET "checkoutSessionId" = v_op->>'sessionId'
+        WHERE id = v_op->>'holdId' AND "checkoutSessionId" IS NULL;
+      END IF;
+      IF v_status = 'active' THEN
+        PERFORM inventory_sell_held(p_shop, jsonb_build_array(v_op), p_now);
+        v_result := jsonb_build_object('outcome', 'committed', 'status', 'committed');
+      ELSIF v_status = 'committed' THEN
+        v_result := jsonb_build_object('outcome', 'already_committed', 'status', v_status);
+      ELSIF v_op->>'kind' = 'commit' THEN
+        v_result := jsonb_build_object('outcome', 'not_active', 'status', v_status);
+      ELSIF EXISTS (SELECT 1 FROM "OversoldSale" WHERE "holdId" = v_op->>'holdId') THEN
+        v_result := jsonb_build_object('outcome', 'oversold', 'status', v_status, 'repeated', true);
+      ELSE
+        -- Paid after the hold lapsed: sell from free stock if it is there, else record the oversold sale and touch nothing.
+        SELECT array_agg(sku ORDER BY sku COLLATE "C", "variantKey" COLLATE "C"),
+               array_agg("variantKey" ORDER BY sku COLLATE "C", "variantKey" COLLATE "C"),
+               array_agg(qty ORDER BY sku COLLATE "C", "variantKey" COLLATE "C")
+        INTO v_skus, v_keys, v_qtys
+        FROM (SELECT sku, "variantKey", sum(quantity)::int AS qty FROM "InventoryHoldItem" WHERE "holdId" = v_op->>'holdId' GROUP BY 1, 2) lines;
+        v_short := inventory_sell_unreserved(p_shop, v_op->>'holdId', v_skus, v_keys, v_qtys,
+          coalesce(v_op->>'actor', 'checkout'), 'paid after the hold lapsed', p_now);
+        IF jsonb_array_length(v_short) = 0 THEN
+          UPDATE "InventoryHold" SET status = 'committed', "committedAt" = p_now, "updatedAt" = p_now WHERE id = v_op->>'holdId';
+          v_result := jsonb_build_object('outcome', 'recommitted', 'status', 'committed');
+        ELSE
+          INSERT INTO "OversoldSale" (id, "shopId", "holdId", "checkoutSessionId", items, "createdAt")
+          VALUES ('oversold_' || (v_op->>'holdId'), p_shop, v_op->>'holdId', v_op->>'sessionId', v_short, p_now);
+          v_result := jsonb_build_object('outcome', 'oversold', 'status', v_status, 'insufficient', v_short);
+        END IF;
+      END IF;
     ELSIF v_op->>'kind' = 'release' THEN
-      v_result := inventory_release_hold(p_shop, v_op->>'holdId', p_now);
+      IF v_status = 'active' THEN
+        PERFORM inventory_settle_holds(p_shop, ARRAY[v_op->>'holdId'], 'released', p_now);
+        v_result := jsonb_build_object('outcome', 'released', 'status', 'released');
+      ELSE
+        v_result := jsonb_build_object('outcome', 'unchanged', 'status', v_status);
+      END IF;
       IF (v_op->>'forgetKey')::boolean IS TRUE THEN
         UPDATE "InventoryHold" SET "idempotencyKey" = NULL
         WHERE id = v_op->>'holdId' AND "shopId" = p_shop AND status <> 'committed';
       END IF;
     ELSIF v_op->>'kind' = 'await_payment' THEN
-      SELECT status INTO v_status FROM "InventoryHold" WHERE id = v_op->>'holdId' AND "shopId" = p_shop;
-      IF NOT FOUND THEN
-        v_result := jsonb_build_object('outcome', 'not_found');
-      ELSIF v_status = 'active' THEN
+      IF v_status = 'active' THEN
         UPDATE "InventoryHold" SET "expiresAt" = greatest("expiresAt", (v_op->>'until')::timestamptz), "updatedAt" = p_now
         WHERE id = v_op->>'holdId';
         v_result := jsonb_build_object('outcome', 'awaiting_payment', 'status', 'active');
@@ -107,13 +108,15 @@ BEGIN
     ELSE
       RAISE EXCEPTION 'inventory_settle_batch: unknown op kind %', v_op->>'kind';
     END IF;
-    IF v_op->>'eventId' IS NOT NULL AND v_result->>'outcome' <> 'not_found' THEN
-      INSERT INTO "ProcessedWebhookEvent" (id, provider, type, "processedAt")
-      VALUES (v_op->>'eventId', 'stripe', coalesce(v_op->>'eventType', ''), p_now)
-      ON CONFLICT (id) DO NOTHING;
-    END IF;
     v_results := array_append(v_results, v_result);
   END LOOP;
+
+  -- Each provider event acted on is recorded as handled, in this transaction.
+  INSERT INTO "ProcessedWebhookEvent" (id, provider, type, "processedAt")
+  SELECT o.value->>'eventId', 'stripe', coalesce(o.value->>'eventType', ''), p_now
+  FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
+  WHERE o.value->>'eventId' IS NOT NULL AND v_results[o.ord::int]->>'outcome' NOT IN ('not_found', 'duplicate')
+  ON CONFLICT (id) DO NOTHING;
   RETURN to_jsonb(v_results);
 END;
 $function$;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION public.inventory_settle_holds(p_hold_ids text[], p_status text, p_now timestamp with time zone)
+CREATE OR REPLACE FUNCTION public.inventory_settle_holds(p_shop text, p_hold_ids text[], p_status text, p_now timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
 AS $function$
@@ -6,29 +6,22 @@ DECLARE
   v_count integer;
   v_settled text[];
 BEGIN
-  IF p_hold_ids IS NULL OR cardinality(p_hold_ids) = 0 THEN
-    RETURN 0;
-  END IF;
-  -- Only holds still active give units back; settling one twice is impossible.
-  SELECT array_agg(id) INTO v_settled FROM "InventoryHold" WHERE id = ANY (p_hold_ids) AND status = 'active';
+  -- Gives the units of active holds back (released or expired): the only way
+  -- a hold's units return. The caller has locked the holds and their stock
+  -- rows (inventory_lock). Only holds still active give units back, so
+  -- settling one twice is impossible.
+  SELECT array_agg(id) INTO v_settled FROM "InventoryHold" WHERE "shopId" = p_shop AND id = ANY (p_hold_ids) AND status = 'active';
   IF v_settled IS NULL THEN
     RETURN 0;
   END IF;
 
-  -- Lock the stock rows in the global order before changing any of them.
-  PERFORM 1 FROM "InventoryItem" i
-  WHERE (i."shopId", i.sku, i."variantKey") IN (
-    SELECT hi."shopId", hi.sku, hi."variantKey" FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled))
-  ORDER BY i."shopId" COLLATE "C", i.sku COLLATE "C", i."variantKey" COLLATE "C"
-  FOR UPDATE OF i;
-
   UPDATE "InventoryItem" i SET reserved = i.reserved - t.total, "updatedAt" = p_now
   FROM (
-    SELECT hi."shopId", hi.sku, hi."variantKey", sum(hi.quantity)::int AS total
+    SELECT hi.sku, hi."variantKey", sum(hi.quantity)::int AS total
     FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled)
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2
   ) t
-  WHERE i."shopId" = t."shopId" AND i.sku = t.sku AND i."variantKey" = t."variantKey";
+  WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t."variantKey";
 
   UPDATE "InventoryHold" h SET
     status = p_status,

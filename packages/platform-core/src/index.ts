@@ -37,6 +37,8 @@ export { createInventoryHold } from "./holds/create-inventory-hold.ts";
 export type { CreateInventoryHoldOptions, CreatedInventoryHold } from "./holds/create-inventory-hold.ts";
 export { commitInventoryHold, commitPaidInventoryHold } from "./holds/commit-inventory-hold.ts";
 export { releaseInventoryHold } from "./holds/release-inventory-hold.ts";
+export { recordPaidInventorySale } from "./holds/record-paid-inventory-sale.ts";
+export { awaitInventoryHoldPayment } from "./holds/await-inventory-hold-payment.ts";
 export { extendInventoryHold } from "./holds/extend-inventory-hold.ts";
 export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";
 export { releaseExpiredInventoryHolds, releaseExpiredHoldsForAllShops } from "./holds/release-expired-inventory-holds.ts";

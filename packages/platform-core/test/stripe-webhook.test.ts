@@ -202,13 +202,30 @@ describe("settling holds", () => {
 
   it("validate-only checkouts: the paid event sells the lines once", async () => {
     const metadata = { shop_id: SHOP, inventory_mode: "validate_only", ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 2 }]) };
+    const [committedBefore, failedBefore] = [await counter("holdCommitted"), await counter("holdCommitFailed")];
     const first = await deliver(sessionEvent("checkout.session.completed", { id: "cs_8", metadata }));
     expect(first.body).toMatchObject({ outcome: "sold" });
     const again = await deliver(sessionEvent("checkout.session.completed", { id: "cs_8", metadata }));
     expect(again.body).toMatchObject({ outcome: "already_recorded" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
+    // Four more than there are: oversold, stock untouched, one failure.
+    const short = { shop_id: SHOP, inventory_mode: "validate_only", ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 7 }]) };
+    expect((await deliver(sessionEvent("checkout.session.completed", { id: "cs_8b", metadata: short }))).body).toMatchObject({ outcome: "oversold" });
+    expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
+    // Counted once each, by the use case the webhook goes through (recordPaidInventorySale).
+    expect((await counter("holdCommitted")) - committedBefore).toBe(1);
+    expect((await counter("holdCommitFailed")) - failedBefore).toBe(1);
     const expired = await deliver(sessionEvent("checkout.session.expired", { id: "cs_9", status: "expired", payment_status: "unpaid", metadata }));
     expect(expired.body).toMatchObject({ outcome: "nothing_held" });
+  });
+
+  it("a paid event naming a hold id no hold can have: not found, one failure counted, a critical alert", async () => {
+    const failedBefore = await counter("holdCommitFailed");
+    const result = await deliver(sessionEvent("checkout.session.completed", { id: "cs_bad", metadata: meta("hold\u0000bad") }));
+    expect(result).toMatchObject({ status: 200, body: { outcome: "hold_not_found" } });
+    expect((await counter("holdCommitFailed")) - failedBefore).toBe(1);
+    expect(await alerts()).toEqual([expect.objectContaining({ severity: "critical", kind: "hold_settlement_failed" })]);
+    expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
   });
 
   it("a database that cannot answer: 500 so Stripe retries, a critical alert, and the retry settles", async () => {
@@ -232,6 +249,6 @@ async function releaseAll() {
 }
 
 /** A counter of this process's metrics registry, now. */
-async function counter(name: "holdCommitted" | "holdReleased"): Promise<number> {
+async function counter(name: "holdCommitted" | "holdReleased" | "holdCommitFailed"): Promise<number> {
   return (await getMetrics()[name].get()).values.reduce((sum, entry) => sum + entry.value, 0);
 }

@@ -40,6 +40,20 @@ export interface SendOpsAlertOptions {
 const pendingDeliveries = new Set<Promise<unknown>>();
 
 /**
+ * NUL characters shown as U+2400 (␀): PostgreSQL refuses them in text and
+ * jsonb, and an alert about hostile input (a hold id with a NUL in it) must
+ * still be stored.
+ */
+function withVisibleNul<T>(value: T): T {
+  if (typeof value === "string") return value.replaceAll("\u0000", "\u2400") as T;
+  if (Array.isArray(value)) return value.map(withVisibleNul) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [withVisibleNul(key), withVisibleNul(inner)])) as T;
+  }
+  return value;
+}
+
+/**
  * Raises an operational alert: one structured line on stderr (picked up by any
  * log pipeline), a durable record, then delivery by email and webhook (the
  * same machinery as stock alerts: signed webhooks, per-attempt timeout,
@@ -47,7 +61,8 @@ const pendingDeliveries = new Set<Promise<unknown>>();
  * Never throws: an alert that cannot be stored or delivered must not hide the
  * failure that raised it; the log line remains. Returns whether it was stored.
  */
-export async function sendOpsAlert(alert: OpsAlert, options: SendOpsAlertOptions = {}): Promise<boolean> {
+export async function sendOpsAlert(raised: OpsAlert, options: SendOpsAlertOptions = {}): Promise<boolean> {
+  const alert = withVisibleNul(raised);
   const now = options.now ?? new Date();
   console.error(JSON.stringify({ level: alert.severity, opsAlert: alert.kind, message: alert.message, details: alert.details ?? {}, at: now.toISOString() }));
   let store: OpsAlertStore | undefined;

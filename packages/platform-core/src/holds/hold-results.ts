@@ -13,7 +13,7 @@ const timestamp = z.string().transform((value, context) => {
 });
 const shortLine = z.object({ sku: z.string(), variantKey: z.string(), requested: z.number().int(), available: z.number().int() });
 
-/** One request's answer from `inventory_create_hold`, `inventory_create_holds_batch` or the request queue. */
+/** One request's answer from `inventory_create_holds_batch`, directly or through the request queue. */
 export const createHoldResultSchema = z.discriminatedUnion("outcome", [
   z.object({ outcome: z.literal("created"), holdId: z.string(), expiresAt: timestamp, status }),
   z.object({ outcome: z.literal("existing"), holdId: z.string(), expiresAt: timestamp, status, sameRequest: z.boolean() }),

@@ -13,7 +13,6 @@ import {
   type CreateHoldOutcome,
   type HoldStatus,
   type HoldStore,
-  type HoldTransition,
   type InventoryHoldView,
   type OversoldSaleView,
   type PaidHoldOutcome,
@@ -87,7 +86,7 @@ const HOLD_SELECT = Prisma.sql`
      FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS items
   FROM "InventoryHold" h`;
 
-/** Holds on PostgreSQL: every transition is one call to a SQL function (see the hold_functions migration). */
+/** Holds on PostgreSQL: every transition is one call to a SQL function (prisma/functions). */
 export interface PrismaHoldStoreOptions {
   /**
    * Group concurrent hold requests of one shop into one transaction (default
@@ -124,49 +123,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     return rows[0] ? toView(rows[0], now) : null;
   }
 
-  async function transition(
-    shopId: string,
-    holdId: string,
-    run: () => Promise<SettleResult>,
-  ): Promise<HoldTransition> {
-    const result = await call(run);
-    if (result.outcome === "not_found") {
-      throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-    }
+  /** The wire form of a hold request, as the batch function and the queue read it. */
+  function requestPayload(command: CreateHoldCommand) {
     return {
-      holdId,
-      status: result.status ?? "active",
-      changed: result.outcome === "committed" || result.outcome === "released",
-    };
-  }
-
-  function createSingle(command: CreateHoldCommand, releaseExpired: boolean) {
-    const { lines } = command;
-    return call(async () => {
-      const rows = await prisma.$queryRaw<Array<{ result: unknown; crossed: boolean }>>`
-        SELECT result, ${STOCK_CROSSED_SQL} FROM inventory_create_hold(
-          ${command.shopId}, ${command.holdId}, ${command.idempotencyKey ?? null}, ${command.fingerprint ?? null}, ${command.expiresAt}::timestamptz, ${command.now}::timestamptz,
-          ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.variantKey)}::text[], ${lines.map((l) => l.quantity)}::int[],
-          ${lines.map((l) => l.productId ?? null)}::text[],
-          ${lines.map((l) => (l.variantAttributes ? JSON.stringify(l.variantAttributes) : null))}::jsonb[],
-          ${releaseExpired}
-        ) AS result`;
-      afterStockWrite(database, rows[0]!.crossed);
-      return parseHoldResult(createHoldResultSchema, rows[0]!.result, "a hold request");
-    });
-  }
-
-  /** One request in its own transaction; also the slow path that expires lapsed holds first. */
-  async function createOne(command: CreateHoldCommand, firstResult?: CreateHoldResult): Promise<CreateHoldOutcome> {
-    let result = firstResult ?? (await createSingle(command, false));
-    // Too little stock, but expired holds sit on these variants: expire them and try again, in one transaction.
-    if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command, true);
-    if (result.outcome === "undecided") throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
-    return toCreateOutcome(result);
-  }
-
-  async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<CreateHoldResult[]> {
-    const requests = commands.map((command) => ({
       holdId: command.holdId,
       ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
       expiresAt: command.expiresAt.toISOString(),
@@ -177,7 +136,35 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         ...(line.productId === undefined ? {} : { productId: line.productId }),
         ...(line.variantAttributes === undefined ? {} : { variantAttributes: line.variantAttributes }),
       })),
-    }));
+    };
+  }
+
+  /** One request decided in its own transaction: a batch of one, outside the queue. */
+  function createSingle(command: CreateHoldCommand) {
+    return call(async () => {
+      const { rows } = await database.pool.query<{ results: unknown[]; crossed: boolean }>(
+        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_create_holds_batch($1, $2::jsonb, $3::timestamptz) AS results`,
+        [command.shopId, JSON.stringify([requestPayload(command)]), command.now],
+      );
+      afterStockWrite(database, rows[0]!.crossed);
+      return parseHoldResult(createHoldResultSchema, rows[0]!.results[0], "a hold request");
+    });
+  }
+
+  /**
+   * A request's answer; with `firstResult`, the queue's. Too little stock
+   * while lapsed holds another transaction had locked sit on these variants:
+   * asked once more on its own (they are expired eagerly by then).
+   */
+  async function createOne(command: CreateHoldCommand, firstResult?: CreateHoldResult): Promise<CreateHoldOutcome> {
+    let result = firstResult ?? (await createSingle(command));
+    if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command);
+    if (result.outcome === "undecided") throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
+    return toCreateOutcome(result);
+  }
+
+  async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<CreateHoldResult[]> {
+    const requests = commands.map(requestPayload);
     const ids = requests.map((request) => request.holdId);
     // Straight to the shared pg pool: this is the hot path, and Prisma's
     // per-query work showed in the profile. First the requests are written
@@ -224,7 +211,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   interface SettleOp {
     shopId: string;
     now: Date;
-    kind: "commit_paid" | "release" | "await_payment";
+    kind: "commit" | "commit_paid" | "release" | "await_payment";
     holdId: string;
     actor?: string;
     sessionId?: string;
@@ -275,18 +262,15 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     batchStats: () => batcher?.stats() ?? { transactions: 0, requests: 0, largestBatch: 0 },
 
-    commitHold: ({ shopId, holdId, actor, now }) =>
-      transition(shopId, holdId, async () => {
-        const rows = await prisma.$queryRaw<Array<{ result: unknown }>>`
-          SELECT inventory_commit_hold(${shopId}, ${holdId}, ${actor}, ${now}::timestamptz) AS result`;
-        const result = parseHoldResult(settleResultSchema, rows[0]!.result, "a commit");
-        if (result.outcome === "not_active") {
-          throw new InventoryError("conflict", `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`, {
-            details: { holdId, status: result.status },
-          });
-        }
-        return result;
-      }),
+    async commitHold({ shopId, holdId, actor, now }) {
+      const result = await settle({ shopId, now, kind: "commit", holdId, actor });
+      if (result.outcome === "not_active") {
+        throw new InventoryError("conflict", `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`, {
+          details: { holdId, status: result.status },
+        });
+      }
+      return { holdId, status: result.status ?? "active", changed: result.outcome === "committed" };
+    },
 
     async releaseHold({ shopId, holdId, now, event, forgetIdempotencyKey }) {
       const result = await settle({
@@ -449,10 +433,11 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         if (!repair || drift.length === 0) return { checked: rows.length, drift, repaired: false };
         const repaired = await prisma.$transaction(
           async (tx) => {
-            // Lock the stock rows first (global order); with them held no hold can move, so the recount is exact.
+            // Lock every stock row of the shops concerned (inventory_lock, shop by shop in id order); with them
+            // held no hold can move, so the recount is exact.
             await tx.$queryRaw`
-              SELECT 1 FROM "InventoryItem" i WHERE true ${shopFilter}
-              ORDER BY i."shopId" COLLATE "C", i.sku COLLATE "C", i."variantKey" COLLATE "C" FOR UPDATE OF i`;
+              SELECT inventory_lock(s."shopId", NULL, '{}', NULL, NULL, false)
+              FROM (SELECT i."shopId" FROM "InventoryItem" i WHERE true ${shopFilter} GROUP BY 1 ORDER BY i."shopId" COLLATE "C") s`;
             const locked = toDrift(await tx.$queryRaw<Row[]>(compare));
             for (const row of locked) {
               await tx.$executeRaw`

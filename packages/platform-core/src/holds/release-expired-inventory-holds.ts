@@ -3,6 +3,7 @@ import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import type { HoldStore } from "./types.ts";
 import { noteReaperRun } from "../metrics/instrument.ts";
+import { getMetrics } from "../metrics/metrics-registry.ts";
 
 const limitSchema = z.number().int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000");
 
@@ -15,7 +16,14 @@ export async function releaseExpiredInventoryHolds(options: {
 }): Promise<number> {
   const shopId = parseShopId(options.shopId);
   const limit = parseOrThrow(limitSchema, options.limit ?? 1000, "limit");
-  return (options.store ?? getHoldStore()).releaseExpiredHolds({ shopId, limit, now: options.now ?? new Date() });
+  return reapShop(options.store ?? getHoldStore(), shopId, limit, options.now ?? new Date());
+}
+
+/** One reaper batch of one shop; every expiry the reaper makes is counted here. */
+async function reapShop(store: HoldStore, shopId: string, limit: number, now: Date): Promise<number> {
+  const released = await store.releaseExpiredHolds({ shopId, limit, now });
+  if (released > 0) getMetrics().holdExpired.inc(released);
+  return released;
 }
 
 export interface ShopReapResult {
@@ -49,7 +57,7 @@ export async function releaseExpiredHoldsForAllShops(
     const result: ShopReapResult = { shopId, released: 0 };
     try {
       for (let batch = 0; batch < maxBatches; batch++) {
-        const released = await store.releaseExpiredHolds({ shopId, limit: batchSize, now });
+        const released = await reapShop(store, shopId, batchSize, now);
         result.released += released;
         if (released < batchSize) break;
       }
@@ -59,6 +67,6 @@ export async function releaseExpiredHoldsForAllShops(
     shops.push(result);
   }
   const result = { released: shops.reduce((total, shop) => total + shop.released, 0), durationMs: Math.round(performance.now() - started), shops };
-  noteReaperRun(performance.now() - started, result.released, now);
+  noteReaperRun(performance.now() - started, now);
   return result;
 }

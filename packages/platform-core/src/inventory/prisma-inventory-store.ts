@@ -60,11 +60,17 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     return result;
   }
 
+  /** Locks stock rows in the global lock order (inventory_lock, the one owner of that order). */
+  async function lockStock(tx: Prisma.TransactionClient, shopId: string, refs: VariantRef[]): Promise<void> {
+    await tx.$queryRaw`
+      SELECT inventory_lock(${shopId}, NULL, '{}', ${refs.map((r) => r.sku)}::text[], ${refs.map((r) => r.variantKey)}::text[], false)`;
+  }
+
   async function lockItem(tx: Prisma.TransactionClient, shopId: string, ref: VariantRef): Promise<ItemRow> {
+    await lockStock(tx, shopId, [ref]);
     const rows = await tx.$queryRaw<ItemRow[]>`
       SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
-      WHERE "shopId" = ${shopId} AND sku = ${ref.sku} AND "variantKey" = ${ref.variantKey}
-      FOR UPDATE`;
+      WHERE "shopId" = ${shopId} AND sku = ${ref.sku} AND "variantKey" = ${ref.variantKey}`;
     const row = rows[0];
     if (!row) throw new InventoryError("not_found", `No stock item ${describeRef(ref)} in shop ${shopId}.`);
     return row;
@@ -168,16 +174,16 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
 
         // 2. Lock the rest in key order and work out what changes.
         const others = order.filter((o) => !created.has(key(o.input.sku, o.input.variantKey)));
-        const existing =
-          others.length === 0
-            ? []
-            : await tx.$queryRaw<ItemRow[]>`
-                SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
-                WHERE "shopId" = ${id}
-                  AND (sku, "variantKey") IN (
-                    SELECT * FROM unnest(${others.map((o) => o.input.sku)}::text[], ${others.map((o) => o.input.variantKey)}::text[]))
-                ORDER BY sku COLLATE "C", "variantKey" COLLATE "C"
-                FOR UPDATE`;
+        let existing: ItemRow[] = [];
+        if (others.length > 0) {
+          await lockStock(tx, id, others.map((o) => o.input));
+          existing = await tx.$queryRaw<ItemRow[]>`
+            SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
+            WHERE "shopId" = ${id}
+              AND (sku, "variantKey") IN (
+                SELECT * FROM unnest(${others.map((o) => o.input.sku)}::text[], ${others.map((o) => o.input.variantKey)}::text[]))
+            ORDER BY sku COLLATE "C", "variantKey" COLLATE "C"`;
+        }
         for (const row of existing) rows.set(key(row.sku, row.variantKey), row);
 
         const errors: Array<FieldError & { index: number }> = [];

@@ -12,7 +12,7 @@ function createMetrics() {
   return {
     registry,
     holdCreated: counter("inventory_hold_created", "Holds created (idempotent replays not counted)."),
-    holdCommitted: counter("inventory_hold_committed", "Holds committed (sold), including late payments sold again."),
+    holdCommitted: counter("inventory_hold_committed", "Holds committed (sold), including late payments sold again and paid validate-only checkouts."),
     holdReleased: counter("inventory_hold_released", "Holds released before expiry (cancelled, payment failed)."),
     holdExpired: counter("inventory_hold_expired", "Holds expired by the reaper."),
     holdCommitFailed: counter("inventory_hold_commit_failed", "Commits that failed: errors, holds no longer active, payments oversold."),

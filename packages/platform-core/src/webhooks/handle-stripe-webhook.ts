@@ -7,14 +7,15 @@ import { errorResponse } from "../errors/error-response.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
+import { awaitInventoryHoldPayment } from "../holds/await-inventory-hold-payment.ts";
 import { commitPaidInventoryHold } from "../holds/commit-inventory-hold.ts";
+import { recordPaidInventorySale } from "../holds/record-paid-inventory-sale.ts";
 import { holdIdSchema } from "../holds/hold-inputs.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
 import { readText } from "../http/read-json-body.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
-import { noteCommitFailure } from "../metrics/instrument.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 
 /** Stripe's own default: signatures older than 5 minutes are refused (replay protection). */
@@ -160,19 +161,11 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     (event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
   const context = { eventId: event.id, eventType: event.type, sessionId: session.id, shopId, holdId };
   const handled = { id: event.id, type: event.type };
-  let failureCounted = false;
 
   try {
-    // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
-    if (holdId && !holdIdSchema.safeParse(holdId).success) throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (paid) {
       if (holdId) {
-        const result = await commitPaidInventoryHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled, store: holds }).catch(
-          (error: unknown) => {
-            failureCounted = true;
-            throw error;
-          },
-        );
+        const result = await commitPaidInventoryHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled, store: holds });
         if (result.outcome === "duplicate") return duplicate();
         if (result.outcome === "oversold") {
           await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
@@ -189,7 +182,7 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
         await alert("critical", "sale_lines_unreadable", `Payment for ${session.id} carries sale lines that cannot be read; stock was not reduced.`, context);
         return { status: 500, body: { code: "internal", message: "Could not read the checkout's lines; Stripe will retry." } };
       }
-      const result = await holds.recordPaidSale({ shopId, saleId: `sale_${session.id}`, checkoutSessionId: session.id, lines, actor: ACTOR, now });
+      const result = await recordPaidInventorySale({ shopId, checkoutSessionId: session.id, lines, actor: ACTOR, now, store: holds });
       if (result.outcome === "oversold") {
         await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived but the stock is gone.`, {
           ...context,
@@ -199,9 +192,11 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       return ok({ outcome: result.outcome });
     }
     if (!holdId) return ok({ outcome: "nothing_held" });
+    // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
+    if (!holdIdSchema.safeParse(holdId).success) throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (event.type === "checkout.session.completed") {
       // Delayed payment method: keep the stock until Stripe says it succeeded or failed.
-      const result = await holds.awaitPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now, event: handled });
+      const result = await awaitInventoryHoldPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now, event: handled, store: holds });
       if (result.duplicate) return duplicate();
       return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId }, true);
     }
@@ -211,8 +206,7 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     return ok({ outcome: result.changed ? "released" : `hold_${result.status}`, holdId }, true);
   } catch (error) {
     const known = toInventoryError(error);
-    // A failed commit of a hold was counted where it failed (commitPaidInventoryHold).
-    if (paid && !failureCounted) noteCommitFailure(shopId, now);
+    // A failed sale was counted where it failed (commitPaidInventoryHold, recordPaidInventorySale).
     await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {
       ...context,
       code: known.code,
