@@ -7,5 +7,5 @@ export { startNextApp } from "./next-app.ts";
 export type { RunningNextApp, StartNextAppOptions } from "./next-app.ts";
 export { startSmtpSink } from "./smtp-sink.ts";
 export type { ReceivedMail, SmtpSink } from "./smtp-sink.ts";
-export { pgBouncerBinary, startPgBouncer } from "./pgbouncer.ts";
-export type { RunningPgBouncer, StartPgBouncerOptions } from "./pgbouncer.ts";
+export { pgBouncerBinary, resolvePgBouncer, startPgBouncer } from "./pgbouncer.ts";
+export type { PgBouncerCommand, RunningPgBouncer, StartPgBouncerOptions } from "./pgbouncer.ts";

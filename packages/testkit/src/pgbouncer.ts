@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,7 +17,7 @@ export interface StartPgBouncerOptions {
   upstreamUrl: string;
   /** Server connections per database and user (PgBouncer's `default_pool_size`). */
   poolSize?: number;
-  /** The `pgbouncer` binary (default: `PGBOUNCER` or Debian's `/usr/sbin/pgbouncer`). */
+  /** The `pgbouncer` binary (default: `resolvePgBouncer()`). */
   binary?: string;
 }
 
@@ -29,6 +29,67 @@ export function pgBouncerBinary(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** Debian's packages for PgBouncer and the libraries a base system lacks. */
+const DEBIAN_PACKAGES = ["pgbouncer", "libevent-2.1-7", "libc-ares2"];
+
+export interface PgBouncerCommand {
+  binary: string;
+  /** Set when the binary runs from unpacked packages: where its libraries are. */
+  libraryPath?: string;
+}
+
+/**
+ * The `pgbouncer` to run: the installed one, or else Debian's package and its
+ * libraries fetched from the archive (`apt-get download`, no install) and
+ * unpacked once into the temporary folder, so the suite needs no `apt-get
+ * install` on a fresh machine. As root, `apt-get update` runs first when the
+ * package lists are empty.
+ */
+export async function resolvePgBouncer(): Promise<PgBouncerCommand> {
+  const installed = pgBouncerBinary();
+  if (installed) return { binary: installed };
+  const root = path.join(tmpdir(), `acme-pgbouncer-debian-${process.arch}`);
+  const binary = path.join(root, "usr", "sbin", "pgbouncer");
+  const libraryPath = [path.join(root, "usr", "lib", "x86_64-linux-gnu"), path.join(root, "usr", "lib", "aarch64-linux-gnu"), path.join(root, "usr", "lib")].join(":");
+  if (existsSync(binary)) return { binary, libraryPath };
+  const work = await mkdtemp(path.join(tmpdir(), "acme-pgbouncer-fetch-"));
+  try {
+    // apt's sandbox user must be able to write the downloads.
+    await chmod(work, 0o777);
+    const download = () => run("apt-get", ["download", ...DEBIAN_PACKAGES], work);
+    try {
+      await download();
+    } catch (error) {
+      if (!isRoot) throw new Error(`pgbouncer is not installed and its Debian packages could not be fetched (${String(error)}); apt-get install pgbouncer, or set PGBOUNCER`);
+      await run("apt-get", ["update", "-qq"], work);
+      await download();
+    }
+    const unpacked = path.join(work, "root");
+    for (const file of (await readdir(work)).filter((name) => name.endsWith(".deb"))) {
+      await run("dpkg-deb", ["-x", path.join(work, file), unpacked], work);
+    }
+    // The postgres system user runs it when we are root: every folder on the way must be readable.
+    await chmod(unpacked, 0o755);
+    await rename(unpacked, root).catch((error: NodeJS.ErrnoException) => {
+      // Another process unpacked it first: theirs is as good.
+      if (!existsSync(binary)) throw error;
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return { binary, libraryPath };
+}
+
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.trim()}`))));
+  });
+}
+
 /**
  * PgBouncer in transaction mode in front of one database, as serverless
  * deployments put it: each transaction may run on another server connection,
@@ -36,8 +97,7 @@ export function pgBouncerBinary(): string | undefined {
  * system user (PgBouncer refuses root), which `startEmbeddedPostgres` creates.
  */
 export async function startPgBouncer(options: StartPgBouncerOptions): Promise<RunningPgBouncer> {
-  const binary = options.binary ?? pgBouncerBinary();
-  if (!binary) throw new Error("pgbouncer is not installed: apt-get install pgbouncer (or set PGBOUNCER to its binary)");
+  const command: PgBouncerCommand = options.binary ? { binary: options.binary } : await resolvePgBouncer();
   const upstream = new URL(options.upstreamUrl);
   const user = decodeURIComponent(upstream.username);
   const password = decodeURIComponent(upstream.password);
@@ -67,7 +127,8 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Ru
     { mode: 0o644 },
   );
   const args = [...(isRoot ? ["-u", "postgres"] : []), path.join(dir, "pgbouncer.ini")];
-  const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const env = command.libraryPath ? { ...process.env, LD_LIBRARY_PATH: command.libraryPath } : process.env;
+  const child: ChildProcess = spawn(command.binary, args, { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const stopSync = () => child.exitCode === null && child.kill("SIGKILL");
