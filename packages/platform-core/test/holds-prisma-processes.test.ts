@@ -1,9 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
-import { startReadyWorker } from "./support/start-ready-worker.ts";
+import { runHoldSale, startHoldWorker, stockRow, type HoldSaleSummary } from "./support/hold-sale.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // Hold requests from several OS processes, each with its own pool (as
@@ -11,7 +10,6 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
 // queue: never more granted than stock, every caller its own answer, and an
 // instance killed mid-sale leaves nobody waiting and nothing unaccounted.
 
-const worker = fileURLToPath(new URL("./fixtures/prisma-hold-worker.ts", import.meta.url));
 let database: TestDatabase;
 
 beforeAll(async () => {
@@ -21,20 +19,7 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-interface Summary {
-  granted: string[];
-  codes: Record<string, number>;
-}
-
-const startWorker = (command: object) => startReadyWorker<Summary>(worker, command);
-
-async function item(shopId: string, sku: string) {
-  const rows = await database.pool.query<{ quantity: number; reserved: number }>(
-    `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
-    [shopId, sku],
-  );
-  return rows.rows[0];
-}
+const item = (shopId: string, sku: string) => stockRow(database.pool, shopId, sku);
 
 it("grants exactly the stock to buyers spread over four processes, in shared transactions", async () => {
   const stock = createPrismaInventoryStore(database);
@@ -42,8 +27,8 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
     reason: "import",
     actor: "test",
   });
-  const workers = [0, 1, 2, 3].map((n) =>
-    startWorker({
+  const summaries = await runHoldSale(
+    [0, 1, 2, 3].map((n) => ({
       url: database.url,
       shopId: "multi",
       // Half the processes also take a cold variant: multi-line requests batch with single-line ones.
@@ -52,12 +37,8 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
       // Long enough a sale that the processes' requests overlap, even on a busy machine.
       attempts: 10,
       poolSize: 4,
-    }),
+    })),
   );
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin.write("go\n");
-  const summaries = (await Promise.all(workers.map((w) => w.done))) as Summary[];
-
   const granted = summaries.flatMap((s) => s.granted);
   const refused = summaries.reduce((total, s) => total + (s.codes.inventory_insufficient ?? 0), 0);
   const other = summaries.flatMap((s) => Object.keys(s.codes).filter((code) => code !== "inventory_insufficient"));
@@ -84,13 +65,13 @@ it("an instance killed mid-sale leaves no caller waiting and every unit accounte
   const stock = createPrismaInventoryStore(database);
   await stock.upsertItems("killed", [{ sku: "HOT", productId: "hot", quantity: 100_000 }], { reason: "import", actor: "test" });
   const command = { url: database.url, shopId: "killed", lines: [{ sku: "HOT", quantity: 1 }], buyers: 16, attempts: 40, poolSize: 4 };
-  const survivors = [0, 1].map(() => startWorker(command));
-  const victim = startWorker(command);
+  const survivors = [0, 1].map(() => startHoldWorker(command));
+  const victim = startHoldWorker(command);
   await Promise.all([...survivors, victim].map((w) => w.ready));
   for (const w of [...survivors, victim]) w.child.stdin.write("go\n");
   await new Promise((resolve) => setTimeout(resolve, 300));
   victim.child.kill("SIGKILL");
-  const summaries = (await Promise.all(survivors.map((w) => w.done))) as Summary[];
+  const summaries = (await Promise.all(survivors.map((w) => w.done))) as HoldSaleSummary[];
   expect(await victim.done).toBeUndefined();
 
   // The survivors' every request was answered, and none failed.

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { startPgBouncer, type RunningPgBouncer } from "@acme/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDatabase, type Database } from "../src/db/prisma-client.ts";
@@ -10,7 +9,7 @@ import { releaseExpiredInventoryHolds } from "../src/holds/release-expired-inven
 import { releaseInventoryHold } from "../src/holds/release-inventory-hold.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
 import { validateInventoryAvailability } from "../src/validation/validate-inventory-availability.ts";
-import { startReadyWorker } from "./support/start-ready-worker.ts";
+import { runHoldSale, stockRow } from "./support/hold-sale.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // The deployment shape: many instances behind PgBouncer in transaction mode
@@ -19,7 +18,6 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database.t
 // server connections than clients, so nothing on the path may rely on session
 // state, LISTEN or session-level locks.
 
-const worker = fileURLToPath(new URL("./fixtures/prisma-hold-worker.ts", import.meta.url));
 let database: TestDatabase;
 let bouncer: RunningPgBouncer;
 let pooled: Database;
@@ -36,18 +34,7 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-interface Summary {
-  granted: string[];
-  codes: Record<string, number>;
-}
-
-async function item(shopId: string, sku: string) {
-  const rows = await database.pool.query<{ quantity: number; reserved: number }>(
-    `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
-    [shopId, sku],
-  );
-  return rows.rows[0];
-}
+const item = (shopId: string, sku: string) => stockRow(database.pool, shopId, sku);
 
 it("runs through PgBouncer in transaction mode: eight clients in transactions share four server connections", async () => {
   const seen = new Set<number>();
@@ -76,19 +63,16 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
     reason: "import",
     actor: "test",
   });
-  const workers = [0, 1, 2, 3].map((n) =>
-    startReadyWorker<Summary>(worker, {
+  const summaries = await runHoldSale(
+    [0, 1, 2, 3].map((n) => ({
       url: bouncer.url,
       shopId: "bounced",
       lines: n % 2 === 0 ? [{ sku: "HOT", quantity: 1 }] : [{ sku: "COLD", quantity: 1 }, { sku: "HOT", quantity: 1 }],
       buyers: 16,
       attempts: 6,
       poolSize: 4,
-    }),
+    })),
   );
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin.write("go\n");
-  const summaries = (await Promise.all(workers.map((w) => w.done))) as Summary[];
   const granted = summaries.flatMap((s) => s.granted);
   const other = summaries.flatMap((s) => Object.keys(s.codes).filter((code) => code !== "inventory_insufficient"));
   expect({ granted: granted.length, unique: new Set(granted).size, other }).toEqual({ granted: 300, unique: 300, other: [] });
