@@ -35,14 +35,15 @@ BEGIN
     -- The probe and the wait each run in a subtransaction that is then rolled
     -- back, so this caller never holds a lock that a decider could need.
     BEGIN
-      SELECT count(*) INTO v_free FROM (SELECT 1 FROM "HoldRequest" WHERE id = ANY (v_pending) FOR SHARE SKIP LOCKED) free;
+      SELECT count(*) INTO v_free FROM (SELECT 1 FROM "HoldRequest" WHERE id = ANY (v_pending) AND result IS NULL FOR SHARE SKIP LOCKED) free;
       RAISE EXCEPTION USING ERRCODE = 'P0001';
     EXCEPTION
       WHEN raise_exception THEN NULL;
     END;
     BEGIN
       IF v_free = 0 THEN
-        PERFORM 1 FROM "HoldRequest" WHERE id = ANY (v_pending) FOR SHARE;
+        -- One row: a waiter holding one row while it waits for another could close a cycle with a decider.
+        PERFORM 1 FROM "HoldRequest" WHERE id = (SELECT min(p) FROM unnest(v_pending) p) AND result IS NULL FOR SHARE;
       ELSE
         PERFORM pg_advisory_xact_lock_shared(hashtextextended('hold-decider-next:' || p_shop, 7318));
       END IF;

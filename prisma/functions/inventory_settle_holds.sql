@@ -10,7 +10,10 @@ BEGIN
   -- a hold's units return. The caller has locked the holds and their stock
   -- rows (inventory_lock). Only holds still active give units back, so
   -- settling one twice is impossible.
-  SELECT array_agg(id) INTO v_settled FROM "InventoryHold" WHERE "shopId" = p_shop AND id = ANY (p_hold_ids) AND status = 'active';
+  -- Expiring also re-checks the time, read after the lock: a hold extended
+  -- meanwhile (a delayed payment, a longer TTL) is not expired.
+  SELECT array_agg(id) INTO v_settled FROM "InventoryHold"
+  WHERE "shopId" = p_shop AND id = ANY (p_hold_ids) AND status = 'active' AND (p_status <> 'expired' OR "expiresAt" <= p_now);
   IF v_settled IS NULL THEN
     RETURN 0;
   END IF;

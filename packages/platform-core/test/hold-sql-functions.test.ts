@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
-// inventory_create_holds_batch, the one place a hold request is decided: a
-// batch where every request fits, one where none does, one where some do
-// (first come, first served), and idempotency keys, answer by answer.
+// The hold SQL functions called directly, answer by answer:
+// inventory_create_holds_batch, the one place a hold request is decided (a
+// batch where every request fits, one where none does, one where some do,
+// idempotency keys), and inventory_settle_holds, the one place units come back.
 
 let database: TestDatabase;
 const expiresAt = new Date(Date.now() + 600_000).toISOString();
@@ -84,4 +85,19 @@ it("an idempotency key seen before, or twice in the batch, is answered as the ex
     "existing",
   ]);
   expect(await reserved()).toEqual({ A: 0, B: 0, C: 2 });
+});
+
+it("expiring re-reads the time after the lock: a hold extended meanwhile stays active and keeps its units", async () => {
+  expect(await decide([[["C", 2]], [["C", 1]]])).toEqual(["created", "created"]);
+  const ids = [`h${seq - 1}`, `h${seq}`];
+  // The first lapsed; the second was extended (a delayed payment) after a reaper picked it.
+  await database.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 minute' WHERE id = $1`, [ids[0]]);
+  const { rows } = await database.pool.query<{ n: number }>(
+    `SELECT inventory_settle_holds('batch', inventory_lock('batch', NULL, $1::text[], '{}', '{}', false), 'expired', now()) AS n`,
+    [ids],
+  );
+  expect(rows[0]!.n).toBe(1);
+  const status = await database.pool.query<{ id: string; status: string }>(`SELECT id, status FROM "InventoryHold" WHERE id = ANY($1::text[]) ORDER BY id`, [ids]);
+  expect(Object.fromEntries(status.rows.map((row) => [row.id, row.status]))).toEqual({ [ids[0]!]: "expired", [ids[1]!]: "active" });
+  expect(await reserved()).toEqual({ A: 0, B: 0, C: 1 });
 });
