@@ -6,9 +6,6 @@ DECLARE
   v_pending text[];
   v_decider boolean := false;
   v_free bigint;
-  v_ids text[];
-  v_batch jsonb;
-  v_results jsonb;
 BEGIN
   -- Whoever holds the shop's decider lock decides every pending request of
   -- the shop in one transaction. At most one more caller (holding the "next"
@@ -54,28 +51,7 @@ BEGIN
   END LOOP;
 
   IF v_decider THEN
-    -- Requests whose callers gave up (past their deadline) are dropped
-    -- undecided, and answers nobody came for are swept.
-    DELETE FROM "HoldRequest"
-    WHERE "shopId" = p_shop AND NOT (id = ANY (p_ids))
-      AND ((result IS NULL AND deadline < clock_timestamp()) OR (result IS NOT NULL AND deadline < clock_timestamp() - interval '1 minute'));
-    -- This caller's requests and the oldest others, in arrival order. Their
-    -- rows stay locked until the answers commit: that is what the callers
-    -- who wait on them wait for.
-    SELECT array_agg(pending.id ORDER BY pending.seq), jsonb_agg(pending.request ORDER BY pending.seq)
-    INTO v_ids, v_batch
-    FROM (
-      SELECT id, seq, request FROM "HoldRequest"
-      WHERE result IS NULL AND (id = ANY (p_ids) OR id IN (
-        SELECT id FROM "HoldRequest" WHERE "shopId" = p_shop AND result IS NULL ORDER BY seq LIMIT p_max))
-      FOR UPDATE
-    ) pending;
-    IF v_ids IS NOT NULL THEN
-      v_results := inventory_create_holds_batch(p_shop, v_batch, p_now);
-      UPDATE "HoldRequest" r SET result = v_results->(d.ord - 1)::int
-      FROM unnest(v_ids) WITH ORDINALITY AS d(id, ord)
-      WHERE r.id = d.id;
-    END IF;
+    PERFORM inventory_decide_pending_holds(p_shop, p_ids, NULL, p_now, p_max);
   END IF;
   RETURN inventory_take_decided_hold_requests(p_ids);
 END;

@@ -21,6 +21,8 @@ import {
 
 /** A request not decided this long after it was written is dropped undecided (its caller is told to retry). */
 const REQUEST_DEADLINE_SECONDS = 10;
+/** Batches of a shop sent straight to the queue after a try found another caller deciding. */
+const QUEUE_ONLY_BATCHES = 4;
 /** Most other instances' pending requests one deciding transaction takes (the caller's own always go in). */
 const MAX_DECIDED_PER_TRANSACTION = 1024;
 
@@ -163,15 +165,33 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     return toCreateOutcome(result);
   }
 
+  /** Per shop: how many more batches go straight to the queue. */
+  const queueOnly = new Map<string, number>();
+
   async function createMany(shopId: string, commands: CreateHoldCommand[], now: Date): Promise<CreateHoldResult[]> {
     const requests = commands.map(requestPayload);
-    const ids = requests.map((request) => request.holdId);
     // Straight to the shared pg pool: this is the hot path, and Prisma's
-    // per-query work showed in the profile. First the requests are written
-    // (committed, so that whichever instance decides next sees them), then
-    // decided, together with every other pending request of the shop, by
-    // this caller or by the caller already deciding them
-    // (prisma/functions/inventory_decide_hold_requests.sql).
+    // per-query work showed in the profile. When nobody is deciding for the
+    // shop, the requests are decided at once, in one statement, never queued.
+    // After finding someone deciding, the next few batches of the shop go
+    // straight to the queue: under contention the try is a wasted round trip.
+    const skip = queueOnly.get(shopId) ?? 0;
+    if (skip > 0) queueOnly.set(shopId, skip - 1);
+    const direct = skip > 0 ? null : await call(async () => {
+      const { rows } = await database.pool.query<{ results: unknown[] | null; crossed: boolean }>(
+        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_try_decide_holds($1, $2::jsonb, $3::timestamptz, $4) AS results`,
+        [shopId, JSON.stringify(requests), now, MAX_DECIDED_PER_TRANSACTION],
+      );
+      afterStockWrite(database, rows[0]!.crossed);
+      return rows[0]!.results;
+    });
+    if (direct) return direct.map((answer) => parseHoldResult(createHoldResultSchema, answer, "a hold request"));
+    if (skip === 0) queueOnly.set(shopId, QUEUE_ONLY_BATCHES);
+    const ids = requests.map((request) => request.holdId);
+    // Otherwise they are written to the queue (committed, so that whichever
+    // instance decides next sees them), then decided, together with every
+    // other pending request of the shop, by this caller or by the caller
+    // already deciding them (prisma/functions/inventory_decide_hold_requests.sql).
     await call(() =>
       database.pool.query(
         `INSERT INTO "HoldRequest" (id, "shopId", request, deadline)
