@@ -17,12 +17,12 @@ BEGIN
   LOOP
     SELECT coalesce(array_agg(id), '{}') INTO v_pending FROM "HoldRequest" WHERE id = ANY (p_ids) AND result IS NULL;
     EXIT WHEN cardinality(v_pending) = 0;
-    IF pg_try_advisory_xact_lock(hashtextextended('hold-decider:' || p_shop, 7318)) THEN
+    IF pg_try_advisory_xact_lock(inventory_hold_decider_key(p_shop, false)) THEN
       v_decider := true;
       EXIT;
     END IF;
-    IF pg_try_advisory_xact_lock(hashtextextended('hold-decider-next:' || p_shop, 7318)) THEN
-      PERFORM pg_advisory_xact_lock(hashtextextended('hold-decider:' || p_shop, 7318));
+    IF pg_try_advisory_xact_lock(inventory_hold_decider_key(p_shop, true)) THEN
+      PERFORM pg_advisory_xact_lock(inventory_hold_decider_key(p_shop, false));
       v_decider := true;
       EXIT;
     END IF;
@@ -42,7 +42,7 @@ BEGIN
         -- One row: a waiter holding one row while it waits for another could close a cycle with a decider.
         PERFORM 1 FROM "HoldRequest" WHERE id = (SELECT min(p) FROM unnest(v_pending) p) AND result IS NULL FOR SHARE;
       ELSE
-        PERFORM pg_advisory_xact_lock_shared(hashtextextended('hold-decider-next:' || p_shop, 7318));
+        PERFORM pg_advisory_xact_lock_shared(inventory_hold_decider_key(p_shop, true));
       END IF;
       RAISE EXCEPTION USING ERRCODE = 'P0001';
     EXCEPTION

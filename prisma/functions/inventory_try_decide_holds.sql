@@ -7,7 +7,7 @@ BEGIN
   -- these requests at once, with whatever other instances have queued, and
   -- return their answers; they are never written to the queue. NULL when
   -- another caller is deciding: queue them (inventory_decide_hold_requests).
-  IF NOT pg_try_advisory_xact_lock(hashtextextended('hold-decider:' || p_shop, 7318)) THEN
+  IF NOT pg_try_advisory_xact_lock(inventory_hold_decider_key(p_shop, false)) THEN
     RETURN NULL;
   END IF;
   RETURN inventory_decide_pending_holds(p_shop, '{}', p_requests, p_now, p_max);

@@ -41,7 +41,6 @@ interface Editing {
   conflict?: GridRow;
 }
 
-
 function stockState(row: GridRow): "out" | "low" | "ok" {
   if (row.available <= 0) return "out";
   if (row.lowStockThreshold !== null && row.available <= row.lowStockThreshold) return "low";
