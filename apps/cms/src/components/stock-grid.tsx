@@ -239,7 +239,7 @@ export function StockGrid({
       </div>
       {loadError && <p className="error-box">{describeApiError(loadError)}</p>}
       <div className="table-scroll">
-        <table className="table stock-table">
+        <table className="table stock-table phone-cards">
           <thead>
             <tr>
               {COLUMNS.map((column) => {

@@ -565,6 +565,13 @@ describe("operator UI where people look, at desktop and phone widths", () => {
           expect(response?.status(), name).toBe(200);
           await page.waitForLoadState("networkidle");
           await shot(page, `page-${name}-${suffix}`);
+          // On a phone, each hold and low-stock row is a card: its action is on the screen, not past a sideways scroll.
+          const action =
+            name === "holds" ? page.locator(`tr[data-hold-id="${heldId}"]`).getByRole("button", { name: "Release" }) : name === "low-stock" ? page.getByRole("link", { name: "History" }).first() : undefined;
+          if (suffix === "phone" && action) {
+            const box = (await action.boundingBox())!;
+            expect(box.x + box.width, `${name}: the row's action within ${width} px`).toBeLessThanOrEqual(width);
+          }
         }
         await page.goto(`${cms.url}/cms/dashboard`);
         // The dashboard keeps the shop's section links.

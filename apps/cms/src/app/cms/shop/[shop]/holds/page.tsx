@@ -60,7 +60,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
         {STATUS_HELP[status]} Newest first{list.length === LIMIT ? `, the latest ${LIMIT}` : ""}.
       </p>
       <div className="table-scroll">
-        <table className="table holds-table">
+        <table className="table holds-table phone-cards">
           <thead>
             <tr>
               <th>Hold</th>
@@ -85,10 +85,10 @@ export default async function HoldsPage({ params, searchParams }: Props) {
             )}
             {list.map((hold) => (
               <tr key={hold.holdId} data-hold-id={hold.holdId} data-status={hold.status}>
-                <td className="mono small hold-id" title={hold.holdId}>
+                <td className="mono small hold-id" data-label="Hold" title={hold.holdId}>
                   {hold.holdId}
                 </td>
-                <td className="small">
+                <td className="small" data-label="Checkout">
                   {hold.checkoutSessionId ? (
                     <a href={sessionUrl(hold.checkoutSessionId)} target="_blank" rel="noreferrer" title={hold.checkoutSessionId}>
                       Stripe session ↗
@@ -97,16 +97,16 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td>
+                <td data-label="Status">
                   <span className={`badge badge-hold-${hold.status}`}>{hold.status}</span>
                 </td>
-                <td className="small">{formatTime(hold.createdAt)}</td>
-                <td className="small">
+                <td className="small" data-label="Created">{formatTime(hold.createdAt)}</td>
+                <td className="small" data-label={status === "active" ? "Expires" : "Ended"}>
                   {hold.status === "active"
                     ? formatTime(hold.expiresAt)
                     : formatTime(hold.committedAt ?? hold.releasedAt ?? hold.expiredAt ?? hold.expiresAt)}
                 </td>
-                <td>
+                <td data-label="Items">
                   <ul className="hold-items">
                     {hold.items.map((item) => (
                       <li key={refId(item)}>
@@ -115,7 +115,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                     ))}
                   </ul>
                 </td>
-                <td className="num">{formatNumber(hold.items.reduce((sum, item) => sum + item.quantity, 0))}</td>
+                <td className="num" data-label="Units">{formatNumber(hold.items.reduce((sum, item) => sum + item.quantity, 0))}</td>
                 <td className="actions">
                   {hold.status === "active" && <ReleaseHoldButton shopId={shopId} holdId={hold.holdId} canEdit={canEdit} />}
                 </td>

@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryItem[]; empty: string }) {
   return (
     <div className="table-scroll">
-      <table className="table">
+      <table className="table phone-cards">
         <thead>
           <tr>
             <th>Variant</th>
@@ -35,16 +35,16 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
           )}
           {items.map((item) => (
             <tr key={refId(item)} data-sku={item.sku} data-variant-key={item.variantKey}>
-              <td>
+              <td className="product-cell">
                 <ItemName item={item} sku={item.sku} />
               </td>
-              <td className="num">{formatNumber(item.quantity)}</td>
-              <td className="num">{formatNumber(item.reserved)}</td>
-              <td className="num">
+              <td className="num" data-label="Quantity">{formatNumber(item.quantity)}</td>
+              <td className="num" data-label="Reserved">{formatNumber(item.reserved)}</td>
+              <td className="num" data-label="Available">
                 <span className={item.available <= 0 ? "badge badge-out" : "badge badge-low"}>{formatNumber(item.available)}</span>
               </td>
-              <td className="num">{formatNumber(item.lowStockThreshold)}</td>
-              <td className="small muted">{formatTime(item.updatedAt)}</td>
+              <td className="num" data-label="Low-stock threshold">{formatNumber(item.lowStockThreshold)}</td>
+              <td className="small muted" data-label="Updated">{formatTime(item.updatedAt)}</td>
               <td className="actions">
                 <Link className="button button-small button-quiet" href={historyPath(shopId, item.sku, item.variantKey)}>
                   History
@@ -94,7 +94,7 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
       <section className="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading">Alerted in the last 7 days</h2>
         <div className="table-scroll">
-          <table className="table">
+          <table className="table phone-cards">
             <thead>
               <tr>
                 <th>Alerted</th>
@@ -113,8 +113,8 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
               )}
               {report.alerts.map((alert) => (
                 <tr key={refId(alert)} data-sku={alert.sku} data-variant-key={alert.variantKey}>
-                  <td className="small">{formatTime(alert.lastAlertedAt)}</td>
-                  <td>
+                  <td className="small" data-label="Alerted">{formatTime(alert.lastAlertedAt)}</td>
+                  <td data-label="Variant">
                     {alert.item ? (
                       <ItemName item={alert.item} sku={alert.sku} />
                     ) : (
@@ -123,8 +123,8 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
                       </span>
                     )}
                   </td>
-                  <td className="num">{formatNumber(alert.lastAvailable)}</td>
-                  <td className="num">{alert.item ? formatNumber(alert.item.available) : "deleted"}</td>
+                  <td className="num" data-label="Available then">{formatNumber(alert.lastAvailable)}</td>
+                  <td className="num" data-label="Available now">{alert.item ? formatNumber(alert.item.available) : "deleted"}</td>
                 </tr>
               ))}
             </tbody>
