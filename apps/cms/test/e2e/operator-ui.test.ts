@@ -547,6 +547,13 @@ describe("operator UI where people look, at desktop and phone widths", () => {
   });
 
   it("every page, at desktop and phone width, for a person to look at", async () => {
+    // An active hold of its own: an earlier test may have released the seeded one.
+    const { holdId: activeHold } = await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "CAP-1", variantAttributes: { color: "Red" }, quantity: 1 }],
+      ttlSeconds: 1200,
+      store: createPrismaHoldStore(database),
+    });
     const pages = [
       ["home", "/cms"],
       ["dashboard", "/cms/dashboard"],
@@ -567,7 +574,7 @@ describe("operator UI where people look, at desktop and phone widths", () => {
           await shot(page, `page-${name}-${suffix}`);
           // On a phone, each hold and low-stock row is a card: its action is on the screen, not past a sideways scroll.
           const action =
-            name === "holds" ? page.locator(`tr[data-hold-id="${heldId}"]`).getByRole("button", { name: "Release" }) : name === "low-stock" ? page.getByRole("link", { name: "History" }).first() : undefined;
+            name === "holds" ? page.locator(`tr[data-hold-id="${activeHold}"]`).getByRole("button", { name: "Release" }) : name === "low-stock" ? page.getByRole("link", { name: "History" }).first() : undefined;
           if (suffix === "phone" && action) {
             const box = (await action.boundingBox())!;
             expect(box.x + box.width, `${name}: the row's action within ${width} px`).toBeLessThanOrEqual(width);
