@@ -35,8 +35,9 @@ let browser: Browser;
 let editor: BrowserContext;
 let heldId: string;
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+/** The whole page; `fullPage: false` for the window only (a page listing thousands of rows is tens of thousands of pixels tall). */
+async function shot(page: Page, name: string, { fullPage = true } = {}) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }
 
 async function signInPage(context: BrowserContext, email: string, target: string): Promise<Page> {
@@ -458,7 +459,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const progress = page.locator(".progress-block");
     await expect.poll(() => progress.innerText()).toMatch(/Uploading… \d+%|Applying all rows in one transaction/);
     expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
-    await shot(page, "import-in-progress");
+    // The preview lists 2,000 rows below: the window around the progress is what the operator sees.
+    await progress.scrollIntoViewIfNeeded();
+    await shot(page, "import-in-progress", { fullPage: false });
     release();
     await expect.poll(() => summary.innerText()).toContain("Imported: 0 to create, 10,000 to update");
     expect((await store.getItem(BIG_SHOP, { sku: "BIG-00000", variantKey: "size=s" }))?.quantity).toBe(1);
