@@ -8,6 +8,24 @@ DECLARE
   v_line jsonb;
   v_results jsonb[] := '{}';
   v_granted bigint[] := '{}';
+  v_granted_expires timestamptz[] := '{}';
+  v_granted_open timestamptz[] := '{}';
+  v_pos integer;
+  v_limits jsonb;
+  v_limited text[];
+  v_has_clients boolean;
+  v_policy record;
+  v_usage jsonb := '{}';
+  v_clients text[];
+  v_client text;
+  v_client_usage jsonb;
+  v_units integer;
+  v_limit integer;
+  v_already integer;
+  v_over jsonb;
+  v_capped jsonb;
+  v_expires timestamptz;
+  v_open timestamptz;
   v_existing record;
   v_key text;
   v_avail jsonb;
@@ -27,6 +45,21 @@ BEGIN
   -- requests with the same key queue here, so the second always sees the
   -- first one's hold.
   PERFORM inventory_lock(p_shop, ARRAY(SELECT r->>'idempotencyKey' FROM jsonb_array_elements(p_requests) r), '{}', '{}', '{}', false);
+
+  -- Then the clients' keys, sorted (only hold creation takes these, always
+  -- after the idempotency keys and before any row): two transactions never
+  -- count one client's holds at the same time, so parallel requests cannot
+  -- pass a cap or a purchase limit together.
+  v_has_clients := EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE r ? 'clientAddress' OR r ? 'clientBuyer');
+  IF v_has_clients THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7318))
+    FROM (
+      SELECT DISTINCT key FROM (
+        SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
+        UNION ALL SELECT 'b:' || (r->>'clientBuyer') FROM jsonb_array_elements(p_requests) r
+      ) named WHERE key IS NOT NULL ORDER BY 1
+    ) k;
+  END IF;
 
   -- Every distinct variant the batch asks for.
   SELECT array_agg(d.sku), array_agg(d.key) INTO v_skus, v_keys
@@ -48,34 +81,94 @@ BEGIN
   -- Lock every stock row any request touches and read what is available.
   -- Keys join sku and variant key with U+001F, which neither may contain.
   PERFORM inventory_lock(p_shop, NULL, '{}', v_skus, v_keys, false);
-  SELECT coalesce(jsonb_object_agg(i.sku || chr(31) || i."variantKey", i.quantity - i.reserved), '{}'::jsonb)
-  INTO v_avail
+  SELECT coalesce(jsonb_object_agg(i.sku || chr(31) || i."variantKey", i.quantity - i.reserved), '{}'::jsonb),
+         coalesce(jsonb_object_agg(i.sku || chr(31) || i."variantKey", i."purchaseLimit") FILTER (WHERE i."purchaseLimit" IS NOT NULL), '{}'::jsonb)
+  INTO v_avail, v_limits
   FROM "InventoryItem" i
   WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys));
+
+  -- The shop's caps (only when a request names a client) and what those
+  -- clients hold already; the unopened-hold time (only for checkout holds).
+  IF v_has_clients OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE (r->>'lapseUnopened')::boolean) THEN
+    SELECT * INTO v_policy FROM inventory_hold_policy(p_shop);
+  END IF;
+  IF v_has_clients THEN
+    SELECT coalesce(array_agg(k), '{}') INTO v_limited FROM jsonb_object_keys(v_limits) k;
+    v_usage := inventory_client_usage(p_shop, p_requests, v_limited, p_now);
+  END IF;
 
   FOR v_request, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
     v_key := v_request->>'idempotencyKey';
     IF v_key IS NOT NULL THEN
-      SELECT id, "expiresAt", status, "requestFingerprint" INTO v_existing FROM "InventoryHold"
+      SELECT id, "expiresAt", "openExpiresAt", status, "requestFingerprint" INTO v_existing FROM "InventoryHold"
       WHERE "shopId" = p_shop AND "idempotencyKey" = v_key;
       IF FOUND THEN
         v_results := array_append(v_results, jsonb_build_object('outcome', 'existing', 'holdId', v_existing.id,
-          'expiresAt', v_existing."expiresAt", 'status', v_existing.status,
+          'expiresAt', v_existing."expiresAt", 'openExpiresAt', v_existing."openExpiresAt", 'status', v_existing.status,
           'sameRequest', v_existing."requestFingerprint" IS NOT DISTINCT FROM (v_request->>'fingerprint')));
         CONTINUE;
       END IF;
       -- A later request in this batch with the same key sees this one as existing.
-      IF EXISTS (SELECT 1 FROM unnest(v_granted) g WHERE p_requests->(g - 1)::int->>'idempotencyKey' = v_key) THEN
-        SELECT g INTO v_existing FROM unnest(v_granted) g WHERE p_requests->(g - 1)::int->>'idempotencyKey' = v_key LIMIT 1;
+      SELECT i INTO v_pos FROM generate_subscripts(v_granted, 1) i WHERE p_requests->(v_granted[i] - 1)::int->>'idempotencyKey' = v_key LIMIT 1;
+      IF v_pos IS NOT NULL THEN
         v_results := array_append(v_results, jsonb_build_object('outcome', 'existing',
-          'holdId', p_requests->(v_existing.g - 1)::int->>'holdId', 'expiresAt', (p_requests->(v_existing.g - 1)::int->>'expiresAt')::timestamptz,
-          'status', 'active', 'sameRequest', (p_requests->(v_existing.g - 1)::int->>'fingerprint') IS NOT DISTINCT FROM (v_request->>'fingerprint')));
+          'holdId', p_requests->(v_granted[v_pos] - 1)::int->>'holdId', 'expiresAt', v_granted_expires[v_pos],
+          'openExpiresAt', v_granted_open[v_pos], 'status', 'active',
+          'sameRequest', (p_requests->(v_granted[v_pos] - 1)::int->>'fingerprint') IS NOT DISTINCT FROM (v_request->>'fingerprint')));
         CONTINUE;
       END IF;
     END IF;
 
-    v_ok := true;
     v_line_count := jsonb_array_length(v_request->'lines');
+
+    -- Purchase limits: this checkout's units of a limited variant, with those
+    -- the client (by address or by buyer) already holds or bought.
+    v_over := NULL;
+    IF v_limits <> '{}'::jsonb THEN
+      FOR v_i IN 0 .. v_line_count - 1 LOOP
+        v_line := v_request->'lines'->v_i;
+        v_variant := (v_line->>'sku') || chr(31) || (v_line->>'variantKey');
+        v_limit := (v_limits->>v_variant)::int;
+        CONTINUE WHEN v_limit IS NULL;
+        v_already := greatest(coalesce((v_usage->>('a:' || (v_request->>'clientAddress') || chr(31) || v_variant))::int, 0),
+                              coalesce((v_usage->>('b:' || (v_request->>'clientBuyer') || chr(31) || v_variant))::int, 0));
+        IF (v_line->>'quantity')::int + v_already > v_limit THEN
+          v_over := coalesce(v_over, '[]'::jsonb) || jsonb_build_object('sku', v_line->>'sku', 'variantKey', v_line->>'variantKey',
+            'requested', (v_line->>'quantity')::int, 'limit', v_limit, 'alreadyHeld', v_already);
+        END IF;
+      END LOOP;
+      IF v_over IS NOT NULL THEN
+        v_results := array_append(v_results, jsonb_build_object('outcome', 'limited', 'lines', v_over));
+        CONTINUE;
+      END IF;
+    END IF;
+
+    -- Caps: one more hold, and this many more units, for each client it names.
+    v_units := 0;
+    FOR v_i IN 0 .. v_line_count - 1 LOOP
+      v_units := v_units + (v_request->'lines'->v_i->>'quantity')::int;
+    END LOOP;
+    v_clients := ARRAY_REMOVE(ARRAY['a:' || (v_request->>'clientAddress'), 'b:' || (v_request->>'clientBuyer')], NULL);
+    v_capped := NULL;
+    FOREACH v_client IN ARRAY v_clients LOOP
+      v_client_usage := coalesce(v_usage->v_client, jsonb_build_object('holds', 0, 'units', 0));
+      IF (v_client_usage->>'holds')::int + 1 > v_policy."maxActiveHoldsPerClient" THEN
+        v_capped := jsonb_build_object('cap', 'holds', 'limit', v_policy."maxActiveHoldsPerClient");
+      ELSIF (v_client_usage->>'units')::int + v_units > v_policy."maxHeldUnitsPerClient" THEN
+        v_capped := jsonb_build_object('cap', 'units', 'limit', v_policy."maxHeldUnitsPerClient");
+      END IF;
+      IF v_capped IS NOT NULL THEN
+        -- Worth asking again once the client's first hold lapses; never, when this request alone is over the cap.
+        v_results := array_append(v_results, v_capped || jsonb_build_object('outcome', 'capped',
+          'client', CASE WHEN v_client LIKE 'a:%' THEN 'address' ELSE 'buyer' END,
+          'retryAfterSeconds', CASE WHEN (v_client_usage->>'holds')::int = 0 THEN NULL
+            ELSE greatest(1, ceil(extract(epoch FROM ((v_client_usage->>'earliest')::timestamptz - p_now))))::int END));
+        EXIT;
+      END IF;
+    END LOOP;
+    CONTINUE WHEN v_capped IS NOT NULL;
+
+    v_ok := true;
     -- Lines are walked by index, not with a query per request (each query costs an executor start).
     FOR v_i IN 0 .. v_line_count - 1 LOOP
       v_line := v_request->'lines'->v_i;
@@ -92,9 +185,33 @@ BEGIN
         v_variant := (v_line->>'sku') || chr(31) || (v_line->>'variantKey');
         v_avail := jsonb_set(v_avail, ARRAY[v_variant], to_jsonb((v_avail->>v_variant)::int - (v_line->>'quantity')::int));
       END LOOP;
+      -- A checkout's hold lapses early until its payment page is opened (inventory_open_hold).
+      v_expires := (v_request->>'expiresAt')::timestamptz;
+      v_open := NULL;
+      IF (v_request->>'lapseUnopened')::boolean THEN
+        v_open := v_expires;
+        v_expires := least(v_expires, p_now + make_interval(secs => v_policy."unopenedHoldSeconds"));
+      END IF;
+      FOREACH v_client IN ARRAY v_clients LOOP
+        v_client_usage := coalesce(v_usage->v_client, jsonb_build_object('holds', 0, 'units', 0));
+        v_usage := v_usage || jsonb_build_object(v_client, jsonb_build_object('holds', (v_client_usage->>'holds')::int + 1,
+          'units', (v_client_usage->>'units')::int + v_units,
+          'earliest', least(coalesce((v_client_usage->>'earliest')::timestamptz, v_expires), v_expires)));
+        IF v_limits <> '{}'::jsonb THEN
+          FOR v_i IN 0 .. v_line_count - 1 LOOP
+            v_line := v_request->'lines'->v_i;
+            v_variant := (v_line->>'sku') || chr(31) || (v_line->>'variantKey');
+            CONTINUE WHEN v_limits->>v_variant IS NULL;
+            v_usage := v_usage || jsonb_build_object(v_client || chr(31) || v_variant,
+              coalesce((v_usage->>(v_client || chr(31) || v_variant))::int, 0) + (v_line->>'quantity')::int);
+          END LOOP;
+        END IF;
+      END LOOP;
       v_granted := array_append(v_granted, v_ord);
+      v_granted_expires := array_append(v_granted_expires, v_expires);
+      v_granted_open := array_append(v_granted_open, v_open);
       v_results := array_append(v_results, jsonb_build_object('outcome', 'created', 'holdId', v_request->>'holdId',
-        'expiresAt', (v_request->>'expiresAt')::timestamptz, 'status', 'active'));
+        'expiresAt', v_expires, 'openExpiresAt', v_open, 'status', 'active'));
     ELSE
       SELECT coalesce(jsonb_agg(jsonb_build_object('sku', l->>'sku', 'variantKey', l->>'variantKey', 'requested', (l->>'quantity')::int,
                'available', greatest(coalesce((v_avail->>((l->>'sku') || chr(31) || (l->>'variantKey')))::int, 0), 0))), '[]'::jsonb)
@@ -111,14 +228,16 @@ BEGIN
 
   IF cardinality(v_granted) > 0 THEN
     WITH granted AS (
-      SELECT p_requests->(g - 1)::int AS request FROM unnest(v_granted) g
+      SELECT p_requests->(g - 1)::int AS request, e AS expires_at, o AS open_expires_at
+      FROM unnest(v_granted, v_granted_expires, v_granted_open) AS t(g, e, o)
     ), lines AS (
       SELECT request->>'holdId' AS hold_id, l.value AS line, l.ord
       FROM granted, jsonb_array_elements(request->'lines') WITH ORDINALITY AS l(value, ord)
     ), holds AS (
-      INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint")
-      SELECT request->>'holdId', p_shop, 'active', (request->>'expiresAt')::timestamptz, p_now, p_now,
-             request->>'idempotencyKey', request->>'fingerprint'
+      INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint",
+                                   "clientAddress", "clientBuyer", "openExpiresAt")
+      SELECT request->>'holdId', p_shop, 'active', expires_at, p_now, p_now,
+             request->>'idempotencyKey', request->>'fingerprint', request->>'clientAddress', request->>'clientBuyer', open_expires_at
       FROM granted
       RETURNING id
     ), items AS (

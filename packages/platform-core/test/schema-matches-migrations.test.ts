@@ -40,6 +40,22 @@ const KNOWN_EXTRA_INDEXES: Record<string, { table: string; unique: boolean; colu
     predicate: "(status = 'active'::text)",
     why: "partial index for the expiry reaper's scan of active holds",
   },
+  InventoryHold_clientAddress_idx: {
+    table: "InventoryHold",
+    unique: false,
+    columns: ["shopId", "clientAddress"],
+    method: "btree",
+    predicate: `("clientAddress" IS NOT NULL)`,
+    why: "caps and purchase limits count a client's holds; holds without a client are not indexed",
+  },
+  InventoryHold_clientBuyer_idx: {
+    table: "InventoryHold",
+    unique: false,
+    columns: ["shopId", "clientBuyer"],
+    method: "btree",
+    predicate: `("clientBuyer" IS NOT NULL)`,
+    why: "caps and purchase limits count a client's holds; holds without a client are not indexed",
+  },
 };
 
 /** Hand-written CHECK constraints (and their definitions as PostgreSQL prints them). */
@@ -50,6 +66,16 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
   InventoryItem_low_stock_threshold_nonnegative: {
     table: "InventoryItem",
     definition: `CHECK ((("lowStockThreshold" IS NULL) OR ("lowStockThreshold" >= 0)))`,
+  },
+  InventoryItem_purchase_limit_positive: {
+    table: "InventoryItem",
+    definition: `CHECK ((("purchaseLimit" IS NULL) OR ("purchaseLimit" >= 1)))`,
+  },
+  ShopHoldPolicy_max_active_holds_positive: { table: "ShopHoldPolicy", definition: `CHECK (("maxActiveHoldsPerClient" >= 1))` },
+  ShopHoldPolicy_max_held_units_positive: { table: "ShopHoldPolicy", definition: `CHECK (("maxHeldUnitsPerClient" >= 1))` },
+  ShopHoldPolicy_unopened_hold_seconds_range: {
+    table: "ShopHoldPolicy",
+    definition: `CHECK ((("unopenedHoldSeconds" >= 60) AND ("unopenedHoldSeconds" <= 1800)))`,
   },
   InventoryItem_version_positive: { table: "InventoryItem", definition: "CHECK ((version >= 1))" },
   InventoryItem_sku_nonempty: { table: "InventoryItem", definition: "CHECK ((length(sku) > 0))" },

@@ -15,9 +15,27 @@ const shortLine = z.object({ sku: z.string(), variantKey: z.string(), requested:
 
 /** One request's answer from `inventory_create_holds_batch`, directly or through the request queue. */
 export const createHoldResultSchema = z.discriminatedUnion("outcome", [
-  z.object({ outcome: z.literal("created"), holdId: z.string(), expiresAt: timestamp, status }),
-  z.object({ outcome: z.literal("existing"), holdId: z.string(), expiresAt: timestamp, status, sameRequest: z.boolean() }),
+  z.object({ outcome: z.literal("created"), holdId: z.string(), expiresAt: timestamp, openExpiresAt: timestamp.nullable().default(null), status }),
+  z.object({
+    outcome: z.literal("existing"),
+    holdId: z.string(),
+    expiresAt: timestamp,
+    openExpiresAt: timestamp.nullable().default(null),
+    status,
+    sameRequest: z.boolean(),
+  }),
   z.object({ outcome: z.literal("insufficient"), insufficient: z.array(shortLine), hasExpiredHolds: z.boolean().optional() }),
+  z.object({
+    outcome: z.literal("limited"),
+    lines: z.array(z.object({ sku: z.string(), variantKey: z.string(), requested: z.number().int(), limit: z.number().int(), alreadyHeld: z.number().int() })),
+  }),
+  z.object({
+    outcome: z.literal("capped"),
+    cap: z.enum(["holds", "units"]),
+    limit: z.number().int(),
+    client: z.enum(["address", "buyer"]),
+    retryAfterSeconds: z.number().int().nullable(),
+  }),
   /** Dropped from the queue at its deadline (the store's own marker, not SQL's). */
   z.object({ outcome: z.literal("undecided") }),
 ]);
@@ -60,8 +78,6 @@ export function parseHoldResult<T extends z.ZodType>(schema: T, value: unknown, 
 /** The store's answer for a decided create request. */
 export function toCreateOutcome(result: Exclude<CreateHoldResult, { outcome: "undecided" }>): CreateHoldOutcome {
   if (result.outcome === "insufficient") return { outcome: "insufficient", insufficient: result.insufficient };
-  return result.outcome === "existing"
-    ? { outcome: "existing", holdId: result.holdId, expiresAt: result.expiresAt, status: result.status, sameRequest: result.sameRequest }
-    : { outcome: "created", holdId: result.holdId, expiresAt: result.expiresAt, status: result.status };
+  return result;
 }
 

@@ -11,6 +11,7 @@ import {
   type CreateHoldCommand,
   type HandledEvent,
   type CreateHoldOutcome,
+  type HoldPolicy,
   type HoldStatus,
   type HoldStore,
   type InventoryHoldView,
@@ -50,6 +51,10 @@ interface HoldRow {
   expiredAt: Date | null;
   idempotencyKey: string | null;
   checkoutSessionId: string | null;
+  clientAddress: string | null;
+  clientBuyer: string | null;
+  openExpiresAt: Date | null;
+  openedAt: Date | null;
   items: Array<{ sku: string; variantKey: string; productId: string; variantAttributes: unknown; quantity: number }> | null;
 }
 
@@ -71,6 +76,10 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
     expiredAt: row.expiredAt ? new Date(row.expiredAt) : null,
     idempotencyKey: row.idempotencyKey,
     checkoutSessionId: row.checkoutSessionId,
+    clientAddress: row.clientAddress,
+    clientBuyer: row.clientBuyer,
+    openExpiresAt: row.openExpiresAt ? new Date(row.openExpiresAt) : null,
+    openedAt: row.openedAt ? new Date(row.openedAt) : null,
     items: (row.items ?? []).map((item) => ({
       sku: item.sku,
       variantKey: item.variantKey,
@@ -83,6 +92,7 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
 
 const HOLD_SELECT = Prisma.sql`
   SELECT h.id, h."shopId", h.status, h."expiresAt", h."createdAt", h."committedAt", h."releasedAt", h."expiredAt", h."idempotencyKey", h."checkoutSessionId",
+    h."clientAddress", h."clientBuyer", h."openExpiresAt", h."openedAt",
     (SELECT jsonb_agg(jsonb_build_object('sku', hi.sku, 'variantKey', hi."variantKey", 'productId', hi."productId",
         'variantAttributes', hi."variantAttributes", 'quantity', hi.quantity) ORDER BY hi.sku COLLATE "C", hi."variantKey" COLLATE "C")
      FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS items
@@ -131,6 +141,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
       holdId: command.holdId,
       ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
       expiresAt: command.expiresAt.toISOString(),
+      ...(command.client?.address === undefined ? {} : { clientAddress: command.client.address }),
+      ...(command.client?.buyer === undefined ? {} : { clientBuyer: command.client.buyer }),
+      ...(command.lapseUnopened ? { lapseUnopened: true } : {}),
       lines: command.lines.map((line) => ({
         sku: line.sku,
         variantKey: line.variantKey,
@@ -323,6 +336,68 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     },
 
     getHold: ({ shopId, holdId, now }) => call(() => getHold(shopId, holdId, now)),
+
+    openHold: ({ shopId, holdId, now }) =>
+      call(async () => {
+        // Row-locked like every hold change: a reaper that locked the hold first
+        // expires it (this then matches nothing); one that comes after sees the
+        // new expiry and leaves it.
+        await prisma.$executeRaw`
+          UPDATE "InventoryHold" SET "expiresAt" = greatest("expiresAt", "openExpiresAt"), "openedAt" = ${now}::timestamptz, "updatedAt" = ${now}::timestamptz
+          WHERE id = ${holdId} AND "shopId" = ${shopId} AND status = 'active' AND "expiresAt" > ${now}::timestamptz
+            AND "openExpiresAt" IS NOT NULL AND "openedAt" IS NULL`;
+        return getHold(shopId, holdId, now);
+      }),
+
+    listVariantHolders: ({ shopId, sku, variantKey, limit, now }) =>
+      call(async () => {
+        const rows = await prisma.$queryRaw<Array<{ client: "address" | "buyer"; key: string; holds: number; units: number; since: Date }>>`
+          WITH held AS (
+            SELECT h.id, h."clientAddress", h."clientBuyer", h."createdAt", hi.quantity
+            FROM "InventoryHoldItem" hi JOIN "InventoryHold" h ON h.id = hi."holdId"
+            WHERE hi."shopId" = ${shopId} AND hi.sku = ${sku} AND hi."variantKey" = ${variantKey}
+              AND h.status = 'active' AND h."expiresAt" > ${now}::timestamptz
+          ), by_client AS (
+            SELECT 'address' AS client, "clientAddress" AS key, id, "createdAt", quantity FROM held WHERE "clientAddress" IS NOT NULL
+            UNION ALL
+            SELECT 'buyer', "clientBuyer", id, "createdAt", quantity FROM held WHERE "clientBuyer" IS NOT NULL
+          )
+          SELECT client, key, count(DISTINCT id)::int AS holds, sum(quantity)::int AS units, min("createdAt") AS since
+          FROM by_client GROUP BY client, key
+          ORDER BY units DESC, since, client, key
+          LIMIT ${Math.min(Math.max(Math.trunc(limit), 1), 1000)}`;
+        return rows.map((row) => ({ ...row, since: new Date(row.since) }));
+      }),
+
+    listClientHoldIds: ({ shopId, client, key, now }) =>
+      call(async () => {
+        const rows =
+          client === "address"
+            ? await prisma.$queryRaw<Array<{ id: string }>>`
+                SELECT id FROM "InventoryHold" WHERE "shopId" = ${shopId} AND "clientAddress" = ${key}
+                  AND status = 'active' AND "expiresAt" > ${now}::timestamptz ORDER BY id`
+            : await prisma.$queryRaw<Array<{ id: string }>>`
+                SELECT id FROM "InventoryHold" WHERE "shopId" = ${shopId} AND "clientBuyer" = ${key}
+                  AND status = 'active' AND "expiresAt" > ${now}::timestamptz ORDER BY id`;
+        return rows.map((row) => row.id);
+      }),
+
+    getHoldPolicy: ({ shopId }) =>
+      call(async () => {
+        const rows = await prisma.$queryRaw<HoldPolicy[]>`SELECT * FROM inventory_hold_policy(${shopId})`;
+        return rows[0]!;
+      }),
+
+    setHoldPolicy: ({ shopId, policy, actor, now }) =>
+      call(async () => {
+        await prisma.$executeRaw`
+          INSERT INTO "ShopHoldPolicy" ("shopId", "maxActiveHoldsPerClient", "maxHeldUnitsPerClient", "unopenedHoldSeconds", "updatedBy", "updatedAt")
+          VALUES (${shopId}, ${policy.maxActiveHoldsPerClient}, ${policy.maxHeldUnitsPerClient}, ${policy.unopenedHoldSeconds}, ${actor}, ${now}::timestamptz)
+          ON CONFLICT ("shopId") DO UPDATE SET "maxActiveHoldsPerClient" = EXCLUDED."maxActiveHoldsPerClient",
+            "maxHeldUnitsPerClient" = EXCLUDED."maxHeldUnitsPerClient", "unopenedHoldSeconds" = EXCLUDED."unopenedHoldSeconds",
+            "updatedBy" = EXCLUDED."updatedBy", "updatedAt" = EXCLUDED."updatedAt"`;
+        return { ...policy, isDefault: false };
+      }),
 
     attachCheckoutSession: ({ shopId, holdId, checkoutSessionId }) =>
       call(async () => {

@@ -32,7 +32,36 @@ export interface InventoryHoldView {
   idempotencyKey: string | null;
   /** The Stripe Checkout Session that pays for the hold; null until checkout records it. */
   checkoutSessionId: string | null;
+  /** The client that asked for it (keyed hashes; see `HoldClient`); null when none was named. */
+  clientAddress: string | null;
+  clientBuyer: string | null;
+  /**
+   * A checkout's hold that lapses early until its payment page is opened:
+   * the expiry it gets then. Null for a hold made at its full term.
+   */
+  openExpiresAt: Date | null;
+  /** When the buyer opened the payment page (the hold then got `openExpiresAt`). */
+  openedAt: Date | null;
   items: InventoryHoldItemView[];
+}
+
+/**
+ * Who asks for a hold, as keyed hashes (never the raw address or cookie):
+ * caps on active holds and held units, and purchase limits, count each.
+ */
+export interface HoldClient {
+  /** The client's network address (IPv6 by its /64), hashed. */
+  address?: string;
+  /** The shop's signed anonymous buyer cookie, hashed. */
+  buyer?: string;
+}
+
+/** A line over its variant's purchase limit. */
+export interface LimitedLine extends VariantRef {
+  requested: number;
+  limit: number;
+  /** Units of the variant the client holds or bought already. */
+  alreadyHeld: number;
 }
 
 export interface CreateHoldCommand {
@@ -44,16 +73,50 @@ export interface CreateHoldCommand {
   idempotencyKey?: string;
   /** Digest of the lines; a reused idempotency key must come with the same one. */
   fingerprint?: string;
+  client?: HoldClient;
+  /**
+   * A checkout's hold: it lapses after the shop's unopened-hold time unless
+   * its payment page is opened (`openHold`), which moves it to `expiresAt`.
+   */
+  lapseUnopened?: boolean;
   now: Date;
 }
 
 export type CreateHoldOutcome =
-  | { outcome: "created"; holdId: string; expiresAt: Date; status: HoldStatus }
-  | { outcome: "existing"; holdId: string; expiresAt: Date; status: HoldStatus; sameRequest: boolean }
+  | { outcome: "created"; holdId: string; expiresAt: Date; openExpiresAt: Date | null; status: HoldStatus }
+  | { outcome: "existing"; holdId: string; expiresAt: Date; openExpiresAt: Date | null; status: HoldStatus; sameRequest: boolean }
   | {
       outcome: "insufficient";
       insufficient: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
-    };
+    }
+  /** A line over its purchase limit: nothing held. */
+  | { outcome: "limited"; lines: LimitedLine[] }
+  /**
+   * A client at a cap of the shop's hold policy: nothing held.
+   * `retryAfterSeconds`: when the client's first hold lapses; null when this request alone is over the cap.
+   */
+  | { outcome: "capped"; cap: "holds" | "units"; limit: number; client: "address" | "buyer"; retryAfterSeconds: number | null };
+
+/** A shop's hold policy (`ShopHoldPolicy`, or the defaults). */
+export interface HoldPolicy {
+  maxActiveHoldsPerClient: number;
+  maxHeldUnitsPerClient: number;
+  /** How long a checkout's hold lasts before its payment page is opened. */
+  unopenedHoldSeconds: number;
+  /** True when the shop has not set one. */
+  isDefault: boolean;
+}
+
+/** One client's active holds on a variant, as the CMS's top-holders view lists them. */
+export interface VariantHolder {
+  client: "address" | "buyer";
+  /** The keyed hash. */
+  key: string;
+  holds: number;
+  units: number;
+  /** Oldest of these holds. */
+  since: Date;
+}
 
 /** Result of a commit or release: `changed` is false for an idempotent no-op. */
 export interface HoldTransition {
@@ -127,6 +190,18 @@ export interface HoldStore {
    * (used when the hold was released because the payment provider failed).
    */
   releaseHold(input: { shopId: string; holdId: string; now: Date; event?: HandledEvent; forgetIdempotencyKey?: boolean }): Promise<HoldTransition>;
+  /**
+   * The buyer reached the payment page: an active, unexpired hold made with
+   * `lapseUnopened` gets its `openExpiresAt` (once; later calls change nothing).
+   * Returns the hold, or null when there is none.
+   */
+  openHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;
+  /** Clients holding a variant now, most units first. */
+  listVariantHolders(input: { shopId: string; sku: string; variantKey: string; limit: number; now: Date }): Promise<VariantHolder[]>;
+  /** Ids of the active holds of one client (by address or buyer hash). */
+  listClientHoldIds(input: { shopId: string; client: "address" | "buyer"; key: string; now: Date }): Promise<string[]>;
+  getHoldPolicy(input: { shopId: string }): Promise<HoldPolicy>;
+  setHoldPolicy(input: { shopId: string; policy: Omit<HoldPolicy, "isDefault">; actor: string; now: Date }): Promise<HoldPolicy>;
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */
   extendHold(input: { shopId: string; holdId: string; expiresAt: Date; now: Date }): Promise<InventoryHoldView>;
   getHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;

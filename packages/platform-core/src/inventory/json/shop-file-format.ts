@@ -21,6 +21,8 @@ export interface StoredItem {
   quantity: number;
   reserved: number;
   lowStockThreshold: number | null;
+  /** Absent in files written before purchase limits (read as null). */
+  purchaseLimit?: number | null;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -55,6 +57,11 @@ export interface StoredHold {
   requestFingerprint?: string | null;
   /** The Checkout Session that pays for the hold; absent in holds written before it was kept. */
   checkoutSessionId?: string | null;
+  /** The client's keyed hashes and the open-page expiry; absent in holds written before they were kept. */
+  clientAddress?: string | null;
+  clientBuyer?: string | null;
+  openExpiresAt?: string | null;
+  openedAt?: string | null;
   items: Array<{
     sku: string;
     variantKey: string;
@@ -85,6 +92,16 @@ export interface ShopFileV1 {
   holds: StoredHold[];
   /** Absent in files written before oversold sales were recorded. */
   oversold?: StoredOversoldSale[];
+  /** The shop's hold policy; absent: the defaults. */
+  holdPolicy?: StoredHoldPolicy;
+}
+
+export interface StoredHoldPolicy {
+  maxActiveHoldsPerClient: number;
+  maxHeldUnitsPerClient: number;
+  unopenedHoldSeconds: number;
+  updatedBy: string;
+  updatedAt: string;
 }
 
 /**
@@ -99,6 +116,7 @@ export interface ShopState {
   nextLedgerId: number;
   holds: StoredHold[];
   oversold: StoredOversoldSale[];
+  holdPolicy: StoredHoldPolicy | null;
 }
 
 /** Map key of a variant (`refId`). */
@@ -107,7 +125,7 @@ export function itemKey(sku: string, variantKey: string): string {
 }
 
 export function emptyShopState(shopId: string): ShopState {
-  return { shopId, items: new Map(), ledger: [], nextLedgerId: 1, holds: [], oversold: [] };
+  return { shopId, items: new Map(), ledger: [], nextLedgerId: 1, holds: [], oversold: [], holdPolicy: null };
 }
 
 /** Appends a ledger entry with the next id and returns it. */
@@ -133,6 +151,7 @@ export function toInventoryItem(shopId: string, item: StoredItem): InventoryItem
     reserved: item.reserved,
     available: item.quantity - item.reserved,
     lowStockThreshold: item.lowStockThreshold,
+    purchaseLimit: item.purchaseLimit ?? null,
     version: item.version,
     createdAt: new Date(item.createdAt),
     updatedAt: new Date(item.updatedAt),
@@ -189,7 +208,8 @@ export function parseShopFile(text: string, shopId: string, path: string): ShopS
   const items = new Map<string, StoredItem>();
   for (const item of file.items) items.set(itemKey(item.sku, item.variantKey), item);
   const oversold = Array.isArray(file.oversold) ? file.oversold : [];
-  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds, oversold };
+  const holdPolicy = file.holdPolicy && typeof file.holdPolicy === "object" ? file.holdPolicy : null;
+  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds, oversold, holdPolicy };
 }
 
 /**
@@ -207,8 +227,9 @@ export function serialiseShopFile(state: ShopState): string {
     `  "nextLedgerId": ${state.nextLedgerId},`,
     `  "items": ${list(items)},`,
     `  "ledger": ${list(state.ledger)},`,
-    `  "holds": ${list(state.holds)}${state.oversold.length > 0 ? "," : ""}`,
-    ...(state.oversold.length > 0 ? [`  "oversold": ${list(state.oversold)}`] : []),
+    `  "holds": ${list(state.holds)}${state.oversold.length > 0 || state.holdPolicy ? "," : ""}`,
+    ...(state.oversold.length > 0 ? [`  "oversold": ${list(state.oversold)}${state.holdPolicy ? "," : ""}`] : []),
+    ...(state.holdPolicy ? [`  "holdPolicy": ${JSON.stringify(state.holdPolicy)}`] : []),
     "}",
     "",
   ].join("\n");
