@@ -6,7 +6,7 @@ import { createInventoryHold } from "../holds/create-inventory-hold.ts";
 import { idempotencyKeySchema, ttlSecondsSchema } from "../holds/hold-inputs.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
-import type { HoldStore } from "../holds/types.ts";
+import type { HoldClient, HoldStore } from "../holds/types.ts";
 import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
@@ -53,6 +53,14 @@ const optionsSchema = z.object({
 });
 
 export interface CreateCheckoutSessionOptions extends z.input<typeof optionsSchema> {
+  /** Who checks out (`identifyHoldClient`): the shop's caps and purchase limits count the hold against this client. */
+  client?: HoldClient;
+  /**
+   * The hold lapses after the shop's unopened-hold time unless the buyer
+   * opens the payment page (send them through `signCheckoutLink`, never
+   * straight to `url`); opening gives it the full term.
+   */
+  lapseUnopened?: boolean;
   stripe?: Stripe;
   holds?: HoldStore;
   store?: InventoryStore;
@@ -67,6 +75,8 @@ export interface CheckoutSessionResult {
   /** The stock hold (reserve_ttl mode). */
   holdId?: string;
   holdExpiresAt?: Date;
+  /** With `lapseUnopened`: the hold's expiry once the payment page is opened. */
+  holdOpenExpiresAt?: Date;
   sessionExpiresAt: Date;
 }
 
@@ -94,7 +104,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     if (isInventoryError(error, "inventory_insufficient")) noteCheckoutStockRejection(shopId, now);
     throw error;
   };
-  let hold: { holdId: string; expiresAt: Date; created: boolean } | undefined;
+  let hold: { holdId: string; expiresAt: Date; openExpiresAt: Date | null; created: boolean } | undefined;
   if (!skip && inventoryMode === "reserve_ttl") {
     hold = await createInventoryHold({
       shopId,
@@ -103,6 +113,8 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
       now,
       ...(options.holds ? { store: options.holds } : {}),
       ...(parsed.idempotencyKey ? { idempotencyKey: parsed.idempotencyKey } : {}),
+      ...(options.client ? { client: options.client } : {}),
+      ...(options.lapseUnopened ? { lapseUnopened: true } : {}),
     }).catch(countStockRejection);
   } else if (!skip) {
     await assertInventoryAvailable(shopId, requests, {
@@ -113,8 +125,11 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   }
 
   // A replayed idempotency key must send Stripe the very same parameters, so
-  // the session expiry is derived from the (replayed) hold, not from `now`.
-  const sessionExpiresAt = hold ? new Date(hold.expiresAt.getTime() - HOLD_GRACE_SECONDS * 1000) : times.sessionExpiresAt;
+  // the session expiry is derived from the (replayed) hold, not from `now`:
+  // from the full term it gets when opened, for a hold that lapses unopened.
+  const sessionExpiresAt = hold
+    ? new Date((hold.openExpiresAt ?? hold.expiresAt).getTime() - HOLD_GRACE_SECONDS * 1000)
+    : times.sessionExpiresAt;
 
   const metadata: Record<string, string> = { shop_id: shopId, inventory_mode: skip ? "skipped" : inventoryMode };
   if (hold) metadata.inventory_reservation_id = hold.holdId;
@@ -165,6 +180,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     inventoryMode,
     sessionExpiresAt: new Date((session.expires_at ?? Math.floor(sessionExpiresAt.getTime() / 1000)) * 1000),
     ...(hold ? { holdId: hold.holdId, holdExpiresAt: hold.expiresAt } : {}),
+    ...(hold?.openExpiresAt ? { holdOpenExpiresAt: hold.openExpiresAt } : {}),
   };
 }
 

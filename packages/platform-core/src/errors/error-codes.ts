@@ -14,7 +14,16 @@ export const ErrorCode = {
   unauthorized: "unauthorized",
   /** Credentials are valid but do not grant this action. */
   forbidden: "forbidden",
-  /** Too many attempts (e.g. failed sign-ins); retry after `details.retryAfterSeconds`. */
+  /**
+   * A line is over its variant's purchase limit (`details.lines`: sku,
+   * variantKey, requested, limit, alreadyHeld), or a cart alone is over the
+   * shop's held-units cap (`details.cap`, `details.limit`). Retrying the same cart never helps.
+   */
+  purchase_limit_exceeded: "purchase_limit_exceeded",
+  /**
+   * Too many attempts (failed sign-ins), or a client at a cap on active holds
+   * or held units (`details.cap`); retry after `details.retryAfterSeconds`.
+   */
   rate_limited: "rate_limited",
   /** The request body or upload exceeds its size limit. */
   payload_too_large: "payload_too_large",

@@ -9,6 +9,7 @@ export const httpStatusByCode: Record<ErrorCode, number> = {
   unavailable: 503,
   unauthorized: 401,
   forbidden: 403,
+  purchase_limit_exceeded: 422,
   rate_limited: 429,
   payload_too_large: 413,
   misconfigured: 500,

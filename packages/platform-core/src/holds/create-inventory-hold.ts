@@ -5,7 +5,9 @@ import { InventoryError } from "../errors/inventory-error.ts";
 import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import { getHoldStore } from "./get-hold-store.ts";
 import { idempotencyKeySchema, toHoldLines, ttlSecondsSchema, type HoldRequest } from "./hold-inputs.ts";
-import type { HoldStore } from "./types.ts";
+import type { HoldClient, HoldStore } from "./types.ts";
+import { holdClientSchema } from "./hold-client.ts";
+import { noteClientHoldRequest, noteHoldRefused } from "../metrics/instrument.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 
 export interface CreateInventoryHoldOptions {
@@ -16,6 +18,14 @@ export interface CreateInventoryHoldOptions {
   ttlSeconds?: number;
   /** The same key always answers with the same hold, however often it is sent. */
   idempotencyKey?: string;
+  /**
+   * Who asks (keyed hashes, see `identifyHoldClient`): the shop's caps on
+   * active holds and held units per client apply, and purchase limits count
+   * what this client already holds or bought.
+   */
+  client?: HoldClient;
+  /** A checkout's hold: it lapses after the shop's unopened-hold time unless `openInventoryHold` is called. */
+  lapseUnopened?: boolean;
   now?: Date;
   store?: HoldStore;
 }
@@ -23,13 +33,19 @@ export interface CreateInventoryHoldOptions {
 export interface CreatedInventoryHold {
   holdId: string;
   expiresAt: Date;
+  /** With `lapseUnopened`: the expiry the hold gets when its page is opened. */
+  openExpiresAt: Date | null;
   /** False when an idempotency key replayed an existing hold. */
   created: boolean;
 }
 
 /**
  * Reserves every line or none. Fails with `inventory_insufficient` and
- * `details.items` (sku, variantKey, requested, available per short line).
+ * `details.items` (sku, variantKey, requested, available per short line);
+ * with `purchase_limit_exceeded` (422, `details.lines`) for a line over its
+ * variant's purchase limit; with `rate_limited` (429,
+ * `details.retryAfterSeconds`) for a client at a cap of the shop's hold policy.
+ * Nothing is held in any of these.
  * Replaying an idempotency key answers with the same hold while it is active;
  * a key reused for other lines, or for a hold already settled, is a `conflict`.
  */
@@ -51,6 +67,7 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     throw InventoryError.validation([{ field: "now", message: "must be a valid date" }]);
   }
   const store = options.store ?? getHoldStore();
+  const client = options.client === undefined ? undefined : parseOrThrow(holdClientSchema, options.client, "client");
 
   const fingerprint = createHash("sha256")
     .update(JSON.stringify(lines.map((line) => [line.sku, line.variantKey, line.quantity])))
@@ -62,7 +79,31 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     now,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey, fingerprint }),
+    ...(client && (client.address !== undefined || client.buyer !== undefined) ? { client } : {}),
+    ...(options.lapseUnopened ? { lapseUnopened: true } : {}),
   });
+  if (client) noteClientHoldRequest(shopId, now);
+  if (result.outcome === "limited") {
+    noteHoldRefused(shopId, "purchase_limit", now);
+    const first = result.lines[0]!;
+    throw new InventoryError(
+      "purchase_limit_exceeded",
+      `${first.sku} is limited to ${first.limit} per customer` + (first.alreadyHeld > 0 ? ` (${first.alreadyHeld} already in your checkouts).` : "."),
+      { details: { lines: result.lines } },
+    );
+  }
+  if (result.outcome === "capped") {
+    noteHoldRefused(shopId, result.cap === "holds" ? "cap_holds" : "cap_units", now);
+    const what = result.cap === "holds" ? `${result.limit} checkouts open at once` : `${result.limit} units held at once`;
+    if (result.retryAfterSeconds === null) {
+      throw new InventoryError("purchase_limit_exceeded", `One customer may have at most ${what}; this cart alone is more.`, {
+        details: { cap: result.cap, limit: result.limit },
+      });
+    }
+    throw new InventoryError("rate_limited", `One customer may have at most ${what}. Try again in ${result.retryAfterSeconds} s.`, {
+      details: { cap: result.cap, limit: result.limit, client: result.client, retryAfterSeconds: result.retryAfterSeconds },
+    });
+  }
   if (result.outcome === "insufficient") {
     throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
       details: { items: result.insufficient },
@@ -82,5 +123,5 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
       });
     }
   }
-  return { holdId: result.holdId, expiresAt: result.expiresAt, created: result.outcome === "created" };
+  return { holdId: result.holdId, expiresAt: result.expiresAt, openExpiresAt: result.openExpiresAt, created: result.outcome === "created" };
 }

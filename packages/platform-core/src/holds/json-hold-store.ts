@@ -11,12 +11,16 @@ import {
   type HoldStatus,
   type HoldStore,
   type HoldTransition,
+  type HoldPolicy,
   type InventoryHoldView,
+  type LimitedLine,
+  type VariantHolder,
   type OversoldSaleView,
   type PaidHoldResult,
   type ReconcileDrift,
 } from "./types.ts";
 import { compareRefs } from "../inventory/types.ts";
+import { DEFAULT_HOLD_POLICY } from "./hold-policy.ts";
 
 // Holds in the JSON backend. Every transition is one read-modify-write of the
 // shop file under its cross-process lock, so each is atomic and serialised
@@ -38,6 +42,10 @@ function toView(shopId: string, hold: StoredHold, now: Date): InventoryHoldView 
     expiredAt: hold.expiredAt ? new Date(hold.expiredAt) : null,
     idempotencyKey: hold.idempotencyKey,
     checkoutSessionId: hold.checkoutSessionId ?? null,
+    clientAddress: hold.clientAddress ?? null,
+    clientBuyer: hold.clientBuyer ?? null,
+    openExpiresAt: hold.openExpiresAt ? new Date(hold.openExpiresAt) : null,
+    openedAt: hold.openedAt ? new Date(hold.openedAt) : null,
     items: hold.items.map((item) => ({ ...item, variantAttributes: { ...item.variantAttributes } })),
   };
 }
@@ -124,6 +132,77 @@ function shortfall(state: ShopState, lines: Array<{ sku: string; variantKey: str
     .filter((line) => line.available < line.requested);
 }
 
+function policyOf(state: ShopState): HoldPolicy {
+  const stored = state.holdPolicy;
+  return stored
+    ? {
+        maxActiveHoldsPerClient: stored.maxActiveHoldsPerClient,
+        maxHeldUnitsPerClient: stored.maxHeldUnitsPerClient,
+        unopenedHoldSeconds: stored.unopenedHoldSeconds,
+        isDefault: false,
+      }
+    : DEFAULT_HOLD_POLICY;
+}
+
+/** The client's keyed hashes a command names, with their kind. */
+function clientsOf(command: CreateHoldCommand): Array<{ kind: "address" | "buyer"; key: string }> {
+  return [
+    ...(command.client?.address === undefined ? [] : [{ kind: "address" as const, key: command.client.address }]),
+    ...(command.client?.buyer === undefined ? [] : [{ kind: "buyer" as const, key: command.client.buyer }]),
+  ];
+}
+
+function heldBy(hold: StoredHold, client: { kind: "address" | "buyer"; key: string }): boolean {
+  return (client.kind === "address" ? hold.clientAddress : hold.clientBuyer) === client.key;
+}
+
+/**
+ * The purchase-limit and cap answer for a request, or null when it may go on
+ * to the stock check (the same rules as inventory_create_holds_batch).
+ */
+function refusal(state: ShopState, command: CreateHoldCommand): CreateHoldOutcome | null {
+  const clients = clientsOf(command);
+  const live = (hold: StoredHold) => hold.status === "committed" || (hold.status === "active" && !isExpired(hold, command.now));
+  const limited: LimitedLine[] = [];
+  for (const line of command.lines) {
+    const limit = state.items.get(itemKey(line.sku, line.variantKey))?.purchaseLimit ?? null;
+    if (limit === null) continue;
+    const alreadyHeld = Math.max(
+      0,
+      ...clients.map((client) =>
+        state.holds
+          .filter((hold) => live(hold) && heldBy(hold, client))
+          .flatMap((hold) => hold.items)
+          .filter((item) => item.sku === line.sku && item.variantKey === line.variantKey)
+          .reduce((sum, item) => sum + item.quantity, 0),
+      ),
+    );
+    if (line.quantity + alreadyHeld > limit) limited.push({ sku: line.sku, variantKey: line.variantKey, requested: line.quantity, limit, alreadyHeld });
+  }
+  if (limited.length > 0) return { outcome: "limited", lines: limited };
+  const policy = policyOf(state);
+  const units = command.lines.reduce((sum, line) => sum + line.quantity, 0);
+  for (const client of clients) {
+    const active = state.holds.filter((hold) => hold.status === "active" && !isExpired(hold, command.now) && heldBy(hold, client));
+    const held = active.flatMap((hold) => hold.items).reduce((sum, item) => sum + item.quantity, 0);
+    const cap =
+      active.length + 1 > policy.maxActiveHoldsPerClient
+        ? { cap: "holds" as const, limit: policy.maxActiveHoldsPerClient }
+        : held + units > policy.maxHeldUnitsPerClient
+          ? { cap: "units" as const, limit: policy.maxHeldUnitsPerClient }
+          : null;
+    if (!cap) continue;
+    const earliest = Math.min(...active.map((hold) => Date.parse(hold.expiresAt)));
+    return {
+      outcome: "capped",
+      ...cap,
+      client: client.kind,
+      retryAfterSeconds: active.length === 0 ? null : Math.max(1, Math.ceil((earliest - command.now.getTime()) / 1000)),
+    };
+  }
+  return null;
+}
+
 /** A hold's lines merged per variant, in lock order. */
 function mergedLines(hold: StoredHold) {
   const merged = new Map<string, { sku: string; variantKey: string; quantity: number }>();
@@ -177,14 +256,22 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
               outcome: "existing",
               holdId: existing.id,
               expiresAt: new Date(existing.expiresAt),
+              openExpiresAt: existing.openExpiresAt ? new Date(existing.openExpiresAt) : null,
               status: existing.status,
               sameRequest: (existing.requestFingerprint ?? null) === (command.fingerprint ?? null),
             };
           }
         }
+        const refused = refusal(state, command);
+        if (refused) return refused;
         const short = shortfall(state, command.lines);
         if (short.length > 0) return { outcome: "insufficient", insufficient: short };
         const stamp = command.now.toISOString();
+        // A checkout's hold lapses early until its payment page is opened (openHold).
+        const expiresAt = command.lapseUnopened
+          ? new Date(Math.min(command.expiresAt.getTime(), command.now.getTime() + policyOf(state).unopenedHoldSeconds * 1000))
+          : command.expiresAt;
+        const openExpiresAt = command.lapseUnopened ? command.expiresAt : null;
         const items = command.lines.map((line) => {
           const item = state.items.get(itemKey(line.sku, line.variantKey))!;
           item.reserved += line.quantity;
@@ -200,7 +287,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         state.holds.push({
           id: command.holdId,
           status: "active",
-          expiresAt: command.expiresAt.toISOString(),
+          expiresAt: expiresAt.toISOString(),
           createdAt: stamp,
           updatedAt: stamp,
           committedAt: null,
@@ -208,9 +295,13 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           expiredAt: null,
           idempotencyKey: command.idempotencyKey ?? null,
           requestFingerprint: command.fingerprint ?? null,
+          clientAddress: command.client?.address ?? null,
+          clientBuyer: command.client?.buyer ?? null,
+          openExpiresAt: openExpiresAt?.toISOString() ?? null,
+          openedAt: null,
           items,
         });
-        return { outcome: "created", holdId: command.holdId, expiresAt: command.expiresAt, status: "active" };
+        return { outcome: "created", holdId: command.holdId, expiresAt, openExpiresAt, status: "active" };
       }),
 
     commitHold: ({ shopId, holdId, actor, now }) =>
@@ -241,6 +332,77 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         now,
         { holdId, status: "active", changed: false, duplicate: true },
       ),
+
+    openHold: ({ shopId, holdId, now }) =>
+      mutate(shopId, (state) => {
+        const hold = findHold(state, holdId);
+        if (!hold) return null;
+        if (hold.status === "active" && !isExpired(hold, now) && hold.openExpiresAt && !hold.openedAt) {
+          if (Date.parse(hold.openExpiresAt) > Date.parse(hold.expiresAt)) hold.expiresAt = hold.openExpiresAt;
+          hold.openedAt = now.toISOString();
+          hold.updatedAt = hold.openedAt;
+        }
+        return toView(shopId, hold, now);
+      }),
+
+    async listVariantHolders({ shopId, sku, variantKey, limit, now }) {
+      const holders = new Map<string, VariantHolder>();
+      for (const hold of (await read(shopId)).holds) {
+        if (hold.status !== "active" || isExpired(hold, now)) continue;
+        const units = hold.items.filter((item) => item.sku === sku && item.variantKey === variantKey).reduce((sum, item) => sum + item.quantity, 0);
+        if (units === 0) continue;
+        for (const [client, key] of [["address", hold.clientAddress], ["buyer", hold.clientBuyer]] as const) {
+          if (!key) continue;
+          const entry = holders.get(`${client}:${key}`) ?? { client, key, holds: 0, units: 0, since: new Date(hold.createdAt) };
+          entry.holds += 1;
+          entry.units += units;
+          if (Date.parse(hold.createdAt) < entry.since.getTime()) entry.since = new Date(hold.createdAt);
+          holders.set(`${client}:${key}`, entry);
+        }
+      }
+      return [...holders.values()]
+        .sort((a, b) => b.units - a.units || a.since.getTime() - b.since.getTime() || a.client.localeCompare(b.client) || (a.key < b.key ? -1 : 1))
+        .slice(0, Math.min(Math.max(Math.trunc(limit), 1), 1000));
+    },
+
+    async listClientHoldIds({ shopId, client, key, now }) {
+      return (await read(shopId)).holds
+        .filter((hold) => hold.status === "active" && !isExpired(hold, now) && heldBy(hold, { kind: client, key }))
+        .map((hold) => hold.id)
+        .sort();
+    },
+
+    releaseClientHolds: ({ shopId, client, key, actor, now }) =>
+      mutate(shopId, (state) => {
+        const released = state.holds.filter((hold) => hold.status === "active" && heldBy(hold, { kind: client, key })).sort((a, b) => (a.id < b.id ? -1 : 1));
+        const units = released.flatMap((hold) => hold.items).reduce((sum, item) => sum + item.quantity, 0);
+        const stamp = now.toISOString();
+        for (const hold of released) {
+          settle(state, hold, "released", now);
+          for (const line of [...hold.items].sort(compareRefs)) {
+            appendLedgerEntry(state, {
+              sku: line.sku,
+              variantKey: line.variantKey,
+              delta: 0,
+              quantityAfter: state.items.get(itemKey(line.sku, line.variantKey))?.quantity ?? 0,
+              reason: "hold_release",
+              holdId: hold.id,
+              actor,
+              note: `released ${units} held units of one ${client} (the CMS's top holders)`,
+              createdAt: stamp,
+            });
+          }
+        }
+        return { holdIds: released.map((hold) => hold.id), units };
+      }),
+
+    getHoldPolicy: async ({ shopId }) => policyOf(await read(shopId)),
+
+    setHoldPolicy: ({ shopId, policy, actor, now }) =>
+      mutate(shopId, (state) => {
+        state.holdPolicy = { ...policy, updatedBy: actor, updatedAt: now.toISOString() };
+        return policyOf(state);
+      }),
 
     extendHold: ({ shopId, holdId, expiresAt, now }) =>
       mutate(shopId, (state) => {

@@ -382,6 +382,36 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return rows.map((row) => row.id);
       }),
 
+    releaseClientHolds: ({ shopId, client, key, actor, now }) =>
+      call(async () => {
+        const column = client === "address" ? Prisma.sql`"clientAddress"` : Prisma.sql`"clientBuyer"`;
+        return prisma.$transaction(async (tx) => {
+          const candidates = await tx.$queryRaw<Array<{ id: string }>>`
+            SELECT id FROM "InventoryHold" WHERE "shopId" = ${shopId} AND ${column} = ${key} AND status = 'active' ORDER BY id`;
+          if (candidates.length === 0) return { holdIds: [], units: 0 };
+          // The lock order's owner locks the holds and their stock rows; only
+          // those still active once locked are released and written down.
+          const rows = await tx.$queryRaw<Array<{ id: string; units: number }>>`
+            WITH locked AS (
+              SELECT unnest(inventory_lock(${shopId}, NULL, ${candidates.map((row) => row.id)}::text[], '{}'::text[], '{}'::text[], false)) AS id
+            )
+            SELECT h.id, (SELECT coalesce(sum(quantity), 0)::int FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS units
+            FROM "InventoryHold" h JOIN locked USING (id) WHERE h.status = 'active' ORDER BY h.id`;
+          const ids = rows.map((row) => row.id);
+          if (ids.length === 0) return { holdIds: [], units: 0 };
+          const units = rows.reduce((sum, row) => sum + row.units, 0);
+          await tx.$queryRaw`SELECT inventory_settle_holds(${shopId}, ${ids}::text[], 'released', ${now}::timestamptz)`;
+          await tx.$executeRaw`
+            INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", delta, "quantityAfter", reason, "holdId", actor, note, "createdAt")
+            SELECT ${shopId}, hi.sku, hi."variantKey", 0, i.quantity, 'hold_release', hi."holdId", ${actor},
+                   ${`released ${units} held units of one ${client} (the CMS's top holders)`}, ${now}::timestamptz
+            FROM "InventoryHoldItem" hi JOIN "InventoryItem" i ON i."shopId" = hi."shopId" AND i.sku = hi.sku AND i."variantKey" = hi."variantKey"
+            WHERE hi."holdId" = ANY (${ids}::text[])
+            ORDER BY hi."holdId", hi.sku COLLATE "C", hi."variantKey" COLLATE "C"`;
+          return { holdIds: ids, units };
+        });
+      }),
+
     getHoldPolicy: ({ shopId }) =>
       call(async () => {
         const rows = await prisma.$queryRaw<HoldPolicy[]>`SELECT * FROM inventory_hold_policy(${shopId})`;

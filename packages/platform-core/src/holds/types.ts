@@ -200,6 +200,18 @@ export interface HoldStore {
   listVariantHolders(input: { shopId: string; sku: string; variantKey: string; limit: number; now: Date }): Promise<VariantHolder[]>;
   /** Ids of the active holds of one client (by address or buyer hash). */
   listClientHoldIds(input: { shopId: string; client: "address" | "buyer"; key: string; now: Date }): Promise<string[]>;
+  /**
+   * Releases every active hold of one client, with a `hold_release` ledger
+   * entry (delta 0) per line naming the operator, in one step. Returns the
+   * holds released and their units.
+   */
+  releaseClientHolds(input: {
+    shopId: string;
+    client: "address" | "buyer";
+    key: string;
+    actor: string;
+    now: Date;
+  }): Promise<{ holdIds: string[]; units: number }>;
   getHoldPolicy(input: { shopId: string }): Promise<HoldPolicy>;
   setHoldPolicy(input: { shopId: string; policy: Omit<HoldPolicy, "isDefault">; actor: string; now: Date }): Promise<HoldPolicy>;
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */

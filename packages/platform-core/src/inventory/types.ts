@@ -10,6 +10,8 @@ export const LEDGER_REASONS = [
   "damage",
   "sale",
   "oversold_at_payment",
+  /** An operator released a client's holds (delta 0: units went back to available, none left stock). */
+  "hold_release",
 ] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 

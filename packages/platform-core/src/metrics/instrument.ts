@@ -14,6 +14,18 @@ export function noteCheckoutStockRejection(shopId: string, at?: Date): void {
   recordOpsEvent("checkout_stock_rejection", { shopId, ...(at ? { at } : {}) });
 }
 
+/** A hold request that named a client (the denominator of the capped share). */
+export function noteClientHoldRequest(shopId: string, at?: Date): void {
+  getMetrics().clientHoldRequests.inc({ shop: shopId });
+  recordOpsEvent("client_hold_request", { shopId, ...(at ? { at } : {}) });
+}
+
+/** A hold refused by a cap on the client or by a purchase limit. */
+export function noteHoldRefused(shopId: string, reason: "cap_holds" | "cap_units" | "purchase_limit", at?: Date): void {
+  getMetrics().holdRefused.inc({ shop: shopId, reason });
+  recordOpsEvent(reason === "purchase_limit" ? "hold_refused_limit" : "hold_refused_cap", { shopId, ...(at ? { at } : {}) });
+}
+
 export function noteCommitFailure(shopId: string, at?: Date): void {
   getMetrics().holdCommitFailed.inc();
   recordOpsEvent("hold_commit_failure", { shopId, ...(at ? { at } : {}) });

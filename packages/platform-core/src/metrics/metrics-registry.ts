@@ -8,6 +8,8 @@ function createMetrics() {
   // library, the default process metrics) leaks into the exposition.
   const registry = new Registry();
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const labelled = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
   const histogram = (name: string, help: string, buckets = LATENCY_BUCKETS) => new Histogram({ name, help, buckets, registers: [registry] });
   return {
     registry,
@@ -15,6 +17,12 @@ function createMetrics() {
     holdCommitted: counter("inventory_hold_committed", "Holds committed (sold), including late payments sold again and paid validate-only checkouts."),
     holdReleased: counter("inventory_hold_released", "Holds released before expiry (cancelled, payment failed)."),
     holdExpired: counter("inventory_hold_expired", "Holds expired by the reaper."),
+    holdRefused: labelled(
+      "inventory_hold_refused",
+      "Holds refused before stock was looked at: reason cap_holds or cap_units (a client at a cap), or purchase_limit.",
+      ["shop", "reason"],
+    ),
+    clientHoldRequests: labelled("inventory_client_hold_requests", "Hold requests that named a client (shops' checkouts), granted or not.", ["shop"]),
     holdCommitFailed: counter("inventory_hold_commit_failed", "Commits that failed: errors, holds no longer active, payments oversold."),
     validationFailure: counter("inventory_validation_failure", "Availability validations that found too little stock."),
     checkoutRejectedStock: counter("checkout_rejected_stock", "Checkouts refused because stock was insufficient."),

@@ -6,7 +6,17 @@ import { getEnv } from "../env.ts";
  * `validation_failure`, `checkout_stock_rejection`, `hold_commit_failure`,
  * and `reaper_run` (with its duration in ms as the value).
  */
-export type OpsEventKind = "validation_failure" | "checkout_stock_rejection" | "hold_commit_failure" | "reaper_run";
+export type OpsEventKind =
+  | "validation_failure"
+  | "checkout_stock_rejection"
+  | "hold_commit_failure"
+  | "reaper_run"
+  /** A hold asked for by a named client (a shop's checkout): the share refused by caps is judged against these. */
+  | "client_hold_request"
+  /** Refused: the client was at a cap on active holds or held units. */
+  | "hold_refused_cap"
+  /** Refused: a line over its variant's purchase limit. */
+  | "hold_refused_limit";
 
 export interface OpsEventRecorder {
   /** Counts one event (never throws, never waits). */
