@@ -52,7 +52,7 @@ BEGIN
   -- pass a cap or a purchase limit together.
   v_has_clients := EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE r ? 'clientAddress' OR r ? 'clientBuyer');
   IF v_has_clients THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7318))
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7319))
     FROM (
       SELECT DISTINCT key FROM (
         SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r

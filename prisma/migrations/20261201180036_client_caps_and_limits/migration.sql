@@ -91,7 +91,7 @@ BEGIN
   -- pass a cap or a purchase limit together.
   v_has_clients := EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE r ? 'clientAddress' OR r ? 'clientBuyer');
   IF v_has_clients THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7318))
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':' || k.key, 7319))
     FROM (
       SELECT DISTINCT key FROM (
         SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
@@ -304,7 +304,8 @@ CREATE OR REPLACE FUNCTION public.inventory_hold_policy(p_shop text)
  LANGUAGE sql
  STABLE
 AS $function$
-  -- The shop's hold policy, or the defaults (the one place they are written):
+  -- The shop's hold policy, or the defaults (DEFAULT_HOLD_POLICY in
+  -- src/holds/hold-policy.ts says the same; a test keeps them equal):
   -- 10 active holds and 200 held units per client, which no real buyer
   -- reaches, and 5 minutes for a checkout's hold to reach its payment page.
   SELECT coalesce(p."maxActiveHoldsPerClient", 10), coalesce(p."maxHeldUnitsPerClient", 200),
