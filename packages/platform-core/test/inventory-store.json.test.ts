@@ -5,6 +5,7 @@ import { createJsonHoldStore } from "../src/holds/json-hold-store.ts";
 import { createJsonInventoryStore } from "../src/inventory/json-inventory-store.ts";
 import { withShopFile } from "../src/inventory/json/shop-file.ts";
 import { itemKey } from "../src/inventory/json/shop-file-format.ts";
+import { describeHoldCapsContract } from "./contract/hold-caps.contract.ts";
 import { describeHoldStoreContract } from "./contract/hold-store.contract.ts";
 import { describeInventoryStoreContract } from "./contract/inventory-store.contract.ts";
 
@@ -47,3 +48,4 @@ describeInventoryStoreContract("json (files)", async () => {
 });
 
 describeHoldStoreContract("json (files)", jsonHarness);
+describeHoldCapsContract("json (files)", jsonHarness);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
+import { identifyHoldClient } from "../src/holds/hold-client.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
+import { setShopHoldPolicy } from "../src/holds/shop-hold-policy.ts";
 import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
+import { describeHoldCapsContract } from "./contract/hold-caps.contract.ts";
 import { describeHoldStoreContract } from "./contract/hold-store.contract.ts";
 import { describeInventoryStoreContract } from "./contract/inventory-store.contract.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
@@ -14,7 +17,7 @@ async function prismaHarness() {
     holds: createPrismaHoldStore(database),
     async reset() {
       await database.pool.query(
-        `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockAlertState", "ProcessedWebhookEvent" RESTART IDENTITY`,
+        `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockAlertState", "ProcessedWebhookEvent", "ShopHoldPolicy" RESTART IDENTITY`,
       );
     },
     destroy: () => database.destroy(),
@@ -35,6 +38,34 @@ describeInventoryStoreContract("prisma (PostgreSQL)", async () => {
 });
 
 describeHoldStoreContract("prisma (PostgreSQL)", prismaHarness);
+describeHoldCapsContract("prisma (PostgreSQL)", prismaHarness);
+
+describe("caps across transactions on PostgreSQL", () => {
+  it("holds a client's cap when every request is its own transaction (the per-client lock, not the batch, keeps count)", async () => {
+    const database: TestDatabase = await createTestDatabase({ poolSize: 12 });
+    try {
+      const stock = createPrismaInventoryStore(database);
+      const unbatched = createPrismaHoldStore(database, { batching: false });
+      await stock.upsertItems("caps", ["A", "B", "C", "D"].map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 100 })), { reason: "import", actor: "t" });
+      await setShopHoldPolicy({ shopId: "caps", policy: { maxActiveHoldsPerClient: 4, maxHeldUnitsPerClient: 100, unopenedHoldSeconds: 300 }, actor: "t", store: unbatched });
+      const bot = identifyHoldClient({ address: "203.0.113.7", secret: "x".repeat(32) });
+      // Every connection open first, so the requests really run at once.
+      await Promise.all(Array.from({ length: 12 }, () => database.pool.query("SELECT pg_sleep(0.05)")));
+      const now = new Date();
+      // Disjoint variants, so no stock row lock orders them: only the client's lock can.
+      const results = await Promise.allSettled(
+        Array.from({ length: 160 }, (_, i) =>
+          createInventoryHold({ shopId: "caps", requests: [{ sku: "ABCD"[i % 4]!, quantity: 1 }], ttlSeconds: 600, now, client: bot, store: unbatched }),
+        ),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+      const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "InventoryHold" WHERE "shopId" = 'caps' AND status = 'active'`);
+      expect(rows[0]!.n).toBe(4);
+    } finally {
+      await database.destroy();
+    }
+  });
+});
 
 describe("hold batching on PostgreSQL", () => {
   it("grants concurrent requests in shared transactions, first come first served, each caller its own answer", async () => {
