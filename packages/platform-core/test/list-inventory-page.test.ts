@@ -27,8 +27,8 @@ async function seed(store: InventoryStore, holds: HoldStore): Promise<void> {
   await store.upsertItems(
     SHOP,
     [
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "S" }, quantity: 10, lowStockThreshold: 3 },
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "M" }, quantity: 2, lowStockThreshold: 3 },
+      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "S" }, quantity: 10, lowStockThreshold: 3, purchaseLimit: 5 },
+      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "M" }, quantity: 2, lowStockThreshold: 3, purchaseLimit: 2 },
       { sku: "TEE-1", productId: "tee", variantAttributes: { size: "L" }, quantity: 0, lowStockThreshold: 3 },
       { sku: "MUG_50%", productId: "mug", quantity: 5 },
       { sku: "CAP-9", productId: "cap", quantity: 4, lowStockThreshold: 1 },
@@ -89,6 +89,11 @@ function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
       const byThreshold = await page({ sort: "lowStockThreshold", direction: "desc" });
       expect(keys(byThreshold.items).at(-1)).toBe("MUG_50%/");
       expect(keys((await page({ sort: "lowStockThreshold" })).items).at(-1)).toBe("MUG_50%/");
+      // Variants without a purchase limit last either way, ties by key.
+      const byLimit = await page({ sort: "purchaseLimit" });
+      expect(keys(byLimit.items)).toEqual(["TEE-1/size=m", "TEE-1/size=s", "CAP-9/", "MUG_50%/", "TEE-1/size=l"]);
+      expect(byLimit.items.map((item) => item.purchaseLimit)).toEqual([2, 5, null, null, null]);
+      expect(keys((await page({ sort: "purchaseLimit", direction: "desc" })).items).slice(0, 2)).toEqual(["TEE-1/size=s", "TEE-1/size=m"]);
     });
 
     it("searches sku, product id and variant case-insensitively, LIKE wildcards literal", async () => {
@@ -151,7 +156,7 @@ describe("listRecentStockAlerts", () => {
 
   it("lists a shop's recent alerts newest first with current stock, leaving out old ones and other shops", async () => {
     const store = createPrismaInventoryStore(database);
-    await store.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 2, lowStockThreshold: 5 }], { reason: "import", actor: "t" });
+    await store.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 2, lowStockThreshold: 5, purchaseLimit: 2 }], { reason: "import", actor: "t" });
     const now = new Date("2026-11-24T12:00:00Z");
     const insert = (shopId: string, sku: string, at: string, available: number) =>
       database.pool.query(
@@ -167,7 +172,7 @@ describe("listRecentStockAlerts", () => {
     expect(alerts.map((alert) => alert.sku)).toEqual(["GONE", "A"]);
     expect(alerts[0]).toMatchObject({ lastAvailable: 0, item: null });
     expect(alerts[1]!.lastAlertedAt.toISOString()).toBe("2026-11-24T10:00:00.000Z");
-    expect(alerts[1]!.item).toMatchObject({ sku: "A", quantity: 2, reserved: 0, available: 2, lowStockThreshold: 5 });
+    expect(alerts[1]!.item).toMatchObject({ sku: "A", quantity: 2, reserved: 0, available: 2, lowStockThreshold: 5, purchaseLimit: 2 });
     expect(alerts[1]!.item!.updatedAt).toBeInstanceOf(Date);
   });
 });

@@ -633,11 +633,11 @@ describe("the migrated database matches prisma/schema.prisma", () => {
   });
 
   describe("CHECK constraints reject what the schema language cannot forbid (SQLSTATE 23514)", () => {
-    const item = (values: { sku?: string; quantity: number; reserved?: number; lowStockThreshold?: number | null; version?: number }) =>
+    const item = (values: { sku?: string; quantity: number; reserved?: number; lowStockThreshold?: number | null; purchaseLimit?: number | null; version?: number }) =>
       db.pool.query(
-        `INSERT INTO "InventoryItem" ("shopId", sku, "productId", quantity, reserved, "lowStockThreshold", version, "updatedAt")
-         VALUES ('shop-check', $1, 'product-1', $2, $3, $4, $5, now())`,
-        [values.sku ?? `sku-${Math.random()}`, values.quantity, values.reserved ?? 0, values.lowStockThreshold ?? null, values.version ?? 1],
+        `INSERT INTO "InventoryItem" ("shopId", sku, "productId", quantity, reserved, "lowStockThreshold", "purchaseLimit", version, "updatedAt")
+         VALUES ('shop-check', $1, 'product-1', $2, $3, $4, $5, $6, now())`,
+        [values.sku ?? `sku-${Math.random()}`, values.quantity, values.reserved ?? 0, values.lowStockThreshold ?? null, values.purchaseLimit ?? null, values.version ?? 1],
       );
     const hold = (id: string, status: string) =>
       db.pool.query(
@@ -658,7 +658,7 @@ describe("the migrated database matches prisma/schema.prisma", () => {
       );
 
     it("accepts valid rows (so the rejections below are the CHECKs, not a broken insert)", async () => {
-      await item({ quantity: 5, reserved: 5, lowStockThreshold: 0 });
+      await item({ quantity: 5, reserved: 5, lowStockThreshold: 0, purchaseLimit: 1 });
       await hold("hold-valid", "active");
       await holdItem("hold-valid", 1);
       await ledger(0);
@@ -669,6 +669,7 @@ describe("the migrated database matches prisma/schema.prisma", () => {
       ["reserved -1", "InventoryItem_reserved_nonnegative", () => item({ quantity: 5, reserved: -1 })],
       ["reserved > quantity", "InventoryItem_reserved_within_quantity", () => item({ quantity: 2, reserved: 3 })],
       ["lowStockThreshold -1", "InventoryItem_low_stock_threshold_nonnegative", () => item({ quantity: 1, lowStockThreshold: -1 })],
+      ["purchaseLimit 0", "InventoryItem_purchase_limit_positive", () => item({ quantity: 1, purchaseLimit: 0 })],
       ["version 0", "InventoryItem_version_positive", () => item({ quantity: 1, version: 0 })],
       ["empty sku", "InventoryItem_sku_nonempty", () => item({ sku: "", quantity: 1 })],
       ["ledger quantityAfter -1", "StockLedgerEntry_quantity_after_nonnegative", () => ledger(-1)],

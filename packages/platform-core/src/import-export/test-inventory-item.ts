@@ -22,6 +22,7 @@ export function testInventoryItem(
     reserved,
     available: quantity - reserved,
     lowStockThreshold: null,
+    purchaseLimit: null,
     version: 1,
     createdAt: new Date(0),
     updatedAt: new Date(0),

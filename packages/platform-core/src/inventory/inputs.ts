@@ -44,10 +44,20 @@ export const variantKeySchema = z
   .refine(safeText, SAFE_TEXT_MESSAGE)
   .refine(isCanonicalVariantKey, "is not a canonical variant key (derive it with variantKey(attributes))");
 
+/** What a purchase limit below 1 is told (files and forms write "no limit" as empty). */
+export const PURCHASE_LIMIT_MIN_MESSAGE = "must be at least 1 (empty for no limit)";
+
 export const quantitySchema = z
   .number({ error: "must be a number" })
   .int("must be a whole number")
   .min(0, "must not be negative")
+  .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
+
+/** At most this many units per checkout and per buyer; the database refuses 0 (CHECK "purchaseLimit" >= 1). */
+export const purchaseLimitSchema = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(1, PURCHASE_LIMIT_MIN_MESSAGE)
   .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
 
 export const deltaSchema = z
@@ -76,6 +86,7 @@ export const stockItemInputSchema = z.object({
   variantAttributes: variantAttributesSchema.optional(),
   quantity: quantitySchema,
   lowStockThreshold: quantitySchema.nullable().optional(),
+  purchaseLimit: purchaseLimitSchema.nullable().optional(),
 });
 
 export const stockChangeSchema = z.object({
@@ -119,6 +130,8 @@ export interface NormalisedStockItemInput {
   quantity: number;
   /** undefined: keep the current threshold (or none for a new item). */
   lowStockThreshold: number | null | undefined;
+  /** undefined: keep the current limit (or none for a new item). */
+  purchaseLimit: number | null | undefined;
 }
 
 /**
@@ -154,6 +167,7 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
       variantAttributes: cleanVariantAttributes(value.variantAttributes),
       quantity: value.quantity,
       lowStockThreshold: value.lowStockThreshold,
+      purchaseLimit: value.purchaseLimit,
     });
   });
   if (errors.length > 0) throw InventoryError.validation(errors);

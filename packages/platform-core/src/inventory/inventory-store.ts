@@ -27,6 +27,8 @@ export interface UpdateItemInput extends VariantRef {
   productTitle?: string;
   variantTitle?: string;
   lowStockThreshold?: number | null;
+  /** null removes the limit. */
+  purchaseLimit?: number | null;
   actor: string;
   expectedVersion?: number;
 }
@@ -68,7 +70,7 @@ export interface InventoryStore {
    * batch with `conflict` and `details.errors[].index` naming the inputs.
    */
   upsertItems(shopId: string, inputs: StockItemInput[], change: StockChange): Promise<UpsertItemsResult>;
-  /** Changes product id, titles or low-stock threshold of an existing item (no ledger entry). */
+  /** Changes product id, titles, low-stock threshold or purchase limit of an existing item (no ledger entry). */
   updateItem(input: UpdateItemInput): Promise<InventoryItem>;
   setQuantity(input: SetQuantityInput): Promise<InventoryItem>;
   adjustQuantity(input: AdjustQuantityInput): Promise<InventoryItem>;

@@ -13,12 +13,13 @@ export interface ItemRow {
   quantity: number;
   reserved: number;
   lowStockThreshold: number | null;
+  purchaseLimit: number | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "productTitle", "variantTitle", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", version, "createdAt", "updatedAt"`;
+export const ITEM_COLUMNS = Prisma.sql`"shopId", sku, "productId", "productTitle", "variantTitle", "variantKey", "variantAttributes", quantity, reserved, "lowStockThreshold", "purchaseLimit", version, "createdAt", "updatedAt"`;
 
 export function toItem(row: ItemRow): InventoryItem {
   return {
@@ -33,6 +34,7 @@ export function toItem(row: ItemRow): InventoryItem {
     reserved: row.reserved,
     available: row.quantity - row.reserved,
     lowStockThreshold: row.lowStockThreshold,
+    purchaseLimit: row.purchaseLimit,
     version: row.version,
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),

@@ -161,6 +161,20 @@ describe("file format", () => {
     expect((await readFileState(dataDir, "shop-a")).formatVersion).toBe(2);
   });
 
+  it("reads an item written before purchase limits as having none, and keeps it so until one is set", async () => {
+    const stored = { sku: "A", variantKey: "", productId: "a", variantAttributes: {}, quantity: 2, reserved: 0, lowStockThreshold: null, version: 1, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
+    await writeFile(join(dataDir, "shop-a.json"), JSON.stringify({ formatVersion: 1, shopId: "shop-a", items: [stored], ledger: [], holds: [], nextLedgerId: 1 }));
+    const store = createJsonInventoryStore({ dataDir });
+    expect(await store.getItem("shop-a", { sku: "A", variantKey: "" })).toMatchObject({ purchaseLimit: null, version: 1 });
+    // null is what the item has already: no change, no rewrite.
+    expect(await store.upsertItems("shop-a", [{ sku: "A", productId: "a", quantity: 2, purchaseLimit: null }], change)).toMatchObject({ unchanged: 1 });
+    expect(await store.updateItem({ shopId: "shop-a", sku: "A", variantKey: "", purchaseLimit: null, actor: "t" })).toMatchObject({ version: 1 });
+    expect((await readFileState(dataDir, "shop-a")).items[0]).not.toHaveProperty("purchaseLimit");
+    expect(await store.updateItem({ shopId: "shop-a", sku: "A", variantKey: "", purchaseLimit: 2, actor: "t", expectedVersion: 1 })).toMatchObject({ purchaseLimit: 2, version: 2 });
+    expect((await readFileState(dataDir, "shop-a")).items[0]).toMatchObject({ purchaseLimit: 2 });
+    await store.close();
+  });
+
   it("lists shops from files with items, skipping empty shops, temp files, locks and strangers", async () => {
     const store = createJsonInventoryStore({ dataDir });
     await store.upsertItems("shop-b", [{ sku: "A", productId: "a", quantity: 0 }], change);

@@ -9,6 +9,7 @@ import {
   parseShopId,
   parseStockChange,
   productIdSchema,
+  purchaseLimitSchema,
   titleSchema,
   quantitySchema,
   shopIdSchema,
@@ -76,6 +77,7 @@ const updateItemInputSchema = variantRefSchema.extend({
   productTitle: titleSchema.optional(),
   variantTitle: titleSchema.optional(),
   lowStockThreshold: quantitySchema.nullable().optional(),
+  purchaseLimit: purchaseLimitSchema.nullable().optional(),
   actor: stockChangeSchema.shape.actor,
   expectedVersion: expectedVersionSchema,
 });
@@ -205,6 +207,7 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
         quantity: 0,
         reserved: 0,
         lowStockThreshold: input.lowStockThreshold ?? null,
+        purchaseLimit: input.purchaseLimit ?? null,
         version: 1,
         createdAt: now,
         updatedAt: now,
@@ -215,6 +218,8 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
       result.created += 1;
     } else {
       const thresholdChanges = input.lowStockThreshold !== undefined && input.lowStockThreshold !== item.lowStockThreshold;
+      // Files written before purchase limits lack the field: no limit.
+      const limitChanges = input.purchaseLimit !== undefined && input.purchaseLimit !== (item.purchaseLimit ?? null);
       const productTitle = input.productTitle ?? item.productTitle ?? "";
       const variantTitle = input.variantTitle ?? item.variantTitle ?? "";
       const differs =
@@ -223,7 +228,8 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
         variantTitle !== (item.variantTitle ?? "") ||
         !sameVariantAttributes(item.variantAttributes, input.variantAttributes) ||
         item.quantity !== input.quantity ||
-        thresholdChanges;
+        thresholdChanges ||
+        limitChanges;
       if (!differs) {
         result.unchanged += 1;
       } else {
@@ -232,6 +238,7 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
         item.variantTitle = variantTitle;
         item.variantAttributes = input.variantAttributes;
         if (thresholdChanges) item.lowStockThreshold = input.lowStockThreshold ?? null;
+        if (limitChanges) item.purchaseLimit = input.purchaseLimit ?? null;
         if (item.quantity !== input.quantity) changeQuantity(state, item, input.quantity, change, now);
         touch(item, now);
         result.updated += 1;
@@ -322,14 +329,16 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
           checkVersion(state, item, parsed.expectedVersion);
           const productChanges = parsed.productId !== undefined && parsed.productId !== item.productId;
           const thresholdChanges = parsed.lowStockThreshold !== undefined && parsed.lowStockThreshold !== item.lowStockThreshold;
+          const limitChanges = parsed.purchaseLimit !== undefined && parsed.purchaseLimit !== (item.purchaseLimit ?? null);
           const titleChanges =
             (parsed.productTitle !== undefined && parsed.productTitle !== (item.productTitle ?? "")) ||
             (parsed.variantTitle !== undefined && parsed.variantTitle !== (item.variantTitle ?? ""));
-          if (productChanges || thresholdChanges || titleChanges) {
+          if (productChanges || thresholdChanges || limitChanges || titleChanges) {
             if (parsed.productId !== undefined) item.productId = parsed.productId;
             if (parsed.productTitle !== undefined) item.productTitle = parsed.productTitle;
             if (parsed.variantTitle !== undefined) item.variantTitle = parsed.variantTitle;
             if (parsed.lowStockThreshold !== undefined) item.lowStockThreshold = parsed.lowStockThreshold;
+            if (parsed.purchaseLimit !== undefined) item.purchaseLimit = parsed.purchaseLimit;
             touch(item, new Date().toISOString());
           }
           return toInventoryItem(state.shopId, item);

@@ -13,7 +13,7 @@ const SIZE_RANK_SQL = Prisma.sql`CASE WHEN "variantAttributes"->>'size' IS NULL 
   ELSE coalesce(array_position(${[...SIZE_SCALE]}::text[], lower(btrim("variantAttributes"->>'size'))) - 1, ${SIZE_SCALE.length}) END`;
 
 /** `product`: by the name operators see (product title, or product id until one is set). */
-export const INVENTORY_SORT_FIELDS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
+export const INVENTORY_SORT_FIELDS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "purchaseLimit", "updatedAt"] as const;
 export type InventorySortField = (typeof INVENTORY_SORT_FIELDS)[number];
 
 /**
@@ -117,7 +117,7 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
     const va = value(a);
     const vb = value(b);
     if (va !== vb) {
-      // Missing thresholds sort last in either direction, as in PostgreSQL's NULLS LAST.
+      // Missing thresholds and limits sort last in either direction, as in PostgreSQL's NULLS LAST.
       if (va === null) return 1;
       if (vb === null) return -1;
       const order = typeof va === "number" && typeof vb === "number" ? va - vb : byCodeUnits(String(va), String(vb));
@@ -137,6 +137,7 @@ const SORT_SQL: Record<InventorySortField, Prisma.Sql> = {
   reserved: Prisma.sql`reserved`,
   available: Prisma.sql`(quantity - reserved)`,
   lowStockThreshold: Prisma.sql`"lowStockThreshold"`,
+  purchaseLimit: Prisma.sql`"purchaseLimit"`,
   updatedAt: Prisma.sql`"updatedAt"`,
 };
 

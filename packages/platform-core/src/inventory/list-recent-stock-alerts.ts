@@ -52,7 +52,7 @@ export async function listRecentStockAlerts({
           'shopId', i."shopId", 'sku', i.sku, 'productId', i."productId",
           'productTitle', i."productTitle", 'variantTitle', i."variantTitle", 'variantKey', i."variantKey",
           'variantAttributes', i."variantAttributes", 'quantity', i.quantity, 'reserved', i.reserved,
-          'lowStockThreshold', i."lowStockThreshold", 'version', i.version,
+          'lowStockThreshold', i."lowStockThreshold", 'purchaseLimit', i."purchaseLimit", 'version', i.version,
           'createdAt', i."createdAt", 'updatedAt', i."updatedAt") END AS item
       FROM "StockAlertState" a
       LEFT JOIN "InventoryItem" i ON i."shopId" = a."shopId" AND i.sku = a.sku AND i."variantKey" = a."variantKey"

@@ -11,6 +11,7 @@ import {
   parseOrThrow,
   parseShopId,
   parseStockChange,
+  purchaseLimitSchema,
   quantitySchema,
   skuSchema,
   titleSchema,
@@ -156,8 +157,8 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         // 1. Create what does not exist yet. Rows this statement returns were
         //    inserted by us, so their previous quantity is exactly 0.
         const inserted = await tx.$queryRaw<ItemRow[]>`
-          INSERT INTO "InventoryItem" ("shopId", sku, "variantKey", "productId", "productTitle", "variantTitle", "variantAttributes", quantity, "lowStockThreshold", "updatedAt")
-          SELECT ${id}, t.sku, t.key, t.product, coalesce(t.ptitle, ''), coalesce(t.vtitle, ''), t.attrs::jsonb, t.qty, t.threshold, now()
+          INSERT INTO "InventoryItem" ("shopId", sku, "variantKey", "productId", "productTitle", "variantTitle", "variantAttributes", quantity, "lowStockThreshold", "purchaseLimit", "updatedAt")
+          SELECT ${id}, t.sku, t.key, t.product, coalesce(t.ptitle, ''), coalesce(t.vtitle, ''), t.attrs::jsonb, t.qty, t.threshold, t.plimit, now()
           FROM unnest(
             ${order.map((o) => o.input.sku)}::text[],
             ${order.map((o) => o.input.variantKey)}::text[],
@@ -166,8 +167,9 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             ${order.map((o) => o.input.variantTitle ?? null)}::text[],
             ${order.map((o) => JSON.stringify(o.input.variantAttributes))}::text[],
             ${order.map((o) => o.input.quantity)}::int[],
-            ${order.map((o) => o.input.lowStockThreshold ?? null)}::int[]
-          ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold)
+            ${order.map((o) => o.input.lowStockThreshold ?? null)}::int[],
+            ${order.map((o) => o.input.purchaseLimit ?? null)}::int[]
+          ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold, plimit)
           ON CONFLICT ("shopId", sku, "variantKey") DO NOTHING
           RETURNING ${ITEM_COLUMNS}`;
         const rows = new Map(inserted.map((row) => [key(row.sku, row.variantKey), row]));
@@ -191,6 +193,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         const updates: Array<{
           input: (typeof order)[number]["input"];
           threshold: number | null;
+          purchaseLimit: number | null;
           productTitle: string;
           variantTitle: string;
           previous: number;
@@ -207,6 +210,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             continue;
           }
           const threshold = input.lowStockThreshold === undefined ? row.lowStockThreshold : input.lowStockThreshold;
+          const purchaseLimit = input.purchaseLimit === undefined ? row.purchaseLimit : input.purchaseLimit;
           const productTitle = input.productTitle ?? row.productTitle;
           const variantTitle = input.variantTitle ?? row.variantTitle;
           const same =
@@ -215,9 +219,10 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             productTitle === row.productTitle &&
             variantTitle === row.variantTitle &&
             threshold === row.lowStockThreshold &&
+            purchaseLimit === row.purchaseLimit &&
             sameVariantAttributes(row.variantAttributes as Record<string, string>, input.variantAttributes);
           if (same) unchanged++;
-          else updates.push({ input, threshold, productTitle, variantTitle, previous: row.quantity });
+          else updates.push({ input, threshold, purchaseLimit, productTitle, variantTitle, previous: row.quantity });
         }
         if (errors.length > 0) {
           throw new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
@@ -231,7 +236,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             UPDATE "InventoryItem" AS i SET
               "productId" = t.product, "productTitle" = t.ptitle, "variantTitle" = t.vtitle,
               "variantAttributes" = t.attrs::jsonb, quantity = t.qty,
-              "lowStockThreshold" = t.threshold, version = i.version + 1, "updatedAt" = now()
+              "lowStockThreshold" = t.threshold, "purchaseLimit" = t.plimit, version = i.version + 1, "updatedAt" = now()
             FROM unnest(
               ${updates.map((u) => u.input.sku)}::text[],
               ${updates.map((u) => u.input.variantKey)}::text[],
@@ -240,10 +245,11 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
               ${updates.map((u) => u.variantTitle)}::text[],
               ${updates.map((u) => JSON.stringify(u.input.variantAttributes))}::text[],
               ${updates.map((u) => u.input.quantity)}::int[],
-              ${updates.map((u) => u.threshold)}::int[]
-            ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold)
+              ${updates.map((u) => u.threshold)}::int[],
+              ${updates.map((u) => u.purchaseLimit)}::int[]
+            ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold, plimit)
             WHERE i."shopId" = ${id} AND i.sku = t.sku AND i."variantKey" = t.key
-            RETURNING ${Prisma.sql`i."shopId", i.sku, i."productId", i."productTitle", i."variantTitle", i."variantKey", i."variantAttributes", i.quantity, i.reserved, i."lowStockThreshold", i.version, i."createdAt", i."updatedAt"`}`;
+            RETURNING ${Prisma.sql`i."shopId", i.sku, i."productId", i."productTitle", i."variantTitle", i."variantKey", i."variantAttributes", i.quantity, i.reserved, i."lowStockThreshold", i."purchaseLimit", i.version, i."createdAt", i."updatedAt"`}`;
           for (const row of updated) rows.set(key(row.sku, row.variantKey), row);
         }
         const ledger = [
@@ -281,6 +287,10 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         input.lowStockThreshold === undefined || input.lowStockThreshold === null
           ? input.lowStockThreshold
           : parseOrThrow(quantitySchema, input.lowStockThreshold, "lowStockThreshold");
+      const purchaseLimit =
+        input.purchaseLimit === undefined || input.purchaseLimit === null
+          ? input.purchaseLimit
+          : parseOrThrow(purchaseLimitSchema, input.purchaseLimit, "purchaseLimit");
       return transaction(async (tx) => {
         const row = await lockItem(tx, id, ref);
         if (input.expectedVersion !== undefined && row.version !== input.expectedVersion) {
@@ -290,11 +300,13 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         }
         const nextProduct = productId ?? row.productId;
         const nextThreshold = threshold === undefined ? row.lowStockThreshold : threshold;
+        const nextPurchaseLimit = purchaseLimit === undefined ? row.purchaseLimit : purchaseLimit;
         const nextProductTitle = productTitle ?? row.productTitle;
         const nextVariantTitle = variantTitle ?? row.variantTitle;
         if (
           nextProduct === row.productId &&
           nextThreshold === row.lowStockThreshold &&
+          nextPurchaseLimit === row.purchaseLimit &&
           nextProductTitle === row.productTitle &&
           nextVariantTitle === row.variantTitle
         ) {
@@ -302,7 +314,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         }
         const rows = await tx.$queryRaw<ItemRow[]>`
           UPDATE "InventoryItem" SET "productId" = ${nextProduct}, "lowStockThreshold" = ${nextThreshold},
-            "productTitle" = ${nextProductTitle}, "variantTitle" = ${nextVariantTitle},
+            "purchaseLimit" = ${nextPurchaseLimit}, "productTitle" = ${nextProductTitle}, "variantTitle" = ${nextVariantTitle},
             version = version + 1, "updatedAt" = now()
           WHERE "shopId" = ${id} AND sku = ${ref.sku} AND "variantKey" = ${ref.variantKey}
           RETURNING ${ITEM_COLUMNS}`;

@@ -100,6 +100,8 @@ export interface StockItemInput {
   variantAttributes?: VariantAttributes;
   quantity: number;
   lowStockThreshold?: number | null;
+  /** undefined: keep the current limit (or none for a new item); null: no limit. */
+  purchaseLimit?: number | null;
 }
 
 export interface UpsertItemsResult {

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { isInventoryError } from "../../src/errors/inventory-error.ts";
 import type { HoldStore } from "../../src/holds/types.ts";
 import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
-import type { StockItemInput } from "../../src/inventory/types.ts";
+import { MAX_QUANTITY, type StockItemInput } from "../../src/inventory/types.ts";
 import { cartToInventoryRequests } from "../../src/validation/cart-to-inventory-requests.ts";
 import { validateInventoryAvailability } from "../../src/validation/validate-inventory-availability.ts";
 import { variantKey } from "../../src/variants/variant-key.ts";
@@ -41,7 +41,7 @@ async function expectLedgerReplays(store: InventoryStore, shopId: string) {
 }
 
 const tee: StockItemInput[] = [
-  { sku: "TEE", productId: "tee", variantAttributes: { size: "M", color: "Red" }, quantity: 5, lowStockThreshold: 2 },
+  { sku: "TEE", productId: "tee", variantAttributes: { size: "M", color: "Red" }, quantity: 5, lowStockThreshold: 2, purchaseLimit: 2 },
   { sku: "TEE", productId: "tee", variantAttributes: { size: "L", color: "Red" }, quantity: 0 },
   { sku: "MUG", productId: "mug", quantity: 12 },
 ];
@@ -82,8 +82,10 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         reserved: 0,
         available: 5,
         lowStockThreshold: 2,
+        purchaseLimit: 2,
         version: 1,
       });
+      expect(items[0]).toMatchObject({ sku: "MUG", lowStockThreshold: null, purchaseLimit: null });
       expect(mediumTee.createdAt).toBeInstanceOf(Date);
       expect(await store.getItem("shop-a", { sku: "TEE", variantKey: mediumTee.variantKey })).toEqual(mediumTee);
       expect(await store.getItem("shop-a", { sku: "TEE", variantKey: "size=xl" })).toBeNull();
@@ -150,6 +152,67 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBe(2);
       await store.upsertItems("shop-a", [{ ...tee[0]!, quantity: 6, lowStockThreshold: null }], actor);
       expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBeNull();
+    });
+
+    it("keeps the purchase limit when an update leaves it out, clears it with null, and changes it without a ledger entry", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const key = variantKey(tee[0]!.variantAttributes);
+      const get = () => store.getItem("shop-a", { sku: "TEE", variantKey: key });
+      const ledger = await store.listLedger("shop-a", { limit: 1000 });
+      const kept = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 5 }], actor);
+      expect(kept).toMatchObject({ unchanged: 1, items: [{ purchaseLimit: 2, version: 1 }] });
+      // Only the limit changes: a new version, no ledger entry.
+      const raised = await store.upsertItems("shop-a", [{ ...tee[0]!, purchaseLimit: 4 }], actor);
+      expect(raised).toMatchObject({ updated: 1, items: [{ purchaseLimit: 4, version: 2, quantity: 5 }] });
+      const cleared = await store.upsertItems("shop-a", [{ ...tee[0]!, purchaseLimit: null }], actor);
+      expect(cleared).toMatchObject({ updated: 1, items: [{ purchaseLimit: null, version: 3 }] });
+      expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
+
+      const stale = await expectError(
+        store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben", expectedVersion: 2 }),
+        "conflict",
+      );
+      expect(stale.details.current).toMatchObject({ purchaseLimit: null, version: 3 });
+      expect(await get()).toMatchObject({ purchaseLimit: null, version: 3 });
+      const edited = await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben", expectedVersion: 3 });
+      expect(edited).toMatchObject({ purchaseLimit: 1, lowStockThreshold: 2, quantity: 5, version: 4 });
+      // The same limit again is no change: no version bump.
+      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben" })).toMatchObject({ version: 4 });
+      // Another field's edit leaves the limit alone.
+      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, lowStockThreshold: 1, actor: "ben" })).toMatchObject({ purchaseLimit: 1, version: 5 });
+      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: null, actor: "ben" })).toMatchObject({ purchaseLimit: null, version: 6 });
+      expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
+      await expectLedgerReplays(store, "shop-a");
+    });
+
+    it("refuses a purchase limit that is not a whole number from 1 to MAX_QUANTITY, naming the field, and changes nothing", async () => {
+      await store.upsertItems("shop-a", tee, actor);
+      const before = await store.listItems("shop-a");
+      const ledger = await store.listLedger("shop-a", { limit: 1000 });
+      const hostile: unknown[] = [0, -1, -0.5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_QUANTITY + 1, Number.MAX_SAFE_INTEGER, 1e21, "2", "", true, [2], { $gt: 0 }];
+      const bad = await expectError(
+        store.upsertItems(
+          "shop-a",
+          [{ sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 }, ...hostile.map((limit, index) => ({ sku: `NEW-${index}`, productId: "new", quantity: 1, purchaseLimit: limit as number }))],
+          actor,
+        ),
+        "validation_failed",
+      );
+      // Every hostile row named once or more (-0.5 is both fractional and below 1), the good first row never.
+      expect([...new Set((bad.details.errors as Array<{ field: string }>).map((e) => e.field))]).toEqual(hostile.map((_, index) => `items.${index + 1}.purchaseLimit`));
+      expect((bad.details.errors as Array<{ message: string }>)[0]!.message).toBe("must be at least 1 (empty for no limit)");
+      for (const limit of hostile) {
+        const error = await expectError(
+          store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", purchaseLimit: limit as number, actor: "ben", expectedVersion: 1 }),
+          "validation_failed",
+        );
+        expect([...new Set((error.details.errors as Array<{ field: string }>).map((e) => e.field))], `purchaseLimit ${String(limit)}`).toEqual(["purchaseLimit"]);
+      }
+      expect(await store.listItems("shop-a")).toEqual(before);
+      expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
+      // The bounds themselves are limits.
+      const edges = await store.upsertItems("shop-a", [{ sku: "ONE", productId: "one", quantity: 1, purchaseLimit: 1 }, { sku: "MAX", productId: "max", quantity: 1, purchaseLimit: MAX_QUANTITY }], actor);
+      expect(edges.items.map((item) => item.purchaseLimit)).toEqual([1, MAX_QUANTITY]);
     });
 
     it("keeps titles an update leaves out, sets and clears them, and edits them without a ledger entry", async () => {
