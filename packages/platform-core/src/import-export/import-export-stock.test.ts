@@ -139,7 +139,7 @@ describe("exportStock", () => {
     const now = new Date("2025-01-31T09:30:00.123Z");
     const csv = await exportStock({ store, shopId: "shop", format: "csv", now });
     expect(csv).toEqual({
-      content: "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,variant.size\nA,p,,,5,,M\n",
+      content: "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.size\nA,p,,,5,,,M\n",
       contentType: "text/csv; charset=utf-8",
       filename: "stock-shop-2025-01-31T09-30-00Z.csv",
     });
@@ -150,7 +150,7 @@ describe("exportStock", () => {
   });
 
   it.each(["csv", "json"] as const)("exports what imports as unchanged (%s)", async (format) => {
-    const items = [item("A", { size: "M", color: "Red" }, { quantity: 5, lowStockThreshold: 1 }), item("B", {}, { quantity: 0 })];
+    const items = [item("A", { size: "M", color: "Red" }, { quantity: 5, lowStockThreshold: 1, purchaseLimit: 2 }), item("B", {}, { quantity: 0 })];
     const { store } = scriptedStore(items);
     const { content } = await exportStock({ store, shopId: "shop", format });
     const result = await importStock({ store, shopId: "shop", content, format, actor: "ops", dryRun: true });

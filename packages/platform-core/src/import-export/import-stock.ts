@@ -28,7 +28,7 @@ export interface ImportStockResult {
 
 /**
  * Imports a stock file: sets each listed variant's quantity (absolute),
- * product id, titles and low-stock threshold, creating variants that do not exist.
+ * product id, titles, low-stock threshold and purchase limit, creating variants that do not exist.
  * Variants of the shop missing from the file are left as they are: an import
  * never deletes.
  *

@@ -200,6 +200,43 @@ describe("parseStockFile: CSV", () => {
     ]);
   });
 
+  it("reads a purchaseLimit column: a whole number from 1, an empty cell for no limit, no column to keep the current one", () => {
+    const { rows } = parseStockFile({ format: "csv", content: csv("sku,productId,quantity,purchaseLimit", "A,p,5, 2 ", "B,p,5,", "C,p,5,1", "D,p,5,1000000000", "E,p,5,007") });
+    expect(rows.map((row) => [row.sku, row.purchaseLimit])).toEqual([
+      ["A", 2],
+      ["B", null],
+      ["C", 1],
+      ["D", 1_000_000_000],
+      ["E", 7],
+    ]);
+    expect(parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") }).rows[0]?.purchaseLimit).toBeUndefined();
+    // The header is as case-insensitive as the other columns'.
+    expect(parseStockFile({ format: "csv", content: csv("sku,productId,quantity,PurchaseLimit", "A,p,5,3") }).rows[0]?.purchaseLimit).toBe(3);
+  });
+
+  it.each([
+    ["0", "must be at least 1 (empty or null for no limit)"],
+    ["-0", "must be at least 1 (empty or null for no limit)"],
+    ["-1", "must be at least 1 (empty or null for no limit)"],
+    ["1.5", "must be a whole number"],
+    ["2.0", "must be a whole number"],
+    ["1e3", "must be a whole number"],
+    ["+2", "must be a whole number"],
+    ["abc", "must be a whole number"],
+    ["two", "must be a whole number"],
+    ["NaN", "must be a whole number"],
+    ["Infinity", "must be a whole number"],
+    ["0x2", "must be a whole number"],
+    ["=1+1", "must be a whole number"],
+    ["2 units", "must be a whole number"],
+    ["1000000001", "must be at most 1000000000"],
+    ["1000000000000000000000", "must be at most 1000000000"],
+    ["9".repeat(5000), "must be at most 1000000000"],
+    ["x".repeat(5000), "must be a whole number"],
+  ])("refuses purchaseLimit %j: %s", (cell, message) => {
+    expect(csvErrors(csv("sku,productId,quantity,purchaseLimit", "A,p,1,2", `B,p,1,${cell}`))).toEqual([{ line: 3, field: "purchaseLimit", message }]);
+  });
+
   it("refuses unknown columns on line 1, naming the column", () => {
     expect(csvErrors(csv("sku,productId,quantity,colour,reserved", "A,p,1,red,0"))).toEqual([
       { line: 1, field: "colour", message: expect.stringContaining("is not a known column") },
@@ -404,6 +441,37 @@ describe("parseStockFile: JSON", () => {
       { line: 6, field: "items.5.variantAttributes.size", message: "must be a string" },
       { line: 7, field: "items.6.variantAttributes", message: "must be an object" },
       { line: 8, field: "items.7.quantity", message: "must be a whole number" },
+    ]);
+  });
+
+  it("reads purchaseLimit like lowStockThreshold: null for no limit, absent to keep it; anything but a whole number from 1 is refused by entry", () => {
+    const { rows } = parseStockFile({
+      format: "json",
+      content: JSON.stringify([{ ...item, purchaseLimit: 2 }, { ...item, sku: "B", purchaseLimit: null }, { ...item, sku: "C" }]),
+    });
+    expect(rows.map((row) => [row.sku, row.purchaseLimit])).toEqual([
+      ["A", 2],
+      ["B", null],
+      ["C", undefined],
+    ]);
+    const hostile: unknown[] = [0, -1, 1.5, 1e9 + 1, 1e21, "2", "", "abc", true, [2], { n: 2 }, "9".repeat(5000)];
+    const errors = jsonErrors(JSON.stringify([{ ...item, purchaseLimit: 2 }, ...hostile.map((purchaseLimit, index) => ({ ...item, sku: `X${index}`, purchaseLimit }))]));
+    expect(errors).toEqual(
+      hostile.map((_, index) => ({ line: index + 2, field: `items.${index + 1}.purchaseLimit`, message: expect.any(String) })),
+    );
+    expect(errors.map((error) => error.message)).toEqual([
+      "must be at least 1 (empty or null for no limit)",
+      "must be at least 1 (empty or null for no limit)",
+      "must be a whole number",
+      "must be at most 1000000000",
+      "must be a whole number",
+      "must be a number",
+      "must be a number",
+      "must be a number",
+      "must be a number",
+      "must be a number",
+      "must be a number",
+      "must be a number",
     ]);
   });
 

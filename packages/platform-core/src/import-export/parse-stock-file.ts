@@ -139,6 +139,7 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
       variantKey: variantKey(data.variantAttributes),
       quantity: data.quantity,
       lowStockThreshold: data.lowStockThreshold,
+      purchaseLimit: data.purchaseLimit,
     },
   };
 }

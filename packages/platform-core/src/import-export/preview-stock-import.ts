@@ -12,6 +12,7 @@ export interface StockImportSnapshot {
   variantTitle: string;
   quantity: number;
   lowStockThreshold: number | null;
+  purchaseLimit: number | null;
   variantAttributes: VariantAttributes;
 }
 
@@ -51,8 +52,8 @@ function sameAttributes(a: VariantAttributes, b: VariantAttributes): boolean {
 
 /**
  * Compares parsed rows with current stock using the store's own rules: a row
- * changes a variant when its quantity, product id, titles or threshold (when
- * the file gives them) or attribute spelling differs. Variants of the shop that are not
+ * changes a variant when its quantity, product id, titles, threshold or
+ * purchase limit (when the file gives them) or attribute spelling differs. Variants of the shop that are not
  * in the file are not touched: an import never deletes.
  */
 export function previewStockImport({ rows, existing }: PreviewStockImportOptions): StockImportPreview {
@@ -66,6 +67,7 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
       variantTitle: row.variantTitle ?? item?.variantTitle ?? "",
       quantity: row.quantity,
       lowStockThreshold: row.lowStockThreshold === undefined ? (item?.lowStockThreshold ?? null) : row.lowStockThreshold,
+      purchaseLimit: row.purchaseLimit === undefined ? (item?.purchaseLimit ?? null) : row.purchaseLimit,
       variantAttributes: row.variantAttributes,
     };
     const base = { line: row.line, sku: row.sku, variantKey: row.variantKey };
@@ -79,6 +81,7 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
         variantTitle: item.variantTitle,
         quantity: item.quantity,
         lowStockThreshold: item.lowStockThreshold,
+        purchaseLimit: item.purchaseLimit,
         variantAttributes: item.variantAttributes,
       };
       const attributesUnchanged = sameAttributes(item.variantAttributes, row.variantAttributes);
@@ -91,7 +94,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
         item.productId === after.productId &&
         item.productTitle === after.productTitle &&
         item.variantTitle === after.variantTitle &&
-        item.lowStockThreshold === after.lowStockThreshold;
+        item.lowStockThreshold === after.lowStockThreshold &&
+        item.purchaseLimit === after.purchaseLimit;
       if (unchanged) preview.unchanged++;
       else preview.updated++;
       preview.changes.push({ ...base, action: unchanged ? "unchanged" : "update", before, after });
@@ -111,6 +115,7 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
       variantAttributes: after.variantAttributes,
       quantity: row.quantity,
       ...(row.lowStockThreshold === undefined ? {} : { lowStockThreshold: row.lowStockThreshold }),
+      ...(row.purchaseLimit === undefined ? {} : { purchaseLimit: row.purchaseLimit }),
     });
   }
   return preview;

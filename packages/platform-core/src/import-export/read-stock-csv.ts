@@ -1,6 +1,6 @@
 import { CsvError, parse } from "csv-parse/sync";
 import type { FieldError } from "../errors/inventory-error.ts";
-import { variantAttributesSchema } from "../inventory/inputs.ts";
+import { PURCHASE_LIMIT_MIN_MESSAGE, variantAttributesSchema } from "../inventory/inputs.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import {
   STOCK_CSV_COLUMNS,
@@ -190,12 +190,14 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
         value[column.kind] = cell;
         break;
       case "quantity":
-      case "lowStockThreshold": {
-        if (column.kind === "lowStockThreshold" && cell.trim() === "") {
+      case "lowStockThreshold":
+      case "purchaseLimit": {
+        // An empty threshold or limit cell means none; an empty quantity is an error.
+        if (column.kind !== "quantity" && cell.trim() === "") {
           value[column.kind] = null;
           break;
         }
-        const read = readWholeNumber(cell);
+        const read = readWholeNumber(cell, column.kind === "purchaseLimit" ? 1 : 0);
         if ("error" in read) errors.push({ line, field: column.kind, message: read.error });
         // A placeholder keeps schema validation of the other cells going; the
         // row is refused anyway because of the error above.
@@ -214,13 +216,13 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
   return { line, field, text, ...(sku === undefined ? {} : { sku }), value, errors };
 }
 
-/** Digits only: "12" yes; "12.5", "1e3", "-1", "abc", "" no. */
-function readWholeNumber(cell: string): { value: number } | { error: string } {
+/** Digits only: "12" yes; "12.5", "1e3", "-1", "abc", "" no. `min` is 0 or 1 (a purchase limit). */
+function readWholeNumber(cell: string, min: 0 | 1): { value: number } | { error: string } {
   const text = cell.trim();
   if (text === "") return { error: "is required" };
   if (!/^-?[0-9]+$/.test(text)) return { error: "must be a whole number" };
   const value = Number(text) + 0; // + 0 turns "-0" into 0
-  if (value < 0) return { error: "must not be negative" };
+  if (value < min) return { error: min === 1 ? PURCHASE_LIMIT_MIN_MESSAGE : "must not be negative" };
   if (!Number.isSafeInteger(value) || value > MAX_QUANTITY) return { error: `must be at most ${MAX_QUANTITY}` };
   return { value };
 }

@@ -17,9 +17,9 @@ const item = (sku: string, attributes: VariantAttributes, fields: Partial<Invent
 const tricky: InventoryItem[] = [
   item("=SUM(A1:A2)", {}, { productId: "+cmd|' /C calc'!A0", quantity: 0 }),
   item("@risk", { size: "-1" }, { quantity: 5, reserved: 2 }),
-  item("MUG", {}, { quantity: 1_000_000_000, lowStockThreshold: 0 }),
+  item("MUG", {}, { quantity: 1_000_000_000, lowStockThreshold: 0, purchaseLimit: 1_000_000_000 }),
   item("TEE", { Size: "L", color: "Blue" }, { quantity: 7 }),
-  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', productTitle: 'Tee, "classic"', variantTitle: "Red / M", quantity: 12, lowStockThreshold: 3 }),
+  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', productTitle: 'Tee, "classic"', variantTitle: "Red / M", quantity: 12, lowStockThreshold: 3, purchaseLimit: 2 }),
   item("TEE-ß", { size: "XL", "fit type": "Ünïcödé 👕" }, { quantity: 2 }),
   item("x,y", { note: "a \"quoted\" value, with comma" }, { quantity: 3, lowStockThreshold: 1_000_000_000 }),
 ];
@@ -27,22 +27,23 @@ const tricky: InventoryItem[] = [
 describe("serialiseStockFile", () => {
   it("writes CSV with a BOM, the fixed columns, then one sorted column per attribute name", () => {
     const content = serialiseStockFile({ shopId: "shop", items: tricky, format: "csv", exportedAt });
-    expect(content.startsWith("\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
+    expect(content.startsWith("\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
     const records = parse(content, { bom: true }) as string[][];
-    expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "", "", "0", "", "", "", "", "", ""]);
-    expect(records[2]).toEqual(["@risk", "p", "", "", "5", "", "", "", "", "", "-1"]);
-    expect(records[5]).toEqual(["TEE", 'tee, "classic"', 'Tee, "classic"', "Red / M", "12", "3", "M", "Red", "", "", ""]);
+    expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "", "", "0", "", "", "", "", "", "", ""]);
+    expect(records[2]).toEqual(["@risk", "p", "", "", "5", "", "", "", "", "", "", "-1"]);
+    expect(records[3]).toEqual(["MUG", "p", "", "", "1000000000", "0", "1000000000", "", "", "", "", ""]);
+    expect(records[5]).toEqual(["TEE", 'tee, "classic"', 'Tee, "classic"', "Red / M", "12", "3", "2", "M", "Red", "", "", ""]);
     expect(records).toHaveLength(tricky.length + 1);
   });
 
   it("writes values that look like spreadsheet formulas unaltered (see the function's comment)", () => {
     const content = serialiseStockFile({ shopId: "shop", items: tricky.slice(0, 1), format: "csv", exportedAt });
-    expect(content).toContain("\n=SUM(A1:A2),+cmd|' /C calc'!A0,,,0,\n");
+    expect(content).toContain("\n=SUM(A1:A2),+cmd|' /C calc'!A0,,,0,,\n");
   });
 
   it("writes a header alone for a shop without items", () => {
     expect(serialiseStockFile({ shopId: "shop", items: [], format: "csv", exportedAt })).toBe(
-      "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold\n",
+      "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit\n",
     );
   });
 
@@ -51,7 +52,7 @@ describe("serialiseStockFile", () => {
     expect(JSON.parse(content)).toEqual({
       shopId: "shop",
       exportedAt: "2025-01-31T09:30:00.123Z",
-      items: [{ sku: "@risk", productId: "p", productTitle: "", variantTitle: "", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null }],
+      items: [{ sku: "@risk", productId: "p", productTitle: "", variantTitle: "", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null, purchaseLimit: null }],
     });
   });
 
@@ -67,6 +68,7 @@ describe("serialiseStockFile", () => {
         variantTitle: original.variantTitle,
         quantity: original.quantity,
         lowStockThreshold: original.lowStockThreshold,
+        purchaseLimit: original.purchaseLimit,
         variantAttributes: original.variantAttributes,
       });
     }

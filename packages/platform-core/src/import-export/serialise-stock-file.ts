@@ -43,6 +43,7 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
         variantAttributes: item.variantAttributes,
         quantity: item.quantity,
         lowStockThreshold: item.lowStockThreshold,
+        purchaseLimit: item.purchaseLimit,
       })),
     };
     return `${JSON.stringify(document, null, 2)}\n`;
@@ -56,6 +57,7 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
     item.variantTitle,
     String(item.quantity),
     item.lowStockThreshold === null ? "" : String(item.lowStockThreshold),
+    item.purchaseLimit === null ? "" : String(item.purchaseLimit),
     ...attributeNames.map((name) => item.variantAttributes[name] ?? ""),
   ]);
   return stringify([header, ...records], { bom: true, record_delimiter: "unix" });

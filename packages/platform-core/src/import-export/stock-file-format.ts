@@ -12,7 +12,7 @@ export const STOCK_FILE_MAX_BYTES = 10 * 1024 * 1024;
 export const STOCK_FILE_MAX_ROWS = 100_000;
 
 /** CSV columns every file may carry, in export order. */
-export const STOCK_CSV_COLUMNS = ["sku", "productId", "productTitle", "variantTitle", "quantity", "lowStockThreshold"] as const;
+export const STOCK_CSV_COLUMNS = ["sku", "productId", "productTitle", "variantTitle", "quantity", "lowStockThreshold", "purchaseLimit"] as const;
 export type StockCsvColumn = (typeof STOCK_CSV_COLUMNS)[number];
 /** Columns without which a CSV file is refused. */
 export const STOCK_CSV_REQUIRED_COLUMNS: readonly StockCsvColumn[] = ["sku", "productId", "quantity"];
@@ -33,6 +33,8 @@ export interface StockFileItem {
   variantAttributes: VariantAttributes;
   quantity: number;
   lowStockThreshold: number | null;
+  /** Most units per checkout and per buyer; `null`: no limit. */
+  purchaseLimit: number | null;
 }
 
 /** A JSON export. Imports accept this, `{ items }` alone, or a bare array of items. */
@@ -63,6 +65,8 @@ export interface ParsedStockRow {
    * `undefined`: the file has no threshold column (or the JSON entry no such key): keep the current one.
    */
   lowStockThreshold: number | null | undefined;
+  /** Like `lowStockThreshold`: `null` no limit (an empty cell, or JSON `null`); `undefined` keep the current one. */
+  purchaseLimit?: number | null | undefined;
 }
 
 export function isStockFileFormat(value: unknown): value is StockFileFormat {

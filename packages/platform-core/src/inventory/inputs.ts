@@ -45,7 +45,7 @@ export const variantKeySchema = z
   .refine(isCanonicalVariantKey, "is not a canonical variant key (derive it with variantKey(attributes))");
 
 /** What a purchase limit below 1 is told (files and forms write "no limit" as empty). */
-export const PURCHASE_LIMIT_MIN_MESSAGE = "must be at least 1 (empty for no limit)";
+export const PURCHASE_LIMIT_MIN_MESSAGE = "must be at least 1 (empty or null for no limit)";
 
 export const quantitySchema = z
   .number({ error: "must be a number" })

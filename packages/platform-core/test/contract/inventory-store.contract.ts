@@ -200,7 +200,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       );
       // Every hostile row named once or more (-0.5 is both fractional and below 1), the good first row never.
       expect([...new Set((bad.details.errors as Array<{ field: string }>).map((e) => e.field))]).toEqual(hostile.map((_, index) => `items.${index + 1}.purchaseLimit`));
-      expect((bad.details.errors as Array<{ message: string }>)[0]!.message).toBe("must be at least 1 (empty for no limit)");
+      expect((bad.details.errors as Array<{ message: string }>)[0]!.message).toBe("must be at least 1 (empty or null for no limit)");
       for (const limit of hostile) {
         const error = await expectError(
           store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", purchaseLimit: limit as number, actor: "ben", expectedVersion: 1 }),
@@ -349,8 +349,9 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           const copy = await store.listItems(`copy-${format}`);
           const original = await store.listItems("shop-a");
           const strip = (items: typeof copy) =>
-            items.map(({ sku, variantKey: key, productId, variantAttributes, quantity, lowStockThreshold }) => ({ sku, key, productId, variantAttributes, quantity, lowStockThreshold }));
+            items.map(({ sku, variantKey: key, productId, variantAttributes, quantity, lowStockThreshold, purchaseLimit }) => ({ sku, key, productId, variantAttributes, quantity, lowStockThreshold, purchaseLimit }));
           expect(strip(copy)).toEqual(strip(original));
+          expect(copy.map((item) => item.purchaseLimit)).toEqual([null, null, 2]);
         }
       });
 
@@ -392,6 +393,43 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           ]),
         );
         expect(await store.listItems("shop-a")).toEqual(before);
+        expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledgerBefore);
+      });
+    });
+
+    describe("purchase limits in files", () => {
+      it("refuses hostile limits by line and field and changes nothing, in CSV and JSON", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const before = await store.listItems("shop-a");
+        const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
+        const cells = ["0", "-1", "1.5", "abc", "1000000001", "1e9", "9".repeat(400)];
+        const csv = ["sku,productId,quantity,purchaseLimit", "MUG,mug,12,3", ...cells.map((cell, index) => `NEW-${index},new,1,${cell}`)].join("\n");
+        const error = await expectError(importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }), "validation_failed");
+        expect((error.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual(cells.map((_, index) => [index + 3, "purchaseLimit"]));
+        const json = JSON.stringify({ items: [{ sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 }, { sku: "NEW", productId: "new", quantity: 1, purchaseLimit: 0 }, { sku: "NEW2", productId: "new", quantity: 1, purchaseLimit: "2" }] });
+        const jsonError = await expectError(importStock({ store, shopId: "shop-a", content: json, format: "json", actor: "ops", dryRun: true }), "validation_failed");
+        expect((jsonError.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual([
+          [2, "items.1.purchaseLimit"],
+          [3, "items.2.purchaseLimit"],
+        ]);
+        expect(await store.listItems("shop-a")).toEqual(before);
+        expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledgerBefore);
+      });
+
+      it("sets a limit with no ledger entry, keeps it when the column is absent, clears it on an empty cell", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
+        const mug = () => store.getItem("shop-a", { sku: "MUG", variantKey: "" });
+        const run = (content: string, dryRun = false) => importStock({ store, shopId: "shop-a", content, format: "csv", actor: "ops", dryRun });
+        const preview = await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,3\n", true);
+        expect(preview).toMatchObject({ updated: 1, changes: [{ action: "update", before: { purchaseLimit: null }, after: { purchaseLimit: 3, quantity: 12 } }] });
+        expect(await mug()).toMatchObject({ purchaseLimit: null, version: 1 });
+        expect(await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,3\n")).toMatchObject({ updated: 1 });
+        expect(await mug()).toMatchObject({ purchaseLimit: 3, version: 2, quantity: 12 });
+        expect(await run("sku,productId,quantity\nMUG,mug,12\n")).toMatchObject({ unchanged: 1 });
+        expect(await mug()).toMatchObject({ purchaseLimit: 3, version: 2 });
+        expect(await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,\n")).toMatchObject({ updated: 1 });
+        expect(await mug()).toMatchObject({ purchaseLimit: null, version: 3 });
         expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledgerBefore);
       });
     });

@@ -79,7 +79,7 @@ const cellText = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 129, max: 200_000 }).map((n) => "x".repeat(n)) },
 );
 
-const COLUMN_NAMES = ["sku", "productId", "quantity", "lowStockThreshold", "variant.size", "variant.Size", "variant.color", "variant.", "", "bogus", "SKU", "sku;quantity", "variant.=cmd()"];
+const COLUMN_NAMES = ["sku", "productId", "quantity", "lowStockThreshold", "purchaseLimit", "variant.size", "variant.Size", "variant.color", "variant.", "", "bogus", "SKU", "sku;quantity", "variant.=cmd()"];
 
 /** How a cell is written: always quoted, quoted only when needed, or raw (may break the CSV syntax). */
 type Quoting = "always" | "needed" | "raw";
@@ -93,7 +93,7 @@ const csvFile = fc.record({
   bom: fc.boolean(),
   eol: fc.constantFrom("\n", "\r\n", "\r"),
   header: fc.oneof(
-    fc.constant(["sku", "productId", "quantity", "lowStockThreshold", "variant.size"]),
+    fc.constant(["sku", "productId", "quantity", "lowStockThreshold", "purchaseLimit", "variant.size"]),
     fc.shuffledSubarray(COLUMN_NAMES, { minLength: 1, maxLength: 7 }),
   ),
   rows: fc.array(fc.array(cellText, { minLength: 0, maxLength: 7 }), { maxLength: 8 }),
@@ -120,6 +120,9 @@ function checkRows(rows: ReturnType<typeof parseStockFile>["rows"], maxLine: num
     expect(row.quantity).toBeLessThanOrEqual(MAX_QUANTITY);
     if (row.lowStockThreshold !== null && row.lowStockThreshold !== undefined) {
       expect(Number.isSafeInteger(row.lowStockThreshold) && row.lowStockThreshold >= 0 && row.lowStockThreshold <= MAX_QUANTITY).toBe(true);
+    }
+    if (row.purchaseLimit !== null && row.purchaseLimit !== undefined) {
+      expect(Number.isSafeInteger(row.purchaseLimit) && row.purchaseLimit >= 1 && row.purchaseLimit <= MAX_QUANTITY).toBe(true);
     }
     expect(row.sku).toBe(row.sku.trim());
     expect(row.sku.length).toBeGreaterThan(0);
@@ -165,32 +168,34 @@ describe("parseStockFile with hostile files", () => {
     );
   });
 
-  it("CSV quantities: accepted exactly when the cell is a whole number in 0..MAX_QUANTITY, else an error on that line and column", () => {
+  it("CSV quantities, thresholds and limits: accepted exactly when the cell is a whole number in range (0.. or, for a limit, 1..MAX_QUANTITY) or, but for quantity, empty; else an error on that line and column", () => {
     fc.assert(
-      fc.property(numberText, fc.constantFrom("quantity", "lowStockThreshold"), (cell, column) => {
+      fc.property(numberText, fc.constantFrom("quantity", "lowStockThreshold", "purchaseLimit"), (cell, column) => {
         count("csv.numbers");
         const quantity = column === "quantity" ? cell : "1";
         const threshold = column === "lowStockThreshold" ? cell : "";
-        const content = `sku,productId,quantity,lowStockThreshold\nTEE,tee,${writeCell(quantity, "always")},${writeCell(threshold, "always")}\n`;
+        const limit = column === "purchaseLimit" ? cell : "";
+        const content = `sku,productId,quantity,lowStockThreshold,purchaseLimit\nTEE,tee,${writeCell(quantity, "always")},${writeCell(threshold, "always")},${writeCell(limit, "always")}\n`;
         const trimmed = cell.trim();
-        const whole = /^-?[0-9]+$/.test(trimmed) && Number(trimmed) + 0 >= 0 && Number(trimmed) <= MAX_QUANTITY;
-        const acceptable = whole || (column === "lowStockThreshold" && trimmed === "");
+        const min = column === "purchaseLimit" ? 1 : 0;
+        const whole = /^-?[0-9]+$/.test(trimmed) && Number(trimmed) + 0 >= min && Number(trimmed) <= MAX_QUANTITY;
+        const acceptable = whole || (column !== "quantity" && trimmed === "");
         const { value, error } = outcome(() => parseStockFile({ content, format: "csv" }));
         if (acceptable) {
           expect(error?.details, `${JSON.stringify(cell)} refused`).toBeUndefined();
           const row = value!.rows[0]!;
-          const read = column === "quantity" ? row.quantity : row.lowStockThreshold;
+          const read = column === "quantity" ? row.quantity : column === "lowStockThreshold" ? row.lowStockThreshold : row.purchaseLimit;
           expect(read === null ? null : read! + 0).toBe(trimmed === "" ? null : Number(trimmed) + 0);
         } else {
           expect(value, `${JSON.stringify(cell)} accepted`).toBeUndefined();
           expect(expectFieldErrors(error!, 3)).toEqual([expect.objectContaining({ line: 2, field: column })]);
         }
       }),
-      { numRuns: RUNS.csvNumbers },
+      { numRuns: RUNS.csvNumbers, examples: [["0", "purchaseLimit"], ["-0", "purchaseLimit"], ["1", "purchaseLimit"], ["1.5", "purchaseLimit"], ["1000000001", "purchaseLimit"]] },
     );
   });
 
-  it("JSON quantities: accepted exactly when a JSON number that is a whole number in 0..MAX_QUANTITY", () => {
+  it("JSON quantities and limits: accepted exactly when a JSON number that is a whole number in 0..MAX_QUANTITY (a limit: 1.., or null)", () => {
     const jsonValue = fc.oneof(
       fc.constantFrom("0", "-0", "5.0", "5.5", "1e3", "1E400", "-1e-400", "1e21", "9007199254740993", "1000000000", "1000000001", "-1", "null", "true", '"5"', '"1e3"', "[]", "{}", '"NaN"'),
       fc.integer({ min: -10, max: 2 * MAX_QUANTITY }).map(String),
@@ -198,15 +203,24 @@ describe("parseStockFile with hostile files", () => {
       fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
     );
     fc.assert(
-      fc.property(jsonValue, fc.boolean(), (raw, bare) => {
-        count("json.numbers");
-        const item = `{"sku":"TEE","productId":"tee","quantity":${raw}}`;
+      fc.property(jsonValue, fc.boolean(), fc.constantFrom("quantity", "purchaseLimit"), (raw, bare, field) => {
+        count(`json.numbers.${field}`);
+        const item = field === "quantity" ? `{"sku":"TEE","productId":"tee","quantity":${raw}}` : `{"sku":"TEE","productId":"tee","quantity":1,"purchaseLimit":${raw}}`;
         const content = bare ? `[${item}]` : `{"items":[${item}]}`;
         const parsed: unknown = JSON.parse(raw);
-        const acceptable = typeof parsed === "number" && Number.isInteger(parsed) && parsed >= 0 && parsed <= MAX_QUANTITY;
+        const min = field === "quantity" ? 0 : 1;
+        const acceptable =
+          (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= MAX_QUANTITY) || (field === "purchaseLimit" && parsed === null);
         const { value, error } = outcome(() => parseStockFile({ content, format: "json" }));
-        if (acceptable) expect(value!.rows[0]!.quantity + 0).toBe((parsed as number) + 0);
-        else expect(expectFieldErrors(error!, 1)).toEqual([expect.objectContaining({ line: 1, field: "items.0.quantity" })]);
+        if (acceptable) {
+          const row = value!.rows[0]!;
+          const read = field === "quantity" ? row.quantity : row.purchaseLimit;
+          expect(read === null ? null : read! + 0).toBe(parsed === null ? null : (parsed as number) + 0);
+        } else {
+          // One field, one or more messages (1e21 is neither whole nor in range).
+          const errors = expectFieldErrors(error!, 1);
+          expect([...new Set(errors.map((e) => `${e.line} ${e.field}`))], raw).toEqual([`1 items.0.${field}`]);
+        }
       }),
       { numRuns: RUNS.jsonNumbers },
     );
@@ -248,6 +262,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
       size: fc.constantFrom("", "M", "L", "XL", "@x"),
       quantity: fc.integer({ min: 0, max: 20 }).map(String),
       lowStockThreshold: fc.constantFrom("", "0", "3"),
+      purchaseLimit: fc.constantFrom("", "1", "2"),
     }) },
     // Broken rows.
     { weight: 1, arbitrary: fc.record({
@@ -256,6 +271,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
       size: cellText,
       quantity: numberText,
       lowStockThreshold: numberText,
+      purchaseLimit: numberText,
     }) },
   );
 
@@ -265,11 +281,12 @@ describe("importStock with hostile files on PostgreSQL", () => {
     quantity: number;
     reserved: number;
     lowStockThreshold: number | null;
+    purchaseLimit: number | null;
   }
   /** The shop's variants by sku and variant key. */
   async function itemRows(database: TestDatabase): Promise<Map<string, ItemRow>> {
     const { rows } = await database.pool.query<ItemRow & { sku: string; variantKey: string }>(
-      `SELECT sku, "variantKey", "productId", "variantAttributes", quantity, reserved, "lowStockThreshold" FROM "InventoryItem" WHERE "shopId" = $1`,
+      `SELECT sku, "variantKey", "productId", "variantAttributes", quantity, reserved, "lowStockThreshold", "purchaseLimit" FROM "InventoryItem" WHERE "shopId" = $1`,
       [SHOP],
     );
     return new Map(rows.map(({ sku, variantKey: key, ...item }) => [`${sku}\u0000${key}`, item]));
@@ -283,10 +300,10 @@ describe("importStock with hostile files on PostgreSQL", () => {
     return rows;
   }
 
-  /** A file of `rows`; without the threshold column (or key) a row keeps the variant's threshold. */
-  function render(rows: Array<Record<string, string>>, format: StockFileFormat, withThreshold: boolean): string {
+  /** A file of `rows`; without the threshold or limit column (or key) a row keeps the variant's threshold or limit. */
+  function render(rows: Array<Record<string, string>>, format: StockFileFormat, withThreshold: boolean, withLimit: boolean): string {
     if (format === "csv") {
-      const columns = withThreshold ? ["sku", "productId", "quantity", "lowStockThreshold", "size"] : ["sku", "productId", "quantity", "size"];
+      const columns = ["sku", "productId", "quantity", ...(withThreshold ? ["lowStockThreshold"] : []), ...(withLimit ? ["purchaseLimit"] : []), "size"];
       const lines = rows.map((r) => columns.map((column) => writeCell(r[column]!, "always")).join(","));
       return [columns.join(",").replace("size", "variant.size"), ...lines].join("\r\n");
     }
@@ -297,6 +314,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
       variantAttributes: r.size ? { size: r.size } : {},
       quantity: number(r.quantity!),
       ...(withThreshold ? { lowStockThreshold: r.lowStockThreshold === "" ? null : number(r.lowStockThreshold!) } : {}),
+      ...(withLimit ? { purchaseLimit: r.purchaseLimit === "" ? null : number(r.purchaseLimit!) } : {}),
     }));
     return JSON.stringify({ items });
   }
@@ -304,9 +322,9 @@ describe("importStock with hostile files on PostgreSQL", () => {
   it("applies every row or none: a refused file (validation or held-stock conflict) changes nothing", async () => {
     const outcomes: Record<string, number> = {};
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 5 }), fc.constantFrom<StockFileFormat>("csv", "json"), fc.boolean(), fc.boolean(), async (rows, format, dryRun, withThreshold) => {
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 5 }), fc.constantFrom<StockFileFormat>("csv", "json"), fc.boolean(), fc.boolean(), fc.boolean(), async (rows, format, dryRun, withThreshold, withLimit) => {
         count(`import.${format}`);
-        const content = render(rows, format, withThreshold);
+        const content = render(rows, format, withThreshold, withLimit);
         const snapshot = await stateSnapshot(db);
         const before = { items: await itemRows(db), ledgerCount: (await ledgerRows(db)).length };
         let result: Awaited<ReturnType<typeof importStock>> | undefined;
@@ -340,18 +358,20 @@ describe("importStock with hostile files on PostgreSQL", () => {
           const now = after.get(key);
           expect(now, `row on line ${r.line} (${key}) missing after the import`).toBeDefined();
           const threshold = r.lowStockThreshold === undefined ? (old?.lowStockThreshold ?? null) : r.lowStockThreshold;
+          const limit = r.purchaseLimit === undefined ? (old?.purchaseLimit ?? null) : r.purchaseLimit;
           expect(now).toMatchObject({
             productId: r.productId,
             variantAttributes: r.variantAttributes,
             quantity: r.quantity,
             reserved: old?.reserved ?? 0,
             lowStockThreshold: threshold,
+            purchaseLimit: limit,
           });
           const entries = newEntries.filter((entry) => entry.sku === r.sku && entry.variantKey === r.variantKey);
           const delta = r.quantity - (old?.quantity ?? 0);
           expect(entries).toEqual(delta === 0 ? [] : [{ sku: r.sku, variantKey: r.variantKey, delta, quantityAfter: r.quantity, reason: "import", actor: "fuzz@test", holdId: null }]);
           if (!old) expectedCounts.created += 1;
-          else if (old.quantity === r.quantity && old.productId === r.productId && old.lowStockThreshold === threshold) expectedCounts.unchanged += 1;
+          else if (old.quantity === r.quantity && old.productId === r.productId && old.lowStockThreshold === threshold && old.purchaseLimit === limit) expectedCounts.unchanged += 1;
           else expectedCounts.updated += 1;
         }
         expect(newEntries.every((entry) => listed.has(`${entry.sku}\u0000${entry.variantKey}`))).toBe(true);
@@ -365,10 +385,22 @@ describe("importStock with hostile files on PostgreSQL", () => {
         examples: [
           [
             [
-              { sku: "MUG", productId: "mug", size: "", quantity: "9", lowStockThreshold: "" },
-              { sku: "TEE", productId: "tee", size: "M", quantity: "2", lowStockThreshold: "" },
+              { sku: "MUG", productId: "mug", size: "", quantity: "9", lowStockThreshold: "", purchaseLimit: "" },
+              { sku: "TEE", productId: "tee", size: "M", quantity: "2", lowStockThreshold: "", purchaseLimit: "" },
             ],
             "csv",
+            false,
+            true,
+            false,
+          ],
+          // A hostile limit beside a valid row: refused whole.
+          [
+            [
+              { sku: "MUG", productId: "mug", size: "", quantity: "3", lowStockThreshold: "", purchaseLimit: "2" },
+              { sku: "NEW-1", productId: "new", size: "", quantity: "1", lowStockThreshold: "", purchaseLimit: "0" },
+            ],
+            "json",
+            false,
             false,
             true,
           ],
