@@ -40,6 +40,7 @@ beforeAll(async () => {
       STRIPE_API_BASE_URL: emulator.url,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       SHOP_ID: DEMO_SHOP_ID,
+      SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"),
       INVENTORY_MODE: "reserve_ttl",
     },
   });
@@ -125,8 +126,12 @@ describe("POST /api/checkout-session with hostile input", () => {
         const { status, json } = await checkout(text, extra);
         expect([200, 400, 409, 413], JSON.stringify(json)).toContain(status);
         if (status === 200) {
-          // The buyer is sent to Stripe, never to a URL built from hostile forwarded headers' scheme.
-          expect(String(json.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\//);
+          // The buyer is sent to the shop's own payment link, which leads to Stripe, never to a URL
+          // built from hostile forwarded headers.
+          expect(String(json.url)).toMatch(/^\/checkout\/pay\?t=[\w%.-]+$/);
+          const followed = await fetch(`${shop.url}${String(json.url)}`, { redirect: "manual" });
+          expect(followed.status).toBe(303);
+          expect(followed.headers.get("location")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\//);
           return;
         }
         if (status === 400) expectFieldErrors(json);

@@ -72,7 +72,7 @@ beforeAll(async () => {
   const stripe = { STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhookSecret };
   [cms, shop] = await Promise.all([
     startCmsForTest({ databaseUrl: db.url, env: stripe }),
-    startNextApp({ appDir: SHOP_DIR, env: { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", SHOP_ID: SHOP, INVENTORY_MODE: "reserve_ttl", ...stripe } }),
+    startNextApp({ appDir: SHOP_DIR, env: { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", SHOP_ID: SHOP, SHOP_CLIENT_SECRET: "soak-shop-client-secret-0123456789abcdef", INVENTORY_MODE: "reserve_ttl", ...stripe } }),
   ]);
   emulator.setWebhookUrl(`${cms.url}/api/stripe/webhook`);
   editor = await signIn(cms, "soak@acme.test", PASSWORD);

@@ -26,6 +26,7 @@ interface DemoSecrets {
   INVENTORY_AUTHORITY_TOKEN: string;
   CMS_SESSION_SECRET: string;
   METRICS_TOKEN: string;
+  SHOP_CLIENT_SECRET: string;
 }
 
 /**
@@ -35,15 +36,18 @@ interface DemoSecrets {
  */
 async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
   const file = path.join(dataDir, "demo-secrets.json");
-  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as DemoSecrets;
+  const kept = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as Partial<DemoSecrets>) : {};
   const token = (bytes: number) => randomBytes(bytes).toString("base64url");
+  // A secret added since the file was written is made now and kept with the others.
   const secrets: DemoSecrets = {
-    CRON_SECRET: token(24),
-    STRIPE_WEBHOOK_SECRET: `whsec_${token(24)}`,
-    INVENTORY_AUTHORITY_TOKEN: token(24),
-    CMS_SESSION_SECRET: token(32),
-    METRICS_TOKEN: token(24),
+    CRON_SECRET: kept.CRON_SECRET ?? token(24),
+    STRIPE_WEBHOOK_SECRET: kept.STRIPE_WEBHOOK_SECRET ?? `whsec_${token(24)}`,
+    INVENTORY_AUTHORITY_TOKEN: kept.INVENTORY_AUTHORITY_TOKEN ?? token(24),
+    CMS_SESSION_SECRET: kept.CMS_SESSION_SECRET ?? token(32),
+    METRICS_TOKEN: kept.METRICS_TOKEN ?? token(24),
+    SHOP_CLIENT_SECRET: kept.SHOP_CLIENT_SECRET ?? token(32),
   };
+  if (Object.keys(secrets).every((key) => key in kept)) return secrets;
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;

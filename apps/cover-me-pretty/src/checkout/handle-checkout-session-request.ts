@@ -1,5 +1,10 @@
 import {
+  BUYER_COOKIE_NAME,
+  buyerCookieHeader,
   createCheckoutSession,
+  identifyHoldClient,
+  readOrIssueBuyerCookie,
+  signCheckoutLink,
   errorResponse,
   getEnv,
   getInventoryStore,
@@ -14,7 +19,7 @@ import {
 import { z } from "zod";
 import { catalogueProduct, CURRENCY } from "../catalogue/catalogue.ts";
 import { variantLabel } from "../catalogue/list-products.ts";
-import { getShopEnv } from "../env.ts";
+import { getShopEnv, shopClientSecret } from "../env.ts";
 
 /** Largest body accepted: 50 lines with the longest sku and variant key fit with room to spare. */
 const CHECKOUT_MAX_BODY_BYTES = 256 * 1024;
@@ -53,6 +58,26 @@ function requestOrigin(request: Request): string {
   return `${proto}://${host}`;
 }
 
+/** One cookie's value from the Cookie header. */
+function cookieValue(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The client's address from the header the deployment's proxy sets
+ * (`SHOP_CLIENT_IP_HEADER`): its right-most entry, the one the nearest proxy
+ * wrote. Without that setting, no address: clients are told apart by their
+ * buyer cookie only.
+ */
+function clientAddress(request: Request, header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return request.headers.get(header)?.split(",").pop()?.trim() || undefined;
+}
+
 function displayName(productName: string, attributes: Record<string, string>): string {
   const label = variantLabel(attributes);
   return label ? `${productName} (${label})` : productName;
@@ -61,18 +86,32 @@ function displayName(productName: string, attributes: Record<string, string>): s
 /**
  * POST /api/checkout-session: prices the cart from the catalogue and live
  * stock, then hands it to `createCheckoutSession` with the inventory mode and
- * hold TTL from the environment. 200 `{ url }` to send the buyer to Stripe;
- * 400 field errors; 409 `inventory_insufficient` with each short line named;
- * 503 when stock or Stripe cannot answer (nothing is held or charged).
+ * hold TTL from the environment, and the client (hashed address and signed
+ * buyer cookie, issued here when missing) for the shop's caps. 200 `{ url }`:
+ * the shop's own link to the payment page (`/checkout/pay`), which gives the
+ * hold its full term when followed; until then the hold lapses after the
+ * shop's unopened-hold time. 400 field errors; 409 `inventory_insufficient`
+ * with each short line named; 422 `purchase_limit_exceeded` naming the line
+ * and its limit; 429 with Retry-After for a client at a cap; 503 when stock
+ * or Stripe cannot answer (nothing is held or charged).
  */
 export async function handleCheckoutSessionRequest(request: Request): Promise<Response> {
+  const headers = new Headers({ "cache-control": "no-store" });
   try {
     // Counted while streaming: a huge or endless body is a 413, never read whole.
     const body: unknown = await readJsonBody(request, CHECKOUT_MAX_BODY_BYTES);
     const checkout = parseOrThrow(checkoutRequestSchema, body);
 
-    const { SHOP_ID: shopId, SHOP_PUBLIC_URL } = getShopEnv();
+    const { SHOP_ID: shopId, SHOP_PUBLIC_URL, SHOP_CLIENT_IP_HEADER } = getShopEnv();
     const env = getEnv();
+    const origin = SHOP_PUBLIC_URL ?? requestOrigin(request);
+    // Who checks out, for the caps on holds (a checkout that holds nothing has none to cap): a
+    // buyer without a (valid) cookie gets one with this answer, whatever it is.
+    const holds = env.INVENTORY_MODE === "reserve_ttl" && !env.SKIP_INVENTORY_VALIDATION;
+    const secret = holds ? shopClientSecret() : undefined;
+    const buyer = secret ? readOrIssueBuyerCookie(cookieValue(request, BUYER_COOKIE_NAME), secret) : undefined;
+    if (buyer?.issued) headers.append("set-cookie", buyerCookieHeader(buyer.issued, { secure: origin.startsWith("https:") }));
+    const client = secret && buyer ? identifyHoldClient({ address: clientAddress(request, SHOP_CLIENT_IP_HEADER), buyerId: buyer.buyerId, secret }) : undefined;
     const items = await getInventoryStore().getItems(
       shopId,
       checkout.lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
@@ -101,7 +140,6 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
     });
     if (errors.length) throw InventoryError.validation(errors);
 
-    const origin = SHOP_PUBLIC_URL ?? requestOrigin(request);
     try {
       const session = await createCheckoutSession(cart, {
         shopId,
@@ -110,14 +148,20 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         inventoryMode: env.INVENTORY_MODE,
         inventoryHoldTtlSeconds: env.INVENTORY_HOLD_TTL_SECONDS,
         ...(checkout.idempotencyKey ? { idempotencyKey: checkout.idempotencyKey } : {}),
+        ...(client ? { client, lapseUnopened: true } : {}),
       });
+      // Stripe's URL is revealed when the link is followed: that is when the hold gets its full term.
+      // Relative, so no forwarded header can point it elsewhere.
+      const url = session.holdId && secret
+        ? `/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, url: session.url }, secret))}`
+        : session.url;
       return Response.json({
-        url: session.url,
+        url,
         sessionId: session.sessionId,
         inventoryMode: session.inventoryMode,
         sessionExpiresAt: session.sessionExpiresAt.toISOString(),
         ...(session.holdExpiresAt ? { holdExpiresAt: session.holdExpiresAt.toISOString() } : {}),
-      });
+      }, { headers });
     } catch (error) {
       if (isInventoryError(error, "inventory_insufficient")) {
         const short = (error.details.items as InsufficientItem[] | undefined) ?? [];
@@ -127,12 +171,24 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         }));
         return Response.json(
           { code: error.code, message: "Some items sold out while they were in your cart.", items: named },
-          { status: 409 },
+          { status: 409, headers },
         );
+      }
+      if (isInventoryError(error, "purchase_limit_exceeded") && Array.isArray(error.details.lines)) {
+        const lines = (error.details.lines as Array<{ sku: string; variantKey: string; requested: number; limit: number; alreadyHeld: number }>).map((line) => ({
+          ...line,
+          name: names.get(`${line.sku}\u0000${line.variantKey}`) ?? line.sku,
+        }));
+        const first = lines[0]!;
+        const message =
+          first.alreadyHeld > 0
+            ? `${first.name} is limited to ${first.limit} per customer, and ${first.alreadyHeld} ${first.alreadyHeld === 1 ? "is" : "are"} already in your checkouts.`
+            : `${first.name} is limited to ${first.limit} per customer.`;
+        return Response.json({ code: error.code, message, lines }, { status: 422, headers });
       }
       throw error;
     }
   } catch (error) {
-    return errorResponse(error);
+    return errorResponse(error, { headers });
   }
 }

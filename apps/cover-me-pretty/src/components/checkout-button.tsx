@@ -1,11 +1,13 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { CartLine } from "@/cart/cart-cookie.ts";
 
 type Problem =
   | { kind: "sold_out"; message: string; items: Array<{ name: string; requested: number; available: number }> }
   | { kind: "invalid"; message: string; errors: Array<{ field: string; message: string }> }
+  | { kind: "limited"; message: string }
+  | { kind: "busy"; message: string }
   | { kind: "unavailable"; message: string };
 
 /**
@@ -17,15 +19,20 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  // One key per cart on this page: a retry of the same cart (a double click,
+  // a timeout) is the same checkout, held and counted once.
+  const attempt = useRef<{ cart: string; key: string } | null>(null);
 
   async function checkout() {
     setPending(true);
     setProblem(null);
+    const cart = JSON.stringify(lines);
+    if (attempt.current?.cart !== cart) attempt.current = { cart, key: crypto.randomUUID() };
     try {
       const response = await fetch("/api/checkout-session", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ lines, idempotencyKey: crypto.randomUUID() }),
+        body: JSON.stringify({ lines, idempotencyKey: attempt.current.key }),
       });
       const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
       if (response.ok && typeof body.url === "string") {
@@ -36,6 +43,17 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
         setProblem({ kind: "sold_out", message: String(body.message ?? "Some items sold out."), items: body.items as never });
         // Re-render the cart with live availability beside the message.
         router.refresh();
+      } else if (response.status === 422) {
+        setProblem({ kind: "limited", message: String(body.message ?? "Some items are limited per customer.") });
+      } else if (response.status === 429) {
+        const wait = Number(response.headers.get("retry-after"));
+        const minutes = Number.isFinite(wait) && wait > 0 ? Math.ceil(wait / 60) : null;
+        setProblem({
+          kind: "busy",
+          message:
+            (body.cap === "units" ? "You have too many items set aside in open checkouts." : "You have too many checkouts open at once.") +
+            (minutes ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : " Finish or cancel one, then try again."),
+        });
       } else if (response.status === 400 && Array.isArray(body.errors)) {
         setProblem({ kind: "invalid", message: String(body.message ?? "The cart is not valid."), errors: body.errors as never });
       } else {

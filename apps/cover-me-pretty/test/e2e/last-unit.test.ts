@@ -68,7 +68,7 @@ beforeAll(async () => {
       port: cmsPort,
       env: { ...common, CRON_SECRET: secrets.cron, INVENTORY_AUTHORITY_TOKEN: secrets.authority, CMS_SESSION_SECRET: secrets.session },
     }),
-    startNextApp({ appDir: SHOP_DIR, env: { ...common, SHOP_ID: DEMO_SHOP_ID, INVENTORY_MODE: "reserve_ttl", INVENTORY_HOLD_TTL_SECONDS: "60" } }),
+    startNextApp({ appDir: SHOP_DIR, env: { ...common, SHOP_ID: DEMO_SHOP_ID, SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"), INVENTORY_MODE: "reserve_ttl", INVENTORY_HOLD_TTL_SECONDS: "60" } }),
     launchChromium(),
   ]);
 });
