@@ -59,13 +59,20 @@ function sizes(
   return Object.entries(quantities).map(([size, quantity]) => item(sku, productId, { ...extra, size }, quantity, lowStockThreshold));
 }
 
+/** A drop: at most `limit` units of each variant per checkout and per buyer. */
+function limited(items: StockItemInput[], limit: number): StockItemInput[] {
+  return items.map((entry) => ({ ...entry, purchaseLimit: limit }));
+}
+
 export const DEMO_SHOPS: readonly DemoShop[] = [
   {
     shopId: DEMO_SHOP_ID,
     items: [
       // One unit left of one variant: the "last unit" two buyers race for.
       ...sizes("CMP-TEE-CORAL", "linen-tee", { color: "Coral" }, { S: 4, M: 1, L: 6 }),
-      ...sizes("CMP-TEE-SAGE", "linen-tee", { color: "Sage" }, { S: 12, M: 9, L: 0 }),
+      // Sage S and M are a drop, 2 per buyer: a third unit is refused however it is asked for.
+      ...limited(sizes("CMP-TEE-SAGE", "linen-tee", { color: "Sage" }, { S: 12, M: 9 }), 2),
+      ...sizes("CMP-TEE-SAGE", "linen-tee", { color: "Sage" }, { L: 0 }),
       ...sizes("CMP-SLIP-SAND", "silk-slip-dress", { color: "Sand" }, { XS: 2, S: 3, M: 5 }),
       ...sizes("CMP-SLIP-NOIR", "silk-slip-dress", { color: "Noir" }, { XS: 0, S: 2, M: 7 }),
       ...sizes("CMP-CARDI-OAT", "cloud-cardigan", { color: "Oat" }, { "S/M": 8, "L/XL": 2 }),

@@ -19,7 +19,13 @@ it("seeds empty shops and the operator once, and never touches them again", asyn
   expect(first).toEqual({ seededShops: [DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID], keptShops: [], operatorCreated: true });
   for (const shop of DEMO_SHOPS) expect(await store.listItems(shop.shopId)).toHaveLength(shop.items.length);
   const last = await store.getItem(DEMO_SHOP_ID, { sku: "CMP-TEE-CORAL", variantKey: "color=coral|size=m" });
-  expect(last).toMatchObject({ quantity: 1, available: 1, productId: "linen-tee" });
+  expect(last).toMatchObject({ quantity: 1, available: 1, productId: "linen-tee", purchaseLimit: null });
+  // The drop: two variants limited to 2 per buyer, nothing else limited.
+  const limits = (await store.listItems(DEMO_SHOP_ID)).filter((item) => item.purchaseLimit !== null);
+  expect(limits.map((item) => [item.sku, item.variantKey, item.purchaseLimit])).toEqual([
+    ["CMP-TEE-SAGE", "color=sage|size=m", 2],
+    ["CMP-TEE-SAGE", "color=sage|size=s", 2],
+  ]);
   expect(await store.getItem(SECOND_DEMO_SHOP_ID, { sku: "CMP-TEE-CORAL", variantKey: "color=coral|size=m" })).toMatchObject({ quantity: 50 });
 
   // Stock changed since (a sale, an edit) survives a re-seed, as does the operator.
