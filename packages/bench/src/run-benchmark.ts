@@ -8,7 +8,7 @@ import {
   type Database,
 } from "@acme/platform-core";
 import { checkInvariants } from "./check-invariants.ts";
-import { HOT_SKU } from "./cold-sku.ts";
+import { HOT_CAPS_SKU, HOT_SKU } from "./cold-sku.ts";
 import type { ErrorCount } from "./create-error-tally.ts";
 import { removeBaselineRows } from "./phases/remove-baseline-rows.ts";
 import { runBaselineFloor } from "./phases/run-baseline-floor.ts";
@@ -80,6 +80,13 @@ async function runBenchmark(): Promise<number> {
     // Right after the sale, before any payment: the row must hold exactly what buyers were told they got.
     const afterHot = { ...hotRow.rows[0]!, granted: hot.hotUnitsGranted, invariants: await checkInvariants(db, holds) };
 
+    step(`phase 3b: the same sale with every buyer named, so the caps are checked (${config.hotUnits} units)`);
+    const hotCaps = await runHotHoldPhase(config, { holds }, { sku: HOT_CAPS_SKU, clients: true });
+    const capsRow = await db.pool.query<{ quantity: number; reserved: number }>(
+      `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
+      [config.shopId, HOT_CAPS_SKU],
+    );
+
     step(`phase 4/7: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
     const seed = await runBaselineSeed(config, { db });
     const floor = await runBaselineFloor(config, { url: server.url });
@@ -112,6 +119,7 @@ async function runBenchmark(): Promise<number> {
 
     const oversold =
       Math.max(0, hot.hotUnitsGranted - config.hotUnits) +
+      Math.max(0, hotCaps.hotUnitsGranted - config.hotUnits) +
       final.oversoldUnits +
       afterHot.invariants.oversoldUnits +
       [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0);
@@ -124,6 +132,8 @@ async function runBenchmark(): Promise<number> {
       hold: hot.summary,
       webhook: webhook.summary,
       hot_units_per_s: round(hot.hotUnitsPerS, 1),
+      hold_caps: hotCaps.summary,
+      hot_caps_units_per_s: round(hotCaps.hotUnitsPerS, 1),
       baseline_seed_units_per_s: round(seed.unitsPerS, 1),
       baseline_floor_units_per_s: round(floor.unitsPerS, 1),
       reaper_100k_s: round(reaper100k, 3),
@@ -139,6 +149,7 @@ async function runBenchmark(): Promise<number> {
         webhook_p95_lt_25ms: webhook.summary.p95_ms < 25 && webhook.statuses["200"] === webhook.events,
         hot_ge_2x_floor: hot.hotUnitsPerS >= 2 * floor.unitsPerS,
         hot_ge_10x_seed: hot.hotUnitsPerS >= 10 * seed.unitsPerS,
+        caps_cost_le_10pct: hotCaps.hotUnitsPerS >= 0.9 * hot.hotUnitsPerS && hotCaps.errors.length === 0,
         reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
         ...multiTargets(multi),
         validate_capacity_ge_half_floor: capacity.capacityPerS >= 0.5 * capacity.floorPerS,
@@ -166,6 +177,15 @@ async function runBenchmark(): Promise<number> {
           batch_stats: hot.batchStats,
           hot_row_after_sale: { quantity: afterHot.quantity, reserved: afterHot.reserved, matches_granted: hotRowMatches },
           reconcile_after_sale: afterHot.invariants,
+        },
+        hold_caps: {
+          granted_only: hotCaps.grantedSummary,
+          requests: hotCaps.requests,
+          hot_units_granted: hotCaps.hotUnitsGranted,
+          wall_s: round(hotCaps.wallSeconds, 3),
+          errors: hotCaps.errors,
+          batch_stats: hotCaps.batchStats,
+          hot_row_after_sale: capsRow.rows[0],
         },
         baseline_seed: { ...seed, wallSeconds: round(seed.wallSeconds, 3), unitsPerS: round(seed.unitsPerS, 1), holdRowsLeft: baselineRows.seedHolds },
         baseline_floor: {
@@ -196,6 +216,7 @@ async function runBenchmark(): Promise<number> {
     printProblems({
       validate: validate.errors,
       "hold (hot)": hot.errors,
+      "hold (hot, caps)": hotCaps.errors,
       baseline_seed: seed.errors,
       baseline_floor: floor.errors,
       webhook: webhook.errors,

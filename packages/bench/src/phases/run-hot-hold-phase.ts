@@ -1,4 +1,4 @@
-import { createInventoryHold, isInventoryError, type HoldStore, type InsufficientItem } from "@acme/platform-core";
+import { createInventoryHold, identifyHoldClient, isInventoryError, type HoldStore, type InsufficientItem } from "@acme/platform-core";
 import { HOT_SKU, coldSku } from "../cold-sku.ts";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
 import { createProgress } from "../create-progress.ts";
@@ -34,6 +34,8 @@ export interface HotHoldPhaseResult {
   holds: GrantedHold[];
 }
 
+const BENCH_CLIENT_SECRET = "bench-client-secret-0123456789abcdef";
+
 /** Stop the phase rather than spin: past this many unexpected errors the figures mean nothing. */
 const MAX_ERRORS = 1_000;
 
@@ -43,20 +45,26 @@ const MAX_ERRORS = 1_000;
  * take cold variants. Each buyer stops at its first refusal on the hot
  * variant, so the phase ends when the hot variant is sold out.
  */
-export async function runHotHoldPhase(config: BenchConfig, deps: { holds: HoldStore }): Promise<HotHoldPhaseResult> {
+export async function runHotHoldPhase(
+  config: BenchConfig,
+  deps: { holds: HoldStore },
+  options: { sku?: string; clients?: boolean } = {},
+): Promise<HotHoldPhaseResult> {
+  const hotSku = options.sku ?? HOT_SKU;
   const random = createRandom(config.randomSeed + 1);
   const latencies: number[] = [];
   const grantedLatencies: number[] = [];
   const holds: GrantedHold[] = [];
   const errors = createErrorTally();
-  const progress = createProgress("hold (hot)", config.hotUnits);
+  const progress = createProgress(options.clients ? "hold (hot, caps)" : "hold (hot)", config.hotUnits);
+  let arrivals = 0;
   let hotUnitsGranted = 0;
   let soldOutRefusals = 0;
   let coldRefusals = 0;
   const before = batchStatsOf(deps.holds);
 
   const cart = () => {
-    const lines = [{ sku: HOT_SKU, quantity: 1 }];
+    const lines = [{ sku: hotSku, quantity: 1 }];
     if (random.chance(config.multiLineShare)) {
       const extra = random.int(1, 2);
       const picked = new Set<number>();
@@ -74,7 +82,13 @@ export async function runHotHoldPhase(config: BenchConfig, deps: { holds: HoldSt
       const requests = cart();
       const started = performance.now();
       try {
-        const { holdId } = await createInventoryHold({ shopId: config.shopId, requests, ttlSeconds: 600, store: deps.holds });
+        // With clients, each attempt is a buyer of its own (an address and a buyer cookie), hashed
+        // as the shop does, so the caps are counted and checked on every request but never bind.
+        const n = arrivals++;
+        const client = options.clients
+          ? identifyHoldClient({ address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, buyerId: `bench-buyer-${n}`, secret: BENCH_CLIENT_SECRET })
+          : undefined;
+        const { holdId } = await createInventoryHold({ shopId: config.shopId, requests, ttlSeconds: 600, store: deps.holds, ...(client ? { client } : {}) });
         const latency = performance.now() - started;
         latencies.push(latency);
         grantedLatencies.push(latency);
@@ -87,7 +101,7 @@ export async function runHotHoldPhase(config: BenchConfig, deps: { holds: HoldSt
         if (isInventoryError(error, "inventory_insufficient")) {
           latencies.push(latency);
           const items = (error.details.items ?? []) as InsufficientItem[];
-          if (items.some((item) => item.sku === HOT_SKU)) {
+          if (items.some((item) => item.sku === hotSku)) {
             soldOutRefusals += 1;
             return false;
           }

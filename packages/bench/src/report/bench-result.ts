@@ -9,6 +9,8 @@ export interface BenchTargets {
   webhook_p95_lt_25ms: boolean;
   hot_ge_2x_floor: boolean;
   hot_ge_10x_seed: boolean;
+  /** The sale with every buyer named (caps checked) keeps at least 90% of the unnamed sale's throughput. */
+  caps_cost_le_10pct: boolean;
   reaper_100k_lt_10s: boolean;
   /** The most processes' units/s at least 80% of one process's, and at least 5x that layout's floor. */
   multi_instance_scales: boolean;
@@ -24,6 +26,9 @@ export interface BenchResult {
   hold: LatencySummary;
   webhook: LatencySummary;
   hot_units_per_s: number;
+  /** The same sale, every request naming its client (address and buyer hashes): the caps' cost. */
+  hold_caps: LatencySummary;
+  hot_caps_units_per_s: number;
   baseline_seed_units_per_s: number;
   baseline_floor_units_per_s: number;
   reaper_100k_s: number;

@@ -22,6 +22,7 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
       [
         ["validate", ms(result.validate.p50_ms), ms(result.validate.p95_ms), ms(result.validate.p99_ms), rate(result.validate.per_s), `p95 < 5 ms at ${options.offeredRate}/s`, met(targets.validate_p95_lt_5ms_at_offered_rate)],
         ["hold (hot)", ms(result.hold.p50_ms), ms(result.hold.p95_ms), ms(result.hold.p99_ms), rate(result.hold.per_s), `p95 < 20 ms, ${options.buyers} buyers`, met(targets.hold_p95_lt_20ms)],
+        ["hold (hot, caps)", ms(result.hold_caps.p50_ms), ms(result.hold_caps.p95_ms), ms(result.hold_caps.p99_ms), rate(result.hold_caps.per_s), "every buyer named: caps checked", "-"],
         ["webhook", ms(result.webhook.p50_ms), ms(result.webhook.p95_ms), ms(result.webhook.p99_ms), rate(result.webhook.per_s), "p95 < 25 ms", met(targets.webhook_p95_lt_25ms)],
         ["reaper", "-", "-", "-", rate(reaperRate), `100k in < 10 s (${result.reaper_100k_s.toFixed(2)} s${options.reaperHolds === 100_000 ? "" : ", extrapolated"})`, met(targets.reaper_100k_lt_10s)],
       ],
@@ -38,6 +39,7 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
         ["hot_units_per_s (platform)", rate(hot), "-", "-", "-"],
         ["baseline_floor_units_per_s", rate(floor), `${(hot / floor).toFixed(2)}x`, `>= 2x (${rate(2 * floor)})`, met(targets.hot_ge_2x_floor)],
         ["baseline_seed_units_per_s", rate(seed), `${(hot / seed).toFixed(2)}x`, `>= 10x (${rate(10 * seed)})`, met(targets.hot_ge_10x_seed)],
+        ["hot_caps_units_per_s (caps on)", rate(result.hot_caps_units_per_s), `${(hot / result.hot_caps_units_per_s).toFixed(2)}x`, `<= 1.11x (caps cost <= 10%)`, met(targets.caps_cost_le_10pct)],
       ],
     ),
   );
