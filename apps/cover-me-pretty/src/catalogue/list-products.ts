@@ -18,6 +18,7 @@ function toVariant(item: InventoryItem): ShopVariant {
     attributes: item.variantAttributes,
     available: Math.max(item.available, 0),
     lowStockThreshold: item.lowStockThreshold,
+    purchaseLimit: item.purchaseLimit,
   };
 }
 

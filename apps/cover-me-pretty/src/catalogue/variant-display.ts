@@ -13,6 +13,8 @@ export interface ShopVariant {
   /** Units a buyer can take now (on hand minus active holds). */
   available: number;
   lowStockThreshold: number | null;
+  /** At most this many per customer (null: no limit). */
+  purchaseLimit: number | null;
 }
 
 /** "only N left" threshold: the item's low-stock threshold, or 3. */

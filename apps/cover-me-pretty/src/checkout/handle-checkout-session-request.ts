@@ -182,7 +182,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         const first = lines[0]!;
         const message =
           first.alreadyHeld > 0
-            ? `${first.name} is limited to ${first.limit} per customer, and ${first.alreadyHeld} ${first.alreadyHeld === 1 ? "is" : "are"} already in your checkouts.`
+            ? `${first.name} is limited to ${first.limit} per customer, and you already have ${first.alreadyHeld} (in an order or an open checkout).`
             : `${first.name} is limited to ${first.limit} per customer.`;
         return Response.json({ code: error.code, message, lines }, { status: 422, headers });
       }

@@ -16,7 +16,7 @@ export function VariantPicker({ productName, variants }: { productName: string; 
   const [selected, setSelected] = useState<string | undefined>(firstAvailable ? `${firstAvailable.sku}|${firstAvailable.variantKey}` : undefined);
   const [quantity, setQuantity] = useState(1);
   const variant = variants.find((entry) => `${entry.sku}|${entry.variantKey}` === selected);
-  const max = Math.min(variant?.available ?? 0, 99);
+  const max = Math.min(variant?.available ?? 0, variant?.purchaseLimit ?? 99, 99);
 
   return (
     <form
@@ -66,6 +66,7 @@ export function VariantPicker({ productName, variants }: { productName: string; 
             onChange={(event) => setQuantity(Math.max(1, Math.floor(Number(event.target.value) || 1)))}
           />
         </label>
+        {variant?.purchaseLimit ? <span className="muted limit"> Limit {variant.purchaseLimit} per customer</span> : null}
       </p>
       <button type="submit" disabled={!variant || max < 1}>
         {variant ? "Add to cart" : "Sold out"}

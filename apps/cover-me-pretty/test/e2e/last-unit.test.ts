@@ -325,6 +325,40 @@ describe("the cart, in the browser", () => {
     expect(await page.getByRole("button", { name: "Checkout" }).isDisabled()).toBe(false);
   });
 
+  it("a variant limited per customer: the product page says so and caps the quantity; a cart over it is told the limit, and a lapsed payment link says what happened", async () => {
+    const page = await buyer();
+    await addToCart(page, "canvas-tote", TOTE, 3);
+    // Meanwhile the shop limits the tote to 2 per customer (put back afterwards).
+    const tote = await item(DEMO_SHOP_ID, TOTE);
+    const setLimit = (purchaseLimit: number | null) =>
+      store.upsertItems(DEMO_SHOP_ID, [{ sku: TOTE.sku, productId: tote.productId, quantity: tote.quantity, purchaseLimit }], { reason: "correction", actor: "test" });
+    onTestFinished(() => setLimit(null).then(() => undefined));
+    await setLimit(2);
+
+    await page.getByRole("button", { name: "Checkout" }).click();
+    const problem = page.locator(".alert.error");
+    await problem.waitFor();
+    expect(await problem.innerText()).toMatch(/Canvas tote is limited to 2 per customer\./);
+    expect(await item(DEMO_SHOP_ID, TOTE)).toMatchObject({ reserved: tote.reserved });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "cart-limited-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "cart-limited-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.goto(`${shop.url}/products/canvas-tote`);
+    expect(await page.locator("form").innerText()).toMatch(/Limit 2 per customer/);
+    expect(await page.getByLabel("Quantity").getAttribute("max")).toBe("2");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "product-limited-desktop.png"), fullPage: true });
+
+    await page.goto(`${shop.url}/checkout/lapsed?reason=lapsed`);
+    expect(await page.locator("h1").innerText()).toBe("Your checkout timed out");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "checkout-lapsed-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "checkout-lapsed-phone.png"), fullPage: true });
+    await page.getByRole("link", { name: "Back to cart" }).click();
+    await page.waitForURL(`${shop.url}/cart`);
+  });
+
   it("the 404 page is the shop's own, with a way back", async () => {
     const page = await buyer();
     const response = await page.goto(`${shop.url}/products/no-such-thing`);

@@ -88,7 +88,7 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     const first = result.lines[0]!;
     throw new InventoryError(
       "purchase_limit_exceeded",
-      `${first.sku} is limited to ${first.limit} per customer` + (first.alreadyHeld > 0 ? ` (${first.alreadyHeld} already in your checkouts).` : "."),
+      `${first.sku} is limited to ${first.limit} per customer` + (first.alreadyHeld > 0 ? `; you already have ${first.alreadyHeld} (in an order or an open checkout).` : "."),
       { details: { lines: result.lines } },
     );
   }
