@@ -115,7 +115,7 @@ export type { StockAlertDrainResult } from "./alerts/stock-alerts.ts";
 export { flushOpsAlertDeliveries } from "./alerts/send-ops-alert.ts";
 export { flushBackgroundWork } from "./alerts/flush-background-work.ts";
 export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";
-export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
+export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE, CAPS_SHARE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
 export type { OpsAlertRule, OpsRuleEvaluation } from "./alerts/ops-alert-rules.ts";
 export { handleOpsAlertCron } from "./alerts/handle-ops-alert-cron.ts";
 export { getMetrics } from "./metrics/metrics-registry.ts";
@@ -130,3 +130,5 @@ export {
   LIFECYCLE_MAX_BUCKETS,
 } from "./metrics/get-hold-lifecycle-series.ts";
 export type { HoldLifecycleBucket, HoldLifecycleCounts, HoldLifecycleQuery, HoldLifecycleSeries } from "./metrics/get-hold-lifecycle-series.ts";
+export { getHoldCapPressure, HOLD_CAP_PRESSURE_WINDOW_SECONDS } from "./metrics/get-hold-cap-pressure.ts";
+export type { GetHoldCapPressureOptions, HoldCapPressure } from "./metrics/get-hold-cap-pressure.ts";

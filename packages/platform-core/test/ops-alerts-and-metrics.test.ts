@@ -169,7 +169,7 @@ describe("ops alert rules", () => {
     const ok = await call("Bearer cron-secret");
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { rules: Array<{ rule: string }>; stockAlerts: Record<string, number> };
-    expect(body.rules.map((r) => r.rule)).toEqual(["hold_expiry_rate_high", "hold_commit_failures", "validation_failures_high"]);
+    expect(body.rules.map((r) => r.rule)).toEqual(["hold_expiry_rate_high", "hold_commit_failures", "validation_failures_high", "hold_caps_share_high"]);
     expect(body.stockAlerts).toEqual({ claimed: 2, sent: 2, failed: 0, suppressed: 0, noChannels: 0 });
     // Both alerts went out on both channels, signed, and the outbox is drained.
     const subjects = smtp.messages.map((mail) => /^Subject: (.*)$/m.exec(mail.raw)?.[1]).sort();

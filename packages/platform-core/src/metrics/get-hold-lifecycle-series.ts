@@ -43,6 +43,10 @@ export interface HoldLifecycleCounts {
   validationFailures: number;
   checkoutStockRejections: number;
   commitFailures: number;
+  /** Hold requests that named a client (shops' checkouts), and of those the ones refused by a cap of the shop's hold policy or by a purchase limit. */
+  clientHoldRequests: number;
+  capRefusals: number;
+  limitRefusals: number;
   /** Reaper runs (all shops, whatever the shop filter) and their total and mean duration. */
   reaperRuns: number;
   reaperTotalMs: number;
@@ -63,7 +67,7 @@ export interface HoldLifecycleSeries {
   totals: HoldLifecycleCounts;
 }
 
-type Raw = Pick<HoldLifecycleCounts, "created" | "committed" | "released" | "expired" | "validationFailures" | "checkoutStockRejections" | "commitFailures" | "reaperRuns" | "reaperTotalMs">;
+type Raw = Pick<HoldLifecycleCounts, "created" | "committed" | "released" | "expired" | "validationFailures" | "checkoutStockRejections" | "commitFailures" | "clientHoldRequests" | "capRefusals" | "limitRefusals" | "reaperRuns" | "reaperTotalMs">;
 
 const EVENT_FIELDS: Record<string, keyof Raw> = {
   created: "created",
@@ -73,6 +77,9 @@ const EVENT_FIELDS: Record<string, keyof Raw> = {
   validation_failure: "validationFailures",
   checkout_stock_rejection: "checkoutStockRejections",
   hold_commit_failure: "commitFailures",
+  client_hold_request: "clientHoldRequests",
+  hold_refused_cap: "capRefusals",
+  hold_refused_limit: "limitRefusals",
   reaper_run: "reaperRuns",
 };
 
@@ -93,9 +100,7 @@ export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { datab
   });
   const database = query.database ?? getDatabase();
   const count = Math.ceil((to.getTime() - from.getTime()) / (bucketSeconds * 1000));
-  const raw: Raw[] = Array.from({ length: count }, () => ({
-    created: 0, committed: 0, released: 0, expired: 0, validationFailures: 0, checkoutStockRejections: 0, commitFailures: 0, reaperRuns: 0, reaperTotalMs: 0,
-  }));
+  const raw: Raw[] = Array.from({ length: count }, noCounts);
   const shop = shopId ?? null;
   // null: every shop.
   const shopFilter = shopId !== undefined ? [shopId] : (shopIds ?? null);
@@ -144,9 +149,16 @@ export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { datab
       for (const key of Object.keys(sum) as Array<keyof Raw>) sum[key] += b[key];
       return sum;
     },
-    { created: 0, committed: 0, released: 0, expired: 0, validationFailures: 0, checkoutStockRejections: 0, commitFailures: 0, reaperRuns: 0, reaperTotalMs: 0 },
+    noCounts(),
   );
   return { from, to, bucketSeconds, shopId: shop, buckets, totals: withRates(totals) };
+}
+
+function noCounts(): Raw {
+  return {
+    created: 0, committed: 0, released: 0, expired: 0, validationFailures: 0, checkoutStockRejections: 0, commitFailures: 0,
+    clientHoldRequests: 0, capRefusals: 0, limitRefusals: 0, reaperRuns: 0, reaperTotalMs: 0,
+  };
 }
 
 function withRates(counts: Raw): HoldLifecycleCounts {
