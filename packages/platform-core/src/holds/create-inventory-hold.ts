@@ -82,7 +82,7 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     ...(client && (client.address !== undefined || client.buyer !== undefined) ? { client } : {}),
     ...(options.lapseUnopened ? { lapseUnopened: true } : {}),
   });
-  if (client) noteClientHoldRequest(shopId, now);
+  if (client?.address !== undefined || client?.buyer !== undefined) noteClientHoldRequest(shopId, now);
   if (result.outcome === "limited") {
     noteHoldRefused(shopId, "purchase_limit", now);
     const first = result.lines[0]!;

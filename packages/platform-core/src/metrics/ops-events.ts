@@ -4,7 +4,8 @@ import { getEnv } from "../env.ts";
 /**
  * Events the dashboards and ops rules count that no other table holds:
  * `validation_failure`, `checkout_stock_rejection`, `hold_commit_failure`,
- * and `reaper_run` (with its duration in ms as the value).
+ * `reaper_run` (with its duration in ms as the value), and for denial of
+ * inventory `client_hold_request`, `hold_refused_cap` and `hold_refused_limit`.
  */
 export type OpsEventKind =
   | "validation_failure"
