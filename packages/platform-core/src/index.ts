@@ -94,7 +94,7 @@ export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory
 // HTTP building blocks shared by the apps' route handlers
 export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
 export { readBytes, readJsonBody, readText } from "./http/read-json-body.ts";
-export { fieldErrors, parseOrThrow, TITLE_MAX_LENGTH, titleSchema } from "./inventory/inputs.ts";
+export { fieldErrors, parseOrThrow, purchaseLimitSchema, TITLE_MAX_LENGTH, titleSchema } from "./inventory/inputs.ts";
 export { handleHealthRequest } from "./health/handle-health-request.ts";
 export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 // The stock grid's state as it appears in the URL (page and API share it).
 // Kept free of server imports so the client grid can use it too.
 
-export const GRID_SORTS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt"] as const;
+export const GRID_SORTS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "purchaseLimit", "updatedAt"] as const;
 export const GRID_FILTERS = ["all", "low", "out", "attention"] as const;
 export const GRID_PAGE_SIZE = 100;
 

@@ -12,6 +12,8 @@ export interface GridRow {
   reserved: number;
   available: number;
   lowStockThreshold: number | null;
+  /** Most units per checkout and per buyer; null: no limit. */
+  purchaseLimit: number | null;
   version: number;
   updatedAt: string;
 }
@@ -38,6 +40,7 @@ export function toGridRow(
     reserved: item.reserved,
     available: item.available,
     lowStockThreshold: item.lowStockThreshold,
+    purchaseLimit: item.purchaseLimit,
     version: item.version,
     updatedAt: typeof item.updatedAt === "string" ? item.updatedAt : item.updatedAt.toISOString(),
   };

@@ -14,6 +14,7 @@ interface Snapshot {
   variantTitle: string;
   quantity: number;
   lowStockThreshold: number | null;
+  purchaseLimit: number | null;
   variantAttributes: Record<string, string>;
 }
 
@@ -154,8 +155,18 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
     <section className="card import-panel">
       <h2>Import stock</h2>
       <p className="muted">
-        CSV columns <code>sku,productId,quantity</code>, optionally <code>productTitle,variantTitle,lowStockThreshold</code>, and one{" "}
-        <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column left out keeps what is there. Quantities are set absolutely; variants missing from the file are left alone. Up to 5 MB.
+        CSV columns <code>sku,productId,quantity</code>, optionally{" "}
+        {/* Break points after the commas: the list is wider than a phone. */}
+        <code>
+          productTitle,<wbr />
+          variantTitle,<wbr />
+          lowStockThreshold,<wbr />
+          purchaseLimit
+        </code>
+        , and one{" "}
+        <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column left out keeps what is there; an empty
+        threshold or limit cell means none. <code>purchaseLimit</code> is the most units one buyer may have of a variant (1 or more). Quantities are set
+        absolutely; variants missing from the file are left alone. Up to 5 MB.
       </p>
       <div className="import-controls">
         <input
@@ -274,12 +285,13 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                   <th>Action</th>
                   <th className="num">Quantity</th>
                   <th className="num">Low-stock threshold</th>
+                  <th className="num">Limit per buyer</th>
                 </tr>
               </thead>
               <tbody>
                 {shown.length === 0 && (
                   <tr>
-                    <td colSpan={6} className="empty">
+                    <td colSpan={7} className="empty">
                       Nothing changes.
                     </td>
                   </tr>
@@ -299,6 +311,9 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                     </td>
                     <td className="num">
                       <BeforeAfter before={change.before?.lowStockThreshold} after={change.after.lowStockThreshold} />
+                    </td>
+                    <td className="num">
+                      <BeforeAfter before={change.before?.purchaseLimit} after={change.after.purchaseLimit} />
                     </td>
                   </tr>
                 ))}

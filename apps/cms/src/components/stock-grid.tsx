@@ -24,6 +24,7 @@ const COLUMNS: Array<{ sort?: GridSort; label: string; numeric?: boolean }> = [
   { sort: "reserved", label: "Reserved", numeric: true },
   { sort: "available", label: "Available", numeric: true },
   { sort: "lowStockThreshold", label: "Low-stock threshold", numeric: true },
+  { sort: "purchaseLimit", label: "Limit per buyer", numeric: true },
   { sort: "updatedAt", label: "Updated" },
 ];
 
@@ -31,6 +32,8 @@ interface Editing {
   key: string;
   quantity: string;
   threshold: string;
+  /** Most units per checkout and per buyer; "" for no limit. */
+  limit: string;
   productTitle: string;
   variantTitle: string;
   reason: EditReason | "";
@@ -39,6 +42,20 @@ interface Editing {
   error?: ApiError;
   /** Set when someone else changed the variant since it was loaded: the values they left. */
   conflict?: GridRow;
+}
+
+/**
+ * A whole number typed into a cell, from `min` to `max`, or why not. Checked
+ * here rather than left to the server: a number too long for a double is
+ * Infinity, which JSON sends as null, and null means "none".
+ */
+function wholeNumber(text: string, min: 0 | 1, max: number): number | string {
+  const what = min === 1 ? "a whole number, 1 or more" : "a whole number, 0 or more";
+  if (!/^\d+$/.test(text)) return `must be ${what}`;
+  const value = Number(text);
+  if (value < min) return `must be ${what}`;
+  if (value > max) return `must be at most ${formatNumber(max)}`;
+  return value;
 }
 
 function stockState(row: GridRow): "out" | "low" | "ok" {
@@ -52,11 +69,14 @@ export function StockGrid({
   canEdit,
   initialState,
   initialPage,
+  maxQuantity,
 }: {
   shopId: string;
   canEdit: boolean;
   initialState: GridState;
   initialPage: GridPage;
+  /** The largest quantity, threshold or limit the API accepts (MAX_QUANTITY). */
+  maxQuantity: number;
 }) {
   const [state, setState] = useState(initialState);
   const [search, setSearch] = useState(initialState.q);
@@ -125,6 +145,7 @@ export function StockGrid({
       key: refId(row),
       quantity: String(row.quantity),
       threshold: row.lowStockThreshold === null ? "" : String(row.lowStockThreshold),
+      limit: row.purchaseLimit === null ? "" : String(row.purchaseLimit),
       productTitle: row.productTitle,
       variantTitle: row.variantTitle,
       reason: "",
@@ -138,16 +159,21 @@ export function StockGrid({
     const problems: ApiError["errors"] = [];
     const quantity = editing.quantity.trim();
     const threshold = editing.threshold.trim();
-    if (!/^\d+$/.test(quantity)) problems.push({ field: "quantity", message: "must be a whole number, 0 or more" });
-    if (threshold !== "" && !/^\d+$/.test(threshold)) problems.push({ field: "lowStockThreshold", message: "must be a whole number, 0 or more, or empty for none" });
-    const nextQuantity = Number(quantity);
-    const nextThreshold = threshold === "" ? null : Number(threshold);
+    const limit = editing.limit.trim();
+    // An empty threshold or limit means none.
+    const nextQuantity = wholeNumber(quantity, 0, maxQuantity);
+    const nextThreshold = threshold === "" ? null : wholeNumber(threshold, 0, maxQuantity);
+    const nextLimit = limit === "" ? null : wholeNumber(limit, 1, maxQuantity);
+    if (typeof nextQuantity === "string") problems.push({ field: "quantity", message: nextQuantity });
+    if (typeof nextThreshold === "string") problems.push({ field: "lowStockThreshold", message: `${nextThreshold}, or empty for none` });
+    if (typeof nextLimit === "string") problems.push({ field: "purchaseLimit", message: `${nextLimit}, or empty for no limit` });
     const productTitle = editing.productTitle.trim().replace(/\s+/g, " ");
     const variantTitle = editing.variantTitle.trim().replace(/\s+/g, " ");
     if (productTitle.length > TITLE_MAX) problems.push({ field: "productTitle", message: `must be at most ${TITLE_MAX} characters` });
     if (variantTitle.length > TITLE_MAX) problems.push({ field: "variantTitle", message: `must be at most ${TITLE_MAX} characters` });
     const quantityChanged = problems.length === 0 && nextQuantity !== row.quantity;
     const thresholdChanged = problems.length === 0 && nextThreshold !== row.lowStockThreshold;
+    const limitChanged = problems.length === 0 && nextLimit !== row.purchaseLimit;
     const productTitleChanged = problems.length === 0 && productTitle !== row.productTitle;
     const variantTitleChanged = problems.length === 0 && variantTitle !== row.variantTitle;
     if (quantityChanged && !editing.reason) problems.push({ field: "reason", message: "choose why the quantity changes" });
@@ -155,7 +181,7 @@ export function StockGrid({
       setEditing({ ...editing, error: { status: 400, code: "validation_failed", message: "Check the highlighted fields.", errors: problems } });
       return;
     }
-    if (!quantityChanged && !thresholdChanged && !productTitleChanged && !variantTitleChanged) {
+    if (!quantityChanged && !thresholdChanged && !limitChanged && !productTitleChanged && !variantTitleChanged) {
       setEditing(undefined);
       return;
     }
@@ -169,6 +195,7 @@ export function StockGrid({
         expectedVersion: row.version,
         ...(quantityChanged ? { quantity: nextQuantity, reason: editing.reason } : {}),
         ...(thresholdChanged ? { lowStockThreshold: nextThreshold } : {}),
+        ...(limitChanged ? { purchaseLimit: nextLimit } : {}),
         ...(productTitleChanged ? { productTitle } : {}),
         ...(variantTitleChanged ? { variantTitle } : {}),
         ...(editing.note.trim() ? { note: editing.note.trim() } : {}),
@@ -186,6 +213,7 @@ export function StockGrid({
       const parts = [
         quantityChanged ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})` : "",
         thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
+        limitChanged ? `limit per buyer ${formatNumber(row.purchaseLimit)} → ${formatNumber(updated.purchaseLimit)}` : "",
         productTitleChanged || variantTitleChanged ? `renamed from ${variantDisplayName(row)}` : "",
       ].filter(Boolean);
       setSaved({ key: refId(row), message: `Saved ${variantDisplayName(updated)} (${row.sku}): ${parts.join(", ")}.` });
@@ -347,6 +375,25 @@ export function StockGrid({
                         formatNumber(row.lowStockThreshold)
                       )}
                     </td>
+                    <td className="num" data-label="Limit per buyer">
+                      {isEditing ? (
+                        <input
+                          aria-label={`Limit per buyer of ${row.sku} (${variantDisplayName(row)})`}
+                          name="purchaseLimit"
+                          className={fieldError("purchaseLimit") ? "cell-input invalid" : "cell-input"}
+                          inputMode="numeric"
+                          placeholder="none"
+                          value={editing.limit}
+                          onChange={(event) => setEditing({ ...editing, limit: event.target.value })}
+                          onKeyDown={(event) => {
+                            if (event.key === "Enter") void save(row);
+                            if (event.key === "Escape") setEditing(undefined);
+                          }}
+                        />
+                      ) : (
+                        formatNumber(row.purchaseLimit)
+                      )}
+                    </td>
                     <td className="muted small" data-label="Updated">{formatTime(row.updatedAt)}</td>
                     <td className="actions">
                       {!isEditing && (
@@ -389,7 +436,8 @@ export function StockGrid({
                             <div className="conflict-box" role="alert">
                               <strong>Someone else changed {variantDisplayName(row)} ({row.sku}) while you were editing.</strong> It now has quantity{" "}
                               {formatNumber(editing.conflict.quantity)}, reserved {formatNumber(editing.conflict.reserved)}, available{" "}
-                              {formatNumber(editing.conflict.available)}, threshold {formatNumber(editing.conflict.lowStockThreshold)}{" "}
+                              {formatNumber(editing.conflict.available)}, threshold {formatNumber(editing.conflict.lowStockThreshold)}, limit per buyer{" "}
+                              {formatNumber(editing.conflict.purchaseLimit)}{" "}
                               (updated {formatTime(editing.conflict.updatedAt)}). Your change was not saved. Save again to replace
                               their values with yours, or cancel to keep theirs.
                             </div>

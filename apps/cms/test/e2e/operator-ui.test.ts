@@ -171,6 +171,55 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.close();
   });
 
+  it("edits the limit per buyer inline (no ledger entry), refuses a bad one in the form and from the API, changing nothing", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
+    expect(await cell(page, "TEE-1", "size=m", "Limit per buyer")).toBe("—");
+    const ledgerBefore = await store.listLedger(SHOP, { limit: 1000 });
+    const before = (await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" }))!;
+
+    // Refused in the form, nothing sent.
+    await row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" }).click();
+    const limit = page.getByLabel("Limit per buyer of TEE-1");
+    await limit.fill("0");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".edit-form .error-box").innerText()).toContain("purchaseLimit: must be a whole number, 1 or more, or empty for no limit");
+    expect(await limit.getAttribute("class")).toContain("invalid");
+    await limit.fill("9".repeat(400));
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".edit-form .error-box").innerText()).toContain("purchaseLimit: must be at most 1,000,000,000");
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toEqual(before);
+
+    await limit.fill(" 2 ");
+    await shot(page, "grid-limit-per-buyer-edit");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("limit per buyer — → 2");
+    expect(await cell(page, "TEE-1", "size=m", "Limit per buyer")).toBe("2");
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toMatchObject({ purchaseLimit: 2, quantity: before.quantity, version: before.version + 1 });
+    expect(await store.listLedger(SHOP, { limit: 1000 })).toEqual(ledgerBefore);
+    // The grid sorts by it: limited variants first.
+    await page.getByRole("button", { name: "Limit per buyer" }).click();
+    await expect.poll(() => page.locator("tbody tr[data-sku]").first().getAttribute("data-variant-key")).toBe("size=m");
+    await shot(page, "grid-limit-per-buyer");
+
+    // Straight to the API: each hostile value is a 400 naming purchaseLimit, and nothing changes.
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const limited = (await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" }))!;
+    for (const raw of ["0", "-1", "1.5", '"2"', '""', "true", "[2]", "1000000001", "1e400", "9007199254740993", JSON.stringify("9".repeat(5000))]) {
+      const response = await client.request(`/api/shops/${SHOP}/inventory`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: `{"sku":"TEE-1","variantKey":"size=m","expectedVersion":${limited.version},"purchaseLimit":${raw}}`,
+      });
+      expect(response.status, `purchaseLimit ${raw.slice(0, 40)}`).toBe(400);
+      const body = (await response.json()) as { code: string; errors: Array<{ field: string; message: string }> };
+      expect(body.code).toBe("validation_failed");
+      expect(body.errors.map((e) => e.field)).toContain("purchaseLimit");
+    }
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toEqual(limited);
+    await page.close();
+  });
+
   it("names variants by their titles with the SKU beside them, finds them by title, and lets an editor rename one", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory`);
@@ -279,13 +328,63 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.close();
   });
 
+  it("rejects a hostile purchase limit in an import by line and field, changing nothing; previews and applies a good one", async () => {
+    const page = await editor.newPage();
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
+    expect(await page.locator(".import-panel").innerText()).toContain("productTitle,variantTitle,lowStockThreshold,purchaseLimit");
+    const before = await store.listItems(SHOP);
+    const ledgerBefore = await store.listLedger(SHOP, { limit: 1000 });
+    const bad = "sku,productId,quantity,purchaseLimit,variant.size\nTEE-1,tee,30,3,L\nMUG-1,mug,0,0,\nNEW-9,new,1,1.5,\n";
+    await uploadFile(page, "bad-limit.csv", bad);
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    await expect.poll(() => page.getByTestId("import-errors").isVisible()).toBe(true);
+    const errorRows = await page.locator("tr.import-error").allInnerTexts();
+    expect(errorRows).toHaveLength(2);
+    expect(errorRows[0]).toMatch(/^3\s+MUG-1\s+purchaseLimit\s+0\s+must be at least 1 \(empty or null for no limit\)/);
+    expect(errorRows[1]).toMatch(/^4\s+NEW-9\s+purchaseLimit\s+1\.5\s+must be a whole number/);
+    expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
+    await shot(page, "import-limit-rejected");
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const applied = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=apply`, { method: "POST", headers: { "content-type": "text/csv" }, body: bad });
+    expect(applied.status).toBe(400);
+    expect(await applied.json()).toMatchObject({ code: "validation_failed", errors: [{ line: 3, field: "purchaseLimit" }, { line: 4, field: "purchaseLimit" }] });
+    const json = await client.request(`/api/shops/${SHOP}/import?format=json&mode=apply`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ items: [{ sku: "MUG-1", productId: "mug", quantity: 0, purchaseLimit: -1 }] }),
+    });
+    expect(await json.json()).toMatchObject({ code: "validation_failed", errors: [{ line: 1, field: "items.0.purchaseLimit" }] });
+    expect(await store.listItems(SHOP)).toEqual(before);
+    expect(await store.listLedger(SHOP, { limit: 1000 })).toEqual(ledgerBefore);
+
+    // A good limit is an update with its before and after, and writes no ledger entry.
+    await uploadFile(page, "good-limit.csv", "sku,productId,quantity,purchaseLimit\nMUG-1,mug,0,3\n");
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const summary = page.getByTestId("import-summary");
+    await expect.poll(() => summary.innerText()).toMatch(/0 to create, 1 to update, 0 unchanged/);
+    expect(await page.locator('.preview-table tr[data-sku="MUG-1"]').innerText()).toMatch(/—\s*→\s*3/);
+    await shot(page, "import-limit-preview");
+    await page.getByRole("button", { name: "Apply import" }).click();
+    await expect.poll(() => summary.innerText()).toContain("Imported");
+    expect((await store.getItem(SHOP, { sku: "MUG-1", variantKey: "" }))?.purchaseLimit).toBe(3);
+    expect(await store.listLedger(SHOP, { limit: 1000 })).toEqual(ledgerBefore);
+    await page.close();
+    // The longer column list wraps on a phone instead of widening the page.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    onTestFinished(() => phone.close());
+    const small = await signInPage(phone, EDITOR, `/cms/shop/${SHOP}/data/import-export`);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
+
   it("exports CSV and JSON that re-import with nothing changed", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
     expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
     const csv = readFileSync((await download.path())!, "utf8");
-    expect(csv.split("\n")[0]).toContain("sku,productId,productTitle,variantTitle,quantity,lowStockThreshold");
+    expect(csv.split("\n")[0]).toContain("sku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit");
+    // The limits set above travel with the file.
+    expect(csv).toMatch(/\nTEE-1,tee,Linen tee,,\d+,3,2,,M\n/);
     const items = await store.listItems(SHOP);
 
     await uploadFile(page, "export.csv", csv);
@@ -505,7 +604,9 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       await row(page, "TEE-1", "size=m").waitFor();
       const width = 420;
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-      for (const target of [row(page, "TEE-1", "size=m").locator('td[data-label="Available"]'), row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" })]) {
+      const limitCell = row(page, "TEE-1", "size=m").locator('td[data-label="Limit per buyer"]');
+      expect(await limitCell.innerText()).toBe("2");
+      for (const target of [row(page, "TEE-1", "size=m").locator('td[data-label="Available"]'), limitCell, row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" })]) {
         const box = (await target.boundingBox())!;
         expect(box.x).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width).toBeLessThanOrEqual(width);
@@ -514,6 +615,9 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       expect(sku.height).toBeLessThan(40); // one line, not broken at the hyphen
       // Editing works there too.
       await row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" }).click();
+      // The limit's input is on the screen in its card too.
+      const limitBox = (await page.getByLabel("Limit per buyer of TEE-1").boundingBox())!;
+      expect(limitBox.x + limitBox.width).toBeLessThanOrEqual(width);
       await page.getByLabel("Quantity of TEE-1").fill("10");
       await page.selectOption('select[name="reason"]', "correction");
       await page.getByRole("button", { name: "Save", exact: true }).click();

@@ -13,7 +13,7 @@ import { expectRefusal, FuzzTally, garbageBody, hostileHeaders, hostileJson, hos
 
 const PASSWORD = "correct horse battery staple";
 const SHOP = "shop-a";
-const RUNS = { grid: 100, patch: 150, quantities: 100, history: 80, imports: 80, exports: 40, holds: 60, release: 60, lowStock: 20, signIn: 60 };
+const RUNS = { grid: 100, patch: 150, quantities: 100, limits: 100, history: 80, imports: 80, exports: 40, holds: 60, release: 60, lowStock: 20, signIn: 60 };
 
 let db: TestDatabase;
 let cms: TestCms;
@@ -81,7 +81,7 @@ describe("reads: hostile queries get 200 or field errors, never a 5xx", () => {
     const query = hostileQuery({
       q: fc.constantFrom("TEE", "tee", "%", "_", "\\", "'", "a%'--", "\u0000"),
       filter: fc.constantFrom("all", "low", "out", "attention", "ALL"),
-      sort: fc.constantFrom("sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "updatedAt", "id; DROP TABLE x"),
+      sort: fc.constantFrom("sku", "productId", "quantity", "reserved", "available", "lowStockThreshold", "purchaseLimit", "updatedAt", "id; DROP TABLE x"),
       dir: fc.constantFrom("asc", "desc", "up"),
       offset: fc.constantFrom("0", "1", "1000000", "1000001"),
       limit: fc.constantFrom("1", "100", "500", "501", "0"),
@@ -134,6 +134,7 @@ describe("PATCH /inventory: hostile edit bodies", () => {
         expectedVersion: fc.constantFrom("1", "0", "2", '"1"'),
         quantity: fc.integer({ min: 0, max: 12 }).map(String),
         lowStockThreshold: fc.constantFrom("null", "0", "4"),
+        purchaseLimit: fc.constantFrom("null", "0", "1", "2", "-1", "2.5"),
         reason: fc.constantFrom('"correction"', '"restock"', '"sale"', '"import"', '"EDIT"'),
         note: fc.constantFrom('"counted twice"', '""', JSON.stringify("n".repeat(501))),
       }) },
@@ -145,10 +146,10 @@ describe("PATCH /inventory: hostile edit bodies", () => {
         const response = await send(`/api/shops/${SHOP}/inventory`, { method: "PATCH", body: text, headers });
         if (response.status === 200) {
           // Accepted: it must have been a whole, in-range quantity and/or threshold.
-          const sent = JSON.parse(text) as { quantity?: unknown; lowStockThreshold?: unknown };
-          for (const value of [sent.quantity, sent.lowStockThreshold]) {
+          const sent = JSON.parse(text) as { quantity?: unknown; lowStockThreshold?: unknown; purchaseLimit?: unknown };
+          for (const [value, min] of [[sent.quantity, 0], [sent.lowStockThreshold, 0], [sent.purchaseLimit, 1]] as const) {
             if (value === undefined || value === null) continue;
-            expect(Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_QUANTITY, `accepted ${text}`).toBe(true);
+            expect(Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= MAX_QUANTITY, `accepted ${text}`).toBe(true);
           }
           await response.body?.cancel();
           return;
@@ -188,16 +189,48 @@ describe("PATCH /inventory: hostile edit bodies", () => {
   });
 });
 
+describe("PATCH /inventory: hostile purchase limits", () => {
+  it("accepted exactly when null or a JSON number that is a whole number in 1..MAX_QUANTITY, else 400 on `purchaseLimit` and nothing changes", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileJson, async (raw) => {
+        const expectedVersion = await version("SOCK", "");
+        const text = `{"sku":"SOCK","variantKey":"","expectedVersion":${expectedVersion},"purchaseLimit":${raw}}`;
+        const value: unknown = JSON.parse(raw);
+        const valid = value === null || (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_QUANTITY);
+        const before = await stateSnapshot(db);
+        const response = await send(`/api/shops/${SHOP}/inventory`, { method: "PATCH", body: text });
+        if (valid) {
+          expect(response.status, `${raw} refused: ${await response.clone().text()}`).toBe(200);
+          const { item } = (await response.json()) as { item: { purchaseLimit: number | null } };
+          expect(item.purchaseLimit).toBe(value);
+          const { rows } = await db.pool.query<{ purchaseLimit: number | null }>(`SELECT "purchaseLimit" FROM "InventoryItem" WHERE "shopId" = $1 AND sku = 'SOCK'`, [SHOP]);
+          expect(rows[0]?.purchaseLimit).toBe(value);
+        } else {
+          const body = await expectRefusal(response, [400, 413], `purchaseLimit ${raw.slice(0, 80)}`);
+          if (response.status === 400) expect(body.errors?.map((e) => e.field)).toContain("purchaseLimit");
+          expect(await stateSnapshot(db)).toEqual(before);
+        }
+      }),
+      {
+        numRuns: RUNS.limits,
+        // 1e400 is Infinity to JavaScript, which JSON.stringify writes as null ("no limit"): it must be refused, not read as null.
+        examples: [["0"], ["-0"], ["-1"], ["1.5"], ["1e400"], ['"2"'], ['""'], [String(MAX_QUANTITY + 1)], ["9007199254740993"], ["1"], ["null"]],
+      },
+    );
+  });
+});
+
 describe("writes: hostile imports and releases", () => {
   it("POST /import: hostile queries and files (CSV, JSON, bytes) are refused whole, or previewed, or applied whole", async () => {
     const query = hostileQuery({ format: fc.constantFrom("csv", "json", "xml"), mode: fc.constantFrom("preview", "apply", "APPLY", "dry") });
     const cell = fc.oneof(fc.constantFrom("SOCK", "TEE", "NEW", "=cmd()", "+1", "@x", "", "\u0000", '"', "a,b"), fc.string({ maxLength: 6 }));
     const number = fc.oneof(fc.constantFrom("0", "3", "12", "-1", "1.5", "1e3", "-0", "99999999999"), fc.string({ maxLength: 4 }));
-    const csvRow = fc.tuple(cell, cell, number, fc.constantFrom("", "M", "L")).map((cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(","));
+    const limit = fc.oneof(fc.constantFrom("", "1", "2", "0", "-1", "1.5", "abc", "1e9", "1000000001", "9".repeat(400)), number);
+    const csvRow = fc.tuple(cell, cell, number, limit, fc.constantFrom("", "M", "L")).map((cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(","));
     const csvFile = fc.tuple(fc.boolean(), fc.constantFrom("\n", "\r\n"), fc.array(csvRow, { minLength: 1, maxLength: 4 })).map(
-      ([bom, eol, rows]) => `${bom ? "\ufeff" : ""}${["sku,productId,quantity,variant.size", ...rows].join(eol)}`,
+      ([bom, eol, rows]) => `${bom ? "\ufeff" : ""}${["sku,productId,quantity,purchaseLimit,variant.size", ...rows].join(eol)}`,
     );
-    const jsonFile = fc.array(hostileObject({ sku: fc.constantFrom('"SOCK"', '"NEW"'), productId: fc.constant('"p"'), quantity: fc.constantFrom("1", "5") }), { maxLength: 3 }).map(
+    const jsonFile = fc.array(hostileObject({ sku: fc.constantFrom('"SOCK"', '"NEW"'), productId: fc.constant('"p"'), quantity: fc.constantFrom("1", "5"), purchaseLimit: fc.constantFrom("null", "2", "0", '"2"') }), { maxLength: 3 }).map(
       (items) => `{"items":[${items.join(",")}]}`,
     );
     const body = fc.oneof(csvFile, jsonFile, garbageBody, fc.uint8Array({ maxLength: 256 }));

@@ -1,4 +1,4 @@
-import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, readJsonBody, titleSchema } from "@acme/platform-core";
+import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, purchaseLimitSchema, readJsonBody, titleSchema } from "@acme/platform-core";
 import { z } from "zod";
 import { EDIT_REASONS, NOTE_MAX_LENGTH } from "@/components/edit-reasons";
 import { withOperatorRoute } from "@/lib/auth/guards";
@@ -29,6 +29,8 @@ const editSchema = z
     expectedVersion: z.number({ error: "is required" }).int().min(0),
     quantity: quantity.optional(),
     lowStockThreshold: quantity.nullable().optional(),
+    /** Most units per checkout and per buyer; null removes the limit. */
+    purchaseLimit: purchaseLimitSchema.nullable().optional(),
     /** "" clears a title (the CMS then shows the product id or the variant's attributes). */
     productTitle: titleSchema.optional(),
     variantTitle: titleSchema.optional(),
@@ -36,8 +38,8 @@ const editSchema = z
     note: z.string().trim().max(NOTE_MAX_LENGTH, `must be at most ${NOTE_MAX_LENGTH} characters`).optional(),
   })
   .superRefine((value, context) => {
-    if ([value.quantity, value.lowStockThreshold, value.productTitle, value.variantTitle].every((field) => field === undefined)) {
-      context.addIssue({ code: "custom", path: ["quantity"], message: "give quantity, lowStockThreshold, productTitle or variantTitle" });
+    if ([value.quantity, value.lowStockThreshold, value.purchaseLimit, value.productTitle, value.variantTitle].every((field) => field === undefined)) {
+      context.addIssue({ code: "custom", path: ["quantity"], message: "give quantity, lowStockThreshold, purchaseLimit, productTitle or variantTitle" });
     }
     if (value.quantity !== undefined && value.reason === undefined) {
       context.addIssue({ code: "custom", path: ["reason"], message: "is required when quantity changes" });
@@ -46,7 +48,7 @@ const editSchema = z
 
 /**
  * Edits one variant: quantity (absolute, written to the ledger with the
- * operator's reason and note), low-stock threshold and titles. The request names
+ * operator's reason and note), low-stock threshold, purchase limit and titles. The request names
  * the version the operator saw; if someone changed the variant since, the
  * answer is 409 `conflict` with `current` (the values now), and nothing changes.
  */
@@ -72,13 +74,15 @@ export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ 
     });
   }
   const thresholdChanges = edit.lowStockThreshold !== undefined && edit.lowStockThreshold !== item.lowStockThreshold;
+  const limitChanges = edit.purchaseLimit !== undefined && edit.purchaseLimit !== item.purchaseLimit;
   const productTitleChanges = edit.productTitle !== undefined && edit.productTitle !== item.productTitle;
   const variantTitleChanges = edit.variantTitle !== undefined && edit.variantTitle !== item.variantTitle;
-  if (thresholdChanges || productTitleChanges || variantTitleChanges) {
+  if (thresholdChanges || limitChanges || productTitleChanges || variantTitleChanges) {
     item = await inventory.updateItem({
       shopId,
       ...ref,
       ...(thresholdChanges ? { lowStockThreshold: edit.lowStockThreshold } : {}),
+      ...(limitChanges ? { purchaseLimit: edit.purchaseLimit } : {}),
       ...(productTitleChanges ? { productTitle: edit.productTitle } : {}),
       ...(variantTitleChanges ? { variantTitle: edit.variantTitle } : {}),
       expectedVersion: item.version,

@@ -1,4 +1,4 @@
-import { listInventoryPage, operatorMay } from "@acme/platform-core";
+import { listInventoryPage, MAX_QUANTITY, operatorMay } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { shopPath } from "@/app/cms/_lib/format";
 import { getStores } from "@/lib/stores";
@@ -45,6 +45,7 @@ export default async function InventoryPage({ params, searchParams }: Props) {
         canEdit={canEdit}
         initialState={state}
         initialPage={{ ...page, items: page.items.map(toGridRow) }}
+        maxQuantity={MAX_QUANTITY}
       />
     </>
   );

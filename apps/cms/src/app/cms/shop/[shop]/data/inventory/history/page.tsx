@@ -66,6 +66,10 @@ export default async function HistoryPage({ params, searchParams }: Props) {
             <dd>{formatNumber(item.lowStockThreshold)}</dd>
           </div>
           <div>
+            <dt>Limit per buyer</dt>
+            <dd>{formatNumber(item.purchaseLimit)}</dd>
+          </div>
+          <div>
             <dt>Product id</dt>
             <dd className="mono">{item.productId}</dd>
           </div>
