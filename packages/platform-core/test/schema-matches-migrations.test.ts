@@ -686,6 +686,21 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`)],
       ["stock alert crossing status 'lost'", "StockAlertCrossing_status_known", () =>
         db.pool.query(`INSERT INTO "StockAlertCrossing" ("shopId", sku, "variantKey", available, threshold, "crossedAt", status) VALUES ('s', 'k', '', 0, 1, now(), 'lost')`)],
+      ...(
+        [
+          ["maxActiveHoldsPerClient 0", "ShopHoldPolicy_max_active_holds_positive", 0, 1, 300],
+          ["maxHeldUnitsPerClient 0", "ShopHoldPolicy_max_held_units_positive", 1, 0, 300],
+          ["unopenedHoldSeconds 59", "ShopHoldPolicy_unopened_hold_seconds_range", 1, 1, 59],
+        ] as const
+      ).map(([label, constraint, holds, units, seconds]): [string, string, () => Promise<unknown>] => [
+        label,
+        constraint,
+        () =>
+          db.pool.query(
+            `INSERT INTO "ShopHoldPolicy" ("shopId", "maxActiveHoldsPerClient", "maxHeldUnitsPerClient", "unopenedHoldSeconds", "updatedBy", "updatedAt") VALUES ('s', $1, $2, $3, 't', now())`,
+            [holds, units, seconds],
+          ),
+      ]),
       ...(["source", "channel", "outcome"] as const).map((column): [string, string, () => Promise<unknown>] => [
         `alert delivery ${column} 'bogus'`,
         `AlertDelivery_${column}_known`,

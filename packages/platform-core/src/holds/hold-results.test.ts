@@ -5,7 +5,20 @@ describe("hold function results", () => {
   it("parses each create outcome, turning timestamps into dates", () => {
     expect(
       parseHoldResult(createHoldResultSchema, { outcome: "created", holdId: "hold_1", expiresAt: "2026-12-01T13:00:00.5+00:00", status: "active" }, "x"),
-    ).toEqual({ outcome: "created", holdId: "hold_1", expiresAt: new Date("2026-12-01T13:00:00.500Z"), status: "active" });
+    ).toEqual({ outcome: "created", holdId: "hold_1", expiresAt: new Date("2026-12-01T13:00:00.500Z"), openExpiresAt: null, status: "active" });
+    expect(
+      parseHoldResult(
+        createHoldResultSchema,
+        { outcome: "created", holdId: "hold_1", expiresAt: "2026-12-01T13:00:00+00:00", openExpiresAt: "2026-12-01T13:31:00+00:00", status: "active" },
+        "x",
+      ),
+    ).toMatchObject({ expiresAt: new Date("2026-12-01T13:00:00Z"), openExpiresAt: new Date("2026-12-01T13:31:00Z") });
+    expect(
+      parseHoldResult(createHoldResultSchema, { outcome: "capped", cap: "holds", limit: 3, client: "address", retryAfterSeconds: null }, "x"),
+    ).toEqual({ outcome: "capped", cap: "holds", limit: 3, client: "address", retryAfterSeconds: null });
+    expect(
+      parseHoldResult(createHoldResultSchema, { outcome: "limited", lines: [{ sku: "A", variantKey: "", requested: 3, limit: 2, alreadyHeld: 0 }] }, "x"),
+    ).toMatchObject({ outcome: "limited" });
     expect(
       parseHoldResult(createHoldResultSchema, { outcome: "insufficient", insufficient: [{ sku: "A", variantKey: "", requested: 2, available: 1 }], hasExpiredHolds: false }, "x"),
     ).toMatchObject({ outcome: "insufficient", hasExpiredHolds: false });
