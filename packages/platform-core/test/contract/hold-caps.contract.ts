@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { isInventoryError, type InventoryError } from "../../src/errors/inventory-error.ts";
+import { isInventoryError } from "../../src/errors/inventory-error.ts";
 import { commitInventoryHold } from "../../src/holds/commit-inventory-hold.ts";
 import { createInventoryHold } from "../../src/holds/create-inventory-hold.ts";
 import { identifyHoldClient } from "../../src/holds/hold-client.ts";
@@ -12,6 +12,7 @@ import { getShopHoldPolicy, setShopHoldPolicy } from "../../src/holds/shop-hold-
 import type { HoldClient, HoldStore } from "../../src/holds/types.ts";
 import { listVariantHolders, releaseClientHolds } from "../../src/holds/variant-holders.ts";
 import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
+import { caught } from "./hold-store.contract.ts";
 
 export interface CapsHarness {
   stock: InventoryStore;
@@ -25,18 +26,6 @@ const SECRET = "caps-contract-secret-0123456789abcdef";
 const T0 = new Date("2026-12-01T12:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const client = (address: string, buyerId?: string): HoldClient => identifyHoldClient({ address, ...(buyerId ? { buyerId } : {}), secret: SECRET });
-
-async function caught(promise: Promise<unknown>): Promise<InventoryError> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: unknown) => {
-      if (!isInventoryError(error)) throw error;
-      return error;
-    },
-  );
-}
 
 /**
  * Purchase limits, caps per client and the unopened-hold lapse, the same on

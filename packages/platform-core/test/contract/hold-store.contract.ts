@@ -29,7 +29,8 @@ const T0 = new Date("2026-11-24T12:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const ref = (sku: string): VariantRef => ({ sku, variantKey: "" });
 
-async function caught(promise: Promise<unknown>) {
+/** The InventoryError a promise rejects with (anything else, or resolving, fails the test). */
+export async function caught(promise: Promise<unknown>) {
   return promise.then(
     () => {
       throw new Error("expected a rejection");
