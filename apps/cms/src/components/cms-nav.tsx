@@ -11,6 +11,7 @@ const SECTIONS = [
   { path: "/data/import-export", label: "Import / export" },
   { path: "/low-stock", label: "Low stock" },
   { path: "/holds", label: "Holds" },
+  { path: "/settings", label: "Settings" },
 ] as const;
 
 /** Shop switcher and section links; the current shop comes from the URL. */

@@ -4,6 +4,9 @@ import {
   createInventoryHold,
   createPrismaHoldStore,
   createPrismaInventoryStore,
+  DEFAULT_HOLD_POLICY,
+  getShopHoldPolicy,
+  identifyHoldClient,
   type InventoryStore,
 } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
@@ -23,6 +26,10 @@ const BIG_SHOP = "big-shop";
 const PASSWORD = "correct horse battery staple";
 const EDITOR = "editor@example.com";
 const VIEWER = "viewer@example.com";
+/** Admins set a shop's hold policy (editors and viewers read it). */
+const ADMIN = "admin@example.com";
+/** Keys the test's client hashes; the CMS only shows the hashes, so it need not know it. */
+const CLIENT_SECRET = "e2e-client-secret-0123456789abcdef";
 const SHOTS = path.join(CMS_DIR, "test-results");
 /** The Checkout Session of the test's hold, and where the CMS is told session pages live. */
 const SESSION_ID = "cs_test_e2e_cap";
@@ -111,6 +118,7 @@ beforeAll(async () => {
   );
   await createTestOperator({ databaseUrl: database.url, email: EDITOR, password: PASSWORD, role: "editor", shops: [SHOP, BIG_SHOP] });
   await createTestOperator({ databaseUrl: database.url, email: VIEWER, password: PASSWORD, role: "viewer", shops: [SHOP] });
+  await createTestOperator({ databaseUrl: database.url, email: ADMIN, password: PASSWORD, role: "admin" });
   cms = await startCmsForTest({ databaseUrl: database.url, env: { CMS_STRIPE_SESSION_URL: SESSION_URL } });
   browser = await launchChromium();
   editor = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
@@ -512,6 +520,160 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.close();
   });
 
+  it("shows the shop's hold policy with its defaults, saves an admin's values and names the field of each bad one, changing nothing", async () => {
+    const holds = createPrismaHoldStore(database);
+    expect(await getShopHoldPolicy({ shopId: SHOP, store: holds })).toEqual(DEFAULT_HOLD_POLICY);
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    onTestFinished(() => context.close());
+    const page = await signInPage(context, ADMIN, `/cms/shop/${SHOP}/settings`);
+    expect(await page.getByTestId("policy-source").innerText()).toContain("uses the defaults");
+    const inputs = {
+      holds: page.getByLabel("Active holds per client"),
+      units: page.getByLabel("Held units per client"),
+      seconds: page.getByLabel("Unopened-hold time"),
+    };
+    expect([await inputs.holds.inputValue(), await inputs.units.inputValue(), await inputs.seconds.inputValue()]).toEqual(["10", "200", "300"]);
+    // Each value says what it means, its bounds and its default.
+    const form = page.locator("form", { has: page.locator("#hold-policy-heading") });
+    expect(await form.innerText()).toContain("by its network address (hashed");
+    expect(await form.innerText()).toContain("signed buyer cookie");
+    expect(await form.innerText()).toContain("before the buyer reaches Stripe's payment page");
+    expect(await form.innerText()).toContain("60–1,800 seconds; default 300 s (5 min) (in use)");
+    await shot(page, "settings-defaults");
+
+    const save = page.getByRole("button", { name: "Save hold policy" });
+    const fieldError = (field: string) => page.locator(`[data-field="${field}"] .error-text`);
+    const refuse = async (holdsValue: string, unitsValue: string, secondsValue: string, expected: Record<string, string>) => {
+      await inputs.holds.fill(holdsValue);
+      await inputs.units.fill(unitsValue);
+      await inputs.seconds.fill(secondsValue);
+      await save.click();
+      await expect.poll(() => page.locator(".error-box").innerText()).toContain("Nothing was saved");
+      for (const [field, message] of Object.entries(expected)) {
+        expect(await fieldError(field).innerText(), field).toContain(message);
+        expect(await page.locator(`[name="${field}"]`).getAttribute("aria-invalid"), field).toBe("true");
+      }
+      expect(await page.locator(".error-text").count()).toBe(Object.keys(expected).length);
+      expect(await getShopHoldPolicy({ shopId: SHOP, store: holds })).toEqual(DEFAULT_HOLD_POLICY);
+    };
+    await refuse("0", "1.5", "soon", {
+      maxActiveHoldsPerClient: "Active holds per client: must be at least 1",
+      maxHeldUnitsPerClient: "Held units per client: must be a whole number",
+      unopenedHoldSeconds: "Unopened-hold time: must be a number",
+    });
+    await shot(page, "settings-rejected");
+    await refuse("-1", "", "1801", {
+      maxActiveHoldsPerClient: "must be at least 1",
+      maxHeldUnitsPerClient: "is required",
+      unopenedHoldSeconds: "must be at most 1800",
+    });
+    await refuse("5", "99999999999999999999", "600", { maxHeldUnitsPerClient: "must be at most 1000000" });
+
+    await inputs.holds.fill("5");
+    await inputs.units.fill("50");
+    await inputs.seconds.fill("600");
+    await save.click();
+    await expect.poll(() => page.locator(".success-box").innerText()).toContain("Saved: 5 holds and 50 units per client, unopened holds last 600 s (10 min).");
+    expect(await page.locator(".error-text").count()).toBe(0);
+    expect(await getShopHoldPolicy({ shopId: SHOP, store: holds })).toEqual({ maxActiveHoldsPerClient: 5, maxHeldUnitsPerClient: 50, unopenedHoldSeconds: 600, isDefault: false });
+    await page.reload();
+    expect(await page.getByTestId("policy-source").innerText()).toContain("Set for this shop.");
+    expect(await inputs.units.inputValue()).toBe("50");
+    await shot(page, "settings-saved");
+
+    // An editor reads it, and may not change it.
+    const readOnly = await editor.newPage();
+    onTestFinished(() => readOnly.close());
+    await readOnly.goto(`${cms.url}/cms/shop/${SHOP}/settings`);
+    expect(await readOnly.getByLabel("Held units per client").isDisabled()).toBe(true);
+    expect(await readOnly.getByRole("button", { name: "Save hold policy" }).count()).toBe(0);
+    expect(await readOnly.locator(".notice").allInnerTexts()).toContain("Only admins can change the hold policy; you can read it.");
+    const client = await signIn(cms, EDITOR, PASSWORD);
+    const put = await client.request(`/api/shops/${SHOP}/hold-policy`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ maxActiveHoldsPerClient: 1, maxHeldUnitsPerClient: 1, unopenedHoldSeconds: 60 }),
+    });
+    expect(put.status).toBe(403);
+    expect((await getShopHoldPolicy({ shopId: SHOP, store: holds })).maxHeldUnitsPerClient).toBe(50);
+  });
+
+  it("lists who holds a variant, a bot's address above a buyer's, and releases the bot's holds: available back up, hold_release by the operator in the history", async () => {
+    const holds = createPrismaHoldStore(database);
+    const cap = { sku: "CAP-1", variantKey: "color=red" };
+    // A bot from one address, a fresh cookie for each cart; a buyer with one cart.
+    const bot = (cookie: string) => identifyHoldClient({ address: "203.0.113.9", buyerId: cookie, secret: CLIENT_SECRET });
+    const buyer = identifyHoldClient({ address: "198.51.100.7", buyerId: "buyer-anna", secret: CLIENT_SECRET });
+    const botHolds: string[] = [];
+    for (const cookie of ["bot-cookie-1", "bot-cookie-2", "bot-cookie-3"]) {
+      botHolds.push((await createInventoryHold({ shopId: SHOP, requests: [{ ...cap, quantity: 2 }], ttlSeconds: 1200, client: bot(cookie), store: holds })).holdId);
+    }
+    await createInventoryHold({ shopId: SHOP, requests: [{ ...cap, quantity: 1 }], ttlSeconds: 1200, client: buyer, store: holds });
+    const held = (await store.getItem(SHOP, cap))!;
+    const botAddress = bot("bot-cookie-1").address!;
+
+    // From the variant's history, "Who holds it".
+    const page = await editor.newPage();
+    onTestFinished(() => page.close());
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory/history?sku=CAP-1&variantKey=color%3Dred`);
+    await page.getByRole("link", { name: "Who holds it" }).click();
+    await page.waitForURL(/\/holds\/holders\?/);
+    const rows = page.locator(".holders-table tbody tr[data-client]");
+    const listed = () => rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute("data-client")}:${tr.getAttribute("data-client-key")}`));
+    const order = await listed();
+    expect(order[0]).toBe(`address:${botAddress}`);
+    const buyerRows = [`address:${buyer.address}`, `buyer:${buyer.buyer}`].map((key) => order.indexOf(key));
+    const botRows = [`address:${botAddress}`, ...["bot-cookie-1", "bot-cookie-2", "bot-cookie-3"].map((c) => `buyer:${bot(c).buyer}`)].map((key) => order.indexOf(key));
+    expect(Math.min(...buyerRows)).toBeGreaterThan(Math.max(...botRows));
+    expect(order).toHaveLength(6);
+    // The client shortened to 8 hex digits, its kind, holds, units and the oldest hold's age.
+    const first = rows.first();
+    expect(await first.locator('td[data-label="Client"]').innerText()).toBe(botAddress.slice(0, 8));
+    expect(await first.locator('td[data-label="Kind"]').innerText()).toBe("Network address");
+    expect(await first.locator('td[data-label="Holds"]').innerText()).toBe("3");
+    expect(await first.locator('td[data-label="Units"]').innerText()).toBe("6");
+    expect(await first.locator('td[data-label="Oldest hold"]').innerText()).toMatch(/^\d+ (s|min)$/);
+    expect(await page.getByTestId("available").innerText()).toBe(String(held.available));
+    await shot(page, "holders");
+
+    await first.getByRole("button", { name: "Release holds" }).click();
+    expect(await first.locator(".confirm").innerText()).toContain(`every active hold of network address ${botAddress.slice(0, 8)} in ${SHOP}`);
+    await first.getByRole("button", { name: "Yes, release" }).click();
+    await expect.poll(() => page.getByTestId("release-result").innerText()).toBe(`Released 3 holds (6 units) of network address ${botAddress.slice(0, 8)}.`);
+    // The bot's cookies named the same holds: gone too; the buyer's stay.
+    await expect.poll(listed).toEqual([`address:${buyer.address}`, `buyer:${buyer.buyer}`].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    await expect.poll(() => page.getByTestId("available").innerText()).toBe(String(held.available + 6));
+    expect(await store.getItem(SHOP, cap)).toMatchObject({ quantity: held.quantity, reserved: held.reserved - 6, available: held.available + 6 });
+    await shot(page, "holders-released");
+
+    const released = (await store.listLedger(SHOP, { ...cap, limit: 10 })).filter((entry) => entry.reason === "hold_release");
+    expect(released.map((entry) => entry.holdId).sort()).toEqual([...botHolds].sort());
+    for (const entry of released) expect(entry).toMatchObject({ delta: 0, quantityAfter: held.quantity, actor: EDITOR });
+    await page.getByRole("link", { name: "History of this variant" }).click();
+    await page.waitForURL(/\/data\/inventory\/history\?/);
+    const newest = page.locator(".ledger-table tbody tr").first();
+    expect(await newest.getAttribute("data-reason")).toBe("hold_release");
+    expect(await newest.locator('td[data-label="Reason"]').innerText()).toBe("hold release");
+    expect(await newest.locator('td[data-label="Change"]').innerText()).toBe("0");
+    expect(await newest.locator('td[data-label="Actor"]').innerText()).toBe(EDITOR);
+    expect(await page.locator('.ledger-table tbody tr[data-reason="hold_release"]').count()).toBe(3);
+    await shot(page, "history-hold-release");
+
+    // A viewer sees the list but may not release.
+    const viewerContext = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    onTestFinished(() => viewerContext.close());
+    const viewerPage = await signInPage(viewerContext, VIEWER, `/cms/shop/${SHOP}/holds/holders?sku=CAP-1&variantKey=color%3Dred`);
+    expect(await viewerPage.locator(".holders-table tbody tr[data-client]").first().getByRole("button", { name: "Release holds" }).isDisabled()).toBe(true);
+    const viewer = await signIn(cms, VIEWER, PASSWORD);
+    const refused = await viewer.request(`/api/shops/${SHOP}/clients/release`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client: "buyer", key: buyer.buyer }),
+    });
+    expect(refused.status).toBe(403);
+    expect((await store.getItem(SHOP, cap))?.reserved).toBe(held.reserved - 6);
+  });
+
   it("keeps a 10,000-variant grid paged, searchable and filterable", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${BIG_SHOP}/data/inventory`);
@@ -661,6 +823,15 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       ttlSeconds: 1200,
       store: createPrismaHoldStore(database),
     });
+    // And one a client made, for the top holders (of a variant the earlier tests leave in stock).
+    const holder = identifyHoldClient({ address: "192.0.2.44", buyerId: "buyer-shot", secret: CLIENT_SECRET });
+    await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "TEE-1", variantKey: "size=s", quantity: 2 }],
+      ttlSeconds: 1200,
+      client: holder,
+      store: createPrismaHoldStore(database),
+    });
     const pages = [
       ["home", "/cms"],
       ["dashboard", "/cms/dashboard"],
@@ -669,6 +840,8 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       ["low-stock", `/cms/shop/${SHOP}/low-stock`],
       ["holds", `/cms/shop/${SHOP}/holds`],
       ["history", `/cms/shop/${SHOP}/data/inventory/history?sku=TEE-1&variantKey=size%3Dm`],
+      ["holders", `/cms/shop/${SHOP}/holds/holders?sku=TEE-1&variantKey=size%3Ds`],
+      ["settings", `/cms/shop/${SHOP}/settings`],
     ] as const;
     for (const [width, height, suffix] of [[1360, 900, "desktop"], [390, 844, "phone"]] as const) {
       const context = await browser.newContext({ viewport: { width, height } });
@@ -681,7 +854,13 @@ describe("operator UI where people look, at desktop and phone widths", () => {
           await shot(page, `page-${name}-${suffix}`);
           // On a phone, each hold and low-stock row is a card: its action is on the screen, not past a sideways scroll.
           const action =
-            name === "holds" ? page.locator(`tr[data-hold-id="${activeHold}"]`).getByRole("button", { name: "Release" }) : name === "low-stock" ? page.getByRole("link", { name: "History" }).first() : undefined;
+            name === "holds"
+              ? page.locator(`tr[data-hold-id="${activeHold}"]`).getByRole("button", { name: "Release" })
+              : name === "low-stock"
+                ? page.getByRole("link", { name: "History" }).first()
+                : name === "holders"
+                  ? page.locator(`tr[data-client-key="${holder.address}"]`).getByRole("button", { name: "Release holds" })
+                  : undefined;
           if (suffix === "phone" && action) {
             const box = (await action.boundingBox())!;
             expect(box.x + box.width, `${name}: the row's action within ${width} px`).toBeLessThanOrEqual(width);
@@ -694,6 +873,17 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       } finally {
         await context.close();
       }
+    }
+    // The policy as an admin sees it, editable, on a phone.
+    const adminPhone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      const page = await signInPage(adminPhone, ADMIN, `/cms/shop/${SHOP}/settings`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const save = (await page.getByRole("button", { name: "Save hold policy" }).boundingBox())!;
+      expect(save.x + save.width).toBeLessThanOrEqual(390);
+      await shot(page, "page-settings-admin-phone");
+    } finally {
+      await adminPhone.close();
     }
     const anonymous = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const login = await anonymous.newPage();

@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { listInventoryHolds, operatorMay, type HoldStatus } from "@acme/platform-core";
+import { getShopHoldPolicy, listInventoryHolds, operatorMay, type HoldStatus } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
-import { formatNumber, formatTime, shopPath } from "@/app/cms/_lib/format";
+import { formatNumber, formatTime, holdersPath, shopPath } from "@/app/cms/_lib/format";
 import { refId } from "@acme/platform-core/variants";
 import { ItemName } from "@/components/item-name";
 import { getCmsEnv } from "@/env";
@@ -33,7 +33,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
   const requested = (await searchParams).status;
   const status = STATUSES.find((s) => s === requested) ?? "active";
   const { holds, inventory } = getStores();
-  const list = await listInventoryHolds({ shopId, status, limit: LIMIT, store: holds });
+  const [list, policy] = await Promise.all([listInventoryHolds({ shopId, status, limit: LIMIT, store: holds }), getShopHoldPolicy({ shopId, store: holds })]);
   // Titles as the variants carry them now (one read for every line on the page).
   const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [refId(item), item])).values()];
   const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [refId(item), item]));
@@ -59,6 +59,12 @@ export default async function HoldsPage({ params, searchParams }: Props) {
       <p className="muted">
         {STATUS_HELP[status]} Newest first{list.length === LIMIT ? `, the latest ${LIMIT}` : ""}.
       </p>
+      {status === "active" && (
+        <p className="muted small" data-testid="caps">
+          Each client may hold {formatNumber(policy.maxActiveHoldsPerClient)} holds and {formatNumber(policy.maxHeldUnitsPerClient)} units at once
+          {policy.isDefault ? " (the defaults)" : ""}; see <Link href={shopPath(shopId, "/settings")}>hold policy</Link>. An item’s Holders link lists who holds that variant.
+        </p>
+      )}
       <div className="table-scroll">
         <table className="table holds-table phone-cards">
           <thead>
@@ -111,6 +117,14 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                     {hold.items.map((item) => (
                       <li key={refId(item)}>
                         <ItemName item={items.get(refId(item)) ?? item} sku={item.sku} /> × {formatNumber(item.quantity)}
+                        {hold.status === "active" && (
+                          <>
+                            {" "}
+                            <Link className="small" href={holdersPath(shopId, item.sku, item.variantKey)}>
+                              Holders
+                            </Link>
+                          </>
+                        )}
                       </li>
                     ))}
                   </ul>

@@ -2,11 +2,18 @@ import Link from "next/link";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { variantTitles } from "@acme/platform-core/variants";
-import { formatDelta, formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
+import type { LedgerReason } from "@acme/platform-core";
+import { formatDelta, formatNumber, formatTime, historyPath, holdersPath, shopPath } from "@/app/cms/_lib/format";
 
 export const dynamic = "force-dynamic";
 
 const PAGE_SIZE = 100;
+
+/** What a reason means where its name alone does not say it. */
+const REASON_HELP: Partial<Record<LedgerReason, string>> = {
+  hold_release: "An operator released a client's holds (top holders): the units went back to available; the quantity did not change.",
+  oversold_at_payment: "Paid for after the units were gone: sold below zero, to be resolved with the buyer.",
+};
 
 interface Props {
   params: Promise<{ shop: string }>;
@@ -55,7 +62,12 @@ export default async function HistoryPage({ params, searchParams }: Props) {
           </div>
           <div>
             <dt>Reserved</dt>
-            <dd>{formatNumber(item.reserved)}</dd>
+            <dd>
+              {formatNumber(item.reserved)}{" "}
+              <Link className="small" href={holdersPath(shopId, item.sku, item.variantKey)}>
+                Who holds it
+              </Link>
+            </dd>
           </div>
           <div>
             <dt>Available</dt>
@@ -78,7 +90,7 @@ export default async function HistoryPage({ params, searchParams }: Props) {
         <p className="notice">This variant does not exist (any more) in {shopId}.</p>
       )}
       <div className="table-scroll">
-        <table className="table ledger-table">
+        <table className="table ledger-table phone-cards">
           <thead>
             <tr>
               <th>Time</th>
@@ -100,15 +112,21 @@ export default async function HistoryPage({ params, searchParams }: Props) {
             )}
             {entries.map((entry) => (
               <tr key={entry.id} data-ledger-id={entry.id} data-reason={entry.reason}>
-                <td className="small">{formatTime(entry.createdAt)}</td>
-                <td className={entry.delta < 0 ? "num negative" : "num positive"}>{formatDelta(entry.delta)}</td>
-                <td className="num">{formatNumber(entry.quantityAfter)}</td>
-                <td>
-                  <span className={`reason reason-${entry.reason}`}>{entry.reason}</span>
+                <td className="small" data-label="Time">{formatTime(entry.createdAt)}</td>
+                <td className={entry.delta < 0 ? "num negative" : entry.delta > 0 ? "num positive" : "num"} data-label="Change">
+                  {formatDelta(entry.delta)}
                 </td>
-                <td>{entry.note ?? ""}</td>
-                <td className="mono small">{entry.holdId ?? ""}</td>
-                <td>{entry.actor}</td>
+                <td className="num" data-label="Quantity after">{formatNumber(entry.quantityAfter)}</td>
+                <td data-label="Reason">
+                  <span className={`reason reason-${entry.reason}`} title={REASON_HELP[entry.reason]}>
+                    {entry.reason.replaceAll("_", " ")}
+                  </span>
+                </td>
+                <td data-label="Note">{entry.note ?? ""}</td>
+                <td className="mono small hold-id" data-label="Hold" title={entry.holdId ?? undefined}>
+                  {entry.holdId ?? ""}
+                </td>
+                <td data-label="Actor">{entry.actor}</td>
               </tr>
             ))}
           </tbody>
