@@ -27,6 +27,9 @@ DECLARE
   v_expires timestamptz;
   v_open timestamptz;
   v_repeats text[] := '{}';
+  v_track boolean := false;
+  v_addresses text[];
+  v_buyers text[];
   v_existing record;
   v_key text;
   v_avail jsonb;
@@ -56,6 +59,9 @@ BEGIN
   -- clients named more than once in this batch, are counted as it goes.
   v_has_clients := EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE r ? 'clientAddress' OR r ? 'clientBuyer');
   IF v_has_clients THEN
+    SELECT coalesce(array_agg(DISTINCT r->>'clientAddress') FILTER (WHERE r ? 'clientAddress'), '{}'),
+           coalesce(array_agg(DISTINCT r->>'clientBuyer') FILTER (WHERE r ? 'clientBuyer'), '{}')
+    INTO v_addresses, v_buyers FROM jsonb_array_elements(p_requests) r;
     SELECT coalesce(array_agg(key) FILTER (WHERE n > 1), '{}') INTO v_repeats FROM (
       SELECT key, count(*) AS n FROM (
         SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
@@ -104,7 +110,8 @@ BEGIN
   END IF;
   IF v_has_clients THEN
     SELECT coalesce(array_agg(k), '{}') INTO v_limited FROM jsonb_object_keys(v_limits) k;
-    v_usage := inventory_client_usage(p_shop, p_requests, v_limited, p_now);
+    v_usage := inventory_client_usage(p_shop, v_addresses, v_buyers, v_limited, p_now);
+    v_track := v_usage <> '{}'::jsonb OR cardinality(v_repeats) > 0;
   END IF;
 
   FOR v_request, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
@@ -153,30 +160,43 @@ BEGIN
       END IF;
     END IF;
 
-    -- Caps: one more hold, and this many more units, for each client it names.
-    v_units := 0;
-    FOR v_i IN 0 .. v_line_count - 1 LOOP
-      v_units := v_units + (v_request->'lines'->v_i->>'quantity')::int;
-    END LOOP;
-    v_clients := ARRAY_REMOVE(ARRAY['a:' || (v_request->>'clientAddress'), 'b:' || (v_request->>'clientBuyer')], NULL);
+    -- Caps: one more hold, and this many more units, for each client the
+    -- request names. A client that holds nothing and is named once in the
+    -- batch (a buyer, in a sale) can only be over by this request alone, so
+    -- only when some client holds something or comes again (v_track) is
+    -- each one counted.
     v_capped := NULL;
-    FOREACH v_client IN ARRAY v_clients LOOP
-      v_client_usage := coalesce(v_usage->v_client, jsonb_build_object('holds', 0, 'units', 0));
-      IF (v_client_usage->>'holds')::int + 1 > v_policy."maxActiveHoldsPerClient" THEN
-        v_capped := jsonb_build_object('cap', 'holds', 'limit', v_policy."maxActiveHoldsPerClient");
-      ELSIF (v_client_usage->>'units')::int + v_units > v_policy."maxHeldUnitsPerClient" THEN
-        v_capped := jsonb_build_object('cap', 'units', 'limit', v_policy."maxHeldUnitsPerClient");
+    v_clients := '{}';
+    IF v_has_clients AND (v_request ? 'clientAddress' OR v_request ? 'clientBuyer') THEN
+      v_units := 0;
+      FOR v_i IN 0 .. v_line_count - 1 LOOP
+        v_units := v_units + (v_request->'lines'->v_i->>'quantity')::int;
+      END LOOP;
+      IF v_track THEN
+        v_clients := ARRAY_REMOVE(ARRAY['a:' || (v_request->>'clientAddress'), 'b:' || (v_request->>'clientBuyer')], NULL);
+        FOREACH v_client IN ARRAY v_clients LOOP
+          v_client_usage := coalesce(v_usage->v_client, jsonb_build_object('holds', 0, 'units', 0));
+          IF (v_client_usage->>'holds')::int + 1 > v_policy."maxActiveHoldsPerClient" THEN
+            v_capped := jsonb_build_object('cap', 'holds', 'limit', v_policy."maxActiveHoldsPerClient");
+          ELSIF (v_client_usage->>'units')::int + v_units > v_policy."maxHeldUnitsPerClient" THEN
+            v_capped := jsonb_build_object('cap', 'units', 'limit', v_policy."maxHeldUnitsPerClient");
+          END IF;
+          IF v_capped IS NOT NULL THEN
+            -- Worth asking again once the client's first hold lapses; never, when this request alone is over the cap.
+            v_results := array_append(v_results, v_capped || jsonb_build_object('outcome', 'capped',
+              'client', CASE WHEN v_client LIKE 'a:%' THEN 'address' ELSE 'buyer' END,
+              'retryAfterSeconds', CASE WHEN (v_client_usage->>'holds')::int = 0 THEN NULL
+                ELSE greatest(1, ceil(extract(epoch FROM ((v_client_usage->>'earliest')::timestamptz - p_now))))::int END));
+            EXIT;
+          END IF;
+        END LOOP;
+      ELSIF v_units > v_policy."maxHeldUnitsPerClient" THEN
+        v_capped := jsonb_build_object('outcome', 'capped', 'cap', 'units', 'limit', v_policy."maxHeldUnitsPerClient",
+          'client', CASE WHEN v_request ? 'clientAddress' THEN 'address' ELSE 'buyer' END, 'retryAfterSeconds', NULL);
+        v_results := array_append(v_results, v_capped);
       END IF;
-      IF v_capped IS NOT NULL THEN
-        -- Worth asking again once the client's first hold lapses; never, when this request alone is over the cap.
-        v_results := array_append(v_results, v_capped || jsonb_build_object('outcome', 'capped',
-          'client', CASE WHEN v_client LIKE 'a:%' THEN 'address' ELSE 'buyer' END,
-          'retryAfterSeconds', CASE WHEN (v_client_usage->>'holds')::int = 0 THEN NULL
-            ELSE greatest(1, ceil(extract(epoch FROM ((v_client_usage->>'earliest')::timestamptz - p_now))))::int END));
-        EXIT;
-      END IF;
-    END LOOP;
-    CONTINUE WHEN v_capped IS NOT NULL;
+      CONTINUE WHEN v_capped IS NOT NULL;
+    END IF;
 
     v_ok := true;
     -- Lines are walked by index, not with a query per request (each query costs an executor start).

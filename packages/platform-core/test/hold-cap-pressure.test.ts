@@ -208,6 +208,8 @@ describe("getHoldCapPressure and the metrics exposition", () => {
     expect(await getHoldCapPressure({ shopId, now, windowSeconds: 1_800, database: db })).toMatchObject({ clientsAtCap: 2, clientRequests: 9, capRefusals: 2 });
     // The client below its caps is one hold from the cap on holds: its second hold (9 units) puts both its keys there.
     await hold(belowCap, 1, now);
+    // Its client request is counted in the background: written before it is read.
+    await recorder.flush();
     expect(await getHoldCapPressure({ shopId, now, database: db })).toMatchObject({ clientsAtCap: 4, clientsAtHoldCap: 3, clientsAtUnitCap: 1, clientRequests: 8 });
 
     // The lifecycle series carries the same counts (the CMS dashboard's data).

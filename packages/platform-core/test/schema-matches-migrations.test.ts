@@ -43,7 +43,7 @@ const KNOWN_EXTRA_INDEXES: Record<string, { table: string; unique: boolean; colu
   InventoryHold_clientAddress_idx: {
     table: "InventoryHold",
     unique: false,
-    columns: ["shopId", "clientAddress"],
+    columns: ["clientAddress"],
     method: "btree",
     predicate: `("clientAddress" IS NOT NULL)`,
     why: "caps and purchase limits count a client's holds; holds without a client are not indexed",
@@ -51,7 +51,7 @@ const KNOWN_EXTRA_INDEXES: Record<string, { table: string; unique: boolean; colu
   InventoryHold_clientBuyer_idx: {
     table: "InventoryHold",
     unique: false,
-    columns: ["shopId", "clientBuyer"],
+    columns: ["clientBuyer"],
     method: "btree",
     predicate: `("clientBuyer" IS NOT NULL)`,
     why: "caps and purchase limits count a client's holds; holds without a client are not indexed",

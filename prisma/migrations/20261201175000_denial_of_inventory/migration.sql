@@ -15,9 +15,11 @@ ADD COLUMN "clientBuyer" TEXT,
 ADD COLUMN "openExpiresAt" TIMESTAMPTZ(3),
 ADD COLUMN "openedAt" TIMESTAMPTZ(3);
 
--- Only holds that name a client are counted against caps and limits.
-CREATE INDEX "InventoryHold_clientAddress_idx" ON "InventoryHold"("shopId", "clientAddress") WHERE "clientAddress" IS NOT NULL;
-CREATE INDEX "InventoryHold_clientBuyer_idx" ON "InventoryHold"("shopId", "clientBuyer") WHERE "clientBuyer" IS NOT NULL;
+-- Only holds that name a client are counted against caps and limits. Keyed
+-- by the client alone: a batch looks up hundreds of clients at once, and
+-- with the shop first the planner could scan the shop's entries instead.
+CREATE INDEX "InventoryHold_clientAddress_idx" ON "InventoryHold"("clientAddress") WHERE "clientAddress" IS NOT NULL;
+CREATE INDEX "InventoryHold_clientBuyer_idx" ON "InventoryHold"("clientBuyer") WHERE "clientBuyer" IS NOT NULL;
 
 -- CreateTable
 CREATE TABLE "ShopHoldPolicy" (

@@ -612,9 +612,14 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const held = (await store.getItem(SHOP, cap))!;
     const botAddress = bot("bot-cookie-1").address!;
 
-    // From the variant's history, "Who holds it".
     const page = await editor.newPage();
     onTestFinished(() => page.close());
+    // The holds page says whether anyone presses on the caps (no one is at one yet: 3 holds of 5).
+    await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
+    expect(await page.getByTestId("cap-pressure").innerText()).toMatch(
+      /^0 clients are at a cap now\. In the last 5 minutes, \d+ of \d+ checkouts were refused by a cap and \d+ by a purchase limit\.$/,
+    );
+    // From the variant's history, "Who holds it".
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/inventory/history?sku=CAP-1&variantKey=color%3Dred`);
     await page.getByRole("link", { name: "Who holds it" }).click();
     await page.waitForURL(/\/holds\/holders\?/);

@@ -151,9 +151,10 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         ...(client ? { client, lapseUnopened: true } : {}),
       });
       // Stripe's URL is revealed when the link is followed: that is when the hold gets its full term.
-      // Relative, so no forwarded header can point it elsewhere.
+      // On SHOP_PUBLIC_URL when set (so it works through the edge worker, on another origin), else
+      // relative: never on an origin a forwarded header named.
       const url = session.holdId && secret
-        ? `/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, url: session.url }, secret))}`
+        ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, url: session.url }, secret))}`
         : session.url;
       return Response.json({
         url,

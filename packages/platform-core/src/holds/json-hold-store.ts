@@ -388,7 +388,7 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
               reason: "hold_release",
               holdId: hold.id,
               actor,
-              note: `released ${units} held units of one ${client} (the CMS's top holders)`,
+              note: `released ${line.quantity} held of one ${client} (top holders in the CMS)`,
               createdAt: stamp,
             });
           }

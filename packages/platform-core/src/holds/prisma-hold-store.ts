@@ -404,7 +404,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
           await tx.$executeRaw`
             INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", delta, "quantityAfter", reason, "holdId", actor, note, "createdAt")
             SELECT ${shopId}, hi.sku, hi."variantKey", 0, i.quantity, 'hold_release', hi."holdId", ${actor},
-                   ${`released ${units} held units of one ${client} (the CMS's top holders)`}, ${now}::timestamptz
+                   'released ' || hi.quantity || ' held of one ' || ${client}::text || ' (top holders in the CMS)', ${now}::timestamptz
             FROM "InventoryHoldItem" hi JOIN "InventoryItem" i ON i."shopId" = hi."shopId" AND i.sku = hi.sku AND i."variantKey" = hi."variantKey"
             WHERE hi."holdId" = ANY (${ids}::text[])
             ORDER BY hi."holdId", hi.sku COLLATE "C", hi."variantKey" COLLATE "C"`;

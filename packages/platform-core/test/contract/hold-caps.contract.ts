@@ -241,6 +241,11 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
         expect.arrayContaining([["A", 0, "ops@test"], ["A", 0, "ops@test"], ["B", 0, "ops@test"]]),
       );
       expect(ledger).toHaveLength(3);
+      expect(ledger.map((entry) => entry.note).sort()).toEqual([
+        "released 1 held of one address (top holders in the CMS)",
+        "released 4 held of one address (top holders in the CMS)",
+        "released 5 held of one address (top holders in the CMS)",
+      ]);
       expect(await releaseClientHolds({ shopId: SHOP, client: "address", key: bot.address, actor: "ops@test", now: at(110), store })).toEqual({ holdIds: [], units: 0 });
       for (const hostile of [{ client: "ip", key: bot.address }, { client: "address", key: "'; DROP TABLE" }, { client: "buyer", key: "" }]) {
         expect((await caught(releaseClientHolds({ shopId: SHOP, ...hostile, actor: "ops@test", store }))).code).toBe("validation_failed");

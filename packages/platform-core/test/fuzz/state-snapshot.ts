@@ -12,6 +12,7 @@ export const STATE_TABLES = [
   "StockAlertState",
   "StockAlertCrossing",
   "Operator",
+  "ShopHoldPolicy",
 ] as const;
 
 /** All rows of the state tables, as canonical JSON text: equal snapshots mean nothing changed. */

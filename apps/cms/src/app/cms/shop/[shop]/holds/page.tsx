@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getShopHoldPolicy, listInventoryHolds, operatorMay, type HoldStatus } from "@acme/platform-core";
+import { getHoldCapPressure, getShopHoldPolicy, listInventoryHolds, operatorMay, type HoldCapPressure, type HoldStatus } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
@@ -33,7 +33,12 @@ export default async function HoldsPage({ params, searchParams }: Props) {
   const requested = (await searchParams).status;
   const status = STATUSES.find((s) => s === requested) ?? "active";
   const { holds, inventory } = getStores();
-  const [list, policy] = await Promise.all([listInventoryHolds({ shopId, status, limit: LIMIT, store: holds }), getShopHoldPolicy({ shopId, store: holds })]);
+  const [list, policy, pressure] = await Promise.all([
+    listInventoryHolds({ shopId, status, limit: LIMIT, store: holds }),
+    getShopHoldPolicy({ shopId, store: holds }),
+    // Counted in PostgreSQL across instances; the JSON backend keeps no event counts.
+    status === "active" && holds.backend === "prisma" ? getHoldCapPressure({ shopId }) : Promise.resolve(undefined),
+  ]);
   // Titles as the variants carry them now (one read for every line on the page).
   const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [refId(item), item])).values()];
   const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [refId(item), item]));
@@ -65,6 +70,7 @@ export default async function HoldsPage({ params, searchParams }: Props) {
           {policy.isDefault ? " (the defaults)" : ""}; see <Link href={shopPath(shopId, "/settings")}>hold policy</Link>. An item’s Holders link lists who holds that variant.
         </p>
       )}
+      {pressure ? <CapPressure pressure={pressure} /> : null}
       <div className="table-scroll">
         <table className="table holds-table phone-cards">
           <thead>
@@ -139,5 +145,18 @@ export default async function HoldsPage({ params, searchParams }: Props) {
         </table>
       </div>
     </>
+  );
+}
+
+/** Whether anyone presses on the caps now: a bot shows here first. */
+function CapPressure({ pressure }: { pressure: HoldCapPressure }) {
+  const minutes = Math.round(pressure.windowSeconds / 60);
+  const pressed = pressure.clientsAtCap > 0 || pressure.capRefusals > 0 || pressure.limitRefusals > 0;
+  return (
+    <p className={pressed ? "conflict-box small" : "muted small"} data-testid="cap-pressure">
+      {formatNumber(pressure.clientsAtCap)} {pressure.clientsAtCap === 1 ? "client is" : "clients are"} at a cap now. In the last {minutes} minutes,{" "}
+      {formatNumber(pressure.capRefusals)} of {formatNumber(pressure.clientRequests)} checkouts were refused by a cap and {formatNumber(pressure.limitRefusals)} by a purchase
+      limit.
+    </p>
   );
 }
