@@ -62,9 +62,11 @@ export async function runHotHoldPhase(
   // shop names its buyer, so the caps are counted and checked on every request but never bind.
   // The keyed hashes are made before the sale, as a shop makes them while it reads the request
   // (about 13 µs a buyer; the rest of its request handling is not in this benchmark either).
+  // Addresses are IPv6 /64s of the shop's own, so runs against several shops never share a buyer.
+  const shopNet = [...config.shopId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) & 0xffff, 7).toString(16);
   const clients = options.clients
     ? Array.from({ length: config.hotUnits * 2 + config.buyers }, (_, n) =>
-        identifyHoldClient({ address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, buyerId: `bench-buyer-${n}`, secret: BENCH_CLIENT_SECRET }),
+        identifyHoldClient({ address: `2001:db8:${shopNet}:${n.toString(16)}::1`, buyerId: `bench-buyer-${config.shopId}-${n}`, secret: BENCH_CLIENT_SECRET }),
       )
     : [];
   let hotUnitsGranted = 0;

@@ -1,5 +1,5 @@
 import type { InventoryStore } from "@acme/platform-core";
-import { BASELINE_FLOOR_SKU, BASELINE_SEED_SKU, HOT_CAPS_SKU, HOT_SKU, coldSku } from "../cold-sku.ts";
+import { BASELINE_FLOOR_SKU, BASELINE_SEED_SKU, CAPS_COST_RUNS, HOT_SKU, coldSku } from "../cold-sku.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import { createProgress } from "../create-progress.ts";
 
@@ -9,13 +9,13 @@ import { createProgress } from "../create-progress.ts";
  * its import ledger entry like real stock).
  */
 export async function seedShop(store: InventoryStore, config: BenchConfig): Promise<void> {
-  const progress = createProgress("seed", config.coldVariants + 4);
+  const progress = createProgress("seed", config.coldVariants + 3 + CAPS_COST_RUNS.length);
   const change = { reason: "import" as const, actor: "bench" };
   await store.upsertItems(
     config.shopId,
     [
       { sku: HOT_SKU, productId: "hot", quantity: config.hotUnits },
-      { sku: HOT_CAPS_SKU, productId: "hot-caps", quantity: config.hotUnits },
+      ...CAPS_COST_RUNS.map((run) => ({ sku: run.sku, productId: "hot", quantity: config.hotUnits })),
       { sku: BASELINE_SEED_SKU, productId: "baseline-seed", quantity: config.baselineUnits },
       { sku: BASELINE_FLOOR_SKU, productId: "baseline-floor", quantity: config.baselineUnits },
     ],
@@ -29,7 +29,7 @@ export async function seedShop(store: InventoryStore, config: BenchConfig): Prom
       items.push({ sku: coldSku(i), productId: `cold-${i}`, quantity: config.coldUnits });
     }
     await store.upsertItems(config.shopId, items, change);
-    progress.update(4 + start + items.length);
+    progress.update(3 + CAPS_COST_RUNS.length + start + items.length);
   }
-  progress.finish(`2 hot variants (${config.hotUnits} units each), ${config.coldVariants} cold variants (${config.coldUnits} units each), 2 baseline variants`);
+  progress.finish(`${1 + CAPS_COST_RUNS.length} hot variants (${config.hotUnits} units each), ${config.coldVariants} cold variants (${config.coldUnits} units each), 2 baseline variants`);
 }

@@ -39,7 +39,8 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
         ["hot_units_per_s (platform)", rate(hot), "-", "-", "-"],
         ["baseline_floor_units_per_s", rate(floor), `${(hot / floor).toFixed(2)}x`, `>= 2x (${rate(2 * floor)})`, met(targets.hot_ge_2x_floor)],
         ["baseline_seed_units_per_s", rate(seed), `${(hot / seed).toFixed(2)}x`, `>= 10x (${rate(10 * seed)})`, met(targets.hot_ge_10x_seed)],
-        ["hot_caps_units_per_s (caps on)", rate(result.hot_caps_units_per_s), `${(hot / result.hot_caps_units_per_s).toFixed(2)}x`, `<= 1.11x (caps cost <= 10%)`, met(targets.caps_cost_le_10pct)],
+        ["caps runs, buyers unnamed", rate(result.caps_plain_units_per_s), `${(hot / result.caps_plain_units_per_s).toFixed(2)}x`, "-", "-"],
+        ["caps runs, buyers named", rate(result.hot_caps_units_per_s), `${(hot / result.hot_caps_units_per_s).toFixed(2)}x`, `>= 0.9 x unnamed (${(result.hot_caps_units_per_s / result.caps_plain_units_per_s).toFixed(2)} x)`, met(targets.caps_cost_le_10pct)],
       ],
     ),
   );
