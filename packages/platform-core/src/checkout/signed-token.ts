@@ -15,10 +15,9 @@ export function signToken(secret: string, purpose: string, payload: string): str
 /** The payload of a token this secret signed for this purpose; null for anything else. */
 export function verifyToken(secret: string, purpose: string, token: string, maxLength = 4096): string | null {
   if (token.length > maxLength) return null;
-  const dot = token.indexOf(".");
-  if (dot <= 0 || dot !== token.lastIndexOf(".")) return null;
-  const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), "base64url");
+  const [body, signature64, ...more] = token.split(".");
+  if (!body || !signature64 || more.length > 0) return null;
+  const given = Buffer.from(signature64, "base64url");
   const expected = mac(secret, purpose, body);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   return Buffer.from(body, "base64url").toString("utf8");
