@@ -8,7 +8,9 @@ BEGIN
   -- The one lock order of every stock change, so no two transactions ever
   -- wait on each other in a circle: (1) the shop's idempotency keys, sorted;
   -- (2) hold rows by id; (3) stock rows by sku, then variant key (collation
-  -- "C"): the variants named and those of the holds locked in (2). With
+  -- "C"): the variants named and those of the holds locked in (2). Hold
+  -- creation alone also locks its clients' buckets between (1) and (2)
+  -- (inventory_create_holds_batch), and nothing else takes those. With
   -- p_skip_locked_holds, holds another transaction has locked are left out
   -- (the reaper's and the eager expiry's way). p_skus NULL: every stock row of
   -- the shop. Returns the ids of the holds locked, sorted.
