@@ -1,5 +1,4 @@
-import { getShopHoldPolicy, holdPolicySchema, parseOrThrow, readJsonBody, setShopHoldPolicy } from "@acme/platform-core";
-import { z } from "zod";
+import { getShopHoldPolicy, readJsonBody, setShopHoldPolicy } from "@acme/platform-core";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 
@@ -7,27 +6,6 @@ export const dynamic = "force-dynamic";
 
 /** Three numbers; anything larger is refused unread (413). */
 const POLICY_MAX_BYTES = 4 * 1024;
-
-// Says what is missing or not a number, which the library's schema would answer in zod's words
-// ("expected number, received undefined"); the ranges are the library's, checked in the same pass
-// so that every field's error comes back at once.
-const number = z.number({
-  error: (issue) => (issue.input === undefined ? "is required" : typeof issue.input === "number" ? "must be a finite number" : "must be a number"),
-});
-const { maxActiveHoldsPerClient, maxHeldUnitsPerClient, unopenedHoldSeconds } = holdPolicySchema.shape;
-const policyBodySchema = z.strictObject(
-  {
-    maxActiveHoldsPerClient: number.pipe(maxActiveHoldsPerClient),
-    maxHeldUnitsPerClient: number.pipe(maxHeldUnitsPerClient),
-    unopenedHoldSeconds: number.pipe(unopenedHoldSeconds),
-  },
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `has unknown fields ${issue.keys.join(", ")}`
-        : "must be a JSON object with maxActiveHoldsPerClient, maxHeldUnitsPerClient and unopenedHoldSeconds",
-  },
-);
 
 /** The shop's hold policy (the defaults, `isDefault: true`, until an admin sets one). Viewers may read. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ shopId }) => {
@@ -41,7 +19,6 @@ export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ sh
  * `policy.<field>`, and nothing changes; holds already made keep their expiry.
  */
 export const PUT = withOperatorRoute({ role: "admin", shop: true }, async ({ request, shopId, operator }) => {
-  const body = parseOrThrow(policyBodySchema, await readJsonBody(request, POLICY_MAX_BYTES), "policy");
-  const policy = await setShopHoldPolicy({ shopId, policy: body, actor: operator.email, store: getStores().holds });
+  const policy = await setShopHoldPolicy({ shopId, policy: await readJsonBody(request, POLICY_MAX_BYTES), actor: operator.email, store: getStores().holds });
   return Response.json({ policy });
 });
