@@ -1,4 +1,4 @@
-import { InventoryError } from "@acme/platform-core";
+import { clientIpHeaderSchema, InventoryError } from "@acme/platform-core";
 import { z } from "zod";
 
 const flag = z
@@ -18,12 +18,7 @@ const cmsEnvSchema = z.object({
    * used to throttle sign-ins per client. Unset: only per-email throttling,
    * since a header no trusted proxy sets is the client's own to forge.
    */
-  CMS_CLIENT_IP_HEADER: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9-]*$/i, "must be a header name")
-    .optional()
-    .transform((value) => (value ? value.toLowerCase() : undefined)),
+  CMS_CLIENT_IP_HEADER: clientIpHeaderSchema,
   /**
    * Where a hold's Checkout Session opens, `{id}` standing for the session id
    * (the demo points it at the Stripe emulator's page). Unset: Stripe's

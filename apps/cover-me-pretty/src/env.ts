@@ -1,4 +1,4 @@
-import { getEnv, InventoryError } from "@acme/platform-core";
+import { clientIpHeaderSchema, getEnv, InventoryError } from "@acme/platform-core";
 import { z } from "zod";
 
 const shopEnvSchema = z.object({
@@ -20,12 +20,7 @@ const shopEnvSchema = z.object({
    * and by its buyer cookie. Unset: by the buyer cookie only, since a header
    * no trusted proxy sets is the client's own to forge.
    */
-  SHOP_CLIENT_IP_HEADER: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9-]*$/i, "must be a header name")
-    .optional()
-    .transform((value) => (value ? value.toLowerCase() : undefined)),
+  SHOP_CLIENT_IP_HEADER: clientIpHeaderSchema,
   /**
    * Keys the client hashes and signs buyer cookies and checkout links; every
    * instance of the shop must share it (at least 32 characters). Required in

@@ -42,6 +42,7 @@ export { awaitInventoryHoldPayment } from "./holds/await-inventory-hold-payment.
 export { extendInventoryHold } from "./holds/extend-inventory-hold.ts";
 export { openInventoryHold } from "./holds/open-inventory-hold.ts";
 export { identifyHoldClient, clientAddressPrefix, CLIENT_SECRET_MIN_LENGTH } from "./holds/hold-client.ts";
+export { clientAddressFrom, clientIpHeaderSchema } from "./http/client-address.ts";
 export { DEFAULT_HOLD_POLICY, holdPolicySchema } from "./holds/hold-policy.ts";
 export { getShopHoldPolicy, setShopHoldPolicy } from "./holds/shop-hold-policy.ts";
 export { listVariantHolders, releaseClientHolds } from "./holds/variant-holders.ts";

@@ -1,6 +1,7 @@
 import {
   BUYER_COOKIE_NAME,
   buyerCookieHeader,
+  clientAddressFrom,
   createCheckoutSession,
   identifyHoldClient,
   readOrIssueBuyerCookie,
@@ -16,6 +17,7 @@ import {
   type FieldError,
   type InsufficientItem,
 } from "@acme/platform-core";
+import { cookies } from "next/headers";
 import { z } from "zod";
 import { catalogueProduct, CURRENCY } from "../catalogue/catalogue.ts";
 import { variantLabel } from "../catalogue/list-products.ts";
@@ -58,26 +60,6 @@ function requestOrigin(request: Request): string {
   return `${proto}://${host}`;
 }
 
-/** One cookie's value from the Cookie header. */
-function cookieValue(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/**
- * The client's address from the header the deployment's proxy sets
- * (`SHOP_CLIENT_IP_HEADER`): its right-most entry, the one the nearest proxy
- * wrote. Without that setting, no address: clients are told apart by their
- * buyer cookie only.
- */
-function clientAddress(request: Request, header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  return request.headers.get(header)?.split(",").pop()?.trim() || undefined;
-}
-
 function displayName(productName: string, attributes: Record<string, string>): string {
   const label = variantLabel(attributes);
   return label ? `${productName} (${label})` : productName;
@@ -109,9 +91,9 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
     // buyer without a (valid) cookie gets one with this answer, whatever it is.
     const holds = env.INVENTORY_MODE === "reserve_ttl" && !env.SKIP_INVENTORY_VALIDATION;
     const secret = holds ? shopClientSecret() : undefined;
-    const buyer = secret ? readOrIssueBuyerCookie(cookieValue(request, BUYER_COOKIE_NAME), secret) : undefined;
+    const buyer = secret ? readOrIssueBuyerCookie((await cookies()).get(BUYER_COOKIE_NAME)?.value, secret) : undefined;
     if (buyer?.issued) headers.append("set-cookie", buyerCookieHeader(buyer.issued, { secure: origin.startsWith("https:") }));
-    const client = secret && buyer ? identifyHoldClient({ address: clientAddress(request, SHOP_CLIENT_IP_HEADER), buyerId: buyer.buyerId, secret }) : undefined;
+    const client = secret && buyer ? identifyHoldClient({ address: clientAddressFrom(request, SHOP_CLIENT_IP_HEADER), buyerId: buyer.buyerId, secret }) : undefined;
     const items = await getInventoryStore().getItems(
       shopId,
       checkout.lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
