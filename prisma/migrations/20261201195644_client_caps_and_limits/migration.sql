@@ -76,6 +76,8 @@ DECLARE
   v_track boolean := false;
   v_addresses text[];
   v_buyers text[];
+  v_named bigint;
+  v_named_clients text[];
   v_existing record;
   v_key text;
   v_avail jsonb;
@@ -103,24 +105,27 @@ BEGIN
   -- Clients share 64 buckets per shop, so a batch of a thousand buyers takes
   -- at most 64 locks (PostgreSQL's lock table is finite); the repeats, the
   -- clients named more than once in this batch, are counted as it goes.
-  v_has_clients := EXISTS (SELECT 1 FROM jsonb_array_elements(p_requests) r WHERE r ? 'clientAddress' OR r ? 'clientBuyer');
+  -- One pass over the requests for the clients they name; a second only
+  -- when a client comes more than once (the distinct keys are fewer than the
+  -- names), to know which.
+  SELECT coalesce(array_agg(DISTINCT 'a:' || (r->>'clientAddress')) FILTER (WHERE r ? 'clientAddress'), '{}')
+         || coalesce(array_agg(DISTINCT 'b:' || (r->>'clientBuyer')) FILTER (WHERE r ? 'clientBuyer'), '{}'),
+         count(r->>'clientAddress') + count(r->>'clientBuyer')
+  INTO v_named_clients, v_named FROM jsonb_array_elements(p_requests) r;
+  v_has_clients := v_named > 0;
   IF v_has_clients THEN
-    SELECT coalesce(array_agg(DISTINCT r->>'clientAddress') FILTER (WHERE r ? 'clientAddress'), '{}'),
-           coalesce(array_agg(DISTINCT r->>'clientBuyer') FILTER (WHERE r ? 'clientBuyer'), '{}')
-    INTO v_addresses, v_buyers FROM jsonb_array_elements(p_requests) r;
-    SELECT coalesce(array_agg(key) FILTER (WHERE n > 1), '{}') INTO v_repeats FROM (
-      SELECT key, count(*) AS n FROM (
-        SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
-        UNION ALL SELECT 'b:' || (r->>'clientBuyer') FROM jsonb_array_elements(p_requests) r
-      ) named WHERE key IS NOT NULL GROUP BY key
-    ) counted;
+    v_addresses := ARRAY(SELECT substr(k, 3) FROM unnest(v_named_clients) k WHERE k LIKE 'a:%');
+    v_buyers := ARRAY(SELECT substr(k, 3) FROM unnest(v_named_clients) k WHERE k LIKE 'b:%');
+    IF v_named > cardinality(v_named_clients) THEN
+      SELECT coalesce(array_agg(key) FILTER (WHERE n > 1), '{}') INTO v_repeats FROM (
+        SELECT key, count(*) AS n FROM (
+          SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
+          UNION ALL SELECT 'b:' || (r->>'clientBuyer') FROM jsonb_array_elements(p_requests) r
+        ) named WHERE key IS NOT NULL GROUP BY key
+      ) counted;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(p_shop || ':client-bucket:' || b.bucket, 7319))
-    FROM (
-      SELECT DISTINCT hashtextextended(key, 0) & 63 AS bucket FROM (
-        SELECT 'a:' || (r->>'clientAddress') AS key FROM jsonb_array_elements(p_requests) r
-        UNION ALL SELECT 'b:' || (r->>'clientBuyer') FROM jsonb_array_elements(p_requests) r
-      ) named WHERE key IS NOT NULL ORDER BY 1
-    ) b;
+    FROM (SELECT DISTINCT hashtextextended(k, 0) & 63 AS bucket FROM unnest(v_named_clients) k ORDER BY 1) b;
   END IF;
 
   -- Every distinct variant the batch asks for.
