@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
 import { handleApiRequest, type ApiRequestRecord, type QueuedFailure } from "./api/handle-api-request.ts";
 import { IdempotencyCache } from "./api/idempotency-cache.ts";
 import { errorTypeForStatus, type StripeErrorType } from "./api/stripe-api-error.ts";
@@ -18,9 +19,9 @@ import {
 
 /**
  * The API version events carry by default: the one the pinned `stripe` SDK
- * speaks (a test keeps the two equal when the SDK is upgraded).
+ * speaks, read from the SDK itself so an upgrade moves both at once.
  */
-export const STRIPE_API_VERSION = "2026-10-28.endive";
+export const STRIPE_API_VERSION = Stripe.API_VERSION;
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 50, maxDelayMs: 1_000 };
 

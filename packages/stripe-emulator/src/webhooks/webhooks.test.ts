@@ -72,8 +72,14 @@ describe("webhook signatures", () => {
     );
   });
 
-  it("the emulator's API version is the pinned SDK's", () => {
+  it("carry the API version the pinned SDK sends, which the emulator reads from the SDK", async () => {
+    fixture = await startFixture();
+    const session = await fixture.stripe.checkout.sessions.create(sessionParams());
+    // The SDK sends its own version on every request; the emulator answers with it.
+    expect(session.lastResponse.headers["stripe-version"]).toBe(Stripe.API_VERSION);
     expect(STRIPE_API_VERSION).toBe(Stripe.API_VERSION);
+    const { event } = fixture.emulator.pay(session.id);
+    expect(event.api_version).toBe(Stripe.API_VERSION);
   });
 });
 
