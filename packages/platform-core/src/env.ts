@@ -42,6 +42,15 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** The account's global rate (docs.stripe.com/rate-limits): 25 in a sandbox, 100 in live mode. */
+  STRIPE_GLOBAL_RATE_PER_SECOND: z.coerce.number().positive().max(10_000).default(25),
+  /** One endpoint's rate (Stripe's default is 25 a second per endpoint, unless Stripe raised it). */
+  STRIPE_ENDPOINT_RATE_PER_SECOND: z.coerce.number().positive().max(10_000).default(25),
+  /**
+   * How long a buyer's checkout request waits for Stripe (a pacing slot,
+   * retries) before it answers that the payment page is being prepared.
+   */
+  STRIPE_CHECKOUT_WAIT_MS: z.coerce.number().int().min(0).max(20_000).default(1500),
   SMTP_HOST: optionalString,
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   SMTP_SECURE: flag,

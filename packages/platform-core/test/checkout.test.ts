@@ -2,7 +2,13 @@ import { serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrismaOpsAlertStore } from "../src/alerts/ops-alert-store.ts";
-import { createCheckoutSession, type CheckoutCart } from "../src/checkout/create-checkout-session.ts";
+import { createCheckoutSession, type CheckoutCart, type CheckoutSessionResult } from "../src/checkout/create-checkout-session.ts";
+import { expireLapsedCheckoutSessions } from "../src/checkout/expire-lapsed-checkout-sessions.ts";
+import { prepareCheckoutSession } from "../src/checkout/prepare-checkout-session.ts";
+import { createPrismaSessionRequestStore } from "../src/checkout/session-request-store.ts";
+import { createDatabaseStripePacer } from "../src/checkout/stripe-pacer.ts";
+import { getEnv } from "../src/env.ts";
+import { releaseExpiredInventoryHolds } from "../src/holds/release-expired-inventory-holds.ts";
 import { createStripeClient } from "../src/checkout/stripe-client.ts";
 import { isInventoryError } from "../src/errors/inventory-error.ts";
 import { getInventoryHold } from "../src/holds/get-inventory-hold.ts";
@@ -23,7 +29,13 @@ const WEBHOOK_SECRET = "whsec_checkout_test";
 let db: TestDatabase;
 let emulator: StripeEmulator;
 let webhook: ServedFetchHandler;
-const stores = () => ({ holds: createPrismaHoldStore(db), store: createPrismaInventoryStore(db) });
+const stores = () => ({
+  holds: createPrismaHoldStore(db),
+  store: createPrismaInventoryStore(db),
+  requests: createPrismaSessionRequestStore(db),
+  pacer: createDatabaseStripePacer(db, getEnv()),
+});
+const stripe = () => createStripeClient({ STRIPE_SECRET_KEY: undefined, STRIPE_API_BASE_URL: emulator.url });
 const stock = () => createPrismaInventoryStore(db);
 const shirtM = variantKey({ size: "M" });
 
@@ -35,17 +47,24 @@ function cart(quantity: number, extra: Partial<CheckoutCart> = {}): CheckoutCart
   };
 }
 
-function checkout(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extra: Record<string, unknown> = {}) {
+function attempt(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extra: Record<string, unknown> = {}): Promise<CheckoutSessionResult> {
   return createCheckoutSession(body, {
     shopId: SHOP,
     inventoryMode: mode,
     successUrl: "http://shop.test/checkout/success?session={CHECKOUT_SESSION_ID}",
     cancelUrl: "http://shop.test/cart",
-    stripe: createStripeClient({ STRIPE_SECRET_KEY: undefined, STRIPE_API_BASE_URL: emulator.url }),
+    stripe: stripe(),
     skipInventoryValidation: false,
     ...stores(),
     ...extra,
   });
+}
+
+/** A checkout whose session was made within the call. */
+async function checkout(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extra: Record<string, unknown> = {}) {
+  const result = await attempt(body, mode, extra);
+  if (result.status !== "ready") throw new Error(`expected a ready checkout, got ${result.status}: ${JSON.stringify(emulator.requests().slice(-4))}`);
+  return result;
 }
 
 async function shirt() {
@@ -74,7 +93,9 @@ afterAll(async () => {
   await db?.destroy();
 });
 beforeEach(async () => {
-  await db.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale" RESTART IDENTITY`);
+  await db.pool.query(
+    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale", "CheckoutSessionRequest" RESTART IDENTITY`,
+  );
   await stock().upsertItems(SHOP, [{ sku: "SHIRT", productId: "shirt", variantAttributes: { size: "M" }, quantity: 3 }], { reason: "import", actor: "t" });
 });
 
@@ -111,10 +132,11 @@ describe("reserve_ttl", () => {
     expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
       checkoutSessionId: result.sessionId,
     });
-    // Stripe's 30-minute minimum wins over the 20-minute request, and the hold outlives the session.
+    // The hold keeps the 20 minutes asked for; the session gets Stripe's 30-minute minimum plus the time to prepare it.
+    expect(Math.abs(result.holdExpiresAt!.getTime() - (now + 1200 * 1000))).toBeLessThan(5_000);
     const sessionSeconds = (result.sessionExpiresAt.getTime() - now) / 1000;
-    expect(sessionSeconds).toBeGreaterThanOrEqual(31 * 60 - 5);
-    expect(result.holdExpiresAt!.getTime() - result.sessionExpiresAt.getTime()).toBeGreaterThanOrEqual(5 * 60 * 1000 - 1000);
+    expect(sessionSeconds).toBeGreaterThanOrEqual(34 * 60 - 5);
+    expect(emulator.session(result.sessionId).expires_at).toBe(Math.floor(result.sessionExpiresAt.getTime() / 1000));
 
     // A second buyer cannot take the held units.
     const second = await checkout(cart(2), "reserve_ttl").catch((caught: unknown) => caught);
@@ -170,17 +192,93 @@ describe("reserve_ttl", () => {
     expect(failed).toEqual([]);
   });
 
-  it("Stripe failing on session creation releases the hold: nothing leaks", async () => {
+  it("Stripe failing on session creation keeps the hold and the retry makes the session", async () => {
     emulator.failNextCreate(500, "Stripe is having a bad day");
-    const error = await checkout(cart(2), "reserve_ttl").catch((caught: unknown) => caught);
-    expect(isInventoryError(error, "unavailable")).toBe(true);
-    expect((error as { status: number }).status).toBe(503);
+    const result = await checkout(cart(2), "reserve_ttl");
+    expect(await shirt()).toMatchObject({ quantity: 3, reserved: 2 });
+    const creates = emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
+    expect(creates.slice(-2).map((r) => r.status)).toEqual([500, 200]);
+    expect(emulator.session(result.sessionId).metadata).toMatchObject({ inventory_reservation_id: result.holdId });
+    expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
+  });
+
+  it("a permanent refusal releases the hold at once and answers payment_rejected naming Stripe's code", async () => {
+    emulator.failNextCreate(400, "Amount must convert to at least 50 cents.", { code: "amount_too_small" });
+    const error = await attempt(cart(2), "reserve_ttl").catch((caught: unknown) => caught);
+    expect(isInventoryError(error, "payment_rejected")).toBe(true);
+    expect((error as { status: number }).status).toBe(422);
+    expect((error as { details: { provider: { code: string } } }).details.provider).toMatchObject({ name: "stripe", code: "amount_too_small", status: 400 });
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
     const holds = await stores().holds.listHolds({ shopId: SHOP, now: new Date() });
     expect(holds.map((h) => h.status)).toEqual(["released"]);
     emulator.failNextCreate(402, "Your card was declined.", { type: "card_error", code: "card_declined" });
-    await checkout(cart(1), "reserve_ttl").catch(() => undefined);
+    await attempt(cart(1), "reserve_ttl").catch(() => undefined);
     expect(await shirt()).toMatchObject({ reserved: 0 });
+    expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
+  });
+
+  it("Stripe down past the call's wait: the answer is preparing with the stock held, and a later call finishes it", async () => {
+    for (let i = 0; i < 4; i++) emulator.failNextCreate(503, "Stripe is down");
+    const result = await attempt(cart(2), "reserve_ttl", { waitMs: 300 });
+    expect(result).toMatchObject({ status: "preparing" });
+    expect(result.holdId).toBeDefined();
+    expect(await shirt()).toMatchObject({ reserved: 2 });
+    // The failures still queued are spent by the retries below.
+    let prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 15_000, stripe: stripe(), ...stores() });
+    expect(prepared.state).toBe("ready");
+    if (prepared.state !== "ready") return;
+    // Every attempt used the hold's one idempotency key: one session.
+    expect(emulator.sessions().filter((s) => s.metadata?.inventory_reservation_id === result.holdId)).toHaveLength(1);
+    prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() });
+    expect(prepared).toMatchObject({ state: "ready" });
+    emulator.pay(prepared.state === "ready" ? prepared.sessionId : "");
+    await emulator.idle();
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+  }, 30_000);
+
+  it("a session that cannot be prepared in time releases its hold", async () => {
+    for (let i = 0; i < 3; i++) emulator.failNextCreate(503, "Stripe is down");
+    const result = await attempt(cart(2), "reserve_ttl", { waitMs: 0 });
+    expect(result).toMatchObject({ status: "preparing" });
+    const later = Date.now() + 4 * 60 * 1000;
+    const error = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 1_000, stripe: stripe(), ...stores(), clock: () => later }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(isInventoryError(error, "unavailable")).toBe(true);
+    expect(await shirt()).toMatchObject({ reserved: 0 });
+    // The same answer to every later call.
+    const again = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
+    expect(isInventoryError(again, "unavailable")).toBe(true);
+  });
+
+  it("the hold's TTL is honoured: when it is up, the reaper expires the session through the API", async () => {
+    const result = await checkout(cart(2), "reserve_ttl", { inventoryHoldTtlSeconds: 60 });
+    expect(emulator.session(result.sessionId).status).toBe("open");
+    const afterHold = new Date(result.holdExpiresAt!.getTime() + 1_000);
+    // Not yet: the hold still has time.
+    expect(await expireLapsedCheckoutSessions({ now: new Date(), stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+    const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
+    expect(swept).toMatchObject({ expired: 1, closed: 0, deferred: 0 });
+    expect(emulator.session(result.sessionId).status).toBe("expired");
+    await emulator.idle();
+    expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
+    expect(await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+  });
+
+  it("a payment racing the expire call: Stripe says the session is complete, and the paid-after-expiry rule sells", async () => {
+    const result = await checkout(cart(2), "reserve_ttl", { inventoryHoldTtlSeconds: 60 });
+    const afterHold = new Date(result.holdExpiresAt!.getTime() + 1_000);
+    // The hold lapses and is reaped: the units are free again.
+    expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: afterHold, store: stores().holds })).toBe(1);
+    expect(await shirt()).toMatchObject({ reserved: 0 });
+    // The buyer pays just before the reaper's expire call reaches Stripe.
+    emulator.pay(result.sessionId);
+    const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
+    expect(swept).toMatchObject({ expired: 0, closed: 1 });
+    await emulator.idle();
+    // The stock was still there: sold again.
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "committed" });
     expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
   });
 
@@ -195,21 +293,38 @@ describe("reserve_ttl", () => {
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
   });
 
-  it("after Stripe failed, a retry with the same idempotency key holds stock again and succeeds", async () => {
-    emulator.failNextCreate(500, "Stripe is having a bad day");
-    const failed = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
-    expect(isInventoryError(failed, "unavailable")).toBe(true);
+  it("after Stripe refused a cart, a retry with the same idempotency key holds stock again and succeeds", async () => {
+    emulator.failNextCreate(400, "Invalid currency", { code: "parameter_invalid_string" });
+    const failed = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
+    expect(isInventoryError(failed, "payment_rejected")).toBe(true);
     expect(await shirt()).toMatchObject({ reserved: 0 });
     const retried = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" });
     expect(await shirt()).toMatchObject({ reserved: 2 });
     expect(emulator.session(retried.sessionId).metadata).toMatchObject({ inventory_reservation_id: retried.holdId });
   });
 
-  it("the rollback switch skips inventory entirely", async () => {
-    const result = await checkout(cart(5), "reserve_ttl", { skipInventoryValidation: true });
-    expect(result.holdId).toBeUndefined();
-    expect(emulator.session(result.sessionId).metadata).toMatchObject({ inventory_mode: "skipped" });
+  it("the rollback switch holds nothing, yet every paid checkout sells its lines, and reconciliation stays clean", async () => {
+    const first = await checkout(cart(2), "reserve_ttl", { skipInventoryValidation: true });
+    expect(first.holdId).toBeUndefined();
+    expect(emulator.session(first.sessionId).metadata).toMatchObject({ inventory_mode: "skipped" });
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
+    // Under the switch nothing is checked: a second buyer gets a session for more than is left.
+    const second = await checkout(cart(2), "reserve_ttl", { skipInventoryValidation: true });
+    emulator.pay(first.sessionId);
+    await emulator.idle();
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+    emulator.pay(second.sessionId);
+    await emulator.idle();
+    // The stock is gone: an oversold record and a critical alert, stock untouched.
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+    const oversold = await stores().holds.listOversoldSales({ shopId: SHOP });
+    expect(oversold).toHaveLength(1);
+    expect(oversold[0]).toMatchObject({ checkoutSessionId: second.sessionId });
+    const alerts = await db.pool.query<{ kind: string; severity: string }>(`SELECT kind, severity FROM "OpsAlert"`);
+    expect(alerts.rows).toContainEqual({ kind: "oversold_at_payment", severity: "critical" });
+    const ledger = (await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter((e) => e.reason === "sale");
+    expect(ledger).toHaveLength(1);
+    expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
   });
 
   it("refuses a malformed cart or options with field errors and creates nothing", async () => {

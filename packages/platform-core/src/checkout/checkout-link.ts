@@ -2,9 +2,14 @@ import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { openInventoryHold } from "../holds/open-inventory-hold.ts";
 import type { HoldStore } from "../holds/types.ts";
+import { prepareCheckoutSession } from "./prepare-checkout-session.ts";
+import type { SessionRequestStore } from "./session-request-store.ts";
 import { signToken, verifyToken } from "./signed-token.ts";
 
-const linkSchema = z.object({ s: z.string(), h: z.string(), u: z.url({ protocol: /^https?$/ }) });
+const linkSchema = z.object({ s: z.string(), h: z.string(), u: z.url({ protocol: /^https?$/ }).optional() });
+
+/** How long following a link waits for a session still being prepared before answering `preparing`. */
+const LINK_WAIT_MS = 2_000;
 
 /**
  * The token of the shop's own link to a checkout's payment page. The shop
@@ -14,16 +19,32 @@ const linkSchema = z.object({ s: z.string(), h: z.string(), u: z.url({ protocol:
  * the shop's unopened-hold time, and its session cannot be paid meanwhile
  * by anyone who did not follow the link.
  */
-export function signCheckoutLink(link: { shopId: string; holdId: string; url: string }, secret: string): string {
-  return signToken(secret, "checkout-link", JSON.stringify({ s: link.shopId, h: link.holdId, u: link.url }));
+export function signCheckoutLink(link: { shopId: string; holdId: string; url?: string }, secret: string): string {
+  return signToken(secret, "checkout-link", JSON.stringify({ s: link.shopId, h: link.holdId, ...(link.url ? { u: link.url } : {}) }));
 }
+
+export type OpenedCheckoutLink =
+  | { state: "ready"; url: string; holdId: string; expiresAt: Date }
+  /** The stock is held and Stripe is busy: follow the link again after `retryAfterMs`. */
+  | { state: "preparing"; retryAfterMs: number; holdId: string; expiresAt: Date };
 
 /**
  * Follows a checkout link: gives the hold its full term and returns Stripe's
- * URL. A token this secret did not sign is `not_found`; a hold that lapsed
- * first is a `conflict` (the buyer starts again).
+ * URL. A link made while Stripe was busy carries no URL: following it drives
+ * the session's preparation (`prepareCheckoutSession`) for up to 2 s, and
+ * answers `preparing` when Stripe is still busy. A token this secret did not
+ * sign is `not_found`; a hold that lapsed first is a `conflict` (the buyer
+ * starts again); a checkout Stripe refused is `payment_rejected`.
  */
-export async function openCheckoutLink(options: { token: string; secret: string; shopId: string; now?: Date; store?: HoldStore }): Promise<{ url: string; holdId: string; expiresAt: Date }> {
+export async function openCheckoutLink(options: {
+  token: string;
+  secret: string;
+  shopId: string;
+  now?: Date;
+  store?: HoldStore;
+  requests?: SessionRequestStore;
+  waitMs?: number;
+}): Promise<OpenedCheckoutLink> {
   const payload = verifyToken(options.secret, "checkout-link", options.token);
   const parsed = payload === null ? null : linkSchema.safeParse(safeJson(payload));
   if (!parsed?.success || parsed.data.s !== options.shopId) throw new InventoryError("not_found", "This checkout link is not valid.");
@@ -33,7 +54,16 @@ export async function openCheckoutLink(options: { token: string; secret: string;
     ...(options.now ? { now: options.now } : {}),
     ...(options.store ? { store: options.store } : {}),
   });
-  return { url: parsed.data.u, holdId: hold.holdId, expiresAt: hold.expiresAt };
+  if (parsed.data.u) return { state: "ready", url: parsed.data.u, holdId: hold.holdId, expiresAt: hold.expiresAt };
+  const prepared = await prepareCheckoutSession({
+    shopId: parsed.data.s,
+    holdId: hold.holdId,
+    budgetMs: options.waitMs ?? LINK_WAIT_MS,
+    ...(options.store ? { holds: options.store } : {}),
+    ...(options.requests ? { requests: options.requests } : {}),
+  });
+  if (prepared.state === "ready") return { state: "ready", url: prepared.url, holdId: hold.holdId, expiresAt: hold.expiresAt };
+  return { state: "preparing", retryAfterMs: prepared.retryAfterMs, holdId: hold.holdId, expiresAt: hold.expiresAt };
 }
 
 function safeJson(text: string): unknown {

@@ -4,19 +4,22 @@ import { getEnv } from "../env.ts";
 import { InventoryError, isInventoryError } from "../errors/inventory-error.ts";
 import { createInventoryHold } from "../holds/create-inventory-hold.ts";
 import { idempotencyKeySchema, ttlSecondsSchema } from "../holds/hold-inputs.ts";
-import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
-import { getHoldStore } from "../holds/get-hold-store.ts";
 import type { HoldClient, HoldStore } from "../holds/types.ts";
 import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { MAX_QUANTITY } from "../inventory/types.ts";
 import { cartToInventoryRequests } from "../validation/cart-to-inventory-requests.ts";
 import { assertInventoryAvailable } from "../validation/validate-inventory-availability.ts";
-import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
 import { noteCheckoutStockRejection } from "../metrics/instrument.ts";
-import { checkoutTimes, HOLD_GRACE_SECONDS } from "./checkout-expiry.ts";
+import { randomUUID } from "node:crypto";
+import { callStripePaced } from "./call-stripe-paced.ts";
+import { classifyStripeError } from "./stripe-call-errors.ts";
+import { checkoutTimes } from "./checkout-expiry.ts";
+import { permanentError, prepareCheckoutSession } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
+import { getSessionRequestStore, type SessionRequestStore } from "./session-request-store.ts";
 import { getStripe } from "./stripe-client.ts";
+import type { StripePacer } from "./stripe-pacer.ts";
 
 export type InventoryMode = "validate_only" | "reserve_ttl";
 
@@ -41,16 +44,32 @@ export const checkoutCartSchema = z.object({
 
 export type CheckoutCart = z.input<typeof checkoutCartSchema>;
 
-const optionsSchema = z.object({
-  shopId: z.string(),
-  successUrl: z.url("must be an absolute URL"),
-  cancelUrl: z.url("must be an absolute URL"),
-  inventoryMode: z.enum(["validate_only", "reserve_ttl"]).optional(),
-  inventoryHoldTtlSeconds: ttlSecondsSchema.optional(),
-  skipInventoryValidation: z.boolean().optional(),
-  idempotencyKey: idempotencyKeySchema.optional(),
-  customerEmail: z.email("must be an email address").optional(),
-});
+const discountSchema = z.union([
+  z.object({ coupon: z.string().trim().min(1, "is required").max(255) }).strict(),
+  z.object({ promotion_code: z.string().trim().min(1, "is required").max(255) }).strict(),
+]);
+
+const optionsSchema = z
+  .object({
+    shopId: z.string(),
+    successUrl: z.url("must be an absolute URL"),
+    cancelUrl: z.url("must be an absolute URL"),
+    inventoryMode: z.enum(["validate_only", "reserve_ttl"]).optional(),
+    inventoryHoldTtlSeconds: ttlSecondsSchema.optional(),
+    skipInventoryValidation: z.boolean().optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+    customerEmail: z.email("must be an email address").optional(),
+    /** Let the buyer enter a promotion code on Stripe's page. */
+    allowPromotionCodes: z.boolean().optional(),
+    /** Discounts applied up front (Stripe takes one: a coupon or a promotion code id). */
+    discounts: z.array(discountSchema).max(1, "Stripe applies at most one discount to a Checkout Session").optional(),
+    /** How long this call waits for Stripe (pacing, retries) before answering `preparing`; default STRIPE_CHECKOUT_WAIT_MS. */
+    waitMs: z.number().int().min(0).max(20_000).optional(),
+  })
+  .refine((options) => !(options.allowPromotionCodes && options.discounts?.length), {
+    path: ["discounts"],
+    message: "cannot be combined with allowPromotionCodes (Stripe takes one or the other)",
+  });
 
 export interface CreateCheckoutSessionOptions extends z.input<typeof optionsSchema> {
   /** Who checks out (`identifyHoldClient`): the shop's caps and purchase limits count the hold against this client. */
@@ -64,13 +83,12 @@ export interface CreateCheckoutSessionOptions extends z.input<typeof optionsSche
   stripe?: Stripe;
   holds?: HoldStore;
   store?: InventoryStore;
+  requests?: SessionRequestStore;
+  pacer?: StripePacer;
   now?: Date;
 }
 
-export interface CheckoutSessionResult {
-  sessionId: string;
-  /** Where to send the buyer (Stripe's hosted page). */
-  url: string;
+interface CheckoutSessionCommon {
   inventoryMode: InventoryMode;
   /** The stock hold (reserve_ttl mode). */
   holdId?: string;
@@ -80,14 +98,38 @@ export interface CheckoutSessionResult {
   sessionExpiresAt: Date;
 }
 
+export type CheckoutSessionResult =
+  | (CheckoutSessionCommon & {
+      status: "ready";
+      sessionId: string;
+      /** Where to send the buyer (Stripe's hosted page). */
+      url: string;
+    })
+  /**
+   * The stock is held and Stripe is busy (rate limits, an outage): the
+   * session is being prepared. Ask again (`prepareCheckoutSession`, or the
+   * shop's payment link) after `retryAfterMs`, until `holdExpiresAt`.
+   */
+  | (CheckoutSessionCommon & { status: "preparing"; holdId: string; holdExpiresAt: Date; retryAfterMs: number });
+
 /**
- * Creates a Stripe Checkout Session for a cart after checking live stock:
- * `validate_only` refuses a cart the shelves cannot fill; `reserve_ttl` also
- * holds the stock until the session expires (see `checkoutTimes`). Fails with
- * `inventory_insufficient` (details.items) before anything is charged, and
- * with `unavailable` if Stripe cannot be reached, in which case the hold is
- * released at once: nothing leaks. `skipInventoryValidation` (or
- * `SKIP_INVENTORY_VALIDATION=1`) is the operators' rollback switch.
+ * Creates a Stripe Checkout Session for a cart after checking live stock.
+ * `validate_only` refuses a cart the shelves cannot fill; `reserve_ttl`
+ * holds the stock for the configured TTL (see `checkoutTimes`). Steps:
+ *
+ * 1. Hold the stock (`inventory_insufficient`, `purchase_limit_exceeded`,
+ *    `rate_limited` before anything else happens).
+ * 2. Write the session request beside the hold: Stripe's parameters and
+ *    idempotency key, fixed once.
+ * 3. Drive it for up to `waitMs` (`prepareCheckoutSession`): paced under the
+ *    account's rate limits and retried while Stripe throttles or fails. The
+ *    answer is `ready` with Stripe's URL, or `preparing`: the stock stays
+ *    held and any later call finishes the job.
+ *
+ * Compensation: a permanent refusal (`payment_rejected`, 422) or running out
+ * of time to prepare releases the hold at once. A checkout that holds nothing
+ * (validate-only, or the `skipInventoryValidation` rollback switch) carries
+ * its lines in the session's metadata, and the paid webhook sells them.
  */
 export async function createCheckoutSession(cart: CheckoutCart, options: CreateCheckoutSessionOptions): Promise<CheckoutSessionResult> {
   const env = getEnv();
@@ -97,7 +139,8 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const inventoryMode: InventoryMode = parsed.inventoryMode ?? env.INVENTORY_MODE;
   const skip = parsed.skipInventoryValidation ?? env.SKIP_INVENTORY_VALIDATION;
   const now = options.now ?? new Date();
-  const times = checkoutTimes({ requestedTtlSeconds: parsed.inventoryHoldTtlSeconds ?? env.INVENTORY_HOLD_TTL_SECONDS, now });
+  const ttlSeconds = parsed.inventoryHoldTtlSeconds ?? env.INVENTORY_HOLD_TTL_SECONDS;
+  const waitMs = parsed.waitMs ?? env.STRIPE_CHECKOUT_WAIT_MS;
   const requests = cartToInventoryRequests({ lines: parsedCart.lines });
 
   const countStockRejection = (error: unknown): never => {
@@ -109,7 +152,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     hold = await createInventoryHold({
       shopId,
       requests,
-      ttlSeconds: times.holdTtlSeconds,
+      ttlSeconds,
       now,
       ...(options.holds ? { store: options.holds } : {}),
       ...(parsed.idempotencyKey ? { idempotencyKey: parsed.idempotencyKey } : {}),
@@ -124,99 +167,118 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     }).catch(countStockRejection);
   }
 
-  // A replayed idempotency key must send Stripe the very same parameters, so
-  // the session expiry is derived from the (replayed) hold, not from `now`:
-  // from the full term it gets when opened, for a hold that lapses unopened.
-  const sessionExpiresAt = hold
-    ? new Date((hold.openExpiresAt ?? hold.expiresAt).getTime() - HOLD_GRACE_SECONDS * 1000)
-    : times.sessionExpiresAt;
-
+  const fullExpiry = hold ? (hold.openExpiresAt ?? hold.expiresAt) : new Date(now.getTime() + ttlSeconds * 1000);
+  const times = checkoutTimes({ holdExpiresAt: fullExpiry, now });
   const metadata: Record<string, string> = { shop_id: shopId, inventory_mode: skip ? "skipped" : inventoryMode };
   if (hold) metadata.inventory_reservation_id = hold.holdId;
-  else if (!skip) {
-    // Validate-only checkouts hold nothing: the paid webhook sells these lines.
+  else {
+    // Nothing is held (validate-only, or the rollback switch): the paid webhook sells these lines.
     const lines = encodeSaleLines(requests);
     if (!lines) throw InventoryError.validation([{ field: "cart.lines", message: "too many lines for one checkout" }]);
     Object.assign(metadata, lines);
   }
-
+  const params: Stripe.Checkout.SessionCreateParams = {
+    mode: "payment",
+    line_items: parsedCart.lines.map((line) => ({
+      quantity: line.quantity,
+      price_data: { currency: parsedCart.currency, unit_amount: line.unitAmount, product_data: { name: line.name } },
+    })),
+    success_url: parsed.successUrl,
+    cancel_url: parsed.cancelUrl,
+    expires_at: Math.floor(times.sessionExpiresAt.getTime() / 1000),
+    metadata,
+    ...(hold ? { client_reference_id: hold.holdId } : {}),
+    ...(parsed.customerEmail ? { customer_email: parsed.customerEmail } : {}),
+    ...(parsed.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
+    ...(parsed.discounts?.length ? { discounts: parsed.discounts } : {}),
+  };
   const stripe = options.stripe ?? getStripe();
-  let session: Stripe.Checkout.Session;
-  try {
-    session = await stripe.checkout.sessions.create(
-      {
-        mode: "payment",
-        line_items: parsedCart.lines.map((line) => ({
-          quantity: line.quantity,
-          price_data: { currency: parsedCart.currency, unit_amount: line.unitAmount, product_data: { name: line.name } },
-        })),
-        success_url: parsed.successUrl,
-        cancel_url: parsed.cancelUrl,
-        expires_at: Math.floor(sessionExpiresAt.getTime() / 1000),
-        metadata,
-        ...(hold ? { client_reference_id: hold.holdId } : {}),
-        ...(parsed.customerEmail ? { customer_email: parsed.customerEmail } : {}),
-      },
-      // Keyed by the hold: a replayed idempotency key replays the hold and so
-      // the session, while a hold made after a failed attempt gets a fresh key
-      // (Stripe stores failures under a key too). A validate-only retry simply
-      // makes a new session: it holds nothing.
-      hold ? { idempotencyKey: `checkout:${shopId}:${hold.holdId}` } : undefined,
-    );
-  } catch (error) {
-    await releaseOwnHold(shopId, hold, options);
-    throw new InventoryError("unavailable", "The payment provider could not start the checkout. Nothing was charged; please try again.", {
-      cause: error,
+
+  if (!hold) return createUnheldSession({ stripe, params, waitMs, inventoryMode, sessionExpiresAt: times.sessionExpiresAt, ...(options.pacer ? { pacer: options.pacer } : {}) });
+
+  const sessionRequests = options.requests ?? getSessionRequestStore();
+  // Keyed by the hold: a replayed idempotency key replays the hold and so the
+  // request and its session, while a hold made after a failed attempt gets a
+  // fresh key (Stripe stores failures under a key too).
+  await sessionRequests.create({
+    shopId,
+    holdId: hold.holdId,
+    state: "preparing",
+    params,
+    stripeIdempotencyKey: `checkout:${shopId}:${hold.holdId}`,
+    sessionId: null,
+    url: null,
+    sessionExpiresAt: times.sessionExpiresAt,
+    prepareBy: times.prepareBy,
+    attempts: 0,
+    nextAttemptAt: now,
+    leaseUntil: null,
+    errorCode: null,
+    errorMessage: null,
+    errorParam: null,
+    sessionClosedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const prepared = await prepareCheckoutSession({
+    shopId,
+    holdId: hold.holdId,
+    budgetMs: waitMs,
+    stripe,
+    requests: sessionRequests,
+    ...(options.holds ? { holds: options.holds } : {}),
+    ...(options.pacer ? { pacer: options.pacer } : {}),
+  });
+  const common = {
+    inventoryMode,
+    holdId: hold.holdId,
+    holdExpiresAt: hold.expiresAt,
+    sessionExpiresAt: prepared.sessionExpiresAt,
+    ...(hold.openExpiresAt ? { holdOpenExpiresAt: hold.openExpiresAt } : {}),
+  };
+  if (prepared.state === "ready") return { ...common, status: "ready", sessionId: prepared.sessionId, url: prepared.url };
+  return { ...common, status: "preparing", retryAfterMs: prepared.retryAfterMs };
+}
+
+/**
+ * A checkout that holds nothing: nothing can be lost while Stripe is busy,
+ * so it is tried within the wait and then refused (`unavailable`, retry).
+ */
+async function createUnheldSession(input: {
+  stripe: Stripe;
+  params: Stripe.Checkout.SessionCreateParams;
+  waitMs: number;
+  inventoryMode: InventoryMode;
+  sessionExpiresAt: Date;
+  pacer?: StripePacer;
+}): Promise<CheckoutSessionResult> {
+  // One key per call, so a retry after a timeout cannot make a second session; a new one after a 5xx, which Stripe keeps under its key.
+  const idempotencyKey = `checkout:unheld:${randomUUID()}`;
+  let stored = 0;
+  const result = await callStripePaced({
+    endpoint: "create_checkout_session",
+    budgetMs: input.waitMs,
+    call: () =>
+      input.stripe.checkout.sessions.create(input.params, { idempotencyKey: stored === 0 ? idempotencyKey : `${idempotencyKey}:r${stored}` }).catch((error: unknown) => {
+        const failure = classifyStripeError(error);
+        if (failure.kind === "transient" && failure.storedUnderKey) stored += 1;
+        throw error;
+      }),
+    ...(input.pacer ? { pacer: input.pacer } : {}),
+  });
+  if (!result.ok) {
+    if (result.failure.kind === "permanent") throw permanentError(result.failure);
+    throw new InventoryError("unavailable", "The payment provider is busy. Nothing was charged; please try again.", {
+      details: { retryAfterSeconds: Math.max(1, Math.ceil(("retryInMs" in result.failure ? result.failure.retryInMs : 1000) / 1000)) },
     });
   }
-  if (!session.url) {
-    await releaseOwnHold(shopId, hold, options);
-    throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
-  }
-  if (hold) await attachSession(shopId, hold.holdId, session.id, options);
+  const session = result.value;
+  if (!session.url) throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
   return {
+    status: "ready",
     sessionId: session.id,
     url: session.url,
-    inventoryMode,
-    sessionExpiresAt: new Date((session.expires_at ?? Math.floor(sessionExpiresAt.getTime() / 1000)) * 1000),
-    ...(hold ? { holdId: hold.holdId, holdExpiresAt: hold.expiresAt } : {}),
-    ...(hold?.openExpiresAt ? { holdOpenExpiresAt: hold.openExpiresAt } : {}),
+    inventoryMode: input.inventoryMode,
+    sessionExpiresAt: new Date((session.expires_at ?? Math.floor(input.sessionExpiresAt.getTime() / 1000)) * 1000),
   };
-}
-
-/**
- * Lets operators go from a hold to the session that pays for it. The session
- * is payable already, so a failure here must not fail the checkout: the paid
- * webhook records the session again.
- */
-async function attachSession(shopId: string, holdId: string, checkoutSessionId: string, options: CreateCheckoutSessionOptions): Promise<void> {
-  const store = options.holds ?? getHoldStore();
-  await store.attachCheckoutSession({ shopId, holdId, checkoutSessionId }).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.warn(JSON.stringify({ level: "warn", event: "hold_session_not_recorded", shopId, holdId, checkoutSessionId, message }));
-  });
-}
-
-/**
- * The checkout never reached the buyer: give back a hold this call created
- * (never one an idempotency key replayed: its session may still be payable),
- * and free its key so the buyer's retry can hold stock again. A failure here
- * must not hide the provider's error; the reaper frees the hold at its TTL.
- */
-async function releaseOwnHold(
-  shopId: string,
-  hold: { holdId: string; created: boolean } | undefined,
-  options: CreateCheckoutSessionOptions,
-): Promise<void> {
-  if (!hold?.created) return;
-  try {
-    await releaseInventoryHold({ shopId, holdId: hold.holdId, forgetIdempotencyKey: true, ...(options.holds ? { store: options.holds } : {}) });
-  } catch (error) {
-    await sendOpsAlert({
-      severity: "warning",
-      kind: "checkout_hold_release_failed",
-      message: `Hold ${hold.holdId} could not be released after the payment provider failed; it lapses at its TTL.`,
-      details: { shopId, holdId: hold.holdId, error: error instanceof Error ? error.message : String(error) },
-    });
-  }
 }

@@ -25,6 +25,13 @@ export const ErrorCode = {
    * or held units (`details.cap`); retry after `details.retryAfterSeconds`.
    */
   rate_limited: "rate_limited",
+  /**
+   * The payment provider refused the checkout for good (an amount under its
+   * minimum charge, an unsupported currency, parameters it does not take):
+   * `details.provider` names its code, param and message. Nothing is held;
+   * retrying the same cart never helps.
+   */
+  payment_rejected: "payment_rejected",
   /** The request body or upload exceeds its size limit. */
   payload_too_large: "payload_too_large",
   /** A configuration error: the process cannot run as configured. */

@@ -11,6 +11,7 @@ export const httpStatusByCode: Record<ErrorCode, number> = {
   forbidden: 403,
   purchase_limit_exceeded: 422,
   rate_limited: 429,
+  payment_rejected: 422,
   payload_too_large: 413,
   misconfigured: 500,
   internal: 500,

@@ -23,6 +23,16 @@ function createMetrics() {
       ["shop", "reason"],
     ),
     clientHoldRequests: labelled("inventory_client_hold_requests", "Hold requests that named a client (shops' checkouts), granted or not.", ["shop"]),
+    checkoutSessionAttempts: labelled(
+      "stripe_checkout_session_attempts",
+      "Calls to create a hold's Checkout Session, by outcome: created, throttled (429), transient (5xx, timeouts), permanent (refused).",
+      ["outcome"],
+    ),
+    checkoutSessionExpiries: labelled(
+      "stripe_checkout_session_expiries",
+      "Sessions the reaper expired through the API when their hold's time was up, by outcome: expired, closed (already complete or expired), throttled, failed.",
+      ["outcome"],
+    ),
     holdCommitFailed: counter("inventory_hold_commit_failed", "Commits that failed: errors, holds no longer active, payments oversold."),
     validationFailure: counter("inventory_validation_failure", "Availability validations that found too little stock."),
     checkoutRejectedStock: counter("checkout_rejected_stock", "Checkouts refused because stock was insufficient."),

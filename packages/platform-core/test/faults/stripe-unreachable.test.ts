@@ -5,9 +5,11 @@ import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator"
 import type Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCheckoutSession, type CheckoutCart } from "../../src/checkout/create-checkout-session.ts";
+import { prepareCheckoutSession } from "../../src/checkout/prepare-checkout-session.ts";
+import { createPrismaSessionRequestStore } from "../../src/checkout/session-request-store.ts";
+import { createDatabaseStripePacer } from "../../src/checkout/stripe-pacer.ts";
+import { getEnv } from "../../src/env.ts";
 import { createStripeClient, STRIPE_TIMEOUT_MS } from "../../src/checkout/stripe-client.ts";
-import { errorResponse } from "../../src/errors/error-response.ts";
-import { isInventoryError } from "../../src/errors/inventory-error.ts";
 import { createPrismaHoldStore } from "../../src/holds/prisma-hold-store.ts";
 import { createPrismaInventoryStore } from "../../src/inventory/prisma-inventory-store.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -17,8 +19,9 @@ import { expectPostgresBooksBalance } from "./fault-checks.ts";
 // server that accepts and never answers, one that sends headers and then
 // trickles the body forever, and a Stripe that answers only after the
 // client's timeout. Each time the call must come back (bounded by the
-// client's timeout and its one retry) with `unavailable`, the hold released,
-// and the idempotency key free for the buyer's retry.
+// client's timeout and its one retry) with the stock still held and the
+// session being prepared; once Stripe answers, the next attempt makes the
+// one session under the hold's idempotency key.
 
 const SHOP = "fault-stripe";
 const TIMEOUT_MS = 1_000; // the bound under test; production's default is STRIPE_TIMEOUT_MS
@@ -31,7 +34,12 @@ let blackHole: NetServer;
 let trickle: HttpServer;
 const sockets = new Set<Socket>();
 const connections = { blackHole: 0, trickle: 0 };
-const stores = () => ({ holds: createPrismaHoldStore(db), store: createPrismaInventoryStore(db) });
+const stores = () => ({
+  holds: createPrismaHoldStore(db),
+  store: createPrismaInventoryStore(db),
+  requests: createPrismaSessionRequestStore(db),
+  pacer: createDatabaseStripePacer(db, getEnv()),
+});
 
 function stripeAt(url: string): Stripe {
   return createStripeClient({ STRIPE_SECRET_KEY: undefined, STRIPE_API_BASE_URL: url }, { timeoutMs: TIMEOUT_MS });
@@ -46,6 +54,7 @@ function checkout(stripe: Stripe, idempotencyKey: string) {
     skipInventoryValidation: false,
     idempotencyKey,
     stripe,
+    waitMs: 0,
     ...stores(),
   });
 }
@@ -91,7 +100,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert" RESTART IDENTITY`);
+  await db.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert", "CheckoutSessionRequest" RESTART IDENTITY`);
   await stores().store.upsertItems(SHOP, [{ sku: "TEE", productId: "tee", quantity: 2 }], { reason: "import", actor: "t" });
 });
 
@@ -111,26 +120,29 @@ describe("Stripe unreachable or slow during checkout", () => {
   ];
 
   for (const fault of faults) {
-    it(`${fault.name}: unavailable (503), hold released, key freed, and the retry succeeds`, async () => {
+    it(`${fault.name}: the call comes back preparing, the stock stays held, and the next attempt makes one session`, async () => {
       const key = `cart-${fault.name.length}`;
-      const error = await checkout(stripeAt(await fault.url()), key).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-      // It came back, with the one answer a caller can act on.
-      expect(isInventoryError(error, "unavailable")).toBe(true);
-      expect(errorResponse(error).status).toBe(503);
+      const url = await fault.url();
+      const started = Date.now();
+      const result = await checkout(stripeAt(url), key);
+      // It came back within the client's bound (timeout and one retry), with the hold kept.
+      expect(Date.now() - started).toBeLessThan(4 * TIMEOUT_MS);
+      expect(result).toMatchObject({ status: "preparing" });
 
       const { holds, store } = stores();
-      const [failed] = await holds.listHolds({ shopId: SHOP, now: new Date() });
-      expect(failed).toMatchObject({ status: "released", idempotencyKey: null });
-      expect(await store.getItem(SHOP, { sku: "TEE", variantKey: "" })).toMatchObject({ quantity: 2, reserved: 0 });
+      const [held] = await holds.listHolds({ shopId: SHOP, now: new Date() });
+      expect(held).toMatchObject({ status: "active", idempotencyKey: key, checkoutSessionId: null });
+      expect(await store.getItem(SHOP, { sku: "TEE", variantKey: "" })).toMatchObject({ quantity: 2, reserved: 2 });
       await expectPostgresBooksBalance(db, holds, SHOP);
 
-      // The buyer retries with the same key once Stripe is back: stock is held again for a new session.
-      const retried = await checkout(stripeAt(emulator.url), key);
-      expect(retried.holdId).not.toBe(failed!.holdId);
-      expect(emulator.session(retried.sessionId).metadata).toMatchObject({ inventory_reservation_id: retried.holdId });
+      // The buyer's retry with the same key replays the hold; once Stripe answers, its session is made.
+      const replayed = await checkout(stripeAt(url), key);
+      expect(replayed.holdId).toBe(result.holdId);
+      const prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 10_000, stripe: stripeAt(emulator.url), ...stores() });
+      expect(prepared.state).toBe("ready");
+      const sessions = emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === result.holdId);
+      expect(sessions).toHaveLength(1);
+      expect(await holds.getHold({ shopId: SHOP, holdId: result.holdId!, now: new Date() })).toMatchObject({ checkoutSessionId: sessions[0]!.id });
       expect(await store.getItem(SHOP, { sku: "TEE", variantKey: "" })).toMatchObject({ quantity: 2, reserved: 2 });
       await expectPostgresBooksBalance(db, holds, SHOP);
     }, 30_000);
