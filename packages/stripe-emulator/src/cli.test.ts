@@ -17,11 +17,11 @@ function runCli(env: Record<string, string>) {
 }
 
 it("starts from environment variables and serves the SDK until SIGTERM", async () => {
-  const child = runCli({ STRIPE_EMULATOR_PORT: "0", STRIPE_WEBHOOK_SECRET: "whsec_cli" });
+  const child = runCli({ STRIPE_EMULATOR_PORT: "0", STRIPE_WEBHOOK_SECRET: "whsec_cli", STRIPE_EMULATOR_LIMITS: "live", STRIPE_EMULATOR_CONCURRENCY: "7" });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let output = "";
   try {
     const baseUrl = await new Promise<string>((resolve, reject) => {
-      let output = "";
       child.stdout.on("data", (chunk: Buffer) => {
         output += chunk.toString();
         const match = /^STRIPE_API_BASE_URL=(\S+)$/m.exec(output);
@@ -33,6 +33,7 @@ it("starts from environment variables and serves the SDK until SIGTERM", async (
     const stripe = new Stripe("sk_test_cli", { host: url.hostname, port: url.port, protocol: "http" });
     const session = await stripe.checkout.sessions.create(sessionParams());
     expect(session.url).toBe(`${baseUrl}/checkout/${session.id}`);
+    expect(output).toContain("rate limits: live (100/s global, 25/s per endpoint, 7 in flight)");
   } finally {
     child.kill("SIGTERM");
   }

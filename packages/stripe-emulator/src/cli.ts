@@ -1,6 +1,6 @@
 // Starts the Stripe emulator for the demo: `pnpm --filter @acme/stripe-emulator start`
 // (or `tsx src/cli.ts`), configured by STRIPE_EMULATOR_* and STRIPE_WEBHOOK_SECRET.
-import { getEmulatorEnv, type EmulatorEnv } from "./emulator-env.ts";
+import { getEmulatorEnv, limitsFromEnv, type EmulatorEnv } from "./emulator-env.ts";
 import { startStripeEmulator } from "./start-stripe-emulator.ts";
 
 let env: EmulatorEnv;
@@ -11,7 +11,9 @@ try {
   process.exit(1);
 }
 
+const limits = limitsFromEnv(env);
 const emulator = await startStripeEmulator({
+  limits,
   port: env.STRIPE_EMULATOR_PORT,
   host: env.STRIPE_EMULATOR_HOST,
   webhookSecret: env.STRIPE_WEBHOOK_SECRET,
@@ -20,6 +22,11 @@ const emulator = await startStripeEmulator({
   retry: { attempts: env.STRIPE_EMULATOR_RETRY_ATTEMPTS, initialDelayMs: env.STRIPE_EMULATOR_RETRY_DELAY_MS, maxDelayMs: 30_000 },
   log: (line) => console.log(`[stripe-emulator] ${line}`),
 });
+console.log(
+  limits === false
+    ? "[stripe-emulator] rate limits: off"
+    : `[stripe-emulator] rate limits: ${env.STRIPE_EMULATOR_LIMITS} (${limits.globalPerSecond}/s global, ${limits.endpointPerSecond}/s per endpoint, ${limits.concurrency} in flight)`,
+);
 // Machine-readable line: the demo (and the CLI test) read the URL from here.
 console.log(`STRIPE_API_BASE_URL=${emulator.url}`);
 

@@ -1,9 +1,16 @@
 import { z } from "zod";
+import { STRIPE_LIVE_LIMITS, STRIPE_SANDBOX_LIMITS, type StripeLimits } from "./limits/stripe-limits.ts";
 
 const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const optionalPositiveInt = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : Number(value.trim())))
+  .pipe(z.number().int().min(1).optional());
 
 const envSchema = z.object({
   /** Port of the emulator (API and hosted pages). */
@@ -18,6 +25,17 @@ const envSchema = z.object({
   /** Webhook attempts per event; the demo's receiver may start after the emulator, so retries last longer than in tests. */
   STRIPE_EMULATOR_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   STRIPE_EMULATOR_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  /** Stripe's rate limits: the sandbox's (default), live mode's, or none. */
+  STRIPE_EMULATOR_LIMITS: z.enum(["sandbox", "live", "off"]).default("sandbox"),
+  /** Overrides of the chosen preset (requests per second; requests in flight). */
+  STRIPE_EMULATOR_GLOBAL_PER_SECOND: optionalPositiveInt,
+  STRIPE_EMULATOR_ENDPOINT_PER_SECOND: optionalPositiveInt,
+  STRIPE_EMULATOR_CONCURRENCY: optionalPositiveInt,
+}).superRefine((env, context) => {
+  if (env.STRIPE_EMULATOR_LIMITS !== "off") return;
+  for (const key of ["STRIPE_EMULATOR_GLOBAL_PER_SECOND", "STRIPE_EMULATOR_ENDPOINT_PER_SECOND", "STRIPE_EMULATOR_CONCURRENCY"] as const) {
+    if (env[key] !== undefined) context.addIssue({ code: "custom", path: [key], message: "has no effect with STRIPE_EMULATOR_LIMITS=off" });
+  }
 });
 
 export type EmulatorEnv = z.infer<typeof envSchema>;
@@ -30,4 +48,15 @@ export function getEmulatorEnv(source: NodeJS.ProcessEnv = process.env): Emulato
     throw new Error(`Invalid environment for the Stripe emulator: ${problems.join(", ")}`);
   }
   return parsed.data;
+}
+
+/** The limits the CLI starts the emulator with: the preset named, with any overrides. */
+export function limitsFromEnv(env: EmulatorEnv): StripeLimits | false {
+  if (env.STRIPE_EMULATOR_LIMITS === "off") return false;
+  const preset = env.STRIPE_EMULATOR_LIMITS === "live" ? STRIPE_LIVE_LIMITS : STRIPE_SANDBOX_LIMITS;
+  return {
+    globalPerSecond: env.STRIPE_EMULATOR_GLOBAL_PER_SECOND ?? preset.globalPerSecond,
+    endpointPerSecond: env.STRIPE_EMULATOR_ENDPOINT_PER_SECOND ?? preset.endpointPerSecond,
+    concurrency: env.STRIPE_EMULATOR_CONCURRENCY ?? preset.concurrency,
+  };
 }

@@ -8,6 +8,8 @@ export type { ApiRequestRecord } from "./api/handle-api-request.ts";
 export type { StripeErrorType } from "./api/stripe-api-error.ts";
 export type { CheckoutSession, LineItemObject, PaymentStatus, SessionStatus } from "./checkout/checkout-session.ts";
 export { SessionStateError } from "./checkout/checkout-sessions.ts";
+export { STRIPE_LIVE_LIMITS, STRIPE_SANDBOX_LIMITS } from "./limits/stripe-limits.ts";
+export type { RateLimitReason, StripeLimits } from "./limits/stripe-limits.ts";
 export { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from "./checkout/create-checkout-session.ts";
 export { signWebhookPayload } from "./webhooks/sign-webhook-payload.ts";
 export { startWebhookReceiver } from "./webhooks/start-webhook-receiver.ts";

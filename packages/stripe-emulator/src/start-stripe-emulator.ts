@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { handleApiRequest, type ApiRequestRecord, type QueuedFailure } from "./api/handle-api-request.ts";
 import { IdempotencyCache } from "./api/idempotency-cache.ts";
+import { RequestLimiter } from "./limits/request-limiter.ts";
+import { STRIPE_SANDBOX_LIMITS, type RateLimitReason, type StripeLimits } from "./limits/stripe-limits.ts";
 import { errorTypeForStatus, type StripeErrorType } from "./api/stripe-api-error.ts";
 import { toCheckoutSession, type CheckoutSession } from "./checkout/checkout-session.ts";
 import { CheckoutSessions } from "./checkout/checkout-sessions.ts";
@@ -46,8 +48,16 @@ export interface StripeEmulatorOptions {
   apiKey?: string;
   /** `api_version` on events; default {@link STRIPE_API_VERSION}. */
   apiVersion?: string;
-  /** Delay added to every API response (benchmarks, timeout tests); default 0. */
+  /** Delay added to every API response (benchmarks, timeout tests); default 0. A request holds its concurrency slot through it. */
   latencyMs?: number;
+  /**
+   * Stripe's rate and concurrency limits on `/v1/...` (429 with
+   * `Stripe-Rate-Limited-Reason` when exceeded). Default
+   * {@link STRIPE_SANDBOX_LIMITS}, as a `sk_test_` key gets at Stripe;
+   * `STRIPE_LIVE_LIMITS` for live mode's; `false` for none (load tests that
+   * measure the platform, not Stripe's ceiling).
+   */
+  limits?: StripeLimits | false;
   /** Clock in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
   /** How often open sessions past `expires_at` are expired (with their event); default 1000 ms, 0 turns it off. */
@@ -56,7 +66,7 @@ export interface StripeEmulatorOptions {
 }
 
 export interface FailNextCreateOptions {
-  /** Stripe error type; default from the status (402 card_error, 5xx api_error, 429 rate_limit_error, else invalid_request_error). */
+  /** Stripe error type; default from the status (402 card_error, 5xx api_error, else invalid_request_error). */
   type?: StripeErrorType;
   code?: string;
   declineCode?: string;
@@ -97,7 +107,19 @@ export interface StripeEmulator {
   /** The next `POST /v1/checkout/sessions` fails with this status and message (once per call). */
   failNextCreate(status: number, message: string, options?: FailNextCreateOptions): void;
   setLatency(ms: number): void;
-  /** API requests received, oldest first. */
+  /** Replaces the rate and concurrency limits (buckets start full); `false` turns them off. */
+  setLimits(limits: StripeLimits | false): void;
+  /** The limits in force now. */
+  limits(): StripeLimits | false;
+  /** How many requests each limiter refused with a 429 since the emulator started. */
+  throttled(): Record<RateLimitReason, number>;
+  /**
+   * Every API request fails with this status (5xx: Stripe's `api_error` body)
+   * until `setOutage(null)`; nothing runs and nothing is saved under an
+   * idempotency key. The hosted page and webhooks are unaffected.
+   */
+  setOutage(status: number | null): void;
+  /** API requests received (429s and outage failures included), oldest first. */
   requests(): ApiRequestRecord[];
 
   /** Every event created, oldest first. */
@@ -146,10 +168,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const failures: QueuedFailure[] = [];
   const requestLog: ApiRequestRecord[] = [];
   const idempotency = new IdempotencyCache();
+  const limiter = new RequestLimiter({ limits: options.limits ?? STRIPE_SANDBOX_LIMITS });
+  let outage: number | null = null;
 
   const apiContext = {
     checkout,
     idempotency,
+    limiter,
+    outage: () => outage,
     failures,
     apiKey: options.apiKey,
     apiVersion,
@@ -157,7 +183,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     log,
     record: (entry: ApiRequestRecord) => {
       requestLog.push(entry);
-      log(`${entry.method} ${entry.path} -> ${entry.status}${entry.replayed ? " (idempotent replay)" : ""}`);
+      const note = entry.replayed ? " (idempotent replay)" : entry.rateLimited === null ? "" : ` (rate limited: ${entry.rateLimited})`;
+      log(`${entry.method} ${entry.path} -> ${entry.status}${note}`);
     },
   };
 
@@ -245,6 +272,15 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    setLimits: (limits) => limiter.setLimits(limits),
+    limits: () => limiter.current(),
+    throttled: () => limiter.throttled(),
+    setOutage(status) {
+      if (status !== null && (!Number.isInteger(status) || status < 400 || status > 599)) {
+        throw new Error(`setOutage: status must be an HTTP error status (400-599) or null, not ${status}`);
+      }
+      outage = status;
     },
     requests: () => requestLog.map((entry) => ({ ...entry })),
 

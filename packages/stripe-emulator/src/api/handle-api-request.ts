@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { lineItemList, readExpand, toCheckoutSession, type SessionRecord } from "../checkout/checkout-session.ts";
-import { SessionStateError, type CheckoutSessions } from "../checkout/checkout-sessions.ts";
-import { parseStripeForm, type FormObject } from "./form-body.ts";
-import { IdempotencyCache, type SavedResponse } from "./idempotency-cache.ts";
+import type { CheckoutSessions } from "../checkout/checkout-sessions.ts";
+import type { RequestLimiter } from "../limits/request-limiter.ts";
+import type { RateLimitReason } from "../limits/stripe-limits.ts";
+import { endpointOf, matchRoute, unrecognizedUrl, type ApiResult } from "./api-routes.ts";
+import { parseStripeForm } from "./form-body.ts";
+import type { IdempotencyCache, SavedResponse } from "./idempotency-cache.ts";
 import { stripeId } from "./ids.ts";
-import { invalidRequest, StripeApiError, type StripeErrorType } from "./stripe-api-error.ts";
+import { invalidRequest, outageError, rateLimitError, StripeApiError, type StripeErrorType } from "./stripe-api-error.ts";
 
 /** A failure a test queued for the next `POST /v1/checkout/sessions`. */
 export interface QueuedFailure {
@@ -29,6 +31,8 @@ export interface ApiRequestRecord {
   status: number;
   idempotencyKey: string | null;
   replayed: boolean;
+  /** The limiter that refused the request (a 429), or null. */
+  rateLimited: RateLimitReason | null;
   /** When the request arrived (wall clock, ms since the epoch). */
   at: number;
 }
@@ -36,6 +40,9 @@ export interface ApiRequestRecord {
 export interface ApiContext {
   checkout: CheckoutSessions;
   idempotency: IdempotencyCache;
+  limiter: RequestLimiter;
+  /** The status every request fails with during an injected outage, or null. */
+  outage: () => number | null;
   failures: QueuedFailure[];
   /** When set, only this key is accepted; otherwise any `sk_test_` key. */
   apiKey: string | undefined;
@@ -43,14 +50,6 @@ export interface ApiContext {
   latencyMs: () => number;
   log: (line: string) => void;
   record: (entry: ApiRequestRecord) => void;
-}
-
-interface ApiResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  /** Whether an idempotency key may keep this result (false for validation failures). */
-  saveable: boolean;
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -107,111 +106,37 @@ function authenticate(req: IncomingMessage, context: ApiContext): string {
   return key;
 }
 
-function missingSession(id: string): StripeApiError {
-  return new StripeApiError({
-    status: 404,
-    type: "invalid_request_error",
-    message: `No such checkout.session: '${id}'`,
-    param: "session",
-    code: "resource_missing",
-  });
-}
-
-function findSession(context: ApiContext, id: string): SessionRecord {
-  const session = context.checkout.find(id);
-  if (session === undefined) throw missingSession(id);
-  context.checkout.expireIfDue(session);
-  return session;
-}
-
-function listSessions(context: ApiContext, query: FormObject): ApiResult {
-  const limitText = typeof query.limit === "string" ? query.limit : "10";
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw invalidRequest("Invalid integer: limit must be between 1 and 100.", "limit");
-  }
-  // Newest first, as Stripe lists: by creation time, and within one second
-  // (`created` counts seconds) the later-created first.
-  let sessions = [...context.checkout.all()].reverse().sort((a, b) => b.created - a.created);
-  for (const session of sessions) context.checkout.expireIfDue(session);
-  if (typeof query.status === "string") sessions = sessions.filter((s) => s.status === query.status);
-  if (typeof query.payment_intent === "string") sessions = sessions.filter((s) => s.paymentIntentId === query.payment_intent);
-  if (typeof query.starting_after === "string") {
-    const index = sessions.findIndex((s) => s.id === query.starting_after);
-    if (index === -1) throw missingSession(query.starting_after);
-    sessions = sessions.slice(index + 1);
-  }
-  const page = sessions.slice(0, limit);
-  return {
-    status: 200,
-    saveable: true,
-    body: { object: "list", data: page.map((s) => toCheckoutSession(s)), has_more: sessions.length > limit, url: "/v1/checkout/sessions" },
-  };
-}
-
-function route(method: string, path: string, params: FormObject, context: ApiContext, requestRef: { id: string; idempotency_key: string | null }): ApiResult {
-  const segments = path.split("/").filter(Boolean);
-  const [version, group, resource, id, action] = segments;
-  if (version === "v1" && group === "checkout" && resource === "sessions" && segments.length <= 5) {
-    if (method === "POST" && id === undefined) {
-      const failure = context.failures.shift();
-      if (failure !== undefined) {
-        const error = new StripeApiError({
-          status: failure.status,
-          type: failure.type,
-          message: failure.message,
-          ...(failure.code === undefined ? {} : { code: failure.code }),
-          ...(failure.declineCode === undefined ? {} : { declineCode: failure.declineCode }),
-        });
-        return {
-          status: failure.status,
-          body: error.toBody(),
-          headers: { "stripe-should-retry": failure.retryable ? "true" : "false" },
-          saveable: !failure.retryable,
-        };
-      }
-      const expand = readExpand(params.expand);
-      const session = context.checkout.create(params);
-      return { status: 200, body: toCheckoutSession(session, expand), saveable: true };
-    }
-    if (method === "GET" && id === undefined) return listSessions(context, params);
-    if (id !== undefined && method === "GET" && action === undefined) {
-      const expand = readExpand(params.expand);
-      return { status: 200, body: toCheckoutSession(findSession(context, id), expand), saveable: true };
-    }
-    if (id !== undefined && method === "GET" && action === "line_items") {
-      const session = findSession(context, id);
-      const expand = readExpand(
-        params.expand === undefined ? undefined : [params.expand].flat().map((item) => (typeof item === "string" ? `line_items.${item}` : item)),
-      );
-      return { status: 200, body: lineItemList(session, expand.has("line_items.data.price.product")), saveable: true };
-    }
-    if (id !== undefined && method === "POST" && action === "expire") {
-      findSession(context, id);
-      const expand = readExpand(params.expand);
-      try {
-        const { session } = context.checkout.expire(id, requestRef);
-        return { status: 200, body: toCheckoutSession(session, expand), saveable: true };
-      } catch (error) {
-        if (error instanceof SessionStateError) throw invalidRequest(error.message);
-        throw error;
-      }
-    }
-  }
-  throw new StripeApiError({
-    status: 404,
-    type: "invalid_request_error",
-    message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-  });
-}
-
 function send(res: ServerResponse, response: SavedResponse, extra: Record<string, string> = {}): void {
   const headers = { ...response.headers, ...extra, "content-length": String(Buffer.byteLength(response.body)) };
   res.writeHead(response.status, headers);
   res.end(response.body);
 }
 
-/** Serves `/v1/...`: auth, form parsing, idempotency, routing, and Stripe's error shape. */
+/** Reads and discards what is left of a request body, so the connection stays reusable. */
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) return resolve();
+    req.once("end", resolve);
+    req.once("close", resolve);
+    req.once("error", () => resolve());
+    req.resume();
+  });
+}
+
+function errorResponse(error: StripeApiError, headers: Record<string, string>, requestId: string): SavedResponse {
+  return { status: error.status, body: JSON.stringify(error.toBody(), null, 2), headers, requestId };
+}
+
+/**
+ * Serves `/v1/...` in the order Stripe's edge would: an injected outage
+ * answers everything; then auth (limits are per account); then the rate and
+ * concurrency limiters, before the body is read, so a request holds its
+ * concurrency slot from arrival until its response (latency included) is
+ * sent; then the form, idempotency, routing, and Stripe's error shape.
+ * Neither an outage nor a 429 reaches an endpoint, so neither is saved under
+ * the idempotency key: Stripe saves "results only after the execution of an
+ * endpoint begins".
+ */
 export async function handleApiRequest(req: IncomingMessage, res: ServerResponse, context: ApiContext): Promise<void> {
   const started = Date.now();
   const method = req.method ?? "GET";
@@ -225,13 +150,25 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     "cache-control": "no-cache, no-store",
     ...(idempotencyKey === null ? {} : { "idempotency-key": idempotencyKey }),
   };
+  const match = matchRoute(method, url.pathname);
+  let release = () => {};
   let replayed = false;
+  let rateLimited: RateLimitReason | null = null;
   let response: SavedResponse;
   let extraHeaders: Record<string, string> = {};
 
   try {
-    const body = method === "POST" ? await readBody(req) : "";
+    const outage = context.outage();
+    if (outage !== null) throw outageError(outage);
     const apiKey = authenticate(req, context);
+    const admission = context.limiter.admit(endpointOf(method, url.pathname, match));
+    if (!admission.admitted) {
+      rateLimited = admission.reason;
+      throw rateLimitError();
+    }
+    release = admission.release;
+
+    const body = method === "POST" ? await readBody(req) : "";
     const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
     if (method === "POST" && body !== "" && contentType !== "application/x-www-form-urlencoded") {
       throw invalidRequest(
@@ -258,7 +195,8 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     } else {
       let result: ApiResult;
       try {
-        result = route(method, url.pathname, params, context, { id: requestId, idempotency_key: idempotencyKey });
+        if (match === undefined) throw unrecognizedUrl(method, url.pathname);
+        result = match.route.handle({ context, params, id: match.id, requestRef: { id: requestId, idempotency_key: idempotencyKey } });
       } catch (error) {
         if (!(error instanceof StripeApiError)) throw error;
         result = { status: error.status, body: error.toBody(), saveable: false };
@@ -281,11 +219,17 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     if (!(error instanceof StripeApiError)) {
       context.log(`stripe-emulator: unexpected error on ${method} ${url.pathname}: ${error instanceof Error ? error.stack : String(error)}`);
     }
-    response = { status: apiError.status, body: JSON.stringify(apiError.toBody(), null, 2), headers: baseHeaders, requestId };
+    const headers = rateLimited === null ? baseHeaders : { ...baseHeaders, "stripe-rate-limited-reason": rateLimited };
+    response = errorResponse(apiError, headers, requestId);
+    await drain(req);
   }
 
-  context.record({ method, path: url.pathname, status: response.status, idempotencyKey, replayed, at: started });
-  const latency = context.latencyMs();
-  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-  send(res, response, extraHeaders);
+  try {
+    context.record({ method, path: url.pathname, status: response.status, idempotencyKey, replayed, rateLimited, at: started });
+    const latency = context.latencyMs();
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    send(res, response, extraHeaders);
+  } finally {
+    release();
+  }
 }

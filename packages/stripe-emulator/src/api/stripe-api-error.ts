@@ -1,10 +1,9 @@
-/** Stripe's error `type` values the emulator answers with. */
-export type StripeErrorType =
-  | "api_error"
-  | "card_error"
-  | "idempotency_error"
-  | "invalid_request_error"
-  | "rate_limit_error";
+/**
+ * Stripe's error `type` values (the API's whole set: `rate_limit_error` and
+ * friends were removed from it in 2021, stripe-node 8.164.0's changelog; a
+ * 429 is an `invalid_request_error`).
+ */
+export type StripeErrorType = "api_error" | "card_error" | "idempotency_error" | "invalid_request_error";
 
 export interface StripeErrorBody {
   error: {
@@ -72,7 +71,32 @@ export function invalidRequest(message: string, param?: string, code?: string): 
 /** The error type Stripe uses for a status when a test does not name one. */
 export function errorTypeForStatus(status: number): StripeErrorType {
   if (status === 402) return "card_error";
-  if (status === 429) return "rate_limit_error";
   if (status >= 500) return "api_error";
   return "invalid_request_error";
+}
+
+/**
+ * The body of a request a limiter refused (HTTP 429). Since API version
+ * 2015-09-08 Stripe answers rate limits with 429 and "no longer return[s] a
+ * `rate_limit` error code" (docs.stripe.com/changelog/2015-09-08), so there is
+ * no `code`; which limiter it was is in the `Stripe-Rate-Limited-Reason` header.
+ */
+export function rateLimitError(): StripeApiError {
+  return new StripeApiError({
+    status: 429,
+    type: "invalid_request_error",
+    message: "Request rate limit exceeded. Learn more about rate limits here https://docs.stripe.com/rate-limits.",
+  });
+}
+
+/** What every API request gets during an injected outage (`setOutage(status)`). */
+export function outageError(status: number): StripeApiError {
+  return new StripeApiError({
+    status,
+    type: errorTypeForStatus(status),
+    message:
+      status >= 500
+        ? "An unknown error occurred while processing your request. Stripe is unavailable (outage injected in the Stripe emulator)."
+        : "Your request could not be processed (outage injected in the Stripe emulator).",
+  });
 }
