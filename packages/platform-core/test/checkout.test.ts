@@ -293,14 +293,21 @@ describe("reserve_ttl", () => {
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
   });
 
-  it("after Stripe refused a cart, a retry with the same idempotency key holds stock again and succeeds", async () => {
+  it("after Stripe refused a cart, a retry of it with the same idempotency key gets the same answer; a changed cart is a new checkout", async () => {
     emulator.failNextCreate(400, "Invalid currency", { code: "parameter_invalid_string" });
     const failed = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
     expect(isInventoryError(failed, "payment_rejected")).toBe(true);
     expect(await shirt()).toMatchObject({ reserved: 0 });
-    const retried = await checkout(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" });
-    expect(await shirt()).toMatchObject({ reserved: 2 });
-    expect(emulator.session(retried.sessionId).metadata).toMatchObject({ inventory_reservation_id: retried.holdId });
+    const creates = () => emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
+    const before = creates();
+    const again = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
+    expect(isInventoryError(again, "payment_rejected")).toBe(true);
+    expect((again as { details: { provider: { code: string } } }).details.provider.code).toBe("parameter_invalid_string");
+    expect(creates()).toBe(before);
+    expect(await shirt()).toMatchObject({ reserved: 0 });
+    const changed = await checkout(cart(1), "reserve_ttl", { idempotencyKey: "cart-44" });
+    expect(await shirt()).toMatchObject({ reserved: 1 });
+    expect(emulator.session(changed.sessionId).metadata).toMatchObject({ inventory_reservation_id: changed.holdId });
   });
 
   it("the rollback switch holds nothing, yet every paid checkout sells its lines, and reconciliation stays clean", async () => {

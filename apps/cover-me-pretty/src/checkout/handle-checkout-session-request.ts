@@ -69,13 +69,17 @@ function displayName(productName: string, attributes: Record<string, string>): s
  * POST /api/checkout-session: prices the cart from the catalogue and live
  * stock, then hands it to `createCheckoutSession` with the inventory mode and
  * hold TTL from the environment, and the client (hashed address and signed
- * buyer cookie, issued here when missing) for the shop's caps. 200 `{ url }`:
- * the shop's own link to the payment page (`/checkout/pay`), which gives the
- * hold its full term when followed; until then the hold lapses after the
- * shop's unopened-hold time. 400 field errors; 409 `inventory_insufficient`
+ * buyer cookie, issued here when missing) for the shop's caps. 200
+ * `{ status: "ready", url }`: the shop's own link to the payment page
+ * (`/checkout/pay`), which gives the hold its full term when followed; until
+ * then the hold lapses after the shop's unopened-hold time. 202
+ * `{ status: "preparing", url, holdExpiresAt }` with Retry-After: the stock
+ * is held and Stripe is busy (its rate limits, an outage); the same link
+ * waits for the payment page. 400 field errors; 409 `inventory_insufficient`
  * with each short line named; 422 `purchase_limit_exceeded` naming the line
- * and its limit; 429 with Retry-After for a client at a cap; 503 when stock
- * or Stripe cannot answer (nothing is held or charged).
+ * and its limit, or `payment_rejected` naming what Stripe refused (nothing
+ * held); 429 with Retry-After for a client at a cap; 503 when stock cannot
+ * answer (nothing is held or charged).
  */
 export async function handleCheckoutSessionRequest(request: Request): Promise<Response> {
   const headers = new Headers({ "cache-control": "no-store" });
@@ -134,17 +138,30 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
       });
       // Stripe's URL is revealed when the link is followed: that is when the hold gets its full term.
       // On SHOP_PUBLIC_URL when set (so it works through the edge worker, on another origin), else
-      // relative: never on an origin a forwarded header named.
-      const url = session.holdId && secret
-        ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, url: session.url }, secret))}`
-        : session.url;
-      return Response.json({
+      // relative: never on an origin a forwarded header named. While Stripe is busy the link carries
+      // no URL yet: following it waits for the session being prepared.
+      const ready = session.status === "ready" ? session : undefined;
+      const url =
+        session.holdId && secret
+          ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, ...(ready ? { url: ready.url } : {}) }, secret))}`
+          : ready?.url;
+      const answer = {
+        status: session.status,
         url,
-        sessionId: session.sessionId,
         inventoryMode: session.inventoryMode,
         sessionExpiresAt: session.sessionExpiresAt.toISOString(),
+        ...(ready ? { sessionId: ready.sessionId } : {}),
         ...(session.holdExpiresAt ? { holdExpiresAt: session.holdExpiresAt.toISOString() } : {}),
-      }, { headers });
+      };
+      if (session.status === "preparing") {
+        // 202: the stock is the buyer's; the payment page is on its way. The link waits for it.
+        headers.set("retry-after", String(Math.max(1, Math.ceil(session.retryAfterMs / 1000))));
+        return Response.json(
+          { ...answer, message: "Your items are held. The payment page is being prepared.", retryAfterMs: session.retryAfterMs },
+          { status: 202, headers },
+        );
+      }
+      return Response.json(answer, { headers });
     } catch (error) {
       if (isInventoryError(error, "inventory_insufficient")) {
         const short = (error.details.items as InsufficientItem[] | undefined) ?? [];
@@ -168,6 +185,17 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
             ? `${first.name} is limited to ${first.limit} per customer, and you already have ${first.alreadyHeld} (in an order or an open checkout).`
             : `${first.name} is limited to ${first.limit} per customer.`;
         return Response.json({ code: error.code, message, lines }, { status: 422, headers });
+      }
+      if (isInventoryError(error, "payment_rejected")) {
+        const provider = (error.details.provider ?? {}) as { code?: string | null; param?: string | null; message?: string };
+        return Response.json(
+          {
+            code: error.code,
+            message: `The payment provider could not take this order (${provider.message ?? "refused"}). Nothing was charged, and your items are back on the shelf.`,
+            provider,
+          },
+          { status: 422, headers },
+        );
       }
       throw error;
     }

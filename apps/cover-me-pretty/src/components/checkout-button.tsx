@@ -19,6 +19,7 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [held, setHeld] = useState<string | null>(null);
   // One key per cart on this page: a retry of the same cart (a double click,
   // a timeout) is the same checkout, held and counted once.
   const attempt = useRef<{ cart: string; key: string } | null>(null);
@@ -35,6 +36,13 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
         body: JSON.stringify({ lines, idempotencyKey: attempt.current.key }),
       });
       const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (response.status === 202 && typeof body.url === "string") {
+        // Held, and Stripe is busy: say so, then follow the link, which waits for the payment page.
+        const until = typeof body.holdExpiresAt === "string" ? new Date(body.holdExpiresAt) : null;
+        setHeld(`Your items are held${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`);
+        window.location.assign(body.url);
+        return;
+      }
       if (response.ok && typeof body.url === "string") {
         window.location.assign(body.url);
         return;
@@ -43,6 +51,8 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
         setProblem({ kind: "sold_out", message: String(body.message ?? "Some items sold out."), items: body.items as never });
         // Re-render the cart with live availability beside the message.
         router.refresh();
+      } else if (response.status === 422 && body.code === "payment_rejected") {
+        setProblem({ kind: "unavailable", message: String(body.message ?? "The payment provider could not take this order.") });
       } else if (response.status === 422) {
         setProblem({ kind: "limited", message: String(body.message ?? "Some items are limited per customer.") });
       } else if (response.status === 429) {
@@ -68,9 +78,14 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; bl
   return (
     <div className="checkout">
       <button type="button" onClick={checkout} disabled={pending || blockedReason !== undefined}>
-        {pending ? "Starting checkout…" : "Checkout"}
+        {held ? "Preparing payment…" : pending ? "Starting checkout…" : "Checkout"}
       </button>
       {blockedReason ? <p className="muted blocked">{blockedReason}</p> : null}
+      {held ? (
+        <div className="alert info" role="status">
+          {held}
+        </div>
+      ) : null}
       {problem ? (
         <div className="alert error" role="alert">
           <strong>{problem.message}</strong>

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { callStripePaced } from "./call-stripe-paced.ts";
 import { classifyStripeError } from "./stripe-call-errors.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
-import { permanentError, prepareCheckoutSession } from "./prepare-checkout-session.ts";
+import { permanentError, prepareCheckoutSession, storedError } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
 import { getSessionRequestStore, type SessionRequestStore } from "./session-request-store.ts";
 import { getStripe } from "./stripe-client.ts";
@@ -143,8 +143,14 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const waitMs = parsed.waitMs ?? env.STRIPE_CHECKOUT_WAIT_MS;
   const requests = cartToInventoryRequests({ lines: parsedCart.lines });
 
-  const countStockRejection = (error: unknown): never => {
+  const sessionRequests = options.requests ?? getSessionRequestStore();
+  const countStockRejection = async (error: unknown): Promise<never> => {
     if (isInventoryError(error, "inventory_insufficient")) noteCheckoutStockRejection(shopId, now);
+    // A replayed key whose checkout Stripe refused: the same cart gets the same answer.
+    if (isInventoryError(error, "conflict") && typeof error.details.holdId === "string" && error.details.status === "released") {
+      const request = await sessionRequests.get({ shopId, holdId: error.details.holdId });
+      if (request?.state === "failed") throw storedError(request);
+    }
     throw error;
   };
   let hold: { holdId: string; expiresAt: Date; openExpiresAt: Date | null; created: boolean } | undefined;
@@ -196,7 +202,6 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
 
   if (!hold) return createUnheldSession({ stripe, params, waitMs, inventoryMode, sessionExpiresAt: times.sessionExpiresAt, ...(options.pacer ? { pacer: options.pacer } : {}) });
 
-  const sessionRequests = options.requests ?? getSessionRequestStore();
   // Keyed by the hold: a replayed idempotency key replays the hold and so the
   // request and its session, while a hold made after a failed attempt gets a
   // fresh key (Stripe stores failures under a key too).

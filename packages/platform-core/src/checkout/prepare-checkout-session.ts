@@ -135,7 +135,7 @@ export function permanentError(failure: Extract<StripeFailure, { kind: "permanen
 }
 
 /** A failed request answers every later call the way it failed. */
-function storedError(request: SessionRequest): InventoryError {
+export function storedError(request: SessionRequest): InventoryError {
   if (request.errorCode === "prepare_timeout" || request.errorCode === "no_url") {
     return new InventoryError("unavailable", "The payment page could not be prepared. Nothing was charged and the items are no longer held; please try again.");
   }
@@ -148,8 +148,10 @@ function storedError(request: SessionRequest): InventoryError {
 
 /**
  * Ends a request for good: records why (so every later call answers the
- * same), then gives the hold back and frees its idempotency key, so the
- * buyer's retry can hold stock again.
+ * same), then gives the hold back. After a refusal the hold keeps its
+ * idempotency key: Stripe would refuse the same cart again, so a retry of it
+ * gets the same answer (a changed cart is a new key). After running out of
+ * time the key is freed, so the buyer's retry can hold stock again.
  */
 async function fail(request: SessionRequest, options: PrepareCheckoutSessionOptions, now: Date, error: InventoryError, code: string): Promise<never> {
   const requests = options.requests ?? getSessionRequestStore();
@@ -167,7 +169,13 @@ async function fail(request: SessionRequest, options: PrepareCheckoutSessionOpti
     },
   });
   try {
-    await releaseInventoryHold({ shopId: request.shopId, holdId: request.holdId, now, forgetIdempotencyKey: true, ...(options.holds ? { store: options.holds } : {}) });
+    await releaseInventoryHold({
+      shopId: request.shopId,
+      holdId: request.holdId,
+      now,
+      forgetIdempotencyKey: error.code !== "payment_rejected",
+      ...(options.holds ? { store: options.holds } : {}),
+    });
   } catch (releaseError) {
     await sendOpsAlert({
       severity: "warning",

@@ -7,6 +7,10 @@ const MESSAGES: Record<string, { title: string; body: string }> = {
     title: "This payment link does not work",
     body: "It may have been copied only in part. Nothing was charged. Your cart is still here: check out again for a new link.",
   },
+  rejected: {
+    title: "The payment provider could not take this order",
+    body: "It refused the checkout itself (for example an amount too small to charge), so trying again will not help. Nothing was charged, and the items went back on the shelf. Please change your cart, or contact the shop.",
+  },
   unavailable: {
     title: "The payment page could not be opened",
     body: "The shop could not reach its stock just now. Nothing was charged. Please go back to your cart and try again in a moment.",
