@@ -58,6 +58,12 @@ export interface StripeEmulatorOptions {
    * measure the platform, not Stripe's ceiling).
    */
   limits?: StripeLimits | false;
+  /**
+   * The rate limiter's clock (milliseconds, monotonic); default
+   * `performance.now`. A test that holds it still gets exact token counts
+   * (a burst admits exactly the rate) and moves it to refill the buckets.
+   */
+  limiterClock?: () => number;
   /** Clock in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
   /** How often open sessions past `expires_at` are expired (with their event); default 1000 ms, 0 turns it off. */
@@ -168,7 +174,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const failures: QueuedFailure[] = [];
   const requestLog: ApiRequestRecord[] = [];
   const idempotency = new IdempotencyCache();
-  const limiter = new RequestLimiter({ limits: options.limits ?? STRIPE_SANDBOX_LIMITS });
+  const limiter = new RequestLimiter({
+    limits: options.limits ?? STRIPE_SANDBOX_LIMITS,
+    ...(options.limiterClock === undefined ? {} : { clock: options.limiterClock }),
+  });
   let outage: number | null = null;
 
   const apiContext = {

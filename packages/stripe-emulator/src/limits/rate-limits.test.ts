@@ -5,6 +5,8 @@ import { STRIPE_LIVE_LIMITS, STRIPE_SANDBOX_LIMITS } from "./stripe-limits.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 let fixture: Fixture | undefined;
+/** A limiter clock that never moves: buckets refill only when a test says so. */
+const frozen = () => 0;
 afterEach(async () => {
   await fixture?.stop();
   fixture = undefined;
@@ -53,26 +55,34 @@ describe("TokenBucket", () => {
 
 describe("rate limits", () => {
   it("default to Stripe's sandbox limits: a burst past 25 creations a second gets 429s", async () => {
-    fixture = await startFixture();
+    let now = 0;
+    fixture = await startFixture({ limiterClock: () => now });
     expect(fixture.emulator.limits()).toEqual(STRIPE_SANDBOX_LIMITS);
     expect(STRIPE_SANDBOX_LIMITS).toMatchObject({ globalPerSecond: 25, endpointPerSecond: 25 });
     expect(STRIPE_LIVE_LIMITS).toMatchObject({ globalPerSecond: 100, endpointPerSecond: 25 });
 
     const outcomes: Array<"ok" | number> = [];
-    for (let i = 0; i < 32; i++) {
-      outcomes.push(await fixture.stripe.checkout.sessions.create(sessionParams()).then(() => "ok" as const, (e: Stripe.errors.StripeError) => e.statusCode ?? 0));
+    for (let i = 0; i < 30; i++) {
+      outcomes.push(
+        await fixture.stripe.checkout.sessions.create(sessionParams()).then(
+          () => "ok" as const,
+          (error: Stripe.errors.StripeError) => error.statusCode ?? 0,
+        ),
+      );
     }
-    const created = outcomes.filter((o) => o === "ok").length;
-    // 25 at once, plus whatever refilled while the loop ran (25 a second).
-    expect(created).toBeGreaterThanOrEqual(25);
-    expect(created).toBeLessThan(32);
-    expect(outcomes.filter((o) => o !== "ok").every((status) => status === 429)).toBe(true);
-    expect(fixture.emulator.throttled()).toEqual({ "global-rate": 0, "endpoint-rate": 32 - created, "global-concurrency": 0 });
-    expect(fixture.emulator.sessions()).toHaveLength(created);
+    // The clock stood still: exactly one second's worth got through.
+    expect(outcomes).toEqual([...Array<"ok">(25).fill("ok"), ...Array<number>(5).fill(429)]);
+    expect(fixture.emulator.throttled()).toEqual({ "global-rate": 0, "endpoint-rate": 5, "global-concurrency": 0 });
+    expect(fixture.emulator.sessions()).toHaveLength(25);
+
+    // 200 ms later, 5 more tokens.
+    now += 200;
+    const later = await settle(Array.from({ length: 6 }, () => fixture!.stripe.checkout.sessions.create(sessionParams())));
+    expect([later.ok.length, later.failed.length]).toEqual([5, 1]);
   });
 
   it("answer as Stripe does: 429, invalid_request_error, Stripe-Rate-Limited-Reason, Request-Id; the SDK raises StripeRateLimitError and does not retry", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity } });
+    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity }, limiterClock: frozen });
     // The SDK's default (2 retries) is left on: it must not retry a 429.
     const stripe = new Stripe(TEST_SECRET_KEY, fixture.emulator.stripeConfig);
     await stripe.checkout.sessions.create(sessionParams());
@@ -108,7 +118,7 @@ describe("rate limits", () => {
   });
 
   it("count each endpoint (method + path template) separately, every id sharing one", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 2, concurrency: Infinity } });
+    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 2, concurrency: Infinity }, limiterClock: frozen });
     const { stripe } = fixture;
     const [a, b] = [await stripe.checkout.sessions.create(sessionParams()), await stripe.checkout.sessions.create(sessionParams())];
     expect((await caught(stripe.checkout.sessions.create(sessionParams()))).headers?.["stripe-rate-limited-reason"]).toBe("endpoint-rate");
@@ -125,7 +135,7 @@ describe("rate limits", () => {
   });
 
   it("count every endpoint against the global limit", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 3, endpointPerSecond: 100, concurrency: Infinity } });
+    fixture = await startFixture({ limits: { globalPerSecond: 3, endpointPerSecond: 100, concurrency: Infinity }, limiterClock: frozen });
     const { stripe } = fixture;
     const session = await stripe.checkout.sessions.create(sessionParams());
     await stripe.checkout.sessions.retrieve(session.id);
@@ -136,17 +146,20 @@ describe("rate limits", () => {
   });
 
   it("refill at the configured rate", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 10, concurrency: Infinity } });
+    let now = 0;
+    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 10, concurrency: Infinity }, limiterClock: () => now });
     const { stripe } = fixture;
     const burst = await settle(Array.from({ length: 12 }, () => stripe.checkout.sessions.list({ limit: 1 })));
     expect(burst.ok).toHaveLength(10);
     expect(burst.failed.map((e) => e.statusCode)).toEqual([429, 429]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    now += 99;
+    expect((await caught(stripe.checkout.sessions.list({ limit: 1 }))).statusCode).toBe(429);
+    now += 1;
     expect((await stripe.checkout.sessions.list({ limit: 1 })).object).toBe("list");
   });
 
   it("limit requests in flight, counting the emulator's latency", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: Infinity, endpointPerSecond: Infinity, concurrency: 2 }, latencyMs: 200 });
+    fixture = await startFixture({ limits: { globalPerSecond: Infinity, endpointPerSecond: Infinity, concurrency: 2 }, latencyMs: 400 });
     const { stripe } = fixture;
     const session = await stripe.checkout.sessions.create(sessionParams());
     const wave = await settle(Array.from({ length: 5 }, () => stripe.checkout.sessions.retrieve(session.id)));
@@ -162,7 +175,7 @@ describe("rate limits", () => {
   });
 
   it("never save a throttled request under its idempotency key, as Stripe saves only requests an endpoint began", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity } });
+    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity }, limiterClock: frozen });
     const { stripe, emulator } = fixture;
     await stripe.checkout.sessions.create(sessionParams());
     const params = sessionParams();
@@ -181,7 +194,7 @@ describe("rate limits", () => {
   });
 
   it("can be changed while running", async () => {
-    fixture = await startFixture({ limits: false });
+    fixture = await startFixture({ limits: false, limiterClock: frozen });
     const { stripe, emulator } = fixture;
     for (let i = 0; i < 30; i++) await stripe.checkout.sessions.list({ limit: 1 });
     emulator.setLimits({ ...STRIPE_LIVE_LIMITS, endpointPerSecond: 1 });
