@@ -98,15 +98,18 @@ export interface StripeEmulator {
   session(sessionId: string): CheckoutSession;
 
   /** The buyer pays by card (`paid`) or, with `delayed`, by bank transfer (complete but `unpaid`). Sends checkout.session.completed. */
-  pay(sessionId: string, options?: { delayed?: boolean }): { session: CheckoutSession; event: StripeEvent; redirectUrl: string };
+  pay(
+    sessionId: string,
+    options?: { delayed?: boolean },
+  ): { session: CheckoutSession; event: StripeEvent<"checkout.session.completed">; redirectUrl: string };
   /** The buyer leaves the page: no event, the session stays open. Returns where the browser goes (cancel_url). */
   cancel(sessionId: string): { session: CheckoutSession; redirectUrl: string | null };
   /** Expires an open session now. Sends checkout.session.expired. */
-  expire(sessionId: string): { session: CheckoutSession; event: StripeEvent };
+  expire(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.expired"> };
   /** The bank transfer of a delayed payment arrives. Sends checkout.session.async_payment_succeeded. */
-  asyncPaymentSucceeded(sessionId: string): { session: CheckoutSession; event: StripeEvent };
+  asyncPaymentSucceeded(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.async_payment_succeeded"> };
   /** The bank transfer of a delayed payment fails. Sends checkout.session.async_payment_failed. */
-  asyncPaymentFailed(sessionId: string): { session: CheckoutSession; event: StripeEvent };
+  asyncPaymentFailed(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.async_payment_failed"> };
   /** Expires every open session whose `expires_at` has passed (by the emulator's clock); returns their ids. */
   expireDue(): string[];
 
@@ -230,7 +233,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   sweep?.unref();
 
   const view = (sessionId: string) => toCheckoutSession(checkout.get(sessionId));
-  const withView = ({ session, event }: { session: { id: string }; event: StripeEvent }) => ({ session: view(session.id), event });
+  const withView = <Event extends StripeEvent>({ session, event }: { session: { id: string }; event: Event }) => ({ session: view(session.id), event });
   let stopped: Promise<void> | undefined;
 
   return {

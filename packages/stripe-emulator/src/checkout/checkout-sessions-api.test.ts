@@ -52,6 +52,16 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
     expect(session.lastResponse.requestId).toMatch(/^req_/);
   });
 
+  it("speaks the pinned API version's enums: ui_mode hosted_page, not the older hosted", async () => {
+    const session = await stripe.checkout.sessions.create(sessionParams());
+    expect(session).toMatchObject({ ui_mode: "hosted_page", discounts: [], allow_promotion_codes: null, total_details: { amount_discount: 0 } });
+    expect((await stripe.checkout.sessions.create(sessionParams({ ui_mode: "hosted_page" }))).ui_mode).toBe("hosted_page");
+    const old = await stripeError(stripe.checkout.sessions.create(sessionParams({ ui_mode: "hosted" })));
+    expect(old).toMatchObject({ statusCode: 400, param: "ui_mode", message: "Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page" });
+    const embedded = await stripeError(stripe.checkout.sessions.create(sessionParams({ ui_mode: "embedded_page" })));
+    expect(embedded).toMatchObject({ statusCode: 400, param: "ui_mode" });
+  });
+
   it("defaults expires_at to 24 hours and expands line items on request", async () => {
     const { expires_at: _omit, ...params } = sessionParams();
     const session = await stripe.checkout.sessions.create({ ...params, expand: ["line_items"] });

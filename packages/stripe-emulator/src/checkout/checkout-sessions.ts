@@ -60,7 +60,7 @@ export class CheckoutSessions {
   }
 
   /** The buyer pays by card (immediately paid) or chooses bank transfer (`delayed`: complete but unpaid). */
-  pay(id: string, { delayed = false }: { delayed?: boolean } = {}): { session: SessionRecord; event: StripeEvent } {
+  pay(id: string, { delayed = false }: { delayed?: boolean } = {}): { session: SessionRecord; event: StripeEvent<"checkout.session.completed"> } {
     const session = this.get(id);
     this.expireIfDue(session);
     if (session.status !== "open") {
@@ -75,19 +75,24 @@ export class CheckoutSessions {
   }
 
   /** The bank transfer of a delayed payment arrives (`succeeded`) or fails. */
-  settleAsyncPayment(id: string, succeeded: boolean): { session: SessionRecord; event: StripeEvent } {
+  settleAsyncPayment(id: string, succeeded: true): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_succeeded"> };
+  settleAsyncPayment(id: string, succeeded: false): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_failed"> };
+  settleAsyncPayment(
+    id: string,
+    succeeded: boolean,
+  ): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_succeeded" | "checkout.session.async_payment_failed"> } {
     const session = this.get(id);
     if (session.asyncPayment !== "pending") {
       throw new SessionStateError(session, `Checkout Session ${id} has no delayed payment waiting to settle.`);
     }
     session.asyncPayment = succeeded ? "succeeded" : "failed";
     if (succeeded) session.paymentStatus = "paid";
-    const type = succeeded ? "checkout.session.async_payment_succeeded" : "checkout.session.async_payment_failed";
+    const type = succeeded ? ("checkout.session.async_payment_succeeded" as const) : ("checkout.session.async_payment_failed" as const);
     return { session, event: this.emit(type, session, BUYER) };
   }
 
   /** Expires an open session (API call, test control or its `expires_at` passing) and announces it. */
-  expire(id: string, request: RequestRef = BUYER): { session: SessionRecord; event: StripeEvent } {
+  expire(id: string, request: RequestRef = BUYER): { session: SessionRecord; event: StripeEvent<"checkout.session.expired"> } {
     const session = this.get(id);
     if (session.status !== "open") {
       throw new SessionStateError(
@@ -115,7 +120,7 @@ export class CheckoutSessions {
     return true;
   }
 
-  private emit(type: StripeEvent["type"], session: SessionRecord, request: RequestRef): StripeEvent {
+  private emit<Type extends StripeEvent["type"]>(type: Type, session: SessionRecord, request: RequestRef): StripeEvent<Type> {
     return this.sender.emit(type, toCheckoutSession(session), request);
   }
 }

@@ -203,9 +203,13 @@ export function createCheckoutSession({
     }
     throw invalidRequest(`Invalid mode: must be one of payment, setup, or subscription`, "mode");
   }
+  // The pinned API version's values (the SDK's SessionCreateParams.UiMode); the default is hosted_page.
   const uiMode = asString(params.ui_mode, "ui_mode");
-  if (uiMode !== undefined && uiMode !== "hosted" && uiMode !== "hosted_page") {
-    throw invalidRequest(`The Stripe emulator supports the hosted page only, not ui_mode=${uiMode}.`, "ui_mode");
+  if (uiMode !== undefined && uiMode !== "hosted_page") {
+    if (uiMode === "elements" || uiMode === "embedded_page" || uiMode === "form") {
+      throw invalidRequest(`The Stripe emulator supports the hosted page only, not ui_mode=${uiMode}.`, "ui_mode");
+    }
+    throw invalidRequest("Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page", "ui_mode");
   }
 
   const rawItems = params.line_items;
@@ -265,11 +269,13 @@ export function createCheckoutSession({
     status: "open",
     paymentStatus: "unpaid",
     currency,
-    amountTotal,
     lineItems,
+    allowPromotionCodes: null,
+    discount: null,
     metadata: readMetadata(params.metadata, "metadata"),
     clientReferenceId,
     customerEmail,
+    customerId: null,
     successUrl: readUrl(params.success_url, "success_url"),
     cancelUrl: readUrl(params.cancel_url, "cancel_url"),
     paymentIntentId: null,

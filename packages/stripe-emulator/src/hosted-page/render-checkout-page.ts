@@ -1,5 +1,5 @@
 import { minorUnitFactor } from "../checkout/create-checkout-session.ts";
-import type { SessionRecord } from "../checkout/checkout-session.ts";
+import { sessionAmounts, type SessionRecord } from "../checkout/checkout-session.ts";
 
 export function escapeHtml(text: string): string {
   return text
@@ -69,7 +69,7 @@ function summary(session: SessionRecord): string {
 <tbody>
 ${rows}
 </tbody>
-<tfoot><tr><th colspan="2">Total</th><th class="amount" data-testid="total">${formatMoney(session.amountTotal, session.currency)}</th></tr></tfoot>
+<tfoot><tr><th colspan="2">Total</th><th class="amount" data-testid="total">${formatMoney(sessionAmounts(session).total, session.currency)}</th></tr></tfoot>
 </table>`;
 }
 
@@ -84,7 +84,7 @@ export function renderCheckoutPage(session: SessionRecord): string {
     const cancel = session.cancelUrl === null ? "" : button(session, "cancel", "Cancel", true);
     return layout(
       "Pay",
-      `<h1>Pay ${formatMoney(session.amountTotal, session.currency)}</h1>
+      `<h1>Pay ${formatMoney(sessionAmounts(session).total, session.currency)}</h1>
 ${summary(session)}
 <p class="note">Session <code>${escapeHtml(session.id)}</code> · expires ${new Date(session.expiresAt * 1000).toISOString()}</p>
 <div class="actions">
@@ -123,7 +123,7 @@ export function renderIndexPage(sessions: SessionRecord[]): string {
     .map(
       (s) =>
         `<tr><td><a href="/checkout/${encodeURIComponent(s.id)}">${escapeHtml(s.id.slice(0, 24))}…</a></td>` +
-        `<td>${s.status}</td><td>${s.paymentStatus}</td><td class="amount">${formatMoney(s.amountTotal, s.currency)}</td></tr>`,
+        `<td>${s.status}</td><td>${s.paymentStatus}</td><td class="amount">${formatMoney(sessionAmounts(s).total, s.currency)}</td></tr>`,
     )
     .join("\n");
   return layout(

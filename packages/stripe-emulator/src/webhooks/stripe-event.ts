@@ -6,8 +6,12 @@ export type CheckoutEventType =
   | "checkout.session.async_payment_succeeded"
   | "checkout.session.async_payment_failed";
 
-/** A Stripe event as webhooks carry it (snapshot payload). */
-export interface StripeEvent {
+/**
+ * A Stripe event as webhooks carry it (snapshot payload); it type-checks as
+ * the SDK's `Stripe.Event` (src/stripe-types.test-d.ts). Checkout Session
+ * events never include line items, as at Stripe.
+ */
+export interface StripeEvent<Type extends CheckoutEventType = CheckoutEventType> {
   id: string;
   object: "event";
   api_version: string;
@@ -17,5 +21,5 @@ export interface StripeEvent {
   pending_webhooks: number;
   /** The API request that caused the event; null ids for buyer actions on the hosted page. */
   request: { id: string | null; idempotency_key: string | null };
-  type: CheckoutEventType;
+  type: Type;
 }

@@ -87,8 +87,8 @@ export class WebhookSender {
   }
 
   /** Records a new event and delivers it (auto mode) or holds it (manual mode, or no URL yet). */
-  emit(type: CheckoutEventType, object: CheckoutSession, request: StripeEvent["request"]): StripeEvent {
-    const event: StripeEvent = {
+  emit<Type extends CheckoutEventType>(type: Type, object: CheckoutSession, request: StripeEvent["request"]): StripeEvent<Type> {
+    const event: StripeEvent<Type> = {
       id: stripeId("evt", 24),
       object: "event",
       api_version: this.options.apiVersion,
