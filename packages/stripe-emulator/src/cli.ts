@@ -1,6 +1,7 @@
 // Starts the Stripe emulator for the demo: `pnpm --filter @acme/stripe-emulator start`
 // (or `tsx src/cli.ts`), configured by STRIPE_EMULATOR_* and STRIPE_WEBHOOK_SECRET.
 import { getEmulatorEnv, limitsFromEnv, type EmulatorEnv } from "./emulator-env.ts";
+import { DEMO_COUPONS } from "./discounts/seed-coupons.ts";
 import { startStripeEmulator } from "./start-stripe-emulator.ts";
 
 let env: EmulatorEnv;
@@ -14,6 +15,8 @@ try {
 const limits = limitsFromEnv(env);
 const emulator = await startStripeEmulator({
   limits,
+  // Promotion code FREE100 (100% off) for sessions created with allow_promotion_codes.
+  coupons: DEMO_COUPONS,
   port: env.STRIPE_EMULATOR_PORT,
   host: env.STRIPE_EMULATOR_HOST,
   webhookSecret: env.STRIPE_WEBHOOK_SECRET,

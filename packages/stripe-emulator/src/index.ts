@@ -6,7 +6,11 @@ export {
 export type { FailNextCreateOptions, StripeEmulator, StripeEmulatorOptions } from "./start-stripe-emulator.ts";
 export type { ApiRequestRecord } from "./api/handle-api-request.ts";
 export type { StripeErrorType } from "./api/stripe-api-error.ts";
-export type { CheckoutSession, LineItemObject, PaymentStatus, SessionStatus } from "./checkout/checkout-session.ts";
+export type { CheckoutSession, ExpandedCheckoutSession, LineItemObject, PaymentStatus, SessionStatus } from "./checkout/checkout-session.ts";
+export { SUPPORTED_CURRENCIES } from "./checkout/currencies.ts";
+export type { CouponObject, PromotionCodeObject } from "./discounts/coupon-objects.ts";
+export { DEMO_COUPONS } from "./discounts/seed-coupons.ts";
+export type { CouponSeed } from "./discounts/seed-coupons.ts";
 export { SessionStateError } from "./checkout/checkout-sessions.ts";
 export { STRIPE_LIVE_LIMITS, STRIPE_SANDBOX_LIMITS } from "./limits/stripe-limits.ts";
 export type { RateLimitReason, StripeLimits } from "./limits/stripe-limits.ts";

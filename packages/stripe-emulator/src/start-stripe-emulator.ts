@@ -8,6 +8,9 @@ import { STRIPE_SANDBOX_LIMITS, type RateLimitReason, type StripeLimits } from "
 import { errorTypeForStatus, type StripeErrorType } from "./api/stripe-api-error.ts";
 import { toCheckoutSession, type CheckoutSession } from "./checkout/checkout-session.ts";
 import { CheckoutSessions } from "./checkout/checkout-sessions.ts";
+import { CouponBook } from "./discounts/coupon-book.ts";
+import { toCouponObject, toPromotionCodeObject, type CouponObject, type PromotionCodeObject } from "./discounts/coupon-objects.ts";
+import { seedCoupons, type CouponSeed } from "./discounts/seed-coupons.ts";
 import { handleHostedPageRequest } from "./hosted-page/handle-hosted-page-request.ts";
 import { successRedirect } from "./hosted-page/render-checkout-page.ts";
 import type { StripeEvent } from "./webhooks/stripe-event.ts";
@@ -64,6 +67,12 @@ export interface StripeEmulatorOptions {
    * (a burst admits exactly the rate) and moves it to refill the buckets.
    */
   limiterClock?: () => number;
+  /**
+   * Coupons (and their promotion codes) that exist from the start, e.g.
+   * `DEMO_COUPONS` (promotion code `FREE100`, 100% off). More can be made
+   * with `POST /v1/coupons` and `POST /v1/promotion_codes`.
+   */
+  coupons?: readonly CouponSeed[];
   /** Clock in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
   /** How often open sessions past `expires_at` are expired (with their event); default 1000 ms, 0 turns it off. */
@@ -97,7 +106,11 @@ export interface StripeEmulator {
   sessions(): CheckoutSession[];
   session(sessionId: string): CheckoutSession;
 
-  /** The buyer pays by card (`paid`) or, with `delayed`, by bank transfer (complete but `unpaid`). Sends checkout.session.completed. */
+  /**
+   * The buyer pays by card (`paid`) or, with `delayed`, by bank transfer
+   * (complete but `unpaid`); a session whose total is 0 completes as a no-cost
+   * order (`no_payment_required`). Sends checkout.session.completed.
+   */
   pay(
     sessionId: string,
     options?: { delayed?: boolean },
@@ -130,6 +143,11 @@ export interface StripeEmulator {
   setOutage(status: number | null): void;
   /** API requests received (429s and outage failures included), oldest first. */
   requests(): ApiRequestRecord[];
+
+  /** Every coupon, as `GET /v1/coupons/:id` returns it, oldest first. */
+  coupons(): CouponObject[];
+  /** Every promotion code, as `GET /v1/promotion_codes/:id` returns it, oldest first. */
+  promotionCodes(): PromotionCodeObject[];
 
   /** Every event created, oldest first. */
   events(): StripeEvent[];
@@ -173,7 +191,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     now,
     log,
   });
-  const checkout = new CheckoutSessions({ sender, now, publicUrl: () => publicUrl });
+  const coupons = new CouponBook({ now: () => Math.floor(now() / 1000) });
+  seedCoupons(coupons, options.coupons ?? []);
+  const checkout = new CheckoutSessions({ sender, coupons, now, publicUrl: () => publicUrl });
   const failures: QueuedFailure[] = [];
   const requestLog: ApiRequestRecord[] = [];
   const idempotency = new IdempotencyCache();
@@ -185,6 +205,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
 
   const apiContext = {
     checkout,
+    coupons,
     idempotency,
     limiter,
     outage: () => outage,
@@ -295,6 +316,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       outage = status;
     },
     requests: () => requestLog.map((entry) => ({ ...entry })),
+    coupons: () => coupons.allCoupons().map((coupon) => toCouponObject(coupon, coupons)),
+    promotionCodes: () => coupons.allPromotionCodes().map((promo) => toPromotionCodeObject(promo, coupons)),
 
     events: () => sender.events(),
     pendingEvents: () => sender.pending(),

@@ -50,3 +50,7 @@ export const event: Stripe.Event = sent;
 export const strictEvent: OnTheWire<CheckoutEvent> = sent;
 export const events: Stripe.Event[] = emulator.events();
 export const completed: OnTheWire<Stripe.CheckoutSessionCompletedEvent> = emulator.pay("cs_test_x").event;
+
+// Coupons and promotion codes (the pinned version's `promotion: { type, coupon }` shape).
+export const coupons: OnTheWire<Stripe.Coupon>[] = emulator.coupons();
+export const promotionCodes: OnTheWire<Stripe.PromotionCode>[] = emulator.promotionCodes();

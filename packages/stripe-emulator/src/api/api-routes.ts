@@ -1,8 +1,10 @@
 import { lineItemList, readExpand, toCheckoutSession, type SessionRecord } from "../checkout/checkout-session.ts";
 import { SessionStateError } from "../checkout/checkout-sessions.ts";
+import { toCouponObject, toPromotionCodeObject } from "../discounts/coupon-objects.ts";
 import type { StripeEvent } from "../webhooks/stripe-event.ts";
 import type { FormObject } from "./form-body.ts";
 import type { ApiContext } from "./handle-api-request.ts";
+import { asBoolean, asString } from "./read-params.ts";
 import { invalidRequest, StripeApiError } from "./stripe-api-error.ts";
 
 /** What an endpoint answers. */
@@ -70,11 +72,7 @@ function createSession({ context, params }: RouteRequest): ApiResult {
 }
 
 function listSessions({ context, params }: RouteRequest): ApiResult {
-  const limitText = typeof params.limit === "string" ? params.limit : "10";
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw invalidRequest("Invalid integer: limit must be between 1 and 100.", "limit");
-  }
+  const limit = readLimit(params);
   // Newest first, as Stripe lists: by creation time, and within one second
   // (`created` counts seconds) the later-created first.
   let sessions = [...context.checkout.all()].reverse().sort((a, b) => b.created - a.created);
@@ -119,6 +117,65 @@ function expireSession({ context, params, id, requestRef }: RouteRequest): ApiRe
   }
 }
 
+const NOTHING_EXPANDABLE: ReadonlySet<string> = new Set();
+const PROMOTION_CODE_EXPANDABLE: ReadonlySet<string> = new Set(["promotion.coupon"]);
+
+function readLimit(params: FormObject): number {
+  const limit = Number(typeof params.limit === "string" ? params.limit : "10");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw invalidRequest("Invalid integer: limit must be between 1 and 100.", "limit");
+  }
+  return limit;
+}
+
+function createCoupon({ context, params }: RouteRequest): ApiResult {
+  readExpand(params.expand, NOTHING_EXPANDABLE);
+  const coupon = context.coupons.createCoupon(params);
+  return { status: 200, body: toCouponObject(coupon, context.coupons), saveable: true };
+}
+
+function retrieveCoupon({ context, params, id }: RouteRequest): ApiResult {
+  readExpand(params.expand, NOTHING_EXPANDABLE);
+  const coupon = context.coupons.coupon(id);
+  if (coupon === undefined) throw new StripeApiError({ status: 404, type: "invalid_request_error", message: `No such coupon: '${id}'`, param: "id", code: "resource_missing" });
+  return { status: 200, body: toCouponObject(coupon, context.coupons), saveable: true };
+}
+
+function createPromotionCode({ context, params }: RouteRequest): ApiResult {
+  const expand = readExpand(params.expand, PROMOTION_CODE_EXPANDABLE);
+  const promo = context.coupons.createPromotionCode(params);
+  return { status: 200, body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")), saveable: true };
+}
+
+function retrievePromotionCode({ context, params, id }: RouteRequest): ApiResult {
+  const expand = readExpand(params.expand, PROMOTION_CODE_EXPANDABLE);
+  const promo = context.coupons.promotionCode(id);
+  if (promo === undefined) {
+    throw new StripeApiError({ status: 404, type: "invalid_request_error", message: `No such promotion code: '${id}'`, param: "id", code: "resource_missing" });
+  }
+  return { status: 200, body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")), saveable: true };
+}
+
+/** `GET /v1/promotion_codes`: newest first, filtered by `code` (case-insensitive), `coupon` and `active`. */
+function listPromotionCodes({ context, params }: RouteRequest): ApiResult {
+  const limit = readLimit(params);
+  const expand = readExpand(params.expand, new Set(["data.promotion.coupon"]));
+  const code = asString(params.code, "code")?.toLowerCase();
+  const coupon = asString(params.coupon, "coupon");
+  const active = asBoolean(params.active, "active");
+  const codes = [...context.coupons.allPromotionCodes()]
+    .reverse()
+    .map((promo) => toPromotionCodeObject(promo, context.coupons, expand.has("data.promotion.coupon")))
+    .filter((promo) => code === undefined || promo.code.toLowerCase() === code)
+    .filter((promo) => coupon === undefined || (typeof promo.promotion.coupon === "string" ? promo.promotion.coupon : promo.promotion.coupon.id) === coupon)
+    .filter((promo) => active === undefined || promo.active === active);
+  return {
+    status: 200,
+    saveable: true,
+    body: { object: "list", data: codes.slice(0, limit), has_more: codes.length > limit, url: "/v1/promotion_codes" },
+  };
+}
+
 /** Every endpoint the emulator serves. */
 const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/checkout/sessions", handle: createSession },
@@ -126,6 +183,11 @@ const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/checkout/sessions/:id", handle: retrieveSession },
   { method: "GET", path: "/v1/checkout/sessions/:id/line_items", handle: listSessionLineItems },
   { method: "POST", path: "/v1/checkout/sessions/:id/expire", handle: expireSession },
+  { method: "POST", path: "/v1/coupons", handle: createCoupon },
+  { method: "GET", path: "/v1/coupons/:id", handle: retrieveCoupon },
+  { method: "POST", path: "/v1/promotion_codes", handle: createPromotionCode },
+  { method: "GET", path: "/v1/promotion_codes", handle: listPromotionCodes },
+  { method: "GET", path: "/v1/promotion_codes/:id", handle: retrievePromotionCode },
 ];
 
 export interface MatchedRoute {

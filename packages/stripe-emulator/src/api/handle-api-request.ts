@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CheckoutSessions } from "../checkout/checkout-sessions.ts";
+import type { CouponBook } from "../discounts/coupon-book.ts";
 import type { RequestLimiter } from "../limits/request-limiter.ts";
 import type { RateLimitReason } from "../limits/stripe-limits.ts";
 import { endpointOf, matchRoute, unrecognizedUrl, type ApiResult } from "./api-routes.ts";
@@ -39,6 +40,7 @@ export interface ApiRequestRecord {
 
 export interface ApiContext {
   checkout: CheckoutSessions;
+  coupons: CouponBook;
   idempotency: IdempotencyCache;
   limiter: RequestLimiter;
   /** The status every request fails with during an injected outage, or null. */

@@ -24,6 +24,8 @@ export interface AppliedDiscount {
   promotionCodeId: string | null;
   /** Minor units taken off the subtotal (never more than it). */
   amount: number;
+  /** What the hosted page shows: the code the buyer entered, or the coupon's name (or id). */
+  label: string;
 }
 
 /** A Checkout Session, as the emulator stores it (camelCase, never sent as is). */
@@ -228,16 +230,16 @@ export interface CheckoutSession {
 /** A session as the API answers when `expand[]=line_items` (or deeper) was asked for. */
 export type ExpandedCheckoutSession = CheckoutSession & { line_items: ListObject<LineItemObject> };
 
-const EXPANDABLE = new Set(["line_items", "line_items.data.price.product"]);
+const EXPANDABLE: ReadonlySet<string> = new Set(["line_items", "line_items.data.price.product"]);
 
-/** Checks `expand[]` values the way Stripe does; returns the set to apply. */
-export function readExpand(value: unknown): Set<string> {
+/** Checks `expand[]` values the way Stripe does (a session's, unless told otherwise); returns the set to apply. */
+export function readExpand(value: unknown, expandable: ReadonlySet<string> = EXPANDABLE): Set<string> {
   if (value === undefined) return new Set();
   const list = Array.isArray(value) ? value : [value];
   const result = new Set<string>();
   for (const item of list) {
     if (typeof item !== "string") throw invalidRequest("Invalid array", "expand");
-    if (!EXPANDABLE.has(item)) {
+    if (!expandable.has(item)) {
       throw invalidRequest(`This property cannot be expanded (${item}).`, "expand");
     }
     result.add(item);

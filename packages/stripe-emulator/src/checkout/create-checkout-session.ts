@@ -1,7 +1,10 @@
 import { stripeId } from "../api/ids.ts";
 import type { FormObject, FormValue } from "../api/form-body.ts";
+import { asBoolean, asInteger, asObject, asString, readMetadata, rejectUnknown, required } from "../api/read-params.ts";
 import { invalidRequest } from "../api/stripe-api-error.ts";
-import type { LineItemRecord, SessionRecord } from "./checkout-session.ts";
+import type { CouponBook } from "../discounts/coupon-book.ts";
+import type { AppliedDiscount, LineItemRecord, SessionRecord } from "./checkout-session.ts";
+import { minimumCharge, minorUnitFactor, readCurrency } from "./currencies.ts";
 
 /**
  * Every top-level parameter Stripe's API accepts for this endpoint (from the
@@ -25,49 +28,11 @@ const KNOWN_PARAMS = new Set([
 const LINE_ITEM_PARAMS = new Set(["adjustable_quantity", "dynamic_tax_rates", "metadata", "price", "price_data", "quantity", "tax_rates"]);
 const PRICE_DATA_PARAMS = new Set(["currency", "product", "product_data", "recurring", "tax_behavior", "unit_amount", "unit_amount_decimal"]);
 const PRODUCT_DATA_PARAMS = new Set(["description", "images", "metadata", "name", "tax_code", "unit_label"]);
-
-/** Stripe's smallest chargeable amounts (minor units) for common currencies. */
-const MINIMUM_CHARGE: Record<string, number> = {
-  usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, chf: 50, nzd: 50, sgd: 50, hkd: 400,
-  jpy: 50, sek: 300, nok: 300, dkk: 250, pln: 200, czk: 1500, mxn: 1000, brl: 50, inr: 50,
-};
+const DISCOUNT_PARAMS = new Set(["coupon", "promotion_code"]);
 
 /** Sessions last between 30 minutes and 24 hours; 24 hours by default. */
 export const MIN_SESSION_SECONDS = 30 * 60;
 export const MAX_SESSION_SECONDS = 24 * 60 * 60;
-
-function rejectUnknown(object: FormObject, known: ReadonlySet<string>, prefix: string): void {
-  for (const key of Object.keys(object)) {
-    if (!known.has(key)) {
-      const param = prefix === "" ? key : `${prefix}[${key}]`;
-      throw invalidRequest(`Received unknown parameter: ${param}`, param);
-    }
-  }
-}
-
-function asObject(value: FormValue | undefined, param: string): FormObject | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === "string" || Array.isArray(value)) throw invalidRequest(`Invalid object`, param);
-  return value;
-}
-
-function asString(value: FormValue | undefined, param: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw invalidRequest(`Invalid string: ${JSON.stringify(value)}`, param);
-  return value;
-}
-
-function asInteger(value: FormValue | undefined, param: string): number | undefined {
-  const text = asString(value, param);
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw invalidRequest(`Invalid integer: ${text}`, param);
-  return Number(text);
-}
-
-function required<T>(value: T | undefined, param: string): T {
-  if (value === undefined || value === "") throw invalidRequest(`Missing required param: ${param}.`, param);
-  return value;
-}
 
 function readUrl(value: FormValue | undefined, param: string): string | null {
   const text = asString(value, param);
@@ -82,43 +47,6 @@ function readUrl(value: FormValue | undefined, param: string): string | null {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidRequest("Not a valid URL", param, "url_invalid");
   return text;
-}
-
-/** Stripe's metadata rules: up to 50 keys, keys up to 40 characters, values up to 500; empty values unset. */
-export function readMetadata(value: FormValue | undefined, param: string): Record<string, string> {
-  if (value === undefined || value === "") return {};
-  const object = asObject(value, param) ?? {};
-  const result: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(object)) {
-    const keyParam = `${param}[${key}]`;
-    const text = asString(raw, keyParam) ?? "";
-    if (key.length > 40) {
-      throw invalidRequest(`Metadata keys can have up to 40 characters. Key ${JSON.stringify(key)} has ${key.length} characters.`, keyParam);
-    }
-    if (text.length > 500) {
-      throw invalidRequest(`Metadata values can have up to 500 characters, but you passed in a value that is ${text.length} characters.`, keyParam);
-    }
-    if (text !== "") result[key] = text;
-  }
-  if (Object.keys(result).length > 50) {
-    throw invalidRequest(`Metadata can have up to 50 keys, but you passed in ${Object.keys(result).length} keys.`, param);
-  }
-  return result;
-}
-
-function readCurrency(value: FormValue | undefined, param: string): string {
-  const currency = required(asString(value, param), param).toLowerCase();
-  const supported = Intl.supportedValuesOf("currency");
-  if (!/^[a-z]{3}$/.test(currency) || !supported.includes(currency.toUpperCase())) {
-    throw invalidRequest(`Invalid currency: ${currency}.`, param);
-  }
-  return currency;
-}
-
-/** Minor units per major unit for a currency (jpy: 1, usd: 100). */
-export function minorUnitFactor(currency: string): number {
-  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return 10 ** digits;
 }
 
 function readLineItem(value: FormValue, index: number): LineItemRecord {
@@ -181,6 +109,50 @@ function readLineItem(value: FormValue, index: number): LineItemRecord {
 }
 
 /**
+ * `discounts`: at most one (the SDK: "Currently, only up to one may be
+ * specified"), each a `coupon` id or a `promotion_code` id.
+ */
+function readDiscount(value: FormValue | undefined, coupons: CouponBook, currency: string, subtotal: number): AppliedDiscount | null {
+  if (value === undefined || value === "") return null;
+  if (!Array.isArray(value)) throw invalidRequest("Invalid array", "discounts");
+  if (value.length === 0) return null;
+  if (value.length > 1) throw invalidRequest("A Checkout Session can have only one discount.", "discounts");
+  const entry = required(asObject(value[0], "discounts[0]"), "discounts[0]");
+  rejectUnknown(entry, DISCOUNT_PARAMS, "discounts[0]");
+  const couponId = asString(entry.coupon, "discounts[0][coupon]") || undefined;
+  const promotionCodeId = asString(entry.promotion_code, "discounts[0][promotion_code]") || undefined;
+  if (couponId !== undefined && promotionCodeId !== undefined) {
+    throw invalidRequest("You may only specify one of these parameters: coupon, promotion_code.", "discounts[0]");
+  }
+  if (couponId === undefined && promotionCodeId === undefined) {
+    throw invalidRequest("You must specify either `coupon` or `promotion_code` in discounts[0].", "discounts[0]");
+  }
+  return coupons.discountFor({
+    ...(couponId === undefined ? {} : { couponId }),
+    ...(promotionCodeId === undefined ? {} : { promotionCodeId }),
+    currency,
+    subtotal,
+    param: couponId === undefined ? "discounts[0][promotion_code]" : "discounts[0][coupon]",
+  });
+}
+
+/**
+ * Stripe's minimum charge applies to what the buyer pays: a total of 0 is a
+ * no-cost order (free lines or a 100% discount) and is accepted; a total
+ * above 0 but under the currency's minimum is `amount_too_small`.
+ */
+export function checkMinimumCharge(total: number, currency: string): void {
+  const minimum = minimumCharge(currency);
+  if (total === 0 || total >= minimum) return;
+  const factor = minorUnitFactor(currency);
+  throw invalidRequest(
+    `The Checkout Session's total amount due must add up to at least ${(minimum / factor).toFixed(Math.log10(factor))} ${currency}`,
+    "line_items",
+    "amount_too_small",
+  );
+}
+
+/**
  * Validates `POST /v1/checkout/sessions` parameters exactly where the
  * integration depends on them (line items, expiry window, metadata, URLs) and
  * builds the stored session.
@@ -189,11 +161,14 @@ export function createCheckoutSession({
   params,
   now,
   publicUrl,
+  coupons,
 }: {
   params: FormObject;
   /** Seconds since the epoch. */
   now: number;
   publicUrl: string;
+  /** Where `discounts` look their coupons and promotion codes up. */
+  coupons: CouponBook;
 }): SessionRecord {
   rejectUnknown(params, KNOWN_PARAMS, "");
   const mode = asString(params.mode, "mode") ?? "payment";
@@ -229,16 +204,14 @@ export function createCheckoutSession({
       `line_items[${otherCurrency}][price_data][currency]`,
     );
   }
-  const amountTotal = lineItems.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
-  const minimum = MINIMUM_CHARGE[currency];
-  if (minimum !== undefined && amountTotal < minimum) {
-    const factor = minorUnitFactor(currency);
-    throw invalidRequest(
-      `The Checkout Session's total amount due must add up to at least ${(minimum / factor).toFixed(Math.log10(factor))} ${currency}`,
-      undefined,
-      "amount_too_small",
-    );
+  const allowPromotionCodes = asBoolean(params.allow_promotion_codes, "allow_promotion_codes") ?? null;
+  if (allowPromotionCodes !== null && params.discounts !== undefined && params.discounts !== "") {
+    // Stripe's words for passing both (stripe/stripe-php#1731: "the features are exclusive").
+    throw invalidRequest("You may only specify one of these parameters: allow_promotion_codes, discounts.");
   }
+  const subtotal = lineItems.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
+  const discount = readDiscount(params.discounts, coupons, currency, subtotal);
+  checkMinimumCharge(subtotal - (discount?.amount ?? 0), currency);
 
   let expiresAt = now + MAX_SESSION_SECONDS;
   const requestedExpiry = asInteger(params.expires_at, "expires_at");
@@ -270,8 +243,8 @@ export function createCheckoutSession({
     paymentStatus: "unpaid",
     currency,
     lineItems,
-    allowPromotionCodes: null,
-    discount: null,
+    allowPromotionCodes,
+    discount,
     metadata: readMetadata(params.metadata, "metadata"),
     clientReferenceId,
     customerEmail,

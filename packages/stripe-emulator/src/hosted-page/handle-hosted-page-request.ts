@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SessionStateError, type CheckoutSessions } from "../checkout/checkout-sessions.ts";
+import { PromotionCodeRefused, SessionStateError, type CheckoutSessions } from "../checkout/checkout-sessions.ts";
 import { renderCheckoutPage, renderIndexPage, renderMessagePage, successRedirect } from "./render-checkout-page.ts";
 
 function html(res: ServerResponse, status: number, body: string): void {
@@ -17,7 +17,8 @@ function redirect(res: ServerResponse, location: string): void {
 }
 
 /** The buyer's actions; each answers with the URL the browser goes to next. */
-const ACTIONS: Record<string, (checkout: CheckoutSessions, id: string) => string> = {
+const ACTIONS: Record<string, (checkout: CheckoutSessions, id: string, form: URLSearchParams) => string> = {
+  // Also the "Complete order" button of a no-cost order.
   pay: (checkout, id) => successRedirect(checkout.pay(id).session),
   "pay-later": (checkout, id) => successRedirect(checkout.pay(id, { delayed: true }).session),
   // The buyer leaves: Stripe sends nothing and the session stays open until it expires.
@@ -34,7 +35,25 @@ const ACTIONS: Record<string, (checkout: CheckoutSessions, id: string) => string
     checkout.settleAsyncPayment(id, false);
     return `/checkout/${id}`;
   },
+  "promotion-code": (checkout, id, form) => {
+    checkout.applyPromotionCode(id, form.get("code") ?? "");
+    return `/checkout/${id}`;
+  },
+  "remove-promotion-code": (checkout, id) => {
+    checkout.removePromotionCode(id);
+    return `/checkout/${id}`;
+  },
 };
+
+const MAX_FORM_BYTES = 10_000;
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = "";
+  for await (const chunk of req) {
+    if (body.length < MAX_FORM_BYTES) body += (chunk as Buffer).toString("utf8");
+  }
+  return new URLSearchParams(body.slice(0, MAX_FORM_BYTES));
+}
 
 /** Serves the hosted checkout page (`/checkout/:id`) and its form posts; returns false for other paths. */
 export async function handleHostedPageRequest(req: IncomingMessage, res: ServerResponse, checkout: CheckoutSessions): Promise<boolean> {
@@ -63,11 +82,15 @@ export async function handleHostedPageRequest(req: IncomingMessage, res: ServerR
     html(res, 405, renderMessagePage("Not allowed", `${method} ${url.pathname} is not a checkout action.`));
     return true;
   }
-  // The form body carries nothing the emulator needs; read it so the connection stays reusable.
-  for await (const _chunk of req) void _chunk;
+  const form = await readForm(req);
   try {
-    redirect(res, run(checkout, id));
+    redirect(res, run(checkout, id, form));
   } catch (error) {
+    if (error instanceof PromotionCodeRefused) {
+      // Back to the page, with the code and why it was refused, as Stripe's page shows it under the field.
+      html(res, 400, renderCheckoutPage(session, { promotionCodeError: error.message, enteredCode: form.get("code") ?? "" }));
+      return true;
+    }
     if (!(error instanceof SessionStateError)) throw error;
     html(res, 409, renderMessagePage("This checkout cannot do that", error.message));
   }
