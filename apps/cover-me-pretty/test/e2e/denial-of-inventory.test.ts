@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
 import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { followPaymentLink } from "./follow-payment-link.ts";
 
 // Denial of inventory (OWASP OAT-021) on the real stack: the shop and the CMS
 // as production builds, PostgreSQL, the Stripe emulator. A bot posts carts
@@ -103,13 +104,14 @@ async function checkout(address: string, quantity: number, extra: { cookie?: str
   return { status: response.status, body, retryAfter: response.headers.get("retry-after"), cookie: response.headers.get("set-cookie")?.split(";")[0] ?? null };
 }
 
+/** Stock held for the buyer: the payment page is ready (200) or being prepared while Stripe is busy (202). */
+const held = (answer: Answer) => answer.status === 200 || answer.status === 202;
+
 /** A buyer follows the payment link (the hold gets its full term) and pays on the emulator's page; the webhook sells it. */
 async function pay(answer: Answer): Promise<void> {
-  const followed = await fetch(`${shop.url}${String(answer.body.url)}`, { redirect: "manual" });
-  expect(followed.status).toBe(303);
-  const location = followed.headers.get("location")!;
-  expect(location.startsWith(`${emulator.url}/checkout/`)).toBe(true);
-  emulator.pay(String(answer.body.sessionId));
+  const reached = await followPaymentLink(shop.url, String(answer.body.url));
+  expect(reached.location.startsWith(`${emulator.url}/checkout/`)).toBe(true);
+  emulator.pay(reached.sessionId);
 }
 
 async function dropItem() {
@@ -127,7 +129,7 @@ describe("denial of inventory, on the real stack", () => {
     const started = Date.now();
     const bot = await Promise.all(Array.from({ length: 300 }, () => checkout(BOT, 2)));
     const botMs = Date.now() - started;
-    const granted = bot.filter((answer) => answer.status === 200);
+    const granted = bot.filter(held);
     const capped = bot.filter((answer) => answer.status === 429);
     expect(granted.length).toBe(3);
     expect(capped.length).toBe(297);
@@ -140,7 +142,7 @@ describe("denial of inventory, on the real stack", () => {
 
     // 47 buyers, each from an address of their own, each two units: every one of them is served.
     const buyers = await Promise.all(Array.from({ length: 47 }, (_, i) => checkout(`198.51.100.${i + 1}`, 2)));
-    expect(buyers.map((answer) => answer.status)).toEqual(Array(47).fill(200));
+    expect(buyers.filter(held)).toHaveLength(47);
     for (const answer of buyers) await pay(answer);
     await emulator.idle();
     await expect.poll(async () => (await dropItem()).quantity, { timeout: 20_000 }).toBe(6);
@@ -158,7 +160,7 @@ describe("denial of inventory, on the real stack", () => {
     const addresses = Array.from({ length: 50 }, (_, i) => `192.0.2.${i + 1}`);
     // Each address tries 6 carts of 2 and 6 carts of 1, all at once.
     const answers = await Promise.all(addresses.flatMap((address) => Array.from({ length: 12 }, (_, i) => checkout(address, i < 6 ? 2 : 1))));
-    const granted = answers.filter((answer) => answer.status === 200);
+    const granted = answers.filter(held);
     const limited = answers.filter((answer) => answer.status === 422);
     expect(granted.length + limited.length).toBe(answers.length);
     for (const answer of limited) {
@@ -175,7 +177,7 @@ describe("denial of inventory, on the real stack", () => {
     expect(rows[0]!.longest).toBeLessThanOrEqual(UNOPENED_SECONDS);
     // Real buyers from other addresses get the other half.
     const buyers = await Promise.all(Array.from({ length: 50 }, (_, i) => checkout(`198.51.100.${100 + i}`, 2)));
-    expect(buyers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(buyers.filter(held)).toHaveLength(50);
     const reaped = await releaseExpiredInventoryHolds({ shopId: SHOP, now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000), store: holds });
     expect(reaped).toBe(granted.length + 50);
     console.log(
