@@ -1,8 +1,8 @@
 -- Checkout at Stripe's limits: a hold's Checkout Session is created from a
 -- durable request, so a throttled or failed call keeps the hold and is tried
 -- again (same parameters, same idempotency key) by whichever instance the
--- buyer's next request reaches. Calls are paced across instances by one row
--- per key (the account's global budget, one endpoint). After the session is
+-- buyer's next request reaches. Calls are paced across instances: one row
+-- per endpoint (its next slot) and the account's global budget per second. After the session is
 -- made, the request stays until the session is closed: the reaper expires a
 -- session whose hold's time is up.
 
@@ -42,4 +42,13 @@ CREATE TABLE "StripeRatePace" (
     "nextAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "StripeRatePace_pkey" PRIMARY KEY ("key")
+);
+
+-- CreateTable
+CREATE TABLE "StripeRateWindow" (
+    "key" TEXT NOT NULL,
+    "second" TIMESTAMPTZ(3) NOT NULL,
+    "calls" INTEGER NOT NULL,
+
+    CONSTRAINT "StripeRateWindow_pkey" PRIMARY KEY ("key", "second")
 );

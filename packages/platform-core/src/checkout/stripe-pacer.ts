@@ -27,27 +27,37 @@ export interface StripePacer {
 }
 
 interface PaceKeys {
-  keys: string[];
-  intervalsMs: number[];
+  endpoint: string;
+  intervalMs: number;
+  global: string;
+  globalPerSecond: number;
 }
 
 function paceKeys(env: Pick<Env, "STRIPE_SECRET_KEY" | "STRIPE_GLOBAL_RATE_PER_SECOND" | "STRIPE_ENDPOINT_RATE_PER_SECOND">, endpoint: StripeEndpoint): PaceKeys {
   // One budget per Stripe account: named by a digest of its key, never the key.
   const account = createHash("sha256").update(env.STRIPE_SECRET_KEY ?? "emulator").digest("hex").slice(0, 16);
   return {
-    keys: [`stripe:${account}:global`, `stripe:${account}:${endpoint}`],
-    intervalsMs: [1000 / env.STRIPE_GLOBAL_RATE_PER_SECOND, 1000 / env.STRIPE_ENDPOINT_RATE_PER_SECOND],
+    endpoint: `stripe:${account}:${endpoint}`,
+    intervalMs: 1000 / env.STRIPE_ENDPOINT_RATE_PER_SECOND,
+    global: `stripe:${account}:global`,
+    globalPerSecond: Math.max(1, Math.floor(env.STRIPE_GLOBAL_RATE_PER_SECOND)),
   };
 }
 
-/** Pacing kept in PostgreSQL (`stripe_pace_take`), shared by every instance behind the pooler. */
+/**
+ * Pacing kept in PostgreSQL (`stripe_pace_take`), shared by every instance
+ * behind the pooler: each endpoint's calls evenly spaced at its rate, and
+ * the account's global budget counted per second.
+ */
 export function createDatabaseStripePacer(database: Database, env: Env = getEnv()): StripePacer {
   return {
     async take(endpoint, maxWaitMs) {
-      const { keys, intervalsMs } = paceKeys(env, endpoint);
-      const result = await database.pool.query<{ wait: number }>("SELECT stripe_pace_take($1::text[], $2::float8[], $3::int) AS wait", [
-        keys,
-        intervalsMs,
+      const keys = paceKeys(env, endpoint);
+      const result = await database.pool.query<{ wait: number }>("SELECT stripe_pace_take($1, $2::float8, $3, $4::int, $5::int) AS wait", [
+        keys.endpoint,
+        keys.intervalMs,
+        keys.global,
+        keys.globalPerSecond,
         Math.max(0, Math.round(maxWaitMs)),
       ]);
       const wait = Number(result.rows[0]?.wait);
@@ -55,8 +65,13 @@ export function createDatabaseStripePacer(database: Database, env: Env = getEnv(
       return wait >= 0 ? { waitMs: wait } : { retryInMs: -wait };
     },
     async defer(endpoint, ms, scope) {
-      const { keys } = paceKeys(env, endpoint);
-      await database.pool.query("SELECT stripe_pace_defer($1::text[], $2::int)", [scope === "global" ? keys : keys.slice(1), Math.round(ms)]);
+      const keys = paceKeys(env, endpoint);
+      await database.pool.query("SELECT stripe_pace_defer($1, $2, $3::int, $4::int)", [
+        keys.endpoint,
+        scope === "global" ? keys.global : null,
+        keys.globalPerSecond,
+        Math.round(ms),
+      ]);
     },
   };
 }
@@ -67,19 +82,32 @@ export function createDatabaseStripePacer(database: Database, env: Env = getEnv(
  */
 export function createProcessStripePacer(env: Env = getEnv(), clock: () => number = Date.now): StripePacer {
   const next = new Map<string, number>();
+  const seconds = new Map<string, number>();
   return {
     async take(endpoint, maxWaitMs) {
-      const { keys, intervalsMs } = paceKeys(env, endpoint);
+      const keys = paceKeys(env, endpoint);
       const now = clock();
-      const slot = Math.max(now, ...keys.map((key) => next.get(key) ?? now));
-      if (slot - now > maxWaitMs) return { retryInMs: Math.ceil(slot - now) };
-      keys.forEach((key, index) => next.set(key, slot + intervalsMs[index]!));
-      return { waitMs: Math.ceil(slot - now) };
+      let slot = Math.max(now, next.get(keys.endpoint) ?? now);
+      for (;;) {
+        if (slot - now > maxWaitMs) return { retryInMs: Math.ceil(slot - now) };
+        const second = `${keys.global}@${Math.floor(slot / 1000)}`;
+        const calls = seconds.get(second) ?? 0;
+        if (calls < keys.globalPerSecond) {
+          seconds.set(second, calls + 1);
+          next.set(keys.endpoint, slot + keys.intervalMs);
+          return { waitMs: Math.ceil(slot - now) };
+        }
+        slot = (Math.floor(slot / 1000) + 1) * 1000;
+      }
     },
     async defer(endpoint, ms, scope) {
-      const { keys } = paceKeys(env, endpoint);
-      const until = clock() + ms;
-      for (const key of scope === "global" ? keys : keys.slice(1)) next.set(key, Math.max(next.get(key) ?? 0, until));
+      const keys = paceKeys(env, endpoint);
+      const now = clock();
+      const until = now + ms;
+      next.set(keys.endpoint, Math.max(next.get(keys.endpoint) ?? 0, until));
+      if (scope === "global") {
+        for (let second = Math.floor(now / 1000); second <= Math.floor(until / 1000); second++) seconds.set(`${keys.global}@${second}`, keys.globalPerSecond);
+      }
     },
   };
 }
