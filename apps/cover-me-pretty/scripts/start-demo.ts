@@ -16,7 +16,7 @@ import {
   SECOND_DEMO_SHOP_ID,
   seedDemo,
 } from "@acme/platform-core";
-import { startStripeEmulator } from "@acme/stripe-emulator";
+import { DEMO_COUPONS, startStripeEmulator } from "@acme/stripe-emulator";
 import { randomBytes } from "node:crypto";
 import { postgresDataDir, startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
 import { buildIfStale } from "./demo/build-if-stale.ts";
@@ -133,13 +133,16 @@ async function main(): Promise<void> {
       webhookSecret: env.STRIPE_WEBHOOK_SECRET!,
       webhookUrl: `${cmsUrl}/api/stripe/webhook`,
       retry: { attempts: 8, initialDelayMs: 500, maxDelayMs: 30_000 },
+      coupons: DEMO_COUPONS,
       log: (line) => console.log(`[stripe] ${line}`),
     });
     stops.push({ name: "stripe emulator", stop: () => emulator.stop() });
     env.STRIPE_API_BASE_URL = emulator.url;
     // Holds in the CMS link to the emulator's page of their session.
     env.CMS_STRIPE_SESSION_URL ??= `${emulator.url}/checkout/{id}`;
-    stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel)`;
+    // The emulator knows the promotion code FREE100 (100% off): a no-cost order, sold like a paid one.
+    env.SHOP_ALLOW_PROMOTION_CODES ??= "1";
+    stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel; code FREE100 is 100% off)`;
   }
 
   const apps: RunningNextApp[] = [];

@@ -26,6 +26,14 @@ const shopEnvSchema = z.object({
    * instance of the shop must share it (at least 32 characters). Required in
    * production; development uses a fixed, public one.
    */
+  /**
+   * Lets buyers enter a promotion code on Stripe's page (`allow_promotion_codes`);
+   * a 100%-off code makes a no-cost order, which is sold like a paid one.
+   */
+  SHOP_ALLOW_PROMOTION_CODES: z
+    .enum(["0", "1", "true", "false", ""])
+    .optional()
+    .transform((value) => value === "1" || value === "true"),
   SHOP_CLIENT_SECRET: z
     .string()
     .optional()

@@ -271,10 +271,13 @@ describe("reserve_ttl", () => {
     // The hold lapses and is reaped: the units are free again.
     expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: afterHold, store: stores().holds })).toBe(1);
     expect(await shirt()).toMatchObject({ reserved: 0 });
-    // The buyer pays just before the reaper's expire call reaches Stripe.
+    // The buyer pays just before the reaper's expire call reaches Stripe; the webhook is on its way (held here).
+    emulator.setWebhookUrl(undefined);
     emulator.pay(result.sessionId);
     const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
     expect(swept).toMatchObject({ expired: 0, closed: 1 });
+    emulator.setWebhookUrl(`${webhook.url}/api/stripe/webhook`);
+    await emulator.deliverPending();
     await emulator.idle();
     // The stock was still there: sold again.
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
@@ -332,6 +335,30 @@ describe("reserve_ttl", () => {
     const ledger = (await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter((e) => e.reason === "sale");
     expect(ledger).toHaveLength(1);
     expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
+  });
+
+  it("a no-cost order (a 100%-off coupon): Stripe needs no payment, and the webhook sells the stock", async () => {
+    const coupon = await stripe().coupons.create({ percent_off: 100, duration: "once" });
+    const result = await checkout(cart(2), "reserve_ttl", { discounts: [{ coupon: coupon.id }] });
+    const session = emulator.session(result.sessionId);
+    expect(session).toMatchObject({ amount_total: 0, amount_subtotal: 9000 });
+    const { session: paid } = emulator.pay(result.sessionId);
+    expect(paid).toMatchObject({ status: "complete", payment_status: "no_payment_required" });
+    await emulator.idle();
+    expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "committed" });
+  });
+
+  it("discount options: promotion codes on Stripe's page, or one discount up front, never both", async () => {
+    const withCodes = await checkout(cart(1), "validate_only", { allowPromotionCodes: true });
+    expect(emulator.session(withCodes.sessionId)).toMatchObject({ allow_promotion_codes: true });
+    const both = await attempt(cart(1), "reserve_ttl", { allowPromotionCodes: true, discounts: [{ coupon: "c" }] }).catch((e: unknown) => e);
+    expect(isInventoryError(both, "validation_failed")).toBe(true);
+    expect((both as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field)).toEqual(["options.discounts"]);
+    const two = await attempt(cart(1), "reserve_ttl", { discounts: [{ coupon: "a" }, { coupon: "b" }] }).catch((e: unknown) => e);
+    expect(isInventoryError(two, "validation_failed")).toBe(true);
+    // Nothing was held for the refused options.
+    expect(await shirt()).toMatchObject({ reserved: 0 });
   });
 
   it("refuses a malformed cart or options with field errors and creates nothing", async () => {

@@ -88,7 +88,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
     const body: unknown = await readJsonBody(request, CHECKOUT_MAX_BODY_BYTES);
     const checkout = parseOrThrow(checkoutRequestSchema, body);
 
-    const { SHOP_ID: shopId, SHOP_PUBLIC_URL, SHOP_CLIENT_IP_HEADER } = getShopEnv();
+    const { SHOP_ID: shopId, SHOP_PUBLIC_URL, SHOP_CLIENT_IP_HEADER, SHOP_ALLOW_PROMOTION_CODES } = getShopEnv();
     const env = getEnv();
     const origin = SHOP_PUBLIC_URL ?? requestOrigin(request);
     // Who checks out, for the caps on holds (a checkout that holds nothing has none to cap): a
@@ -133,6 +133,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         cancelUrl: `${origin}/checkout/cancel`,
         inventoryMode: env.INVENTORY_MODE,
         inventoryHoldTtlSeconds: env.INVENTORY_HOLD_TTL_SECONDS,
+        ...(SHOP_ALLOW_PROMOTION_CODES ? { allowPromotionCodes: true } : {}),
         ...(checkout.idempotencyKey ? { idempotencyKey: checkout.idempotencyKey } : {}),
         ...(client ? { client, lapseUnopened: true } : {}),
       });

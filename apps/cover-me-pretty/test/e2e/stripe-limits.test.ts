@@ -11,7 +11,7 @@ import {
   type InventoryStore,
 } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
-import { startStripeEmulator, STRIPE_SANDBOX_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
+import { DEMO_COUPONS, startStripeEmulator, STRIPE_SANDBOX_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
 import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { followPaymentLink, type ReachedPaymentPage } from "./follow-payment-link.ts";
@@ -51,6 +51,7 @@ beforeAll(async () => {
     webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook`,
     expirySweepMs: 0,
     limits: STRIPE_SANDBOX_LIMITS,
+    coupons: DEMO_COUPONS,
   });
   common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhook };
   [cms, shop] = await Promise.all([
@@ -77,6 +78,7 @@ function shopEnv(extra: Record<string, string> = {}): Record<string, string> {
     SHOP_CLIENT_IP_HEADER: "x-real-ip",
     INVENTORY_MODE: "reserve_ttl",
     INVENTORY_HOLD_TTL_SECONDS: "1200",
+    SHOP_ALLOW_PROMOTION_CODES: "1",
     ...extra,
   };
 }
@@ -239,6 +241,27 @@ describe("checkout at Stripe's limits, on the real stack", () => {
     expect(await dropItem()).toMatchObject({ quantity: 1, reserved: 0 });
     expect(await holds.listOversoldSales({ shopId: SHOP })).toEqual([]);
     expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
+  }, 60_000);
+
+  it("a no-cost order: the buyer enters a 100%-off code on Stripe's page, completes it without paying, and the stock is sold", async () => {
+    await drop(3);
+    const answer = await checkout();
+    expect(held(answer)).toBe(true);
+    const page = await followPaymentLink(shop.url, String(answer.body.url));
+    const form = (action: string, body = "") =>
+      fetch(`${page.location}/${action}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body, redirect: "manual" });
+    expect((await form("promotion-code", "code=FREE100")).status).toBeLessThan(400);
+    expect(emulator.session(page.sessionId)).toMatchObject({ amount_total: 0, allow_promotion_codes: true });
+    const html = await (await fetch(page.location)).text();
+    expect(html).toMatch(/Complete order/);
+    const done = await form("pay");
+    expect(done.status).toBe(303);
+    expect(emulator.session(page.sessionId)).toMatchObject({ status: "complete", payment_status: "no_payment_required" });
+    await emulator.idle();
+    await expect.poll(async () => (await dropItem()).quantity, { timeout: 20_000 }).toBe(2);
+    expect(await dropItem()).toMatchObject({ quantity: 2, reserved: 0 });
+    const [sale] = (await store.listLedger(SHOP, DROP)).filter((entry) => entry.reason === "sale");
+    expect(sale).toMatchObject({ delta: -1, actor: "stripe-webhook" });
   }, 60_000);
 
   it("a rollback period (SKIP_INVENTORY_VALIDATION=1) still counts every paid sale; reconciliation is clean afterwards", async () => {
