@@ -34,6 +34,16 @@ export interface BenchConfig {
   multiUrl: string | undefined;
   /** Run the multi-instance phase a second time through a PgBouncer in transaction mode (Debian's binary). */
   multiPgBouncer: boolean;
+  /** Run the checkout phase (the shop and the CMS over HTTP at Stripe's limits); `--checkout-e2e 0` skips it. */
+  checkoutE2e: boolean;
+  /** Buyers of the checkout phase, all after the same variant. */
+  checkoutBuyers: number;
+  /** Units of that variant. */
+  checkoutUnits: number;
+  /** The buyers arrive evenly spread over this window (ms): one request in flight per buyer, no other bound. */
+  checkoutArrivalMs: number;
+  /** Share of the buyers who reached a payment page that pay; the rest abandon it. */
+  checkoutPayShare: number;
   /** A closed-loop phase that has not sold out after this long is stopped and reported as timed out. */
   phaseTimeoutSeconds: number;
   randomSeed: number;
@@ -94,6 +104,12 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
   const scaled = (full: number, minimum: number) => Math.max(minimum, Math.round(full * scale));
   const integer = (value: number) => value >= 1 && Number.isInteger(value);
   const share = (value: number) => value >= 0 && value <= 1;
+  const toggle = (name: string, fallback: boolean): boolean => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    if (value !== "0" && value !== "1") throw new Error(`Invalid value for ${name}: ${value} (0 or 1)`);
+    return value === "1";
+  };
 
   const hotUnits = number("hot-units", scaled(5_000, 20), integer);
   return {
@@ -119,6 +135,11 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     multiConnections: number("multi-connections", 256, integer),
     multiUrl: raw("multi-url"),
     multiPgBouncer: raw("multi-pgbouncer") === "1",
+    checkoutE2e: toggle("checkout-e2e", true),
+    checkoutBuyers: number("checkout-buyers", scaled(2_000, 40), (value) => integer(value) && value <= 100_000),
+    checkoutUnits: number("checkout-units", scaled(500, 10), integer),
+    checkoutArrivalMs: number("checkout-arrival-ms", 1_000, (value) => value >= 0 && value <= 60_000),
+    checkoutPayShare: number("checkout-pay-share", 0.9, share),
     phaseTimeoutSeconds: number("phase-timeout-seconds", 120),
     randomSeed: number("random-seed", 20261124, (value) => Number.isInteger(value)),
     databaseUrl: env.DATABASE_URL?.trim() || undefined,

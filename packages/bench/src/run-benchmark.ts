@@ -8,6 +8,8 @@ import {
   type Database,
 } from "@acme/platform-core";
 import { checkInvariants } from "./check-invariants.ts";
+import { BUILD_COMMAND, ensureAppBuilds, type AppBuilds } from "./checkout-e2e/ensure-app-builds.ts";
+import { runCheckoutE2ePhase, type CheckoutE2ePhaseResult } from "./checkout-e2e/run-checkout-e2e-phase.ts";
 import { CAPS_COST_RUNS, HOT_SKU } from "./cold-sku.ts";
 import type { ErrorCount } from "./create-error-tally.ts";
 import { removeBaselineRows } from "./phases/remove-baseline-rows.ts";
@@ -44,7 +46,10 @@ async function runBenchmark(): Promise<number> {
   step(config.databaseUrl ? "database: DATABASE_URL (fresh database beside it)" : "database: starting embedded PostgreSQL (default durability, fsync on)");
   let server: BenchDatabase | undefined;
   let db: Database | undefined;
+  // Servers a phase started (the checkout phase's apps and emulator), stopped first.
+  const stops = new Set<() => Promise<void>>();
   const cleanup = async () => {
+    await Promise.all([...stops].map((stop) => stop().catch(() => {})));
     await db?.close().catch(() => {});
     await server?.stop().catch(() => {});
   };
@@ -53,6 +58,14 @@ async function runBenchmark(): Promise<number> {
   process.once("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
 
   try {
+    // Before anything else: a missing build is made (or the run stops) now, not after the other phases.
+    let builds: AppBuilds | undefined;
+    if (config.checkoutE2e) {
+      builds = await ensureAppBuilds(step);
+      for (const app of builds.apps) {
+        step(`${app.name}: production build of ${app.builtAt.toISOString()}${builds.built ? " (built now)" : ""}${app.staleSource ? `, older than ${app.staleSource}` : ""}`);
+      }
+    }
     server = await startBenchDatabase(config);
     const migrated = await applyMigrations({ databaseUrl: server.url });
     step(`migrations: ${migrated.applied.length} applied`);
@@ -63,15 +76,15 @@ async function runBenchmark(): Promise<number> {
     step(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
     step(`postgres: ${machine.postgres}`);
 
-    step("phase 1/7: seed");
+    step("phase 1/8: seed");
     await seedShop(store, config);
     await warmUp(config, { db, store, holds });
 
-    step(`phase 2/7: validate (open loop, ${config.validateRate}/s for ${config.validateSeconds}s)`);
+    step(`phase 2/8: validate (open loop, ${config.validateRate}/s for ${config.validateSeconds}s)`);
     const validate = await runValidatePhase(config, { store, holds });
     const capacity = await runValidateCapacity(config, { store, holds, url: server.url });
 
-    step(`phase 3/7: hold on the hot variant (${config.buyers} buyers, ${config.hotUnits} units)`);
+    step(`phase 3/8: hold on the hot variant (${config.buyers} buyers, ${config.hotUnits} units)`);
     const hot = await runHotHoldPhase(config, { holds });
     const hotRow = await db.pool.query<{ quantity: number; reserved: number }>(
       `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
@@ -91,18 +104,18 @@ async function runBenchmark(): Promise<number> {
     const capsNamedPerS = rateOf(true);
     const hotCaps = capsRuns.find((run) => run.clients)!.result;
 
-    step(`phase 4/7: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
+    step(`phase 4/8: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
     const seed = await runBaselineSeed(config, { db });
     const floor = await runBaselineFloor(config, { url: server.url });
     const baselineRows = await removeBaselineRows(db, config.shopId);
 
-    step(`phase 5/7: webhooks (${config.webhookConcurrency} senders)`);
+    step(`phase 5/8: webhooks (${config.webhookConcurrency} senders)`);
     const webhook = await runWebhookPhase(config, { db, holds, granted: hot.holds });
 
-    step(`phase 6/7: reaper (${config.reaperHolds} expired holds)`);
+    step(`phase 6/8: reaper (${config.reaperHolds} expired holds)`);
     const reaper = await runReaperPhase(config, { db, holds });
 
-    step(`phase 7/7: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`);
+    step(`phase 7/8: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`);
     const multi = await runMultiInstancePhase(config, { db, url: config.multiUrl ?? server.url });
     let multiPgBouncer: MultiInstanceLayout[] | undefined;
     if (config.multiPgBouncer) {
@@ -113,6 +126,21 @@ async function runBenchmark(): Promise<number> {
       } finally {
         await bouncer.stop();
       }
+    }
+
+    let checkout: CheckoutE2ePhaseResult | undefined;
+    let checkoutError: string | undefined;
+    if (config.checkoutE2e) {
+      step(`phase 8/8: checkout over HTTP at Stripe's limits (${config.checkoutBuyers} buyers, ${config.checkoutUnits} units; shop, CMS, Stripe emulator)`);
+      try {
+        checkout = await runCheckoutE2ePhase(config, { server, onStop: (stop) => stops.add(stop) });
+      } catch (error) {
+        // The other phases' figures are still written; the run exits 1.
+        checkoutError = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        step(`  checkout phase failed: ${checkoutError}`);
+      }
+    } else {
+      step("phase 8/8: checkout over HTTP skipped (--checkout-e2e 0)");
     }
 
     const final = await checkInvariants(db, holds);
@@ -126,8 +154,9 @@ async function runBenchmark(): Promise<number> {
       capsRuns.reduce((sum, run) => sum + Math.max(0, run.result.hotUnitsGranted - config.hotUnits), 0) +
       final.oversoldUnits +
       afterHot.invariants.oversoldUnits +
-      [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0);
-    const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk;
+      [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0) +
+      (checkout?.summary.oversold ?? 0);
+    const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk && (checkout?.summary.reconcile_ok ?? true);
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
     const result: BenchResult = {
@@ -146,6 +175,7 @@ async function runBenchmark(): Promise<number> {
       ...(multiPgBouncer ? { multi_instance_pgbouncer: multiPgBouncer } : {}),
       validate_capacity_per_s: capacity.capacityPerS,
       validate_floor_per_s: capacity.floorPerS,
+      ...(checkout ? { checkout_e2e: checkout.summary } : {}),
       oversold,
       reconcile_ok: reconcileOk,
       targets: {
@@ -158,6 +188,7 @@ async function runBenchmark(): Promise<number> {
         reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
         ...multiTargets(multi),
         validate_capacity_ge_half_floor: capacity.capacityPerS >= 0.5 * capacity.floorPerS,
+        ...checkout?.targets,
       },
       startedAt: startedAt.toISOString(),
       durationS: round((performance.now() - clock) / 1000, 1),
@@ -211,6 +242,11 @@ async function runBenchmark(): Promise<number> {
         },
         reaper: { ...reaper, seconds: round(reaper.seconds, 3), insertSeconds: round(reaper.insertSeconds, 2), extrapolated: reaper.holds !== 100_000 },
         final: { ...final, hot_row: hotFinal.rows[0] },
+        checkout_e2e: checkout
+          ? { ...checkout.details, builds }
+          : config.checkoutE2e
+            ? { error: checkoutError, builds }
+            : { skipped: "--checkout-e2e 0" },
       },
     };
 
@@ -227,6 +263,7 @@ async function runBenchmark(): Promise<number> {
       webhook: webhook.errors,
       "validate capacity": capacity.errors,
       ...Object.fromEntries(multi.map((layout) => [`multi-instance ${layout.processes}`, layout.errors])),
+      checkout: checkout?.errors ?? [],
     });
     const notes: string[] = [];
     if (hot.timedOut || seed.timedOut || floor.timedOut) notes.push("a closed-loop phase timed out before selling out");
@@ -240,11 +277,17 @@ async function runBenchmark(): Promise<number> {
     if (webhook.unexpected > 0) notes.push(`webhook outcomes: ${JSON.stringify(webhook.outcomes)}`);
     for (const layout of multi) if (layout.timed_out) notes.push(`the multi-instance layout of ${layout.processes} processes timed out`);
     if (reaper.leftActive !== 0 || reaper.shopErrors.length > 0) notes.push(`reaper left ${reaper.leftActive} expired holds active; errors ${JSON.stringify(reaper.shopErrors)}`);
+    for (const app of builds?.apps ?? []) {
+      if (app.staleSource) notes.push(`checkout: the build of ${app.name} (${app.builtAt.toISOString()}) is older than ${app.staleSource}; rebuild to measure the code as it is: ${BUILD_COMMAND}`);
+    }
+    if (checkoutError) notes.push(`the checkout phase failed: ${checkoutError.split("\n")[0]}`);
+    notes.push(...(checkout?.notes ?? []));
     if (!reconcileOk) notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
     for (const note of notes) console.log(`! ${note}`);
     console.log(`results: ${out}`);
 
-    return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches ? 1 : 0;
+    const checkoutFailed = config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok);
+    return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches || checkoutFailed ? 1 : 0;
   } finally {
     await cleanup();
   }

@@ -9,6 +9,12 @@ export interface BenchDatabase {
   url: string;
   /** Where the server came from, for the report. */
   source: "embedded" | "DATABASE_URL";
+  /**
+   * Another fresh database on the same server, for a phase that must not
+   * share the bench database (the checkout phase's apps); dropped by `stop`
+   * (kept with `keepDatabase` in DATABASE_URL mode). Returns its URL.
+   */
+  createDatabase(suffix: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -37,13 +43,14 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
     // applies to the baselines as much as to the platform.
     const server = await startEmbeddedPostgres({ dataDir, settings: { wal_init_zero: "off" } });
     const stop = async () => {
+      // The data folder goes with the server: its databases need no drop.
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
       process.removeListener("exit", removeSync);
     };
     try {
       const url = await server.createDatabase("acme_bench");
-      return { url, source: "embedded", stop };
+      return { url, source: "embedded", createDatabase: (suffix) => server.createDatabase(`acme_bench_${suffix}`), stop };
     } catch (error) {
       await stop().catch(() => {});
       throw error;
@@ -52,8 +59,9 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
 
   // Never touch the database DATABASE_URL names: work in a new one beside it.
   const name = `acme_bench_${process.pid}`;
+  const serverUrl = options.databaseUrl;
   const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: options.databaseUrl });
+    const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     try {
       await client.query(sql);
@@ -61,15 +69,23 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
       await client.end();
     }
   };
-  await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-  await admin(`CREATE DATABASE ${quoteIdent(name)}`);
-  const url = new URL(options.databaseUrl);
-  url.pathname = `/${name}`;
+  const created: string[] = [];
+  const create = async (database: string) => {
+    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+    await admin(`CREATE DATABASE ${quoteIdent(database)}`);
+    created.push(database);
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const url = await create(name);
   return {
-    url: url.toString(),
+    url,
     source: "DATABASE_URL",
+    createDatabase: (suffix) => create(`${name}_${suffix}`),
     stop: async () => {
-      if (!options.keepDatabase) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      if (options.keepDatabase) return;
+      for (const database of created.reverse()) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
     },
   };
 }

@@ -1,9 +1,10 @@
+import type { CheckoutE2eSummary, CheckoutE2eTargets } from "../checkout-e2e/run-checkout-e2e-phase.ts";
 import type { MachineInfo } from "../read-machine-info.ts";
 import type { MultiInstanceLayout } from "../multi-instance/run-multi-instance-phase.ts";
 import type { LatencySummary } from "../stats.ts";
 
-/** Which of the issue's targets this run met. Reported, never asserted. */
-export interface BenchTargets {
+/** Which of the issue's targets this run met. Reported, never asserted. The checkout phase's are there when it ran. */
+export interface BenchTargets extends Partial<CheckoutE2eTargets> {
   validate_p95_lt_5ms_at_offered_rate: boolean;
   hold_p95_lt_20ms: boolean;
   webhook_p95_lt_25ms: boolean;
@@ -40,6 +41,9 @@ export interface BenchResult {
   multi_instance_pgbouncer?: MultiInstanceLayout[];
   validate_capacity_per_s: number;
   validate_floor_per_s: number;
+  /** The flash sale over HTTP at Stripe's limits (shop, CMS, emulator); absent when skipped (`--checkout-e2e 0`) or failed. */
+  checkout_e2e?: CheckoutE2eSummary;
+  /** Every phase's oversold units, the checkout phase's included. */
   oversold: number;
   reconcile_ok: boolean;
   targets: BenchTargets;

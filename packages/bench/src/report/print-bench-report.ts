@@ -1,4 +1,5 @@
-import type { BenchResult } from "./bench-result.ts";
+import type { CheckoutE2eSummary } from "../checkout-e2e/run-checkout-e2e-phase.ts";
+import type { BenchResult, BenchTargets } from "./bench-result.ts";
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
@@ -81,5 +82,32 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
       `(${(result.validate_capacity_per_s / result.validate_floor_per_s).toFixed(2)}x; target >= 0.5x: ${met(targets.validate_capacity_ge_half_floor)})`,
   );
   console.log("");
+  if (result.checkout_e2e) printCheckout(result.checkout_e2e, targets);
   console.log(`oversold: ${result.oversold}   reconcile_ok: ${result.reconcile_ok}   duration: ${result.durationS} s`);
+}
+
+/** The checkout phase: its figures against their targets, then the counts behind them. */
+function printCheckout(checkout: CheckoutE2eSummary, targets: BenchTargets): void {
+  const limit = checkout.stripe_endpoint_limit_per_s;
+  const maybe = (value: boolean | undefined) => (value === undefined ? "-" : met(value));
+  const pair = (value: { p50: number; p95: number }) => `${ms(value.p50)} / ${ms(value.p95)}`;
+  console.log(
+    table(
+      [`checkout over HTTP (${checkout.buyers} buyers, ${checkout.units} units)`, "figure", "target", "met?"],
+      [
+        [`sessions/s (Stripe: ${limit}/s per endpoint)`, checkout.sessions_per_s.toFixed(1), `>= 90% of ${limit} (${(0.9 * limit).toFixed(1)}); ${((checkout.sessions_per_s / limit) * 100).toFixed(0)}%`, maybe(targets.checkout_sessions_ge_90pct_of_limit)],
+        ["holds lost to throttling", String(checkout.holds_lost_to_throttling), `0 of ${checkout.granted} granted`, maybe(targets.checkout_no_holds_lost)],
+        ["sold-out answer p50 / p95 ms", pair(checkout.sold_out_answer_ms), "p95 < 50 ms", maybe(targets.checkout_sold_out_p95_lt_50ms)],
+        ["click to payment page p50 / p95 ms", pair(checkout.click_to_payment_page_ms), "-", "-"],
+        ["oversold", String(checkout.oversold), "0", met(checkout.oversold === 0)],
+        ["reconciliation; books (sold = paid)", `${checkout.reconcile_ok ? "clean" : "DRIFT"}; ${checkout.books_ok ? "ok" : "WRONG"}`, "clean; ok", met(checkout.reconcile_ok && checkout.books_ok)],
+      ],
+    ),
+  );
+  const throttled = Object.entries(checkout.stripe_429s).map(([reason, n]) => `${reason} ${n}`).join(", ");
+  console.log(
+    `granted ${checkout.granted} (${checkout.answered_202} answered 202 preparing), paid ${checkout.paid}, abandoned ${checkout.abandoned}; ` +
+      `preparing-page waits ${checkout.preparing_page_waits} (${checkout.buyers_who_waited} buyers); Stripe 429s: ${throttled}`,
+  );
+  console.log("");
 }
