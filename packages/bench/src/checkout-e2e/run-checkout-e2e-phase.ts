@@ -14,7 +14,8 @@ import type { BenchConfig } from "../read-bench-config.ts";
 import type { BenchDatabase } from "../start-bench-database.ts";
 import { percentile, round } from "../stats.ts";
 import { followPaymentLink, type FollowedLink } from "./follow-payment-link.ts";
-import { processCpuMs } from "./process-cpu-ms.ts";
+import { loadavg } from "node:os";
+import { machineCpuMs, processCpuMs } from "./read-cpu-times.ts";
 import { CLIENT_IP_HEADER, startCheckoutStack, STRIPE_ENDPOINT_RATE_PER_SECOND, type CheckoutStack } from "./start-checkout-stack.ts";
 
 const CREATE = "/v1/checkout/sessions";
@@ -217,7 +218,8 @@ export async function runCheckoutE2ePhase(
     let inFlight = 0;
     let peakInFlight = 0;
     const saleStart = performance.now() + 50;
-    const cpuBefore = { bench: process.cpuUsage(), shop: processCpuMs(shop.pid), cms: processCpuMs(cms.pid) };
+    const cpuBefore = { bench: process.cpuUsage(), shop: processCpuMs(shop.pid), cms: processCpuMs(cms.pid), machine: machineCpuMs() };
+    const loadBefore = loadavg()[0]!;
     const deadline = Date.now() + config.phaseTimeoutSeconds * 1000;
     const spacing = buyers.length > 1 ? config.checkoutArrivalMs / (buyers.length - 1) : 0;
     await Promise.all(
@@ -251,10 +253,15 @@ export async function runCheckoutE2ePhase(
     // Who used the two cores while buyers checked out (the bench process also runs the emulator).
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     const spent = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? null : round((after - before) / 1000, 2));
+    const machineAfter = machineCpuMs();
     const saleCpuS = {
       shop: spent(cpuBefore.shop, processCpuMs(shop.pid)),
       cms: spent(cpuBefore.cms, processCpuMs(cms.pid)),
       bench_and_emulator: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+      // Every process, PostgreSQL and anything else running on the machine included.
+      machine_busy: spent(cpuBefore.machine?.busy, machineAfter?.busy),
+      machine_available: spent(cpuBefore.machine?.total, machineAfter?.total),
+      load_average_1m_before: round(loadBefore, 2),
     };
 
     // Where every buyer stands once all have followed their links, before anyone pays.
