@@ -5,6 +5,7 @@ import { handleInventoryAuthorityRequest } from "../src/authority/handle-invento
 import { createDatabase } from "../src/db/prisma-client.ts";
 import { handleHealthRequest } from "../src/health/handle-health-request.ts";
 import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
+import { createPrismaSessionRequestStore } from "../src/checkout/session-request-store.ts";
 import { handleReaperCron } from "../src/holds/handle-reaper-cron.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { requireBearer, secretsEqual } from "../src/http/bearer-auth.ts";
@@ -178,6 +179,7 @@ describe("reaper cron endpoint", () => {
     handleReaperCron(new Request("http://cms.test/api/cron/release-expired-holds", { headers: authorization ? { authorization } : {} }), {
       secret: "cron-secret-abcdefghijklmnop",
       store: holds(),
+      requests: createPrismaSessionRequestStore(db),
       now: new Date(Date.now() + 2 * 3600_000),
     });
 
@@ -191,6 +193,7 @@ describe("reaper cron endpoint", () => {
     const body = (await response.json()) as { released: number; shops: Array<{ shopId: string; released: number }> };
     expect(body.shops).toEqual([{ shopId: SHOP, released: 2 }]);
     expect(body.released).toBe(2);
+    expect(body).toMatchObject({ sessions: { expired: 0, closed: 0, deferred: 0, errors: [] } });
   });
 });
 

@@ -56,6 +56,14 @@ const KNOWN_EXTRA_INDEXES: Record<string, { table: string; unique: boolean; colu
     predicate: `("clientBuyer" IS NOT NULL)`,
     why: "caps and purchase limits count a client's holds; holds without a client are not indexed",
   },
+  CheckoutSessionRequest_open_sessions_idx: {
+    table: "CheckoutSessionRequest",
+    unique: false,
+    columns: ["shopId"],
+    method: "btree",
+    predicate: `((state = 'ready'::text) AND ("sessionClosedAt" IS NULL))`,
+    why: "the reaper's work: sessions still open in Stripe, a small set; paid, expired and closed ones are not indexed",
+  },
 };
 
 /** Hand-written CHECK constraints (and their definitions as PostgreSQL prints them). */
@@ -76,6 +84,14 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
   ShopHoldPolicy_unopened_hold_seconds_range: {
     table: "ShopHoldPolicy",
     definition: `CHECK ((("unopenedHoldSeconds" >= 60) AND ("unopenedHoldSeconds" <= 1800)))`,
+  },
+  CheckoutSessionRequest_state_check: {
+    table: "CheckoutSessionRequest",
+    definition: `CHECK ((state = ANY (ARRAY['preparing'::text, 'ready'::text, 'failed'::text])))`,
+  },
+  CheckoutSessionRequest_ready_has_session: {
+    table: "CheckoutSessionRequest",
+    definition: `CHECK (((state <> 'ready'::text) OR (("sessionId" IS NOT NULL) AND (url IS NOT NULL))))`,
   },
   InventoryItem_version_positive: { table: "InventoryItem", definition: "CHECK ((version >= 1))" },
   InventoryItem_sku_nonempty: { table: "InventoryItem", definition: "CHECK ((length(sku) > 0))" },
@@ -699,6 +715,21 @@ describe("the migrated database matches prisma/schema.prisma", () => {
           db.pool.query(
             `INSERT INTO "ShopHoldPolicy" ("shopId", "maxActiveHoldsPerClient", "maxHeldUnitsPerClient", "unopenedHoldSeconds", "updatedBy", "updatedAt") VALUES ('s', $1, $2, $3, 't', now())`,
             [holds, units, seconds],
+          ),
+      ]),
+      ...(
+        [
+          ["session request state 'lost'", "CheckoutSessionRequest_state_check", "lost", null],
+          ["ready session request without a session", "CheckoutSessionRequest_ready_has_session", "ready", null],
+        ] as const
+      ).map(([label, constraint, state, sessionId]): [string, string, () => Promise<unknown>] => [
+        label,
+        constraint,
+        () =>
+          db.pool.query(
+            `INSERT INTO "CheckoutSessionRequest" ("shopId", "holdId", state, params, "stripeIdempotencyKey", "sessionId", "sessionExpiresAt", "prepareBy", "nextAttemptAt", "createdAt", "updatedAt")
+             VALUES ('s', 'h', $1, '{}', 'k', $2, now(), now(), now(), now(), now())`,
+            [state, sessionId],
           ),
       ]),
       ...(["source", "channel", "outcome"] as const).map((column): [string, string, () => Promise<unknown>] => [

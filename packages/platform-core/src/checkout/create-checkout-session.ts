@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { callStripePaced } from "./call-stripe-paced.ts";
 import { classifyStripeError } from "./stripe-call-errors.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
-import { permanentError, prepareCheckoutSession, storedError } from "./prepare-checkout-session.ts";
+import { permanentError, prepareCheckoutSession, SESSION_LEASE_MS, storedError } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
 import { getSessionRequestStore, type SessionRequestStore } from "./session-request-store.ts";
 import { getStripe } from "./stripe-client.ts";
@@ -205,7 +205,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   // Keyed by the hold: a replayed idempotency key replays the hold and so the
   // request and its session, while a hold made after a failed attempt gets a
   // fresh key (Stripe stores failures under a key too).
-  await sessionRequests.create({
+  const { request, created } = await sessionRequests.create({
     shopId,
     holdId: hold.holdId,
     state: "preparing",
@@ -217,7 +217,8 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     prepareBy: times.prepareBy,
     attempts: 0,
     nextAttemptAt: now,
-    leaseUntil: null,
+    // Written already taken for its first attempt, which this call makes now.
+    leaseUntil: new Date(now.getTime() + SESSION_LEASE_MS),
     errorCode: null,
     errorMessage: null,
     errorParam: null,
@@ -231,6 +232,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     budgetMs: waitMs,
     stripe,
     requests: sessionRequests,
+    ...(created ? { taken: request } : {}),
     ...(options.holds ? { holds: options.holds } : {}),
     ...(options.pacer ? { pacer: options.pacer } : {}),
   });

@@ -1,7 +1,6 @@
 import type Stripe from "stripe";
 import { sendOpsAlert } from "../alerts/send-ops-alert.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
-import { getHoldStore } from "../holds/get-hold-store.ts";
 import { releaseInventoryHold } from "../holds/release-inventory-hold.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { getMetrics } from "../metrics/metrics-registry.ts";
@@ -12,7 +11,7 @@ import { getStripe } from "./stripe-client.ts";
 import { getStripePacer, type StripePacer } from "./stripe-pacer.ts";
 
 /** How long one attempt owns a request: longer than a Stripe call may take (two 10 s attempts). */
-const LEASE_MS = 30_000;
+export const SESSION_LEASE_MS = 30_000;
 
 export type PreparedSession =
   | { state: "ready"; sessionId: string; url: string; sessionExpiresAt: Date }
@@ -30,6 +29,8 @@ export interface PrepareCheckoutSessionOptions {
   holds?: HoldStore;
   /** Milliseconds since the epoch; default `Date.now` (the waits are real). */
   clock?: () => number;
+  /** The request as this caller just wrote it, already taken for its first attempt (skips taking it). */
+  taken?: SessionRequest;
 }
 
 /**
@@ -39,11 +40,12 @@ export interface PrepareCheckoutSessionOptions {
  * parameters and idempotency key, so a repeated call after a timeout
  * replays the session the first one made. Stripe keeps a 5xx under the key
  * it answered (the key would replay it forever), so after one the request
- * moves to a new key (`…:r<attempt>`); a 429 is not kept and the key stays. A throttled or transient failure keeps the
- * hold and schedules the next attempt (backoff with jitter); a permanent
- * refusal, or running out of time to prepare (`prepareBy`), releases the
- * hold and fails with `payment_rejected` or `unavailable`. Any instance may
- * call it again: the checkout route, the buyer's payment link, the cron.
+ * moves to a new key (`…:r<attempt>`); a 429 is not kept and the key
+ * stays. A throttled or transient failure keeps the hold and schedules the
+ * next attempt (backoff with jitter); a permanent refusal, or running out of
+ * time to prepare (`prepareBy`), releases the hold and fails with
+ * `payment_rejected` or `unavailable`. Any instance may call it again: the
+ * checkout route, the buyer's payment link, a script.
  */
 export async function prepareCheckoutSession(options: PrepareCheckoutSessionOptions): Promise<PreparedSession> {
   const clock = options.clock ?? Date.now;
@@ -51,9 +53,11 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
   const deadline = clock() + Math.max(0, options.budgetMs);
   const key = { shopId: options.shopId, holdId: options.holdId };
 
+  let taken = options.taken;
   for (;;) {
     const now = new Date(clock());
-    const claimed = await requests.claim({ ...key, now, leaseUntil: new Date(now.getTime() + LEASE_MS) });
+    const claimed = taken ?? (await requests.claim({ ...key, now, leaseUntil: new Date(now.getTime() + SESSION_LEASE_MS) }));
+    taken = undefined;
     if (!claimed) {
       const current = await requests.get(key);
       if (!current) throw new InventoryError("not_found", `No checkout is being prepared for hold ${options.holdId}.`);
@@ -81,9 +85,7 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
     try {
       const session = await stripe.checkout.sessions.create(claimed.params, { idempotencyKey: claimed.stripeIdempotencyKey });
       if (!session.url) throw new InventoryError("internal", "The payment provider returned a checkout without a payment page.");
-      const at = new Date(clock());
-      await requests.update({ ...key, now: at, patch: { state: "ready", sessionId: session.id, url: session.url, attempts, leaseUntil: null, errorCode: null, errorMessage: null } });
-      await attachSession(options, session.id);
+      await requests.recordSession({ ...key, sessionId: session.id, url: session.url, attempts, now: new Date(clock()) });
       getMetrics().checkoutSessionAttempts.inc({ outcome: "created" });
       return { state: "ready", sessionId: session.id, url: session.url, sessionExpiresAt: claimed.sessionExpiresAt };
     } catch (error) {
@@ -186,17 +188,3 @@ async function fail(request: SessionRequest, options: PrepareCheckoutSessionOpti
   }
   throw error;
 }
-
-/**
- * Lets operators go from a hold to the session that pays for it. The session
- * is payable already, so a failure here must not fail the checkout: the paid
- * webhook records the session again.
- */
-async function attachSession(options: PrepareCheckoutSessionOptions, checkoutSessionId: string): Promise<void> {
-  const store = options.holds ?? getHoldStore();
-  await store.attachCheckoutSession({ shopId: options.shopId, holdId: options.holdId, checkoutSessionId }).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.warn(JSON.stringify({ level: "warn", event: "hold_session_not_recorded", shopId: options.shopId, holdId: options.holdId, checkoutSessionId, message }));
-  });
-}
-

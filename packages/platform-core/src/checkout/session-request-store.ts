@@ -44,8 +44,12 @@ export interface SessionToClose {
 
 /** Where session requests live: PostgreSQL, or this process for the file backend. */
 export interface SessionRequestStore {
-  /** Writes the request unless the hold has one; returns the stored request. */
-  create(request: SessionRequest): Promise<SessionRequest>;
+  /**
+   * Writes the request unless the hold has one; returns the stored request
+   * and whether this call wrote it (a new request is written already taken
+   * for its first attempt, with the `leaseUntil` it carries).
+   */
+  create(request: SessionRequest): Promise<{ request: SessionRequest; created: boolean }>;
   get(input: { shopId: string; holdId: string }): Promise<SessionRequest | null>;
   /**
    * Takes the request for one attempt (until `leaseUntil`): only a
@@ -53,6 +57,8 @@ export interface SessionRequestStore {
    */
   claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date }): Promise<SessionRequest | null>;
   update(input: { shopId: string; holdId: string; patch: SessionRequestPatch; now: Date }): Promise<void>;
+  /** The session exists: the request is `ready`, and the hold names the session (unless it names one already). */
+  recordSession(input: { shopId: string; holdId: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<void>;
   /**
    * Sessions still open whose hold's time is up, or that ended unpaid
    * (released, expired), oldest hold expiry first. Sessions of paid holds are
@@ -71,13 +77,19 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
   const { prisma } = database;
   return {
     async create(request) {
-      await prisma.checkoutSessionRequest.createMany({
-        data: [{ ...request, params: request.params as unknown as Prisma.InputJsonValue }],
-        skipDuplicates: true,
-      });
-      const stored = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId: request.shopId, holdId: request.holdId } } });
-      if (!stored) throw new Error(`The session request of hold ${request.holdId} was not stored`);
-      return fromRow(stored);
+      const r = request;
+      const written = await prisma.$queryRaw<Row[]>`
+        INSERT INTO "CheckoutSessionRequest" ("shopId", "holdId", state, params, "stripeIdempotencyKey", "sessionId", url, "sessionExpiresAt", "prepareBy",
+          attempts, "nextAttemptAt", "leaseUntil", "errorCode", "errorMessage", "errorParam", "sessionClosedAt", "createdAt", "updatedAt")
+        VALUES (${r.shopId}, ${r.holdId}, ${r.state}, ${JSON.stringify(r.params)}::jsonb, ${r.stripeIdempotencyKey}, ${r.sessionId}, ${r.url},
+          ${r.sessionExpiresAt}, ${r.prepareBy}, ${r.attempts}, ${r.nextAttemptAt}, ${r.leaseUntil}, ${r.errorCode}, ${r.errorMessage}, ${r.errorParam},
+          ${r.sessionClosedAt}, ${r.createdAt}, ${r.updatedAt})
+        ON CONFLICT ("shopId", "holdId") DO NOTHING
+        RETURNING *`;
+      if (written[0]) return { request: fromRow(written[0]), created: true };
+      const stored = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId: r.shopId, holdId: r.holdId } } });
+      if (!stored) throw new Error(`The session request of hold ${r.holdId} was not stored`);
+      return { request: fromRow(stored), created: false };
     },
     async get({ shopId, holdId }) {
       const row = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId, holdId } } });
@@ -93,6 +105,19 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
     },
     async update({ shopId, holdId, patch, now }) {
       await prisma.checkoutSessionRequest.update({ where: { shopId_holdId: { shopId, holdId } }, data: { ...patch, updatedAt: now } });
+    },
+    async recordSession({ shopId, holdId, sessionId, url, attempts, now }) {
+      // One statement: operators go from the hold to its session, and the request is answered.
+      await prisma.$executeRaw`
+        WITH answered AS (
+          UPDATE "CheckoutSessionRequest"
+          SET state = 'ready', "sessionId" = ${sessionId}, url = ${url}, attempts = ${attempts}, "leaseUntil" = NULL,
+              "errorCode" = NULL, "errorMessage" = NULL, "updatedAt" = ${now}
+          WHERE "shopId" = ${shopId} AND "holdId" = ${holdId}
+          RETURNING 1
+        )
+        UPDATE "InventoryHold" SET "checkoutSessionId" = ${sessionId}
+        WHERE id = ${holdId} AND "shopId" = ${shopId} AND "checkoutSessionId" IS NULL AND EXISTS (SELECT 1 FROM answered)`;
     },
     async listSessionsToClose({ now, limit }) {
       await prisma.$executeRaw`
@@ -120,9 +145,9 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
   return {
     async create(request) {
       const existing = requests.get(key(request.shopId, request.holdId));
-      if (existing) return { ...existing };
+      if (existing) return { request: { ...existing }, created: false };
       requests.set(key(request.shopId, request.holdId), { ...request });
-      return { ...request };
+      return { request: { ...request }, created: true };
     },
     async get({ shopId, holdId }) {
       const found = requests.get(key(shopId, holdId));
@@ -138,6 +163,12 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
     async update({ shopId, holdId, patch, now }) {
       const found = requests.get(key(shopId, holdId));
       if (found) Object.assign(found, patch, { updatedAt: now });
+    },
+    async recordSession({ shopId, holdId, sessionId, url, attempts, now }) {
+      const found = requests.get(key(shopId, holdId));
+      if (!found) return;
+      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, errorCode: null, errorMessage: null, updatedAt: now });
+      await holds().attachCheckoutSession({ shopId, holdId, checkoutSessionId: sessionId });
     },
     async listSessionsToClose({ now, limit }) {
       const due: Array<SessionToClose & { expiresAt: Date }> = [];

@@ -2,6 +2,7 @@ import { getEnv } from "../env.ts";
 import { errorResponse } from "../errors/error-response.ts";
 import { requireBearer } from "../http/bearer-auth.ts";
 import { expireLapsedCheckoutSessions } from "../checkout/expire-lapsed-checkout-sessions.ts";
+import type { SessionRequestStore } from "../checkout/session-request-store.ts";
 import { releaseExpiredHoldsForAllShops } from "./release-expired-inventory-holds.ts";
 import type { HoldStore } from "./types.ts";
 
@@ -16,11 +17,14 @@ import type { HoldStore } from "./types.ts";
  */
 export async function handleReaperCron(
   request: Request,
-  options: { secret?: string; store?: HoldStore; now?: Date; expireSessions?: typeof expireLapsedCheckoutSessions } = {},
+  options: { secret?: string; store?: HoldStore; requests?: SessionRequestStore; now?: Date } = {},
 ): Promise<Response> {
   try {
     requireBearer(request, options.secret ?? getEnv().CRON_SECRET, "CRON_SECRET");
-    const sessions = await (options.expireSessions ?? expireLapsedCheckoutSessions)({ ...(options.now ? { now: options.now } : {}) }).catch(
+    const sessions = await expireLapsedCheckoutSessions({
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.requests ? { requests: options.requests } : {}),
+    }).catch(
       (error: unknown) => ({ expired: 0, closed: 0, deferred: 0, errors: [error instanceof Error ? error.message : String(error)] }),
     );
     const reaped = await releaseExpiredHoldsForAllShops({
