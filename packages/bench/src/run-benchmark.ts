@@ -282,11 +282,13 @@ async function runBenchmark(): Promise<number> {
     }
     if (checkoutError) notes.push(`the checkout phase failed: ${checkoutError.split("\n")[0]}`);
     notes.push(...(checkout?.notes ?? []));
+    // A checkout phase that granted nothing measured nothing (the apps refused every buyer): the run failed.
+    if (checkout && checkout.summary.granted === 0) notes.push("the checkout phase granted no buyer anything: its figures measure nothing");
     if (!reconcileOk) notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
     for (const note of notes) console.log(`! ${note}`);
     console.log(`results: ${out}`);
 
-    const checkoutFailed = config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok);
+    const checkoutFailed = config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok || checkout.summary.granted === 0);
     return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches || checkoutFailed ? 1 : 0;
   } finally {
     await cleanup();

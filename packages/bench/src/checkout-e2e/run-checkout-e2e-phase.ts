@@ -366,6 +366,7 @@ export async function runCheckoutE2ePhase(
           `holds ${JSON.stringify(holdStatusesAtEnd)}; ${oversoldSales.length} oversold sales`,
       );
     }
+    if (!reconcileOk) notes.push(`checkout reconcile: drift ${JSON.stringify(invariants.drift)}, ${invariants.badRows} rows breaking their CHECKs`);
     const failedPaidDeliveries = new Set(paidDeliveries.filter((attempt) => !attempt.ok).map((attempt) => attempt.eventId)).size;
     if (failedPaidDeliveries > 0) notes.push(`checkout: ${failedPaidDeliveries} checkout.session.completed events needed more than one delivery attempt`);
     const others = buyers.filter((buyer) => buyer.other);
