@@ -42,6 +42,8 @@ export interface BenchConfig {
   checkoutUnits: number;
   /** The buyers arrive evenly spread over this window (ms): one request in flight per buyer, no other bound. */
   checkoutArrivalMs: number;
+  /** Keep-alive connections to the shop that the checkout buyers' requests share (as a proxy's pool in front of it). */
+  checkoutConnections: number;
   /** Share of the buyers who reached a payment page that pay; the rest abandon it. */
   checkoutPayShare: number;
   /** A closed-loop phase that has not sold out after this long is stopped and reported as timed out. */
@@ -139,6 +141,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     checkoutBuyers: number("checkout-buyers", scaled(2_000, 40), (value) => integer(value) && value <= 100_000),
     checkoutUnits: number("checkout-units", scaled(500, 10), integer),
     checkoutArrivalMs: number("checkout-arrival-ms", 1_000, (value) => value >= 0 && value <= 60_000),
+    checkoutConnections: number("checkout-connections", 256, (value) => integer(value) && value <= 4_096),
     checkoutPayShare: number("checkout-pay-share", 0.9, share),
     phaseTimeoutSeconds: number("phase-timeout-seconds", 120),
     randomSeed: number("random-seed", 20261124, (value) => Number.isInteger(value)),

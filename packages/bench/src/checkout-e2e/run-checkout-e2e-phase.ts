@@ -8,17 +8,20 @@ import {
 import type { RateLimitReason } from "@acme/stripe-emulator";
 import { checkInvariants, type InvariantReport } from "../check-invariants.ts";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
-import { createProgress } from "../create-progress.ts";
+import { createProgress, type Progress } from "../create-progress.ts";
 import { createRandom } from "../create-random.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import type { BenchDatabase } from "../start-bench-database.ts";
 import { percentile, round } from "../stats.ts";
-import { followPaymentLink, type FollowedLink } from "./follow-payment-link.ts";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { BuyerRecord, CrowdMessage, CrowdTask } from "./crowd-protocol.ts";
 import { loadavg } from "node:os";
 import { machineCpuMs, processCpuMs } from "./read-cpu-times.ts";
 import { CLIENT_IP_HEADER, startCheckoutStack, STRIPE_ENDPOINT_RATE_PER_SECOND, type CheckoutStack } from "./start-checkout-stack.ts";
 
 const CREATE = "/v1/checkout/sessions";
+const CROWD_WORKER = fileURLToPath(new URL("./crowd-worker.ts", import.meta.url));
 const DROP_ATTRIBUTES = { color: "bench", size: "m" };
 const DROP = { sku: "BENCH-DROP-TEE", variantKey: variantKey(DROP_ATTRIBUTES) };
 /** A variant with no stock, for the warm-up: its checkouts are refused before anything is held or sent to Stripe. */
@@ -76,28 +79,6 @@ export interface CheckoutE2ePhaseResult {
   notes: string[];
 }
 
-interface Buyer {
-  index: number;
-  key: string;
-  address: string;
-  /** Scheduled arrival and actual send time (`performance.now()`). */
-  dueAt: number;
-  sentAt: number;
-  status: number;
-  postMs: number;
-  link: string | undefined;
-  /** Any answer but 200, 202 and 409: its code and message. */
-  other: string | undefined;
-  followed: FollowedLink | undefined;
-}
-
-/** 198.18.0.0/15 (benchmarking addresses): one for each buyer. */
-function buyerAddress(index: number): string {
-  const n = index + 1;
-  return `198.${18 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
-}
-
-const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentiles(values: number[]): Percentiles & { p99: number; max: number } {
@@ -123,9 +104,12 @@ function errorLines(output: string): { count: number; sample: string | undefined
  * shop and the CMS as production builds on a fresh database of the bench's
  * server, the Stripe emulator enforcing 100 requests/s in all and 25/s per
  * endpoint, and `buyers` browsers (each its own address, `x-real-ip`)
- * arriving evenly spread over `arrivalMs` (a crowd within about a second; one
- * request in flight per buyer, no other bound) for `units` units of one
- * variant through `POST /api/checkout-session`. Each granted buyer (200 ready
+ * arriving evenly spread over `arrivalMs` (a crowd within about a second)
+ * for `units` units of one variant through `POST /api/checkout-session`.
+ * The crowd runs in its own process and reaches the shop through a pool of
+ * `connections` keep-alive connections, as through a proxy in front of it
+ * (a connection per buyer overflows one `next start` process's accept queue);
+ * a request's wait for a connection counts in its latency. Each granted buyer (200 ready
  * or 202 preparing) follows its payment link as a browser does, through
  * `/checkout/preparing` and back after `retry` seconds, until it is sent to
  * Stripe's page. Then `payShare` of them pay (`emulator.pay`: a signed
@@ -175,94 +159,46 @@ export async function runCheckoutE2ePhase(
       { reason: "import", actor: "bench" },
     );
 
-    const post = async (lines: Array<{ sku: string; variantKey: string; quantity: number }>, key: string, address: string) => {
-      const response = await fetch(`${shop.url}/api/checkout-session`, {
-        method: "POST",
-        headers: { "content-type": "application/json", [CLIENT_IP_HEADER]: address },
-        body: JSON.stringify({ lines, idempotencyKey: key }),
-      });
-      const body = (await response.json().catch(() => ({}))) as { url?: string; code?: string; message?: string };
-      return { status: response.status, body };
+    // The sale, from the crowd's own process (see crowd-worker.ts); the
+    // warm-up there first, not measured.
+    const progress = createProgress("checkout", config.checkoutBuyers);
+    const task: CrowdTask = {
+      shopUrl: shop.url,
+      ipHeader: CLIENT_IP_HEADER,
+      buyers: config.checkoutBuyers,
+      lines: [{ ...DROP, quantity: 1 }],
+      warmLines: [{ ...WARM, quantity: 1 }],
+      arrivalMs: config.checkoutArrivalMs,
+      connections: config.checkoutConnections,
+      followForMs: config.phaseTimeoutSeconds * 1000,
     };
-
-    // Warm-up, not measured: the servers load their routes and connect their
-    // pools on first use. Nothing here holds stock or calls Stripe.
-    const warmStatuses: number[] = [];
-    for (let batch = 0; batch < 5; batch++) {
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => post([{ ...WARM, quantity: 1 }], `bench-warm-${batch}-${i}`, `203.0.113.${batch * 10 + i + 1}`).catch(() => ({ status: 0, body: {} }))),
-      );
-      warmStatuses.push(...answers.map((answer) => answer.status));
-      await Promise.all([
-        fetch(`${shop.url}/checkout/pay?t=warm-up`, { redirect: "manual" }).then((response) => response.body?.cancel()),
-        fetch(`${cms.url}/api/cron/release-expired-holds`).then((response) => response.body?.cancel()),
-      ]).catch(() => {});
-    }
-    if (!warmStatuses.every((status) => status === 409)) notes.push(`checkout warm-up: expected 409s on a sold-out variant, got ${JSON.stringify(tally(warmStatuses.map(String)))}`);
-
-    // The sale.
-    const buyers: Buyer[] = Array.from({ length: config.checkoutBuyers }, (_, index) => ({
-      index,
-      key: `bench-checkout-${index}`,
-      address: buyerAddress(index),
-      dueAt: 0,
-      sentAt: 0,
-      status: 0,
-      postMs: 0,
-      link: undefined,
-      other: undefined,
-      followed: undefined,
-    }));
-    const progress = createProgress("checkout", buyers.length);
-    let done = 0;
-    let inFlight = 0;
-    let peakInFlight = 0;
-    const saleStart = performance.now() + 50;
-    const cpuBefore = { bench: process.cpuUsage(), shop: processCpuMs(shop.pid), cms: processCpuMs(cms.pid), machine: machineCpuMs() };
-    const loadBefore = loadavg()[0]!;
-    const deadline = Date.now() + config.phaseTimeoutSeconds * 1000;
-    const spacing = buyers.length > 1 ? config.checkoutArrivalMs / (buyers.length - 1) : 0;
-    await Promise.all(
-      buyers.map(async (buyer) => {
-        buyer.dueAt = saleStart + buyer.index * spacing;
-        await sleepUntil(buyer.dueAt);
-        buyer.sentAt = performance.now();
-        inFlight += 1;
-        peakInFlight = Math.max(peakInFlight, inFlight);
-        try {
-          const answer = await post([{ ...DROP, quantity: 1 }], buyer.key, buyer.address);
-          buyer.postMs = performance.now() - buyer.sentAt;
-          buyer.status = answer.status;
-          if (answer.status === 200 || answer.status === 202) {
-            buyer.link = answer.body.url;
-            buyer.followed = buyer.link
-              ? await followPaymentLink(shop.url, buyer.link, { deadline, headers: { [CLIENT_IP_HEADER]: buyer.address } })
-              : { reached: false, reason: "the answer carried no payment link", waits: 0 };
-          } else if (answer.status !== 409) {
-            buyer.other = `${answer.status} ${answer.body.code ?? "(no code)"}: ${String(answer.body.message ?? "").slice(0, 200)}`;
-          }
-        } catch (error) {
-          buyer.postMs = performance.now() - buyer.sentAt;
-          errors.add(error);
-        }
-        inFlight -= 1;
-        progress.update(++done);
-      }),
-    );
-    const saleSeconds = (performance.now() - saleStart) / 1000;
-    // Who used the two cores while buyers checked out (the bench process also runs the emulator).
-    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    let cpuBefore: { bench: NodeJS.CpuUsage; shop: number | undefined; cms: number | undefined; machine: ReturnType<typeof machineCpuMs> } | undefined;
+    let loadBefore = 0;
+    const { warmStatuses, sale } = await runCrowd(task, {
+      onGo: () => {
+        cpuBefore = { bench: process.cpuUsage(), shop: processCpuMs(shop.pid), cms: processCpuMs(cms.pid), machine: machineCpuMs() };
+        loadBefore = loadavg()[0]!;
+      },
+      onStop: deps.onStop,
+      progress,
+    });
+    const buyers = sale.buyers;
+    const saleSeconds = sale.saleMs / 1000;
+    // Who used the two cores while buyers checked out (the bench process runs the emulator; the crowd its own process).
+    const benchCpu = process.cpuUsage(cpuBefore!.bench);
     const spent = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? null : round((after - before) / 1000, 2));
     const machineAfter = machineCpuMs();
     const saleCpuS = {
-      shop: spent(cpuBefore.shop, processCpuMs(shop.pid)),
-      cms: spent(cpuBefore.cms, processCpuMs(cms.pid)),
-      bench_and_emulator: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+      shop: spent(cpuBefore!.shop, processCpuMs(shop.pid)),
+      cms: spent(cpuBefore!.cms, processCpuMs(cms.pid)),
+      emulator_and_bench: round((benchCpu.user + benchCpu.system) / 1e6, 2),
+      crowd: round(sale.cpuMs / 1000, 2),
       // Every process, PostgreSQL and anything else running on the machine included.
-      machine_busy: spent(cpuBefore.machine?.busy, machineAfter?.busy),
-      machine_available: spent(cpuBefore.machine?.total, machineAfter?.total),
+      machine_busy: spent(cpuBefore!.machine?.busy, machineAfter?.busy),
+      machine_available: spent(cpuBefore!.machine?.total, machineAfter?.total),
       load_average_1m_before: round(loadBefore, 2),
     };
+    if (!warmStatuses.every((status) => status === 409)) notes.push(`checkout warm-up: expected 409s on a sold-out variant, got ${JSON.stringify(tally(warmStatuses.map(String)))}`);
 
     // Where every buyer stands once all have followed their links, before anyone pays.
     const granted = buyers.filter((buyer) => buyer.status === 200 || buyer.status === 202);
@@ -274,7 +210,7 @@ export async function runCheckoutE2ePhase(
     const holdByKey = new Map(holdRows.flatMap((row) => (row.idempotencyKey ? [[row.idempotencyKey, row] as const] : [])));
     const sessions = new Map(emulator.sessions().map((session) => [session.id, session]));
     const lostReasons: string[] = [];
-    const reached: Array<{ buyer: Buyer; sessionId: string }> = [];
+    const reached: Array<{ buyer: BuyerRecord; sessionId: string }> = [];
     for (const buyer of granted) {
       const followed = buyer.followed;
       const hold = holdByKey.get(buyer.key);
@@ -291,7 +227,7 @@ export async function runCheckoutE2ePhase(
     const spanS = made.length > 1 ? (made.at(-1)!.at - made[0]!.at) / 1000 : 0;
     const sessionsPerS = spanS > 0 ? made.length / spanS : 0;
     const waits = granted.map((buyer) => buyer.followed?.waits ?? 0);
-    const clickToPage = granted.flatMap((buyer) => (buyer.followed?.reached ? [buyer.followed.at - buyer.sentAt] : []));
+    const clickToPage = granted.flatMap((buyer) => (buyer.followed?.reached ? [buyer.followed.clickToPageMs] : []));
     progress.finish(
       `${buyers.length} buyers in ${saleSeconds.toFixed(1)}s: ${granted.length} granted (${granted.filter((b) => b.status === 202).length} answered 202), ` +
         `${soldOut.length} sold out, ${reached.length} on a payment page; ${made.length} sessions at ${sessionsPerS.toFixed(1)}/s`,
@@ -398,7 +334,7 @@ export async function runCheckoutE2ePhase(
       abandoned: reached.length - paid,
       books_ok: booksOk,
     };
-    const lateness = buyers.map((buyer) => buyer.sentAt - buyer.dueAt);
+    const lateness = buyers.map((buyer) => buyer.lateMs);
     return {
       summary,
       targets: {
@@ -412,7 +348,8 @@ export async function runCheckoutE2ePhase(
         sale_cpu_s: saleCpuS,
         statuses: tally(buyers.map((buyer) => String(buyer.status))),
         other_answers: tally(buyers.flatMap((buyer) => (buyer.other ? [buyer.other] : []))),
-        peak_in_flight: peakInFlight,
+        connections: config.checkoutConnections,
+        peak_in_flight: sale.peakInFlight,
         send_lateness_ms: percentiles(lateness),
         post_ms_granted: percentiles(granted.map((buyer) => buyer.postMs)),
         post_ms_ready_200: percentiles(granted.filter((buyer) => buyer.status === 200).map((buyer) => buyer.postMs)),
@@ -445,11 +382,43 @@ export async function runCheckoutE2ePhase(
         cms_error_lines: cmsErrors,
         warm_up_statuses: tally(warmStatuses.map(String)),
       },
-      errors: errors.list(),
+      errors: [...sale.errors, ...errors.list()],
       notes,
     };
   } finally {
     await stack?.stop();
     await db.close().catch(() => {});
+  }
+}
+
+/** Runs the crowd process: its warm-up, then (after `onGo`) the sale; every buyer's record back. */
+async function runCrowd(
+  task: CrowdTask,
+  hooks: { onGo: () => void; onStop: (stop: () => Promise<void>) => void; progress: Progress },
+): Promise<{ warmStatuses: number[]; sale: Extract<CrowdMessage, { type: "done" }> }> {
+  const child = fork(CROWD_WORKER, [JSON.stringify(task)], { execArgv: ["--import", import.meta.resolve("tsx")], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  hooks.onStop(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await exited;
+  });
+  let warmStatuses: number[] = [];
+  try {
+    const sale = await new Promise<Extract<CrowdMessage, { type: "done" }>>((resolve, reject) => {
+      child.on("message", (message: CrowdMessage) => {
+        if (message.type === "ready") {
+          warmStatuses = message.warmStatuses;
+          hooks.onGo();
+          child.send({ type: "go" });
+        } else if (message.type === "progress") hooks.progress.update(message.done, `(${message.granted} granted, ${message.onPaymentPage} on a payment page)`);
+        else if (message.type === "done") resolve(message);
+        else reject(new Error(`the checkout crowd failed: ${message.message}`));
+      });
+      child.once("exit", (code, signal) => reject(new Error(`the checkout crowd exited with ${code ?? signal} before it answered`)));
+    });
+    return { warmStatuses, sale };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await exited;
   }
 }
