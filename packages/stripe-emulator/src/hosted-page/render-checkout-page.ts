@@ -27,6 +27,7 @@ const STYLE = `
   body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; color: #1a1f36; }
   header { color: #635bff; font-weight: 600; margin-bottom: 1.5rem; }
   table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
+  code { overflow-wrap: anywhere; }
   td, th { padding: 0.4rem 0; border-bottom: 1px solid #e3e8ee; text-align: left; }
   td.amount, th.amount { text-align: right; }
   .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; margin-top: 1.5rem; }

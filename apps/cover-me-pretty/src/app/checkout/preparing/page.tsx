@@ -1,3 +1,5 @@
+import { LocalTime } from "@/components/local-time.tsx";
+
 export const dynamic = "force-dynamic";
 
 /**
@@ -11,19 +13,25 @@ export default async function CheckoutPreparingPage({ searchParams }: { searchPa
   const until = typeof params.until === "string" ? new Date(params.until) : null;
   const retry = Math.min(Math.max(Number(params.retry) || 1, 1), 10);
   const next = `/checkout/pay?t=${encodeURIComponent(token)}`;
-  const time = until && !Number.isNaN(until.getTime()) ? until.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" }) : null;
+  const known = until !== null && !Number.isNaN(until.getTime());
   return (
     <>
       {token ? <meta httpEquiv="refresh" content={`${retry};url=${next}`} /> : null}
       <h1>Your items are held</h1>
       <div className="alert info" role="status">
-        {time ? `They are set aside for you until ${time} UTC. ` : "They are set aside for you. "}
+        {known ? (
+          <>
+            They are set aside for you until <LocalTime iso={until.toISOString()} />.{" "}
+          </>
+        ) : (
+          "They are set aside for you. "
+        )}
         The payment page is being prepared; many people are checking out right now. This page moves on by itself in a moment.
       </div>
-      <p>
+      <p className="actions">
         <a className="button" href={next}>
           Go to payment
-        </a>{" "}
+        </a>
         <a href="/cart">Back to cart</a>
       </p>
     </>

@@ -7,8 +7,8 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
       <ClearCart />
       <h1>Thank you!</h1>
       <div className="alert info" role="status">
-        Payment received. Thank you for your order!
-        {sessionId ? <div className="muted">Reference: {sessionId}</div> : null}
+        Your order is placed. Thank you!
+        {sessionId ? <div className="muted reference">Reference: {sessionId}</div> : null}
       </div>
       <a className="button" href="/">
         Keep shopping
