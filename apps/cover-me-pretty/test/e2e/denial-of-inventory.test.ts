@@ -1,33 +1,21 @@
-import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import {
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  DEMO_SHOP_ID,
-  releaseExpiredInventoryHolds,
-  seedDemo,
-  setShopHoldPolicy,
-  variantKey,
-  type HoldStore,
-  type InventoryStore,
-} from "@acme/platform-core";
-import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
-import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
-import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
+import { DEMO_SHOP_ID, releaseExpiredInventoryHolds, setShopHoldPolicy, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import type { TestDatabase } from "@acme/platform-core/test-support";
+import type { StripeEmulator } from "@acme/stripe-emulator";
+import type { RunningNextApp } from "@acme/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { followPaymentLink } from "./follow-payment-link.ts";
+import { startShopStack, type ShopStack } from "./start-shop-stack.ts";
 
 // Denial of inventory (OWASP OAT-021) on the real stack: the shop and the CMS
 // as production builds, PostgreSQL, the Stripe emulator. A bot posts carts
 // straight to the checkout API, the way a script would: no browser, no
 // cookies kept, each address the proxy's x-real-ip.
 
-const SHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
-const CMS_DIR = fileURLToPath(new URL("../../../cms", import.meta.url));
 const SHOP = DEMO_SHOP_ID;
 const DROP = { sku: "CMP-TEE-DROP", variantKey: variantKey({ color: "drop", size: "m" }) };
 const UNOPENED_SECONDS = 120;
 
+let stack: ShopStack;
 let db: TestDatabase;
 let store: InventoryStore;
 let holds: HoldStore;
@@ -36,38 +24,12 @@ let cms: RunningNextApp;
 let shop: RunningNextApp;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ poolSize: 4 });
-  store = createPrismaInventoryStore(db);
-  holds = createPrismaHoldStore(db);
-  await seedDemo({ store, database: db });
-  const webhook = `whsec_${randomBytes(12).toString("hex")}`;
-  const cmsPort = await freePort();
-  emulator = await startStripeEmulator({ webhookSecret: webhook, webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook`, expirySweepMs: 0 });
-  const common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhook };
-  [cms, shop] = await Promise.all([
-    startNextApp({
-      appDir: CMS_DIR,
-      port: cmsPort,
-      env: { ...common, CRON_SECRET: randomBytes(12).toString("hex"), INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"), CMS_SESSION_SECRET: randomBytes(32).toString("hex") },
-    }),
-    startNextApp({
-      appDir: SHOP_DIR,
-      env: {
-        ...common,
-        SHOP_ID: SHOP,
-        SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"),
-        SHOP_CLIENT_IP_HEADER: "x-real-ip",
-        INVENTORY_MODE: "reserve_ttl",
-        INVENTORY_HOLD_TTL_SECONDS: "1860",
-      },
-    }),
-  ]);
+  stack = await startShopStack({ shopEnv: { INVENTORY_HOLD_TTL_SECONDS: "1860" } });
+  ({ db, store, holds, emulator, cms, shop } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all([shop?.stop(), cms?.stop()]);
-  await emulator?.stop();
-  await db?.destroy();
+  await stack?.stop();
 });
 
 async function drop(quantity: number, purchaseLimit: number | null, policy: { holds: number; units: number }) {

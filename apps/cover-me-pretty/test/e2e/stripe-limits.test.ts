@@ -1,20 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import {
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  DEMO_SHOP_ID,
-  reconcileInventoryReserved,
-  seedDemo,
-  variantKey,
-  type HoldStore,
-  type InventoryStore,
-} from "@acme/platform-core";
-import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
-import { DEMO_COUPONS, startStripeEmulator, STRIPE_SANDBOX_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
-import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
+import { DEMO_SHOP_ID, reconcileInventoryReserved, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import type { TestDatabase } from "@acme/platform-core/test-support";
+import { DEMO_COUPONS, STRIPE_SANDBOX_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
+import { startNextApp, type RunningNextApp } from "@acme/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { followPaymentLink, type ReachedPaymentPage } from "./follow-payment-link.ts";
+import { SHOP_DIR, startShopStack, type ShopStack } from "./start-shop-stack.ts";
 
 // Checkout at Stripe's real limits, on the real stack: the shop and the CMS
 // as production builds, PostgreSQL, and the Stripe emulator enforcing the
@@ -22,12 +13,11 @@ import { followPaymentLink, type ReachedPaymentPage } from "./follow-payment-lin
 // post their carts to the shop's checkout route and follow the payment link
 // as a browser would; each comes from an address of its own (x-real-ip).
 
-const SHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
-const CMS_DIR = fileURLToPath(new URL("../../../cms", import.meta.url));
 const SHOP = DEMO_SHOP_ID;
 const DROP = { sku: "CMP-TEE-LIMITS", variantKey: variantKey({ color: "limits", size: "m" }) };
 const CREATE = "/v1/checkout/sessions";
 
+let stack: ShopStack;
 let db: TestDatabase;
 let store: InventoryStore;
 let holds: HoldStore;
@@ -35,53 +25,19 @@ let emulator: StripeEmulator;
 let cms: RunningNextApp;
 let shop: RunningNextApp;
 let cronSecret: string;
-let common: Record<string, string>;
 let nextAddress = 1;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ poolSize: 4 });
-  store = createPrismaInventoryStore(db);
-  holds = createPrismaHoldStore(db);
-  await seedDemo({ store, database: db });
-  const webhook = `whsec_${randomBytes(12).toString("hex")}`;
-  const cmsPort = await freePort();
-  cronSecret = randomBytes(12).toString("hex");
-  emulator = await startStripeEmulator({
-    webhookSecret: webhook,
-    webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook`,
-    expirySweepMs: 0,
-    limits: STRIPE_SANDBOX_LIMITS,
-    coupons: DEMO_COUPONS,
+  stack = await startShopStack({
+    emulator: { limits: STRIPE_SANDBOX_LIMITS, coupons: DEMO_COUPONS },
+    shopEnv: { INVENTORY_HOLD_TTL_SECONDS: "1200", SHOP_ALLOW_PROMOTION_CODES: "1" },
   });
-  common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhook };
-  [cms, shop] = await Promise.all([
-    startNextApp({
-      appDir: CMS_DIR,
-      port: cmsPort,
-      env: { ...common, CRON_SECRET: cronSecret, INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"), CMS_SESSION_SECRET: randomBytes(32).toString("hex") },
-    }),
-    startNextApp({ appDir: SHOP_DIR, env: shopEnv() }),
-  ]);
+  ({ db, store, holds, emulator, cms, shop, cronSecret } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all([shop?.stop(), cms?.stop()]);
-  await emulator?.stop();
-  await db?.destroy();
+  await stack?.stop();
 });
-
-function shopEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...common,
-    SHOP_ID: SHOP,
-    SHOP_CLIENT_SECRET: "a".repeat(64),
-    SHOP_CLIENT_IP_HEADER: "x-real-ip",
-    INVENTORY_MODE: "reserve_ttl",
-    INVENTORY_HOLD_TTL_SECONDS: "1200",
-    SHOP_ALLOW_PROMOTION_CODES: "1",
-    ...extra,
-  };
-}
 
 async function drop(quantity: number) {
   await db.pool.query(`DELETE FROM "CheckoutSessionRequest"`);
@@ -266,7 +222,7 @@ describe("checkout at Stripe's limits, on the real stack", () => {
 
   it("a rollback period (SKIP_INVENTORY_VALIDATION=1) still counts every paid sale; reconciliation is clean afterwards", async () => {
     await drop(3);
-    const rollback = await startNextApp({ appDir: SHOP_DIR, env: shopEnv({ SKIP_INVENTORY_VALIDATION: "1" }) });
+    const rollback = await startNextApp({ appDir: SHOP_DIR, env: stack.shopEnv({ SKIP_INVENTORY_VALIDATION: "1" }) });
     try {
       const answers = await Promise.all(Array.from({ length: 5 }, () => checkout({ url: rollback.url })));
       expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
