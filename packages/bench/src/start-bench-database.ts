@@ -9,6 +9,8 @@ export interface BenchDatabase {
   url: string;
   /** Where the server came from, for the report. */
   source: "embedded" | "DATABASE_URL";
+  /** The embedded server's postmaster (its CPU is read from /proc); undefined for DATABASE_URL's server. */
+  serverPid: number | undefined;
   /**
    * Another fresh database on the same server, for a phase that must not
    * share the bench database (the checkout phase's apps); dropped by `stop`
@@ -50,7 +52,7 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
     };
     try {
       const url = await server.createDatabase("acme_bench");
-      return { url, source: "embedded", createDatabase: (suffix) => server.createDatabase(`acme_bench_${suffix}`), stop };
+      return { url, source: "embedded", serverPid: server.pid, createDatabase: (suffix) => server.createDatabase(`acme_bench_${suffix}`), stop };
     } catch (error) {
       await stop().catch(() => {});
       throw error;
@@ -82,6 +84,7 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
   return {
     url,
     source: "DATABASE_URL",
+    serverPid: undefined,
     createDatabase: (suffix) => create(`${name}_${suffix}`),
     stop: async () => {
       if (options.keepDatabase) return;

@@ -17,7 +17,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BuyerRecord, CrowdMessage, CrowdTask } from "./crowd-protocol.ts";
 import { loadavg } from "node:os";
-import { machineCpuMs, processCpuMs } from "./read-cpu-times.ts";
+import { machineCpuMs, processTreeCpuMs } from "./read-cpu-times.ts";
 import { CLIENT_IP_HEADER, startCheckoutStack, STRIPE_ENDPOINT_RATE_PER_SECOND, type CheckoutStack } from "./start-checkout-stack.ts";
 
 const CREATE = "/v1/checkout/sessions";
@@ -172,11 +172,19 @@ export async function runCheckoutE2ePhase(
       connections: config.checkoutConnections,
       followForMs: config.phaseTimeoutSeconds * 1000,
     };
-    let cpuBefore: { bench: NodeJS.CpuUsage; shop: number | undefined; cms: number | undefined; machine: ReturnType<typeof machineCpuMs> } | undefined;
+    const serverPid = deps.server.serverPid;
+    const cpuNow = () => ({
+      bench: process.cpuUsage(),
+      shop: processTreeCpuMs(shop.pid),
+      cms: processTreeCpuMs(cms.pid),
+      postgres: serverPid === undefined ? undefined : processTreeCpuMs(serverPid),
+      machine: machineCpuMs(),
+    });
+    let cpuBefore: ReturnType<typeof cpuNow> | undefined;
     let loadBefore = 0;
     const { warmStatuses, sale } = await runCrowd(task, {
       onGo: () => {
-        cpuBefore = { bench: process.cpuUsage(), shop: processCpuMs(shop.pid), cms: processCpuMs(cms.pid), machine: machineCpuMs() };
+        cpuBefore = cpuNow();
         loadBefore = loadavg()[0]!;
       },
       onStop: deps.onStop,
@@ -185,17 +193,24 @@ export async function runCheckoutE2ePhase(
     const buyers = sale.buyers;
     const saleSeconds = sale.saleMs / 1000;
     // Who used the two cores while buyers checked out (the bench process runs the emulator; the crowd its own process).
-    const benchCpu = process.cpuUsage(cpuBefore!.bench);
-    const spent = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? null : round((after - before) / 1000, 2));
-    const machineAfter = machineCpuMs();
-    const saleCpuS = {
-      shop: spent(cpuBefore!.shop, processCpuMs(shop.pid)),
-      cms: spent(cpuBefore!.cms, processCpuMs(cms.pid)),
+    const before = cpuBefore!;
+    const after = cpuNow();
+    const benchCpu = process.cpuUsage(before.bench);
+    const spent = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? null : round((to - from) / 1000, 2));
+    const ours = {
+      shop: spent(before.shop, after.shop),
+      cms: spent(before.cms, after.cms),
+      postgres: spent(before.postgres, after.postgres),
       emulator_and_bench: round((benchCpu.user + benchCpu.system) / 1e6, 2),
       crowd: round(sale.cpuMs / 1000, 2),
-      // Every process, PostgreSQL and anything else running on the machine included.
-      machine_busy: spent(cpuBefore!.machine?.busy, machineAfter?.busy),
-      machine_available: spent(cpuBefore!.machine?.total, machineAfter?.total),
+    };
+    const machineBusy = spent(before.machine?.busy, after.machine?.busy);
+    const saleCpuS = {
+      ...ours,
+      // Every process on the machine; `others` is what none of the above used (other work on a shared machine).
+      machine_busy: machineBusy,
+      machine_available: spent(before.machine?.total, after.machine?.total),
+      others: machineBusy === null ? null : round(machineBusy - Object.values(ours).reduce<number>((sum, value) => sum + (value ?? 0), 0), 2),
       load_average_1m_before: round(loadBefore, 2),
     };
     if (!warmStatuses.every((status) => status === 409)) notes.push(`checkout warm-up: expected 409s on a sold-out variant, got ${JSON.stringify(tally(warmStatuses.map(String)))}`);
