@@ -18,8 +18,19 @@ DECLARE
   v_second timestamptz;
   v_calls integer;
 BEGIN
-  INSERT INTO "StripeRatePace" ("key", "nextAt") VALUES (p_endpoint, v_now) ON CONFLICT ("key") DO NOTHING;
-  SELECT greatest(p."nextAt", v_now) INTO v_slot FROM "StripeRatePace" p WHERE p."key" = p_endpoint FOR UPDATE;
+  -- Most callers in a crowd get no slot: they are told so from a plain read,
+  -- without queueing for the endpoint's row lock.
+  SELECT p."nextAt" INTO v_slot FROM "StripeRatePace" p WHERE p."key" = p_endpoint;
+  IF v_slot > v_now + make_interval(secs => p_max_wait_ms / 1000.0) THEN
+    RETURN -ceil(extract(epoch FROM v_slot - v_now) * 1000)::integer;
+  END IF;
+  IF v_slot IS NULL THEN
+    INSERT INTO "StripeRatePace" ("key", "nextAt") VALUES (p_endpoint, v_now) ON CONFLICT ("key") DO NOTHING;
+  END IF;
+  SELECT p."nextAt" INTO v_slot FROM "StripeRatePace" p WHERE p."key" = p_endpoint FOR UPDATE;
+  -- The time once the lock is ours: a wait for it must not shorten the spacing.
+  v_now := date_trunc('milliseconds', clock_timestamp());
+  v_slot := greatest(v_slot, v_now);
   FOR attempt IN 1..120 LOOP
     IF v_slot > v_now + make_interval(secs => p_max_wait_ms / 1000.0) THEN
       RETURN -ceil(extract(epoch FROM v_slot - v_now) * 1000)::integer;

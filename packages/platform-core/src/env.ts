@@ -42,6 +42,12 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  /**
+   * The Stripe account the apps' keys belong to (`acct_…`): the apps that share
+   * an account share its rate budget, whatever key (or restricted key) each uses.
+   * Unset: the budget is named by the secret key.
+   */
+  STRIPE_ACCOUNT_ID: optionalString,
   /** The account's global rate (docs.stripe.com/rate-limits): 25 in a sandbox, 100 in live mode. */
   STRIPE_GLOBAL_RATE_PER_SECOND: z.coerce.number().positive().max(10_000).default(25),
   /** One endpoint's rate (Stripe's default is 25 a second per endpoint, unless Stripe raised it). */

@@ -236,27 +236,68 @@ describe("reserve_ttl", () => {
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
   }, 30_000);
 
-  it("a session that cannot be prepared in time releases its hold", async () => {
-    for (let i = 0; i < 3; i++) emulator.failNextCreate(503, "Stripe is down");
+  it("past the time its expires_at allows, the request gets fresh times under a new key while the hold lasts", async () => {
+    for (let i = 0; i < 2; i++) emulator.failNextCreate(503, "Stripe is down");
     const result = await attempt(cart(2), "reserve_ttl", { waitMs: 0 });
     expect(result).toMatchObject({ status: "preparing" });
+    const before = (await stores().requests.get({ shopId: SHOP, holdId: result.holdId! }))!;
+    // Four minutes on: the first expires_at would now be under Stripe's 30 minutes away.
     const later = Date.now() + 4 * 60 * 1000;
-    const error = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 1_000, stripe: stripe(), ...stores(), clock: () => later }).catch(
-      (caught: unknown) => caught,
-    );
-    expect(isInventoryError(error, "unavailable")).toBe(true);
-    expect(await shirt()).toMatchObject({ reserved: 0 });
-    // The same answer to every later call.
-    const again = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
-    expect(isInventoryError(again, "unavailable")).toBe(true);
+    const prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 5_000, stripe: stripe(), ...stores(), clock: () => Date.now() + 4 * 60 * 1000 });
+    expect(prepared.state).toBe("ready");
+    const after = (await stores().requests.get({ shopId: SHOP, holdId: result.holdId! }))!;
+    expect(after.sessionExpiresAt.getTime()).toBeGreaterThanOrEqual(before.sessionExpiresAt.getTime() + 4 * 60 * 1000 - 1_000);
+    expect(after.stripeIdempotencyKey).not.toBe(before.stripeIdempotencyKey);
+    if (prepared.state === "ready") expect(emulator.session(prepared.sessionId).expires_at).toBe(Math.floor(after.sessionExpiresAt.getTime() / 1000));
+    expect(after.prepareBy.getTime()).toBeGreaterThan(later);
+    expect(await shirt()).toMatchObject({ reserved: 2 });
   });
 
-  it("the hold's TTL is honoured: when it is up, the reaper expires the session through the API", async () => {
-    const result = await checkout(cart(2), "reserve_ttl", { inventoryHoldTtlSeconds: 60 });
+  it("a hold that ended stops the attempts: the request fails with the hold's end, every later call alike", async () => {
+    for (let i = 0; i < 2; i++) emulator.failNextCreate(503, "Stripe is down");
+    const result = await attempt(cart(2), "reserve_ttl", { waitMs: 0 });
+    expect(result).toMatchObject({ status: "preparing" });
+    await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [result.holdId]);
+    const error = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 1_000, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
+    expect(isInventoryError(error, "conflict")).toBe(true);
+    expect(await shirt()).toMatchObject({ reserved: 0 });
+    const again = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
+    expect(isInventoryError(again, "conflict")).toBe(true);
+    // No session was made for it.
+    expect(emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === result.holdId)).toEqual([]);
+  });
+
+  it("an attempt whose lease ran out writes nothing, and the session it made is expired at once", async () => {
+    emulator.failNextCreate(503, "Stripe is down");
+    const raced = await attempt(cart(1), "reserve_ttl", { waitMs: 0 });
+    expect(raced).toMatchObject({ status: "preparing" });
+    const holdId = raced.holdId!;
+    emulator.setLatency(1_000);
+    const first = prepareCheckoutSession({ shopId: SHOP, holdId, budgetMs: 3_000, stripe: stripe(), ...stores() });
+    // While the first attempt is in flight, another caller took the request over (the first's lease
+    // ran out) and made its session under a newer key.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const other = await stripe().checkout.sessions.create({ ...(await stores().requests.get({ shopId: SHOP, holdId }))!.params }, { idempotencyKey: `other-${holdId}` });
+    await db.pool.query(
+      `UPDATE "CheckoutSessionRequest" SET state = 'ready', "sessionId" = $2, url = $3, "leaseToken" = NULL, "leaseUntil" = NULL WHERE "holdId" = $1`,
+      [holdId, other.id, other.url],
+    );
+    const late = await first;
+    emulator.setLatency(0);
+    // The first caller wrote nothing, expired its own session, and answers with the request's.
+    expect(late).toMatchObject({ state: "ready", sessionId: other.id });
+    const sessions = emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === holdId);
+    expect(sessions).toHaveLength(2);
+    expect(sessions.filter((session) => session.status === "open").map((session) => session.id)).toEqual([other.id]);
+  }, 30_000);
+
+  it("the hold's TTL is honoured: just before it is up, the reaper expires the session through the API", async () => {
+    const result = await checkout(cart(2), "reserve_ttl", { inventoryHoldTtlSeconds: 1200 });
     expect(emulator.session(result.sessionId).status).toBe("open");
-    const afterHold = new Date(result.holdExpiresAt!.getTime() + 1_000);
-    // Not yet: the hold still has time.
-    expect(await expireLapsedCheckoutSessions({ now: new Date(), stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+    const end = result.holdExpiresAt!.getTime();
+    // Not yet: the hold has more than the reaper's lead (90 s) left.
+    expect(await expireLapsedCheckoutSessions({ now: new Date(end - 120_000), stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+    const afterHold = new Date(end - 60_000);
     const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
     expect(swept).toMatchObject({ expired: 1, closed: 0, deferred: 0 });
     expect(emulator.session(result.sessionId).status).toBe("expired");

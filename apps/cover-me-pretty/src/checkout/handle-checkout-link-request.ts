@@ -26,7 +26,9 @@ export async function handleCheckoutLinkRequest(request: Request): Promise<Respo
         ? "invalid"
         : isInventoryError(error, "payment_rejected")
           ? "rejected"
-          : "unavailable";
+          : isInventoryError(error, "unavailable") && error.details.reason === "not_prepared"
+            ? "not_prepared"
+            : "unavailable";
     if (reason === "unavailable") console.error(JSON.stringify({ level: "error", event: "checkout_link_failed", message: error instanceof Error ? error.message : String(error) }));
     return new Response(null, { status: 303, headers: { ...headers, location: `/checkout/lapsed?reason=${reason}` } });
   }

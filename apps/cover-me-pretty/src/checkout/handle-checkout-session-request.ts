@@ -137,21 +137,21 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
         ...(checkout.idempotencyKey ? { idempotencyKey: checkout.idempotencyKey } : {}),
         ...(client ? { client, lapseUnopened: true } : {}),
       });
-      // Stripe's URL is revealed when the link is followed: that is when the hold gets its full term.
-      // On SHOP_PUBLIC_URL when set (so it works through the edge worker, on another origin), else
-      // relative: never on an origin a forwarded header named. While Stripe is busy the link carries
-      // no URL yet: following it waits for the session being prepared.
+      // Stripe's URL is revealed when the link is followed, while the hold is active: that is when the
+      // hold gets its full term. On SHOP_PUBLIC_URL when set (so it works through the edge worker, on
+      // another origin), else relative: never on an origin a forwarded header named. While Stripe is
+      // busy, following the link waits for the session being prepared.
       const ready = session.status === "ready" ? session : undefined;
       const url =
         session.holdId && secret
-          ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId, ...(ready ? { url: ready.url } : {}) }, secret))}`
+          ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId }, secret))}`
           : ready?.url;
       const answer = {
         status: session.status,
         url,
         inventoryMode: session.inventoryMode,
         sessionExpiresAt: session.sessionExpiresAt.toISOString(),
-        ...(ready ? { sessionId: ready.sessionId } : {}),
+        ...(ready && !secret ? { sessionId: ready.sessionId } : {}),
         ...(session.holdExpiresAt ? { holdExpiresAt: session.holdExpiresAt.toISOString() } : {}),
       };
       if (session.status === "preparing") {

@@ -6,33 +6,33 @@ import { prepareCheckoutSession } from "./prepare-checkout-session.ts";
 import type { SessionRequestStore } from "./session-request-store.ts";
 import { signToken, verifyToken } from "./signed-token.ts";
 
-const linkSchema = z.object({ s: z.string(), h: z.string(), u: z.url({ protocol: /^https?$/ }).optional() });
+const linkSchema = z.object({ s: z.string(), h: z.string() });
 
 /** How long following a link waits for a session still being prepared before answering `preparing`. */
 const LINK_WAIT_MS = 2_000;
 
 /**
- * The token of the shop's own link to a checkout's payment page. The shop
- * gives the buyer this link instead of Stripe's URL: the URL is revealed
- * only when the link is followed (`openCheckoutLink`), which is when the
- * hold gets its full term. A hold whose link is never followed lapses after
- * the shop's unopened-hold time, and its session cannot be paid meanwhile
- * by anyone who did not follow the link.
+ * The token of the shop's own link to a checkout's payment page: the shop
+ * and the hold, signed (not encrypted, so it carries no secret). The shop
+ * gives the buyer this link instead of Stripe's URL, which is read from the
+ * session request only when the link is followed (`openCheckoutLink`), while
+ * the hold is active; that is when the hold gets its full term. A hold whose
+ * link is never followed lapses after the shop's unopened-hold time, and
+ * nobody has its session's URL.
  */
-export function signCheckoutLink(link: { shopId: string; holdId: string; url?: string }, secret: string): string {
-  return signToken(secret, "checkout-link", JSON.stringify({ s: link.shopId, h: link.holdId, ...(link.url ? { u: link.url } : {}) }));
+export function signCheckoutLink(link: { shopId: string; holdId: string }, secret: string): string {
+  return signToken(secret, "checkout-link", JSON.stringify({ s: link.shopId, h: link.holdId }));
 }
 
 export type OpenedCheckoutLink =
   | { state: "ready"; url: string; holdId: string; expiresAt: Date }
   /** The stock is held and Stripe is busy: follow the link again after `retryAfterMs`. */
   | { state: "preparing"; retryAfterMs: number; holdId: string; expiresAt: Date };
-
 /**
  * Follows a checkout link: gives the hold its full term and returns Stripe's
- * URL. A link made while Stripe was busy carries no URL: following it drives
- * the session's preparation (`prepareCheckoutSession`) for up to 2 s, and
- * answers `preparing` when Stripe is still busy. A token this secret did not
+ * URL. While Stripe is busy, following it drives the session's preparation
+ * (`prepareCheckoutSession`) for up to 2 s, and answers `preparing` when the
+ * session is still not made. A token this secret did not
  * sign is `not_found`; a hold that lapsed first is a `conflict` (the buyer
  * starts again); a checkout Stripe refused is `payment_rejected`.
  */
@@ -54,7 +54,6 @@ export async function openCheckoutLink(options: {
     ...(options.now ? { now: options.now } : {}),
     ...(options.store ? { store: options.store } : {}),
   });
-  if (parsed.data.u) return { state: "ready", url: parsed.data.u, holdId: hold.holdId, expiresAt: hold.expiresAt };
   const prepared = await prepareCheckoutSession({
     shopId: parsed.data.s,
     holdId: hold.holdId,

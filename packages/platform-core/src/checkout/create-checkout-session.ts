@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { callStripePaced } from "./call-stripe-paced.ts";
 import { classifyStripeError } from "./stripe-call-errors.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
-import { permanentError, prepareCheckoutSession, SESSION_LEASE_MS, storedError } from "./prepare-checkout-session.ts";
+import { permanentError, prepareCheckoutSession, sessionLeaseMs, storedError } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
 import { getSessionRequestStore, type SessionRequestStore } from "./session-request-store.ts";
 import { getStripe } from "./stripe-client.ts";
@@ -217,8 +217,10 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     prepareBy: times.prepareBy,
     attempts: 0,
     nextAttemptAt: now,
-    // Written already taken for its first attempt, which this call makes now.
-    leaseUntil: new Date(now.getTime() + SESSION_LEASE_MS),
+    // Written already taken for its first attempt, which this call makes now (the lease from the
+    // clock's time now, after the hold: a hold may have waited for its shop's deciding transaction).
+    leaseUntil: new Date(Date.now() + sessionLeaseMs(waitMs)),
+    leaseToken: randomUUID(),
     errorCode: null,
     errorMessage: null,
     errorParam: null,

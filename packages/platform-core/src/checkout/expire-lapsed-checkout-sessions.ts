@@ -5,6 +5,14 @@ import { getSessionRequestStore, type SessionRequestStore } from "./session-requ
 import { getStripe } from "./stripe-client.ts";
 import type { StripePacer } from "./stripe-pacer.ts";
 
+/**
+ * Sessions are expired this long before their hold ends: one cron period
+ * (every minute) and one run's budget, so in normal operation no session is
+ * still payable once its hold's units are back on sale. The buyer's payment
+ * page closes up to this much before the hold does.
+ */
+export const EXPIRE_LEAD_MS = 90_000;
+
 export interface ExpireSessionsResult {
   /** Sessions expired through Stripe's API. */
   expired: number;
@@ -19,20 +27,21 @@ export interface ExpireSessionsResult {
  * The reaper's Stripe half: a Checkout Session cannot expire itself sooner
  * than 30 minutes after it is made, so a hold with a shorter TTL (or one that
  * lapsed unopened, or was released) would leave a payable session behind.
- * When the hold's time is up this expires the session through the API
- * (`POST /v1/checkout/sessions/:id/expire`), paced under the account's rate
- * limits like session creation, oldest first, within `budgetMs`. Stripe then
+ * When the hold's time is nearly up (`leadMs`, default 90 s ahead) this
+ * expires the session through the API (`POST /v1/checkout/sessions/:id/expire`),
+ * paced under the account's rate limits like session creation, soonest
+ * first, within `budgetMs`. Stripe then
  * sends `checkout.session.expired`, which releases the hold (a no-op when the
  * reaper already has). A session Stripe refuses to expire is already paid or
  * expired: a paid one's webhook settles it under the paid-after-expiry rule.
  */
 export async function expireLapsedCheckoutSessions(
-  options: { now?: Date; limit?: number; budgetMs?: number; stripe?: Stripe; requests?: SessionRequestStore; pacer?: StripePacer; clock?: () => number } = {},
+  options: { now?: Date; leadMs?: number; limit?: number; budgetMs?: number; stripe?: Stripe; requests?: SessionRequestStore; pacer?: StripePacer; clock?: () => number } = {},
 ): Promise<ExpireSessionsResult> {
   const clock = options.clock ?? Date.now;
   const requests = options.requests ?? getSessionRequestStore();
   const deadline = clock() + (options.budgetMs ?? 20_000);
-  const due = await requests.listSessionsToClose({ now: options.now ?? new Date(clock()), limit: options.limit ?? 500 });
+  const due = await requests.listSessionsToClose({ now: options.now ?? new Date(clock()), leadMs: options.leadMs ?? EXPIRE_LEAD_MS, limit: options.limit ?? 500 });
   const result: ExpireSessionsResult = { expired: 0, closed: 0, deferred: 0, errors: [] };
   const metrics = getMetrics().checkoutSessionExpiries;
   for (const [index, session] of due.entries()) {
@@ -68,7 +77,7 @@ export async function expireLapsedCheckoutSessions(
     }
     const at = new Date(clock());
     try {
-      await requests.update({ shopId: session.shopId, holdId: session.holdId, now: at, patch: { sessionClosedAt: at } });
+      await requests.markClosed({ shopId: session.shopId, holdId: session.holdId, now: at });
     } catch (error) {
       result.errors.push(`${session.sessionId}: ${error instanceof Error ? error.message : String(error)}`);
     }

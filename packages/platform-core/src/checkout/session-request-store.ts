@@ -23,6 +23,7 @@ export interface SessionRequest {
   attempts: number;
   nextAttemptAt: Date;
   leaseUntil: Date | null;
+  leaseToken: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   errorParam: string | null;
@@ -32,7 +33,10 @@ export interface SessionRequest {
 }
 
 export type SessionRequestPatch = Partial<
-  Pick<SessionRequest, "state" | "stripeIdempotencyKey" | "sessionId" | "url" | "attempts" | "nextAttemptAt" | "leaseUntil" | "errorCode" | "errorMessage" | "errorParam" | "sessionClosedAt">
+  Pick<
+    SessionRequest,
+    "state" | "params" | "stripeIdempotencyKey" | "sessionExpiresAt" | "prepareBy" | "attempts" | "nextAttemptAt" | "errorCode" | "errorMessage" | "errorParam"
+  >
 >;
 
 /** A session still open in Stripe whose hold no longer needs it. */
@@ -52,25 +56,43 @@ export interface SessionRequestStore {
   create(request: SessionRequest): Promise<{ request: SessionRequest; created: boolean }>;
   get(input: { shopId: string; holdId: string }): Promise<SessionRequest | null>;
   /**
-   * Takes the request for one attempt (until `leaseUntil`): only a
-   * `preparing` request that is due and not taken by another instance.
+   * Takes the request for one attempt, until `leaseUntil`, under `token`:
+   * only a `preparing` request that is due and not taken by another caller.
+   * `holdActive` says whether its hold still holds stock.
    */
-  claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date }): Promise<SessionRequest | null>;
-  update(input: { shopId: string; holdId: string; patch: SessionRequestPatch; now: Date }): Promise<void>;
-  /** The session exists: the request is `ready`, and the hold names the session (unless it names one already). */
-  recordSession(input: { shopId: string; holdId: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<void>;
+  claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date; token: string }): Promise<{ request: SessionRequest; holdActive: boolean } | null>;
   /**
-   * Sessions still open whose hold's time is up, or that ended unpaid
-   * (released, expired), oldest hold expiry first. Sessions of paid holds are
-   * marked closed on the way: they leave the set.
+   * Writes an attempt's outcome and gives the lease up, only while `token`
+   * still holds it (a caller whose lease ran out writes nothing); returns
+   * whether it wrote.
    */
-  listSessionsToClose(input: { now: Date; limit: number }): Promise<SessionToClose[]>;
+  release(input: { shopId: string; holdId: string; token: string; patch: SessionRequestPatch; now: Date }): Promise<boolean>;
+  /**
+   * The session exists: the request is `ready`, and the hold names the
+   * session (unless it names one already), only while `token` holds the
+   * lease; returns whether it wrote.
+   */
+  recordSession(input: { shopId: string; holdId: string; token: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<boolean>;
+  /** The reaper closed the session (expired it, or found it closed). */
+  markClosed(input: { shopId: string; holdId: string; now: Date }): Promise<void>;
+  /**
+   * Sessions still open whose hold ends within `leadMs` (or ended unpaid:
+   * released, expired, lapsed unopened), soonest first. Sessions of paid
+   * holds, and sessions past their own `expires_at`, are marked closed on
+   * the way: they leave the set.
+   */
+  listSessionsToClose(input: { now: Date; leadMs: number; limit: number }): Promise<SessionToClose[]>;
 }
 
 type Row = Prisma.CheckoutSessionRequestGetPayload<object>;
 
 function fromRow(row: Row): SessionRequest {
   return { ...row, state: row.state as SessionRequestState, params: row.params as unknown as Stripe.Checkout.SessionCreateParams };
+}
+
+function patchData(patch: SessionRequestPatch): Prisma.CheckoutSessionRequestUpdateManyMutationInput {
+  const { params, ...rest } = patch;
+  return { ...rest, ...(params ? { params: params as unknown as Prisma.InputJsonValue } : {}) };
 }
 
 export function createPrismaSessionRequestStore(database: Database): SessionRequestStore {
@@ -80,9 +102,9 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       const r = request;
       const written = await prisma.$queryRaw<Row[]>`
         INSERT INTO "CheckoutSessionRequest" ("shopId", "holdId", state, params, "stripeIdempotencyKey", "sessionId", url, "sessionExpiresAt", "prepareBy",
-          attempts, "nextAttemptAt", "leaseUntil", "errorCode", "errorMessage", "errorParam", "sessionClosedAt", "createdAt", "updatedAt")
+          attempts, "nextAttemptAt", "leaseUntil", "leaseToken", "errorCode", "errorMessage", "errorParam", "sessionClosedAt", "createdAt", "updatedAt")
         VALUES (${r.shopId}, ${r.holdId}, ${r.state}, ${JSON.stringify(r.params)}::jsonb, ${r.stripeIdempotencyKey}, ${r.sessionId}, ${r.url},
-          ${r.sessionExpiresAt}, ${r.prepareBy}, ${r.attempts}, ${r.nextAttemptAt}, ${r.leaseUntil}, ${r.errorCode}, ${r.errorMessage}, ${r.errorParam},
+          ${r.sessionExpiresAt}, ${r.prepareBy}, ${r.attempts}, ${r.nextAttemptAt}, ${r.leaseUntil}, ${r.leaseToken}, ${r.errorCode}, ${r.errorMessage}, ${r.errorParam},
           ${r.sessionClosedAt}, ${r.createdAt}, ${r.updatedAt})
         ON CONFLICT ("shopId", "holdId") DO NOTHING
         RETURNING *`;
@@ -95,40 +117,57 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       const row = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId, holdId } } });
       return row ? fromRow(row) : null;
     },
-    async claim({ shopId, holdId, now, leaseUntil }) {
-      const rows = await prisma.$queryRaw<Row[]>`
-        UPDATE "CheckoutSessionRequest" SET "leaseUntil" = ${leaseUntil}, "updatedAt" = ${now}
-        WHERE "shopId" = ${shopId} AND "holdId" = ${holdId} AND state = 'preparing'
-          AND "nextAttemptAt" <= ${now} AND ("leaseUntil" IS NULL OR "leaseUntil" <= ${now})
-        RETURNING *`;
-      return rows[0] ? fromRow(rows[0]) : null;
+    async claim({ shopId, holdId, now, leaseUntil, token }) {
+      const rows = await prisma.$queryRaw<Array<Row & { holdActive: boolean }>>`
+        UPDATE "CheckoutSessionRequest" r SET "leaseUntil" = ${leaseUntil}, "leaseToken" = ${token}, "updatedAt" = ${now}
+        FROM "InventoryHold" h
+        WHERE r."shopId" = ${shopId} AND r."holdId" = ${holdId} AND r.state = 'preparing'
+          AND r."nextAttemptAt" <= ${now} AND (r."leaseUntil" IS NULL OR r."leaseUntil" <= ${now})
+          AND h.id = r."holdId" AND h."shopId" = r."shopId"
+        RETURNING r.*, (h.status = 'active' AND h."expiresAt" > ${now}) AS "holdActive"`;
+      const row = rows[0];
+      if (!row) return null;
+      const { holdActive, ...request } = row;
+      return { request: fromRow(request), holdActive };
     },
-    async update({ shopId, holdId, patch, now }) {
-      await prisma.checkoutSessionRequest.update({ where: { shopId_holdId: { shopId, holdId } }, data: { ...patch, updatedAt: now } });
+    async release({ shopId, holdId, token, patch, now }) {
+      const { count } = await prisma.checkoutSessionRequest.updateMany({
+        where: { shopId, holdId, state: "preparing", leaseToken: token },
+        data: { ...patchData(patch), leaseUntil: null, leaseToken: null, updatedAt: now },
+      });
+      return count > 0;
     },
-    async recordSession({ shopId, holdId, sessionId, url, attempts, now }) {
-      // One statement: operators go from the hold to its session, and the request is answered.
-      await prisma.$executeRaw`
+    async recordSession({ shopId, holdId, token, sessionId, url, attempts, now }) {
+      // One statement: the request is answered, and operators go from the hold to its session.
+      const rows = await prisma.$queryRaw<Array<{ answered: boolean }>>`
         WITH answered AS (
           UPDATE "CheckoutSessionRequest"
-          SET state = 'ready', "sessionId" = ${sessionId}, url = ${url}, attempts = ${attempts}, "leaseUntil" = NULL,
+          SET state = 'ready', "sessionId" = ${sessionId}, url = ${url}, attempts = ${attempts}, "leaseUntil" = NULL, "leaseToken" = NULL,
               "errorCode" = NULL, "errorMessage" = NULL, "updatedAt" = ${now}
-          WHERE "shopId" = ${shopId} AND "holdId" = ${holdId}
+          WHERE "shopId" = ${shopId} AND "holdId" = ${holdId} AND state = 'preparing' AND "leaseToken" = ${token}
           RETURNING 1
+        ), attached AS (
+          UPDATE "InventoryHold" SET "checkoutSessionId" = ${sessionId}
+          WHERE id = ${holdId} AND "shopId" = ${shopId} AND "checkoutSessionId" IS NULL AND EXISTS (SELECT 1 FROM answered)
         )
-        UPDATE "InventoryHold" SET "checkoutSessionId" = ${sessionId}
-        WHERE id = ${holdId} AND "shopId" = ${shopId} AND "checkoutSessionId" IS NULL AND EXISTS (SELECT 1 FROM answered)`;
+        SELECT EXISTS (SELECT 1 FROM answered) AS answered`;
+      return rows[0]?.answered === true;
     },
-    async listSessionsToClose({ now, limit }) {
+    async markClosed({ shopId, holdId, now }) {
+      await prisma.checkoutSessionRequest.updateMany({ where: { shopId, holdId, sessionClosedAt: null }, data: { sessionClosedAt: now, updatedAt: now } });
+    },
+    async listSessionsToClose({ now, leadMs, limit }) {
+      const soon = new Date(now.getTime() + leadMs);
       await prisma.$executeRaw`
-        UPDATE "CheckoutSessionRequest" r SET "sessionClosedAt" = h."committedAt", "updatedAt" = ${now}
+        UPDATE "CheckoutSessionRequest" r SET "sessionClosedAt" = CASE WHEN h.status = 'committed' THEN h."committedAt" ELSE r."sessionExpiresAt" END, "updatedAt" = ${now}
         FROM "InventoryHold" h
-        WHERE r.state = 'ready' AND r."sessionClosedAt" IS NULL AND h.id = r."holdId" AND h."shopId" = r."shopId" AND h.status = 'committed'`;
+        WHERE r.state = 'ready' AND r."sessionClosedAt" IS NULL AND h.id = r."holdId" AND h."shopId" = r."shopId"
+          AND (h.status = 'committed' OR r."sessionExpiresAt" <= ${now})`;
       return prisma.$queryRaw<SessionToClose[]>`
         SELECT r."shopId", r."holdId", r."sessionId"
         FROM "CheckoutSessionRequest" r JOIN "InventoryHold" h ON h.id = r."holdId" AND h."shopId" = r."shopId"
-        WHERE r.state = 'ready' AND r."sessionClosedAt" IS NULL AND r."sessionExpiresAt" > ${now}
-          AND (h.status IN ('released', 'expired') OR (h.status = 'active' AND h."expiresAt" <= ${now}))
+        WHERE r.state = 'ready' AND r."sessionClosedAt" IS NULL
+          AND (h.status IN ('released', 'expired') OR (h.status = 'active' AND h."expiresAt" <= ${soon}))
         ORDER BY h."expiresAt"
         LIMIT ${limit}`;
     },
@@ -153,30 +192,38 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
       const found = requests.get(key(shopId, holdId));
       return found ? { ...found } : null;
     },
-    async claim({ shopId, holdId, now, leaseUntil }) {
+    async claim({ shopId, holdId, now, leaseUntil, token }) {
       const found = requests.get(key(shopId, holdId));
       if (!found || found.state !== "preparing" || found.nextAttemptAt > now || (found.leaseUntil && found.leaseUntil > now)) return null;
-      found.leaseUntil = leaseUntil;
-      found.updatedAt = now;
-      return { ...found };
+      Object.assign(found, { leaseUntil, leaseToken: token, updatedAt: now });
+      const hold = await holds().getHold({ shopId, holdId, now });
+      return { request: { ...found }, holdActive: hold?.status === "active" };
     },
-    async update({ shopId, holdId, patch, now }) {
+    async release({ shopId, holdId, token, patch, now }) {
       const found = requests.get(key(shopId, holdId));
-      if (found) Object.assign(found, patch, { updatedAt: now });
+      if (!found || found.state !== "preparing" || found.leaseToken !== token) return false;
+      Object.assign(found, patch, { leaseUntil: null, leaseToken: null, updatedAt: now });
+      return true;
     },
-    async recordSession({ shopId, holdId, sessionId, url, attempts, now }) {
+    async recordSession({ shopId, holdId, token, sessionId, url, attempts, now }) {
       const found = requests.get(key(shopId, holdId));
-      if (!found) return;
-      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, errorCode: null, errorMessage: null, updatedAt: now });
+      if (!found || found.state !== "preparing" || found.leaseToken !== token) return false;
+      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, leaseToken: null, errorCode: null, errorMessage: null, updatedAt: now });
       await holds().attachCheckoutSession({ shopId, holdId, checkoutSessionId: sessionId });
+      return true;
     },
-    async listSessionsToClose({ now, limit }) {
+    async markClosed({ shopId, holdId, now }) {
+      const found = requests.get(key(shopId, holdId));
+      if (found && !found.sessionClosedAt) Object.assign(found, { sessionClosedAt: now, updatedAt: now });
+    },
+    async listSessionsToClose({ now, leadMs, limit }) {
       const due: Array<SessionToClose & { expiresAt: Date }> = [];
       for (const request of requests.values()) {
         if (request.state !== "ready" || request.sessionClosedAt || !request.sessionId) continue;
         const hold = await holds().getHold({ shopId: request.shopId, holdId: request.holdId, now });
         if (hold?.status === "committed") request.sessionClosedAt = hold.committedAt ?? now;
-        else if (hold && hold.status !== "active" && request.sessionExpiresAt > now) {
+        else if (request.sessionExpiresAt <= now) request.sessionClosedAt = request.sessionExpiresAt;
+        else if (hold && (hold.status !== "active" || hold.expiresAt.getTime() <= now.getTime() + leadMs)) {
           due.push({ shopId: request.shopId, holdId: request.holdId, sessionId: request.sessionId, expiresAt: hold.expiresAt });
         }
       }

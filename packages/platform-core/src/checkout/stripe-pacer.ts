@@ -33,9 +33,13 @@ interface PaceKeys {
   globalPerSecond: number;
 }
 
-function paceKeys(env: Pick<Env, "STRIPE_SECRET_KEY" | "STRIPE_GLOBAL_RATE_PER_SECOND" | "STRIPE_ENDPOINT_RATE_PER_SECOND">, endpoint: StripeEndpoint): PaceKeys {
-  // One budget per Stripe account: named by a digest of its key, never the key.
-  const account = createHash("sha256").update(env.STRIPE_SECRET_KEY ?? "emulator").digest("hex").slice(0, 16);
+function paceKeys(
+  env: Pick<Env, "STRIPE_ACCOUNT_ID" | "STRIPE_SECRET_KEY" | "STRIPE_GLOBAL_RATE_PER_SECOND" | "STRIPE_ENDPOINT_RATE_PER_SECOND">,
+  endpoint: StripeEndpoint,
+): PaceKeys {
+  // One budget per Stripe account: its id when set (every app's key on the account shares it),
+  // else a digest of the key, never the key itself.
+  const account = env.STRIPE_ACCOUNT_ID ?? createHash("sha256").update(env.STRIPE_SECRET_KEY ?? "emulator").digest("hex").slice(0, 16);
   return {
     endpoint: `stripe:${account}:${endpoint}`,
     intervalMs: 1000 / env.STRIPE_ENDPOINT_RATE_PER_SECOND,

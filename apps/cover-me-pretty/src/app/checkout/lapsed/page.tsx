@@ -11,6 +11,10 @@ const MESSAGES: Record<string, { title: string; body: string }> = {
     title: "The payment provider could not take this order",
     body: "It refused the checkout itself (for example an amount too small to charge), so trying again will not help. Nothing was charged, and the items went back on the shelf. Please change your cart, or contact the shop.",
   },
+  not_prepared: {
+    title: "The payment page could not be prepared",
+    body: "The payment provider did not make the page in time, so the items went back on the shelf. Nothing was charged. Your cart is still here: check out again.",
+  },
   unavailable: {
     title: "The payment page could not be opened",
     body: "The shop could not reach its stock just now. Nothing was charged. Please go back to your cart and try again in a moment.",

@@ -16,6 +16,8 @@ export default async function CheckoutPreparingPage({ searchParams }: { searchPa
   const known = until !== null && !Number.isNaN(until.getTime());
   return (
     <>
+      {/* The page's URL carries the payment link's token: no request from it names the page. */}
+      <meta name="referrer" content="no-referrer" />
       {token ? <meta httpEquiv="refresh" content={`${retry};url=${next}`} /> : null}
       <h1>Your items are held</h1>
       <div className="alert info" role="status">
