@@ -279,7 +279,7 @@ describe("reserve_ttl", () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     const other = await stripe().checkout.sessions.create({ ...(await stores().requests.get({ shopId: SHOP, holdId }))!.params }, { idempotencyKey: `other-${holdId}` });
     await db.pool.query(
-      `UPDATE "CheckoutSessionRequest" SET state = 'ready', "sessionId" = $2, url = $3, "leaseToken" = NULL, "leaseUntil" = NULL WHERE "holdId" = $1`,
+      `UPDATE "CheckoutSessionRequest" SET state = 'ready', "sessionId" = $2, url = $3, "leaseId" = NULL, "leaseUntil" = NULL WHERE "holdId" = $1`,
       [holdId, other.id, other.url],
     );
     const late = await first;

@@ -20,7 +20,7 @@ CREATE TABLE "CheckoutSessionRequest" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "nextAttemptAt" TIMESTAMPTZ(3) NOT NULL,
     "leaseUntil" TIMESTAMPTZ(3),
-    "leaseToken" TEXT,
+    "leaseId" TEXT,
     "errorCode" TEXT,
     "errorMessage" TEXT,
     "errorParam" TEXT,

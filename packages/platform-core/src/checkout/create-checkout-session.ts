@@ -220,7 +220,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     // Written already taken for its first attempt, which this call makes now (the lease from the
     // clock's time now, after the hold: a hold may have waited for its shop's deciding transaction).
     leaseUntil: new Date(Date.now() + sessionLeaseMs(waitMs)),
-    leaseToken: randomUUID(),
+    leaseId: randomUUID(),
     errorCode: null,
     errorMessage: null,
     errorParam: null,

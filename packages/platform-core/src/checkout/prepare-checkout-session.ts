@@ -17,7 +17,7 @@ import { getStripePacer, type StripePacer } from "./stripe-pacer.ts";
  * How long one attempt owns a request beyond the caller's own wait: two
  * Stripe attempts (the SDK retries a network failure once) at their timeout,
  * the SDK's pause between them, and a margin. Every write of an attempt is
- * fenced by its lease token, so an attempt that outlives its lease writes
+ * fenced by its lease lease, so an attempt that outlives its lease writes
  * nothing (and expires the session it made, if any).
  */
 export function sessionLeaseMs(budgetMs: number): number {
@@ -40,13 +40,13 @@ export interface PrepareCheckoutSessionOptions {
   holds?: HoldStore;
   /** Milliseconds since the epoch; default `Date.now` (the waits are real). */
   clock?: () => number;
-  /** The request as this caller just wrote it, already taken (under `request.leaseToken`) for its first attempt. */
+  /** The request as this caller just wrote it, already taken (under `request.leaseId`) for its first attempt. */
   taken?: SessionRequest;
 }
 
 /**
  * Drives a hold's Checkout Session request toward a session, for at most
- * `budgetMs`: takes the request (one caller at a time, under a lease token
+ * `budgetMs`: takes the request (one caller at a time, under a lease lease
  * that fences every write), waits for a slot under the account's rate
  * limits, and calls Stripe with the request's own parameters and idempotency
  * key, so a repeated call after a timeout replays the session the first one
@@ -78,8 +78,8 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
   }
   for (;;) {
     const now = new Date(clock());
-    const token = taken?.request.leaseToken ?? randomUUID();
-    const claimed = taken ?? (await requests.claim({ ...key, now, token, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) }));
+    const lease = taken?.request.leaseId ?? randomUUID();
+    const claimed = taken ?? (await requests.claim({ ...key, now, lease, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) }));
     taken = undefined;
     if (!claimed) {
       const current = await requests.get(key);
@@ -95,17 +95,17 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
     }
     let request = claimed.request;
     if (!claimed.holdActive) {
-      return fail(request, token, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
+      return fail(request, lease, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
     }
     if (request.prepareBy.getTime() <= now.getTime()) {
-      const refreshed = await refreshTimes(request, token, options, now);
+      const refreshed = await refreshTimes(request, lease, options, now);
       if (!refreshed) continue;
       request = refreshed;
     }
     const pacer = options.pacer ?? getStripePacer();
     const slot = await pacer.take("create_checkout_session", Math.max(0, deadline - clock()));
     if ("retryInMs" in slot) {
-      await requests.release({ ...key, token, now, patch: {} });
+      await requests.release({ ...key, lease, now, patch: {} });
       return { state: "preparing", retryAfterMs: Math.min(Math.max(slot.retryInMs, 250), 2_000), sessionExpiresAt: request.sessionExpiresAt };
     }
     if (slot.waitMs > 0) await sleep(slot.waitMs);
@@ -118,12 +118,12 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       const at = new Date(clock());
       const failure = classifyStripeError(error);
       getMetrics().checkoutSessionAttempts.inc({ outcome: failure.kind });
-      if (failure.kind === "permanent") return fail(request, token, options, at, permanentError(failure), failure.code ?? "invalid_request");
+      if (failure.kind === "permanent") return fail(request, lease, options, at, permanentError(failure), failure.code ?? "invalid_request");
       if (failure.kind === "throttled") await pacer.defer("create_checkout_session", THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
       const retryInMs = retryDelayMs(attempts);
       await requests.release({
         ...key,
-        token,
+        lease,
         now: at,
         patch: {
           attempts,
@@ -138,7 +138,7 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       continue;
     }
     getMetrics().checkoutSessionAttempts.inc({ outcome: "created" });
-    if (session.url && (await requests.recordSession({ ...key, token, sessionId: session.id, url: session.url, attempts, now: new Date(clock()) }))) {
+    if (session.url && (await requests.recordSession({ ...key, lease, sessionId: session.id, url: session.url, attempts, now: new Date(clock()) }))) {
       return { state: "ready", sessionId: session.id, url: session.url, sessionExpiresAt: request.sessionExpiresAt };
     }
     // This attempt's lease ran out while Stripe answered (another caller has the request now),
@@ -153,7 +153,7 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       console.warn(JSON.stringify({ level: "warn", event: "orphan_session_not_expired", sessionId: session.id, message: error instanceof Error ? error.message : String(error) }));
     });
     if (!session.url) {
-      return fail(request, token, options, new Date(clock()), new InventoryError("unavailable", "The payment provider returned a checkout without a payment page. Nothing was charged; please try again.", { details: { reason: "not_prepared" } }), "no_url");
+      return fail(request, lease, options, new Date(clock()), new InventoryError("unavailable", "The payment provider returned a checkout without a payment page. Nothing was charged; please try again.", { details: { reason: "not_prepared" } }), "no_url");
     }
   }
 }
@@ -165,9 +165,9 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
  * answered to anyone: nobody has its URL, and it expires by itself). Returns
  * null when the lease was lost meanwhile.
  */
-async function refreshTimes(request: SessionRequest, token: string, options: PrepareCheckoutSessionOptions, now: Date): Promise<SessionRequest | null> {
+async function refreshTimes(request: SessionRequest, lease: string, options: PrepareCheckoutSessionOptions, now: Date): Promise<SessionRequest | null> {
   const hold = await (options.holds ?? getHoldStore()).getHold({ shopId: request.shopId, holdId: request.holdId, now });
-  if (!hold || hold.status !== "active") return fail(request, token, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
+  if (!hold || hold.status !== "active") return fail(request, lease, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
   const times = checkoutTimes({ holdExpiresAt: hold.openExpiresAt ?? hold.expiresAt, now });
   const prepareBy = new Date(Math.min(times.prepareBy.getTime(), hold.expiresAt.getTime()));
   const patch = {
@@ -178,8 +178,8 @@ async function refreshTimes(request: SessionRequest, token: string, options: Pre
   };
   const requests = options.requests ?? getSessionRequestStore();
   // Written and the lease taken again in two steps: a caller that loses the lease in between starts over.
-  if (!(await requests.release({ shopId: request.shopId, holdId: request.holdId, token, now, patch }))) return null;
-  const again = await requests.claim({ shopId: request.shopId, holdId: request.holdId, now, token, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) });
+  if (!(await requests.release({ shopId: request.shopId, holdId: request.holdId, lease, now, patch }))) return null;
+  const again = await requests.claim({ shopId: request.shopId, holdId: request.holdId, now, lease, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) });
   return again?.holdActive ? again.request : null;
 }
 
@@ -228,13 +228,13 @@ export function storedError(request: SessionRequest): InventoryError {
  * key). Otherwise the key is freed, so the buyer's retry can hold stock
  * again. A caller whose lease ran out changes nothing.
  */
-async function fail(request: SessionRequest, token: string, options: PrepareCheckoutSessionOptions, now: Date, error: InventoryError, code: string): Promise<never> {
+async function fail(request: SessionRequest, lease: string, options: PrepareCheckoutSessionOptions, now: Date, error: InventoryError, code: string): Promise<never> {
   const requests = options.requests ?? getSessionRequestStore();
   const provider = (error.details.provider ?? {}) as { param?: string | null; message?: string };
   const ended = await requests.release({
     shopId: request.shopId,
     holdId: request.holdId,
-    token,
+    lease,
     now,
     patch: {
       state: "failed",

@@ -23,7 +23,7 @@ export interface SessionRequest {
   attempts: number;
   nextAttemptAt: Date;
   leaseUntil: Date | null;
-  leaseToken: string | null;
+  leaseId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   errorParam: string | null;
@@ -56,23 +56,23 @@ export interface SessionRequestStore {
   create(request: SessionRequest): Promise<{ request: SessionRequest; created: boolean }>;
   get(input: { shopId: string; holdId: string }): Promise<SessionRequest | null>;
   /**
-   * Takes the request for one attempt, until `leaseUntil`, under `token`:
+   * Takes the request for one attempt, until `leaseUntil`, under the lease id `lease`:
    * only a `preparing` request that is due and not taken by another caller.
    * `holdActive` says whether its hold still holds stock.
    */
-  claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date; token: string }): Promise<{ request: SessionRequest; holdActive: boolean } | null>;
+  claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date; lease: string }): Promise<{ request: SessionRequest; holdActive: boolean } | null>;
   /**
-   * Writes an attempt's outcome and gives the lease up, only while `token`
-   * still holds it (a caller whose lease ran out writes nothing); returns
+   * Writes an attempt's outcome and gives the lease up, only while the lease
+   * is still `lease` (a caller whose lease ran out writes nothing); returns
    * whether it wrote.
    */
-  release(input: { shopId: string; holdId: string; token: string; patch: SessionRequestPatch; now: Date }): Promise<boolean>;
+  release(input: { shopId: string; holdId: string; lease: string; patch: SessionRequestPatch; now: Date }): Promise<boolean>;
   /**
    * The session exists: the request is `ready`, and the hold names the
-   * session (unless it names one already), only while `token` holds the
-   * lease; returns whether it wrote.
+   * session (unless it names one already), only while the lease is still
+   * `lease`; returns whether it wrote.
    */
-  recordSession(input: { shopId: string; holdId: string; token: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<boolean>;
+  recordSession(input: { shopId: string; holdId: string; lease: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<boolean>;
   /** The reaper closed the session (expired it, or found it closed). */
   markClosed(input: { shopId: string; holdId: string; now: Date }): Promise<void>;
   /**
@@ -102,9 +102,9 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       const r = request;
       const written = await prisma.$queryRaw<Row[]>`
         INSERT INTO "CheckoutSessionRequest" ("shopId", "holdId", state, params, "stripeIdempotencyKey", "sessionId", url, "sessionExpiresAt", "prepareBy",
-          attempts, "nextAttemptAt", "leaseUntil", "leaseToken", "errorCode", "errorMessage", "errorParam", "sessionClosedAt", "createdAt", "updatedAt")
+          attempts, "nextAttemptAt", "leaseUntil", "leaseId", "errorCode", "errorMessage", "errorParam", "sessionClosedAt", "createdAt", "updatedAt")
         VALUES (${r.shopId}, ${r.holdId}, ${r.state}, ${JSON.stringify(r.params)}::jsonb, ${r.stripeIdempotencyKey}, ${r.sessionId}, ${r.url},
-          ${r.sessionExpiresAt}, ${r.prepareBy}, ${r.attempts}, ${r.nextAttemptAt}, ${r.leaseUntil}, ${r.leaseToken}, ${r.errorCode}, ${r.errorMessage}, ${r.errorParam},
+          ${r.sessionExpiresAt}, ${r.prepareBy}, ${r.attempts}, ${r.nextAttemptAt}, ${r.leaseUntil}, ${r.leaseId}, ${r.errorCode}, ${r.errorMessage}, ${r.errorParam},
           ${r.sessionClosedAt}, ${r.createdAt}, ${r.updatedAt})
         ON CONFLICT ("shopId", "holdId") DO NOTHING
         RETURNING *`;
@@ -117,9 +117,9 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       const row = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId, holdId } } });
       return row ? fromRow(row) : null;
     },
-    async claim({ shopId, holdId, now, leaseUntil, token }) {
+    async claim({ shopId, holdId, now, leaseUntil, lease }) {
       const rows = await prisma.$queryRaw<Array<Row & { holdActive: boolean }>>`
-        UPDATE "CheckoutSessionRequest" r SET "leaseUntil" = ${leaseUntil}, "leaseToken" = ${token}, "updatedAt" = ${now}
+        UPDATE "CheckoutSessionRequest" r SET "leaseUntil" = ${leaseUntil}, "leaseId" = ${lease}, "updatedAt" = ${now}
         FROM "InventoryHold" h
         WHERE r."shopId" = ${shopId} AND r."holdId" = ${holdId} AND r.state = 'preparing'
           AND r."nextAttemptAt" <= ${now} AND (r."leaseUntil" IS NULL OR r."leaseUntil" <= ${now})
@@ -130,21 +130,21 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       const { holdActive, ...request } = row;
       return { request: fromRow(request), holdActive };
     },
-    async release({ shopId, holdId, token, patch, now }) {
+    async release({ shopId, holdId, lease, patch, now }) {
       const { count } = await prisma.checkoutSessionRequest.updateMany({
-        where: { shopId, holdId, state: "preparing", leaseToken: token },
-        data: { ...patchData(patch), leaseUntil: null, leaseToken: null, updatedAt: now },
+        where: { shopId, holdId, state: "preparing", leaseId: lease },
+        data: { ...patchData(patch), leaseUntil: null, leaseId: null, updatedAt: now },
       });
       return count > 0;
     },
-    async recordSession({ shopId, holdId, token, sessionId, url, attempts, now }) {
+    async recordSession({ shopId, holdId, lease, sessionId, url, attempts, now }) {
       // One statement: the request is answered, and operators go from the hold to its session.
       const rows = await prisma.$queryRaw<Array<{ answered: boolean }>>`
         WITH answered AS (
           UPDATE "CheckoutSessionRequest"
-          SET state = 'ready', "sessionId" = ${sessionId}, url = ${url}, attempts = ${attempts}, "leaseUntil" = NULL, "leaseToken" = NULL,
+          SET state = 'ready', "sessionId" = ${sessionId}, url = ${url}, attempts = ${attempts}, "leaseUntil" = NULL, "leaseId" = NULL,
               "errorCode" = NULL, "errorMessage" = NULL, "updatedAt" = ${now}
-          WHERE "shopId" = ${shopId} AND "holdId" = ${holdId} AND state = 'preparing' AND "leaseToken" = ${token}
+          WHERE "shopId" = ${shopId} AND "holdId" = ${holdId} AND state = 'preparing' AND "leaseId" = ${lease}
           RETURNING 1
         ), attached AS (
           UPDATE "InventoryHold" SET "checkoutSessionId" = ${sessionId}
@@ -192,23 +192,23 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
       const found = requests.get(key(shopId, holdId));
       return found ? { ...found } : null;
     },
-    async claim({ shopId, holdId, now, leaseUntil, token }) {
+    async claim({ shopId, holdId, now, leaseUntil, lease }) {
       const found = requests.get(key(shopId, holdId));
       if (!found || found.state !== "preparing" || found.nextAttemptAt > now || (found.leaseUntil && found.leaseUntil > now)) return null;
-      Object.assign(found, { leaseUntil, leaseToken: token, updatedAt: now });
+      Object.assign(found, { leaseUntil, leaseId: lease, updatedAt: now });
       const hold = await holds().getHold({ shopId, holdId, now });
       return { request: { ...found }, holdActive: hold?.status === "active" };
     },
-    async release({ shopId, holdId, token, patch, now }) {
+    async release({ shopId, holdId, lease, patch, now }) {
       const found = requests.get(key(shopId, holdId));
-      if (!found || found.state !== "preparing" || found.leaseToken !== token) return false;
-      Object.assign(found, patch, { leaseUntil: null, leaseToken: null, updatedAt: now });
+      if (!found || found.state !== "preparing" || found.leaseId !== lease) return false;
+      Object.assign(found, patch, { leaseUntil: null, leaseId: null, updatedAt: now });
       return true;
     },
-    async recordSession({ shopId, holdId, token, sessionId, url, attempts, now }) {
+    async recordSession({ shopId, holdId, lease, sessionId, url, attempts, now }) {
       const found = requests.get(key(shopId, holdId));
-      if (!found || found.state !== "preparing" || found.leaseToken !== token) return false;
-      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, leaseToken: null, errorCode: null, errorMessage: null, updatedAt: now });
+      if (!found || found.state !== "preparing" || found.leaseId !== lease) return false;
+      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, leaseId: null, errorCode: null, errorMessage: null, updatedAt: now });
       await holds().attachCheckoutSession({ shopId, holdId, checkoutSessionId: sessionId });
       return true;
     },
