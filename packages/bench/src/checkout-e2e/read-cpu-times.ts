@@ -4,17 +4,6 @@ import { readdirSync, readFileSync } from "node:fs";
 // ticks are USER_HZ, 100 a second on every Linux architecture Node runs on.
 const TICK_MS = 10;
 
-/** CPU time (user + system) a process has used; undefined once it has gone. */
-export function processCpuMs(pid: number): number | undefined {
-  try {
-    // Fields after the command name: state is field 3, utime 14 and stime 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The whole machine's CPU time so far, busy and in all (every core), to tell how busy it was over an interval. */
 export function machineCpuMs(): { busy: number; total: number } | undefined {
   try {

@@ -1,3 +1,6 @@
+import { fork } from "node:child_process";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import {
   applyMigrations,
   createDatabase,
@@ -13,10 +16,7 @@ import { createRandom } from "../create-random.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import type { BenchDatabase } from "../start-bench-database.ts";
 import { percentile, round } from "../stats.ts";
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { BuyerRecord, CrowdMessage, CrowdTask } from "./crowd-protocol.ts";
-import { loadavg } from "node:os";
 import { machineCpuMs, processTreeCpuMs } from "./read-cpu-times.ts";
 import { CLIENT_IP_HEADER, startCheckoutStack, STRIPE_ENDPOINT_RATE_PER_SECOND, type CheckoutStack } from "./start-checkout-stack.ts";
 
@@ -42,7 +42,7 @@ export interface CheckoutE2eSummary {
   stripe_endpoint_limit_per_s: number;
   /** Sessions created (the emulator's 200, not replayed, `POST /v1/checkout/sessions`) over the span from the first creation to the last. */
   sessions_per_s: number;
-  /** Granted buyers who never reached Stripe's page, or whose hold was no longer active when they had. */
+  /** Granted buyers who never reached Stripe's page, or whose hold was not active once all had followed their links, or whose session names another hold. */
   holds_lost_to_throttling: number;
   /** From sending the POST to the answer that named Stripe's page, over the granted buyers who reached one. */
   click_to_payment_page_ms: Percentiles;
