@@ -119,6 +119,15 @@ describe("validate_only", () => {
     await emulator.resend(event.id);
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
   });
+
+  it("a 5xx from Stripe is retried under a new key (Stripe replays a 5xx under its key), and the session is made", async () => {
+    emulator.failNextCreate(500, "Stripe is having a bad day");
+    const result = await checkout(cart(1), "validate_only");
+    const creates = emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").slice(-2);
+    expect(creates.map((r) => r.status)).toEqual([500, 200]);
+    expect(creates[1]!.idempotencyKey).toBe(`${creates[0]!.idempotencyKey}:r1`);
+    expect(emulator.session(result.sessionId).status).toBe("open");
+  });
 });
 
 describe("reserve_ttl", () => {
@@ -254,7 +263,8 @@ describe("reserve_ttl", () => {
   });
 
   it("a hold that ended stops the attempts: the request fails with the hold's end, every later call alike", async () => {
-    for (let i = 0; i < 2; i++) emulator.failNextCreate(503, "Stripe is down");
+    // One failure, for the one attempt a zero wait makes: a failure left queued would reach the next test.
+    emulator.failNextCreate(503, "Stripe is down");
     const result = await attempt(cart(2), "reserve_ttl", { waitMs: 0 });
     expect(result).toMatchObject({ status: "preparing" });
     await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [result.holdId]);
@@ -277,13 +287,14 @@ describe("reserve_ttl", () => {
     // While the first attempt is in flight, another caller took the request over (the first's lease
     // ran out) and made its session under a newer key.
     await new Promise((resolve) => setTimeout(resolve, 700));
+    // The first call's delay is already under way; the other caller's call is answered at once.
+    emulator.setLatency(0);
     const other = await stripe().checkout.sessions.create({ ...(await stores().requests.get({ shopId: SHOP, holdId }))!.params }, { idempotencyKey: `other-${holdId}` });
     await db.pool.query(
       `UPDATE "CheckoutSessionRequest" SET state = 'ready', "sessionId" = $2, url = $3, "leaseId" = NULL, "leaseUntil" = NULL WHERE "holdId" = $1`,
       [holdId, other.id, other.url],
     );
     const late = await first;
-    emulator.setLatency(0);
     // The first caller wrote nothing, expired its own session, and answers with the request's.
     expect(late).toMatchObject({ state: "ready", sessionId: other.id });
     const sessions = emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === holdId);

@@ -1,4 +1,4 @@
-import { classifyStripeError, type StripeFailure } from "./stripe-call-errors.ts";
+import { classifyStripeError, keyAfterFailure, type StripeFailure } from "./stripe-call-errors.ts";
 import { getStripePacer, type StripeEndpoint, type StripePacer } from "./stripe-pacer.ts";
 
 /** After a 429 nobody calls the endpoint for this long: Stripe's limiter has just said the budget is spent. */
@@ -21,29 +21,33 @@ export type PacedCallResult<T> =
 /**
  * One Stripe call made within the account's pacing, retried after a
  * throttled or transient failure (backoff with jitter) until `budgetMs` is
- * spent. `call(attempt)` must be safe to repeat: an operation that is the
- * same when repeated (expiring a session), or an idempotency key, which it
- * must change after a 5xx (Stripe keeps that answer under the key).
+ * spent. `call(idempotencyKey)` must be safe to repeat: an operation that is
+ * the same when repeated (expiring a session), or one sent under the key it
+ * is given, which starts as `idempotencyKey` and moves on after a 5xx
+ * (`keyAfterFailure`).
  */
 export async function callStripePaced<T>(options: {
   endpoint: StripeEndpoint;
   budgetMs: number;
-  call: (attempt: number) => Promise<T>;
+  call: (idempotencyKey: string | undefined) => Promise<T>;
+  idempotencyKey?: string;
   pacer?: StripePacer;
   clock?: () => number;
 }): Promise<PacedCallResult<T>> {
   const clock = options.clock ?? Date.now;
   const pacer = options.pacer ?? getStripePacer();
   const deadline = clock() + Math.max(0, options.budgetMs);
+  let key = options.idempotencyKey;
   for (let attempts = 1; ; attempts++) {
     const slot = await pacer.take(options.endpoint, Math.max(0, deadline - clock()));
     if ("retryInMs" in slot) return { ok: false, failure: { kind: "no_slot", retryInMs: slot.retryInMs } };
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     try {
-      return { ok: true, value: await options.call(attempts) };
+      return { ok: true, value: await options.call(key) };
     } catch (error) {
       const failure = classifyStripeError(error);
       if (failure.kind === "permanent") return { ok: false, failure };
+      if (key !== undefined) key = keyAfterFailure(key, failure, attempts);
       if (failure.kind === "throttled") await pacer.defer(options.endpoint, THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
       const delay = retryDelayMs(attempts);
       if (clock() + delay > deadline) return { ok: false, failure };

@@ -13,7 +13,6 @@ import { assertInventoryAvailable } from "../validation/validate-inventory-avail
 import { noteCheckoutStockRejection } from "../metrics/instrument.ts";
 import { randomUUID } from "node:crypto";
 import { callStripePaced } from "./call-stripe-paced.ts";
-import { classifyStripeError } from "./stripe-call-errors.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
 import { permanentError, prepareCheckoutSession, sessionLeaseMs, storedError } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
@@ -144,7 +143,7 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const requests = cartToInventoryRequests({ lines: parsedCart.lines });
 
   const sessionRequests = options.requests ?? getSessionRequestStore();
-  const countStockRejection = async (error: unknown): Promise<never> => {
+  const explainRefusedHold = async (error: unknown): Promise<never> => {
     if (isInventoryError(error, "inventory_insufficient")) noteCheckoutStockRejection(shopId, now);
     // A replayed key whose checkout Stripe refused: the same cart gets the same answer.
     if (isInventoryError(error, "conflict") && typeof error.details.holdId === "string" && error.details.status === "released") {
@@ -164,13 +163,13 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
       ...(parsed.idempotencyKey ? { idempotencyKey: parsed.idempotencyKey } : {}),
       ...(options.client ? { client: options.client } : {}),
       ...(options.lapseUnopened ? { lapseUnopened: true } : {}),
-    }).catch(countStockRejection);
+    }).catch(explainRefusedHold);
   } else if (!skip) {
     await assertInventoryAvailable(shopId, requests, {
       now,
       ...(options.store ? { store: options.store } : {}),
       ...(options.holds ? { holds: options.holds } : {}),
-    }).catch(countStockRejection);
+    }).catch(explainRefusedHold);
   }
 
   const fullExpiry = hold ? (hold.openExpiresAt ?? hold.expiresAt) : new Date(now.getTime() + ttlSeconds * 1000);
@@ -261,18 +260,12 @@ async function createUnheldSession(input: {
   sessionExpiresAt: Date;
   pacer?: StripePacer;
 }): Promise<CheckoutSessionResult> {
-  // One key per call, so a retry after a timeout cannot make a second session; a new one after a 5xx, which Stripe keeps under its key.
-  const idempotencyKey = `checkout:unheld:${randomUUID()}`;
-  let stored = 0;
+  // One key per call, so a retry after a timeout cannot make a second session.
   const result = await callStripePaced({
     endpoint: "create_checkout_session",
     budgetMs: input.waitMs,
-    call: () =>
-      input.stripe.checkout.sessions.create(input.params, { idempotencyKey: stored === 0 ? idempotencyKey : `${idempotencyKey}:r${stored}` }).catch((error: unknown) => {
-        const failure = classifyStripeError(error);
-        if (failure.kind === "transient" && failure.storedUnderKey) stored += 1;
-        throw error;
-      }),
+    idempotencyKey: `checkout:unheld:${randomUUID()}`,
+    call: (idempotencyKey) => input.stripe.checkout.sessions.create(input.params, idempotencyKey ? { idempotencyKey } : undefined),
     ...(input.pacer ? { pacer: input.pacer } : {}),
   });
   if (!result.ok) {

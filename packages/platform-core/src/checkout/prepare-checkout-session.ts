@@ -9,7 +9,7 @@ import { getMetrics } from "../metrics/metrics-registry.ts";
 import { retryDelayMs, sleep, THROTTLE_PAUSE_MS } from "./call-stripe-paced.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
 import { getSessionRequestStore, type SessionRequest, type SessionRequestStore } from "./session-request-store.ts";
-import { classifyStripeError, type StripeFailure } from "./stripe-call-errors.ts";
+import { baseIdempotencyKey, classifyStripeError, keyAfterFailure, type StripeFailure } from "./stripe-call-errors.ts";
 import { getStripe, STRIPE_TIMEOUT_MS } from "./stripe-client.ts";
 import { getStripePacer, type StripePacer } from "./stripe-pacer.ts";
 
@@ -130,7 +130,7 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
           nextAttemptAt: new Date(at.getTime() + retryInMs),
           errorCode: failure.kind,
           errorMessage: failure.message.slice(0, 500),
-          ...(failure.kind === "transient" && failure.storedUnderKey ? { stripeIdempotencyKey: `${baseKey(request.stripeIdempotencyKey)}:r${attempts}` } : {}),
+          stripeIdempotencyKey: keyAfterFailure(request.stripeIdempotencyKey, failure, attempts),
         },
       });
       if (clock() + retryInMs > deadline) return { state: "preparing", retryAfterMs: Math.max(retryInMs, 250), sessionExpiresAt: request.sessionExpiresAt };
@@ -174,17 +174,13 @@ async function refreshTimes(request: SessionRequest, lease: string, options: Pre
     params: { ...request.params, expires_at: Math.floor(times.sessionExpiresAt.getTime() / 1000) },
     sessionExpiresAt: times.sessionExpiresAt,
     prepareBy,
-    stripeIdempotencyKey: `${baseKey(request.stripeIdempotencyKey)}:e${request.attempts}`,
+    stripeIdempotencyKey: `${baseIdempotencyKey(request.stripeIdempotencyKey)}:e${request.attempts}`,
   };
   const requests = options.requests ?? getSessionRequestStore();
   // Written and the lease taken again in two steps: a caller that loses the lease in between starts over.
   if (!(await requests.release({ shopId: request.shopId, holdId: request.holdId, lease, now, patch }))) return null;
   const again = await requests.claim({ shopId: request.shopId, holdId: request.holdId, now, lease, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) });
   return again?.holdActive ? again.request : null;
-}
-
-function baseKey(key: string): string {
-  return key.replace(/:[re]\d+$/, "");
 }
 
 /** The answer of a request that is no longer being prepared. */

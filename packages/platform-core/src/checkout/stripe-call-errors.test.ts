@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { classifyStripeError } from "./stripe-call-errors.ts";
+import { classifyStripeError, keyAfterFailure } from "./stripe-call-errors.ts";
 import { retryDelayMs } from "./call-stripe-paced.ts";
 
 const raw = (statusCode: number, extra: Record<string, unknown> = {}) => ({ message: "m", statusCode, ...extra });
@@ -39,5 +39,16 @@ describe("retryDelayMs", () => {
   it("doubles from 250 ms to 4 s, jittered over the upper half", () => {
     expect([1, 2, 3, 4, 5, 6, 9].map((n) => retryDelayMs(n, () => 0))).toEqual([125, 250, 500, 1000, 2000, 2000, 2000]);
     expect([1, 2, 3, 4, 5, 6, 9].map((n) => retryDelayMs(n, () => 1))).toEqual([250, 500, 1000, 2000, 4000, 4000, 4000]);
+  });
+});
+
+describe("keyAfterFailure", () => {
+  it("moves to a new key only after a 5xx Stripe keeps under the key; a renewal's suffix gives way too", () => {
+    const stored = classifyStripeError(new Stripe.errors.StripeAPIError(raw(502)));
+    expect(keyAfterFailure("checkout:s:h", stored, 1)).toBe("checkout:s:h:r1");
+    expect(keyAfterFailure("checkout:s:h:r1", stored, 2)).toBe("checkout:s:h:r2");
+    expect(keyAfterFailure("checkout:s:h:e3", stored, 4)).toBe("checkout:s:h:r4");
+    expect(keyAfterFailure("checkout:s:h", classifyStripeError(new Stripe.errors.StripeRateLimitError(raw(429))), 1)).toBe("checkout:s:h");
+    expect(keyAfterFailure("checkout:s:h", classifyStripeError(new Error("socket hang up")), 1)).toBe("checkout:s:h");
   });
 });

@@ -43,3 +43,20 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
   const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
   return found?.[1];
 }
+
+/**
+ * The idempotency key for the attempt after `failure`: Stripe keeps a 5xx
+ * under the key it answered (the key would replay it forever), so the next
+ * attempt moves to `<base>:r<attempt>`; after anything else (a 429 is not
+ * kept, a lost call may have made a session the same key replays) the key
+ * stays.
+ */
+export function keyAfterFailure(key: string, failure: StripeFailure, attempt: number): string {
+  if (failure.kind !== "transient" || !failure.storedUnderKey) return key;
+  return `${baseIdempotencyKey(key)}:r${attempt}`;
+}
+
+/** A request's key without the suffix a retry (`:rN`) or a renewal (`:eN`) gave it. */
+export function baseIdempotencyKey(key: string): string {
+  return key.replace(/:[re]\d+$/, "");
+}
