@@ -15,6 +15,7 @@ import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator"
 import { startNextApp, type RunningNextApp } from "@acme/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "../support/cms-test-server.ts";
+import { readPaymentLinkAnswer } from "@acme/testkit/payment-link";
 
 // Soak: mixed traffic over loopback for SOAK_SECONDS (default 60 here; `pnpm
 // soak` runs 150) through the built shop and CMS on one PostgreSQL, with the
@@ -215,10 +216,10 @@ it(`holds mixed traffic for ${SECONDS} s: no 5xx, nothing lost, zero oversell, m
     let sessionId = answer.sessionId;
     while (!sessionId) {
       const link = await fetch(new URL(answer.url, shop.url), { redirect: "manual", signal: signal() });
-      const location = link.headers.get("location") ?? "";
-      if (location.startsWith("/checkout/preparing")) await new Promise((resolve) => setTimeout(resolve, 1_000));
-      else if (location.startsWith(emulator.url)) sessionId = location.split("/").pop()!;
-      else return void failures.push(`the payment link answered ${link.status} ${location}`);
+      const read = readPaymentLinkAnswer(link.status, link.headers.get("location"), shop.url);
+      if (read.kind === "preparing") await new Promise((resolve) => setTimeout(resolve, read.retrySeconds * 1000));
+      else if (read.kind === "payment_page") sessionId = read.sessionId;
+      else return void failures.push(`the payment link answered ${read.status} ${read.location ?? ""}`);
     }
     // The buyer pays, walks away (Stripe expires the session), or leaves it open (the reaper's job).
     const fate = random();

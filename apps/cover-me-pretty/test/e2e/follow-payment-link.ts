@@ -1,6 +1,7 @@
 // How a browser reaches Stripe's page from the shop's answer: follow the
-// payment link; while the session is being prepared the shop sends it to
-// /checkout/preparing, which comes back to the link after `retry` seconds.
+// payment link until it sends the browser to Stripe (readPaymentLinkAnswer
+// says what each answer means), waiting on /checkout/preparing as it asks.
+import { readPaymentLinkAnswer } from "@acme/testkit/payment-link";
 
 export interface ReachedPaymentPage {
   /** Stripe's hosted page. */
@@ -12,18 +13,12 @@ export interface ReachedPaymentPage {
 
 export async function followPaymentLink(shopUrl: string, link: string, options: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<ReachedPaymentPage> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let waits = 0;
-  for (;;) {
+  for (let waits = 0; ; waits++) {
     const response = await fetch(new URL(link, shopUrl), { redirect: "manual", ...(options.headers ? { headers: options.headers } : {}) });
-    const location = response.headers.get("location");
-    if (response.status !== 303 || !location) throw new Error(`the payment link answered ${response.status}`);
-    if (!location.startsWith("/checkout/preparing")) {
-      if (location.startsWith("/")) throw new Error(`the payment link sent the buyer to ${location}`);
-      return { location, sessionId: location.split("/").pop()!.split("?")[0]!, waits };
-    }
-    waits += 1;
-    if (Date.now() > deadline) throw new Error(`still preparing after ${waits} waits`);
-    const retry = Number(new URL(location, shopUrl).searchParams.get("retry")) || 1;
-    await new Promise((resolve) => setTimeout(resolve, retry * 1000));
+    const answer = readPaymentLinkAnswer(response.status, response.headers.get("location"), shopUrl);
+    if (answer.kind === "payment_page") return { location: answer.location, sessionId: answer.sessionId, waits };
+    if (answer.kind === "elsewhere") throw new Error(`the payment link answered ${answer.status}${answer.location ? ` to ${answer.location}` : ""}`);
+    if (Date.now() > deadline) throw new Error(`still preparing after ${waits + 1} waits`);
+    await new Promise((resolve) => setTimeout(resolve, answer.retrySeconds * 1000));
   }
 }

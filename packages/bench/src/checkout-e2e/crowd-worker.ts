@@ -7,6 +7,7 @@
 import http from "node:http";
 import { createErrorTally } from "../create-error-tally.ts";
 import type { BuyerRecord, CartLine, CrowdCommand, CrowdMessage, CrowdTask, FollowedRecord } from "./crowd-protocol.ts";
+import { readPaymentLinkAnswer } from "@acme/testkit/payment-link";
 
 const task = JSON.parse(process.argv[2] ?? "{}") as CrowdTask;
 /** Resolves once the message is handed to the IPC channel (so disconnecting after it loses nothing). */
@@ -60,9 +61,9 @@ function postCheckout(lines: CartLine[], key: string, address: string, timeoutMs
 }
 
 /**
- * Follows the payment link as a browser does (the logic of
- * apps/cover-me-pretty/test/e2e/follow-payment-link.ts): 303 to Stripe's
- * page, or to /checkout/preparing, which comes back after `retry` seconds.
+ * Follows the payment link as a browser does (`readPaymentLinkAnswer`): 303
+ * to Stripe's page, or to /checkout/preparing, which comes back after
+ * `retry` seconds.
  */
 async function followPaymentLink(link: string, address: string, sentAt: number, deadline: number): Promise<FollowedRecord> {
   let waits = 0;
@@ -73,16 +74,16 @@ async function followPaymentLink(link: string, address: string, sentAt: number, 
     } catch (error) {
       return { reached: false, reason: `network: ${networkError(error)}`, waits };
     }
-    const location = answer.location;
-    if (answer.status !== 303 || !location) return { reached: false, reason: `the payment link answered ${answer.status}`, waits };
-    if (!location.startsWith("/checkout/preparing")) {
-      if (location.startsWith("/")) return { reached: false, reason: `sent to ${location.split("&")[0]}`, waits };
-      return { reached: true, location, sessionId: location.split("/").pop()!.split("?")[0]!, waits, clickToPageMs: performance.now() - sentAt };
+    const read = readPaymentLinkAnswer(answer.status, answer.location, task.shopUrl);
+    if (read.kind === "payment_page") {
+      return { reached: true, location: read.location, sessionId: read.sessionId, waits, clickToPageMs: performance.now() - sentAt };
+    }
+    if (read.kind === "elsewhere") {
+      return { reached: false, reason: read.location ? `sent to ${read.location.split("&")[0]}` : `the payment link answered ${read.status}`, waits };
     }
     waits += 1;
     if (performance.now() > deadline) return { reached: false, reason: `still preparing after ${waits} waits`, waits };
-    const retry = Number(new URL(location, task.shopUrl).searchParams.get("retry")) || 1;
-    await new Promise((resolve) => setTimeout(resolve, retry * 1000));
+    await new Promise((resolve) => setTimeout(resolve, read.retrySeconds * 1000));
   }
 }
 
