@@ -1,6 +1,8 @@
+import { serverCodeAliases } from "@acme/testkit/vitest";
 import { defineProject } from "vitest/config";
 
 export default defineProject({
+  resolve: { alias: serverCodeAliases },
   test: {
     name: "edge-worker",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],

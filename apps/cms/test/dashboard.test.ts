@@ -1,15 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import {
-  commitInventoryHold,
-  createInventoryHold,
-  createOpsEventRecorder,
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  releaseExpiredInventoryHolds,
-  releaseInventoryHold,
-  type HoldStore,
-} from "@acme/platform-core";
+import { commitInventoryHold, createInventoryHold, createOpsEventRecorder, createPrismaHoldStore, createPrismaInventoryStore, releaseExpiredInventoryHolds, releaseInventoryHold, type HoldStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { launchChromium, startSmtpSink, type SmtpSink } from "@acme/testkit";
 import type { Browser, Page } from "playwright-core";

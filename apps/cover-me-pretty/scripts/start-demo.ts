@@ -5,17 +5,8 @@
 // `--seed-only` (pnpm demo:seed) migrates and seeds, then exits.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import {
-  applyMigrations,
-  closeDatabase,
-  createDatabase,
-  createPrismaInventoryStore,
-  DEMO_OPERATOR,
-  DEMO_SHOP_ID,
-  resetEnvCache,
-  SECOND_DEMO_SHOP_ID,
-  seedDemo,
-} from "@acme/platform-core";
+import { applyMigrations, closeDatabase, createDatabase, createPrismaInventoryStore, resetEnvCache } from "@acme/platform-core";
+import { DEMO_OPERATOR, DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID, seedDemo } from "@acme/platform-core/demo";
 import { DEMO_COUPONS, startStripeEmulator } from "@acme/stripe-emulator";
 import { randomBytes } from "node:crypto";
 import { postgresDataDir, startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";

@@ -1,15 +1,4 @@
-import {
-  variantKey,
-  AUTHORITY_MAX_BODY_BYTES,
-  InventoryAuthorityClient,
-  InventoryError,
-  errorResponse,
-  isInventoryError,
-  parseOrThrow,
-  readJsonBody,
-  type FieldError,
-  type InventoryAuthorityClientOptions,
-} from "@acme/platform-core";
+import { variantKey, AUTHORITY_MAX_BODY_BYTES, InventoryAuthorityClient, InventoryError, errorResponse, isInventoryError, parseOrThrow, readJsonBody, type FieldError, type InventoryAuthorityClientOptions } from "@acme/platform-core/universal";
 import { z } from "zod";
 
 export interface EdgeWorkerOptions {

@@ -1,4 +1,5 @@
-import { createPrismaHoldStore, createPrismaInventoryStore, handleInventoryAuthorityRequest } from "@acme/platform-core";
+import { createPrismaHoldStore, createPrismaInventoryStore } from "@acme/platform-core";
+import { handleInventoryAuthorityRequest } from "@acme/platform-core/route-handlers";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
 import fc from "fast-check";

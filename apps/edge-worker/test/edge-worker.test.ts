@@ -1,10 +1,5 @@
-import {
-  createInventoryHold,
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  handleInventoryAuthorityRequest,
-  InventoryAuthorityClient,
-} from "@acme/platform-core";
+import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore, InventoryAuthorityClient } from "@acme/platform-core";
+import { handleInventoryAuthorityRequest } from "@acme/platform-core/route-handlers";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { freePort, serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

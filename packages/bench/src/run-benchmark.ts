@@ -1,12 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  applyMigrations,
-  createDatabase,
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  type Database,
-} from "@acme/platform-core";
+import { applyMigrations, createDatabase, createPrismaHoldStore, createPrismaInventoryStore, type Database } from "@acme/platform-core";
 import { checkInvariants } from "./check-invariants.ts";
 import { BUILD_COMMAND, ensureAppBuilds, type AppBuilds } from "./checkout-e2e/ensure-app-builds.ts";
 import { runCheckoutE2ePhase, type CheckoutE2ePhaseResult } from "./checkout-e2e/run-checkout-e2e-phase.ts";

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { variantDisplayName } from "@acme/platform-core/variants";
+import { variantDisplayName } from "@acme/platform-core/universal";
 import { formatNumber } from "@/app/cms/_lib/format";
 import { apiErrorFromBody, describeApiError, type ApiError } from "./api-error";
 

@@ -1,4 +1,4 @@
-import { variantTitles, type TitledVariant } from "@acme/platform-core/variants";
+import { variantTitles, type TitledVariant } from "@acme/platform-core/universal";
 
 /**
  * A variant as operators know it: the product title, the variant title under

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
-import { refId, TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/variants";
+import { refId, TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/universal";
 import { formatNumber, formatTime, historyPath } from "@/app/cms/_lib/format";
 import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
 import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";

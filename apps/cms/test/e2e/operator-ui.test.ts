@@ -1,14 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import {
-  createInventoryHold,
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  DEFAULT_HOLD_POLICY,
-  getShopHoldPolicy,
-  identifyHoldClient,
-  type InventoryStore,
-} from "@acme/platform-core";
+import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore, DEFAULT_HOLD_POLICY, getShopHoldPolicy, identifyHoldClient, type InventoryStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { launchChromium } from "@acme/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";

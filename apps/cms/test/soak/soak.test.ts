@@ -2,14 +2,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  DEMO_SHOP_ID,
-  reconcileInventoryReserved,
-  seedDemo,
-  type InventoryItem,
-} from "@acme/platform-core";
+import { createPrismaHoldStore, createPrismaInventoryStore, reconcileInventoryReserved, type InventoryItem } from "@acme/platform-core";
+import { DEMO_SHOP_ID, seedDemo } from "@acme/platform-core/demo";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
 import { startNextApp, type RunningNextApp } from "@acme/testkit";

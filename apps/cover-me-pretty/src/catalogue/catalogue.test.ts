@@ -1,4 +1,4 @@
-import { DEMO_SHOP_ID, DEMO_SHOPS } from "@acme/platform-core";
+import { DEMO_SHOP_ID, DEMO_SHOPS } from "@acme/platform-core/demo";
 import { expect, it } from "vitest";
 import { catalogueProduct } from "./catalogue.ts";
 import { compareVariants, variantLabel } from "./variant-display.ts";

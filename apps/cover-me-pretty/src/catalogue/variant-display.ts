@@ -1,5 +1,5 @@
 // Display helpers shared by server pages and client components (no server imports here).
-import { compareVariantAttributes, variantLabel } from "@acme/platform-core/variants";
+import { compareVariantAttributes, variantLabel } from "@acme/platform-core/universal";
 
 export { variantLabel };
 

@@ -1,22 +1,4 @@
-import {
-  BUYER_COOKIE_NAME,
-  buyerCookieHeader,
-  clientAddressFrom,
-  createCheckoutSession,
-  identifyHoldClient,
-  readOrIssueBuyerCookie,
-  signCheckoutLink,
-  errorResponse,
-  getEnv,
-  getInventoryStore,
-  InventoryError,
-  isInventoryError,
-  parseOrThrow,
-  readJsonBody,
-  type CheckoutCart,
-  type FieldError,
-  type InsufficientItem,
-} from "@acme/platform-core";
+import { BUYER_COOKIE_NAME, buyerCookieHeader, clientAddressFrom, createCheckoutSession, identifyHoldClient, readOrIssueBuyerCookie, signCheckoutLink, errorResponse, getEnv, getInventoryStore, InventoryError, isInventoryError, parseOrThrow, readJsonBody, type CheckoutCart, type FieldError, type InsufficientItem } from "@acme/platform-core";
 import { cookies } from "next/headers";
 import { z } from "zod";
 import { catalogueProduct, CURRENCY } from "../catalogue/catalogue.ts";

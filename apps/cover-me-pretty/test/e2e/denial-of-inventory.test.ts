@@ -1,4 +1,5 @@
-import { DEMO_SHOP_ID, releaseExpiredInventoryHolds, setShopHoldPolicy, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { releaseExpiredInventoryHolds, setShopHoldPolicy, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import type { TestDatabase } from "@acme/platform-core/test-support";
 import type { StripeEmulator } from "@acme/stripe-emulator";
 import type { RunningNextApp } from "@acme/testkit";

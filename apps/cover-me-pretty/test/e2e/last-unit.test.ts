@@ -2,17 +2,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import {
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  DEMO_OPERATOR,
-  DEMO_SHOP_ID,
-  getInventoryHold,
-  SECOND_DEMO_SHOP_ID,
-  seedDemo,
-  variantKey,
-  type InventoryStore,
-} from "@acme/platform-core";
+import { createPrismaHoldStore, createPrismaInventoryStore, getInventoryHold, variantKey, type InventoryStore } from "@acme/platform-core";
+import { DEMO_OPERATOR, DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID, seedDemo } from "@acme/platform-core/demo";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
 import { freePort, launchChromium, startNextApp, type RunningNextApp } from "@acme/testkit";

@@ -4,7 +4,8 @@
 // the CMS). The shop sees each client's address in x-real-ip.
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createPrismaHoldStore, createPrismaInventoryStore, seedDemo, DEMO_SHOP_ID, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { createPrismaHoldStore, createPrismaInventoryStore, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { seedDemo, DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from "@acme/stripe-emulator";
 import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";

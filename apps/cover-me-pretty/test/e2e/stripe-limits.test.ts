@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { DEMO_SHOP_ID, reconcileInventoryReserved, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { reconcileInventoryReserved, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import type { TestDatabase } from "@acme/platform-core/test-support";
 import { DEMO_COUPONS, STRIPE_SANDBOX_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
 import { startNextApp, type RunningNextApp } from "@acme/testkit";

@@ -1,13 +1,7 @@
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import {
-  applyMigrations,
-  createDatabase,
-  createPrismaHoldStore,
-  createPrismaInventoryStore,
-  variantKey,
-} from "@acme/platform-core";
+import { applyMigrations, createDatabase, createPrismaHoldStore, createPrismaInventoryStore, variantKey } from "@acme/platform-core";
 import type { RateLimitReason } from "@acme/stripe-emulator";
 import { checkInvariants, type InvariantReport } from "../check-invariants.ts";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
@@ -411,7 +405,7 @@ async function runCrowd(
   task: CrowdTask,
   hooks: { onGo: () => void; onStop: (stop: () => Promise<void>) => void; progress: Progress },
 ): Promise<{ warmStatuses: number[]; sale: Extract<CrowdMessage, { type: "done" }> }> {
-  const child = fork(CROWD_WORKER, [JSON.stringify(task)], { execArgv: ["--import", import.meta.resolve("tsx")], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(CROWD_WORKER, [JSON.stringify(task)], { execArgv: ["--conditions=react-server", "--import", import.meta.resolve("tsx")], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   hooks.onStop(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();

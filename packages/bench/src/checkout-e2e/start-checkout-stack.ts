@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { DEMO_SHOP_ID } from "@acme/platform-core";
+import { DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import { startStripeEmulator, STRIPE_LIVE_LIMITS, type StripeEmulator } from "@acme/stripe-emulator";
 import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
 import { CHECKOUT_APPS } from "./ensure-app-builds.ts";

@@ -133,7 +133,7 @@ async function runLayout(tasks: WorkerTask[]): Promise<RunResult> {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (const task of tasks) {
-        const child = fork(WORKER, [JSON.stringify(task)], { execArgv: ["--import", tsx], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+        const child = fork(WORKER, [JSON.stringify(task)], { execArgv: ["--conditions=react-server", "--import", tsx], stdio: ["ignore", "inherit", "inherit", "ipc"] });
         children.push(child);
         child.on("message", (message: WorkerMessage) => {
           if (message.type === "ready" && ++ready === tasks.length) {

@@ -1,10 +1,5 @@
-import {
-  createPrismaOpsAlertStore,
-  createPrismaWebhookEventLog,
-  handleStripeWebhook,
-  type Database,
-  type HoldStore,
-} from "@acme/platform-core";
+import { createPrismaOpsAlertStore, createPrismaWebhookEventLog, type Database, type HoldStore } from "@acme/platform-core";
+import { handleStripeWebhook } from "@acme/platform-core/route-handlers";
 import Stripe from "stripe";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
 import { createProgress } from "../create-progress.ts";

@@ -1,13 +1,5 @@
-import {
-  createInventoryHold,
-  createPrismaWebhookEventLog,
-  handleStripeWebhook,
-  releaseInventoryHold,
-  validateInventoryAvailability,
-  type Database,
-  type HoldStore,
-  type InventoryStore,
-} from "@acme/platform-core";
+import { createInventoryHold, createPrismaWebhookEventLog, releaseInventoryHold, validateInventoryAvailability, type Database, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import { handleStripeWebhook } from "@acme/platform-core/route-handlers";
 import Stripe from "stripe";
 import { coldSku } from "../cold-sku.ts";
 import { createProgress } from "../create-progress.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUTHORITY_MAX_BODY_BYTES } from "./authority-limits.ts";
 import { getEnv } from "../env.ts";
 import { errorResponse } from "../errors/error-response.ts";
 import type { HoldStore } from "../holds/types.ts";
@@ -8,8 +9,6 @@ import { parseOrThrow, shopIdSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { validateInventoryAvailability } from "../validation/validate-inventory-availability.ts";
 
-/** Bodies are small carts; anything larger is refused before parsing. */
-export const AUTHORITY_MAX_BODY_BYTES = 64 * 1024;
 
 const bodySchema = z.object({
   shopId: z.unknown().refine((value) => value !== undefined, "required (the shop id)").pipe(shopIdSchema),

@@ -5,9 +5,9 @@ import { InventoryError, isInventoryError } from "../errors/inventory-error.ts";
 import { createInventoryHold } from "../holds/create-inventory-hold.ts";
 import { idempotencyKeySchema, ttlSecondsSchema } from "../holds/hold-inputs.ts";
 import type { HoldClient, HoldStore } from "../holds/types.ts";
-import { parseOrThrow, parseShopId, productIdSchema, skuSchema, variantAttributesSchema } from "../inventory/inputs.ts";
+import { cartLineSchema, cartLinesSchema } from "../cart/cart-line.ts";
+import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
-import { MAX_QUANTITY } from "../inventory/types.ts";
 import { cartToInventoryRequests } from "../validation/cart-to-inventory-requests.ts";
 import { assertInventoryAvailable } from "../validation/validate-inventory-availability.ts";
 import { noteCheckoutStockRejection } from "../metrics/instrument.ts";
@@ -25,20 +25,13 @@ export type InventoryMode = "validate_only" | "reserve_ttl";
 /** A cart priced by the shop's server (never by the browser). */
 export const checkoutCartSchema = z.object({
   currency: z.string().regex(/^[a-z]{3}$/, "must be a lower-case ISO currency code"),
-  lines: z
-    .array(
-      z.object({
-        sku: skuSchema,
-        productId: productIdSchema.optional(),
-        variantAttributes: variantAttributesSchema.optional(),
-        name: z.string().trim().min(1, "is required").max(250, "must be at most 250 characters"),
-        /** Price of one unit in the currency's minor unit (cents). */
-        unitAmount: z.number().int("must be a whole number of minor units").min(0).max(99_999_999),
-        quantity: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
-      }),
-    )
-    .min(1, "must have at least one line")
-    .max(100, "must have at most 100 lines"),
+  lines: cartLinesSchema(
+    cartLineSchema.omit({ variantKey: true }).extend({
+      name: z.string().trim().min(1, "is required").max(250, "must be at most 250 characters"),
+      /** Price of one unit in the currency's minor unit (cents). */
+      unitAmount: z.number().int("must be a whole number of minor units").min(0).max(99_999_999),
+    }),
+  ),
 });
 
 export type CheckoutCart = z.input<typeof checkoutCartSchema>;

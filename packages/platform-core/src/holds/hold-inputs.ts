@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "../env.ts";
-import { parseOrThrow, safeTextSchema, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
+import { cartLineSchema, cartLinesSchema } from "../cart/cart-line.ts";
+import { parseOrThrow, safeTextSchema } from "../inventory/inputs.ts";
 import { compareRefs, MAX_QUANTITY, refId } from "../inventory/types.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { variantKey } from "../variants/variant-key.ts";
@@ -25,18 +26,9 @@ export const idempotencyKeySchema = z
   .max(200, "must be at most 200 characters")
   .pipe(safeTextSchema);
 
-const holdRequestSchema = z.object({
-  sku: skuSchema,
-  variantKey: variantKeySchema.optional(),
-  variantAttributes: variantAttributesSchema.optional(),
-  productId: skuSchema.optional(),
-  quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
-});
+const holdRequestSchema = cartLineSchema;
 
-const holdRequestsSchema = z
-  .array(holdRequestSchema)
-  .min(1, "must have at least one line")
-  .max(500, "must have at most 500 lines");
+const holdRequestsSchema = cartLinesSchema(holdRequestSchema);
 
 export type HoldRequest = z.input<typeof holdRequestSchema>;
 

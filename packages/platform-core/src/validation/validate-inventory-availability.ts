@@ -1,11 +1,11 @@
-import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { getHoldStore } from "../holds/get-hold-store.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
-import { parseOrThrow, parseShopId, skuSchema, variantAttributesSchema, variantKeySchema } from "../inventory/inputs.ts";
+import { cartLineSchema, cartLinesSchema } from "../cart/cart-line.ts";
+import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
-import { MAX_QUANTITY, refId } from "../inventory/types.ts";
+import { refId } from "../inventory/types.ts";
 import { variantKey } from "../variants/variant-key.ts";
 import { noteValidationFailure } from "../metrics/instrument.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
@@ -20,16 +20,7 @@ export interface InsufficientItem {
 
 export type AvailabilityResult = { ok: true } | { ok: false; insufficient: InsufficientItem[] };
 
-const requestsSchema = z
-  .array(
-    z.object({
-      sku: skuSchema,
-      variantKey: variantKeySchema.optional(),
-      variantAttributes: variantAttributesSchema.optional(),
-      quantity: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_QUANTITY),
-    }),
-  )
-  .max(500, "at most 500 items");
+const requestsSchema = cartLinesSchema(cartLineSchema);
 
 export interface ValidateOptions {
   store?: InventoryStore;

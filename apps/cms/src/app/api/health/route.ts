@@ -1,4 +1,4 @@
-import { handleHealthRequest } from "@acme/platform-core";
+import { handleHealthRequest } from "@acme/platform-core/route-handlers";
 
 export const dynamic = "force-dynamic";
 

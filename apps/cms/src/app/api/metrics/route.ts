@@ -1,4 +1,4 @@
-import { handleMetricsRequest } from "@acme/platform-core";
+import { handleMetricsRequest } from "@acme/platform-core/route-handlers";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 // Formatting shared by the CMS pages (server and client).
-import { variantLabel } from "@acme/platform-core/variants";
+import { variantLabel } from "@acme/platform-core/universal";
 
 /** A variant as the shop shows it ("coral / m"), "—" for none. */
 export function formatVariant(attributes: Record<string, string>): string {

@@ -1,4 +1,5 @@
-import { flushBackgroundWork, handleOpsAlertCron } from "@acme/platform-core";
+import { flushBackgroundWork } from "@acme/platform-core";
+import { handleOpsAlertCron } from "@acme/platform-core/route-handlers";
 import { after } from "next/server";
 
 export const dynamic = "force-dynamic";

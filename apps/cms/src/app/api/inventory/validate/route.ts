@@ -1,4 +1,5 @@
-import { flushBackgroundWork, handleInventoryAuthorityRequest } from "@acme/platform-core";
+import { flushBackgroundWork } from "@acme/platform-core";
+import { handleInventoryAuthorityRequest } from "@acme/platform-core/route-handlers";
 import { after } from "next/server";
 
 export const dynamic = "force-dynamic";

@@ -4,7 +4,7 @@ import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
 import { formatNumber, formatTime, holdersPath, shopPath } from "@/app/cms/_lib/format";
-import { refId } from "@acme/platform-core/variants";
+import { refId } from "@acme/platform-core/universal";
 import { ItemName } from "@/components/item-name";
 import { getCmsEnv } from "@/env";
 

@@ -3,7 +3,7 @@ import type { InventoryItem } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { loadLowStock, LOW_STOCK_LIST_LIMIT } from "@/app/cms/_lib/low-stock";
 import { formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
-import { refId } from "@acme/platform-core/variants";
+import { refId } from "@acme/platform-core/universal";
 import { ItemName } from "@/components/item-name";
 
 export const dynamic = "force-dynamic";

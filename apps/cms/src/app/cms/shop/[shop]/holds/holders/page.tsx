@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { getShopHoldPolicy, isInventoryError, listVariantHolders, operatorMay, type VariantHolder } from "@acme/platform-core";
-import { variantTitles } from "@acme/platform-core/variants";
+import { variantTitles } from "@acme/platform-core/universal";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { formatAge, formatNumber, formatTime, historyPath, holdersPath, shopPath } from "@/app/cms/_lib/format";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
-import { variantTitles } from "@acme/platform-core/variants";
+import { variantTitles } from "@acme/platform-core/universal";
 import type { LedgerReason } from "@acme/platform-core";
 import { formatDelta, formatNumber, formatTime, historyPath, holdersPath, shopPath } from "@/app/cms/_lib/format";
 

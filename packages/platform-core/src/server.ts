@@ -1,33 +1,27 @@
-// Public entry point of @acme/platform-core.
+// @acme/platform-core: the server entry (stores, holds, checkout, alerts,
+// metrics). Marked server-only: a client component that imports it fails the
+// build. Browser- and edge-safe names are in `@acme/platform-core/universal`
+// (and re-exported here); request handlers in `/route-handlers`; demo data in
+// `/demo`; test support in `/test-support`.
+import "server-only";
+
+export * from "./universal.ts";
 
 export { getEnv, resetEnvCache, HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "./env.ts";
 export type { Env } from "./env.ts";
 
-export { ErrorCode } from "./errors/error-codes.ts";
-export { httpStatusByCode } from "./errors/http-status.ts";
-export { InventoryError, isInventoryError } from "./errors/inventory-error.ts";
-export type { FieldError } from "./errors/inventory-error.ts";
-export { errorResponse } from "./errors/error-response.ts";
-export { toInventoryError } from "./errors/to-inventory-error.ts";
 
 export { createDatabase, getDatabase, closeDatabase } from "./db/prisma-client.ts";
 export type { Database } from "./db/prisma-client.ts";
 export { applyMigrations, getMigrationStatus, readMigrations } from "./db/migrations.ts";
 
-export { variantKey, cleanVariantAttributes } from "./variants/variant-key.ts";
-export { compareVariantAttributes, sizeRank, SIZE_SCALE, variantDisplayName, variantLabel, variantTitles } from "./variants/variant-label.ts";
-export type { TitledVariant } from "./variants/variant-label.ts";
-export type { VariantAttributes } from "./variants/variant-key.ts";
 
 export type { InventoryStore } from "./inventory/inventory-store.ts";
 export type * from "./inventory/types.ts";
-export { LEDGER_REASONS, MAX_QUANTITY } from "./inventory/types.ts";
 export { createPrismaInventoryStore } from "./inventory/prisma-inventory-store.ts";
 export { createJsonInventoryStore } from "./inventory/json-inventory-store.ts";
 export { createInventoryStoreFromEnv, getInventoryStore, setInventoryStore } from "./inventory/get-inventory-store.ts";
 
-export { parseCart } from "./validation/cart.ts";
-export type { Cart, CartLine } from "./validation/cart.ts";
 export { cartToInventoryRequests } from "./validation/cart-to-inventory-requests.ts";
 export type { InventoryRequest } from "./validation/cart-to-inventory-requests.ts";
 export { validateInventoryAvailability, assertInventoryAvailable } from "./validation/validate-inventory-availability.ts";
@@ -49,7 +43,6 @@ export { listVariantHolders, releaseClientHolds } from "./holds/variant-holders.
 export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";
 export { releaseExpiredInventoryHolds, releaseExpiredHoldsForAllShops } from "./holds/release-expired-inventory-holds.ts";
 export type { ReapAllResult, ShopReapResult } from "./holds/release-expired-inventory-holds.ts";
-export { handleReaperCron } from "./holds/handle-reaper-cron.ts";
 export { reconcileInventoryReserved } from "./holds/reconcile-reserved.ts";
 export { createPrismaHoldStore } from "./holds/prisma-hold-store.ts";
 export { createJsonHoldStore } from "./holds/json-hold-store.ts";
@@ -61,7 +54,6 @@ export type * from "./import-export/index.ts";
 
 export { createCheckoutSession, checkoutCartSchema } from "./checkout/create-checkout-session.ts";
 export type { CheckoutCart, CheckoutSessionResult, CreateCheckoutSessionOptions, InventoryMode } from "./checkout/create-checkout-session.ts";
-export { checkoutTimes, STRIPE_MIN_SESSION_SECONDS, SESSION_PREPARE_SECONDS, HOLD_GRACE_SECONDS } from "./checkout/checkout-expiry.ts";
 export { prepareCheckoutSession } from "./checkout/prepare-checkout-session.ts";
 export type { PreparedSession, PrepareCheckoutSessionOptions } from "./checkout/prepare-checkout-session.ts";
 export { expireLapsedCheckoutSessions } from "./checkout/expire-lapsed-checkout-sessions.ts";
@@ -76,18 +68,12 @@ export { createStripeClient, getStripe } from "./checkout/stripe-client.ts";
 export { signCheckoutLink, openCheckoutLink } from "./checkout/checkout-link.ts";
 export type { OpenedCheckoutLink } from "./checkout/checkout-link.ts";
 export { readOrIssueBuyerCookie, buyerCookieHeader, BUYER_COOKIE_NAME } from "./checkout/buyer-cookie.ts";
-export { handleStripeWebhook } from "./webhooks/handle-stripe-webhook.ts";
-export type { StripeWebhookOptions } from "./webhooks/handle-stripe-webhook.ts";
 export { createPrismaWebhookEventLog, createJsonWebhookEventLog, getWebhookEventLog } from "./webhooks/webhook-event-log.ts";
 export type { WebhookEventLog } from "./webhooks/webhook-event-log.ts";
 export { sendOpsAlert, getOpsAlertStore, setOpsAlertStore } from "./alerts/send-ops-alert.ts";
 export { createPrismaOpsAlertStore, createJsonOpsAlertStore } from "./alerts/ops-alert-store.ts";
 export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-alert-store.ts";
 
-export { InventoryAuthorityClient } from "./authority/inventory-authority-client.ts";
-export { AUTHORITY_MAX_BODY_BYTES, handleInventoryAuthorityRequest } from "./authority/handle-inventory-authority-request.ts";
-export type { InventoryAuthorityOptions } from "./authority/handle-inventory-authority-request.ts";
-export type { AuthorityValidation, AuthorityValidationItem, InventoryAuthorityClientOptions } from "./authority/inventory-authority-client.ts";
 
 // Operators (CMS accounts)
 export * from "./operators/index.ts";
@@ -105,14 +91,7 @@ export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory
 
 // HTTP building blocks shared by the apps' route handlers
 export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
-export { readBytes, readJsonBody, readText } from "./http/read-json-body.ts";
-export { fieldErrors, parseOrThrow, purchaseLimitSchema, TITLE_MAX_LENGTH, titleSchema } from "./inventory/inputs.ts";
-export { handleHealthRequest } from "./health/handle-health-request.ts";
-export type { HealthOptions, HealthReport } from "./health/handle-health-request.ts";
 
-// Demo data and seed (`pnpm start`, end-to-end tests)
-export { DEMO_OPERATOR, DEMO_SHOP_ID, DEMO_SHOPS, SECOND_DEMO_SHOP_ID, seedDemo } from "./demo/index.ts";
-export type { DemoShop, SeedDemoOptions, SeedDemoResult } from "./demo/index.ts";
 
 // Alerts (low stock, ops rules), metrics and the hold lifecycle dashboard data
 export { alertChannelsFromEnv, getAlertChannels, setAlertChannels, ALERT_DELIVERY_DEFAULTS } from "./alerts/alert-channels.ts";
@@ -129,9 +108,7 @@ export { flushBackgroundWork } from "./alerts/flush-background-work.ts";
 export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";
 export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE, CAPS_SHARE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
 export type { OpsAlertRule, OpsRuleEvaluation } from "./alerts/ops-alert-rules.ts";
-export { handleOpsAlertCron } from "./alerts/handle-ops-alert-cron.ts";
 export { getMetrics } from "./metrics/metrics-registry.ts";
-export { handleMetricsRequest } from "./metrics/handle-metrics-request.ts";
 export { createOpsEventRecorder, setOpsEventRecorder, recordOpsEvent, flushOpsEvents } from "./metrics/ops-events.ts";
 export type { OpsEventKind, OpsEventRecorder } from "./metrics/ops-events.ts";
 export {
