@@ -121,3 +121,9 @@ export {
 export type { HoldLifecycleBucket, HoldLifecycleCounts, HoldLifecycleQuery, HoldLifecycleSeries } from "./metrics/get-hold-lifecycle-series.ts";
 export { getHoldCapPressure, HOLD_CAP_PRESSURE_WINDOW_SECONDS } from "./metrics/get-hold-cap-pressure.ts";
 export type { GetHoldCapPressureOptions, HoldCapPressure } from "./metrics/get-hold-cap-pressure.ts";
+
+// Storefronts: what every shop app needs on its server (its checkout and payment-link routes are in /route-handlers)
+export { resolveCart } from "./storefront/resolve-cart.ts";
+export { getStorefrontProduct, listStorefrontProducts } from "./storefront/list-storefront-products.ts";
+export { getStorefrontEnv, resetStorefrontEnvCache, shopIdFromEnv, storefrontClientSecret } from "./storefront/storefront-env.ts";
+export type { StorefrontEnv } from "./storefront/storefront-env.ts";

@@ -60,3 +60,12 @@ export {
   variantAttributesSchema,
   variantKeySchema,
 } from "./inventory/inputs.ts";
+
+// A shop's cart cookie and what a cart page shows of its lines (browser and server alike).
+export { cartCookieLineSchema, cartUnits, decodeCartCookie, encodeCartCookie } from "./storefront/cart-cookie.ts";
+export type { CartCookieLine } from "./storefront/cart-cookie.ts";
+export { cartFixes, cartLineState, cartLineStates, sellableTotal } from "./storefront/cart-line-state.ts";
+export type { CartLineState, CartLineWithState } from "./storefront/cart-line-state.ts";
+export type { ResolvedCartLine } from "./storefront/resolve-cart.ts";
+export type { CatalogueEntry, ShopCatalogue, Storefront } from "./storefront/storefront-types.ts";
+export type { StorefrontProduct, StorefrontVariant } from "./storefront/list-storefront-products.ts";

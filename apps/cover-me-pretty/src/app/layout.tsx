@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { cartUnits } from "@/cart/cart-cookie.ts";
+import { cartUnits } from "@acme/platform-core/universal";
 import { readCart } from "@/cart/read-cart.ts";
 import "./globals.css";
 

@@ -1,11 +1,11 @@
 import { formatPrice } from "@/catalogue/catalogue.ts";
-import { listProducts } from "@/catalogue/list-products.ts";
-import { getShopEnv } from "@/env.ts";
+import { listStorefrontProducts } from "@acme/platform-core";
+import { storefront } from "@/storefront.ts";
 
 export const dynamic = "force-dynamic";
 
 export default async function ProductListPage() {
-  const products = await listProducts(getShopEnv().SHOP_ID);
+  const products = await listStorefrontProducts(storefront);
   return (
     <>
       <h1>New season</h1>

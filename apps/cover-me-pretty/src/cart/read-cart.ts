@@ -1,8 +1,9 @@
+import { decodeCartCookie, type CartCookieLine } from "@acme/platform-core/universal";
 import { cookies } from "next/headers";
-import { CART_COOKIE, parseCartCookie, type CartLine } from "./cart-cookie.ts";
+import { CART_COOKIE } from "./cart-cookie-name.ts";
 
 /** The buyer's cart, from the request's cookie (server components). */
-export async function readCart(): Promise<CartLine[]> {
+export async function readCart(): Promise<CartCookieLine[]> {
   const jar = await cookies();
-  return parseCartCookie(jar.get(CART_COOKIE)?.value);
+  return decodeCartCookie(jar.get(CART_COOKIE)?.value);
 }

@@ -1,21 +1,10 @@
 // Display helpers shared by server pages and client components (no server imports here).
-import { compareVariantAttributes, variantLabel } from "@acme/platform-core/universal";
+import { compareVariantAttributes, variantLabel, type StorefrontVariant } from "@acme/platform-core/universal";
 
 export { variantLabel };
 
-/** Attribute name to value, as the inventory store keeps them. */
-export type VariantAttributes = Record<string, string>;
-
-export interface ShopVariant {
-  sku: string;
-  variantKey: string;
-  attributes: VariantAttributes;
-  /** Units a buyer can take now (on hand minus active holds). */
-  available: number;
-  lowStockThreshold: number | null;
-  /** At most this many per customer (null: no limit). */
-  purchaseLimit: number | null;
-}
+/** A variant as this shop's pages show it (the library's, from live stock). */
+export type ShopVariant = StorefrontVariant;
 
 /** "only N left" threshold: the item's low-stock threshold, or 3. */
 export function isLowStock(variant: Pick<ShopVariant, "available" | "lowStockThreshold">): boolean {

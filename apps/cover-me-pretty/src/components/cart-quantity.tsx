@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { setLineQuantity } from "@/cart/cart-client.ts";
+import { LINE_STEPPER_MAX, setLineQuantity } from "@/cart/cart-client.ts";
 
 export function CartQuantity({ sku, variantKey, quantity }: { sku: string; variantKey: string; quantity: number }) {
   const router = useRouter();
@@ -10,11 +10,11 @@ export function CartQuantity({ sku, variantKey, quantity }: { sku: string; varia
         type="number"
         aria-label="Quantity"
         min={1}
-        max={99}
+        max={LINE_STEPPER_MAX}
         defaultValue={quantity}
         onChange={(event) => {
           const value = Math.floor(Number(event.target.value));
-          if (value >= 1 && value <= 99) {
+          if (value >= 1 && value <= LINE_STEPPER_MAX) {
             setLineQuantity(sku, variantKey, value);
             router.refresh();
           }

@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
-import type { CartLine } from "@/cart/cart-cookie.ts";
+import type { CartCookieLine } from "@acme/platform-core/universal";
 
 type Problem =
   | { kind: "sold_out"; message: string; items: Array<{ name: string; requested: number; available: number }> }
@@ -15,7 +15,7 @@ type Problem =
  * page, or says clearly why not. `blockedReason` disables it while the cart
  * holds lines that cannot be bought as they are.
  */
-export function CheckoutButton({ lines, blockedReason }: { lines: CartLine[]; blockedReason?: string | undefined }) {
+export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine[]; blockedReason?: string | undefined }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);

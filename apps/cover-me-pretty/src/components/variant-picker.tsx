@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { addToCart } from "@/cart/cart-client.ts";
+import { addToCart, LINE_STEPPER_MAX } from "@/cart/cart-client.ts";
 import type { ShopVariant } from "@/catalogue/variant-display.ts";
 import { StockBadge } from "./stock-badge.tsx";
 
@@ -16,7 +16,7 @@ export function VariantPicker({ productName, variants }: { productName: string; 
   const [selected, setSelected] = useState<string | undefined>(firstAvailable ? `${firstAvailable.sku}|${firstAvailable.variantKey}` : undefined);
   const [quantity, setQuantity] = useState(1);
   const variant = variants.find((entry) => `${entry.sku}|${entry.variantKey}` === selected);
-  const max = Math.min(variant?.available ?? 0, variant?.purchaseLimit ?? 99, 99);
+  const max = Math.min(variant?.available ?? 0, variant?.purchaseLimit ?? LINE_STEPPER_MAX, LINE_STEPPER_MAX);
 
   return (
     <form

@@ -1,17 +1,17 @@
-import { cartFixes, cartLineStates, sellableTotal } from "@/cart/cart-problems.ts";
+import { resolveCart } from "@acme/platform-core";
+import { cartFixes, cartLineStates, sellableTotal } from "@acme/platform-core/universal";
 import { readCart } from "@/cart/read-cart.ts";
-import { resolveCart } from "@/cart/resolve-cart.ts";
 import { formatPrice } from "@/catalogue/catalogue.ts";
 import { CartQuantity } from "@/components/cart-quantity.tsx";
 import { CheckoutButton } from "@/components/checkout-button.tsx";
 import { FixCart } from "@/components/fix-cart.tsx";
 import { StockBadge } from "@/components/stock-badge.tsx";
-import { getShopEnv } from "@/env.ts";
+import { storefront } from "@/storefront.ts";
 
 export const dynamic = "force-dynamic";
 
 export default async function CartPage() {
-  const lines = await resolveCart(getShopEnv().SHOP_ID, await readCart());
+  const lines = await resolveCart(storefront, await readCart());
   if (lines.length === 0) {
     return (
       <>

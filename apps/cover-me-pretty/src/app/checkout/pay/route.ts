@@ -1,7 +1,8 @@
-import { handleCheckoutLinkRequest } from "@/checkout/handle-checkout-link-request.ts";
+import { handleCheckoutLinkRequest } from "@acme/platform-core/route-handlers";
+import { storefront } from "@/storefront.ts";
 
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request): Promise<Response> {
-  return handleCheckoutLinkRequest(request);
+  return handleCheckoutLinkRequest(request, storefront);
 }

@@ -1,8 +1,9 @@
+import { getStorefrontProduct } from "@acme/platform-core";
 import { notFound } from "next/navigation";
 import { formatPrice, SWATCHES } from "@/catalogue/catalogue.ts";
-import { getProduct, variantLabel } from "@/catalogue/list-products.ts";
+import { variantLabel } from "@/catalogue/variant-display.ts";
 import { VariantPicker } from "@/components/variant-picker.tsx";
-import { getShopEnv } from "@/env.ts";
+import { storefront } from "@/storefront.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +16,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
   } catch {
     notFound();
   }
-  const product = await getProduct(getShopEnv().SHOP_ID, id);
+  const product = await getStorefrontProduct(storefront, id);
   if (!product) notFound();
   return (
     <div className="product">

@@ -1,45 +1,50 @@
-import { BUYER_COOKIE_NAME, buyerCookieHeader, clientAddressFrom, createCheckoutSession, identifyHoldClient, readOrIssueBuyerCookie, signCheckoutLink, errorResponse, getEnv, getInventoryStore, InventoryError, isInventoryError, parseOrThrow, readJsonBody, type CheckoutCart, type FieldError, type InsufficientItem } from "@acme/platform-core";
-import { cookies } from "next/headers";
 import { z } from "zod";
-import { catalogueProduct, CURRENCY } from "../catalogue/catalogue.ts";
-import { variantLabel } from "../catalogue/list-products.ts";
-import { getShopEnv, shopClientSecret } from "../env.ts";
+import { cartLineSchema, cartLinesSchema } from "../cart/cart-line.ts";
+import { BUYER_COOKIE_NAME, buyerCookieHeader, readOrIssueBuyerCookie } from "../checkout/buyer-cookie.ts";
+import { signCheckoutLink } from "../checkout/checkout-link.ts";
+import { createCheckoutSession, type CheckoutCart } from "../checkout/create-checkout-session.ts";
+import { getEnv } from "../env.ts";
+import { errorResponse } from "../errors/error-response.ts";
+import { InventoryError, isInventoryError, type FieldError } from "../errors/inventory-error.ts";
+import { identifyHoldClient } from "../holds/hold-client.ts";
+import { clientAddressFrom } from "../http/client-address.ts";
+import { readJsonBody } from "../http/read-json-body.ts";
+import { getInventoryStore } from "../inventory/get-inventory-store.ts";
+import { parseOrThrow } from "../inventory/inputs.ts";
+import { refId } from "../inventory/types.ts";
+import type { InsufficientItem } from "../validation/validate-inventory-availability.ts";
+import { variantKey } from "../variants/variant-key.ts";
+import { variantLabel } from "../variants/variant-label.ts";
+import { readCookie, requestOrigin } from "./request-origin.ts";
+import { getStorefrontEnv, storefrontClientSecret } from "./storefront-env.ts";
+import type { CatalogueEntry, Storefront } from "./storefront-types.ts";
 
-/** Largest body accepted: 50 lines with the longest sku and variant key fit with room to spare. */
-const CHECKOUT_MAX_BODY_BYTES = 256 * 1024;
+/** Largest body accepted: a full cart (CART_MAX_LINES lines) with the longest sku and variant key fits. */
+export const CHECKOUT_MAX_BODY_BYTES = 256 * 1024;
 
-/** What the cart page posts: variants and quantities only. Prices come from the server's catalogue. */
+/** Paths on the shop the checkout answers point to (Stripe's return pages and the payment link). */
+export const STOREFRONT_PATHS = {
+  success: "/checkout/success",
+  cancel: "/checkout/cancel",
+  pay: "/checkout/pay",
+  preparing: "/checkout/preparing",
+  lapsed: "/checkout/lapsed",
+} as const;
+
+/**
+ * What a shop's cart page posts: lines by sku and canonical variant key (or
+ * attributes) and quantity, and optionally an idempotency key. Prices come
+ * from the shop's catalogue on the server, never from the browser.
+ */
 const checkoutRequestSchema = z.object({
-  lines: z
-    .array(
-      z.object({
-        sku: z.string({ error: "is required" }).trim().min(1, "is required").max(128),
-        variantKey: z.string({ error: "must be a string" }).max(2048).default(""),
-        quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(99, "must be at most 99"),
-      }),
-    )
-    .min(1, "the cart is empty")
-    .max(50, "must have at most 50 lines"),
+  lines: cartLinesSchema(cartLineSchema.omit({ productId: true })),
   idempotencyKey: z.string().min(8).max(200).optional(),
 });
 
+/** A line the stock could not cover, with the name the buyer saw. */
 export interface OutOfStockLine extends InsufficientItem {
-  /** "Linen tee (coral / m)": what the buyer sees. */
+  /** "Linen tee (Coral / M)". */
   name: string;
-}
-
-/**
- * The origin the buyer used (Host header), for Stripe's return URLs when
- * SHOP_PUBLIC_URL is not set: the server's own idea of its URL may differ
- * (e.g. localhost vs 127.0.0.1), and the cart cookie belongs to the buyer's.
- */
-function requestOrigin(request: Request): string {
-  const url = new URL(request.url);
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? url.host;
-  // A proxy says http or https (the first of a list); anything else (javascript:, ftp:) is not a return URL Stripe takes.
-  const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
-  const proto = forwarded === "http" || forwarded === "https" ? forwarded : url.protocol.replace(":", "");
-  return `${proto}://${host}`;
 }
 
 function displayName(productName: string, attributes: Record<string, string>): string {
@@ -48,55 +53,62 @@ function displayName(productName: string, attributes: Record<string, string>): s
 }
 
 /**
- * POST /api/checkout-session: prices the cart from the catalogue and live
- * stock, then hands it to `createCheckoutSession` with the inventory mode and
- * hold TTL from the environment, and the client (hashed address and signed
- * buyer cookie, issued here when missing) for the shop's caps. 200
- * `{ status: "ready", url }`: the shop's own link to the payment page
- * (`/checkout/pay`), which gives the hold its full term when followed; until
- * then the hold lapses after the shop's unopened-hold time. 202
- * `{ status: "preparing", url, holdExpiresAt }` with Retry-After: the stock
- * is held and Stripe is busy (its rate limits, an outage); the same link
- * waits for the payment page. 400 field errors; 409 `inventory_insufficient`
- * with each short line named; 422 `purchase_limit_exceeded` naming the line
- * and its limit, or `payment_rejected` naming what Stripe refused (nothing
- * held); 429 with Retry-After for a client at a cap; 503 when stock cannot
- * answer (nothing is held or charged).
+ * POST /api/checkout-session for any shop: prices the cart from the shop's
+ * catalogue and live stock, then hands it to `createCheckoutSession` with the
+ * inventory mode and hold TTL from the environment, and the client (hashed
+ * address and signed buyer cookie, issued here when missing) for the shop's
+ * caps on holds.
+ *
+ * - 200 `{ status: "ready", url }`: `url` is the shop's own payment link
+ *   (`/checkout/pay?t=…`), which gives the hold its full term when followed;
+ *   until then the hold lapses after the shop's unopened-hold time.
+ * - 202 `{ status: "preparing", url, holdExpiresAt, retryAfterMs }` with
+ *   Retry-After: the stock is held and Stripe is busy (its rate limits, an
+ *   outage); the same link waits for the payment page.
+ * - 400 field errors (`lines.N.quantity`…); 413 for a body over 256 KiB.
+ * - 409 `inventory_insufficient`, each short line named.
+ * - 422 `purchase_limit_exceeded` naming the line and its limit, or
+ *   `payment_rejected` naming what Stripe refused (nothing held).
+ * - 429 with Retry-After for a client at a cap; 503 when stock cannot answer
+ *   (nothing is held or charged).
  */
-export async function handleCheckoutSessionRequest(request: Request): Promise<Response> {
+export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(request: Request, storefront: Storefront<P>): Promise<Response> {
   const headers = new Headers({ "cache-control": "no-store" });
   try {
     // Counted while streaming: a huge or endless body is a 413, never read whole.
     const body: unknown = await readJsonBody(request, CHECKOUT_MAX_BODY_BYTES);
     const checkout = parseOrThrow(checkoutRequestSchema, body);
 
-    const { SHOP_ID: shopId, SHOP_PUBLIC_URL, SHOP_CLIENT_IP_HEADER, SHOP_ALLOW_PROMOTION_CODES } = getShopEnv();
+    const { shopId, catalogue } = storefront;
+    const { SHOP_PUBLIC_URL, SHOP_CLIENT_IP_HEADER, SHOP_ALLOW_PROMOTION_CODES } = getStorefrontEnv();
     const env = getEnv();
     const origin = SHOP_PUBLIC_URL ?? requestOrigin(request);
     // Who checks out, for the caps on holds (a checkout that holds nothing has none to cap): a
     // buyer without a (valid) cookie gets one with this answer, whatever it is.
     const holds = env.INVENTORY_MODE === "reserve_ttl" && !env.SKIP_INVENTORY_VALIDATION;
-    const secret = holds ? shopClientSecret() : undefined;
-    const buyer = secret ? readOrIssueBuyerCookie((await cookies()).get(BUYER_COOKIE_NAME)?.value, secret) : undefined;
+    const secret = holds ? storefrontClientSecret() : undefined;
+    const buyer = secret ? readOrIssueBuyerCookie(readCookie(request, BUYER_COOKIE_NAME), secret) : undefined;
     if (buyer?.issued) headers.append("set-cookie", buyerCookieHeader(buyer.issued, { secure: origin.startsWith("https:") }));
     const client = secret && buyer ? identifyHoldClient({ address: clientAddressFrom(request, SHOP_CLIENT_IP_HEADER), buyerId: buyer.buyerId, secret }) : undefined;
-    const items = await getInventoryStore().getItems(
-      shopId,
-      checkout.lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
-    );
-    const byRef = new Map(items.map((item) => [`${item.sku}\u0000${item.variantKey}`, item]));
+    // Attributes, when a line gives them, decide the variant (as everywhere a cart line is read).
+    const refs = checkout.lines.map((line) => ({
+      sku: line.sku,
+      variantKey: line.variantAttributes ? variantKey(line.variantAttributes) : (line.variantKey ?? ""),
+    }));
+    const items = await getInventoryStore().getItems(shopId, refs);
+    const byRef = new Map(items.map((item) => [refId(item), item]));
     const errors: FieldError[] = [];
     const names = new Map<string, string>();
-    const cart: CheckoutCart = { currency: CURRENCY, lines: [] };
+    const cart: CheckoutCart = { currency: catalogue.currency, lines: [] };
     checkout.lines.forEach((line, index) => {
-      const item = byRef.get(`${line.sku}\u0000${line.variantKey}`);
-      const product = item && catalogueProduct(item.productId);
+      const item = byRef.get(refId(refs[index]!));
+      const product = item && catalogue.product(item.productId);
       if (!item || !product) {
         errors.push({ field: `lines.${index}.sku`, message: "is not sold in this shop" });
         return;
       }
       const name = displayName(product.name, item.variantAttributes);
-      names.set(`${item.sku}\u0000${item.variantKey}`, name);
+      names.set(refId(item), name);
       cart.lines.push({
         sku: item.sku,
         productId: item.productId,
@@ -107,12 +119,13 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
       });
     });
     if (errors.length) throw InventoryError.validation(errors);
+    const nameOf = (ref: { sku: string; variantKey: string }) => names.get(refId(ref)) ?? ref.sku;
 
     try {
       const session = await createCheckoutSession(cart, {
         shopId,
-        successUrl: `${origin}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-        cancelUrl: `${origin}/checkout/cancel`,
+        successUrl: `${origin}${STOREFRONT_PATHS.success}?session_id={CHECKOUT_SESSION_ID}`,
+        cancelUrl: `${origin}${STOREFRONT_PATHS.cancel}`,
         inventoryMode: env.INVENTORY_MODE,
         inventoryHoldTtlSeconds: env.INVENTORY_HOLD_TTL_SECONDS,
         ...(SHOP_ALLOW_PROMOTION_CODES ? { allowPromotionCodes: true } : {}),
@@ -126,7 +139,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
       const ready = session.status === "ready" ? session : undefined;
       const url =
         session.holdId && secret
-          ? `${SHOP_PUBLIC_URL ?? ""}/checkout/pay?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId }, secret))}`
+          ? `${SHOP_PUBLIC_URL ?? ""}${STOREFRONT_PATHS.pay}?t=${encodeURIComponent(signCheckoutLink({ shopId, holdId: session.holdId }, secret))}`
           : ready?.url;
       const answer = {
         status: session.status,
@@ -148,10 +161,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
     } catch (error) {
       if (isInventoryError(error, "inventory_insufficient")) {
         const short = (error.details.items as InsufficientItem[] | undefined) ?? [];
-        const named: OutOfStockLine[] = short.map((item) => ({
-          ...item,
-          name: names.get(`${item.sku}\u0000${item.variantKey}`) ?? item.sku,
-        }));
+        const named: OutOfStockLine[] = short.map((item) => ({ ...item, name: nameOf(item) }));
         return Response.json(
           { code: error.code, message: "Some items sold out while they were in your cart.", items: named },
           { status: 409, headers },
@@ -160,7 +170,7 @@ export async function handleCheckoutSessionRequest(request: Request): Promise<Re
       if (isInventoryError(error, "purchase_limit_exceeded") && Array.isArray(error.details.lines)) {
         const lines = (error.details.lines as Array<{ sku: string; variantKey: string; requested: number; limit: number; alreadyHeld: number }>).map((line) => ({
           ...line,
-          name: names.get(`${line.sku}\u0000${line.variantKey}`) ?? line.sku,
+          name: nameOf(line),
         }));
         const first = lines[0]!;
         const message =

@@ -1,17 +1,20 @@
 import { z } from "zod";
+import { CART_MAX_LINES, cartQuantitySchema } from "../cart/cart-line.ts";
+import { skuSchema, variantKeySchema } from "../inventory/inputs.ts";
 
-/** The cart lives in a cookie: readable by server pages, written by the browser. */
-export const CART_COOKIE = "cmp_cart";
-
-export const cartLineSchema = z.object({
-  sku: z.string().min(1).max(128),
-  variantKey: z.string().max(2048),
-  quantity: z.number().int().min(1).max(99),
+/**
+ * A line of a buyer's cart as a shop keeps it in a cookie: the variant by its
+ * canonical key. The same limits as every other cart line (`cartLineSchema`).
+ */
+export const cartCookieLineSchema = z.object({
+  sku: skuSchema,
+  variantKey: variantKeySchema,
+  quantity: cartQuantitySchema,
 });
 
-export type CartLine = z.infer<typeof cartLineSchema>;
+export type CartCookieLine = z.infer<typeof cartCookieLineSchema>;
 
-const cartSchema = z.array(cartLineSchema).max(50);
+const cartCookieSchema = z.array(cartCookieLineSchema).max(CART_MAX_LINES);
 
 // The value is the cart's JSON as base64url. Its alphabet (A-Z a-z 0-9 - _)
 // needs no escaping in a cookie and is left alone by percent-decoding, so the
@@ -33,22 +36,23 @@ function fromBase64Url(value: string): string {
   return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
-/** Reads a cart cookie value; anything unreadable is an empty cart. */
-export function parseCartCookie(value: string | undefined): CartLine[] {
+/** Reads a cart cookie's value; anything unreadable (edited, truncated, too long) is an empty cart. */
+export function decodeCartCookie(value: string | undefined): CartCookieLine[] {
   if (!value) return [];
   try {
-    const parsed = cartSchema.safeParse(JSON.parse(fromBase64Url(value)));
+    const parsed = cartCookieSchema.safeParse(JSON.parse(fromBase64Url(value)));
     return parsed.success ? parsed.data : [];
   } catch {
     return [];
   }
 }
 
-export function serialiseCart(lines: CartLine[]): string {
+/** The cookie value for a cart (base64url JSON). */
+export function encodeCartCookie(lines: CartCookieLine[]): string {
   return toBase64Url(JSON.stringify(lines));
 }
 
-/** Units in the cart (the header's count). */
-export function cartUnits(lines: CartLine[]): number {
+/** Units in the cart (a header's count). */
+export function cartUnits(lines: CartCookieLine[]): number {
   return lines.reduce((sum, line) => sum + line.quantity, 0);
 }
