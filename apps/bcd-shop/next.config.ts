@@ -1,0 +1,3 @@
+import { platformNextConfig } from "@acme/next-config";
+
+export default platformNextConfig();
