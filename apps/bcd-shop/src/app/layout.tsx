@@ -1,3 +1,4 @@
+import { cartUnits } from "@acme/platform-core/universal";
 import type { ReactNode } from "react";
 import { readCart } from "@/cart/read-cart.ts";
 import "./globals.css";
@@ -7,7 +8,7 @@ export const metadata = { title: "BCD Field Supply", description: "Camp goods in
 export const viewport = { width: "device-width", initialScale: 1, themeColor: "#12140f" };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const units = (await readCart()).reduce((sum, line) => sum + line.quantity, 0);
+  const units = cartUnits(await readCart());
   return (
     <html lang="en">
       <body>

@@ -1,5 +1,6 @@
+import { listStorefrontProducts } from "@acme/platform-core";
 import { formatPrice } from "@/catalogue/catalogue.ts";
-import { listProducts } from "@/catalogue/list-products.ts";
+import { displayVariant } from "@/catalogue/variant-display.ts";
 import { ProductArt } from "@/components/product-art.tsx";
 import { StockBadge } from "@/components/stock-badge.tsx";
 import { storefront } from "@/storefront.ts";
@@ -7,7 +8,7 @@ import { storefront } from "@/storefront.ts";
 export const dynamic = "force-dynamic";
 
 export default async function IndexPage() {
-  const products = await listProducts(storefront.shopId);
+  const products = (await listStorefrontProducts(storefront)).map((product) => ({ ...product, variants: product.variants.map(displayVariant) }));
   return (
     <>
       <section className="hero">

@@ -2,14 +2,11 @@
 // with each variant. Stock and variants come from the store; a product the
 // store stocks but this catalogue does not describe is not sold (no price).
 // No server imports: client components format prices with it too.
-import type { ShopCatalogue } from "@acme/platform-core";
+import type { CatalogueEntry, ShopCatalogue } from "@acme/platform-core/universal";
 
 export type ProductArt = "tee" | "mug" | "cap";
 
-export interface BcdProduct {
-  name: string;
-  /** Price of one unit in euro cents. */
-  unitAmount: number;
+export interface BcdProduct extends CatalogueEntry {
   /** One line under the name on the index. */
   tagline: string;
   description: string;
@@ -21,7 +18,6 @@ export interface BcdProduct {
 
 export const CURRENCY = "eur";
 
-/** In index order. */
 const PRODUCTS: Record<string, BcdProduct> = {
   "field-cap": {
     name: "Six-panel field cap",
@@ -61,18 +57,10 @@ const PRODUCTS: Record<string, BcdProduct> = {
   },
 };
 
-const ORDER = Object.keys(PRODUCTS);
-
 export const catalogue = {
   currency: CURRENCY,
   product: (productId: string): BcdProduct | undefined => (Object.hasOwn(PRODUCTS, productId) ? PRODUCTS[productId] : undefined),
-} satisfies ShopCatalogue;
-
-/** Index position of a product (unknown products last). */
-export function catalogueRank(productId: string): number {
-  const rank = ORDER.indexOf(productId);
-  return rank === -1 ? ORDER.length : rank;
-}
+} satisfies ShopCatalogue<BcdProduct>;
 
 const PRICE = new Intl.NumberFormat("en-IE", { style: "currency", currency: CURRENCY.toUpperCase() });
 

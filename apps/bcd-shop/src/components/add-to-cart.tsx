@@ -2,14 +2,14 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { addToCart } from "@/cart/cart-client.ts";
-import type { ShopVariant } from "@/catalogue/list-products.ts";
+import type { DisplayVariant } from "@/catalogue/variant-display.ts";
 import { QuantityStepper } from "./quantity-stepper.tsx";
 import { StockBadge } from "./stock-badge.tsx";
 
-const refOf = (variant: Pick<ShopVariant, "sku" | "variantKey">) => `${variant.sku}|${variant.variantKey}`;
+const refOf = (variant: Pick<DisplayVariant, "sku" | "variantKey">) => `${variant.sku}|${variant.variantKey}`;
 
 /** Variant tiles (a sold-out one cannot be picked), a quantity up to what one buyer may take, and Add to cart. */
-export function AddToCart({ productName, variants }: { productName: string; variants: ShopVariant[] }) {
+export function AddToCart({ productName, variants }: { productName: string; variants: DisplayVariant[] }) {
   const router = useRouter();
   const first = variants.find((variant) => variant.available > 0);
   const [selected, setSelected] = useState(first ? refOf(first) : undefined);

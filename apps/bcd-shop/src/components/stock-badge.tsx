@@ -1,4 +1,4 @@
-import { isLowStock } from "@/catalogue/stock-level.ts";
+import { isLowStock } from "@/catalogue/variant-display.ts";
 
 /** "Sold out", "Last N" or "In stock", from live availability. */
 export function StockBadge({ available, lowStockThreshold }: { available: number; lowStockThreshold: number | null }) {

@@ -1,5 +1,5 @@
 import { resolveCart } from "@acme/platform-core";
-import { lineStatus } from "@/cart/line-status.ts";
+import { cartFixes, cartLineStates, sellableTotal } from "@acme/platform-core/universal";
 import { readCart } from "@/cart/read-cart.ts";
 import { catalogue, formatPrice } from "@/catalogue/catalogue.ts";
 import { CartLineControls } from "@/components/cart-line-controls.tsx";
@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Cart · BCD Field Supply" };
 
 export default async function CartPage() {
-  const lines = (await resolveCart(storefront, await readCart())).map((line) => ({ line, ...lineStatus(line) }));
+  const lines = cartLineStates(await resolveCart(storefront, await readCart()));
   if (lines.length === 0) {
     return (
       <section className="page-head">
@@ -27,9 +27,9 @@ export default async function CartPage() {
       </section>
     );
   }
-  const fixes = lines.filter(({ status }) => status !== "ok").map(({ line, sellable }) => ({ sku: line.sku, variantKey: line.variantKey, quantity: sellable }));
-  const total = lines.reduce((sum, { line, sellable }) => sum + (line.unitAmount ?? 0) * sellable, 0);
-  const units = lines.reduce((sum, { sellable }) => sum + sellable, 0);
+  const fixes = cartFixes(lines);
+  const total = sellableTotal(lines);
+  const units = lines.reduce((sum, { state }) => sum + state.sellable, 0);
   return (
     <>
       <section className="page-head">
@@ -42,7 +42,7 @@ export default async function CartPage() {
             <div className="notice notice-warn cart-problems" role="alert">
               <strong>Some items can’t be bought as they are.</strong>
               <ul>
-                {lines.map(({ line, status, sellable }) => {
+                {lines.map(({ line, state: { status, sellable } }) => {
                   if (status === "ok") return null;
                   const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
                   return <li key={`${line.sku}|${line.variantKey}`}>{status === "sold_out" ? `${name} is sold out.` : `${name}: only ${sellable} left (you have ${line.quantity}).`}</li>;
@@ -52,7 +52,7 @@ export default async function CartPage() {
             </div>
           ) : null}
           <ul className="lines">
-            {lines.map(({ line, status, sellable }) => {
+            {lines.map(({ line, state: { status, sellable } }) => {
               const product = line.productId ? catalogue.product(line.productId) : undefined;
               const colour = /(?:^|\|)color=([^|]*)/.exec(line.variantKey)?.[1] ?? null;
               return (

@@ -1,6 +1,7 @@
+import { getStorefrontProduct } from "@acme/platform-core";
 import { notFound } from "next/navigation";
-import { catalogueRank, formatPrice } from "@/catalogue/catalogue.ts";
-import { getProduct } from "@/catalogue/list-products.ts";
+import { formatPrice } from "@/catalogue/catalogue.ts";
+import { displayVariant } from "@/catalogue/variant-display.ts";
 import { AddToCart } from "@/components/add-to-cart.tsx";
 import { ProductArt } from "@/components/product-art.tsx";
 import { storefront } from "@/storefront.ts";
@@ -16,14 +17,16 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
   } catch {
     notFound();
   }
-  const product = await getProduct(storefront.shopId, id);
+  const product = await getStorefrontProduct(storefront, id);
   if (!product) notFound();
-  const colour = product.variants.find((variant) => variant.colour)?.colour ?? null;
+  const variants = product.variants.map(displayVariant);
+  const colour = variants.find((variant) => variant.colour)?.colour ?? null;
+  const skus = [...new Set(variants.map((variant) => variant.sku))];
   return (
     <article className="product">
       <div className="product-art">
         <ProductArt art={product.art} colour={colour} />
-        <span className="product-no mono">No. {String(catalogueRank(product.productId) + 1).padStart(2, "0")}</span>
+        <span className="product-no mono">{skus.join(" · ")}</span>
       </div>
       <div className="product-info">
         <p className="eyebrow">
@@ -32,7 +35,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
         <h1>{product.name}</h1>
         <p className="mono product-price">{formatPrice(product.unitAmount)}</p>
         <p className="lede">{product.description}</p>
-        <AddToCart productName={product.name} variants={product.variants} />
+        <AddToCart productName={product.name} variants={variants} />
         <dl className="specs">
           {product.specs.map(([label, value]) => (
             <div key={label}>
