@@ -19,6 +19,8 @@ const optionalString = z
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: optionalString,
+  /** A direct (unpooled) connection for migrations, beside a DATABASE_URL that goes through a pooler. */
+  DATABASE_DIRECT_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   INVENTORY_BACKEND: z.enum(["prisma", "json"]).default("prisma"),
   INVENTORY_DATA_DIR: z.string().min(1).default("./data/inventory"),
