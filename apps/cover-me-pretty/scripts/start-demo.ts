@@ -1,6 +1,7 @@
 // `pnpm start`: the whole platform on one machine. Embedded PostgreSQL (data
 // kept in .data/), migrations, demo seed, a Stripe emulator, an SMTP sink,
-// the CMS and the shop as production builds, and the reaper cron every 30 s.
+// the CMS and the shops (cover-me-pretty, bcd-shop) as production builds, and
+// the reaper cron every 30 s.
 // `.env` settings (DATABASE_URL, Stripe keys, SMTP) replace the local stand-ins.
 // `--seed-only` (pnpm demo:seed) migrates and seeds, then exits.
 import { fileURLToPath } from "node:url";
@@ -53,12 +54,11 @@ async function main(): Promise<void> {
   const { env, host } = config;
   if (config.fromDotEnv.length) say(`using .env: ${config.fromDotEnv.join(", ")}`);
 
-  const shopDir = path.join(root, "apps", "cover-me-pretty");
   const cmsDir = path.join(root, "apps", "cms");
   if (!seedOnly) {
     // Before anything starts: a failing build should not leave servers behind.
     await buildIfStale({ root, appDir: cmsDir, name: "cms", log: say });
-    await buildIfStale({ root, appDir: shopDir, name: "shop", log: say });
+    for (const shop of config.shops) await buildIfStale({ root, appDir: shop.appDir, name: shop.name, log: say });
   }
 
   // PostgreSQL: DATABASE_URL when given, else the embedded server on .data/postgres.
@@ -112,11 +112,12 @@ async function main(): Promise<void> {
     env.SMTP_PORT = String(config.smtpPort);
   }
 
-  // Stripe: the real one with STRIPE_SECRET_KEY, else the local emulator.
+  // Stripe: the real one with STRIPE_SECRET_KEY, else the local emulator. Either way one
+  // webhook endpoint, the CMS's, serves every shop: each session names its shop in its metadata.
   const cmsUrl = `http://${host}:${config.cmsPort}`;
   let stripeLine: string;
   if (env.STRIPE_SECRET_KEY) {
-    stripeLine = `Stripe      your account (${env.STRIPE_SECRET_KEY.slice(0, 8)}...); forward webhooks to ${cmsUrl}/api/stripe/webhook`;
+    stripeLine = `Stripe          your account (${env.STRIPE_SECRET_KEY.slice(0, 8)}...); forward webhooks to ${cmsUrl}/api/stripe/webhook`;
   } else {
     const emulator = await startStripeEmulator({
       host,
@@ -133,23 +134,24 @@ async function main(): Promise<void> {
     env.CMS_STRIPE_SESSION_URL ??= `${emulator.url}/checkout/{id}`;
     // The emulator knows the promotion code FREE100 (100% off): a no-cost order, sold like a paid one.
     env.SHOP_ALLOW_PROMOTION_CODES ??= "1";
-    stripeLine = `Stripe      ${emulator.url}  (emulator: every checkout session, pay or cancel; code FREE100 is 100% off)`;
+    stripeLine = `Stripe          ${emulator.url}  (emulator: every checkout session, pay or cancel; code FREE100 is 100% off)`;
   }
 
   const apps: RunningNextApp[] = [];
-  for (const [name, appDir, port] of [
-    ["cms", cmsDir, config.cmsPort],
-    ["shop", shopDir, config.shopPort],
-  ] as const) {
+  for (const { name, appDir, port, portVariable, env: own } of [
+    { name: "cms", appDir: cmsDir, port: config.cmsPort, portVariable: "CMS_PORT", env: {} },
+    ...config.shops,
+  ]) {
     if (await portInUse(host, port)) {
-      throw new Error(`port ${port} is already in use: stop whatever runs there or pick another port (${name === "shop" ? "SHOP_PORT" : "CMS_PORT"})`);
+      throw new Error(`port ${port} is already in use: stop whatever runs there or pick another port (${portVariable})`);
     }
     const app = await startNextApp({
       appDir,
       host,
       port,
       readyTimeoutMs: 60_000,
-      env: name === "shop" ? { ...env, SHOP_ID: env.SHOP_ID ?? DEMO_SHOP_ID } : env,
+      // Each shop's own SHOP_ID and SHOP_PUBLIC_URL (its Stripe return URLs) over the shared settings.
+      env: { ...env, ...own },
       onOutput: (line, stream) => (stream === "stderr" ? console.error : console.log)(`[${name}] ${line}`),
     });
     stops.push({ name, stop: () => app.stop() });
@@ -186,14 +188,17 @@ async function main(): Promise<void> {
     "",
     "  Acme inventory demo is running",
     "",
-    `  Shop        http://${host}:${config.shopPort}   (${env.SHOP_ID ?? DEMO_SHOP_ID})`,
-    `  CMS         ${cmsUrl}/login`,
-    `              sign in: ${DEMO_OPERATOR.email} / ${operatorPassword}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
+    ...config.shops.map((shop) => {
+      const local = `http://${host}:${shop.port}`;
+      return `  ${shop.name.padEnd(16)}${local}   (shop ${shop.shopId}${shop.publicUrl === local ? "" : `; public URL ${shop.publicUrl}`})`;
+    }),
+    `  CMS             ${cmsUrl}/login`,
+    `                  sign in: ${DEMO_OPERATOR.email} / ${operatorPassword}  (admin of ${DEMO_SHOP_ID}, ${SECOND_DEMO_SHOP_ID})`,
     `  ${stripeLine}`,
-    `  Mail        ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
+    `  Mail            ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
     // The embedded server's login is the demo's own (postgres/postgres); a DATABASE_URL of yours keeps its secret.
-    ownDatabase ? `  Database    ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}  (credentials as in your DATABASE_URL)` : `  Database    ${env.DATABASE_URL}`,
-    "  Reaper      every 30 s",
+    ownDatabase ? `  Database        ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}  (credentials as in your DATABASE_URL)` : `  Database        ${env.DATABASE_URL}`,
+    "  Reaper          every 30 s",
     "",
     "  Ctrl-C stops everything.",
     "",

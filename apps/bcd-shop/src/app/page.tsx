@@ -1,6 +1,6 @@
 import { listStorefrontProducts } from "@acme/platform-core";
 import { formatPrice } from "@/catalogue/catalogue.ts";
-import { displayVariant } from "@/catalogue/variant-display.ts";
+import { displayVariants } from "@/catalogue/variant-display.ts";
 import { ProductArt } from "@/components/product-art.tsx";
 import { StockBadge } from "@/components/stock-badge.tsx";
 import { storefront } from "@/storefront.ts";
@@ -8,7 +8,7 @@ import { storefront } from "@/storefront.ts";
 export const dynamic = "force-dynamic";
 
 export default async function IndexPage() {
-  const products = (await listStorefrontProducts(storefront)).map((product) => ({ ...product, variants: product.variants.map(displayVariant) }));
+  const products = (await listStorefrontProducts(storefront)).map((product) => ({ ...product, variants: displayVariants(product.variants).variants }));
   return (
     <>
       <section className="hero">
@@ -39,7 +39,7 @@ export default async function IndexPage() {
                   ) : (
                     <>
                       <StockBadge available={product.available} lowStockThreshold={null} />
-                      {left.length > 0 ? <span className="fine">{left.map((variant) => variant.attributes.size ?? variant.label).join(" · ")}</span> : null}
+                      {left.length > 0 ? <span className="fine">{left.map((variant) => variant.pick).join(" · ")}</span> : null}
                     </>
                   )}
                 </span>

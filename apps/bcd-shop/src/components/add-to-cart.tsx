@@ -9,7 +9,7 @@ import { StockBadge } from "./stock-badge.tsx";
 const refOf = (variant: Pick<DisplayVariant, "sku" | "variantKey">) => `${variant.sku}|${variant.variantKey}`;
 
 /** Variant tiles (a sold-out one cannot be picked), a quantity up to what one buyer may take, and Add to cart. */
-export function AddToCart({ productName, variants }: { productName: string; variants: DisplayVariant[] }) {
+export function AddToCart({ productName, variants, shared }: { productName: string; variants: DisplayVariant[]; shared: string }) {
   const router = useRouter();
   const first = variants.find((variant) => variant.available > 0);
   const [selected, setSelected] = useState(first ? refOf(first) : undefined);
@@ -39,7 +39,10 @@ export function AddToCart({ productName, variants }: { productName: string; vari
         </p>
       ) : (
         <fieldset className="tiles" aria-label={`${productName} options`}>
-          <legend>Choose {variants.some((entry) => entry.attributes.size) ? "a size" : "one"}</legend>
+          <legend>
+            Choose {variants.some((entry) => entry.attributes.size) ? "a size" : "one"}
+            {shared ? <span className="legend-shared"> · {shared}</span> : null}
+          </legend>
           {variants.map((entry) => {
             const ref = refOf(entry);
             const soldOut = entry.available <= 0;
@@ -56,7 +59,7 @@ export function AddToCart({ productName, variants }: { productName: string; vari
                     setQuantity(1);
                   }}
                 />
-                <span className="tile-label">{entry.label || "One size"}</span>
+                <span className="tile-label">{entry.pick || "One size"}</span>
                 <StockBadge available={entry.available} lowStockThreshold={entry.lowStockThreshold} />
               </label>
             );

@@ -17,13 +17,15 @@ export function ProductArt({ art, colour, size = "large" }: { art: Art; colour: 
 
 const DEFAULT_FILL: Record<Art, string> = { tee: "#d9d4c7", mug: "#f4f1ea", cap: "#1f3357" };
 const INK = "#14150f";
+/** The enamel mug's blue rim. */
+const RIM = "#2c4a7a";
 
 function Tee({ fill }: { fill: string }) {
   return (
     <g stroke={INK} strokeWidth="4" strokeLinejoin="round">
       <path d="M70 38 L40 52 L20 92 L46 104 L56 86 L56 168 L144 168 L144 86 L154 104 L180 92 L160 52 L130 38 C124 54 76 54 70 38 Z" fill={fill} />
       <path d="M70 38 C78 62 122 62 130 38" fill="none" />
-      <path d="M84 112 h32" strokeDasharray="5 5" fill="none" />
+      <path d="M112 92 h22 v22 c0 4 -22 4 -22 0 Z" fill="none" strokeWidth="3" />
     </g>
   );
 }
@@ -31,12 +33,10 @@ function Tee({ fill }: { fill: string }) {
 function Mug({ fill }: { fill: string }) {
   return (
     <g stroke={INK} strokeWidth="4" strokeLinejoin="round">
-      <path d="M132 78 C172 74 172 138 132 134" fill="none" strokeWidth="12" />
-      <path d="M132 78 C172 74 172 138 132 134" fill="none" stroke={fill} strokeWidth="4" />
-      <path d="M44 58 L44 150 C44 166 132 166 132 150 L132 58 Z" fill={fill} />
-      <ellipse cx="88" cy="58" rx="44" ry="12" fill="#2c4a7a" />
-      <path d="M44 150 C44 166 132 166 132 150" fill="none" stroke="#2c4a7a" strokeWidth="8" />
-      <path d="M62 84 v46" stroke="#fff" strokeOpacity="0.7" strokeWidth="6" strokeLinecap="round" />
+      <path d="M142 82 C180 82 180 138 142 138" fill="none" strokeWidth="11" />
+      <path d="M46 62 L46 150 Q46 166 62 166 L126 166 Q142 166 142 150 L142 62 Z" fill={fill} />
+      <ellipse cx="94" cy="62" rx="48" ry="12" fill={RIM} />
+      <path d="M64 86 v50" stroke="#fff" strokeOpacity="0.8" strokeWidth="7" strokeLinecap="round" />
     </g>
   );
 }

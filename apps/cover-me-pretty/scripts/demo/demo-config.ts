@@ -3,18 +3,35 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID } from "@acme/platform-core/demo";
+
+/** One storefront the demo serves: which app, which shop's stock, where. */
+export interface DemoShopApp {
+  /** The app's folder name under apps/, also its log prefix. */
+  name: string;
+  appDir: string;
+  shopId: string;
+  port: number;
+  /** The variable that moves it to another port (named when the port is taken). */
+  portVariable: string;
+  /** Its public origin, for Stripe's return URLs. */
+  publicUrl: string;
+  /** What the app gets on top of the shared `env`. */
+  env: Record<string, string>;
+}
 
 /** Settings the demo passes to its servers, after `.env` and the shell have had their say. */
 export interface DemoConfig {
   root: string;
   dataDir: string;
   host: string;
-  shopPort: number;
+  /** The storefronts, each on its own port; all share the CMS, database, emulator and mail. */
+  shops: DemoShopApp[];
   cmsPort: number;
   emulatorPort: number;
   postgresPort: number;
   smtpPort: number;
-  /** Every variable the apps get (the library's and the apps' own). */
+  /** Every variable every app gets (the library's and the apps' own); a shop's own settings are in its `env`. */
   env: Record<string, string>;
   /** Which variables came from `.env` (printed so the user sees what was used). */
   fromDotEnv: string[];
@@ -70,12 +87,20 @@ export async function loadDemoConfig(root: string): Promise<DemoConfig> {
   const fromFile = existsSync(dotEnvFile) ? parseEnv(await readFile(dotEnvFile, "utf8")) : {};
   const set = (source: Record<string, string | undefined>) =>
     Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ""));
-  const given = { ...set(fromFile), ...set(process.env) };
+  // SHOP_ID and SHOP_PUBLIC_URL name one storefront's settings (cover-me-pretty's): not every app's.
+  const { SHOP_ID, SHOP_PUBLIC_URL, ...given } = { ...set(fromFile), ...set(process.env) };
   const dataDir = path.resolve(root, given.DEMO_DATA_DIR ?? ".data");
   const secrets = await demoSecrets(dataDir);
   const host = given.DEMO_HOST ?? "127.0.0.1";
-  const shopPort = port(given.SHOP_PORT, 3000, "SHOP_PORT");
   const cmsPort = port(given.CMS_PORT, 3001, "CMS_PORT");
+  const shop = (options: { name: string; shopId: string; port: number; portVariable: string; publicUrl: string | undefined }): DemoShopApp => {
+    const publicUrl = options.publicUrl ?? `http://${host}:${options.port}`;
+    return { ...options, appDir: path.join(root, "apps", options.name), publicUrl, env: { SHOP_ID: options.shopId, SHOP_PUBLIC_URL: publicUrl } };
+  };
+  const shops = [
+    shop({ name: "cover-me-pretty", shopId: SHOP_ID ?? DEMO_SHOP_ID, port: port(given.SHOP_PORT, 3000, "SHOP_PORT"), portVariable: "SHOP_PORT", publicUrl: SHOP_PUBLIC_URL }),
+    shop({ name: "bcd-shop", shopId: SECOND_DEMO_SHOP_ID, port: port(given.BCD_SHOP_PORT, 3002, "BCD_SHOP_PORT"), portVariable: "BCD_SHOP_PORT", publicUrl: given.BCD_SHOP_PUBLIC_URL }),
+  ];
   const env: Record<string, string> = {
     INVENTORY_BACKEND: "prisma",
     INVENTORY_MODE: "reserve_ttl",
@@ -85,14 +110,13 @@ export async function loadDemoConfig(root: string): Promise<DemoConfig> {
     ...secrets,
     ...given,
     INVENTORY_AUTHORITY_URL: given.INVENTORY_AUTHORITY_URL ?? `http://${host}:${cmsPort}/api/inventory`,
-    SHOP_PUBLIC_URL: given.SHOP_PUBLIC_URL ?? `http://${host}:${shopPort}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
   return {
     root,
     dataDir,
     host,
-    shopPort,
+    shops,
     cmsPort,
     emulatorPort: port(given.STRIPE_EMULATOR_PORT, 12111, "STRIPE_EMULATOR_PORT"),
     postgresPort: port(given.DEMO_POSTGRES_PORT, 54329, "DEMO_POSTGRES_PORT"),

@@ -1,7 +1,7 @@
 import { getStorefrontProduct } from "@acme/platform-core";
 import { notFound } from "next/navigation";
 import { formatPrice } from "@/catalogue/catalogue.ts";
-import { displayVariant } from "@/catalogue/variant-display.ts";
+import { displayVariants } from "@/catalogue/variant-display.ts";
 import { AddToCart } from "@/components/add-to-cart.tsx";
 import { ProductArt } from "@/components/product-art.tsx";
 import { storefront } from "@/storefront.ts";
@@ -19,7 +19,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
   }
   const product = await getStorefrontProduct(storefront, id);
   if (!product) notFound();
-  const variants = product.variants.map(displayVariant);
+  const { variants, shared } = displayVariants(product.variants);
   const colour = variants.find((variant) => variant.colour)?.colour ?? null;
   const skus = [...new Set(variants.map((variant) => variant.sku))];
   return (
@@ -35,7 +35,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
         <h1>{product.name}</h1>
         <p className="mono product-price">{formatPrice(product.unitAmount)}</p>
         <p className="lede">{product.description}</p>
-        <AddToCart productName={product.name} variants={variants} />
+        <AddToCart productName={product.name} variants={variants} shared={shared} />
         <dl className="specs">
           {product.specs.map(([label, value]) => (
             <div key={label}>
