@@ -42,7 +42,14 @@ export async function readBytes(request: Request, maxBytes: number): Promise<Uin
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  // Web-standard, not Buffer.concat: this file is in the universal entry, and edge runtimes have no Buffer.
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function tooLarge(maxBytes: number): InventoryError {
