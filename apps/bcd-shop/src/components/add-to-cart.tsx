@@ -40,7 +40,7 @@ export function AddToCart({ productName, variants, shared }: { productName: stri
       ) : (
         <fieldset className="tiles" aria-label={`${productName} options`}>
           <legend>
-            Choose {variants.some((entry) => entry.attributes.size) ? "a size" : "one"}
+            {variants.some((entry) => entry.attributes.size) ? "Choose a size" : variants.some((entry) => entry.colour) ? "Colour" : "Choose one"}
             {shared ? <span className="legend-shared"> · {shared}</span> : null}
           </legend>
           {variants.map((entry) => {

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // seeded, the Stripe emulator, and the CMS and this shop as production
 // builds (the emulator's webhooks go to the CMS, which serves every shop).
 // A buyer takes bcd-shop's only field cap and a coral tee, a sku
-// cover-me-pretty sells too from its own stock.
+// cover-me-pretty sells too from its own stock; a second buyer who wanted
+// the cap is told it sold out.
 
 const SHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const CMS_DIR = fileURLToPath(new URL("../../../cms", import.meta.url));
@@ -82,7 +83,7 @@ async function historyReasons(operator: Page, shopId: string, ref: { sku: string
 }
 
 describe("bcd-shop, end to end", () => {
-  it("a buyer takes the last field cap: the webhook sells it, the shop shows it sold out, and the CMS shows the sale under bcd-shop only", async () => {
+  it("a buyer takes the last field cap while a second is told it sold out: the webhook sells it, the shop shows it sold out, and the CMS shows the sale under bcd-shop only", async () => {
     const page = await (await browser.newContext()).newPage();
 
     // The shop's own index: its catalogue, in its currency, from its stock.
@@ -94,6 +95,9 @@ describe("bcd-shop, end to end", () => {
 
     await addToCart(page, "field-cap", CAP);
     await addToCart(page, "linen-tee", TEE);
+    // A second buyer has the same cap in a cart page drawn while it was still there.
+    const late = await (await browser.newContext()).newPage();
+    await addToCart(late, "field-cap", CAP);
     expect(await page.locator("[data-cart-units]").getAttribute("data-cart-units")).toBe("2");
     expect(await page.locator("[data-total]").innerText()).toBe("€76.00");
 
@@ -104,6 +108,15 @@ describe("bcd-shop, end to end", () => {
     const [session] = emulator.sessions();
     expect(session?.metadata.shop_id).toBe(SECOND_DEMO_SHOP_ID);
     expect(session?.currency).toBe("eur");
+
+    // The second buyer is told, by name, that it sold out; nothing is held for them.
+    await late.getByRole("button", { name: "Checkout" }).click();
+    const problem = late.locator(".checkout [role=alert]");
+    await problem.waitFor();
+    expect(await problem.innerText()).toMatch(/Six-panel field cap \(Navy\) sold out/);
+    expect(emulator.sessions()).toHaveLength(1);
+    await expect.poll(() => row(late, CAP).getAttribute("data-status")).toBe("sold_out");
+    expect(await late.getByRole("button", { name: "Checkout" }).isDisabled()).toBe(true);
 
     // They pay; Stripe returns them to this shop, and the signed webhook sells the hold.
     await page.getByRole("button", { name: "Pay", exact: true }).click();

@@ -45,7 +45,8 @@ export default async function CartPage() {
                 {lines.map(({ line, state: { status, sellable } }) => {
                   if (status === "ok") return null;
                   const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
-                  return <li key={`${line.sku}|${line.variantKey}`}>{status === "sold_out" ? `${name} is sold out.` : `${name}: only ${sellable} left (you have ${line.quantity}).`}</li>;
+                  const problem = line.unitAmount === null ? `${name} isn’t sold here.` : status === "sold_out" ? `${name} is sold out.` : `${name}: only ${sellable} left (you have ${line.quantity}).`;
+                  return <li key={`${line.sku}|${line.variantKey}`}>{problem}</li>;
                 })}
               </ul>
               <FitCartButton fixes={fixes} label="Update cart to what’s in stock" />
@@ -75,7 +76,11 @@ export default async function CartPage() {
                     <div className="line-foot">
                       <CartLineControls key={line.quantity} sku={line.sku} variantKey={line.variantKey} quantity={line.quantity} max={line.available} />
                       <span className="line-stock">
-                        <StockBadge available={line.unitAmount === null ? 0 : line.available} lowStockThreshold={line.lowStockThreshold} />
+                        {status === "short" ? (
+                          <span className="stock stock-low">Only {line.available} left</span>
+                        ) : (
+                          <StockBadge available={line.unitAmount === null ? 0 : line.available} lowStockThreshold={line.lowStockThreshold} />
+                        )}
                         {line.unitAmount !== null ? <span className="fine mono">{formatPrice(line.unitAmount)} each</span> : null}
                       </span>
                     </div>
