@@ -1,4 +1,4 @@
-import { variantKey, AUTHORITY_MAX_BODY_BYTES, InventoryAuthorityClient, InventoryError, errorResponse, isInventoryError, parseOrThrow, readJsonBody, type FieldError, type InventoryAuthorityClientOptions } from "@acme/platform-core/universal";
+import { variantKey, AUTHORITY_MAX_BODY_BYTES, cartLineSchema, cartLinesSchema, InventoryAuthorityClient, InventoryError, errorResponse, isInventoryError, parseOrThrow, readJsonBody, type FieldError, type InventoryAuthorityClientOptions } from "@acme/platform-core/universal";
 import { z } from "zod";
 
 export interface EdgeWorkerOptions {
@@ -17,23 +17,12 @@ export interface EdgeWorker {
 }
 
 /**
- * The body the shop's checkout route takes. A line may name its variant by
+ * The body the shop's checkout route takes, its lines read by the library's one
+ * cart-line schema (at most CART_MAX_LINES). A line may name its variant by
  * attributes; the worker forwards every line by its canonical `variantKey`,
  * the form the shop reads, so both check the same variant.
  */
-const checkoutBodySchema = z.object({
-  lines: z
-    .array(
-      z.object({
-        sku: z.string({ error: "is required" }).trim().min(1, "is required").max(128),
-        variantKey: z.string({ error: "must be a string" }).max(2048).optional(),
-        variantAttributes: z.record(z.string(), z.string()).optional(),
-        quantity: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000),
-      }),
-    )
-    .min(1, "must have at least one line")
-    .max(500, "must have at most 500 lines"),
-});
+const checkoutBodySchema = z.object({ lines: cartLinesSchema(cartLineSchema) });
 
 /** Headers that describe one hop, not the request: never forwarded. */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"];

@@ -1,4 +1,5 @@
 import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore, InventoryAuthorityClient } from "@acme/platform-core";
+import { CART_MAX_LINES } from "@acme/platform-core/universal";
 import { handleInventoryAuthorityRequest } from "@acme/platform-core/route-handlers";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { freePort, serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
@@ -151,6 +152,16 @@ describe("edge worker against a real authority", () => {
     expect(body.errors.map((error) => error.field).sort()).toEqual(["lines.0.quantity", "lines.0.sku"]);
     const notJson = await worker().fetch(checkout(undefined, { raw: "{nope" }));
     expect(notJson.status).toBe(400);
+  });
+
+  it("reads lines with the library's one cart-line schema: more than CART_MAX_LINES, or a key that is not canonical, is its own 400", async () => {
+    const nowhere = worker({ baseUrl: `http://127.0.0.1:${await freePort()}/api/inventory` });
+    const long = await nowhere.fetch(checkout({ lines: Array.from({ length: CART_MAX_LINES + 1 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }));
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { errors: unknown[] }).errors).toEqual([{ field: "lines", message: `must have at most ${CART_MAX_LINES} lines` }]);
+    const uncanonical = await nowhere.fetch(checkout({ lines: [{ sku: "TEE", variantKey: "SIZE=M", quantity: 1 }] }));
+    expect(uncanonical.status).toBe(400);
+    expect(((await uncanonical.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(["lines.0.variantKey"]);
   });
 
   it("routes only POST /checkout", async () => {
