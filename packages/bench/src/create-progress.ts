@@ -17,7 +17,8 @@ export function createProgress(label: string, total?: number): Progress {
 
   const line = (done: number, note?: string) => {
     const elapsed = ((performance.now() - started) / 1000).toFixed(1);
-    const count = total === undefined ? `${done}` : `${done}/${total} (${Math.floor((done / Math.max(total, 1)) * 100)}%)`;
+    const count =
+      total === undefined ? `${done}` : `${done}/${total} (${Math.floor((done / Math.max(total, 1)) * 100)}%)`;
     return `  ${label}: ${count} ${elapsed}s${note ? ` ${note}` : ""}`;
   };
   const draw = (text: string, final: boolean) => {

@@ -5,7 +5,10 @@ import type pg from "pg";
  * conditional UPDATE of `reserved` plus one INSERT of a hold row (no lines).
  * False, with nothing written, when fewer than `units` are available.
  */
-export async function takeFloorHold(client: pg.ClientBase, hold: { shopId: string; sku: string; holdId: string; units: number }): Promise<boolean> {
+export async function takeFloorHold(
+  client: pg.ClientBase,
+  hold: { shopId: string; sku: string; holdId: string; units: number },
+): Promise<boolean> {
   try {
     await client.query("BEGIN");
     const updated = await client.query(
@@ -18,12 +21,10 @@ export async function takeFloorHold(client: pg.ClientBase, hold: { shopId: strin
       return false;
     }
     const now = new Date();
-    await client.query(`INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "updatedAt") VALUES ($1, $2, 'active', $3, $4)`, [
-      hold.holdId,
-      hold.shopId,
-      new Date(now.getTime() + 600_000),
-      now,
-    ]);
+    await client.query(
+      `INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "updatedAt") VALUES ($1, $2, 'active', $3, $4)`,
+      [hold.holdId, hold.shopId, new Date(now.getTime() + 600_000), now],
+    );
     await client.query("COMMIT");
     return true;
   } catch (error) {

@@ -63,7 +63,8 @@ function processList(value: string): number[] {
   if (value === "" || value === "0") return [];
   return value.split(",").map((part) => {
     const count = Number(part.trim());
-    if (!Number.isInteger(count) || count < 1 || count > 256) throw new Error(`Invalid value for multi-processes: ${value}`);
+    if (!Number.isInteger(count) || count < 1 || count > 256)
+      throw new Error(`Invalid value for multi-processes: ${value}`);
     return count;
   });
 }

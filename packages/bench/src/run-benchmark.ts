@@ -1,6 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { applyMigrations, createDatabase, createPrismaHoldStore, createPrismaInventoryStore, type Database } from "@acme/platform-core";
+import {
+  applyMigrations,
+  createDatabase,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  type Database,
+} from "@acme/platform-core";
 import { checkInvariants } from "./check-invariants.ts";
 import { BUILD_COMMAND, ensureAppBuilds, type AppBuilds } from "./checkout-e2e/ensure-app-builds.ts";
 import { runCheckoutE2ePhase, type CheckoutE2ePhaseResult } from "./checkout-e2e/run-checkout-e2e-phase.ts";
@@ -37,7 +43,11 @@ async function runBenchmark(): Promise<number> {
   const step = (message: string) => process.stderr.write(`${message}\n`);
 
   step(`flash-sale benchmark (scale ${config.scale}, pool ${config.poolSize}, ${config.buyers} buyers)`);
-  step(config.databaseUrl ? "database: DATABASE_URL (fresh database beside it)" : "database: starting embedded PostgreSQL (default durability, fsync on)");
+  step(
+    config.databaseUrl
+      ? "database: DATABASE_URL (fresh database beside it)"
+      : "database: starting embedded PostgreSQL (default durability, fsync on)",
+  );
   let server: BenchDatabase | undefined;
   let db: Database | undefined;
   // Servers a phase started (the checkout phase's apps and emulator), stopped first.
@@ -57,7 +67,9 @@ async function runBenchmark(): Promise<number> {
     if (config.checkoutE2e) {
       builds = await ensureAppBuilds(step);
       for (const app of builds.apps) {
-        step(`${app.name}: production build of ${app.builtAt.toISOString()}${builds.built ? " (built now)" : ""}${app.staleSource ? `, older than ${app.staleSource}` : ""}`);
+        step(
+          `${app.name}: production build of ${app.builtAt.toISOString()}${builds.built ? " (built now)" : ""}${app.staleSource ? `, older than ${app.staleSource}` : ""}`,
+        );
       }
     }
     server = await startBenchDatabase(config);
@@ -65,7 +77,10 @@ async function runBenchmark(): Promise<number> {
     step(`migrations: ${migrated.applied.length} applied`);
     db = createDatabase({ url: server.url, poolSize: config.poolSize });
     const store = createPrismaInventoryStore(db);
-    const holds = createPrismaHoldStore(db, config.batchMax === 0 ? { batching: false } : { batching: { maxBatch: config.batchMax } });
+    const holds = createPrismaHoldStore(
+      db,
+      config.batchMax === 0 ? { batching: false } : { batching: { maxBatch: config.batchMax } },
+    );
     const machine = await readMachineInfo(db, config.poolSize);
     step(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
     step(`postgres: ${machine.postgres}`);
@@ -87,12 +102,21 @@ async function runBenchmark(): Promise<number> {
     // Right after the sale, before any payment: the row must hold exactly what buyers were told they got.
     const afterHot = { ...hotRow.rows[0]!, granted: hot.hotUnitsGranted, invariants: await checkInvariants(db, holds) };
 
-    step(`phase 3b: the caps' cost, the sale ${CAPS_COST_RUNS.length} more times, unnamed and named buyers in turn (${config.hotUnits} units each)`);
+    step(
+      `phase 3b: the caps' cost, the sale ${CAPS_COST_RUNS.length} more times, unnamed and named buyers in turn (${config.hotUnits} units each)`,
+    );
     const capsRuns: Array<(typeof CAPS_COST_RUNS)[number] & { result: HotHoldPhaseResult }> = [];
-    for (const run of CAPS_COST_RUNS) capsRuns.push({ ...run, result: await runHotHoldPhase(config, { holds }, { sku: run.sku, clients: run.clients }) });
+    for (const run of CAPS_COST_RUNS)
+      capsRuns.push({
+        ...run,
+        result: await runHotHoldPhase(config, { holds }, { sku: run.sku, clients: run.clients }),
+      });
     const rateOf = (named: boolean) => {
       const runs = capsRuns.filter((run) => run.clients === named);
-      return runs.reduce((sum, run) => sum + run.result.hotUnitsGranted, 0) / runs.reduce((sum, run) => sum + run.result.wallSeconds, 0);
+      return (
+        runs.reduce((sum, run) => sum + run.result.hotUnitsGranted, 0) /
+        runs.reduce((sum, run) => sum + run.result.wallSeconds, 0)
+      );
     };
     const capsPlainPerS = rateOf(false);
     const capsNamedPerS = rateOf(true);
@@ -109,7 +133,9 @@ async function runBenchmark(): Promise<number> {
     step(`phase 6/8: reaper (${config.reaperHolds} expired holds)`);
     const reaper = await runReaperPhase(config, { db, holds });
 
-    step(`phase 7/8: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`);
+    step(
+      `phase 7/8: multi-instance (${config.buyers} buyers over ${config.multiProcesses.join(", ")} processes, ${config.multiUnits} units each)`,
+    );
     const multi = await runMultiInstancePhase(config, { db, url: config.multiUrl ?? server.url });
     let multiPgBouncer: MultiInstanceLayout[] | undefined;
     if (config.multiPgBouncer) {
@@ -125,7 +151,9 @@ async function runBenchmark(): Promise<number> {
     let checkout: CheckoutE2ePhaseResult | undefined;
     let checkoutError: string | undefined;
     if (config.checkoutE2e) {
-      step(`phase 8/8: checkout over HTTP at Stripe's limits (${config.checkoutBuyers} buyers, ${config.checkoutUnits} units; shop, CMS, Stripe emulator)`);
+      step(
+        `phase 8/8: checkout over HTTP at Stripe's limits (${config.checkoutBuyers} buyers, ${config.checkoutUnits} units; shop, CMS, Stripe emulator)`,
+      );
       try {
         checkout = await runCheckoutE2ePhase(config, { server, onStop: (stop) => stops.add(stop) });
       } catch (error) {
@@ -150,7 +178,8 @@ async function runBenchmark(): Promise<number> {
       afterHot.invariants.oversoldUnits +
       [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0) +
       (checkout?.summary.oversold ?? 0);
-    const reconcileOk = final.reconcileOk && afterHot.invariants.reconcileOk && (checkout?.summary.reconcile_ok ?? true);
+    const reconcileOk =
+      final.reconcileOk && afterHot.invariants.reconcileOk && (checkout?.summary.reconcile_ok ?? true);
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
     const result: BenchResult = {
@@ -173,12 +202,14 @@ async function runBenchmark(): Promise<number> {
       oversold,
       reconcile_ok: reconcileOk,
       targets: {
-        validate_p95_lt_5ms_at_offered_rate: validate.summary.p95_ms < 5 && validate.summary.per_s >= 0.95 * config.validateRate,
+        validate_p95_lt_5ms_at_offered_rate:
+          validate.summary.p95_ms < 5 && validate.summary.per_s >= 0.95 * config.validateRate,
         hold_p95_lt_20ms: hot.summary.p95_ms < 20,
         webhook_p95_lt_25ms: webhook.summary.p95_ms < 25 && webhook.statuses["200"] === webhook.events,
         hot_ge_2x_floor: hot.hotUnitsPerS >= 2 * floor.unitsPerS,
         hot_ge_10x_seed: hot.hotUnitsPerS >= 10 * seed.unitsPerS,
-        caps_cost_le_10pct: capsNamedPerS >= 0.9 * capsPlainPerS && capsRuns.every((run) => run.result.errors.length === 0),
+        caps_cost_le_10pct:
+          capsNamedPerS >= 0.9 * capsPlainPerS && capsRuns.every((run) => run.result.errors.length === 0),
         reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
         ...multiTargets(multi),
         validate_capacity_ge_half_floor: capacity.capacityPerS >= 0.5 * capacity.floorPerS,
@@ -192,7 +223,12 @@ async function runBenchmark(): Promise<number> {
         config: { ...config, databaseUrl: config.databaseUrl === undefined ? undefined : "(set)" },
         validate_capacity: { concurrency: capacity.concurrency, seconds: capacity.seconds, errors: capacity.errors },
         multi_instance_url: config.multiUrl === undefined ? "bench database" : "(BENCH_MULTI_URL)",
-        validate: { offered_per_s: validate.offeredPerS, requests: validate.requests, insufficient: validate.insufficient, errors: validate.errors },
+        validate: {
+          offered_per_s: validate.offeredPerS,
+          requests: validate.requests,
+          insufficient: validate.insufficient,
+          errors: validate.errors,
+        },
         hold: {
           granted_only: hot.grantedSummary,
           requests: hot.requests,
@@ -205,7 +241,11 @@ async function runBenchmark(): Promise<number> {
           aborted_on_errors: hot.abortedOnErrors,
           errors: hot.errors,
           batch_stats: hot.batchStats,
-          hot_row_after_sale: { quantity: afterHot.quantity, reserved: afterHot.reserved, matches_granted: hotRowMatches },
+          hot_row_after_sale: {
+            quantity: afterHot.quantity,
+            reserved: afterHot.reserved,
+            matches_granted: hotRowMatches,
+          },
           reconcile_after_sale: afterHot.invariants,
         },
         caps_cost_runs: capsRuns.map((run) => ({
@@ -217,7 +257,12 @@ async function runBenchmark(): Promise<number> {
           hot_units_granted: run.result.hotUnitsGranted,
           errors: run.result.errors,
         })),
-        baseline_seed: { ...seed, wallSeconds: round(seed.wallSeconds, 3), unitsPerS: round(seed.unitsPerS, 1), holdRowsLeft: baselineRows.seedHolds },
+        baseline_seed: {
+          ...seed,
+          wallSeconds: round(seed.wallSeconds, 3),
+          unitsPerS: round(seed.unitsPerS, 1),
+          holdRowsLeft: baselineRows.seedHolds,
+        },
         baseline_floor: {
           ...floor,
           wallSeconds: round(floor.wallSeconds, 3),
@@ -234,7 +279,12 @@ async function runBenchmark(): Promise<number> {
           unexpected_outcomes: webhook.unexpected,
           errors: webhook.errors,
         },
-        reaper: { ...reaper, seconds: round(reaper.seconds, 3), insertSeconds: round(reaper.insertSeconds, 2), extrapolated: reaper.holds !== 100_000 },
+        reaper: {
+          ...reaper,
+          seconds: round(reaper.seconds, 3),
+          insertSeconds: round(reaper.insertSeconds, 2),
+          extrapolated: reaper.holds !== 100_000,
+        },
         final: { ...final, hot_row: hotFinal.rows[0] },
         checkout_e2e: checkout
           ? { ...checkout.details, builds }
@@ -247,7 +297,11 @@ async function runBenchmark(): Promise<number> {
     const out = config.out;
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-    printBenchReport(result, { offeredRate: config.validateRate, buyers: config.buyers, reaperHolds: config.reaperHolds });
+    printBenchReport(result, {
+      offeredRate: config.validateRate,
+      buyers: config.buyers,
+      reaperHolds: config.reaperHolds,
+    });
     printProblems({
       validate: validate.errors,
       "hold (hot)": hot.errors,
@@ -263,26 +317,39 @@ async function runBenchmark(): Promise<number> {
     if (hot.timedOut || seed.timedOut || floor.timedOut) notes.push("a closed-loop phase timed out before selling out");
     if (hot.abortedOnErrors) notes.push("the hot phase stopped after too many unexpected errors");
     if (hot.coldRefusals > 0) notes.push(`${hot.coldRefusals} hot-phase refusals named only cold variants`);
-    if (!hotRowMatches) notes.push(`hot row after the sale: quantity ${afterHot.quantity}, reserved ${afterHot.reserved}, granted ${hot.hotUnitsGranted}`);
+    if (!hotRowMatches)
+      notes.push(
+        `hot row after the sale: quantity ${afterHot.quantity}, reserved ${afterHot.reserved}, granted ${hot.hotUnitsGranted}`,
+      );
     if (seed.unitsGranted !== config.baselineUnits || floor.unitsGranted !== config.baselineUnits) {
-      notes.push(`baselines granted ${seed.unitsGranted} (seed) and ${floor.unitsGranted} (floor) of ${config.baselineUnits} units`);
+      notes.push(
+        `baselines granted ${seed.unitsGranted} (seed) and ${floor.unitsGranted} (floor) of ${config.baselineUnits} units`,
+      );
     }
     if (webhook.statuses["200"] !== webhook.events) notes.push(`webhook statuses: ${JSON.stringify(webhook.statuses)}`);
     if (webhook.unexpected > 0) notes.push(`webhook outcomes: ${JSON.stringify(webhook.outcomes)}`);
-    for (const layout of multi) if (layout.timed_out) notes.push(`the multi-instance layout of ${layout.processes} processes timed out`);
-    if (reaper.leftActive !== 0 || reaper.shopErrors.length > 0) notes.push(`reaper left ${reaper.leftActive} expired holds active; errors ${JSON.stringify(reaper.shopErrors)}`);
+    for (const layout of multi)
+      if (layout.timed_out) notes.push(`the multi-instance layout of ${layout.processes} processes timed out`);
+    if (reaper.leftActive !== 0 || reaper.shopErrors.length > 0)
+      notes.push(`reaper left ${reaper.leftActive} expired holds active; errors ${JSON.stringify(reaper.shopErrors)}`);
     for (const app of builds?.apps ?? []) {
-      if (app.staleSource) notes.push(`checkout: the build of ${app.name} (${app.builtAt.toISOString()}) is older than ${app.staleSource}; rebuild to measure the code as it is: ${BUILD_COMMAND}`);
+      if (app.staleSource)
+        notes.push(
+          `checkout: the build of ${app.name} (${app.builtAt.toISOString()}) is older than ${app.staleSource}; rebuild to measure the code as it is: ${BUILD_COMMAND}`,
+        );
     }
     if (checkoutError) notes.push(`the checkout phase failed: ${checkoutError.split("\n")[0]}`);
     notes.push(...(checkout?.notes ?? []));
     // A checkout phase that granted nothing measured nothing (the apps refused every buyer): the run failed.
-    if (checkout && checkout.summary.granted === 0) notes.push("the checkout phase granted no buyer anything: its figures measure nothing");
-    if (!reconcileOk) notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
+    if (checkout && checkout.summary.granted === 0)
+      notes.push("the checkout phase granted no buyer anything: its figures measure nothing");
+    if (!reconcileOk)
+      notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
     for (const note of notes) console.log(`! ${note}`);
     console.log(`results: ${out}`);
 
-    const checkoutFailed = config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok || checkout.summary.granted === 0);
+    const checkoutFailed =
+      config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok || checkout.summary.granted === 0);
     return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches || checkoutFailed ? 1 : 0;
   } finally {
     await cleanup();
@@ -290,9 +357,14 @@ async function runBenchmark(): Promise<number> {
 }
 
 /** The issue's multi-instance targets, comparing the layout with the most processes against one process. */
-function multiTargets(multi: MultiInstanceLayout[]): Pick<BenchResult["targets"], "multi_instance_scales" | "multi_instance_p95"> {
+function multiTargets(
+  multi: MultiInstanceLayout[],
+): Pick<BenchResult["targets"], "multi_instance_scales" | "multi_instance_p95"> {
   const one = multi.find((layout) => layout.processes === 1);
-  const most = multi.reduce<MultiInstanceLayout | undefined>((best, layout) => (best && best.processes >= layout.processes ? best : layout), undefined);
+  const most = multi.reduce<MultiInstanceLayout | undefined>(
+    (best, layout) => (best && best.processes >= layout.processes ? best : layout),
+    undefined,
+  );
   if (!one || !most || most === one) return { multi_instance_scales: false, multi_instance_p95: false };
   return {
     multi_instance_scales: most.units_per_s >= 0.8 * one.units_per_s && most.units_per_s >= 5 * most.floor_units_per_s,

@@ -30,7 +30,10 @@ function quoteIdent(name: string): string {
  * WAL flush is exactly what the hot-variant phase measures, so turning it off
  * would flatter every approach and hide the difference between them.
  */
-export async function startBenchDatabase(options: { databaseUrl: string | undefined; keepDatabase: boolean }): Promise<BenchDatabase> {
+export async function startBenchDatabase(options: {
+  databaseUrl: string | undefined;
+  keepDatabase: boolean;
+}): Promise<BenchDatabase> {
   if (options.databaseUrl === undefined) {
     // Our own data folder rather than testkit's temporary one: a process that
     // exits before an async cleanup could run (Ctrl-C ends the run with
@@ -52,7 +55,13 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
     };
     try {
       const url = await server.createDatabase("acme_bench");
-      return { url, source: "embedded", serverPid: server.pid, createDatabase: (suffix) => server.createDatabase(`acme_bench_${suffix}`), stop };
+      return {
+        url,
+        source: "embedded",
+        serverPid: server.pid,
+        createDatabase: (suffix) => server.createDatabase(`acme_bench_${suffix}`),
+        stop,
+      };
     } catch (error) {
       await stop().catch(() => {});
       throw error;
@@ -88,7 +97,8 @@ export async function startBenchDatabase(options: { databaseUrl: string | undefi
     createDatabase: (suffix) => create(`${name}_${suffix}`),
     stop: async () => {
       if (options.keepDatabase) return;
-      for (const database of created.reverse()) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+      for (const database of created.reverse())
+        await admin(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
     },
   };
 }

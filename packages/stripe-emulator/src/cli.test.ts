@@ -17,7 +17,12 @@ function runCli(env: Record<string, string>) {
 }
 
 it("starts from environment variables and serves the SDK until SIGTERM", async () => {
-  const child = runCli({ STRIPE_EMULATOR_PORT: "0", STRIPE_WEBHOOK_SECRET: "whsec_cli", STRIPE_EMULATOR_LIMITS: "live", STRIPE_EMULATOR_CONCURRENCY: "7" });
+  const child = runCli({
+    STRIPE_EMULATOR_PORT: "0",
+    STRIPE_WEBHOOK_SECRET: "whsec_cli",
+    STRIPE_EMULATOR_LIMITS: "live",
+    STRIPE_EMULATOR_CONCURRENCY: "7",
+  });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   let output = "";
   try {

@@ -22,7 +22,11 @@ const emulator = await startStripeEmulator({
   webhookSecret: env.STRIPE_WEBHOOK_SECRET,
   ...(env.STRIPE_EMULATOR_WEBHOOK_URL === undefined ? {} : { webhookUrl: env.STRIPE_EMULATOR_WEBHOOK_URL }),
   ...(env.STRIPE_EMULATOR_PUBLIC_URL === undefined ? {} : { publicUrl: env.STRIPE_EMULATOR_PUBLIC_URL }),
-  retry: { attempts: env.STRIPE_EMULATOR_RETRY_ATTEMPTS, initialDelayMs: env.STRIPE_EMULATOR_RETRY_DELAY_MS, maxDelayMs: 30_000 },
+  retry: {
+    attempts: env.STRIPE_EMULATOR_RETRY_ATTEMPTS,
+    initialDelayMs: env.STRIPE_EMULATOR_RETRY_DELAY_MS,
+    maxDelayMs: 30_000,
+  },
   log: (line) => console.log(`[stripe-emulator] ${line}`),
 });
 console.log(

@@ -13,10 +13,17 @@ describe("STRIPE_EMULATOR_LIMITS", () => {
     expect(limitsFromEnv(getEmulatorEnv({ ...base, STRIPE_EMULATOR_LIMITS: "live" }))).toEqual(STRIPE_LIVE_LIMITS);
     expect(
       limitsFromEnv(
-        getEmulatorEnv({ ...base, STRIPE_EMULATOR_LIMITS: "live", STRIPE_EMULATOR_ENDPOINT_PER_SECOND: "50", STRIPE_EMULATOR_CONCURRENCY: " 5 " }),
+        getEmulatorEnv({
+          ...base,
+          STRIPE_EMULATOR_LIMITS: "live",
+          STRIPE_EMULATOR_ENDPOINT_PER_SECOND: "50",
+          STRIPE_EMULATOR_CONCURRENCY: " 5 ",
+        }),
       ),
     ).toEqual({ globalPerSecond: 100, endpointPerSecond: 50, concurrency: 5 });
-    expect(limitsFromEnv(getEmulatorEnv({ ...base, STRIPE_EMULATOR_GLOBAL_PER_SECOND: "" }))).toEqual(STRIPE_SANDBOX_LIMITS);
+    expect(limitsFromEnv(getEmulatorEnv({ ...base, STRIPE_EMULATOR_GLOBAL_PER_SECOND: "" }))).toEqual(
+      STRIPE_SANDBOX_LIMITS,
+    );
   });
 
   it("turns limits off, and refuses overrides that would then do nothing", () => {
@@ -28,7 +35,11 @@ describe("STRIPE_EMULATOR_LIMITS", () => {
 
   it("refuses unknown presets and numbers that are not positive integers", () => {
     expect(() => getEmulatorEnv({ ...base, STRIPE_EMULATOR_LIMITS: "test" })).toThrow(/STRIPE_EMULATOR_LIMITS/);
-    expect(() => getEmulatorEnv({ ...base, STRIPE_EMULATOR_GLOBAL_PER_SECOND: "0" })).toThrow(/STRIPE_EMULATOR_GLOBAL_PER_SECOND/);
-    expect(() => getEmulatorEnv({ ...base, STRIPE_EMULATOR_ENDPOINT_PER_SECOND: "fast" })).toThrow(/STRIPE_EMULATOR_ENDPOINT_PER_SECOND/);
+    expect(() => getEmulatorEnv({ ...base, STRIPE_EMULATOR_GLOBAL_PER_SECOND: "0" })).toThrow(
+      /STRIPE_EMULATOR_GLOBAL_PER_SECOND/,
+    );
+    expect(() => getEmulatorEnv({ ...base, STRIPE_EMULATOR_ENDPOINT_PER_SECOND: "fast" })).toThrow(
+      /STRIPE_EMULATOR_ENDPOINT_PER_SECOND/,
+    );
   });
 });

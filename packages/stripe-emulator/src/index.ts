@@ -1,12 +1,14 @@
-export {
-  DEFAULT_RETRY,
-  STRIPE_API_VERSION,
-  startStripeEmulator,
-} from "./start-stripe-emulator.ts";
+export { DEFAULT_RETRY, STRIPE_API_VERSION, startStripeEmulator } from "./start-stripe-emulator.ts";
 export type { FailNextCreateOptions, StripeEmulator, StripeEmulatorOptions } from "./start-stripe-emulator.ts";
 export type { ApiRequestRecord } from "./api/handle-api-request.ts";
 export type { StripeErrorType } from "./api/stripe-api-error.ts";
-export type { CheckoutSession, ExpandedCheckoutSession, LineItemObject, PaymentStatus, SessionStatus } from "./checkout/checkout-session.ts";
+export type {
+  CheckoutSession,
+  ExpandedCheckoutSession,
+  LineItemObject,
+  PaymentStatus,
+  SessionStatus,
+} from "./checkout/checkout-session.ts";
 export { SUPPORTED_CURRENCIES } from "./checkout/currencies.ts";
 export type { CouponObject, PromotionCodeObject } from "./discounts/coupon-objects.ts";
 export { DEMO_COUPONS } from "./discounts/seed-coupons.ts";

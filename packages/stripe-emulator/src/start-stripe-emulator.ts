@@ -9,7 +9,12 @@ import { errorTypeForStatus, type StripeErrorType } from "./api/stripe-api-error
 import { toCheckoutSession, type CheckoutSession } from "./checkout/checkout-session.ts";
 import { CheckoutSessions } from "./checkout/checkout-sessions.ts";
 import { CouponBook } from "./discounts/coupon-book.ts";
-import { toCouponObject, toPromotionCodeObject, type CouponObject, type PromotionCodeObject } from "./discounts/coupon-objects.ts";
+import {
+  toCouponObject,
+  toPromotionCodeObject,
+  type CouponObject,
+  type PromotionCodeObject,
+} from "./discounts/coupon-objects.ts";
 import { seedCoupons, type CouponSeed } from "./discounts/seed-coupons.ts";
 import { handleHostedPageRequest } from "./hosted-page/handle-hosted-page-request.ts";
 import { successRedirect } from "./hosted-page/render-checkout-page.ts";
@@ -120,9 +125,15 @@ export interface StripeEmulator {
   /** Expires an open session now. Sends checkout.session.expired. */
   expire(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.expired"> };
   /** The bank transfer of a delayed payment arrives. Sends checkout.session.async_payment_succeeded. */
-  asyncPaymentSucceeded(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.async_payment_succeeded"> };
+  asyncPaymentSucceeded(sessionId: string): {
+    session: CheckoutSession;
+    event: StripeEvent<"checkout.session.async_payment_succeeded">;
+  };
   /** The bank transfer of a delayed payment fails. Sends checkout.session.async_payment_failed. */
-  asyncPaymentFailed(sessionId: string): { session: CheckoutSession; event: StripeEvent<"checkout.session.async_payment_failed"> };
+  asyncPaymentFailed(sessionId: string): {
+    session: CheckoutSession;
+    event: StripeEvent<"checkout.session.async_payment_failed">;
+  };
   /** Expires every open session whose `expires_at` has passed (by the emulator's clock); returns their ids. */
   expireDue(): string[];
 
@@ -216,7 +227,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     log,
     record: (entry: ApiRequestRecord) => {
       requestLog.push(entry);
-      const note = entry.replayed ? " (idempotent replay)" : entry.rateLimited === null ? "" : ` (rate limited: ${entry.rateLimited})`;
+      const note = entry.replayed
+        ? " (idempotent replay)"
+        : entry.rateLimited === null
+          ? ""
+          : ` (rate limited: ${entry.rateLimited})`;
       log(`${entry.method} ${entry.path} -> ${entry.status}${note}`);
     },
   };
@@ -231,7 +246,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log(`stripe-emulator: unexpected error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+      log(
+        `stripe-emulator: unexpected error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`,
+      );
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
       res.end("Internal error in the Stripe emulator");
     });
@@ -247,14 +264,19 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   if (publicUrl === "") publicUrl = url;
-  log(`Stripe emulator listening on ${url} (hosted pages at ${publicUrl}, webhooks to ${options.webhookUrl ?? "(none yet)"})`);
+  log(
+    `Stripe emulator listening on ${url} (hosted pages at ${publicUrl}, webhooks to ${options.webhookUrl ?? "(none yet)"})`,
+  );
 
   const sweepMs = options.expirySweepMs ?? 1_000;
   const sweep = sweepMs > 0 ? setInterval(() => checkout.expireDue(), sweepMs) : undefined;
   sweep?.unref();
 
   const view = (sessionId: string) => toCheckoutSession(checkout.get(sessionId));
-  const withView = <Event extends StripeEvent>({ session, event }: { session: { id: string }; event: Event }) => ({ session: view(session.id), event });
+  const withView = <Event extends StripeEvent>({ session, event }: { session: { id: string }; event: Event }) => ({
+    session: view(session.id),
+    event,
+  });
   let stopped: Promise<void> | undefined;
 
   return {

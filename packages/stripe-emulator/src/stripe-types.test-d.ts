@@ -40,7 +40,10 @@ export const listed: OnTheWire<Stripe.Checkout.Session>[] = emulator.sessions();
 
 // What the API answers when line items are expanded (down to the product).
 declare const record: SessionRecord;
-export const expanded: OnTheWire<Stripe.Checkout.Session> = toCheckoutSession(record, new Set(["line_items.data.price.product"]));
+export const expanded: OnTheWire<Stripe.Checkout.Session> = toCheckoutSession(
+  record,
+  new Set(["line_items.data.price.product"]),
+);
 export const lineItems: OnTheWire<Stripe.ApiList<Stripe.LineItem>> = lineItemList(record, true);
 
 // Events, as webhooks carry them.

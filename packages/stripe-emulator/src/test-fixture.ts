@@ -39,11 +39,16 @@ export function nowSeconds(): number {
 }
 
 /** A typical shop checkout: two lines, metadata, URLs with Stripe's session template. */
-export function sessionParams(overrides: Partial<Stripe.Checkout.SessionCreateParams> = {}): Stripe.Checkout.SessionCreateParams {
+export function sessionParams(
+  overrides: Partial<Stripe.Checkout.SessionCreateParams> = {},
+): Stripe.Checkout.SessionCreateParams {
   return {
     mode: "payment",
     line_items: [
-      { quantity: 2, price_data: { currency: "usd", unit_amount: 1250, product_data: { name: "Linen shirt (M, blue)" } } },
+      {
+        quantity: 2,
+        price_data: { currency: "usd", unit_amount: 1250, product_data: { name: "Linen shirt (M, blue)" } },
+      },
       { quantity: 1, price_data: { currency: "usd", unit_amount: 3000, product_data: { name: "Canvas tote" } } },
     ],
     success_url: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",

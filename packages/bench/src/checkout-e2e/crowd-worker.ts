@@ -11,7 +11,8 @@ import { readPaymentLinkAnswer } from "@acme/testkit/payment-link";
 
 const task = JSON.parse(process.argv[2] ?? "{}") as CrowdTask;
 /** Resolves once the message is handed to the IPC channel (so disconnecting after it loses nothing). */
-const send = (message: CrowdMessage) => new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
+const send = (message: CrowdMessage) =>
+  new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
 
 // A proxy's pool of keep-alive connections in front of the shop: one
 // connection per buyer would be 2,000 connections opened at once, more than a
@@ -26,15 +27,30 @@ interface Answer {
   body: string;
 }
 
-function request(path: string, options: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<Answer> {
+function request(
+  path: string,
+  options: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, task.shopUrl), { method: options.method, headers: options.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.setTimeout(Math.max(1, options.timeoutMs), () => req.destroy(new Error(`no answer in ${Math.round(options.timeoutMs / 1000)} s`)));
+    const req = http.request(
+      new URL(path, task.shopUrl),
+      { method: options.method, headers: options.headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(Math.max(1, options.timeoutMs), () =>
+      req.destroy(new Error(`no answer in ${Math.round(options.timeoutMs / 1000)} s`)),
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -65,21 +81,40 @@ function postCheckout(lines: CartLine[], key: string, address: string, timeoutMs
  * to Stripe's page, or to /checkout/preparing, which comes back after
  * `retry` seconds.
  */
-async function followPaymentLink(link: string, address: string, sentAt: number, deadline: number): Promise<FollowedRecord> {
+async function followPaymentLink(
+  link: string,
+  address: string,
+  sentAt: number,
+  deadline: number,
+): Promise<FollowedRecord> {
   let waits = 0;
   for (;;) {
     let answer: Answer;
     try {
-      answer = await request(link, { method: "GET", headers: { [task.ipHeader]: address }, timeoutMs: deadline - performance.now() });
+      answer = await request(link, {
+        method: "GET",
+        headers: { [task.ipHeader]: address },
+        timeoutMs: deadline - performance.now(),
+      });
     } catch (error) {
       return { reached: false, reason: `network: ${networkError(error)}`, waits };
     }
     const read = readPaymentLinkAnswer(answer.status, answer.location, task.shopUrl);
     if (read.kind === "payment_page") {
-      return { reached: true, location: read.location, sessionId: read.sessionId, waits, clickToPageMs: performance.now() - sentAt };
+      return {
+        reached: true,
+        location: read.location,
+        sessionId: read.sessionId,
+        waits,
+        clickToPageMs: performance.now() - sentAt,
+      };
     }
     if (read.kind === "elsewhere") {
-      return { reached: false, reason: read.location ? `sent to ${read.location.split("&")[0]}` : `the payment link answered ${read.status}`, waits };
+      return {
+        reached: false,
+        reason: read.location ? `sent to ${read.location.split("&")[0]}` : `the payment link answered ${read.status}`,
+        waits,
+      };
     }
     waits += 1;
     if (performance.now() > deadline) return { reached: false, reason: `still preparing after ${waits} waits`, waits };
@@ -144,7 +179,9 @@ async function runSale(): Promise<Extract<CrowdMessage, { type: "done" }>> {
         if (answer.status === 200 || answer.status === 202) {
           granted += 1;
           record.link = body.url;
-          record.followed = body.url ? await followPaymentLink(body.url, record.address, sentAt, deadline) : { reached: false, reason: "the answer carried no payment link", waits: 0 };
+          record.followed = body.url
+            ? await followPaymentLink(body.url, record.address, sentAt, deadline)
+            : { reached: false, reason: "the answer carried no payment link", waits: 0 };
           if (record.followed.reached) onPaymentPage += 1;
         } else if (answer.status !== 409) {
           record.other = `${answer.status} ${body.code ?? "(no code)"}: ${String(body.message ?? "").slice(0, 200)}`;
@@ -161,11 +198,20 @@ async function runSale(): Promise<Extract<CrowdMessage, { type: "done" }>> {
   );
   clearInterval(ticker);
   const cpu = process.cpuUsage(cpuBefore);
-  return { type: "done", buyers, peakInFlight, saleMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, errors: errors.list() };
+  return {
+    type: "done",
+    buyers,
+    peakInFlight,
+    saleMs: performance.now() - start,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    errors: errors.list(),
+  };
 }
 
 try {
-  const go = new Promise<void>((resolve) => process.on("message", (command: CrowdCommand) => command.type === "go" && resolve()));
+  const go = new Promise<void>((resolve) =>
+    process.on("message", (command: CrowdCommand) => command.type === "go" && resolve()),
+  );
   await send({ type: "ready", warmStatuses: await warmUp() });
   await go;
   await send(await runSale());

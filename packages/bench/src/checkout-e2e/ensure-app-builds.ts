@@ -9,10 +9,15 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
 /** The apps the checkout phase serves with `next start`, the package name turbo builds each by, and the sources each build is made of. */
 export const CHECKOUT_APPS = [
   { name: "@acme/cms", dir: path.join(REPO_ROOT, "apps/cms"), sources: ["apps/cms/src"] },
-  { name: "@acme/cover-me-pretty", dir: path.join(REPO_ROOT, "apps/cover-me-pretty"), sources: ["apps/cover-me-pretty/src"] },
+  {
+    name: "@acme/cover-me-pretty",
+    dir: path.join(REPO_ROOT, "apps/cover-me-pretty"),
+    sources: ["apps/cover-me-pretty/src"],
+  },
 ] as const;
 
-export const BUILD_COMMAND = "TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@acme/cms --filter=@acme/cover-me-pretty --output-logs=errors-only";
+export const BUILD_COMMAND =
+  "TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@acme/cms --filter=@acme/cover-me-pretty --output-logs=errors-only";
 
 /** Sources both builds are made of, besides their own folder. */
 const SHARED_SOURCES = ["packages/platform-core/src", "prisma"];
@@ -46,13 +51,17 @@ export async function ensureAppBuilds(log: (message: string) => void): Promise<A
     log(`  no production build of ${missing.map((app) => app.name).join(" and ")}: building them (turbo)`);
     await runTurboBuild();
     const still = CHECKOUT_APPS.filter((app) => !existsSync(buildIdOf(app.dir)));
-    if (still.length > 0) throw new Error(`the build left no .next/BUILD_ID in ${still.map((app) => app.dir).join(", ")}; run: ${BUILD_COMMAND}`);
+    if (still.length > 0)
+      throw new Error(
+        `the build left no .next/BUILD_ID in ${still.map((app) => app.dir).join(", ")}; run: ${BUILD_COMMAND}`,
+      );
   }
   const apps = await Promise.all(
     CHECKOUT_APPS.map(async (app): Promise<AppBuild> => {
       const builtAtMs = (await stat(buildIdOf(app.dir))).mtimeMs;
       const newest = await newestFile([...app.sources, ...SHARED_SOURCES].map((dir) => path.join(REPO_ROOT, dir)));
-      const staleSource = newest && newest.mtimeMs > builtAtMs + 1_000 ? path.relative(REPO_ROOT, newest.file) : undefined;
+      const staleSource =
+        newest && newest.mtimeMs > builtAtMs + 1_000 ? path.relative(REPO_ROOT, newest.file) : undefined;
       return { name: app.name, builtAt: new Date(builtAtMs), staleSource };
     }),
   );
@@ -61,18 +70,32 @@ export async function ensureAppBuilds(log: (message: string) => void): Promise<A
 
 function runTurboBuild(): Promise<void> {
   const turbo = path.join(REPO_ROOT, "node_modules", ".bin", "turbo");
-  if (!existsSync(turbo)) return Promise.reject(new Error(`turbo is not installed at ${turbo} (pnpm install), so the apps cannot be built; run: ${BUILD_COMMAND}`));
+  if (!existsSync(turbo))
+    return Promise.reject(
+      new Error(
+        `turbo is not installed at ${turbo} (pnpm install), so the apps cannot be built; run: ${BUILD_COMMAND}`,
+      ),
+    );
   return new Promise((resolve, reject) => {
     // The build's output goes to stderr: stdout carries only the report.
-    const child = spawn(turbo, ["run", "build", "--filter=@acme/cms", "--filter=@acme/cover-me-pretty", "--output-logs=errors-only"], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
-      stdio: ["ignore", 2, 2],
-    });
+    const child = spawn(
+      turbo,
+      ["run", "build", "--filter=@acme/cms", "--filter=@acme/cover-me-pretty", "--output-logs=errors-only"],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
+        stdio: ["ignore", 2, 2],
+      },
+    );
     child.once("error", (error) => reject(new Error(`could not run turbo (${error.message}); run: ${BUILD_COMMAND}`)));
     child.once("exit", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`building the apps failed (turbo exited with ${code ?? signal}); fix the build, or run: ${BUILD_COMMAND}`));
+      else
+        reject(
+          new Error(
+            `building the apps failed (turbo exited with ${code ?? signal}); fix the build, or run: ${BUILD_COMMAND}`,
+          ),
+        );
     });
   });
 }

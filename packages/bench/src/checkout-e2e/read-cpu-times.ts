@@ -20,7 +20,11 @@ export function machineCpuMs(): { busy: number; total: number } | undefined {
 function readStat(pid: number): { ppid: number; own: number; children: number } | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) * TICK_MS, children: (Number(fields[13]) + Number(fields[14])) * TICK_MS };
+    return {
+      ppid: Number(fields[1]),
+      own: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
+      children: (Number(fields[13]) + Number(fields[14])) * TICK_MS,
+    };
   } catch {
     return undefined;
   }

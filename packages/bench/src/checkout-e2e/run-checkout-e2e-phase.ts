@@ -1,7 +1,13 @@
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { applyMigrations, createDatabase, createPrismaHoldStore, createPrismaInventoryStore, variantKey } from "@acme/platform-core";
+import {
+  applyMigrations,
+  createDatabase,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  variantKey,
+} from "@acme/platform-core";
 import type { RateLimitReason } from "@acme/stripe-emulator";
 import { checkInvariants, type InvariantReport } from "../check-invariants.ts";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
@@ -12,7 +18,12 @@ import type { BenchDatabase } from "../start-bench-database.ts";
 import { percentile, round } from "../stats.ts";
 import type { BuyerRecord, CrowdMessage, CrowdTask } from "./crowd-protocol.ts";
 import { machineCpuMs, processTreeCpuMs } from "./read-cpu-times.ts";
-import { CLIENT_IP_HEADER, startCheckoutStack, STRIPE_ENDPOINT_RATE_PER_SECOND, type CheckoutStack } from "./start-checkout-stack.ts";
+import {
+  CLIENT_IP_HEADER,
+  startCheckoutStack,
+  STRIPE_ENDPOINT_RATE_PER_SECOND,
+  type CheckoutStack,
+} from "./start-checkout-stack.ts";
 
 const CREATE = "/v1/checkout/sessions";
 const CROWD_WORKER = fileURLToPath(new URL("./crowd-worker.ts", import.meta.url));
@@ -89,7 +100,9 @@ function tally(values: string[]): Record<string, number> {
 
 /** Error lines a `next start` server logged (the platform logs JSON with a level), with a sample. */
 function errorLines(output: string): { count: number; sample: string | undefined } {
-  const lines = output.split("\n").filter((line) => line.includes('"level":"error"') || /^\s*(Error|TypeError|⨯)/.test(line));
+  const lines = output
+    .split("\n")
+    .filter((line) => line.includes('"level":"error"') || /^\s*(Error|TypeError|⨯)/.test(line));
   return { count: lines.length, sample: lines[0]?.slice(0, 500) };
 }
 
@@ -143,7 +156,9 @@ export async function runCheckoutE2ePhase(
     stack = await startCheckoutStack({ databaseUrl: url });
     deps.onStop(stack.stop);
     const { emulator, shop, cms, shopId } = stack;
-    log(`shop ${shop.url}, CMS ${cms.url}, Stripe emulator ${emulator.url} (live limits) started in ${((Date.now() - seeded) / 1000).toFixed(1)}s`);
+    log(
+      `shop ${shop.url}, CMS ${cms.url}, Stripe emulator ${emulator.url} (live limits) started in ${((Date.now() - seeded) / 1000).toFixed(1)}s`,
+    );
     await store.upsertItems(
       shopId,
       [
@@ -190,7 +205,8 @@ export async function runCheckoutE2ePhase(
     const before = cpuBefore!;
     const after = cpuNow();
     const benchCpu = process.cpuUsage(before.bench);
-    const spent = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? null : round((to - from) / 1000, 2));
+    const spent = (from: number | undefined, to: number | undefined) =>
+      from === undefined || to === undefined ? null : round((to - from) / 1000, 2);
     const ours = {
       shop: spent(before.shop, after.shop),
       cms: spent(before.cms, after.cms),
@@ -204,10 +220,16 @@ export async function runCheckoutE2ePhase(
       // Every process on the machine; `others` is what none of the above used (other work on a shared machine).
       machine_busy: machineBusy,
       machine_available: spent(before.machine?.total, after.machine?.total),
-      others: machineBusy === null ? null : round(machineBusy - Object.values(ours).reduce<number>((sum, value) => sum + (value ?? 0), 0), 2),
+      others:
+        machineBusy === null
+          ? null
+          : round(machineBusy - Object.values(ours).reduce<number>((sum, value) => sum + (value ?? 0), 0), 2),
       load_average_1m_before: round(loadBefore, 2),
     };
-    if (!warmStatuses.every((status) => status === 409)) notes.push(`checkout warm-up: expected 409s on a sold-out variant, got ${JSON.stringify(tally(warmStatuses.map(String)))}`);
+    if (!warmStatuses.every((status) => status === 409))
+      notes.push(
+        `checkout warm-up: expected 409s on a sold-out variant, got ${JSON.stringify(tally(warmStatuses.map(String)))}`,
+      );
 
     // Where every buyer stands once all have followed their links, before anyone pays.
     const granted = buyers.filter((buyer) => buyer.status === 200 || buyer.status === 202);
@@ -216,7 +238,9 @@ export async function runCheckoutE2ePhase(
       `SELECT id, status, "idempotencyKey" FROM "InventoryHold" WHERE "shopId" = $1`,
       [shopId],
     );
-    const holdByKey = new Map(holdRows.flatMap((row) => (row.idempotencyKey ? [[row.idempotencyKey, row] as const] : [])));
+    const holdByKey = new Map(
+      holdRows.flatMap((row) => (row.idempotencyKey ? [[row.idempotencyKey, row] as const] : [])),
+    );
     const sessions = new Map(emulator.sessions().map((session) => [session.id, session]));
     const lostReasons: string[] = [];
     const reached: Array<{ buyer: BuyerRecord; sessionId: string }> = [];
@@ -226,7 +250,8 @@ export async function runCheckoutE2ePhase(
       if (!followed?.reached) lostReasons.push(followed?.reason ?? "not followed");
       else if (!hold) lostReasons.push("reached a payment page, but no hold has its key");
       else if (hold.status !== "active") lostReasons.push(`reached a payment page, hold ${hold.status}`);
-      else if (sessions.get(followed.sessionId)?.metadata.inventory_reservation_id !== hold.id) lostReasons.push("reached a payment page for another hold");
+      else if (sessions.get(followed.sessionId)?.metadata.inventory_reservation_id !== hold.id)
+        lostReasons.push("reached a payment page for another hold");
       else reached.push({ buyer, sessionId: followed.sessionId });
     }
     const holdStatusesAfterSale = tally(holdRows.map((row) => row.status));
@@ -260,7 +285,9 @@ export async function runCheckoutE2ePhase(
     }
     await emulator.idle();
     const settleSeconds = (performance.now() - payStarted) / 1000;
-    const paidDeliveries = emulator.deliveries().filter((attempt) => attempt.eventType === "checkout.session.completed");
+    const paidDeliveries = emulator
+      .deliveries()
+      .filter((attempt) => attempt.eventType === "checkout.session.completed");
 
     // The rest abandon: their holds' time is up (the clock moved on in the database), and the CMS's cron
     // releases them and expires their sessions through Stripe's API, paced like creation.
@@ -268,10 +295,16 @@ export async function runCheckoutE2ePhase(
     const cronRuns: unknown[] = [];
     const cronStarted = performance.now();
     for (let run = 0; run < 10; run++) {
-      const response = await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${stack.cronSecret}` } });
-      const report = (await response.json().catch(() => ({}))) as { released?: number; sessions?: { expired: number; closed: number; deferred: number; errors: string[] } };
+      const response = await fetch(`${cms.url}/api/cron/release-expired-holds`, {
+        headers: { authorization: `Bearer ${stack.cronSecret}` },
+      });
+      const report = (await response.json().catch(() => ({}))) as {
+        released?: number;
+        sessions?: { expired: number; closed: number; deferred: number; errors: string[] };
+      };
       cronRuns.push({ status: response.status, ...report });
-      if (response.status !== 200) notes.push(`checkout: the CMS's cron answered ${response.status}: ${JSON.stringify(report).slice(0, 300)}`);
+      if (response.status !== 200)
+        notes.push(`checkout: the CMS's cron answered ${response.status}: ${JSON.stringify(report).slice(0, 300)}`);
       if (!report.sessions || report.sessions.deferred === 0) break;
       await sleep(1_000);
     }
@@ -289,10 +322,18 @@ export async function runCheckoutE2ePhase(
     const holdStatusesAtEnd = Object.fromEntries(finalRows.map((row) => [row.status, row.n]));
     const sessionStatusesAtEnd = tally(emulator.sessions().map((session) => session.status));
     const paid = payers.length;
-    if ((sessionStatusesAtEnd.open ?? 0) > 0) notes.push(`checkout: ${sessionStatusesAtEnd.open} Stripe sessions still open after the cron (abandoned holds' sessions should be expired)`);
+    if ((sessionStatusesAtEnd.open ?? 0) > 0)
+      notes.push(
+        `checkout: ${sessionStatusesAtEnd.open} Stripe sessions still open after the cron (abandoned holds' sessions should be expired)`,
+      );
     const sold = config.checkoutUnits - drop.quantity;
     const oversoldSaleUnits = oversoldSales.reduce(
-      (sum, sale) => sum + Math.max(1, sale.items.reduce((units, item) => units + Math.max(0, item.requested - item.available), 0)),
+      (sum, sale) =>
+        sum +
+        Math.max(
+          1,
+          sale.items.reduce((units, item) => units + Math.max(0, item.requested - item.available), 0),
+        ),
       0,
     );
     // Units granted beyond stock, rows over their stock or below zero (every row of the phase's database), oversold-sale records.
@@ -311,16 +352,30 @@ export async function runCheckoutE2ePhase(
           `holds ${JSON.stringify(holdStatusesAtEnd)}; ${oversoldSales.length} oversold sales`,
       );
     }
-    if (!reconcileOk) notes.push(`checkout reconcile: drift ${JSON.stringify(invariants.drift)}, ${invariants.badRows} rows breaking their CHECKs`);
-    const failedPaidDeliveries = new Set(paidDeliveries.filter((attempt) => !attempt.ok).map((attempt) => attempt.eventId)).size;
-    if (failedPaidDeliveries > 0) notes.push(`checkout: ${failedPaidDeliveries} checkout.session.completed events needed more than one delivery attempt`);
+    if (!reconcileOk)
+      notes.push(
+        `checkout reconcile: drift ${JSON.stringify(invariants.drift)}, ${invariants.badRows} rows breaking their CHECKs`,
+      );
+    const failedPaidDeliveries = new Set(
+      paidDeliveries.filter((attempt) => !attempt.ok).map((attempt) => attempt.eventId),
+    ).size;
+    if (failedPaidDeliveries > 0)
+      notes.push(
+        `checkout: ${failedPaidDeliveries} checkout.session.completed events needed more than one delivery attempt`,
+      );
     const others = buyers.filter((buyer) => buyer.other);
-    if (others.length > 0) notes.push(`checkout: ${others.length} answers were neither granted nor sold out: ${JSON.stringify(tally(others.map((buyer) => buyer.other!)))}`);
-    if (lostReasons.length > 0) notes.push(`checkout: ${lostReasons.length} holds lost: ${JSON.stringify(tally(lostReasons))}`);
+    if (others.length > 0)
+      notes.push(
+        `checkout: ${others.length} answers were neither granted nor sold out: ${JSON.stringify(tally(others.map((buyer) => buyer.other!)))}`,
+      );
+    if (lostReasons.length > 0)
+      notes.push(`checkout: ${lostReasons.length} holds lost: ${JSON.stringify(tally(lostReasons))}`);
     const shopErrors = errorLines(shop.output());
     const cmsErrors = errorLines(cms.output());
-    if (shopErrors.count > 0) notes.push(`checkout: the shop logged ${shopErrors.count} error lines, first: ${shopErrors.sample}`);
-    if (cmsErrors.count > 0) notes.push(`checkout: the CMS logged ${cmsErrors.count} error lines, first: ${cmsErrors.sample}`);
+    if (shopErrors.count > 0)
+      notes.push(`checkout: the shop logged ${shopErrors.count} error lines, first: ${shopErrors.sample}`);
+    if (cmsErrors.count > 0)
+      notes.push(`checkout: the CMS logged ${cmsErrors.count} error lines, first: ${cmsErrors.sample}`);
 
     const soldOutMs = percentiles(soldOut.map((buyer) => buyer.postMs));
     const clickMs = percentiles(clickToPage);
@@ -362,14 +417,21 @@ export async function runCheckoutE2ePhase(
         send_lateness_ms: percentiles(lateness),
         post_ms_granted: percentiles(granted.map((buyer) => buyer.postMs)),
         post_ms_ready_200: percentiles(granted.filter((buyer) => buyer.status === 200).map((buyer) => buyer.postMs)),
-        post_ms_preparing_202: percentiles(granted.filter((buyer) => buyer.status === 202).map((buyer) => buyer.postMs)),
+        post_ms_preparing_202: percentiles(
+          granted.filter((buyer) => buyer.status === 202).map((buyer) => buyer.postMs),
+        ),
         sold_out_answer_ms: soldOutMs,
         click_to_payment_page_ms: clickMs,
         reached_payment_page: reached.length,
         lost_reasons: tally(lostReasons),
         sessions_created: made.length,
         sessions_span_s: round(spanS, 2),
-        create_calls: tally(creates.map((request) => `${request.status}${request.replayed ? " replayed" : ""}${request.rateLimited ? ` ${request.rateLimited}` : ""}`)),
+        create_calls: tally(
+          creates.map(
+            (request) =>
+              `${request.status}${request.replayed ? " replayed" : ""}${request.rateLimited ? ` ${request.rateLimited}` : ""}`,
+          ),
+        ),
         expire_calls: tally(
           emulator
             .requests()
@@ -405,7 +467,10 @@ async function runCrowd(
   task: CrowdTask,
   hooks: { onGo: () => void; onStop: (stop: () => Promise<void>) => void; progress: Progress },
 ): Promise<{ warmStatuses: number[]; sale: Extract<CrowdMessage, { type: "done" }> }> {
-  const child = fork(CROWD_WORKER, [JSON.stringify(task)], { execArgv: ["--conditions=react-server", "--import", import.meta.resolve("tsx")], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(CROWD_WORKER, [JSON.stringify(task)], {
+    execArgv: ["--conditions=react-server", "--import", import.meta.resolve("tsx")],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   hooks.onStop(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();
@@ -419,11 +484,17 @@ async function runCrowd(
           warmStatuses = message.warmStatuses;
           hooks.onGo();
           child.send({ type: "go" });
-        } else if (message.type === "progress") hooks.progress.update(message.done, `(${message.granted} granted, ${message.onPaymentPage} on a payment page)`);
+        } else if (message.type === "progress")
+          hooks.progress.update(
+            message.done,
+            `(${message.granted} granted, ${message.onPaymentPage} on a payment page)`,
+          );
         else if (message.type === "done") resolve(message);
         else reject(new Error(`the checkout crowd failed: ${message.message}`));
       });
-      child.once("exit", (code, signal) => reject(new Error(`the checkout crowd exited with ${code ?? signal} before it answered`)));
+      child.once("exit", (code, signal) =>
+        reject(new Error(`the checkout crowd exited with ${code ?? signal} before it answered`)),
+      );
     });
     return { warmStatuses, sale };
   } finally {

@@ -16,7 +16,8 @@ export interface CheckoutStack {
   cms: RunningNextApp;
   shopId: string;
   cronSecret: string;
-  stop(): Promise<void>;
+  /** A function, not a method: it is handed on unbound (`onStop(stack.stop)`). */
+  stop: () => Promise<void>;
 }
 
 /**

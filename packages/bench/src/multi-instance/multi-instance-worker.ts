@@ -39,7 +39,12 @@ async function libraryAttempt(): Promise<Runner> {
   return {
     attempt: async () => {
       try {
-        await createInventoryHold({ shopId: task.shopId, requests: [{ sku: task.sku, quantity: 1 }], ttlSeconds: 600, store: holds });
+        await createInventoryHold({
+          shopId: task.shopId,
+          requests: [{ sku: task.sku, quantity: 1 }],
+          ttlSeconds: 600,
+          store: holds,
+        });
         return true;
       } catch (error) {
         if (isInventoryError(error, "inventory_insufficient")) return false;
@@ -71,7 +76,12 @@ async function floorAttempt(): Promise<Runner> {
   const take = async (units: number): Promise<boolean> => {
     const client = await pool.connect();
     try {
-      return await takeFloorHold(client, { shopId: task.shopId, sku: task.sku, holdId: `${task.floorHoldPrefix}${randomUUID()}`, units });
+      return await takeFloorHold(client, {
+        shopId: task.shopId,
+        sku: task.sku,
+        holdId: `${task.floorHoldPrefix}${randomUUID()}`,
+        units,
+      });
     } finally {
       client.release();
     }
@@ -88,7 +98,8 @@ async function floorAttempt(): Promise<Runner> {
 async function main(): Promise<void> {
   const runner = task.mode === "library" ? await libraryAttempt() : await floorAttempt();
   // Every buyer's path once or twice before the start, as on an instance that has served traffic already.
-  for (let round = 0; round < WARM_ROUNDS; round++) await Promise.all(Array.from({ length: task.buyers }, () => runner.warm()));
+  for (let round = 0; round < WARM_ROUNDS; round++)
+    await Promise.all(Array.from({ length: task.buyers }, () => runner.warm()));
   await new Promise<void>((resolve) => {
     process.on("message", (message: { type?: string }) => {
       if (message?.type === "go") resolve();

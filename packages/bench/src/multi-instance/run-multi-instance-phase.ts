@@ -54,7 +54,10 @@ export async function runMultiInstancePhase(
   const layouts: MultiInstanceLayout[] = [];
   for (const processes of config.multiProcesses) {
     const buyersPer = spread(config.buyers, processes);
-    const poolPerProcess = Math.max(1, Math.min(Math.ceil(config.buyers / processes), Math.floor(config.multiConnections / processes), config.poolSize));
+    const poolPerProcess = Math.max(
+      1,
+      Math.min(Math.ceil(config.buyers / processes), Math.floor(config.multiConnections / processes), config.poolSize),
+    );
     const sku = `MULTI-P${processes}`;
     const floorSku = `MULTI-FLOOR-P${processes}`;
     await store.upsertItems(
@@ -119,7 +122,10 @@ export async function runMultiInstancePhase(
 
 /** `total` buyers over `parts` processes, as evenly as whole buyers allow. */
 function spread(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0)).filter((n) => n > 0);
+  return Array.from(
+    { length: parts },
+    (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0),
+  ).filter((n) => n > 0);
 }
 
 /** Starts one process per task, starts them together once all are connected, and gathers their answers. */
@@ -133,7 +139,10 @@ async function runLayout(tasks: WorkerTask[]): Promise<RunResult> {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (const task of tasks) {
-        const child = fork(WORKER, [JSON.stringify(task)], { execArgv: ["--conditions=react-server", "--import", tsx], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+        const child = fork(WORKER, [JSON.stringify(task)], {
+          execArgv: ["--conditions=react-server", "--import", tsx],
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+        });
         children.push(child);
         child.on("message", (message: WorkerMessage) => {
           if (message.type === "ready" && ++ready === tasks.length) {
@@ -148,7 +157,8 @@ async function runLayout(tasks: WorkerTask[]): Promise<RunResult> {
           }
         });
         child.on("exit", (code) => {
-          if (code !== 0 && results.length < tasks.length) reject(new Error(`a multi-instance process exited with ${code}`));
+          if (code !== 0 && results.length < tasks.length)
+            reject(new Error(`a multi-instance process exited with ${code}`));
         });
       }
     });
@@ -177,8 +187,14 @@ async function removeFloorRows(db: Database, shopId: string, sku: string): Promi
   const client = await db.pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query(`DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, $2)`, [shopId, FLOOR_PREFIX]);
-    await client.query(`UPDATE "InventoryItem" SET reserved = 0 WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`, [shopId, sku]);
+    await client.query(`DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, $2)`, [
+      shopId,
+      FLOOR_PREFIX,
+    ]);
+    await client.query(
+      `UPDATE "InventoryItem" SET reserved = 0 WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
+      [shopId, sku],
+    );
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});

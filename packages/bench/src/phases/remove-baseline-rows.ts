@@ -9,7 +9,10 @@ import { BASELINE_FLOOR_SKU, BASELINE_SEED_SKU } from "../cold-sku.ts";
  * hold the platform to, then vacuumed. Returns the hold rows each baseline left, as a check
  * of its own count.
  */
-export async function removeBaselineRows(db: Database, shopId: string): Promise<{ seedHolds: number; floorHolds: number; floorReserved: number }> {
+export async function removeBaselineRows(
+  db: Database,
+  shopId: string,
+): Promise<{ seedHolds: number; floorHolds: number; floorReserved: number }> {
   const client = await db.pool.connect();
   try {
     await client.query("BEGIN");
@@ -17,18 +20,26 @@ export async function removeBaselineRows(db: Database, shopId: string): Promise<
       `SELECT reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = '' FOR UPDATE`,
       [shopId, BASELINE_FLOOR_SKU],
     );
-    const seed = await client.query(`DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, 'bseed_')`, [shopId]);
-    const floorHolds = await client.query(`DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, 'bfloor_')`, [shopId]);
-    await client.query(`UPDATE "InventoryItem" SET reserved = 0 WHERE "shopId" = $1 AND sku IN ($2, $3) AND "variantKey" = ''`, [
+    const seed = await client.query(`DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, 'bseed_')`, [
       shopId,
-      BASELINE_SEED_SKU,
-      BASELINE_FLOOR_SKU,
     ]);
+    const floorHolds = await client.query(
+      `DELETE FROM "InventoryHold" WHERE "shopId" = $1 AND starts_with(id, 'bfloor_')`,
+      [shopId],
+    );
+    await client.query(
+      `UPDATE "InventoryItem" SET reserved = 0 WHERE "shopId" = $1 AND sku IN ($2, $3) AND "variantKey" = ''`,
+      [shopId, BASELINE_SEED_SKU, BASELINE_FLOOR_SKU],
+    );
     await client.query("COMMIT");
     // The deletions are the harness's own mess: vacuum them now rather than
     // let autovacuum run through the next measured phase.
     await client.query(`VACUUM (ANALYZE) "InventoryHold", "InventoryHoldItem", "InventoryItem"`);
-    return { seedHolds: seed.rowCount ?? 0, floorHolds: floorHolds.rowCount ?? 0, floorReserved: floor.rows[0]?.reserved ?? 0 };
+    return {
+      seedHolds: seed.rowCount ?? 0,
+      floorHolds: floorHolds.rowCount ?? 0,
+      floorReserved: floor.rows[0]?.reserved ?? 0,
+    };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;

@@ -36,7 +36,8 @@ export async function runBaselineFloor(config: BenchConfig, deps: { url: string 
         let client: pg.PoolClient | undefined;
         try {
           client = await pool.connect();
-          if (!(await takeFloorHold(client, { shopId: shop, sku, holdId: `bfloor_${randomUUID()}`, units: 1 }))) return false;
+          if (!(await takeFloorHold(client, { shopId: shop, sku, holdId: `bfloor_${randomUUID()}`, units: 1 })))
+            return false;
           granted += 1;
           progress.update(granted, errors.total() > 0 ? `(${errors.total()} errors)` : undefined);
           return true;
@@ -48,7 +49,9 @@ export async function runBaselineFloor(config: BenchConfig, deps: { url: string 
         }
       },
     });
-    progress.finish(`${granted} units, ${(granted / loop.wallSeconds).toFixed(1)} units/s${errors.total() ? `, ${errors.total()} ERRORS` : ""}`);
+    progress.finish(
+      `${granted} units, ${(granted / loop.wallSeconds).toFixed(1)} units/s${errors.total() ? `, ${errors.total()} ERRORS` : ""}`,
+    );
     return {
       unitsPerS: loop.wallSeconds > 0 ? granted / loop.wallSeconds : 0,
       unitsGranted: granted,

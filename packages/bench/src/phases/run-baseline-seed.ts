@@ -69,7 +69,9 @@ export async function runBaselineSeed(config: BenchConfig, deps: { db: Database 
       }
     },
   });
-  progress.finish(`${granted} units, ${(granted / loop.wallSeconds).toFixed(1)} units/s${errors.total() ? `, ${errors.total()} ERRORS` : ""}`);
+  progress.finish(
+    `${granted} units, ${(granted / loop.wallSeconds).toFixed(1)} units/s${errors.total() ? `, ${errors.total()} ERRORS` : ""}`,
+  );
   return {
     unitsPerS: loop.wallSeconds > 0 ? granted / loop.wallSeconds : 0,
     unitsGranted: granted,

@@ -1,4 +1,10 @@
-import { createInventoryHold, identifyHoldClient, isInventoryError, type HoldStore, type InsufficientItem } from "@acme/platform-core";
+import {
+  createInventoryHold,
+  identifyHoldClient,
+  isInventoryError,
+  type HoldStore,
+  type InsufficientItem,
+} from "@acme/platform-core";
 import { HOT_SKU, coldSku } from "../cold-sku.ts";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
 import { createProgress } from "../create-progress.ts";
@@ -66,7 +72,11 @@ export async function runHotHoldPhase(
   const shopNet = [...config.shopId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) & 0xffff, 7).toString(16);
   const clients = options.clients
     ? Array.from({ length: config.hotUnits * 2 + config.buyers }, (_, n) =>
-        identifyHoldClient({ address: `2001:db8:${shopNet}:${n.toString(16)}::1`, buyerId: `bench-buyer-${config.shopId}-${n}`, secret: BENCH_CLIENT_SECRET }),
+        identifyHoldClient({
+          address: `2001:db8:${shopNet}:${n.toString(16)}::1`,
+          buyerId: `bench-buyer-${config.shopId}-${n}`,
+          secret: BENCH_CLIENT_SECRET,
+        }),
       )
     : [];
   let hotUnitsGranted = 0;
@@ -94,7 +104,13 @@ export async function runHotHoldPhase(
       const started = performance.now();
       try {
         const client = clients[arrivals++];
-        const { holdId } = await createInventoryHold({ shopId: config.shopId, requests, ttlSeconds: 600, store: deps.holds, ...(client ? { client } : {}) });
+        const { holdId } = await createInventoryHold({
+          shopId: config.shopId,
+          requests,
+          ttlSeconds: 600,
+          store: deps.holds,
+          ...(client ? { client } : {}),
+        });
         const latency = performance.now() - started;
         latencies.push(latency);
         grantedLatencies.push(latency);
@@ -125,7 +141,10 @@ export async function runHotHoldPhase(
     after === undefined
       ? undefined
       : Object.fromEntries(
-          Object.entries(after).map(([key, value]) => [key, key === "largestBatch" ? value : value - (before?.[key] ?? 0)]),
+          Object.entries(after).map(([key, value]) => [
+            key,
+            key === "largestBatch" ? value : value - (before?.[key] ?? 0),
+          ]),
         );
   progress.finish(
     `${hotUnitsGranted} hot units in ${holds.length} holds, ${loop.wallSeconds.toFixed(2)}s` +
@@ -160,5 +179,7 @@ function batchStatsOf(store: HoldStore): Record<string, number> | undefined {
   if (typeof candidate !== "function") return undefined;
   const stats = (candidate as () => unknown).call(store);
   if (stats === null || typeof stats !== "object") return undefined;
-  return Object.fromEntries(Object.entries(stats).filter((entry): entry is [string, number] => typeof entry[1] === "number"));
+  return Object.fromEntries(
+    Object.entries(stats).filter((entry): entry is [string, number] => typeof entry[1] === "number"),
+  );
 }

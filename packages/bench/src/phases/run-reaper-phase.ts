@@ -21,7 +21,10 @@ export interface ReaperPhaseResult {
  * `reserved` included, so the database is consistent before the reaper
  * starts and reconciliation can check what it did.
  */
-export async function runReaperPhase(config: BenchConfig, deps: { db: Database; holds: HoldStore }): Promise<ReaperPhaseResult> {
+export async function runReaperPhase(
+  config: BenchConfig,
+  deps: { db: Database; holds: HoldStore },
+): Promise<ReaperPhaseResult> {
   const progress = createProgress("reaper");
   const insertStarted = performance.now();
   const client = await deps.db.pool.connect();
@@ -61,14 +64,21 @@ export async function runReaperPhase(config: BenchConfig, deps: { db: Database; 
     client.release();
   }
   const insertSeconds = (performance.now() - insertStarted) / 1000;
-  progress.update(0, `(backlog of ${config.reaperHolds} expired holds written in ${insertSeconds.toFixed(1)}s, reaping)`);
+  progress.update(
+    0,
+    `(backlog of ${config.reaperHolds} expired holds written in ${insertSeconds.toFixed(1)}s, reaping)`,
+  );
 
   // The reaper is one call; a ticker keeps the progress line alive meanwhile.
   const ticker = setInterval(() => progress.update(0, "(reaping)"), 500);
   const started = performance.now();
   let result;
   try {
-    result = await releaseExpiredHoldsForAllShops({ store: deps.holds, batchSize: config.reaperBatchSize, maxBatchesPerShop: 1_000 });
+    result = await releaseExpiredHoldsForAllShops({
+      store: deps.holds,
+      batchSize: config.reaperBatchSize,
+      maxBatchesPerShop: 1_000,
+    });
   } finally {
     clearInterval(ticker);
   }
@@ -86,7 +96,9 @@ export async function runReaperPhase(config: BenchConfig, deps: { db: Database; 
     released: result.released,
     leftActive: rows[0]?.active ?? -1,
     expired: rows[0]?.expired ?? -1,
-    shopErrors: result.shops.flatMap((shop) => (shop.error === undefined ? [] : [{ shopId: shop.shopId, error: shop.error }])),
+    shopErrors: result.shops.flatMap((shop) =>
+      shop.error === undefined ? [] : [{ shopId: shop.shopId, error: shop.error }],
+    ),
     insertSeconds,
   };
 }

@@ -40,7 +40,9 @@ export async function runValidateCapacity(
   const errors = createErrorTally();
 
   const library = await closedLoopFor(seconds, concurrency, async (n) => {
-    await validateInventoryAvailability(config.shopId, carts[n % carts.length]!, deps).catch((error: unknown) => errors.add(error));
+    await validateInventoryAvailability(config.shopId, carts[n % carts.length]!, deps).catch((error: unknown) =>
+      errors.add(error),
+    );
   });
 
   const pool = new pg.Pool({ connectionString: deps.url, max: config.poolSize });
@@ -65,7 +67,11 @@ export async function runValidateCapacity(
 }
 
 /** Runs `attempt` from `concurrency` loops for `seconds`; returns completions per second. */
-async function closedLoopFor(seconds: number, concurrency: number, attempt: (n: number) => Promise<void>): Promise<number> {
+async function closedLoopFor(
+  seconds: number,
+  concurrency: number,
+  attempt: (n: number) => Promise<void>,
+): Promise<number> {
   const started = performance.now();
   const deadline = started + seconds * 1000;
   let done = 0;

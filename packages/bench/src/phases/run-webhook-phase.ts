@@ -1,4 +1,9 @@
-import { createPrismaOpsAlertStore, createPrismaWebhookEventLog, type Database, type HoldStore } from "@acme/platform-core";
+import {
+  createPrismaOpsAlertStore,
+  createPrismaWebhookEventLog,
+  type Database,
+  type HoldStore,
+} from "@acme/platform-core";
 import { handleStripeWebhook } from "@acme/platform-core/route-handlers";
 import Stripe from "stripe";
 import { createErrorTally, type ErrorCount } from "../create-error-tally.ts";
@@ -113,7 +118,9 @@ export async function runWebhookPhase(
   );
   const seconds = (performance.now() - started) / 1000;
   const expired = events.filter((event) => event.expired).length;
-  progress.finish(`${events.length} events (${events.length - expired} completed, ${expired} expired) in ${seconds.toFixed(2)}s`);
+  progress.finish(
+    `${events.length} events (${events.length - expired} completed, ${expired} expired) in ${seconds.toFixed(2)}s`,
+  );
   return {
     summary: summarise(latencies, events.length, seconds),
     events: events.length,

@@ -31,5 +31,7 @@ export async function seedShop(store: InventoryStore, config: BenchConfig): Prom
     await store.upsertItems(config.shopId, items, change);
     progress.update(3 + CAPS_COST_RUNS.length + start + items.length);
   }
-  progress.finish(`${1 + CAPS_COST_RUNS.length} hot variants (${config.hotUnits} units each), ${config.coldVariants} cold variants (${config.coldUnits} units each), 2 baseline variants`);
+  progress.finish(
+    `${1 + CAPS_COST_RUNS.length} hot variants (${config.hotUnits} units each), ${config.coldVariants} cold variants (${config.coldUnits} units each), 2 baseline variants`,
+  );
 }

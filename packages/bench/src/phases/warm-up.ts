@@ -1,11 +1,23 @@
-import { createInventoryHold, createPrismaWebhookEventLog, releaseInventoryHold, validateInventoryAvailability, type Database, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import {
+  createInventoryHold,
+  createPrismaWebhookEventLog,
+  releaseInventoryHold,
+  validateInventoryAvailability,
+  type Database,
+  type HoldStore,
+  type InventoryStore,
+} from "@acme/platform-core";
 import { handleStripeWebhook } from "@acme/platform-core/route-handlers";
 import Stripe from "stripe";
 import { coldSku } from "../cold-sku.ts";
 import { createProgress } from "../create-progress.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 
-async function inParallel(count: number, concurrency: number, task: (index: number) => Promise<unknown>): Promise<void> {
+async function inParallel(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -21,7 +33,10 @@ async function inParallel(count: number, concurrency: number, task: (index: numb
  * compilation. Nothing here is measured; holds taken are released again, on
  * cold variants, so the hot variant starts the sale untouched.
  */
-export async function warmUp(config: BenchConfig, deps: { db: Database; store: InventoryStore; holds: HoldStore }): Promise<void> {
+export async function warmUp(
+  config: BenchConfig,
+  deps: { db: Database; store: InventoryStore; holds: HoldStore },
+): Promise<void> {
   const progress = createProgress("warm-up");
   const clients = await Promise.all(Array.from({ length: config.poolSize }, () => deps.db.pool.connect()));
   for (const client of clients) client.release();
@@ -35,7 +50,12 @@ export async function warmUp(config: BenchConfig, deps: { db: Database; store: I
   await inParallel(500, 128, async (index) => {
     const requests = [{ sku: coldSku(index % config.coldVariants), quantity: 1 }];
     if (index % 5 === 0) requests.push({ sku: coldSku((index + 7) % config.coldVariants), quantity: 1 });
-    const { holdId } = await createInventoryHold({ shopId: config.shopId, requests, ttlSeconds: 600, store: deps.holds });
+    const { holdId } = await createInventoryHold({
+      shopId: config.shopId,
+      requests,
+      ttlSeconds: 600,
+      store: deps.holds,
+    });
     holdIds.push(holdId);
   });
   await inParallel(holdIds.length, config.poolSize, (index) =>
@@ -47,14 +67,24 @@ export async function warmUp(config: BenchConfig, deps: { db: Database; store: I
   const secret = "whsec_bench_warm_up";
   const events = createPrismaWebhookEventLog(deps.db);
   await inParallel(200, 32, async (index) => {
-    const payload = JSON.stringify({ id: `evt_warm_${index}`, object: "event", type: "customer.created", data: { object: { id: `cus_${index}`, object: "customer" } } });
+    const payload = JSON.stringify({
+      id: `evt_warm_${index}`,
+      object: "event",
+      type: "customer.created",
+      data: { object: { id: `cus_${index}`, object: "customer" } },
+    });
     const request = new Request("http://cms.bench/api/stripe/webhook", {
       method: "POST",
-      headers: { "content-type": "application/json", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      },
       body: payload,
     });
     const response = await handleStripeWebhook(request, { secret, holds: deps.holds, events });
     await response.text();
   });
-  progress.finish(`${config.poolSize} connections, 2000 validations, ${holdIds.length} holds taken and released, 200 webhooks`);
+  progress.finish(
+    `${config.poolSize} connections, 2000 validations, ${holdIds.length} holds taken and released, 200 webhooks`,
+  );
 }

@@ -3,7 +3,10 @@ import type { BenchResult, BenchTargets } from "./bench-result.ts";
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join("  ");
   return [line(headers), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -12,20 +15,64 @@ const rate = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "-"
 const met = (value: boolean) => (value ? "yes" : "NO");
 
 /** The human-readable report on stdout. */
-export function printBenchReport(result: BenchResult, options: { offeredRate: number; buyers: number; reaperHolds: number }): void {
+export function printBenchReport(
+  result: BenchResult,
+  options: { offeredRate: number; buyers: number; reaperHolds: number },
+): void {
   const { targets } = result;
   const reaperRate = result.reaper_100k_s > 0 ? 100_000 / result.reaper_100k_s : Number.NaN;
   console.log("");
-  if (result.scale !== 1) console.log(`SCALED RUN (scale ${result.scale}): figures are not comparable with the targets.\n`);
+  if (result.scale !== 1)
+    console.log(`SCALED RUN (scale ${result.scale}): figures are not comparable with the targets.\n`);
   console.log(
     table(
       ["phase", "p50 ms", "p95 ms", "p99 ms", "per_s", "target", "met?"],
       [
-        ["validate", ms(result.validate.p50_ms), ms(result.validate.p95_ms), ms(result.validate.p99_ms), rate(result.validate.per_s), `p95 < 5 ms at ${options.offeredRate}/s`, met(targets.validate_p95_lt_5ms_at_offered_rate)],
-        ["hold (hot)", ms(result.hold.p50_ms), ms(result.hold.p95_ms), ms(result.hold.p99_ms), rate(result.hold.per_s), `p95 < 20 ms, ${options.buyers} buyers`, met(targets.hold_p95_lt_20ms)],
-        ["hold (hot, caps)", ms(result.hold_caps.p50_ms), ms(result.hold_caps.p95_ms), ms(result.hold_caps.p99_ms), rate(result.hold_caps.per_s), "every buyer named: caps checked", "-"],
-        ["webhook", ms(result.webhook.p50_ms), ms(result.webhook.p95_ms), ms(result.webhook.p99_ms), rate(result.webhook.per_s), "p95 < 25 ms", met(targets.webhook_p95_lt_25ms)],
-        ["reaper", "-", "-", "-", rate(reaperRate), `100k in < 10 s (${result.reaper_100k_s.toFixed(2)} s${options.reaperHolds === 100_000 ? "" : ", extrapolated"})`, met(targets.reaper_100k_lt_10s)],
+        [
+          "validate",
+          ms(result.validate.p50_ms),
+          ms(result.validate.p95_ms),
+          ms(result.validate.p99_ms),
+          rate(result.validate.per_s),
+          `p95 < 5 ms at ${options.offeredRate}/s`,
+          met(targets.validate_p95_lt_5ms_at_offered_rate),
+        ],
+        [
+          "hold (hot)",
+          ms(result.hold.p50_ms),
+          ms(result.hold.p95_ms),
+          ms(result.hold.p99_ms),
+          rate(result.hold.per_s),
+          `p95 < 20 ms, ${options.buyers} buyers`,
+          met(targets.hold_p95_lt_20ms),
+        ],
+        [
+          "hold (hot, caps)",
+          ms(result.hold_caps.p50_ms),
+          ms(result.hold_caps.p95_ms),
+          ms(result.hold_caps.p99_ms),
+          rate(result.hold_caps.per_s),
+          "every buyer named: caps checked",
+          "-",
+        ],
+        [
+          "webhook",
+          ms(result.webhook.p50_ms),
+          ms(result.webhook.p95_ms),
+          ms(result.webhook.p99_ms),
+          rate(result.webhook.per_s),
+          "p95 < 25 ms",
+          met(targets.webhook_p95_lt_25ms),
+        ],
+        [
+          "reaper",
+          "-",
+          "-",
+          "-",
+          rate(reaperRate),
+          `100k in < 10 s (${result.reaper_100k_s.toFixed(2)} s${options.reaperHolds === 100_000 ? "" : ", extrapolated"})`,
+          met(targets.reaper_100k_lt_10s),
+        ],
       ],
     ),
   );
@@ -38,10 +85,34 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
       ["hot variant throughput", "units/s", "hot / this", "target", "met?"],
       [
         ["hot_units_per_s (platform)", rate(hot), "-", "-", "-"],
-        ["baseline_floor_units_per_s", rate(floor), `${(hot / floor).toFixed(2)}x`, `>= 2x (${rate(2 * floor)})`, met(targets.hot_ge_2x_floor)],
-        ["baseline_seed_units_per_s", rate(seed), `${(hot / seed).toFixed(2)}x`, `>= 10x (${rate(10 * seed)})`, met(targets.hot_ge_10x_seed)],
-        ["caps runs, buyers unnamed", rate(result.caps_plain_units_per_s), `${(hot / result.caps_plain_units_per_s).toFixed(2)}x`, "-", "-"],
-        ["caps runs, buyers named", rate(result.hot_caps_units_per_s), `${(hot / result.hot_caps_units_per_s).toFixed(2)}x`, `>= 0.9 x unnamed (${(result.hot_caps_units_per_s / result.caps_plain_units_per_s).toFixed(2)} x)`, met(targets.caps_cost_le_10pct)],
+        [
+          "baseline_floor_units_per_s",
+          rate(floor),
+          `${(hot / floor).toFixed(2)}x`,
+          `>= 2x (${rate(2 * floor)})`,
+          met(targets.hot_ge_2x_floor),
+        ],
+        [
+          "baseline_seed_units_per_s",
+          rate(seed),
+          `${(hot / seed).toFixed(2)}x`,
+          `>= 10x (${rate(10 * seed)})`,
+          met(targets.hot_ge_10x_seed),
+        ],
+        [
+          "caps runs, buyers unnamed",
+          rate(result.caps_plain_units_per_s),
+          `${(hot / result.caps_plain_units_per_s).toFixed(2)}x`,
+          "-",
+          "-",
+        ],
+        [
+          "caps runs, buyers named",
+          rate(result.hot_caps_units_per_s),
+          `${(hot / result.hot_caps_units_per_s).toFixed(2)}x`,
+          `>= 0.9 x unnamed (${(result.hot_caps_units_per_s / result.caps_plain_units_per_s).toFixed(2)} x)`,
+          met(targets.caps_cost_le_10pct),
+        ],
       ],
     ),
   );
@@ -54,7 +125,18 @@ export function printBenchReport(result: BenchResult, options: { offeredRate: nu
     const one = layouts.find((layout) => layout.processes === 1);
     console.log(
       table(
-        [title, "pool each", "units/s", "vs 1 process", "p50 ms", "p95 ms", "units/tx", "floor units/s", "vs floor", "oversold"],
+        [
+          title,
+          "pool each",
+          "units/s",
+          "vs 1 process",
+          "p50 ms",
+          "p95 ms",
+          "units/tx",
+          "floor units/s",
+          "vs floor",
+          "oversold",
+        ],
         layouts.map((layout) => [
           `${layout.processes} x ${Math.round(layout.buyers / layout.processes)} buyers`,
           String(layout.pool_per_process),
@@ -95,16 +177,38 @@ function printCheckout(checkout: CheckoutE2eSummary, targets: BenchTargets): voi
     table(
       [`checkout over HTTP (${checkout.buyers} buyers, ${checkout.units} units)`, "figure", "target", "met?"],
       [
-        [`sessions/s (Stripe: ${limit}/s per endpoint)`, checkout.sessions_per_s.toFixed(1), `>= 90% of ${limit} (${(0.9 * limit).toFixed(1)}); ${((checkout.sessions_per_s / limit) * 100).toFixed(0)}%`, maybe(targets.checkout_sessions_ge_90pct_of_limit)],
-        ["holds lost to throttling", String(checkout.holds_lost_to_throttling), `0 of ${checkout.granted} granted`, maybe(targets.checkout_no_holds_lost)],
-        ["sold-out answer p50 / p95 ms", pair(checkout.sold_out_answer_ms), "p95 < 50 ms", maybe(targets.checkout_sold_out_p95_lt_50ms)],
+        [
+          `sessions/s (Stripe: ${limit}/s per endpoint)`,
+          checkout.sessions_per_s.toFixed(1),
+          `>= 90% of ${limit} (${(0.9 * limit).toFixed(1)}); ${((checkout.sessions_per_s / limit) * 100).toFixed(0)}%`,
+          maybe(targets.checkout_sessions_ge_90pct_of_limit),
+        ],
+        [
+          "holds lost to throttling",
+          String(checkout.holds_lost_to_throttling),
+          `0 of ${checkout.granted} granted`,
+          maybe(targets.checkout_no_holds_lost),
+        ],
+        [
+          "sold-out answer p50 / p95 ms",
+          pair(checkout.sold_out_answer_ms),
+          "p95 < 50 ms",
+          maybe(targets.checkout_sold_out_p95_lt_50ms),
+        ],
         ["click to payment page p50 / p95 ms", pair(checkout.click_to_payment_page_ms), "-", "-"],
         ["oversold", String(checkout.oversold), "0", met(checkout.oversold === 0)],
-        ["reconciliation; books (sold = paid)", `${checkout.reconcile_ok ? "clean" : "DRIFT"}; ${checkout.books_ok ? "ok" : "WRONG"}`, "clean; ok", met(checkout.reconcile_ok && checkout.books_ok)],
+        [
+          "reconciliation; books (sold = paid)",
+          `${checkout.reconcile_ok ? "clean" : "DRIFT"}; ${checkout.books_ok ? "ok" : "WRONG"}`,
+          "clean; ok",
+          met(checkout.reconcile_ok && checkout.books_ok),
+        ],
       ],
     ),
   );
-  const throttled = Object.entries(checkout.stripe_429s).map(([reason, n]) => `${reason} ${n}`).join(", ");
+  const throttled = Object.entries(checkout.stripe_429s)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(", ");
   console.log(
     `granted ${checkout.granted} (${checkout.answered_202} answered 202 preparing), paid ${checkout.paid}, abandoned ${checkout.abandoned}; ` +
       `preparing-page waits ${checkout.preparing_page_waits} (${checkout.buyers_who_waited} buyers); Stripe 429s: ${throttled}`,

@@ -78,7 +78,8 @@ function listSessions({ context, params }: RouteRequest): ApiResult {
   let sessions = [...context.checkout.all()].reverse().sort((a, b) => b.created - a.created);
   for (const session of sessions) context.checkout.expireIfDue(session);
   if (typeof params.status === "string") sessions = sessions.filter((s) => s.status === params.status);
-  if (typeof params.payment_intent === "string") sessions = sessions.filter((s) => s.paymentIntentId === params.payment_intent);
+  if (typeof params.payment_intent === "string")
+    sessions = sessions.filter((s) => s.paymentIntentId === params.payment_intent);
   if (typeof params.starting_after === "string") {
     const index = sessions.findIndex((s) => s.id === params.starting_after);
     if (index === -1) throw missingSession(params.starting_after);
@@ -88,7 +89,12 @@ function listSessions({ context, params }: RouteRequest): ApiResult {
   return {
     status: 200,
     saveable: true,
-    body: { object: "list", data: page.map((s) => toCheckoutSession(s)), has_more: sessions.length > limit, url: "/v1/checkout/sessions" },
+    body: {
+      object: "list",
+      data: page.map((s) => toCheckoutSession(s)),
+      has_more: sessions.length > limit,
+      url: "/v1/checkout/sessions",
+    },
   };
 }
 
@@ -100,7 +106,9 @@ function retrieveSession({ context, params, id }: RouteRequest): ApiResult {
 function listSessionLineItems({ context, params, id }: RouteRequest): ApiResult {
   const session = findSession(context, id);
   const expand = readExpand(
-    params.expand === undefined ? undefined : [params.expand].flat().map((item) => (typeof item === "string" ? `line_items.${item}` : item)),
+    params.expand === undefined
+      ? undefined
+      : [params.expand].flat().map((item) => (typeof item === "string" ? `line_items.${item}` : item)),
   );
   return { status: 200, body: lineItemList(session, expand.has("line_items.data.price.product")), saveable: true };
 }
@@ -137,23 +145,44 @@ function createCoupon({ context, params }: RouteRequest): ApiResult {
 function retrieveCoupon({ context, params, id }: RouteRequest): ApiResult {
   readExpand(params.expand, NOTHING_EXPANDABLE);
   const coupon = context.coupons.coupon(id);
-  if (coupon === undefined) throw new StripeApiError({ status: 404, type: "invalid_request_error", message: `No such coupon: '${id}'`, param: "id", code: "resource_missing" });
+  if (coupon === undefined)
+    throw new StripeApiError({
+      status: 404,
+      type: "invalid_request_error",
+      message: `No such coupon: '${id}'`,
+      param: "id",
+      code: "resource_missing",
+    });
   return { status: 200, body: toCouponObject(coupon, context.coupons), saveable: true };
 }
 
 function createPromotionCode({ context, params }: RouteRequest): ApiResult {
   const expand = readExpand(params.expand, PROMOTION_CODE_EXPANDABLE);
   const promo = context.coupons.createPromotionCode(params);
-  return { status: 200, body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")), saveable: true };
+  return {
+    status: 200,
+    body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")),
+    saveable: true,
+  };
 }
 
 function retrievePromotionCode({ context, params, id }: RouteRequest): ApiResult {
   const expand = readExpand(params.expand, PROMOTION_CODE_EXPANDABLE);
   const promo = context.coupons.promotionCode(id);
   if (promo === undefined) {
-    throw new StripeApiError({ status: 404, type: "invalid_request_error", message: `No such promotion code: '${id}'`, param: "id", code: "resource_missing" });
+    throw new StripeApiError({
+      status: 404,
+      type: "invalid_request_error",
+      message: `No such promotion code: '${id}'`,
+      param: "id",
+      code: "resource_missing",
+    });
   }
-  return { status: 200, body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")), saveable: true };
+  return {
+    status: 200,
+    body: toPromotionCodeObject(promo, context.coupons, expand.has("promotion.coupon")),
+    saveable: true,
+  };
 }
 
 /** `GET /v1/promotion_codes`: newest first, filtered by `code` (case-insensitive), `coupon` and `active`. */
@@ -167,7 +196,11 @@ function listPromotionCodes({ context, params }: RouteRequest): ApiResult {
     .reverse()
     .map((promo) => toPromotionCodeObject(promo, context.coupons, expand.has("data.promotion.coupon")))
     .filter((promo) => code === undefined || promo.code.toLowerCase() === code)
-    .filter((promo) => coupon === undefined || (typeof promo.promotion.coupon === "string" ? promo.promotion.coupon : promo.promotion.coupon.id) === coupon)
+    .filter(
+      (promo) =>
+        coupon === undefined ||
+        (typeof promo.promotion.coupon === "string" ? promo.promotion.coupon : promo.promotion.coupon.id) === coupon,
+    )
     .filter((promo) => active === undefined || promo.active === active);
   return {
     status: 200,

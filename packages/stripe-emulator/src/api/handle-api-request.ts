@@ -7,7 +7,13 @@ import { endpointOf, matchRoute, unrecognizedUrl, type ApiResult } from "./api-r
 import { parseStripeForm } from "./form-body.ts";
 import type { IdempotencyCache, SavedResponse } from "./idempotency-cache.ts";
 import { stripeId } from "./ids.ts";
-import { invalidRequest, outageError, rateLimitError, StripeApiError, type StripeErrorType } from "./stripe-api-error.ts";
+import {
+  invalidRequest,
+  outageError,
+  rateLimitError,
+  StripeApiError,
+  type StripeErrorType,
+} from "./stripe-api-error.ts";
 
 /** A failure a test queued for the next `POST /v1/checkout/sessions`. */
 export interface QueuedFailure {
@@ -193,12 +199,21 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     if (found?.kind === "replay") {
       replayed = true;
       response = found.response;
-      extraHeaders = { "idempotent-replayed": "true", "original-request": found.response.requestId, "request-id": requestId };
+      extraHeaders = {
+        "idempotent-replayed": "true",
+        "original-request": found.response.requestId,
+        "request-id": requestId,
+      };
     } else {
       let result: ApiResult;
       try {
         if (match === undefined) throw unrecognizedUrl(method, url.pathname);
-        result = match.route.handle({ context, params, id: match.id, requestRef: { id: requestId, idempotency_key: idempotencyKey } });
+        result = match.route.handle({
+          context,
+          params,
+          id: match.id,
+          requestRef: { id: requestId, idempotency_key: idempotencyKey },
+        });
       } catch (error) {
         if (!(error instanceof StripeApiError)) throw error;
         result = { status: error.status, body: error.toBody(), saveable: false };
@@ -211,15 +226,22 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
       };
       // Saved before any injected latency: a client that times out and
       // retries with the same key gets this response, not a second session.
-      if (idempotencyKey !== null && result.saveable) context.idempotency.save(apiKey, idempotencyKey, fingerprint, response);
+      if (idempotencyKey !== null && result.saveable)
+        context.idempotency.save(apiKey, idempotencyKey, fingerprint, response);
     }
   } catch (error) {
     const apiError =
       error instanceof StripeApiError
         ? error
-        : new StripeApiError({ status: 500, type: "api_error", message: "An unknown error occurred in the Stripe emulator." });
+        : new StripeApiError({
+            status: 500,
+            type: "api_error",
+            message: "An unknown error occurred in the Stripe emulator.",
+          });
     if (!(error instanceof StripeApiError)) {
-      context.log(`stripe-emulator: unexpected error on ${method} ${url.pathname}: ${error instanceof Error ? error.stack : String(error)}`);
+      context.log(
+        `stripe-emulator: unexpected error on ${method} ${url.pathname}: ${error instanceof Error ? error.stack : String(error)}`,
+      );
     }
     const headers = rateLimited === null ? baseHeaders : { ...baseHeaders, "stripe-rate-limited-reason": rateLimited };
     response = errorResponse(apiError, headers, requestId);
@@ -227,7 +249,15 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   }
 
   try {
-    context.record({ method, path: url.pathname, status: response.status, idempotencyKey, replayed, rateLimited, at: started });
+    context.record({
+      method,
+      path: url.pathname,
+      status: response.status,
+      idempotencyKey,
+      replayed,
+      rateLimited,
+      at: started,
+    });
     const latency = context.latencyMs();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     send(res, response, extraHeaders);

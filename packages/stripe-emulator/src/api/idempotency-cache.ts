@@ -19,7 +19,11 @@ interface Entry {
 export class IdempotencyCache {
   private readonly entries = new Map<string, Entry>();
 
-  lookup(scope: string, key: string, fingerprint: string): { kind: "miss" } | { kind: "replay"; response: SavedResponse } | { kind: "mismatch" } {
+  lookup(
+    scope: string,
+    key: string,
+    fingerprint: string,
+  ): { kind: "miss" } | { kind: "replay"; response: SavedResponse } | { kind: "mismatch" } {
     const entry = this.entries.get(`${scope}\u0000${key}`);
     if (entry === undefined) return { kind: "miss" };
     if (entry.fingerprint !== fingerprint) return { kind: "mismatch" };

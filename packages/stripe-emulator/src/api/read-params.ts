@@ -54,16 +54,24 @@ export function readMetadata(value: FormValue | undefined, param: string): Recor
     const keyParam = `${param}[${key}]`;
     const text = asString(raw, keyParam) ?? "";
     if (key.length > 40) {
-      throw invalidRequest(`Metadata keys can have up to 40 characters. Key ${JSON.stringify(key)} has ${key.length} characters.`, keyParam);
+      throw invalidRequest(
+        `Metadata keys can have up to 40 characters. Key ${JSON.stringify(key)} has ${key.length} characters.`,
+        keyParam,
+      );
     }
     if (text.length > 500) {
-      throw invalidRequest(`Metadata values can have up to 500 characters, but you passed in a value that is ${text.length} characters.`, keyParam);
+      throw invalidRequest(
+        `Metadata values can have up to 500 characters, but you passed in a value that is ${text.length} characters.`,
+        keyParam,
+      );
     }
     if (text !== "") result[key] = text;
   }
   if (Object.keys(result).length > 50) {
-    throw invalidRequest(`Metadata can have up to 50 keys, but you passed in ${Object.keys(result).length} keys.`, param);
+    throw invalidRequest(
+      `Metadata can have up to 50 keys, but you passed in ${Object.keys(result).length} keys.`,
+      param,
+    );
   }
   return result;
 }
-

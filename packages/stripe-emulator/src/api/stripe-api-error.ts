@@ -49,7 +49,9 @@ export class StripeApiError extends Error {
       error: {
         type: this.type,
         message: this.message,
-        ...(this.code === undefined ? {} : { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replaceAll("_", "-")}` }),
+        ...(this.code === undefined
+          ? {}
+          : { code: this.code, doc_url: `https://stripe.com/docs/error-codes/${this.code.replaceAll("_", "-")}` }),
         ...(this.param === undefined ? {} : { param: this.param }),
         ...(this.declineCode === undefined ? {} : { decline_code: this.declineCode }),
       },

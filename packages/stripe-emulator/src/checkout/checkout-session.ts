@@ -271,7 +271,12 @@ function productObject(session: SessionRecord, line: LineItemRecord): ProductObj
   };
 }
 
-export function lineItemObject(session: SessionRecord, line: LineItemRecord, expandProduct: boolean, amountDiscount = 0): LineItemObject {
+export function lineItemObject(
+  session: SessionRecord,
+  line: LineItemRecord,
+  expandProduct: boolean,
+  amountDiscount = 0,
+): LineItemObject {
   const amount = line.unitAmount * line.quantity;
   return {
     id: line.id,
@@ -324,8 +329,14 @@ export function lineItemList(session: SessionRecord, expandProduct: boolean): Li
 
 /** Serialises a stored session to Stripe's wire shape; line items only when expanded, like Stripe. */
 export function toCheckoutSession(session: SessionRecord): CheckoutSession;
-export function toCheckoutSession(session: SessionRecord, expand: ReadonlySet<string>): CheckoutSession | ExpandedCheckoutSession;
-export function toCheckoutSession(session: SessionRecord, expand: ReadonlySet<string> = new Set()): CheckoutSession | ExpandedCheckoutSession {
+export function toCheckoutSession(
+  session: SessionRecord,
+  expand: ReadonlySet<string>,
+): CheckoutSession | ExpandedCheckoutSession;
+export function toCheckoutSession(
+  session: SessionRecord,
+  expand: ReadonlySet<string> = new Set(),
+): CheckoutSession | ExpandedCheckoutSession {
   const completed = session.status === "complete";
   const { subtotal, discount, total } = sessionAmounts(session);
   const object: CheckoutSession = {
@@ -366,7 +377,15 @@ export function toCheckoutSession(session: SessionRecord, expand: ReadonlySet<st
         }
       : null,
     customer_email: session.customerEmail,
-    discounts: session.discount === null ? [] : [{ coupon: session.discount.promotionCodeId === null ? session.discount.couponId : null, promotion_code: session.discount.promotionCodeId }],
+    discounts:
+      session.discount === null
+        ? []
+        : [
+            {
+              coupon: session.discount.promotionCodeId === null ? session.discount.couponId : null,
+              promotion_code: session.discount.promotionCodeId,
+            },
+          ],
     expires_at: session.expiresAt,
     integration_identifier: null,
     invoice: null,

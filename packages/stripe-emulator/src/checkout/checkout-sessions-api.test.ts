@@ -26,7 +26,9 @@ async function stripeError(promise: Promise<unknown>): Promise<Stripe.errors.Str
 describe("POST /v1/checkout/sessions through the official SDK", () => {
   it("creates an open, unpaid session shaped like Stripe's", async () => {
     const expiresAt = nowSeconds() + 45 * 60;
-    const session = await stripe.checkout.sessions.create(sessionParams({ expires_at: expiresAt, customer_email: "ada@example.com" }));
+    const session = await stripe.checkout.sessions.create(
+      sessionParams({ expires_at: expiresAt, customer_email: "ada@example.com" }),
+    );
     expect(session.id).toMatch(/^cs_test_[A-Za-z0-9]{58}$/);
     expect(session).toMatchObject({
       object: "checkout.session",
@@ -54,10 +56,21 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
 
   it("speaks the pinned API version's enums: ui_mode hosted_page, not the older hosted", async () => {
     const session = await stripe.checkout.sessions.create(sessionParams());
-    expect(session).toMatchObject({ ui_mode: "hosted_page", discounts: [], allow_promotion_codes: null, total_details: { amount_discount: 0 } });
-    expect((await stripe.checkout.sessions.create(sessionParams({ ui_mode: "hosted_page" }))).ui_mode).toBe("hosted_page");
+    expect(session).toMatchObject({
+      ui_mode: "hosted_page",
+      discounts: [],
+      allow_promotion_codes: null,
+      total_details: { amount_discount: 0 },
+    });
+    expect((await stripe.checkout.sessions.create(sessionParams({ ui_mode: "hosted_page" }))).ui_mode).toBe(
+      "hosted_page",
+    );
     const old = await stripeError(stripe.checkout.sessions.create(sessionParams({ ui_mode: "hosted" })));
-    expect(old).toMatchObject({ statusCode: 400, param: "ui_mode", message: "Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page" });
+    expect(old).toMatchObject({
+      statusCode: 400,
+      param: "ui_mode",
+      message: "Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page",
+    });
     const embedded = await stripeError(stripe.checkout.sessions.create(sessionParams({ ui_mode: "embedded_page" })));
     expect(embedded).toMatchObject({ statusCode: 400, param: "ui_mode" });
   });
@@ -78,7 +91,9 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
   });
 
   it("enforces Stripe's expires_at window: 30 minutes to 24 hours from creation", async () => {
-    const tooSoon = await stripeError(stripe.checkout.sessions.create(sessionParams({ expires_at: nowSeconds() + 29 * 60 })));
+    const tooSoon = await stripeError(
+      stripe.checkout.sessions.create(sessionParams({ expires_at: nowSeconds() + 29 * 60 })),
+    );
     expect(tooSoon).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(tooSoon).toMatchObject({
       statusCode: 400,
@@ -86,7 +101,9 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
       param: "expires_at",
       message: "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
     });
-    const tooLate = await stripeError(stripe.checkout.sessions.create(sessionParams({ expires_at: nowSeconds() + 24 * 60 * 60 + 60 })));
+    const tooLate = await stripeError(
+      stripe.checkout.sessions.create(sessionParams({ expires_at: nowSeconds() + 24 * 60 * 60 + 60 })),
+    );
     expect(tooLate).toMatchObject({ statusCode: 400, param: "expires_at" });
     expect(tooLate.message).toContain("less than 24 hours");
 
@@ -98,7 +115,9 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
     const session = await stripe.checkout.sessions.create(sessionParams({ metadata: { shop_id: "x", removed: "" } }));
     expect(session.metadata).toEqual({ shop_id: "x" });
 
-    const longValue = await stripeError(stripe.checkout.sessions.create(sessionParams({ metadata: { lines: "a".repeat(501) } })));
+    const longValue = await stripeError(
+      stripe.checkout.sessions.create(sessionParams({ metadata: { lines: "a".repeat(501) } })),
+    );
     expect(longValue).toMatchObject({ statusCode: 400, param: "metadata[lines]" });
 
     const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"]));
@@ -112,15 +131,33 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
 
     const noName = await stripeError(
       stripe.checkout.sessions.create(
-        sessionParams({ line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 500, product_data: { description: "no name" } as unknown as { name: string } } }] }),
+        sessionParams({
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: "usd",
+                unit_amount: 500,
+                product_data: { description: "no name" } as unknown as { name: string },
+              },
+            },
+          ],
+        }),
       ),
     );
     expect(noName).toMatchObject({ statusCode: 400, param: "line_items[0][price_data][product_data][name]" });
 
     const unknown = await stripeError(
-      stripe.checkout.sessions.create({ ...sessionParams(), metdata: { a: "b" } } as Stripe.Checkout.SessionCreateParams),
+      stripe.checkout.sessions.create({
+        ...sessionParams(),
+        metdata: { a: "b" },
+      } as Stripe.Checkout.SessionCreateParams),
     );
-    expect(unknown).toMatchObject({ statusCode: 400, param: "metdata", message: "Received unknown parameter: metdata" });
+    expect(unknown).toMatchObject({
+      statusCode: 400,
+      param: "metdata",
+      message: "Received unknown parameter: metdata",
+    });
 
     const mixed = await stripeError(
       stripe.checkout.sessions.create(
@@ -136,7 +173,11 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
 
     const tooSmall = await stripeError(
       stripe.checkout.sessions.create(
-        sessionParams({ line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 20, product_data: { name: "Sticker" } } }] }),
+        sessionParams({
+          line_items: [
+            { quantity: 1, price_data: { currency: "usd", unit_amount: 20, product_data: { name: "Sticker" } } },
+          ],
+        }),
       ),
     );
     expect(tooSmall).toMatchObject({ statusCode: 400, code: "amount_too_small" });
@@ -163,21 +204,29 @@ describe("POST /v1/checkout/sessions through the official SDK", () => {
   it("replays the first response for a repeated Idempotency-Key and refuses it for other parameters", async () => {
     const key = `checkout-${Date.now()}`;
     const first = await stripe.checkout.sessions.create(sessionParams(), { idempotencyKey: key });
-    const second = await stripe.checkout.sessions.create(sessionParams({ expires_at: first.expires_at }), { idempotencyKey: key });
+    const second = await stripe.checkout.sessions.create(sessionParams({ expires_at: first.expires_at }), {
+      idempotencyKey: key,
+    });
     // The first call's params had their own expires_at: repeat them exactly.
     expect(second.id).toBe(first.id);
     expect(second.lastResponse.headers["idempotent-replayed"]).toBe("true");
     expect(fixture.emulator.sessions().filter((s) => s.id === first.id)).toHaveLength(1);
 
     const mismatch = await stripeError(
-      stripe.checkout.sessions.create(sessionParams({ expires_at: first.expires_at, client_reference_id: "other" }), { idempotencyKey: key }),
+      stripe.checkout.sessions.create(sessionParams({ expires_at: first.expires_at, client_reference_id: "other" }), {
+        idempotencyKey: key,
+      }),
     );
     expect(mismatch).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(mismatch).toMatchObject({ statusCode: 400, rawType: "idempotency_error" });
   });
 
   it("keeps a slow response under its idempotency key, so a client that timed out gets the same session", async () => {
-    const impatient = new Stripe(TEST_SECRET_KEY, { ...fixture.emulator.stripeConfig, timeout: 100, maxNetworkRetries: 0 });
+    const impatient = new Stripe(TEST_SECRET_KEY, {
+      ...fixture.emulator.stripeConfig,
+      timeout: 100,
+      maxNetworkRetries: 0,
+    });
     const params = sessionParams();
     const key = `slow-${Date.now()}`;
     const before = fixture.emulator.sessions().length;
@@ -258,10 +307,18 @@ describe("failNextCreate", () => {
   });
 
   it("surfaces a 402 card_error as StripeCardError", async () => {
-    fixture.emulator.failNextCreate(402, "Your card was declined.", { code: "card_declined", declineCode: "generic_decline" });
+    fixture.emulator.failNextCreate(402, "Your card was declined.", {
+      code: "card_declined",
+      declineCode: "generic_decline",
+    });
     const error = await stripeError(stripe.checkout.sessions.create(sessionParams()));
     expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
-    expect(error).toMatchObject({ statusCode: 402, rawType: "card_error", code: "card_declined", decline_code: "generic_decline" });
+    expect(error).toMatchObject({
+      statusCode: 402,
+      rawType: "card_error",
+      code: "card_declined",
+      decline_code: "generic_decline",
+    });
   });
 
   it("replays a saved failure for the same idempotency key, like Stripe", async () => {

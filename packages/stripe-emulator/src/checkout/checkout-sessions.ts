@@ -40,7 +40,17 @@ export class CheckoutSessions {
   private readonly now: () => number;
   private readonly publicUrl: () => string;
 
-  constructor({ sender, coupons, now, publicUrl }: { sender: WebhookSender; coupons: CouponBook; now: () => number; publicUrl: () => string }) {
+  constructor({
+    sender,
+    coupons,
+    now,
+    publicUrl,
+  }: {
+    sender: WebhookSender;
+    coupons: CouponBook;
+    now: () => number;
+    publicUrl: () => string;
+  }) {
     this.sender = sender;
     this.coupons = coupons;
     this.now = now;
@@ -52,7 +62,12 @@ export class CheckoutSessions {
   }
 
   create(params: FormObject): SessionRecord {
-    const session = createCheckoutSession({ params, now: this.seconds(), publicUrl: this.publicUrl(), coupons: this.coupons });
+    const session = createCheckoutSession({
+      params,
+      now: this.seconds(),
+      publicUrl: this.publicUrl(),
+      coupons: this.coupons,
+    });
     this.byId.set(session.id, session);
     return session;
   }
@@ -78,7 +93,10 @@ export class CheckoutSessions {
    * new Customer (Stripe creates one, as no-cost orders take no guests);
    * `delayed` does not apply to it.
    */
-  pay(id: string, { delayed = false }: { delayed?: boolean } = {}): { session: SessionRecord; event: StripeEvent<"checkout.session.completed"> } {
+  pay(
+    id: string,
+    { delayed = false }: { delayed?: boolean } = {},
+  ): { session: SessionRecord; event: StripeEvent<"checkout.session.completed"> } {
     const session = this.get(id);
     this.expireIfDue(session);
     if (session.status !== "open") {
@@ -110,7 +128,12 @@ export class CheckoutSessions {
     if (promo === undefined || code.trim() === "") throw new PromotionCodeRefused("This code is invalid.");
     const { subtotal } = sessionAmounts(session);
     try {
-      const discount = this.coupons.discountFor({ promotionCodeId: promo.id, currency: session.currency, subtotal, param: "promotion_code" });
+      const discount = this.coupons.discountFor({
+        promotionCodeId: promo.id,
+        currency: session.currency,
+        subtotal,
+        param: "promotion_code",
+      });
       checkMinimumCharge(subtotal - discount.amount, session.currency);
       session.discount = discount;
     } catch (error) {
@@ -131,7 +154,10 @@ export class CheckoutSessions {
     const session = this.get(id);
     this.expireIfDue(session);
     if (session.status !== "open") {
-      throw new SessionStateError(session, `Checkout Session ${id} is ${session.status}: its promotion code can no longer change.`);
+      throw new SessionStateError(
+        session,
+        `Checkout Session ${id} is ${session.status}: its promotion code can no longer change.`,
+      );
     }
     if (session.allowPromotionCodes !== true) {
       throw new SessionStateError(session, `Checkout Session ${id} was not created with allow_promotion_codes: true.`);
@@ -140,24 +166,38 @@ export class CheckoutSessions {
   }
 
   /** The bank transfer of a delayed payment arrives (`succeeded`) or fails. */
-  settleAsyncPayment(id: string, succeeded: true): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_succeeded"> };
-  settleAsyncPayment(id: string, succeeded: false): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_failed"> };
+  settleAsyncPayment(
+    id: string,
+    succeeded: true,
+  ): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_succeeded"> };
+  settleAsyncPayment(
+    id: string,
+    succeeded: false,
+  ): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_failed"> };
   settleAsyncPayment(
     id: string,
     succeeded: boolean,
-  ): { session: SessionRecord; event: StripeEvent<"checkout.session.async_payment_succeeded" | "checkout.session.async_payment_failed"> } {
+  ): {
+    session: SessionRecord;
+    event: StripeEvent<"checkout.session.async_payment_succeeded" | "checkout.session.async_payment_failed">;
+  } {
     const session = this.get(id);
     if (session.asyncPayment !== "pending") {
       throw new SessionStateError(session, `Checkout Session ${id} has no delayed payment waiting to settle.`);
     }
     session.asyncPayment = succeeded ? "succeeded" : "failed";
     if (succeeded) session.paymentStatus = "paid";
-    const type = succeeded ? ("checkout.session.async_payment_succeeded" as const) : ("checkout.session.async_payment_failed" as const);
+    const type = succeeded
+      ? ("checkout.session.async_payment_succeeded" as const)
+      : ("checkout.session.async_payment_failed" as const);
     return { session, event: this.emit(type, session, BUYER) };
   }
 
   /** Expires an open session (API call, test control or its `expires_at` passing) and announces it. */
-  expire(id: string, request: RequestRef = BUYER): { session: SessionRecord; event: StripeEvent<"checkout.session.expired"> } {
+  expire(
+    id: string,
+    request: RequestRef = BUYER,
+  ): { session: SessionRecord; event: StripeEvent<"checkout.session.expired"> } {
     const session = this.get(id);
     if (session.status !== "open") {
       throw new SessionStateError(
@@ -185,7 +225,11 @@ export class CheckoutSessions {
     return true;
   }
 
-  private emit<Type extends StripeEvent["type"]>(type: Type, session: SessionRecord, request: RequestRef): StripeEvent<Type> {
+  private emit<Type extends StripeEvent["type"]>(
+    type: Type,
+    session: SessionRecord,
+    request: RequestRef,
+  ): StripeEvent<Type> {
     return this.sender.emit(type, toCheckoutSession(session), request);
   }
 }

@@ -13,20 +13,77 @@ import { minimumCharge, minorUnitFactor, readCurrency } from "./currencies.ts";
  * and ignored, so real integration code is never refused for using them.
  */
 const KNOWN_PARAMS = new Set([
-  "adaptive_pricing", "after_expiration", "allow_promotion_codes", "allowed_payment_method_types",
-  "automatic_tax", "billing_address_collection", "branding_settings", "cancel_url", "client_reference_id",
-  "consent_collection", "currency", "custom_fields", "custom_text", "customer", "customer_account",
-  "customer_creation", "customer_email", "customer_update", "discounts", "excluded_payment_method_types",
-  "expand", "expires_at", "integration_identifier", "invoice_creation", "line_items", "locale",
-  "managed_payments", "metadata", "mode", "name_collection", "optional_items", "origin_context",
-  "payment_intent_data", "payment_method_collection", "payment_method_configuration", "payment_method_data",
-  "payment_method_options", "payment_method_types", "permissions", "phone_number_collection",
-  "redirect_on_completion", "return_url", "saved_payment_method_options", "setup_intent_data",
-  "shipping_address_collection", "shipping_options", "submit_type", "subscription_data", "success_url",
-  "tax_id_collection", "ui_mode", "wallet_options",
+  "adaptive_pricing",
+  "after_expiration",
+  "allow_promotion_codes",
+  "allowed_payment_method_types",
+  "automatic_tax",
+  "billing_address_collection",
+  "branding_settings",
+  "cancel_url",
+  "client_reference_id",
+  "consent_collection",
+  "currency",
+  "custom_fields",
+  "custom_text",
+  "customer",
+  "customer_account",
+  "customer_creation",
+  "customer_email",
+  "customer_update",
+  "discounts",
+  "excluded_payment_method_types",
+  "expand",
+  "expires_at",
+  "integration_identifier",
+  "invoice_creation",
+  "line_items",
+  "locale",
+  "managed_payments",
+  "metadata",
+  "mode",
+  "name_collection",
+  "optional_items",
+  "origin_context",
+  "payment_intent_data",
+  "payment_method_collection",
+  "payment_method_configuration",
+  "payment_method_data",
+  "payment_method_options",
+  "payment_method_types",
+  "permissions",
+  "phone_number_collection",
+  "redirect_on_completion",
+  "return_url",
+  "saved_payment_method_options",
+  "setup_intent_data",
+  "shipping_address_collection",
+  "shipping_options",
+  "submit_type",
+  "subscription_data",
+  "success_url",
+  "tax_id_collection",
+  "ui_mode",
+  "wallet_options",
 ]);
-const LINE_ITEM_PARAMS = new Set(["adjustable_quantity", "dynamic_tax_rates", "metadata", "price", "price_data", "quantity", "tax_rates"]);
-const PRICE_DATA_PARAMS = new Set(["currency", "product", "product_data", "recurring", "tax_behavior", "unit_amount", "unit_amount_decimal"]);
+const LINE_ITEM_PARAMS = new Set([
+  "adjustable_quantity",
+  "dynamic_tax_rates",
+  "metadata",
+  "price",
+  "price_data",
+  "quantity",
+  "tax_rates",
+]);
+const PRICE_DATA_PARAMS = new Set([
+  "currency",
+  "product",
+  "product_data",
+  "recurring",
+  "tax_behavior",
+  "unit_amount",
+  "unit_amount_decimal",
+]);
 const PRODUCT_DATA_PARAMS = new Set(["description", "images", "metadata", "name", "tax_code", "unit_label"]);
 const DISCOUNT_PARAMS = new Set(["coupon", "promotion_code"]);
 
@@ -45,7 +102,8 @@ function readUrl(value: FormValue | undefined, param: string): string | null {
   } catch {
     throw invalidRequest("Not a valid URL", param, "url_invalid");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidRequest("Not a valid URL", param, "url_invalid");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw invalidRequest("Not a valid URL", param, "url_invalid");
   return text;
 }
 
@@ -64,26 +122,39 @@ function readLineItem(value: FormValue, index: number): LineItemRecord {
   }
   rejectUnknown(priceData, PRICE_DATA_PARAMS, `${prefix}[price_data]`);
   if (priceData.recurring !== undefined) {
-    throw invalidRequest("You must provide at least one recurring price in `subscription` mode when using prices.", `${prefix}[price_data][recurring]`);
+    throw invalidRequest(
+      "You must provide at least one recurring price in `subscription` mode when using prices.",
+      `${prefix}[price_data][recurring]`,
+    );
   }
   const currency = readCurrency(priceData.currency, `${prefix}[price_data][currency]`);
   const productId = asString(priceData.product, `${prefix}[price_data][product]`);
   if (productId !== undefined) {
     throw invalidRequest(`No such product: '${productId}'`, `${prefix}[price_data][product]`, "resource_missing");
   }
-  const productData = required(asObject(priceData.product_data, `${prefix}[price_data][product_data]`), `${prefix}[price_data][product_data]`);
+  const productData = required(
+    asObject(priceData.product_data, `${prefix}[price_data][product_data]`),
+    `${prefix}[price_data][product_data]`,
+  );
   rejectUnknown(productData, PRODUCT_DATA_PARAMS, `${prefix}[price_data][product_data]`);
-  const name = required(asString(productData.name, `${prefix}[price_data][product_data][name]`), `${prefix}[price_data][product_data][name]`);
+  const name = required(
+    asString(productData.name, `${prefix}[price_data][product_data][name]`),
+    `${prefix}[price_data][product_data][name]`,
+  );
   const description = asString(productData.description, `${prefix}[price_data][product_data][description]`) ?? null;
 
   let unitAmount = asInteger(priceData.unit_amount, `${prefix}[price_data][unit_amount]`);
   const decimal = asString(priceData.unit_amount_decimal, `${prefix}[price_data][unit_amount_decimal]`);
   if (unitAmount === undefined && decimal !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(decimal)) throw invalidRequest(`Invalid decimal: ${decimal}`, `${prefix}[price_data][unit_amount_decimal]`);
+    if (!/^\d+(\.\d+)?$/.test(decimal))
+      throw invalidRequest(`Invalid decimal: ${decimal}`, `${prefix}[price_data][unit_amount_decimal]`);
     unitAmount = Number(decimal);
   }
   if (unitAmount === undefined) {
-    throw invalidRequest(`Missing required param: ${prefix}[price_data][unit_amount].`, `${prefix}[price_data][unit_amount]`);
+    throw invalidRequest(
+      `Missing required param: ${prefix}[price_data][unit_amount].`,
+      `${prefix}[price_data][unit_amount]`,
+    );
   }
   if (unitAmount < 0) {
     throw invalidRequest("This value must be greater than or equal to 0.", `${prefix}[price_data][unit_amount]`);
@@ -112,7 +183,12 @@ function readLineItem(value: FormValue, index: number): LineItemRecord {
  * `discounts`: at most one (the SDK: "Currently, only up to one may be
  * specified"), each a `coupon` id or a `promotion_code` id.
  */
-function readDiscount(value: FormValue | undefined, coupons: CouponBook, currency: string, subtotal: number): AppliedDiscount | null {
+function readDiscount(
+  value: FormValue | undefined,
+  coupons: CouponBook,
+  currency: string,
+  subtotal: number,
+): AppliedDiscount | null {
   if (value === undefined || value === "") return null;
   if (!Array.isArray(value)) throw invalidRequest("Invalid array", "discounts");
   if (value.length === 0) return null;
@@ -217,10 +293,16 @@ export function createCheckoutSession({
   const requestedExpiry = asInteger(params.expires_at, "expires_at");
   if (requestedExpiry !== undefined) {
     if (requestedExpiry - now < MIN_SESSION_SECONDS) {
-      throw invalidRequest("The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.", "expires_at");
+      throw invalidRequest(
+        "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
+        "expires_at",
+      );
     }
     if (requestedExpiry - now > MAX_SESSION_SECONDS) {
-      throw invalidRequest("The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.", "expires_at");
+      throw invalidRequest(
+        "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+        "expires_at",
+      );
     }
     expiresAt = requestedExpiry;
   }

@@ -12,8 +12,29 @@ import { invalidRequest } from "../api/stripe-api-error.ts";
  * a special case the emulator does not model) and HRK (replaced by the euro).
  */
 const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
-  usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50, gbp: 30,
-  hkd: 400, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
+  usd: 50,
+  aed: 200,
+  aud: 50,
+  bgn: 100,
+  brl: 50,
+  cad: 50,
+  chf: 50,
+  czk: 1500,
+  dkk: 250,
+  eur: 50,
+  gbp: 30,
+  hkd: 400,
+  inr: 50,
+  jpy: 50,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  nzd: 50,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  sgd: 50,
+  thb: 1000,
 };
 
 /** Of the supported currencies, those whose API amounts have no minor unit (Stripe's zero-decimal list). */
@@ -37,7 +58,10 @@ export function minorUnitFactor(currency: string): number {
 export function readCurrency(value: FormValue | undefined, param: string): string {
   const currency = required(asString(value, param), param).toLowerCase();
   if (!Object.hasOwn(MINIMUM_CHARGE, currency)) {
-    throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: ${SUPPORTED_CURRENCIES.join(", ")}`, param);
+    throw invalidRequest(
+      `Invalid currency: ${currency}. Stripe currently supports these currencies: ${SUPPORTED_CURRENCIES.join(", ")}`,
+      param,
+    );
   }
   return currency;
 }

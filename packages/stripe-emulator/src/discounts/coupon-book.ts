@@ -7,7 +7,8 @@ import { createPromotionCode, type PromotionCodeRecord } from "./create-promotio
 
 /** The discount a coupon gives on a subtotal: a percentage (rounded to the minor unit) or a fixed amount, never more than the subtotal. */
 export function couponDiscount(coupon: CouponRecord, subtotal: number): number {
-  const amount = coupon.percentOff !== null ? Math.round((subtotal * coupon.percentOff) / 100) : (coupon.amountOff ?? 0);
+  const amount =
+    coupon.percentOff !== null ? Math.round((subtotal * coupon.percentOff) / 100) : (coupon.amountOff ?? 0);
   return Math.min(amount, subtotal);
 }
 
@@ -72,7 +73,10 @@ export class CouponBook {
 
   /** Whether a coupon can still be redeemed (before `redeem_by`, under `max_redemptions`). */
   couponValid(coupon: CouponRecord): boolean {
-    return (coupon.redeemBy === null || this.now() < coupon.redeemBy) && (coupon.maxRedemptions === null || coupon.timesRedeemed < coupon.maxRedemptions);
+    return (
+      (coupon.redeemBy === null || this.now() < coupon.redeemBy) &&
+      (coupon.maxRedemptions === null || coupon.timesRedeemed < coupon.maxRedemptions)
+    );
   }
 
   /** Whether a promotion code can still be redeemed: active, unexpired, under its limit, on a valid coupon. */
@@ -107,18 +111,27 @@ export class CouponBook {
     let promo: PromotionCodeRecord | undefined;
     if (promotionCodeId !== undefined) {
       promo = this.codes.get(promotionCodeId);
-      if (promo === undefined) throw invalidRequest(`No such promotion code: '${promotionCodeId}'`, param, "resource_missing");
-      if (!this.promotionCodeActive(promo)) throw invalidRequest(`The promotion code '${promo.code}' is not active.`, param);
+      if (promo === undefined)
+        throw invalidRequest(`No such promotion code: '${promotionCodeId}'`, param, "resource_missing");
+      if (!this.promotionCodeActive(promo))
+        throw invalidRequest(`The promotion code '${promo.code}' is not active.`, param);
       if (promo.minimumAmount !== null && promo.minimumAmountCurrency === currency && subtotal < promo.minimumAmount) {
-        throw invalidRequest(`The promotion code '${promo.code}' needs an order of at least ${money(promo.minimumAmount, currency)}.`, param);
+        throw invalidRequest(
+          `The promotion code '${promo.code}' needs an order of at least ${money(promo.minimumAmount, currency)}.`,
+          param,
+        );
       }
     }
     const id = promo?.couponId ?? couponId ?? "";
     const coupon = this.coupons.get(id);
     if (coupon === undefined) throw invalidRequest(`No such coupon: '${id}'`, param, "resource_missing");
-    if (!this.couponValid(coupon)) throw invalidRequest(`The coupon '${coupon.id}' is no longer valid.`, param, "coupon_expired");
+    if (!this.couponValid(coupon))
+      throw invalidRequest(`The coupon '${coupon.id}' is no longer valid.`, param, "coupon_expired");
     if (coupon.currency !== null && coupon.currency !== currency) {
-      throw invalidRequest(`The coupon '${coupon.id}' takes off ${coupon.currency}, but this Checkout Session is in ${currency}.`, param);
+      throw invalidRequest(
+        `The coupon '${coupon.id}' takes off ${coupon.currency}, but this Checkout Session is in ${currency}.`,
+        param,
+      );
     }
     return {
       couponId: coupon.id,

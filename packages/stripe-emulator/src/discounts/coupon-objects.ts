@@ -39,7 +39,11 @@ export interface PromotionCodeObject {
   max_redemptions: number | null;
   metadata: Record<string, string>;
   promotion: { type: "coupon"; coupon: string | CouponObject };
-  restrictions: { first_time_transaction: false; minimum_amount: number | null; minimum_amount_currency: string | null };
+  restrictions: {
+    first_time_transaction: false;
+    minimum_amount: number | null;
+    minimum_amount_currency: string | null;
+  };
   times_redeemed: number;
 }
 
@@ -63,7 +67,11 @@ export function toCouponObject(coupon: CouponRecord, book: CouponBook): CouponOb
   };
 }
 
-export function toPromotionCodeObject(promo: PromotionCodeRecord, book: CouponBook, expandCoupon = false): PromotionCodeObject {
+export function toPromotionCodeObject(
+  promo: PromotionCodeRecord,
+  book: CouponBook,
+  expandCoupon = false,
+): PromotionCodeObject {
   const coupon = book.coupon(promo.couponId);
   return {
     id: promo.id,
@@ -78,7 +86,10 @@ export function toPromotionCodeObject(promo: PromotionCodeRecord, book: CouponBo
     livemode: false,
     max_redemptions: promo.maxRedemptions,
     metadata: { ...promo.metadata },
-    promotion: { type: "coupon", coupon: expandCoupon && coupon !== undefined ? toCouponObject(coupon, book) : promo.couponId },
+    promotion: {
+      type: "coupon",
+      coupon: expandCoupon && coupon !== undefined ? toCouponObject(coupon, book) : promo.couponId,
+    },
     restrictions: {
       first_time_transaction: false,
       minimum_amount: promo.minimumAmount,

@@ -23,8 +23,19 @@ export interface CouponRecord {
 
 /** `POST /v1/coupons` parameters (the SDK's `CouponCreateParams`). */
 const KNOWN_PARAMS = new Set([
-  "amount_off", "applies_to", "currency", "currency_options", "duration", "duration_in_months", "expand", "id",
-  "max_redemptions", "metadata", "name", "percent_off", "redeem_by",
+  "amount_off",
+  "applies_to",
+  "currency",
+  "currency_options",
+  "duration",
+  "duration_in_months",
+  "expand",
+  "id",
+  "max_redemptions",
+  "metadata",
+  "name",
+  "percent_off",
+  "redeem_by",
 ]);
 
 /**
@@ -32,11 +43,20 @@ const KNOWN_PARAMS = new Set([
  * `amount_off` with `currency`; an `id` of the caller's choosing (random
  * otherwise); `duration` (default `once`; it only matters for subscriptions).
  */
-export function createCoupon({ params, now, exists }: { params: FormObject; now: number; exists: (id: string) => boolean }): CouponRecord {
+export function createCoupon({
+  params,
+  now,
+  exists,
+}: {
+  params: FormObject;
+  now: number;
+  exists: (id: string) => boolean;
+}): CouponRecord {
   rejectUnknown(params, KNOWN_PARAMS, "");
   for (const param of ["applies_to", "currency_options"] as const) {
     // Product restrictions and per-currency amounts would change what a coupon takes off; refuse rather than ignore them.
-    if (params[param] !== undefined) throw invalidRequest(`The Stripe emulator does not model ${param} on coupons.`, param);
+    if (params[param] !== undefined)
+      throw invalidRequest(`The Stripe emulator does not model ${param} on coupons.`, param);
   }
   const percentText = asString(params.percent_off, "percent_off");
   const amountOff = asInteger(params.amount_off, "amount_off") ?? null;
@@ -53,7 +73,8 @@ export function createCoupon({ params, now, exists }: { params: FormObject; now:
   let currency: string | null = null;
   if (amountOff !== null) {
     if (amountOff < 1) throw invalidRequest("amount_off must be a positive integer.", "amount_off");
-    if (params.currency === undefined) throw invalidRequest("You must pass currency when passing amount_off.", "currency");
+    if (params.currency === undefined)
+      throw invalidRequest("You must pass currency when passing amount_off.", "currency");
     currency = readCurrency(params.currency, "currency");
   }
   if (percentOff === null && amountOff === null) {
@@ -66,16 +87,26 @@ export function createCoupon({ params, now, exists }: { params: FormObject; now:
   }
   const durationInMonths = asInteger(params.duration_in_months, "duration_in_months") ?? null;
   if (duration === "repeating" && (durationInMonths === null || durationInMonths < 1)) {
-    throw invalidRequest("duration_in_months must be a positive integer when duration is repeating.", "duration_in_months");
+    throw invalidRequest(
+      "duration_in_months must be a positive integer when duration is repeating.",
+      "duration_in_months",
+    );
   }
 
   // Stripe's generated coupon ids look like `Z4OV52SU`.
   const id = asString(params.id, "id") || stripeId("c", 8).slice(2).toUpperCase();
   if (exists(id)) {
-    throw new StripeApiError({ status: 400, type: "invalid_request_error", message: "Coupon already exists.", param: "id", code: "resource_already_exists" });
+    throw new StripeApiError({
+      status: 400,
+      type: "invalid_request_error",
+      message: "Coupon already exists.",
+      param: "id",
+      code: "resource_already_exists",
+    });
   }
   const maxRedemptions = asInteger(params.max_redemptions, "max_redemptions") ?? null;
-  if (maxRedemptions !== null && maxRedemptions < 1) throw invalidRequest("max_redemptions must be a positive integer.", "max_redemptions");
+  if (maxRedemptions !== null && maxRedemptions < 1)
+    throw invalidRequest("max_redemptions must be a positive integer.", "max_redemptions");
   const redeemBy = asInteger(params.redeem_by, "redeem_by") ?? null;
   if (redeemBy !== null && redeemBy <= now) throw invalidRequest("redeem_by must be in the future.", "redeem_by");
 

@@ -27,10 +27,24 @@ export interface PromotionCodeRecord {
  * unknown parameter here, as it is at Stripe for this version.
  */
 const KNOWN_PARAMS = new Set([
-  "active", "code", "customer", "customer_account", "expand", "expires_at", "max_redemptions", "metadata", "promotion", "restrictions",
+  "active",
+  "code",
+  "customer",
+  "customer_account",
+  "expand",
+  "expires_at",
+  "max_redemptions",
+  "metadata",
+  "promotion",
+  "restrictions",
 ]);
 const PROMOTION_PARAMS = new Set(["coupon", "type"]);
-const RESTRICTION_PARAMS = new Set(["currency_options", "first_time_transaction", "minimum_amount", "minimum_amount_currency"]);
+const RESTRICTION_PARAMS = new Set([
+  "currency_options",
+  "first_time_transaction",
+  "minimum_amount",
+  "minimum_amount_currency",
+]);
 
 /** Codes are letters, digits and dashes (Stripe's rule); generated ones look like Stripe's. */
 const CODE_PATTERN = /^[A-Za-z0-9-]+$/;
@@ -83,22 +97,32 @@ export function createPromotionCode({
     throw invalidRequest("The promotion code cannot expire after its coupon's redeem_by.", "expires_at");
   }
   const maxRedemptions = asInteger(params.max_redemptions, "max_redemptions") ?? null;
-  if (maxRedemptions !== null && maxRedemptions < 1) throw invalidRequest("max_redemptions must be a positive integer.", "max_redemptions");
+  if (maxRedemptions !== null && maxRedemptions < 1)
+    throw invalidRequest("max_redemptions must be a positive integer.", "max_redemptions");
 
   const restrictions = asObject(params.restrictions, "restrictions") ?? {};
   rejectUnknown(restrictions, RESTRICTION_PARAMS, "restrictions");
   if (restrictions.currency_options !== undefined) {
-    throw invalidRequest("The Stripe emulator does not model restrictions[currency_options].", "restrictions[currency_options]");
+    throw invalidRequest(
+      "The Stripe emulator does not model restrictions[currency_options].",
+      "restrictions[currency_options]",
+    );
   }
   if (asBoolean(restrictions.first_time_transaction, "restrictions[first_time_transaction]") === true) {
     // Every buyer is a guest here, so the restriction could not be judged.
-    throw invalidRequest("The Stripe emulator does not model restrictions[first_time_transaction].", "restrictions[first_time_transaction]");
+    throw invalidRequest(
+      "The Stripe emulator does not model restrictions[first_time_transaction].",
+      "restrictions[first_time_transaction]",
+    );
   }
   const minimumAmount = asInteger(restrictions.minimum_amount, "restrictions[minimum_amount]") ?? null;
   let minimumAmountCurrency: string | null = null;
   if (minimumAmount !== null) {
     if (restrictions.minimum_amount_currency === undefined) {
-      throw invalidRequest("restrictions[minimum_amount_currency] is required with restrictions[minimum_amount].", "restrictions[minimum_amount_currency]");
+      throw invalidRequest(
+        "restrictions[minimum_amount_currency] is required with restrictions[minimum_amount].",
+        "restrictions[minimum_amount_currency]",
+      );
     }
     minimumAmountCurrency = readCurrency(restrictions.minimum_amount_currency, "restrictions[minimum_amount_currency]");
   }

@@ -37,7 +37,8 @@ export function seedCoupons(book: CouponBook, seeds: readonly CouponSeed[]): voi
       const coupon = book.createCoupon(params);
       for (const code of codes) book.createPromotionCode({ promotion: { type: "coupon", coupon: coupon.id }, code });
     } catch (error) {
-      if (error instanceof StripeApiError) throw new Error(`startStripeEmulator: coupon ${fields.id ?? "(no id)"}: ${error.message}`);
+      if (error instanceof StripeApiError)
+        throw new Error(`startStripeEmulator: coupon ${fields.id ?? "(no id)"}: ${error.message}`, { cause: error });
       throw error;
     }
   }

@@ -56,7 +56,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Serves the hosted checkout page (`/checkout/:id`) and its form posts; returns false for other paths. */
-export async function handleHostedPageRequest(req: IncomingMessage, res: ServerResponse, checkout: CheckoutSessions): Promise<boolean> {
+export async function handleHostedPageRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  checkout: CheckoutSessions,
+): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://emulator");
   const method = req.method ?? "GET";
   if (url.pathname === "/" && method === "GET") {
@@ -88,7 +92,11 @@ export async function handleHostedPageRequest(req: IncomingMessage, res: ServerR
   } catch (error) {
     if (error instanceof PromotionCodeRefused) {
       // Back to the page, with the code and why it was refused, as Stripe's page shows it under the field.
-      html(res, 400, renderCheckoutPage(session, { promotionCodeError: error.message, enteredCode: form.get("code") ?? "" }));
+      html(
+        res,
+        400,
+        renderCheckoutPage(session, { promotionCodeError: error.message, enteredCode: form.get("code") ?? "" }),
+      );
       return true;
     }
     if (!(error instanceof SessionStateError)) throw error;

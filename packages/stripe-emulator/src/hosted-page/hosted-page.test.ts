@@ -62,7 +62,11 @@ describe("the hosted checkout page", () => {
     expect(paid.payment_intent).toMatch(/^pi_/);
 
     const retrieved = await stripe.checkout.sessions.retrieve(session.id);
-    expect(retrieved).toMatchObject({ status: "complete", payment_status: "paid", payment_intent: paid.payment_intent });
+    expect(retrieved).toMatchObject({
+      status: "complete",
+      payment_status: "paid",
+      payment_intent: paid.payment_intent,
+    });
 
     const again = await submitCheckoutForm(session.url as string, "pay");
     expect(again.status).toBe(409);
@@ -78,7 +82,10 @@ describe("the hosted checkout page", () => {
     await fixture.emulator.idle();
     expect(fixture.receiver.received).toHaveLength(0);
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("open");
-    expect(fixture.emulator.cancel(session.id)).toMatchObject({ redirectUrl: "http://shop.test/cart", session: { status: "open" } });
+    expect(fixture.emulator.cancel(session.id)).toMatchObject({
+      redirectUrl: "http://shop.test/cart",
+      session: { status: "open" },
+    });
   });
 
   it("Pay later completes unpaid, then the bank transfer settles from the same page", async () => {
@@ -96,7 +103,10 @@ describe("the hosted checkout page", () => {
     expect(page).toContain("Awaiting bank transfer");
     expect(page).toContain(`action="/checkout/${session.id}/bank-transfer-succeeded"`);
 
-    const arrived = await submitCheckoutForm(`${fixture.emulator.publicUrl}/checkout/${session.id}`, "bank-transfer-succeeded");
+    const arrived = await submitCheckoutForm(
+      `${fixture.emulator.publicUrl}/checkout/${session.id}`,
+      "bank-transfer-succeeded",
+    );
     expect(arrived.status).toBe(303);
     await fixture.receiver.waitFor(2);
     expect(verified(1)).toMatchObject({
@@ -104,7 +114,9 @@ describe("the hosted checkout page", () => {
       data: { object: { id: session.id, status: "complete", payment_status: "paid" } },
     });
     // Settled once: a second settlement is refused.
-    expect((await submitCheckoutForm(`${fixture.emulator.publicUrl}/checkout/${session.id}`, "bank-transfer-failed")).status).toBe(409);
+    expect(
+      (await submitCheckoutForm(`${fixture.emulator.publicUrl}/checkout/${session.id}`, "bank-transfer-failed")).status,
+    ).toBe(409);
   });
 
   it("shows an expired session as expired and refuses payment", async () => {

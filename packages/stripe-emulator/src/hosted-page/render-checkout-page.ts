@@ -56,8 +56,10 @@ ${body}
 }
 
 function button(session: SessionRecord, action: string, label: string, secondary = false): string {
-  return `<form method="post" action="/checkout/${encodeURIComponent(session.id)}/${action}">` +
-    `<button type="submit"${secondary ? ' class="secondary"' : ""}>${escapeHtml(label)}</button></form>`;
+  return (
+    `<form method="post" action="/checkout/${encodeURIComponent(session.id)}/${action}">` +
+    `<button type="submit"${secondary ? ' class="secondary"' : ""}>${escapeHtml(label)}</button></form>`
+  );
 }
 
 function summary(session: SessionRecord): string {
@@ -89,14 +91,21 @@ function promotionCodeForm(session: SessionRecord, notice: PageNotice): string {
   if (session.allowPromotionCodes !== true) return "";
   const action = (name: string) => `/checkout/${encodeURIComponent(session.id)}/${name}`;
   if (session.discount?.promotionCodeId != null) {
-    return `<form method="post" action="${action("remove-promotion-code")}" class="promotion-code">` +
+    return (
+      `<form method="post" action="${action("remove-promotion-code")}" class="promotion-code">` +
       `<p>Promotion code <strong>${escapeHtml(session.discount.label)}</strong> applied.</p>` +
-      `<button type="submit" class="secondary">Remove promotion code</button></form>`;
+      `<button type="submit" class="secondary">Remove promotion code</button></form>`
+    );
   }
-  const error = notice.promotionCodeError === undefined ? "" : `<p class="error" role="alert">${escapeHtml(notice.promotionCodeError)}</p>`;
-  return `<form method="post" action="${action("promotion-code")}" class="promotion-code">` +
+  const error =
+    notice.promotionCodeError === undefined
+      ? ""
+      : `<p class="error" role="alert">${escapeHtml(notice.promotionCodeError)}</p>`;
+  return (
+    `<form method="post" action="${action("promotion-code")}" class="promotion-code">` +
     `<label>Promotion code <input name="code" autocomplete="off" value="${escapeHtml(notice.enteredCode ?? "")}"></label> ` +
-    `<button type="submit" class="secondary">Apply</button>${error}</form>`;
+    `<button type="submit" class="secondary">Apply</button>${error}</form>`
+  );
 }
 
 /** What the page says after a form post it refused. */
@@ -108,9 +117,14 @@ export interface PageNotice {
 /** The hosted checkout page for every state a buyer can find a session in. */
 export function renderCheckoutPage(session: SessionRecord, notice: PageNotice = {}): string {
   const successLink =
-    session.successUrl === null ? "" : `<p><a href="${escapeHtml(successRedirect(session))}">Return to the shop</a></p>`;
+    session.successUrl === null
+      ? ""
+      : `<p><a href="${escapeHtml(successRedirect(session))}">Return to the shop</a></p>`;
   if (session.status === "expired") {
-    return layout("Checkout expired", `<h1>This Checkout Session has expired</h1>\n${summary(session)}\n<p class="note">Start again from the shop.</p>`);
+    return layout(
+      "Checkout expired",
+      `<h1>This Checkout Session has expired</h1>\n${summary(session)}\n<p class="note">Start again from the shop.</p>`,
+    );
   }
   if (session.status === "open") {
     const { total } = sessionAmounts(session);
@@ -148,7 +162,10 @@ ${successLink}`,
     return layout("Bank transfer failed", `<h1>Bank transfer failed</h1>\n${summary(session)}\n${successLink}`);
   }
   if (session.paymentStatus === "no_payment_required") {
-    return layout("Order complete", `<h1>Order complete</h1>\n${summary(session)}\n<p class="note">No payment was needed.</p>\n${successLink}`);
+    return layout(
+      "Order complete",
+      `<h1>Order complete</h1>\n${summary(session)}\n<p class="note">No payment was needed.</p>\n${successLink}`,
+    );
   }
   return layout("Payment received", `<h1>Payment received</h1>\n${summary(session)}\n${successLink}`);
 }

@@ -77,12 +77,17 @@ describe("rate limits", () => {
 
     // 200 ms later, 5 more tokens.
     now += 200;
-    const later = await settle(Array.from({ length: 6 }, () => fixture!.stripe.checkout.sessions.create(sessionParams())));
+    const later = await settle(
+      Array.from({ length: 6 }, () => fixture!.stripe.checkout.sessions.create(sessionParams())),
+    );
     expect([later.ok.length, later.failed.length]).toEqual([5, 1]);
   });
 
   it("answer as Stripe does: 429, invalid_request_error, Stripe-Rate-Limited-Reason, Request-Id; the SDK raises StripeRateLimitError and does not retry", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity }, limiterClock: frozen });
+    fixture = await startFixture({
+      limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity },
+      limiterClock: frozen,
+    });
     // The SDK's default (2 retries) is left on: it must not retry a 429.
     const stripe = new Stripe(TEST_SECRET_KEY, fixture.emulator.stripeConfig);
     await stripe.checkout.sessions.create(sessionParams());
@@ -100,7 +105,9 @@ describe("rate limits", () => {
     expect(error.message).toMatch(/^Request rate limit exceeded/);
 
     const attempts = fixture.emulator.requests().slice(before);
-    expect(attempts.map((a) => [a.method, a.path, a.status, a.rateLimited])).toEqual([["POST", "/v1/checkout/sessions", 429, "endpoint-rate"]]);
+    expect(attempts.map((a) => [a.method, a.path, a.status, a.rateLimited])).toEqual([
+      ["POST", "/v1/checkout/sessions", 429, "endpoint-rate"],
+    ]);
 
     const raw = await fetch(`${fixture.emulator.url}/v1/checkout/sessions`, {
       method: "POST",
@@ -118,10 +125,18 @@ describe("rate limits", () => {
   });
 
   it("count each endpoint (method + path template) separately, every id sharing one", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 2, concurrency: Infinity }, limiterClock: frozen });
+    fixture = await startFixture({
+      limits: { globalPerSecond: 100, endpointPerSecond: 2, concurrency: Infinity },
+      limiterClock: frozen,
+    });
     const { stripe } = fixture;
-    const [a, b] = [await stripe.checkout.sessions.create(sessionParams()), await stripe.checkout.sessions.create(sessionParams())];
-    expect((await caught(stripe.checkout.sessions.create(sessionParams()))).headers?.["stripe-rate-limited-reason"]).toBe("endpoint-rate");
+    const [a, b] = [
+      await stripe.checkout.sessions.create(sessionParams()),
+      await stripe.checkout.sessions.create(sessionParams()),
+    ];
+    expect(
+      (await caught(stripe.checkout.sessions.create(sessionParams()))).headers?.["stripe-rate-limited-reason"],
+    ).toBe("endpoint-rate");
 
     // GET /v1/checkout/sessions/:id is one endpoint for both ids.
     await stripe.checkout.sessions.retrieve(a.id);
@@ -135,7 +150,10 @@ describe("rate limits", () => {
   });
 
   it("count every endpoint against the global limit", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 3, endpointPerSecond: 100, concurrency: Infinity }, limiterClock: frozen });
+    fixture = await startFixture({
+      limits: { globalPerSecond: 3, endpointPerSecond: 100, concurrency: Infinity },
+      limiterClock: frozen,
+    });
     const { stripe } = fixture;
     const session = await stripe.checkout.sessions.create(sessionParams());
     await stripe.checkout.sessions.retrieve(session.id);
@@ -147,7 +165,10 @@ describe("rate limits", () => {
 
   it("refill at the configured rate", async () => {
     let now = 0;
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 10, concurrency: Infinity }, limiterClock: () => now });
+    fixture = await startFixture({
+      limits: { globalPerSecond: 100, endpointPerSecond: 10, concurrency: Infinity },
+      limiterClock: () => now,
+    });
     const { stripe } = fixture;
     const burst = await settle(Array.from({ length: 12 }, () => stripe.checkout.sessions.list({ limit: 1 })));
     expect(burst.ok).toHaveLength(10);
@@ -159,7 +180,10 @@ describe("rate limits", () => {
   });
 
   it("limit requests in flight, counting the emulator's latency", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: Infinity, endpointPerSecond: Infinity, concurrency: 2 }, latencyMs: 400 });
+    fixture = await startFixture({
+      limits: { globalPerSecond: Infinity, endpointPerSecond: Infinity, concurrency: 2 },
+      latencyMs: 400,
+    });
     const { stripe } = fixture;
     const session = await stripe.checkout.sessions.create(sessionParams());
     const wave = await settle(Array.from({ length: 5 }, () => stripe.checkout.sessions.retrieve(session.id)));
@@ -175,7 +199,10 @@ describe("rate limits", () => {
   });
 
   it("never save a throttled request under its idempotency key, as Stripe saves only requests an endpoint began", async () => {
-    fixture = await startFixture({ limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity }, limiterClock: frozen });
+    fixture = await startFixture({
+      limits: { globalPerSecond: 100, endpointPerSecond: 1, concurrency: Infinity },
+      limiterClock: frozen,
+    });
     const { stripe, emulator } = fixture;
     await stripe.checkout.sessions.create(sessionParams());
     const params = sessionParams();
@@ -200,7 +227,9 @@ describe("rate limits", () => {
     emulator.setLimits({ ...STRIPE_LIVE_LIMITS, endpointPerSecond: 1 });
     await stripe.checkout.sessions.list({ limit: 1 });
     expect((await caught(stripe.checkout.sessions.list({ limit: 1 }))).statusCode).toBe(429);
-    expect(() => emulator.setLimits({ globalPerSecond: 0, endpointPerSecond: 1, concurrency: 1 })).toThrow(/globalPerSecond/);
+    expect(() => emulator.setLimits({ globalPerSecond: 0, endpointPerSecond: 1, concurrency: 1 })).toThrow(
+      /globalPerSecond/,
+    );
   });
 });
 
@@ -226,7 +255,17 @@ describe("setOutage", () => {
       );
       attempts.push({ key, params, outcome });
     }
-    expect(attempts.map((a) => a.outcome === "503")).toEqual([false, false, false, true, true, true, false, false, false]);
+    expect(attempts.map((a) => a.outcome === "503")).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(emulator.sessions()).toHaveLength(6);
     expect(emulator.requests().map((r) => r.status)).toEqual([200, 200, 200, 503, 503, 503, 200, 200, 200]);
 

@@ -19,7 +19,11 @@ export class RequestLimiter {
   private global: TokenBucket | undefined;
   private readonly endpoints = new Map<string, TokenBucket>();
   private inFlight = 0;
-  private readonly refused: Record<RateLimitReason, number> = { "global-rate": 0, "endpoint-rate": 0, "global-concurrency": 0 };
+  private readonly refused: Record<RateLimitReason, number> = {
+    "global-rate": 0,
+    "endpoint-rate": 0,
+    "global-concurrency": 0,
+  };
 
   constructor({ limits, clock = () => performance.now() }: { limits: StripeLimits | false; clock?: () => number }) {
     this.clock = clock;
@@ -31,7 +35,10 @@ export class RequestLimiter {
   setLimits(limits: StripeLimits | false): void {
     this.limits = checkLimits(limits);
     this.endpoints.clear();
-    this.global = this.limits === false ? undefined : new TokenBucket({ ratePerSecond: this.limits.globalPerSecond, clock: this.clock });
+    this.global =
+      this.limits === false
+        ? undefined
+        : new TokenBucket({ ratePerSecond: this.limits.globalPerSecond, clock: this.clock });
   }
 
   current(): StripeLimits | false {
@@ -78,6 +85,9 @@ export class RequestLimiter {
 
   /** How many requests each limiter refused since the emulator started. */
   throttled(): Record<RateLimitReason, number> {
-    return Object.fromEntries(RATE_LIMIT_REASONS.map((reason) => [reason, this.refused[reason]])) as Record<RateLimitReason, number>;
+    return Object.fromEntries(RATE_LIMIT_REASONS.map((reason) => [reason, this.refused[reason]])) as Record<
+      RateLimitReason,
+      number
+    >;
   }
 }

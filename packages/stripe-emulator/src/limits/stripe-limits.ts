@@ -52,8 +52,14 @@ export function checkLimits(limits: StripeLimits | false): StripeLimits | false 
   for (const key of ["globalPerSecond", "endpointPerSecond", "concurrency"] as const) {
     const value = limits[key];
     if (typeof value !== "number" || Number.isNaN(value) || value < 1) {
-      throw new Error(`Stripe emulator limits: ${key} must be a number of at least 1 (Infinity for no limit), not ${String(value)}`);
+      throw new Error(
+        `Stripe emulator limits: ${key} must be a number of at least 1 (Infinity for no limit), not ${String(value)}`,
+      );
     }
   }
-  return { globalPerSecond: limits.globalPerSecond, endpointPerSecond: limits.endpointPerSecond, concurrency: limits.concurrency };
+  return {
+    globalPerSecond: limits.globalPerSecond,
+    endpointPerSecond: limits.endpointPerSecond,
+    concurrency: limits.concurrency,
+  };
 }

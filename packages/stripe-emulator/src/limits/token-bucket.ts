@@ -11,7 +11,15 @@ export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
-  constructor({ ratePerSecond, capacity = ratePerSecond, clock }: { ratePerSecond: number; capacity?: number; clock: () => number }) {
+  constructor({
+    ratePerSecond,
+    capacity = ratePerSecond,
+    clock,
+  }: {
+    ratePerSecond: number;
+    capacity?: number;
+    clock: () => number;
+  }) {
     this.ratePerSecond = ratePerSecond;
     this.capacity = capacity;
     this.clock = clock;

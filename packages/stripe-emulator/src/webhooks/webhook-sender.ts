@@ -87,7 +87,11 @@ export class WebhookSender {
   }
 
   /** Records a new event and delivers it (auto mode) or holds it (manual mode, or no URL yet). */
-  emit<Type extends CheckoutEventType>(type: Type, object: CheckoutSession, request: StripeEvent["request"]): StripeEvent<Type> {
+  emit<Type extends CheckoutEventType>(
+    type: Type,
+    object: CheckoutSession,
+    request: StripeEvent["request"],
+  ): StripeEvent<Type> {
     const event: StripeEvent<Type> = {
       id: stripeId("evt", 24),
       object: "event",
@@ -104,10 +108,13 @@ export class WebhookSender {
     const payload = JSON.stringify(event, null, 2);
     this.stored.set(event.id, { event, payload });
     if (this.options.mode === "auto" && this.url !== undefined && !this.stopped) {
-      this.track(this.run(event.id));
+      // Delivered in the background, as Stripe does; idle() and stop() wait for it.
+      void this.track(this.run(event.id));
     } else {
       this.held.push(event.id);
-      this.options.log(`webhook ${event.type} ${event.id} held (${this.url === undefined ? "no webhook URL" : "manual delivery"})`);
+      this.options.log(
+        `webhook ${event.type} ${event.id} held (${this.url === undefined ? "no webhook URL" : "manual delivery"})`,
+      );
     }
     return structuredClone(event);
   }
@@ -213,7 +220,10 @@ export class WebhookSender {
     const started = performance.now();
     const controller = new AbortController();
     this.controllers.add(controller);
-    const timeout = setTimeout(() => controller.abort(new Error(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`timed out after ${this.options.timeoutMs} ms`)),
+      this.options.timeoutMs,
+    );
     const base = { eventId: event.id, eventType: event.type, attempt, url, at };
     try {
       // Each attempt is signed afresh with the wall-clock time, as Stripe does
@@ -243,7 +253,8 @@ export class WebhookSender {
       };
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-      const reason = controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason.message : "";
+      const reason =
+        controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason.message : "";
       return {
         ...base,
         durationMs: Math.round(performance.now() - started),

@@ -48,9 +48,9 @@ describe("webhook signatures", () => {
     expect(webhook.rawBody).toBe(JSON.stringify(JSON.parse(webhook.rawBody), null, 2));
 
     const timestamp = Number(/t=(\d+)/.exec(webhook.signature)?.[1]);
-    expect(Stripe.webhooks.generateTestHeaderString({ payload: webhook.rawBody, secret: TEST_WEBHOOK_SECRET, timestamp })).toBe(
-      webhook.signature,
-    );
+    expect(
+      Stripe.webhooks.generateTestHeaderString({ payload: webhook.rawBody, secret: TEST_WEBHOOK_SECRET, timestamp }),
+    ).toBe(webhook.signature);
   });
 
   it("are rejected for a tampered body, a re-serialised body or another secret", async () => {
@@ -99,7 +99,8 @@ describe("webhook delivery", () => {
     ]);
     const received = fixture.receiver.received;
     expect(new Set(received.map((r) => r.rawBody)).size).toBe(1);
-    for (const r of received) expect(() => Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET)).not.toThrow();
+    for (const r of received)
+      expect(() => Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET)).not.toThrow();
   });
 
   it("gives up after the configured attempts when the receiver is unreachable", async () => {
@@ -124,7 +125,9 @@ describe("webhook delivery", () => {
     expect(result).toMatchObject({ eventId, ok: true });
     const [first, second] = fixture.receiver.received;
     expect(second?.rawBody).toBe(first?.rawBody);
-    const events = fixture.receiver.received.map((r) => Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET));
+    const events = fixture.receiver.received.map((r) =>
+      Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET),
+    );
     expect(events.map((e) => e.id)).toEqual([eventId, eventId]);
     expect(fixture.emulator.deliveries().map((d) => d.eventId)).toEqual([eventId, eventId]);
   });
@@ -135,12 +138,17 @@ describe("webhook delivery", () => {
     fixture.emulator.pay(session.id, { delayed: true });
     fixture.emulator.asyncPaymentSucceeded(session.id);
     const pending = fixture.emulator.pendingEvents();
-    expect(pending.map((e) => e.type)).toEqual(["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
+    expect(pending.map((e) => e.type)).toEqual([
+      "checkout.session.completed",
+      "checkout.session.async_payment_succeeded",
+    ]);
     expect(fixture.receiver.received).toHaveLength(0);
 
     const results = await fixture.emulator.deliverPending([pending[1]?.id as string, pending[0]?.id as string]);
     expect(results.every((r) => r.ok)).toBe(true);
-    const types = fixture.receiver.received.map((r) => Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET).type);
+    const types = fixture.receiver.received.map(
+      (r) => Stripe.webhooks.constructEvent(r.rawBody, r.signature, TEST_WEBHOOK_SECRET).type,
+    );
     expect(types).toEqual(["checkout.session.async_payment_succeeded", "checkout.session.completed"]);
     expect(fixture.emulator.pendingEvents()).toEqual([]);
   });

@@ -1,0 +1,3 @@
+import { baseConfig } from "@acme/eslint-config/base";
+
+export default baseConfig;

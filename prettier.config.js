@@ -1,0 +1,1 @@
+export { default } from "@acme/prettier-config";
