@@ -69,3 +69,5 @@ export type { CartLineState, CartLineWithState } from "./storefront/cart-line-st
 export type { ResolvedCartLine } from "./storefront/resolve-cart.ts";
 export type { CatalogueEntry, ShopCatalogue, Storefront } from "./storefront/storefront-types.ts";
 export type { StorefrontProduct, StorefrontVariant } from "./storefront/list-storefront-products.ts";
+export { postCheckout, readCheckoutAnswer, UNREACHABLE_ANSWER } from "./storefront/checkout-answer.ts";
+export type { CheckoutAnswer } from "./storefront/checkout-answer.ts";
