@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 /** The headline tile's value and status colour. */
-async function tile(html: string, metric: string): Promise<{ value: string; status: string }> {
+function tile(html: string, metric: string): { value: string; status: string } {
   const match = new RegExp(`data-metric="${metric}" data-status="(\\w+)"><div[^>]*>[^<]*</div><div[^>]*data-value="[^"]*">([^<]*)</div>`).exec(html);
   if (!match) throw new Error(`no ${metric} tile in the page`);
   return { status: match[1]!, value: match[2]! };
@@ -225,8 +225,8 @@ describe("/cms/dashboard", () => {
   it("never shows shop B's figures to shop A's operator", async () => {
     const all = await page(viewerA, "?range=24h");
     expect(all.status).toBe(200);
-    expect(await tile(all.html, "commit-rate")).toEqual({ value: "60.0%", status: "bad" });
-    expect(await tile(all.html, "validation-failures")).toMatchObject({ value: "2" });
+    expect(tile(all.html, "commit-rate")).toEqual({ value: "60.0%", status: "bad" });
+    expect(tile(all.html, "validation-failures")).toMatchObject({ value: "2" });
     const other = await page(viewerA, "?range=24h&shop=shop-b");
     expect(other.status).toBe(403);
     expect(other.html).not.toContain('data-metric="commit-rate"');
@@ -242,14 +242,14 @@ describe("/cms/dashboard", () => {
 
   it("shows an admin every shop together, or one", async () => {
     const all = await page(admin, "?range=24h");
-    expect(await tile(all.html, "commit-rate")).toEqual({ value: "71.4%", status: "bad" });
-    expect(await tile(all.html, "holds-created")).toMatchObject({ value: "14" });
-    expect(await tile(all.html, "validation-failures")).toMatchObject({ value: "9" });
+    expect(tile(all.html, "commit-rate")).toEqual({ value: "71.4%", status: "bad" });
+    expect(tile(all.html, "holds-created")).toMatchObject({ value: "14" });
+    expect(tile(all.html, "validation-failures")).toMatchObject({ value: "9" });
     const b = await page(admin, "?range=7d&shop=shop-b");
-    expect(await tile(b.html, "commit-rate")).toEqual({ value: "100.0%", status: "ok" });
-    expect(await tile(b.html, "expiry-rate")).toEqual({ value: "0.0%", status: "ok" });
+    expect(tile(b.html, "commit-rate")).toEqual({ value: "100.0%", status: "ok" });
+    expect(tile(b.html, "expiry-rate")).toEqual({ value: "0.0%", status: "ok" });
     // Reaper runs are global, whichever shop is chosen.
-    expect(await tile(b.html, "reaper-runs")).toMatchObject({ value: "2" });
+    expect(tile(b.html, "reaper-runs")).toMatchObject({ value: "2" });
   });
 
   it("refuses a bad range with an inline message, never a 500", async () => {

@@ -2,9 +2,14 @@
 
 import Link from "next/link";
 import { useParams, usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 
 const LAST_SHOP_KEY = "acme-cms:last-shop";
+
+// Only this nav writes the key, and it re-renders on every navigation, so reading it each render is enough: nothing to subscribe to.
+const subscribeToNothing = () => () => {};
+const readLastShop = () => window.localStorage.getItem(LAST_SHOP_KEY) ?? undefined;
+const noLastShopOnServer = () => undefined;
 
 const SECTIONS = [
   { path: "/data/inventory", label: "Stock" },
@@ -23,10 +28,9 @@ export function CmsNav({ shops }: { shops: string[] }) {
   const shopInUrl = params.shop ? decodeURIComponent(params.shop) : undefined;
   // Off a shop's pages (the dashboard), the section links stay, for the dashboard's
   // shop filter, else the shop last visited, else the operator's only shop.
-  const [lastShop, setLastShop] = useState<string | undefined>(undefined);
+  const lastShop = useSyncExternalStore(subscribeToNothing, readLastShop, noLastShopOnServer);
   useEffect(() => {
     if (shopInUrl) window.localStorage.setItem(LAST_SHOP_KEY, shopInUrl);
-    else setLastShop(window.localStorage.getItem(LAST_SHOP_KEY) ?? undefined);
   }, [shopInUrl]);
   const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find((id) => id !== undefined && shops.includes(id));
   const linkShop = shopInUrl ?? fallback;

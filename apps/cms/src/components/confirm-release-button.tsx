@@ -27,6 +27,17 @@ export function ConfirmReleaseButton({
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
+  async function release() {
+    setBusy(true);
+    setError(undefined);
+    const response = await send().catch(() => undefined);
+    setBusy(false);
+    if (!response) return setError("The server could not be reached.");
+    if (!response.ok) return setError(describeApiError(await readApiError(response)));
+    setConfirming(false);
+    await onReleased(response);
+  }
+
   if (!canEdit || !confirming) {
     return (
       <button
@@ -46,16 +57,7 @@ export function ConfirmReleaseButton({
         type="button"
         className="button button-small button-danger"
         disabled={busy}
-        onClick={async () => {
-          setBusy(true);
-          setError(undefined);
-          const response = await send().catch(() => undefined);
-          setBusy(false);
-          if (!response) return setError("The server could not be reached.");
-          if (!response.ok) return setError(describeApiError(await readApiError(response)));
-          setConfirming(false);
-          await onReleased(response);
-        }}
+        onClick={() => void release()}
       >
         {busy ? "Releasing…" : "Yes, release"}
       </button>

@@ -23,6 +23,7 @@ export const gridQuerySchema = z.strictObject({
     .trim()
     .max(128, "must be at most 128 characters")
     // No SKU contains control characters; a NUL would even be refused by PostgreSQL.
+    // eslint-disable-next-line no-control-regex -- matches control characters on purpose, to refuse them
     .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
     .optional(),
   filter: z.enum(GRID_FILTERS, { error: `must be one of ${GRID_FILTERS.join(", ")}` }).default("all"),

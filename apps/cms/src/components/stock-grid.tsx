@@ -102,7 +102,11 @@ export function StockGrid({
     setLoading(true);
     fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, { signal: controller.signal, cache: "no-store" })
       .then(async (response) => {
-        if (!response.ok) throw await readApiError(response);
+        if (!response.ok) {
+          const error = await readApiError(response);
+          if (!controller.signal.aborted) setLoadError(error);
+          return;
+        }
         const next = (await response.json()) as GridPage;
         setPage({ ...next, items: next.items.map(toGridRow) });
         setLoadError(undefined);

@@ -7,6 +7,7 @@ const BASE = "http://cms.invalid";
  * `//evil.example`; anything that leaves this origin goes to /cms instead.
  */
 export function safeNextPath(next: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- matches control characters on purpose, to refuse them
   if (!next || !next.startsWith("/") || /[\u0000-\u001f\u007f\s\\]/.test(next)) return "/cms";
   let url: URL;
   try {

@@ -381,7 +381,7 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
     expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
-    const csv = readFileSync((await download.path())!, "utf8");
+    const csv = readFileSync(await download.path(), "utf8");
     expect(csv.split("\n")[0]).toContain("sku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit");
     // The limits set above travel with the file.
     expect(csv).toMatch(/\nTEE-1,tee,Linen tee,,\d+,3,2,,M\n/);

@@ -147,7 +147,8 @@ describe("PUT /api/shops/[shop]/hold-policy", () => {
         if (response.status === 400) {
           // One field, each reason in words ("9007199254740993" is both unsafe as a whole number and too large).
           expect(refusal.errors?.length, `${name}=${value}`).toBeGreaterThan(0);
-          for (const error of refusal.errors!) expect(error, `${name}=${value}`).toEqual({ field: `policy.${name}`, message: expect.stringMatching(/^(must be|is required)/) });
+          const reason: unknown = expect.stringMatching(/^(must be|is required)/);
+          for (const error of refusal.errors!) expect(error, `${name}=${value}`).toEqual({ field: `policy.${name}`, message: reason });
         } else {
           expect(refusal.code).toBe("payload_too_large");
         }

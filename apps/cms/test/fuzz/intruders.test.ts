@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "../support/cms-test-server.ts";
+import { createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "../support/cms-test-server.ts";
 import { stateSnapshot } from "./fuzz-support.ts";
 
 // What test/security.test.ts does not cover yet: replayed webhook signatures

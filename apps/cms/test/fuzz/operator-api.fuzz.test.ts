@@ -173,7 +173,7 @@ describe("PATCH /inventory: hostile edit bodies", () => {
         if (valid) {
           expect(response.status, `${raw} refused: ${await response.clone().text()}`).toBe(200);
           const { item } = (await response.json()) as { item: { quantity: number } };
-          expect(item.quantity).toBe((value as number) + 0);
+          expect(item.quantity).toBe(value + 0);
           expect(await version("SOCK", "")).toBeGreaterThanOrEqual(expectedVersion);
         } else {
           const body = await expectRefusal(response, [400, 413], `quantity ${raw}`);

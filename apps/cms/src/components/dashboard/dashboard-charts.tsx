@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useSyncExternalStore, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { DashboardPoint } from "@/app/cms/dashboard/_lib/load-dashboard";
 import styles from "./dashboard.module.css";
@@ -26,6 +26,11 @@ export interface DashboardChartsProps {
   expiryTarget: number;
 }
 
+// The operator's time zone does not change while the page is open: nothing to subscribe to.
+const subscribeToNothing = () => () => {};
+const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+const serverTimeZone = () => "UTC";
+
 function Chart({ title, note, children }: { title: string; note?: string; children: ReactNode }) {
   return (
     <section className={`card ${styles.chart}`} aria-label={title}>
@@ -44,8 +49,7 @@ function Chart({ title, note, children }: { title: string; note?: string; childr
  */
 export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget, expiryTarget }: DashboardChartsProps) {
   // The server renders in UTC; once in the browser, times are the operator's own (UTC stays in the tooltip).
-  const [timeZone, setTimeZone] = useState("UTC");
-  useEffect(() => setTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"), []);
+  const timeZone = useSyncExternalStore(subscribeToNothing, browserTimeZone, serverTimeZone);
   const data = points.map((p) => ({
     ...p,
     commitPct: p.commitRate === null ? null : p.commitRate * 100,

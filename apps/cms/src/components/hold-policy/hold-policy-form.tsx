@@ -123,7 +123,7 @@ export function HoldPolicyForm({
   }
 
   return (
-    <form className={`card ${styles.form}`} onSubmit={submit} noValidate aria-labelledby="hold-policy-heading">
+    <form className={`card ${styles.form}`} onSubmit={(event) => void submit(event)} noValidate aria-labelledby="hold-policy-heading">
       <h2 id="hold-policy-heading">Hold policy</h2>
       <p className={isDefault ? "notice" : "muted"} data-testid="policy-source">
         {isDefault ? "This shop uses the defaults: no one has set its policy yet." : "Set for this shop."} Changes apply to the next hold a buyer asks for; holds already made keep their expiry.

@@ -13,7 +13,7 @@ const paramsSchema = z.object({ holdId: z.string().min(1, "is required").max(128
  * (`changed: false`; a committed sale is never undone).
  */
 export const POST = withOperatorRoute({ role: "editor", shop: true }, async ({ shopId, params }) => {
-  const { holdId } = parseOrThrow(paramsSchema, await params);
+  const { holdId } = parseOrThrow(paramsSchema, params);
   const { holds } = getStores();
   const result = await releaseInventoryHold({ shopId, holdId, store: holds });
   return Response.json(result);
