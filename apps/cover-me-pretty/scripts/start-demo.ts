@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL("../../..", import.meta.url));
 const seedOnly = process.argv.includes("--seed-only");
 const say = (line: string) => console.log(`[demo] ${line}`);
 
-const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+const stops: Array<{ name: string; stop: () => Promise<unknown> | void }> = [];
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     } catch (error) {
       throw new Error(
         `embedded PostgreSQL did not start on port ${config.postgresPort} (set DEMO_POSTGRES_PORT, or DATABASE_URL to use your own): ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
       );
     }
     stops.push({ name: "postgres", stop: () => server.stop() });
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     }
   };
   const timer = setInterval(() => void reap(), 30_000);
-  stops.push({ name: "reaper", stop: async () => clearInterval(timer) });
+  stops.push({ name: "reaper", stop: () => clearInterval(timer) });
   void reap();
 
   const lines = [

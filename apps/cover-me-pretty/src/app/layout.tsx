@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { cartUnits } from "@acme/platform-core/universal";
+import Link from "next/link";
 import { readCart } from "@/cart/read-cart.ts";
 import "./globals.css";
 
@@ -11,9 +12,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body>
         <header className="site">
-          <a className="brand" href="/">
+          <Link className="brand" href="/">
             Cover Me Pretty
-          </a>
+          </Link>
           <nav>
             <a href="/cart" aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"} data-cart-units={units}>
               Cart{units ? <span className="count">{units}</span> : null}

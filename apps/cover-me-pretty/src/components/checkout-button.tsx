@@ -36,6 +36,7 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
         body: JSON.stringify({ lines, idempotencyKey: attempt.current.key }),
       });
       const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      const message = typeof body.message === "string" ? body.message : undefined;
       if (response.status === 202 && typeof body.url === "string") {
         // Held, and Stripe is busy: say so, then follow the link, which waits for the payment page.
         const until = typeof body.holdExpiresAt === "string" ? new Date(body.holdExpiresAt) : null;
@@ -48,13 +49,13 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
         return;
       }
       if (response.status === 409 && Array.isArray(body.items)) {
-        setProblem({ kind: "sold_out", message: String(body.message ?? "Some items sold out."), items: body.items as never });
+        setProblem({ kind: "sold_out", message: message ?? "Some items sold out.", items: body.items as never });
         // Re-render the cart with live availability beside the message.
         router.refresh();
       } else if (response.status === 422 && body.code === "payment_rejected") {
-        setProblem({ kind: "unavailable", message: String(body.message ?? "The payment provider could not take this order.") });
+        setProblem({ kind: "unavailable", message: message ?? "The payment provider could not take this order." });
       } else if (response.status === 422) {
-        setProblem({ kind: "limited", message: String(body.message ?? "Some items are limited per customer.") });
+        setProblem({ kind: "limited", message: message ?? "Some items are limited per customer." });
       } else if (response.status === 429) {
         const wait = Number(response.headers.get("retry-after"));
         const minutes = Number.isFinite(wait) && wait > 0 ? Math.ceil(wait / 60) : null;
@@ -65,9 +66,9 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
             (minutes ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : " Finish or cancel one, then try again."),
         });
       } else if (response.status === 400 && Array.isArray(body.errors)) {
-        setProblem({ kind: "invalid", message: String(body.message ?? "The cart is not valid."), errors: body.errors as never });
+        setProblem({ kind: "invalid", message: message ?? "The cart is not valid.", errors: body.errors as never });
       } else {
-        setProblem({ kind: "unavailable", message: String(body.message ?? "Checkout is unavailable right now. Nothing was charged; please try again shortly.") });
+        setProblem({ kind: "unavailable", message: message ?? "Checkout is unavailable right now. Nothing was charged; please try again shortly." });
       }
     } catch {
       setProblem({ kind: "unavailable", message: "Could not reach the shop. Nothing was charged; please try again." });
@@ -77,7 +78,7 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
 
   return (
     <div className="checkout">
-      <button type="button" onClick={checkout} disabled={pending || blockedReason !== undefined}>
+      <button type="button" onClick={() => void checkout()} disabled={pending || blockedReason !== undefined}>
         {held ? "Preparing payment…" : pending ? "Starting checkout…" : "Checkout"}
       </button>
       {blockedReason ? <p className="muted blocked">{blockedReason}</p> : null}

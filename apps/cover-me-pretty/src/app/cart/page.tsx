@@ -1,5 +1,6 @@
 import { resolveCart } from "@acme/platform-core";
 import { cartFixes, cartLineStates, sellableTotal } from "@acme/platform-core/universal";
+import Link from "next/link";
 import { readCart } from "@/cart/read-cart.ts";
 import { formatPrice } from "@/catalogue/catalogue.ts";
 import { CartQuantity } from "@/components/cart-quantity.tsx";
@@ -17,9 +18,9 @@ export default async function CartPage() {
       <>
         <h1>Your cart</h1>
         <p className="muted">Your cart is empty.</p>
-        <a className="button" href="/">
+        <Link className="button" href="/">
           Keep shopping
-        </a>
+        </Link>
       </>
     );
   }

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { ClearCart } from "@/components/clear-cart.tsx";
 
 export default async function CheckoutSuccessPage({ searchParams }: { searchParams: Promise<{ session_id?: string }> }) {
@@ -10,9 +11,9 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
         Your order is placed. Thank you!
         {sessionId ? <div className="muted reference">Reference: {sessionId}</div> : null}
       </div>
-      <a className="button" href="/">
+      <Link className="button" href="/">
         Keep shopping
-      </a>
+      </Link>
     </>
   );
 }
