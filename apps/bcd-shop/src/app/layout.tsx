@@ -1,5 +1,6 @@
 import { cartUnits } from "@acme/platform-core/universal";
 import type { ReactNode } from "react";
+import Link from "next/link";
 import { readCart } from "@/cart/read-cart.ts";
 import "./globals.css";
 
@@ -13,12 +14,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body>
         <header className="masthead">
-          <a className="logo" href="/" aria-label="BCD Field Supply, home">
+          <Link className="logo" href="/" aria-label="BCD Field Supply, home">
             <span className="logo-mark">BCD</span>
             <span className="logo-name">Field Supply</span>
-          </a>
+          </Link>
           <nav>
-            <a href="/">Goods</a>
+            <Link href="/">Goods</Link>
             <a className="cart-link" href="/cart" aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"} data-cart-units={units}>
               Cart <span className="cart-count">{units}</span>
             </a>

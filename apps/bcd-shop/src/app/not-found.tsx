@@ -1,3 +1,5 @@
+import Link from "next/link";
+
 /** The shop's own 404: what happened, and a way back. */
 export default function NotFound() {
   return (
@@ -6,9 +8,9 @@ export default function NotFound() {
       <h1>Nothing on this shelf.</h1>
       <p className="lede">The link may be old, or the item is no longer sold here.</p>
       <p className="actions">
-        <a className="button primary" href="/">
+        <Link className="button primary" href="/">
           See the goods
-        </a>
+        </Link>
         <a className="button secondary" href="/cart">
           Your cart
         </a>

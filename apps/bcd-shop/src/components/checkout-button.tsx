@@ -94,7 +94,7 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
 
   return (
     <div className="checkout">
-      <button type="button" className="primary wide" onClick={checkout} disabled={pending || blockedReason !== undefined}>
+      <button type="button" className="primary wide" onClick={() => void checkout()} disabled={pending || blockedReason !== undefined}>
         {held ? "Preparing payment…" : pending ? "Starting checkout…" : "Checkout"}
       </button>
       {blockedReason ? <p className="fine">{blockedReason}</p> : null}

@@ -1,5 +1,6 @@
 import { resolveCart } from "@acme/platform-core";
 import { cartFixes, cartLineStates, sellableTotal } from "@acme/platform-core/universal";
+import Link from "next/link";
 import { readCart } from "@/cart/read-cart.ts";
 import { catalogue, formatPrice } from "@/catalogue/catalogue.ts";
 import { CartLineControls } from "@/components/cart-line-controls.tsx";
@@ -21,9 +22,9 @@ export default async function CartPage() {
         <p className="eyebrow">Cart</p>
         <h1>Your cart is empty.</h1>
         <p className="lede">Nothing set aside yet. Everything on the shelf is counted live.</p>
-        <a className="button primary" href="/">
+        <Link className="button primary" href="/">
           See the goods
-        </a>
+        </Link>
       </section>
     );
   }

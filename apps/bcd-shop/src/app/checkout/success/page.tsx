@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { ClearCart } from "@/components/clear-cart.tsx";
 
 export const dynamic = "force-dynamic";
@@ -16,9 +17,9 @@ export default async function SuccessPage({ searchParams }: { searchParams: Prom
         </p>
       ) : null}
       <p className="actions">
-        <a className="button primary" href="/">
+        <Link className="button primary" href="/">
           Back to the goods
-        </a>
+        </Link>
       </p>
     </section>
   );

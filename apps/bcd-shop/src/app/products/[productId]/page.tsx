@@ -1,4 +1,5 @@
 import { getStorefrontProduct } from "@acme/platform-core";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatPrice } from "@/catalogue/catalogue.ts";
 import { displayVariants } from "@/catalogue/variant-display.ts";
@@ -30,7 +31,7 @@ export default async function ProductPage({ params }: { params: Promise<{ produc
       </div>
       <div className="product-info">
         <p className="eyebrow">
-          <a href="/">Goods</a> / {product.name}
+          <Link href="/">Goods</Link> / {product.name}
         </p>
         <h1>{product.name}</h1>
         <p className="mono product-price">{formatPrice(product.unitAmount)}</p>
