@@ -182,15 +182,15 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
   const requests = new Map<string, SessionRequest>();
   const key = (shopId: string, holdId: string) => `${shopId}\u0000${holdId}`;
   return {
-    async create(request) {
+    create(request) {
       const existing = requests.get(key(request.shopId, request.holdId));
-      if (existing) return { request: { ...existing }, created: false };
+      if (existing) return Promise.resolve({ request: { ...existing }, created: false });
       requests.set(key(request.shopId, request.holdId), { ...request });
-      return { request: { ...request }, created: true };
+      return Promise.resolve({ request: { ...request }, created: true });
     },
-    async get({ shopId, holdId }) {
+    get({ shopId, holdId }) {
       const found = requests.get(key(shopId, holdId));
-      return found ? { ...found } : null;
+      return Promise.resolve(found ? { ...found } : null);
     },
     async claim({ shopId, holdId, now, leaseUntil, lease }) {
       const found = requests.get(key(shopId, holdId));
@@ -199,11 +199,11 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
       const hold = await holds().getHold({ shopId, holdId, now });
       return { request: { ...found }, holdActive: hold?.status === "active" };
     },
-    async release({ shopId, holdId, lease, patch, now }) {
+    release({ shopId, holdId, lease, patch, now }) {
       const found = requests.get(key(shopId, holdId));
-      if (!found || found.state !== "preparing" || found.leaseId !== lease) return false;
+      if (!found || found.state !== "preparing" || found.leaseId !== lease) return Promise.resolve(false);
       Object.assign(found, patch, { leaseUntil: null, leaseId: null, updatedAt: now });
-      return true;
+      return Promise.resolve(true);
     },
     async recordSession({ shopId, holdId, lease, sessionId, url, attempts, now }) {
       const found = requests.get(key(shopId, holdId));
@@ -212,9 +212,10 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
       await holds().attachCheckoutSession({ shopId, holdId, checkoutSessionId: sessionId });
       return true;
     },
-    async markClosed({ shopId, holdId, now }) {
+    markClosed({ shopId, holdId, now }) {
       const found = requests.get(key(shopId, holdId));
       if (found && !found.sessionClosedAt) Object.assign(found, { sessionClosedAt: now, updatedAt: now });
+      return Promise.resolve();
     },
     async listSessionsToClose({ now, leadMs, limit }) {
       const due: Array<SessionToClose & { expiresAt: Date }> = [];

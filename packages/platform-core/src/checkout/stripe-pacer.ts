@@ -88,23 +88,23 @@ export function createProcessStripePacer(env: Env = getEnv(), clock: () => numbe
   const next = new Map<string, number>();
   const seconds = new Map<string, number>();
   return {
-    async take(endpoint, maxWaitMs) {
+    take(endpoint, maxWaitMs) {
       const keys = paceKeys(env, endpoint);
       const now = clock();
       let slot = Math.max(now, next.get(keys.endpoint) ?? now);
       for (;;) {
-        if (slot - now > maxWaitMs) return { retryInMs: Math.ceil(slot - now) };
+        if (slot - now > maxWaitMs) return Promise.resolve({ retryInMs: Math.ceil(slot - now) });
         const second = `${keys.global}@${Math.floor(slot / 1000)}`;
         const calls = seconds.get(second) ?? 0;
         if (calls < keys.globalPerSecond) {
           seconds.set(second, calls + 1);
           next.set(keys.endpoint, slot + keys.intervalMs);
-          return { waitMs: Math.ceil(slot - now) };
+          return Promise.resolve({ waitMs: Math.ceil(slot - now) });
         }
         slot = (Math.floor(slot / 1000) + 1) * 1000;
       }
     },
-    async defer(endpoint, ms, scope) {
+    defer(endpoint, ms, scope) {
       const keys = paceKeys(env, endpoint);
       const now = clock();
       const until = now + ms;
@@ -112,6 +112,7 @@ export function createProcessStripePacer(env: Env = getEnv(), clock: () => numbe
       if (scope === "global") {
         for (let second = Math.floor(now / 1000); second <= Math.floor(until / 1000); second++) seconds.set(`${keys.global}@${second}`, keys.globalPerSecond);
       }
+      return Promise.resolve();
     },
   };
 }

@@ -6,8 +6,9 @@ export interface GroupCommand {
 
 interface Pending<C, R> {
   command: C;
-  resolve(outcome: R): void;
-  reject(error: unknown): void;
+  // Function properties: a promise's resolve and reject, handed on unbound to `then`.
+  resolve: (outcome: R) => void;
+  reject: (error: unknown) => void;
 }
 
 /** `B`: one command's raw answer from a batch. */

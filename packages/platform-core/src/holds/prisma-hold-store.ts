@@ -279,7 +279,7 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     maxBatch: options.batching === false ? 1 : (options.batching?.maxBatch ?? 256),
     single: async (op) => (await settleMany(op.shopId, [op], op.now))[0]!,
     many: settleMany,
-    finish: async (_op, result) => result,
+    finish: (_op, result) => Promise.resolve(result),
   });
 
   async function settle(op: SettleOp): Promise<SettleResult> {

@@ -6,6 +6,7 @@ import { LEDGER_REASONS, MAX_QUANTITY, refId, type StockChange, type StockItemIn
 
 // Input rules shared by both backends, the importer and the HTTP layer.
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 // A lone UTF-16 surrogate cannot be stored as UTF-8 nor URI-encoded.
 const wellFormed = (value: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);

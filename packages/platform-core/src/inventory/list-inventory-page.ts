@@ -112,7 +112,7 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
       ? item.updatedAt.getTime()
       : q.sort === "product"
         ? item.productTitle || item.productId
-        : (item[q.sort] as string | number | null);
+        : item[q.sort];
   filtered.sort((a, b) => {
     const va = value(a);
     const vb = value(b);

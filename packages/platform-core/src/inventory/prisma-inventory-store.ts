@@ -24,7 +24,7 @@ import type {
   SetQuantityInput,
   UpdateItemInput,
 } from "./inventory-store.ts";
-import { compareRefs, MAX_QUANTITY, refId, type InventoryItem, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
+import { compareRefs, MAX_QUANTITY, refId, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
 
 function parseRef(ref: VariantRef): VariantRef {
   return { sku: parseOrThrow(skuSchema, ref?.sku, "sku"), variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey") };

@@ -119,6 +119,7 @@ function eventShapeErrors(event: unknown): FieldError[] {
   const candidate = event as { id?: unknown; type?: unknown; data?: { object?: unknown } | null } | null;
   const errors: FieldError[] = [];
   // Ids are stored and passed to PostgreSQL, which refuses a NUL: Stripe's are short printable strings.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
   const isId = (value: unknown) => typeof value === "string" && value.length > 0 && value.length <= 255 && !/[\u0000-\u001f\u007f]/.test(value);
   if (!isId(candidate?.id)) errors.push({ field: "id", message: "must be a printable string of 1-255 characters" });
   if (typeof candidate?.type !== "string") errors.push({ field: "type", message: "must be a string" });

@@ -186,7 +186,8 @@ export function parseShopFile(text: string, shopId: string, path: string): ShopS
   } catch (error) {
     throw new InventoryError("internal", `Inventory file ${path} is not valid JSON.`, { cause: error });
   }
-  const file = raw as Partial<ShopFileV1> | null;
+  // Unchecked: any version may be on disk, so its number is not yet the `1` that ShopFileV1 says.
+  const file = raw as (Partial<Omit<ShopFileV1, "formatVersion">> & { formatVersion?: unknown }) | null;
   if (!file || typeof file !== "object" || typeof file.formatVersion !== "number") {
     throw new InventoryError("misconfigured", `${path} is not an inventory file (no formatVersion).`);
   }
