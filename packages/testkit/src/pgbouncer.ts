@@ -60,7 +60,7 @@ export async function resolvePgBouncer(): Promise<PgBouncerCommand> {
     try {
       await download();
     } catch (error) {
-      if (!isRoot) throw new Error(`pgbouncer is not installed and its Debian packages could not be fetched (${String(error)}); apt-get install pgbouncer, or set PGBOUNCER`);
+      if (!isRoot) throw new Error(`pgbouncer is not installed and its Debian packages could not be fetched (${String(error)}); apt-get install pgbouncer, or set PGBOUNCER`, { cause: error });
       await run("apt-get", ["update", "-qq"], work);
       await download();
     }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
 export interface ServedFetchHandler {
   url: string;
@@ -25,7 +25,7 @@ async function toRequest(message: IncomingMessage, base: string): Promise<Reques
 /** Serves a Web-standard fetch handler (`Request` in, `Response` out) on loopback, as a framework route would. */
 export async function serveFetchHandler(handler: (request: Request) => Promise<Response> | Response): Promise<ServedFetchHandler> {
   let base = "http://127.0.0.1";
-  const server = createServer(async (message, reply) => {
+  async function answer(message: IncomingMessage, reply: ServerResponse): Promise<void> {
     try {
       const response = await handler(await toRequest(message, base));
       reply.writeHead(response.status, Object.fromEntries(response.headers));
@@ -34,6 +34,10 @@ export async function serveFetchHandler(handler: (request: Request) => Promise<R
       reply.writeHead(500, { "content-type": "text/plain" });
       reply.end(error instanceof Error ? error.message : String(error));
     }
+  }
+  // Node does not wait for a listener's promise; answer() replies to every request itself, failures included.
+  const server = createServer((message, reply) => {
+    void answer(message, reply);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
