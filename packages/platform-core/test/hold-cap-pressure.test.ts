@@ -101,7 +101,7 @@ describe("ops rule hold_caps_share_high", () => {
       details: { shopId: "shop-caps-a", value: 0.22, threshold: 0.2, windowSeconds: 300, sample: 50 },
     });
     const stored = await db.pool.query(`SELECT kind, message, details FROM "OpsAlert"`);
-    expect(stored.rows).toEqual([{ kind: RULE, message: expect.stringContaining("Shop shop-caps-a: 22.0%"), details: expect.objectContaining({ shopId: "shop-caps-a" }) }]);
+    expect(stored.rows).toEqual([{ kind: RULE, message: expect.stringContaining("Shop shop-caps-a: 22.0%") as unknown, details: expect.objectContaining({ shopId: "shop-caps-a" }) as unknown }]);
     // The cooldown is the shop's own.
     const state = await db.pool.query(`SELECT rule, "lastValue" FROM "OpsAlertRuleState" WHERE rule LIKE 'hold_caps%'`);
     expect(state.rows).toEqual([{ rule: `${RULE}:shop-caps-a`, lastValue: 0.22 }]);
@@ -228,7 +228,7 @@ describe("getHoldCapPressure and the metrics exposition", () => {
 
   it("refuses a bad shop, window or time with field errors", async () => {
     const call = (options: Record<string, unknown>) =>
-      getHoldCapPressure({ database: db, shopId: "shop-pressure", ...options } as never).then(
+      getHoldCapPressure({ database: db, shopId: "shop-pressure", ...options }).then(
         () => undefined,
         (error: unknown) => error,
       );

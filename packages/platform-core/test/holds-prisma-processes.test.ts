@@ -58,7 +58,7 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
   for (const row of inserts.rows) processesPerTransaction.set(row.tx, (processesPerTransaction.get(row.tx) ?? new Set()).add(owner.get(row.id)!));
   expect(Math.max(...[...processesPerTransaction.values()].map((set) => set.size))).toBeGreaterThan(1);
   // Every request was answered and taken: the queue is empty.
-  expect((await database.pool.query(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0].n).toBe(0);
+  expect((await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0]!.n).toBe(0);
 }, 120_000);
 
 it("an instance killed mid-sale leaves no caller waiting and every unit accounted for", async () => {

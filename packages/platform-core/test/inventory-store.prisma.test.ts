@@ -163,8 +163,8 @@ describe("settlement batching on PostgreSQL", () => {
       // Newest first: each sale leaves exactly one unit fewer than the one before it.
       expect(sales.map((e) => e.quantityAfter)).toEqual(Array.from({ length: 50 }, (_, i) => 50 + i));
       expect(ledger.reduce((sum, e) => sum + e.delta, 0)).toBe(50);
-      const events = await database.pool.query(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`);
-      expect(events.rows[0].n).toBe(50);
+      const events = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`);
+      expect(events.rows[0]!.n).toBe(50);
       expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
     } finally {
       await database.destroy();

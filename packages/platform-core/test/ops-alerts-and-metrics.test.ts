@@ -152,7 +152,7 @@ describe("ops alert rules", () => {
 
     const call = (authorization?: string, secret: string | undefined = "cron-secret") =>
       handleOpsAlertCron(new Request("http://cms/api/cron/ops-alerts", { headers: authorization ? { authorization } : {} }), {
-        secret: secret as string,
+        secret,
         now,
         database: db,
         store: store(),
@@ -195,7 +195,7 @@ describe("ops alert rules", () => {
     );
     expect(recorded).toBe(true);
     const { rows } = await db.pool.query(`SELECT "deliveredAt", "deliveryError" FROM "OpsAlert"`);
-    expect(rows[0]).toMatchObject({ deliveredAt: null, deliveryError: expect.stringContaining("ALERT_WEBHOOK_SECRET is not set") });
+    expect(rows[0]).toMatchObject({ deliveredAt: null, deliveryError: expect.stringContaining("ALERT_WEBHOOK_SECRET is not set") as unknown });
     expect(hooks).toEqual([]);
   });
 });
@@ -219,7 +219,7 @@ describe("metrics endpoint", () => {
   it("is disabled (503) without METRICS_TOKEN and refuses missing or wrong tokens (401)", async () => {
     const disabled = await handleMetricsRequest(get("Bearer x"), { token: "" });
     expect(disabled.status).toBe(503);
-    expect(await disabled.json()).toMatchObject({ code: "unavailable", message: expect.stringContaining("METRICS_TOKEN is not set") });
+    expect(await disabled.json()).toMatchObject({ code: "unavailable", message: expect.stringContaining("METRICS_TOKEN is not set") as unknown });
     expect((await handleMetricsRequest(get(), { token: "t0ken" })).status).toBe(401);
     expect((await handleMetricsRequest(get("Bearer t0ke"), { token: "t0ken" })).status).toBe(401);
   });

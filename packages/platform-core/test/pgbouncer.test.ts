@@ -77,7 +77,7 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
   const other = summaries.flatMap((s) => Object.keys(s.codes).filter((code) => code !== "inventory_insufficient"));
   expect({ granted: granted.length, unique: new Set(granted).size, other }).toEqual({ granted: 300, unique: 300, other: [] });
   expect(await item("bounced", "HOT")).toEqual({ quantity: 300, reserved: 300 });
-  expect((await database.pool.query(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0].n).toBe(0);
+  expect((await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0]!.n).toBe(0);
 
   // Every other path through the pooler too: paid commits (with their events), releases, the reaper, validation, reconcile.
   const holds = createPrismaHoldStore(pooled);

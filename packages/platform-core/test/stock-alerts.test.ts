@@ -187,11 +187,14 @@ describe("low-stock alerts", () => {
     await stock.adjustQuantity({ shopId, sku: "B", variantKey: "", delta: -20, reason: "correction", actor: "test" });
     await stock.updateItem({ shopId, sku: "C", variantKey: "", lowStockThreshold: 30, actor: "test" });
     await flushStockAlerts();
-    const { rows } = await db.pool.query(`SELECT sku, available, threshold, status FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY sku`, [shopId]);
+    const { rows } = await db.pool.query<{ sku: string; available: number; threshold: number; status: string }>(
+      `SELECT sku, available, threshold, status FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY sku`,
+      [shopId],
+    );
     // A batch reserves its requests in one UPDATE, so it may cross from above 10 to below it in one step.
-    expect(rows[0].available).toBeLessThanOrEqual(10);
+    expect(rows[0]!.available).toBeLessThanOrEqual(10);
     expect(rows).toEqual([
-      { sku: "A", available: rows[0].available, threshold: 10, status: "sent" },
+      { sku: "A", available: rows[0]!.available, threshold: 10, status: "sent" },
       { sku: "B", available: 10, threshold: 10, status: "sent" },
       { sku: "C", available: 30, threshold: 30, status: "sent" },
     ]);
@@ -215,7 +218,7 @@ describe("low-stock alerts", () => {
       expect(crossing?.status).toBe("failed");
       const attempts = await deliveries([crossing!.id]);
       // 550 is permanent: one attempt, no retry.
-      expect(attempts).toEqual([{ channel: "email", outcome: "failed", attempt: 1, error: expect.stringContaining("550"), target: "ops@example.com" }]);
+      expect(attempts).toEqual([{ channel: "email", outcome: "failed", attempt: 1, error: expect.stringContaining("550") as unknown, target: "ops@example.com" }]);
       expect(refusing.messages).toEqual([]);
     } finally {
       await refusing.stop();

@@ -107,7 +107,7 @@ describe("signature", () => {
       expect(await response.json()).toMatchObject({ code: "validation_failed", errors: [{ field: "stripe-signature" }] });
     }
     expect(await item("A")).toMatchObject({ quantity: 5, reserved: 2 });
-    expect((await db.pool.query(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`)).rows[0].n).toBe(0);
+    expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`)).rows[0]!.n).toBe(0);
   });
 
   it("answers 200 to event types it does not handle", async () => {

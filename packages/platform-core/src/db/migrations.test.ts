@@ -136,7 +136,7 @@ async function prismaSchemaEngine(url: string): Promise<PrismaSchemaEngine & { c
   const { SchemaEngine } = await loadSchemaEngineModule();
   const { bindMigrationAwareSqlAdapterFactory } = createRequire(createRequire(import.meta.url).resolve("@prisma/internals"))(
     "@prisma/driver-adapter-utils",
-  ) as { bindMigrationAwareSqlAdapterFactory(factory: unknown): unknown };
+  ) as { bindMigrationAwareSqlAdapterFactory: (factory: unknown) => unknown };
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const schema = await readFile(path.join(defaultMigrationsDir(), "..", "schema.prisma"), "utf8");
   const engine = await SchemaEngine.new(
@@ -225,7 +225,7 @@ describe("applyMigrations", () => {
       });
       // Wait until the run is blocked on exactly that lock (bigint keys show as classid 0, objid = key, objsubid 1).
       for (let attempt = 0; ; attempt++) {
-        const waiting = await holder.query(
+        const waiting = await holder.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = $1 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
           [PRISMA_MIGRATION_LOCK_KEY],
         );

@@ -22,20 +22,20 @@ interface Recorded {
 /** Answers from fixed items; only the methods import and export use. */
 function scriptedStore(
   items: InventoryItem[],
-  upsert: (inputs: StockItemInput[]) => UpsertItemsResult = () => ({ created: 0, updated: 0, unchanged: 0, items: [] }),
+  upsert: (inputs: StockItemInput[]) => Promise<UpsertItemsResult> = () => Promise.resolve({ created: 0, updated: 0, unchanged: 0, items: [] }),
 ): { store: InventoryStore; recorded: Recorded } {
   const recorded: Recorded = { upserts: [], lookups: [] };
   const unused = () => Promise.reject(new Error("not used by import/export"));
   const store: InventoryStore = {
     backend: "json",
     listShops: unused,
-    listItems: async () => items,
+    listItems: () => Promise.resolve(items),
     getItem: unused,
-    getItems: async (_shopId, refs) => {
+    getItems: (_shopId, refs) => {
       recorded.lookups.push(refs);
-      return items.filter((entry) => refs.some((ref) => ref.sku === entry.sku && ref.variantKey === entry.variantKey));
+      return Promise.resolve(items.filter((entry) => refs.some((ref) => ref.sku === entry.sku && ref.variantKey === entry.variantKey)));
     },
-    upsertItems: async (shopId, inputs, change) => {
+    upsertItems: (shopId, inputs, change) => {
       recorded.upserts.push({ shopId, inputs, change });
       return upsert(inputs);
     },
@@ -74,7 +74,7 @@ describe("importStock", () => {
   });
 
   it("applies every row in one upsertItems call with reason import, and reports the store's counts", async () => {
-    const { store, recorded } = scriptedStore([], () => ({ created: 3, updated: 0, unchanged: 0, items: [] }));
+    const { store, recorded } = scriptedStore([], () => Promise.resolve({ created: 3, updated: 0, unchanged: 0, items: [] }));
     const result = await importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops@example.com" });
     expect(result).toMatchObject({ dryRun: false, created: 3, updated: 0, unchanged: 0 });
     expect(recorded.upserts).toHaveLength(1);
@@ -90,19 +90,21 @@ describe("importStock", () => {
   });
 
   it("maps the store's conflict indexes to file lines", async () => {
-    const { store } = scriptedStore([], () => {
-      throw new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
-        details: { errors: [{ index: 2, field: "quantity", message: "9 is below the 10 units held by active checkouts" }] },
-      });
-    });
+    const { store } = scriptedStore([], () =>
+      Promise.reject(
+        new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
+          details: { errors: [{ index: 2, field: "quantity", message: "9 is below the 10 units held by active checkouts" }] },
+        }),
+      ),
+    );
     const error = await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops" }));
     expect(error.code).toBe("conflict");
     expect(error.details.errors).toEqual([{ line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" }]);
 
     const json = JSON.stringify([{ sku: "A", productId: "p", quantity: 1 }, { sku: "B", productId: "p", quantity: 1 }]);
-    const jsonError = await failure(importStock({ store: scriptedStore([], () => {
-      throw new InventoryError("conflict", "held", { details: { errors: [{ index: 1, field: "quantity", message: "held" }] } });
-    }).store, shopId: "shop", content: json, format: "json", actor: "ops" }));
+    const jsonError = await failure(importStock({ store: scriptedStore([], () =>
+      Promise.reject(new InventoryError("conflict", "held", { details: { errors: [{ index: 1, field: "quantity", message: "held" }] } })),
+    ).store, shopId: "shop", content: json, format: "json", actor: "ops" }));
     expect(jsonError.details.errors).toEqual([{ line: 2, field: "items.1.quantity", message: "held" }]);
   });
 

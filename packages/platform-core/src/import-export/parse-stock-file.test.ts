@@ -239,8 +239,8 @@ describe("parseStockFile: CSV", () => {
 
   it("refuses unknown columns on line 1, naming the column", () => {
     expect(csvErrors(csv("sku,productId,quantity,colour,reserved", "A,p,1,red,0"))).toEqual([
-      { line: 1, field: "colour", message: expect.stringContaining("is not a known column") },
-      { line: 1, field: "reserved", message: expect.stringContaining("is not a known column") },
+      { line: 1, field: "colour", message: expect.stringContaining("is not a known column") as unknown },
+      { line: 1, field: "reserved", message: expect.stringContaining("is not a known column") as unknown },
     ]);
   });
 
@@ -336,16 +336,16 @@ describe("parseStockFile: CSV", () => {
   it("reports malformed CSV at the line its record starts on, after the problems before it", () => {
     expect(csvErrors(csv("sku,productId,quantity", "A,p,x", "", '"B,p,1', "C,p,2"))).toEqual([
       { line: 2, field: "quantity", message: "must be a whole number" },
-      { line: 4, field: "(row)", message: expect.stringContaining("never closed") },
+      { line: 4, field: "(row)", message: expect.stringContaining("never closed") as unknown },
     ]);
     expect(csvErrors(csv("sku,productId,quantity", "A,p,1", '"B"x,p,1'))).toEqual([
-      { line: 3, field: "(row)", message: expect.stringContaining("closing quote") },
+      { line: 3, field: "(row)", message: expect.stringContaining("closing quote") as unknown },
     ]);
     expect(csvErrors(csv("sku,productId,quantity", 'A"B,p,1'))).toEqual([
-      { line: 2, field: "(row)", message: expect.stringContaining("quote appears inside an unquoted field") },
+      { line: 2, field: "(row)", message: expect.stringContaining("quote appears inside an unquoted field") as unknown },
     ]);
     expect(csvErrors('"sku,productId,quantity\nA,p,1')).toEqual([
-      { line: 1, field: "(row)", message: expect.stringContaining("never closed") },
+      { line: 1, field: "(row)", message: expect.stringContaining("never closed") as unknown },
     ]);
   });
 
@@ -360,7 +360,7 @@ describe("parseStockFile: CSV", () => {
 
   it("refuses bytes that are not UTF-8, naming the line", () => {
     const latin1 = Uint8Array.from([...new TextEncoder().encode("sku,productId,quantity,variant.size\nA,p,1,M\nB,p,1,"), 0xc4, 0x0a]);
-    expect(csvErrors(latin1)).toEqual([{ line: 3, field: "(file)", message: expect.stringContaining("not UTF-8") }]);
+    expect(csvErrors(latin1)).toEqual([{ line: 3, field: "(file)", message: expect.stringContaining("not UTF-8") as unknown }]);
   });
 
   it("refuses more than 10 MiB with payload_too_large, counting UTF-8 bytes", () => {
@@ -457,7 +457,7 @@ describe("parseStockFile: JSON", () => {
     const hostile: unknown[] = [0, -1, 1.5, 1e9 + 1, 1e21, "2", "", "abc", true, [2], { n: 2 }, "9".repeat(5000)];
     const errors = jsonErrors(JSON.stringify([{ ...item, purchaseLimit: 2 }, ...hostile.map((purchaseLimit, index) => ({ ...item, sku: `X${index}`, purchaseLimit }))]));
     expect(errors).toEqual(
-      hostile.map((_, index) => ({ line: index + 2, field: `items.${index + 1}.purchaseLimit`, message: expect.any(String) })),
+      hostile.map((_, index) => ({ line: index + 2, field: `items.${index + 1}.purchaseLimit`, message: expect.any(String) as unknown })),
     );
     expect(errors.map((error) => error.message)).toEqual([
       "must be at least 1 (empty or null for no limit)",
@@ -487,7 +487,7 @@ describe("parseStockFile: JSON", () => {
   });
 
   it("refuses text that is not a stock document", () => {
-    expect(jsonErrors("{ items: [")).toEqual([{ field: "(file)", message: expect.stringContaining("is not valid JSON") }]);
+    expect(jsonErrors("{ items: [")).toEqual([{ field: "(file)", message: expect.stringContaining("is not valid JSON") as unknown }]);
     expect(jsonErrors("{}")).toEqual([{ field: "items", message: "is required" }]);
     expect(jsonErrors('{"items": {}}')).toEqual([{ field: "items", message: "must be a list" }]);
     expect(jsonErrors('"text"')).toEqual([{ field: "items", message: "must be a list" }]);

@@ -284,7 +284,7 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
         releaseExpiredInventoryHolds({ shopId: SHOP, limit: 1000, now: at(61), store }),
         ...ids.map((holdId) => commitInventoryHold({ shopId: SHOP, holdId, now: at(61), store })),
       ]);
-      const reaped = results[0]!.status === "fulfilled" ? (results[0] as PromiseFulfilledResult<number>).value : -1;
+      const reaped = results[0].status === "fulfilled" ? results[0].value : -1;
       const committed = results.slice(1).filter((r) => r.status === "fulfilled").length;
       for (const r of results.slice(1)) {
         if (r.status === "rejected") expect((r.reason as { code?: string }).code).toBe("conflict");
@@ -298,7 +298,7 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ HOT: 10 });
       const results = await Promise.allSettled(Array.from({ length: 500 }, () => hold([["HOT", 1]])));
       const granted = results.filter((r) => r.status === "fulfilled");
-      const refused = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+      const refused = results.filter((r) => r.status === "rejected");
       expect(granted).toHaveLength(10);
       for (const r of refused) expect((r.reason as { code?: string }).code).toBe("inventory_insufficient");
       expect(await item("HOT")).toMatchObject({ quantity: 10, reserved: 10, available: 0 });

@@ -49,7 +49,7 @@ function startWriter(dataDir: string, run: number, mode: WriterMode = "loop"): W
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     buffer += chunk;
     const complete = buffer.split("\n");
     buffer = complete.pop()!;
@@ -58,7 +58,7 @@ function startWriter(dataDir: string, run: number, mode: WriterMode = "loop"): W
       else lines.push(line);
     }
   });
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {

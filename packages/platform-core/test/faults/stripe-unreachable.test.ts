@@ -116,7 +116,7 @@ describe("Stripe unreachable or slow during checkout", () => {
     { name: "a closed port (connection refused)", url: async () => `http://127.0.0.1:${await freePort()}` },
     { name: "a server that accepts and never answers", url: () => listen(blackHole) },
     { name: "a server that sends headers, then trickles the body forever", url: () => listen(trickle) },
-    { name: "Stripe answering only after the client's timeout", url: async () => slowEmulator.url },
+    { name: "Stripe answering only after the client's timeout", url: () => Promise.resolve(slowEmulator.url) },
   ];
 
   for (const fault of faults) {

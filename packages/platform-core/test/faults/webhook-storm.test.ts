@@ -76,7 +76,7 @@ async function postgresBackend(): Promise<Backend> {
       return new Map(rows.rows.map((row) => [row.holdId, row.n]));
     },
     recordedEventIds: async () => (await db.pool.query<{ id: string }>(`SELECT id FROM "ProcessedWebhookEvent"`)).rows.map((row) => row.id).sort(),
-    criticalAlerts: async () => (await db.pool.query(`SELECT kind FROM "OpsAlert" WHERE severity = 'critical'`)).rows,
+    criticalAlerts: async () => (await db.pool.query<{ kind: string }>(`SELECT kind FROM "OpsAlert" WHERE severity = 'critical'`)).rows,
     booksBalance: () => expectPostgresBooksBalance(db, holds, SHOP),
     destroy: () => db.destroy(),
   };

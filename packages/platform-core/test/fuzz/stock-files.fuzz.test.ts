@@ -127,6 +127,7 @@ function checkRows(rows: ReturnType<typeof parseStockFile>["rows"], maxLine: num
     expect(row.sku).toBe(row.sku.trim());
     expect(row.sku.length).toBeGreaterThan(0);
     expect(row.sku.length).toBeLessThanOrEqual(128);
+    // eslint-disable-next-line no-control-regex -- the property checked: no control character gets through.
     expect(/[\u0000-\u001f\u007f]/.test(row.sku + row.productId)).toBe(false);
     expect(row.variantKey).toBe(variantKey(row.variantAttributes));
   }
@@ -215,7 +216,7 @@ describe("parseStockFile with hostile files", () => {
         if (acceptable) {
           const row = value!.rows[0]!;
           const read = field === "quantity" ? row.quantity : row.purchaseLimit;
-          expect(read === null ? null : read! + 0).toBe(parsed === null ? null : (parsed as number) + 0);
+          expect(read === null ? null : read! + 0).toBe(parsed === null ? null : parsed + 0);
         } else {
           // One field, one or more messages (1e21 is neither whole nor in range).
           const errors = expectFieldErrors(error!, 1);
@@ -377,7 +378,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
         expect(newEntries.every((entry) => listed.has(`${entry.sku}\u0000${entry.variantKey}`))).toBe(true);
         for (const [key, old] of before.items) if (!listed.has(key)) expect(after.get(key), `${key} is not in the file`).toEqual(old);
         expect(after.size).toBe(before.items.size + expectedCounts.created);
-        expect({ created: result!.created, updated: result!.updated, unchanged: result!.unchanged }).toEqual(expectedCounts);
+        expect({ created: result.created, updated: result.updated, unchanged: result.unchanged }).toEqual(expectedCounts);
       }),
       {
         numRuns: RUNS.imports,

@@ -28,7 +28,7 @@ export async function resolvePromtool(): Promise<string> {
     try {
       await download();
     } catch (error) {
-      if (!isRoot) throw new Error(`promtool is not installed and Debian's prometheus package could not be fetched (${String(error)}); apt-get install prometheus, or set PROMTOOL`);
+      if (!isRoot) throw new Error(`promtool is not installed and Debian's prometheus package could not be fetched (${String(error)}); apt-get install prometheus, or set PROMTOOL`, { cause: error });
       await run("apt-get", ["update", "-qq"], work);
       await download();
     }
