@@ -1,5 +1,5 @@
 "use client";
-import type { CartCookieLine } from "@acme/platform-core/universal";
+import { postCheckout, type CartCookieLine, type CheckoutAnswer } from "@acme/platform-core/universal";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 
@@ -9,46 +9,27 @@ interface Problem {
   details: string[];
 }
 
-/**
- * What an answer of POST /api/checkout-session means for the buyer: the
- * payment page's address to go to, or a problem to show.
- */
-async function readAnswer(response: Response): Promise<{ go: string; held?: string } | Problem> {
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  const message = typeof body.message === "string" ? body.message : undefined;
-  if (response.ok && typeof body.url === "string") {
-    if (response.status !== 202) return { go: body.url };
-    // Held while Stripe is busy: the link waits for the payment page.
-    const until = typeof body.holdExpiresAt === "string" ? new Date(body.holdExpiresAt) : null;
-    const time = until && !Number.isNaN(until.getTime()) ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "";
-    return { go: body.url, held: `Your items are set aside${time}. Preparing the payment page…` };
-  }
-  switch (response.status) {
-    case 409: {
-      const items = Array.isArray(body.items) ? (body.items as Array<{ name?: unknown; requested?: unknown; available?: unknown }>) : [];
+/** This shop's wording of what the checkout answered when it did not go ahead. */
+function describe(answer: Exclude<CheckoutAnswer, { kind: "ready" | "preparing" }>): Problem {
+  switch (answer.kind) {
+    case "sold_out":
       return {
-        message: message ?? "Some items sold out.",
-        details: items.map((item) =>
-          Number(item.available) > 0 ? `${String(item.name)}: only ${Number(item.available)} left (you asked for ${Number(item.requested)}).` : `${String(item.name)} sold out.`,
+        message: answer.message,
+        details: answer.items.map((item) =>
+          item.available > 0 ? `${item.name}: only ${item.available} left (you asked for ${item.requested}).` : `${item.name} sold out.`,
         ),
       };
-    }
-    case 422:
-      return { message: message ?? "This order cannot be taken as it is.", details: [] };
-    case 429: {
-      const seconds = Number(response.headers.get("retry-after"));
-      const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : null;
+    case "busy": {
+      const minutes = answer.retryAfterSeconds ? Math.ceil(answer.retryAfterSeconds / 60) : null;
       return {
-        message: `${body.cap === "units" ? "You have too many items set aside in open checkouts" : "You have too many checkouts open at once"}. Finish or cancel one${minutes ? `, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}` : ", then try again"}.`,
+        message: `${answer.cap === "units" ? "You have too many items set aside in open checkouts" : "You have too many checkouts open at once"}. Finish or cancel one${minutes ? `, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}` : ", then try again"}.`,
         details: [],
       };
     }
-    case 400: {
-      const errors = Array.isArray(body.errors) ? (body.errors as Array<{ field?: unknown; message?: unknown }>) : [];
-      return { message: message ?? "The cart could not be read.", details: errors.map((error) => `${String(error.field)}: ${String(error.message)}`) };
-    }
+    case "invalid":
+      return { message: answer.message, details: answer.errors.map((error) => `${error.field}: ${error.message}`) };
     default:
-      return { message: message ?? "Checkout is unavailable right now. Nothing was charged; please try again shortly.", details: [] };
+      return { message: answer.message, details: [] };
   }
 }
 
@@ -70,25 +51,19 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
     setProblem(null);
     const cart = JSON.stringify(lines);
     if (attempt.current?.cart !== cart) attempt.current = { cart, key: crypto.randomUUID() };
-    let answer: Awaited<ReturnType<typeof readAnswer>>;
-    try {
-      const response = await fetch("/api/checkout-session", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ lines, idempotencyKey: attempt.current.key }),
-      });
-      answer = await readAnswer(response);
-      // Sold out since the page was drawn: redraw the cart with live stock beside the message.
-      if (response.status === 409) router.refresh();
-    } catch {
-      answer = { message: "Could not reach the shop. Nothing was charged; please try again.", details: [] };
-    }
-    if ("go" in answer) {
-      if (answer.held) setHeld(answer.held);
-      window.location.assign(answer.go);
+    const answer = await postCheckout({ lines, idempotencyKey: attempt.current.key });
+    if (answer.kind === "ready" || answer.kind === "preparing") {
+      if (answer.kind === "preparing") {
+        // Held while Stripe is busy: the link waits for the payment page.
+        const until = answer.holdExpiresAt;
+        setHeld(`Your items are set aside${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`);
+      }
+      window.location.assign(answer.url);
       return;
     }
-    setProblem(answer);
+    // Sold out since the page was drawn: redraw the cart with live stock beside the message.
+    if (answer.kind === "sold_out") router.refresh();
+    setProblem(describe(answer));
     setPending(false);
   }
 

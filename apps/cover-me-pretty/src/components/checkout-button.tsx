@@ -1,14 +1,19 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
-import type { CartCookieLine } from "@acme/platform-core/universal";
+import { postCheckout, type CartCookieLine, type CheckoutAnswer } from "@acme/platform-core/universal";
 
-type Problem =
-  | { kind: "sold_out"; message: string; items: Array<{ name: string; requested: number; available: number }> }
-  | { kind: "invalid"; message: string; errors: Array<{ field: string; message: string }> }
-  | { kind: "limited"; message: string }
-  | { kind: "busy"; message: string }
-  | { kind: "unavailable"; message: string };
+/** What the buyer is shown when checkout does not go ahead (the library's answer, worded for this shop). */
+type Problem = Exclude<CheckoutAnswer, { kind: "ready" | "preparing" }>;
+
+/** This shop's wording of a cap on holds: which cap, and when one frees. */
+function busyMessage(answer: Extract<CheckoutAnswer, { kind: "busy" }>): string {
+  const minutes = answer.retryAfterSeconds ? Math.ceil(answer.retryAfterSeconds / 60) : null;
+  return (
+    (answer.cap === "units" ? "You have too many items set aside in open checkouts." : "You have too many checkouts open at once.") +
+    (minutes ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : " Finish or cancel one, then try again.")
+  );
+}
 
 /**
  * Posts the cart to /api/checkout-session and sends the buyer to the payment
@@ -29,50 +34,19 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
     setProblem(null);
     const cart = JSON.stringify(lines);
     if (attempt.current?.cart !== cart) attempt.current = { cart, key: crypto.randomUUID() };
-    try {
-      const response = await fetch("/api/checkout-session", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ lines, idempotencyKey: attempt.current.key }),
-      });
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      const message = typeof body.message === "string" ? body.message : undefined;
-      if (response.status === 202 && typeof body.url === "string") {
+    const answer = await postCheckout({ lines, idempotencyKey: attempt.current.key });
+    if (answer.kind === "ready" || answer.kind === "preparing") {
+      if (answer.kind === "preparing") {
         // Held, and Stripe is busy: say so, then follow the link, which waits for the payment page.
-        const until = typeof body.holdExpiresAt === "string" ? new Date(body.holdExpiresAt) : null;
+        const until = answer.holdExpiresAt;
         setHeld(`Your items are held${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`);
-        window.location.assign(body.url);
-        return;
       }
-      if (response.ok && typeof body.url === "string") {
-        window.location.assign(body.url);
-        return;
-      }
-      if (response.status === 409 && Array.isArray(body.items)) {
-        setProblem({ kind: "sold_out", message: message ?? "Some items sold out.", items: body.items as never });
-        // Re-render the cart with live availability beside the message.
-        router.refresh();
-      } else if (response.status === 422 && body.code === "payment_rejected") {
-        setProblem({ kind: "unavailable", message: message ?? "The payment provider could not take this order." });
-      } else if (response.status === 422) {
-        setProblem({ kind: "limited", message: message ?? "Some items are limited per customer." });
-      } else if (response.status === 429) {
-        const wait = Number(response.headers.get("retry-after"));
-        const minutes = Number.isFinite(wait) && wait > 0 ? Math.ceil(wait / 60) : null;
-        setProblem({
-          kind: "busy",
-          message:
-            (body.cap === "units" ? "You have too many items set aside in open checkouts." : "You have too many checkouts open at once.") +
-            (minutes ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : " Finish or cancel one, then try again."),
-        });
-      } else if (response.status === 400 && Array.isArray(body.errors)) {
-        setProblem({ kind: "invalid", message: message ?? "The cart is not valid.", errors: body.errors as never });
-      } else {
-        setProblem({ kind: "unavailable", message: message ?? "Checkout is unavailable right now. Nothing was charged; please try again shortly." });
-      }
-    } catch {
-      setProblem({ kind: "unavailable", message: "Could not reach the shop. Nothing was charged; please try again." });
+      window.location.assign(answer.url);
+      return;
     }
+    setProblem(answer.kind === "busy" ? { ...answer, message: busyMessage(answer) } : answer);
+    // Sold out since the page was drawn: re-render the cart with live availability beside the message.
+    if (answer.kind === "sold_out") router.refresh();
     setPending(false);
   }
 
