@@ -47,7 +47,14 @@ export function platformNextConfig(own = {}) {
     // The library ships TypeScript source; Next compiles it with the app.
     transpilePackages: ["@acme/platform-core"],
     // Native or Node-only packages stay outside the server bundle.
-    serverExternalPackages: ["pg", "@prisma/adapter-pg", "@node-rs/argon2", "proper-lockfile", "nodemailer", "prom-client"],
+    serverExternalPackages: [
+      "pg",
+      "@prisma/adapter-pg",
+      "@node-rs/argon2",
+      "proper-lockfile",
+      "nodemailer",
+      "prom-client",
+    ],
     turbopack: { root: REPO_ROOT },
     outputFileTracingRoot: REPO_ROOT,
     // `pnpm typecheck` runs tsc over every package; the build need not repeat it.

@@ -9,7 +9,9 @@ const flag = z
 const cmsEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   /** Seals the session cookie (iron-session); at least 32 characters. */
-  CMS_SESSION_SECRET: z.string({ error: "required (32 or more random characters)" }).min(32, "must be at least 32 characters"),
+  CMS_SESSION_SECRET: z
+    .string({ error: "required (32 or more random characters)" })
+    .min(32, "must be at least 32 characters"),
   /** Session cookies only over HTTPS. Defaults to on in production. */
   CMS_SECURE_COOKIES: flag,
   /**
@@ -36,7 +38,12 @@ const cmsEnvSchema = z.object({
         .optional(),
     ),
   /** Hours a sign-in lasts. */
-  CMS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  CMS_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
 });
 
 export interface CmsEnv {
@@ -57,7 +64,8 @@ let cached: CmsEnv | undefined;
  */
 function sessionLink(template: string | undefined): (checkoutSessionId: string) => string {
   if (template) return (id) => template.replaceAll("{id}", encodeURIComponent(id));
-  return (id) => `https://dashboard.stripe.com/${id.startsWith("cs_test_") ? "test/" : ""}search?query=${encodeURIComponent(id)}`;
+  return (id) =>
+    `https://dashboard.stripe.com/${id.startsWith("cs_test_") ? "test/" : ""}search?query=${encodeURIComponent(id)}`;
 }
 
 /** The CMS's own settings (the library's are read by platform-core's getEnv). */
@@ -66,9 +74,13 @@ export function getCmsEnv(): CmsEnv {
   const parsed = cmsEnvSchema.safeParse(process.env);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
-    throw new InventoryError("misconfigured", `Invalid CMS environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`, {
-      details: { errors },
-    });
+    throw new InventoryError(
+      "misconfigured",
+      `Invalid CMS environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`,
+      {
+        details: { errors },
+      },
+    );
   }
   const env = parsed.data;
   cached = {

@@ -1,11 +1,27 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { commitInventoryHold, createInventoryHold, createOpsEventRecorder, createPrismaHoldStore, createPrismaInventoryStore, releaseExpiredInventoryHolds, releaseInventoryHold, type HoldStore } from "@acme/platform-core";
+import {
+  commitInventoryHold,
+  createInventoryHold,
+  createOpsEventRecorder,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  releaseExpiredInventoryHolds,
+  releaseInventoryHold,
+  type HoldStore,
+} from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { launchChromium, startSmtpSink, type SmtpSink } from "@acme/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "./support/cms-test-server.ts";
+import {
+  CMS_DIR,
+  createTestOperator,
+  signIn,
+  startCmsForTest,
+  type CmsClient,
+  type TestCms,
+} from "./support/cms-test-server.ts";
 
 /**
  * Metrics and ops-alert cron endpoints, and the hold lifecycle dashboard on
@@ -24,10 +40,22 @@ let viewerA: CmsClient;
 let admin: CmsClient;
 
 /** `count` holds of one unit each, created `minutesAgo` minutes ago (60 s TTL when they are to expire). */
-async function holds(store: HoldStore, shopId: string, count: number, minutesAgo: number, ttlSeconds = 1200): Promise<string[]> {
+async function holds(
+  store: HoldStore,
+  shopId: string,
+  count: number,
+  minutesAgo: number,
+  ttlSeconds = 1200,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const hold = await createInventoryHold({ shopId, requests: [{ sku: "TEE", quantity: 1 }], ttlSeconds, now: new Date(Date.now() - minutesAgo * MINUTE), store });
+    const hold = await createInventoryHold({
+      shopId,
+      requests: [{ sku: "TEE", quantity: 1 }],
+      ttlSeconds,
+      now: new Date(Date.now() - minutesAgo * MINUTE),
+      store,
+    });
     ids.push(hold.holdId);
   }
   return ids;
@@ -38,7 +66,10 @@ beforeAll(async () => {
   const stock = createPrismaInventoryStore(db);
   const store = createPrismaHoldStore(db, { batching: false });
   for (const shopId of ["shop-a", "shop-b"]) {
-    await stock.upsertItems(shopId, [{ sku: "TEE", productId: "tee", quantity: 100 }], { reason: "import", actor: "test" });
+    await stock.upsertItems(shopId, [{ sku: "TEE", productId: "tee", quantity: 100 }], {
+      reason: "import",
+      actor: "test",
+    });
   }
   // shop-a: 10 holds; 6 committed, 1 released, 3 expired -> commit rate 60 %, expiry rate 30 %.
   const a = await holds(store, "shop-a", 7, 20);
@@ -47,7 +78,8 @@ beforeAll(async () => {
   await holds(store, "shop-a", 3, 30, 60);
   expect(await releaseExpiredInventoryHolds({ shopId: "shop-a", store })).toBe(3);
   // shop-b: 4 holds, all committed -> 100 %; all shops together: 10 of 14 -> 71.4 %.
-  for (const holdId of await holds(store, "shop-b", 4, 10)) await commitInventoryHold({ shopId: "shop-b", holdId, store });
+  for (const holdId of await holds(store, "shop-b", 4, 10))
+    await commitInventoryHold({ shopId: "shop-b", holdId, store });
   // Events no hold row records, counted as the library counts them.
   const events = createOpsEventRecorder(db);
   for (let i = 0; i < 2; i++) events.record("validation_failure", { shopId: "shop-a" });
@@ -57,13 +89,29 @@ beforeAll(async () => {
   events.record("reaper_run", { value: 50 });
   await events.flush();
 
-  await createTestOperator({ databaseUrl: db.url, email: "viewer@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "viewer@a.test",
+    password: PASSWORD,
+    role: "viewer",
+    shops: ["shop-a"],
+  });
   await createTestOperator({ databaseUrl: db.url, email: "admin@acme.test", password: PASSWORD, role: "admin" });
   await createTestOperator({ databaseUrl: db.url, email: "nobody@acme.test", password: PASSWORD, role: "viewer" });
   // Stock alerts go to a real SMTP server; a crossing waits in the outbox for the ops-alert cron.
   smtp = await startSmtpSink();
-  await stock.upsertItems("shop-a", [{ sku: "LOW", productId: "low", quantity: 10, lowStockThreshold: 4 }], { reason: "import", actor: "test" });
-  await stock.adjustQuantity({ shopId: "shop-a", sku: "LOW", variantKey: "", delta: -8, reason: "edit", actor: "test" });
+  await stock.upsertItems("shop-a", [{ sku: "LOW", productId: "low", quantity: 10, lowStockThreshold: 4 }], {
+    reason: "import",
+    actor: "test",
+  });
+  await stock.adjustQuantity({
+    shopId: "shop-a",
+    sku: "LOW",
+    variantKey: "",
+    delta: -8,
+    reason: "edit",
+    actor: "test",
+  });
   cms = await startCmsForTest({
     databaseUrl: db.url,
     env: { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtp.port), STOCK_ALERT_RECIPIENT: "ops@acme.test" },
@@ -82,7 +130,9 @@ afterAll(async () => {
 
 /** The headline tile's value and status colour. */
 function tile(html: string, metric: string): { value: string; status: string } {
-  const match = new RegExp(`data-metric="${metric}" data-status="(\\w+)"><div[^>]*>[^<]*</div><div[^>]*data-value="[^"]*">([^<]*)</div>`).exec(html);
+  const match = new RegExp(
+    `data-metric="${metric}" data-status="(\\w+)"><div[^>]*>[^<]*</div><div[^>]*data-value="[^"]*">([^<]*)</div>`,
+  ).exec(html);
   if (!match) throw new Error(`no ${metric} tile in the page`);
   return { status: match[1]!, value: match[2]! };
 }
@@ -99,7 +149,9 @@ describe("GET /api/metrics", () => {
   });
 
   it("serves Prometheus text with the platform's metric names to the right token", async () => {
-    const response = await fetch(`${cms.url}/api/metrics`, { headers: { authorization: `Bearer ${cms.secrets.metrics}` } });
+    const response = await fetch(`${cms.url}/api/metrics`, {
+      headers: { authorization: `Bearer ${cms.secrets.metrics}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -137,21 +189,33 @@ describe("GET /api/metrics", () => {
 describe("GET /api/cron/ops-alerts", () => {
   it("refuses a missing or wrong CRON_SECRET with 401", async () => {
     expect((await fetch(`${cms.url}/api/cron/ops-alerts`)).status).toBe(401);
-    expect((await fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.metrics}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.metrics}` } }))
+        .status,
+    ).toBe(401);
   });
 
   it("evaluates the ops rules and drains the stock-alert outbox", async () => {
-    const outbox = async () => (await db.pool.query<{ sku: string; status: string }>(`SELECT sku, status FROM "StockAlertCrossing"`)).rows;
+    const outbox = async () =>
+      (await db.pool.query<{ sku: string; status: string }>(`SELECT sku, status FROM "StockAlertCrossing"`)).rows;
     expect(await outbox()).toEqual([{ sku: "LOW", status: "pending" }]);
-    const cron = () => fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
+    const cron = () =>
+      fetch(`${cms.url}/api/cron/ops-alerts`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
     const response = await cron();
     expect(response.status).toBe(200);
     const body = (await response.json()) as { rules: Array<{ rule: string }>; stockAlerts: Record<string, number> };
     // hold_caps_share_high answers once per shop with client hold requests (once, without a shop, when there are none).
-    expect([...new Set(body.rules.map((r) => r.rule))].sort()).toEqual(["hold_caps_share_high", "hold_commit_failures", "hold_expiry_rate_high", "validation_failures_high"]);
+    expect([...new Set(body.rules.map((r) => r.rule))].sort()).toEqual([
+      "hold_caps_share_high",
+      "hold_commit_failures",
+      "hold_expiry_rate_high",
+      "validation_failures_high",
+    ]);
     expect(body.stockAlerts).toEqual({ claimed: 1, sent: 1, failed: 0, suppressed: 0, noChannels: 0 });
     expect(await outbox()).toEqual([{ sku: "LOW", status: "sent" }]);
-    const lowStockMail = smtp.messages.filter((mail) => /^Subject: Low stock: low \(LOW\) has 2 left in shop-a$/m.test(mail.raw));
+    const lowStockMail = smtp.messages.filter((mail) =>
+      /^Subject: Low stock: low \(LOW\) has 2 left in shop-a$/m.test(mail.raw),
+    );
     expect(lowStockMail).toHaveLength(1);
     expect(lowStockMail[0]!.to).toEqual(["ops@acme.test"]);
     // Drained: the next run sends nothing more.
@@ -183,11 +247,22 @@ describe("/cms/dashboard", () => {
     // Every series of the hold lifecycle is visible: Created as bars of their own (as a line it lay under
     // Committed), each outcome a line in its own colour and dash, all four in the legend.
     const lifecycle = tab.getByRole("region", { name: "Hold lifecycle" });
-    expect(await lifecycle.locator(".recharts-legend-item-text").allInnerTexts()).toEqual(["Created", "Committed", "Released", "Expired"]);
+    expect(await lifecycle.locator(".recharts-legend-item-text").allInnerTexts()).toEqual([
+      "Created",
+      "Committed",
+      "Released",
+      "Expired",
+    ]);
     const createdBars = lifecycle.locator(".recharts-bar-rectangle path");
     await expect.poll(() => createdBars.count()).toBeGreaterThan(0);
-    expect(Math.max(...(await createdBars.evaluateAll((paths) => paths.map((bar) => bar.getBoundingClientRect().height))))).toBeGreaterThan(10);
-    const strokes = await lifecycle.locator(".recharts-line-curve").evaluateAll((lines) => lines.map((line) => `${line.getAttribute("stroke")} ${line.getAttribute("stroke-dasharray") ?? ""}`));
+    expect(
+      Math.max(...(await createdBars.evaluateAll((paths) => paths.map((bar) => bar.getBoundingClientRect().height)))),
+    ).toBeGreaterThan(10);
+    const strokes = await lifecycle
+      .locator(".recharts-line-curve")
+      .evaluateAll((lines) =>
+        lines.map((line) => `${line.getAttribute("stroke")} ${line.getAttribute("stroke-dasharray") ?? ""}`),
+      );
     expect(new Set(strokes).size).toBe(3);
     // Times are the browser's zone, said on the page.
     expect(await tab.locator("[data-time-zone]").getAttribute("data-time-zone")).toBe("UTC");
@@ -195,9 +270,18 @@ describe("/cms/dashboard", () => {
     await away.addCookies([{ name: name!, value: value!, url: cms.url }]);
     const awayTab = await away.newPage();
     await awayTab.goto(`${cms.url}/cms/dashboard?range=1h`);
-    await expect.poll(() => awayTab.locator("[data-time-zone]").getAttribute("data-time-zone")).toBe("America/New_York");
-    expect(await awayTab.locator("[data-time-zone]").innerText()).toBe("Times in America/New_York (UTC in the tooltips)");
-    const ticks = async (page: Page) => page.getByRole("region", { name: "Hold lifecycle" }).locator(".recharts-cartesian-axis-tick-value").first().textContent();
+    await expect
+      .poll(() => awayTab.locator("[data-time-zone]").getAttribute("data-time-zone"))
+      .toBe("America/New_York");
+    expect(await awayTab.locator("[data-time-zone]").innerText()).toBe(
+      "Times in America/New_York (UTC in the tooltips)",
+    );
+    const ticks = async (page: Page) =>
+      page
+        .getByRole("region", { name: "Hold lifecycle" })
+        .locator(".recharts-cartesian-axis-tick-value")
+        .first()
+        .textContent();
     expect(await ticks(awayTab)).not.toBe(await ticks(tab));
     await away.close();
     // Only their own shop is offered.

@@ -3,7 +3,14 @@ import path from "node:path";
 import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CMS_DIR, createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "./support/cms-test-server.ts";
+import {
+  CMS_DIR,
+  createTestOperator,
+  signIn,
+  startCmsForTest,
+  type CmsClient,
+  type TestCms,
+} from "./support/cms-test-server.ts";
 
 /**
  * Walks every page and API route of the built CMS as an anonymous visitor,
@@ -42,7 +49,9 @@ function walk(dir: string, segments: string[] = []): Route[] {
     if (entry === "page.tsx") routes.push({ url, kind: "page", methods: ["GET"] });
     if (entry === "route.ts") {
       const source = readFileSync(full, "utf8");
-      const methods = [...source.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);
+      const methods = [
+        ...source.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g),
+      ].map((m) => m[1]!);
       routes.push({ url, kind: "api", methods });
     }
   }
@@ -72,13 +81,46 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const store = createPrismaInventoryStore(db);
   for (const shop of ["shop-a", "shop-b"]) {
-    await store.upsertItems(shop, [{ sku: "TEE", productId: "tee", variantAttributes: { size: "M" }, quantity: 5 }], { reason: "import", actor: "test" });
+    await store.upsertItems(shop, [{ sku: "TEE", productId: "tee", variantAttributes: { size: "M" }, quantity: 5 }], {
+      reason: "import",
+      actor: "test",
+    });
   }
-  await createTestOperator({ databaseUrl: db.url, email: "viewer@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
-  await createTestOperator({ databaseUrl: db.url, email: "editor@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
-  await createTestOperator({ databaseUrl: db.url, email: "editor@b.test", password: PASSWORD, role: "editor", shops: ["shop-b"] });
-  await createTestOperator({ databaseUrl: db.url, email: "throttled@a.test", password: PASSWORD, role: "editor", shops: ["shop-a"] });
-  await createTestOperator({ databaseUrl: db.url, email: "leaver@a.test", password: PASSWORD, role: "viewer", shops: ["shop-a"] });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "viewer@a.test",
+    password: PASSWORD,
+    role: "viewer",
+    shops: ["shop-a"],
+  });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "editor@a.test",
+    password: PASSWORD,
+    role: "editor",
+    shops: ["shop-a"],
+  });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "editor@b.test",
+    password: PASSWORD,
+    role: "editor",
+    shops: ["shop-b"],
+  });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "throttled@a.test",
+    password: PASSWORD,
+    role: "editor",
+    shops: ["shop-a"],
+  });
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "leaver@a.test",
+    password: PASSWORD,
+    role: "viewer",
+    shops: ["shop-a"],
+  });
   cms = await startCmsForTest({ databaseUrl: db.url, env: { CMS_CLIENT_IP_HEADER: "x-real-ip" } });
   viewer = await signIn(cms, "viewer@a.test", PASSWORD);
   editor = await signIn(cms, "editor@a.test", PASSWORD);
@@ -136,7 +178,11 @@ describe("CMS access control", () => {
     for (const route of writes) {
       for (const method of route.methods.filter((m) => WRITE_METHODS.includes(m))) {
         const url = `${route.url}${WRITING_QUERY[route.url] ?? ""}`;
-        const response = await viewer.request(url, { method, body: "sku,quantity\nTEE,1\n", headers: { "content-type": "text/csv" } });
+        const response = await viewer.request(url, {
+          method,
+          body: "sku,quantity\nTEE,1\n",
+          headers: { "content-type": "text/csv" },
+        });
         expect(response.status, `${method} ${route.url} as viewer`).toBe(403);
         checked++;
       }
@@ -208,10 +254,16 @@ describe("CMS sign-in", () => {
 
   it("answers 400 with field errors for a malformed sign-in and 401 for wrong credentials", async () => {
     const post = (body: string) =>
-      fetch(`${cms.url}/api/auth/sign-in`, { method: "POST", headers: { "content-type": "application/json", origin: cms.url }, body });
+      fetch(`${cms.url}/api/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: cms.url },
+        body,
+      });
     const malformed = await post(JSON.stringify({ email: "", password: "" }));
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(["email", "password"]);
+    expect(
+      ((await malformed.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort(),
+    ).toEqual(["email", "password"]);
     expect((await post("not json")).status).toBe(400);
     expect((await post(JSON.stringify({ email: "x".repeat(5000), password: "y" }))).status).toBe(413);
     const wrong = await post(JSON.stringify({ email: "viewer@a.test", password: "wrong password here" }));
@@ -243,7 +295,10 @@ describe("CMS sign-in", () => {
       });
     // A forged X-Forwarded-For changes nothing: only x-real-ip (set by the proxy) names the client.
     for (let i = 0; i < 21; i++) {
-      const response = await attempt(`spray${i}@a.test`, { "x-real-ip": "203.0.113.50", "x-forwarded-for": `10.0.0.${i}` });
+      const response = await attempt(`spray${i}@a.test`, {
+        "x-real-ip": "203.0.113.50",
+        "x-forwarded-for": `10.0.0.${i}`,
+      });
       expect(response.status).toBe(401);
     }
     expect((await attempt("spray-next@a.test", { "x-real-ip": "203.0.113.50" })).status).toBe(429);
@@ -253,7 +308,10 @@ describe("CMS sign-in", () => {
   it("sends a signed-in operator only to paths on this site", async () => {
     const session = await signIn(cms, "viewer@a.test", PASSWORD);
     for (const next of ["//evil.example", "/\t/evil.example", "https://evil.example"]) {
-      const response = await fetch(`${cms.url}/login?next=${encodeURIComponent(next)}`, { headers: { cookie: session.cookie }, redirect: "manual" });
+      const response = await fetch(`${cms.url}/login?next=${encodeURIComponent(next)}`, {
+        headers: { cookie: session.cookie },
+        redirect: "manual",
+      });
       expect([303, 307, 308], next).toContain(response.status);
       expect(response.headers.get("location"), next).toMatch(/^(http:\/\/127\.0\.0\.1:\d+)?\/cms$/);
     }
@@ -269,22 +327,32 @@ describe("CMS sign-in", () => {
     for (const copy of [here, elsewhere]) {
       const page = await fetch(`${cms.url}/cms`, { headers: { cookie: copy.cookie }, redirect: "manual" });
       expect([307, 308]).toContain(page.status);
-      expect((await fetch(`${cms.url}/api/shops/shop-a/inventory`, { headers: { cookie: copy.cookie } })).status).toBe(401);
+      expect((await fetch(`${cms.url}/api/shops/shop-a/inventory`, { headers: { cookie: copy.cookie } })).status).toBe(
+        401,
+      );
     }
     // Signing in again works at once.
     expect((await (await signIn(cms, "leaver@a.test", PASSWORD)).request("/cms", { method: "GET" })).status).toBe(200);
   });
-
 });
 
 describe("CMS machine endpoints", () => {
   it("reaps with the cron secret and reports per-shop counts", async () => {
     expect((await fetch(`${cms.url}/api/cron/release-expired-holds`)).status).toBe(401);
-    expect((await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect(
+      (await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: "Bearer wrong" } })).status,
+    ).toBe(401);
     // One hold whose time is up in shop-a.
-    const { holdId } = await createInventoryHold({ shopId: "shop-a", requests: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }], ttlSeconds: 600, store: createPrismaHoldStore(db) });
+    const { holdId } = await createInventoryHold({
+      shopId: "shop-a",
+      requests: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }],
+      ttlSeconds: 600,
+      store: createPrismaHoldStore(db),
+    });
     await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [holdId]);
-    const response = await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${cms.secrets.cron}` } });
+    const response = await fetch(`${cms.url}/api/cron/release-expired-holds`, {
+      headers: { authorization: `Bearer ${cms.secrets.cron}` },
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { released: number; shops: Array<{ shopId: string; released: number }> };
     expect(body.released).toBe(1);
@@ -300,7 +368,9 @@ describe("CMS machine endpoints", () => {
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    expect((await validate({ shopId: "shop-a", items: [{ sku: "TEE", variantKey: "size=m", quantity: 5 }] })).status).toBe(200);
+    expect(
+      (await validate({ shopId: "shop-a", items: [{ sku: "TEE", variantKey: "size=m", quantity: 5 }] })).status,
+    ).toBe(200);
     const short = await validate({ shopId: "shop-a", items: [{ sku: "TEE", variantKey: "size=m", quantity: 6 }] });
     expect(short.status).toBe(409);
     expect(await short.json()).toMatchObject({ items: [{ sku: "TEE", requested: 6, available: 5 }] });
@@ -315,7 +385,10 @@ describe("CMS machine endpoints", () => {
   });
 
   it("refuses unsigned webhooks without changing anything", async () => {
-    const response = await fetch(`${cms.url}/api/stripe/webhook`, { method: "POST", body: JSON.stringify({ id: "evt_1", type: "checkout.session.completed" }) });
+    const response = await fetch(`${cms.url}/api/stripe/webhook`, {
+      method: "POST",
+      body: JSON.stringify({ id: "evt_1", type: "checkout.session.completed" }),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe("validation_failed");
     const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`);
@@ -327,7 +400,11 @@ describe("CMS machine endpoints", () => {
 describe("logs", () => {
   it("never contain a password, token, secret or session cookie", async () => {
     // Provoke the error paths too: a dead-end webhook, bad tokens, a failed sign-in with a password.
-    await fetch(`${cms.url}/api/inventory/validate`, { method: "POST", headers: { authorization: `Bearer ${cms.secrets.authority}x` }, body: "{" });
+    await fetch(`${cms.url}/api/inventory/validate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${cms.secrets.authority}x` },
+      body: "{",
+    });
     await fetch(`${cms.url}/api/auth/sign-in`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: cms.url },
@@ -335,7 +412,13 @@ describe("logs", () => {
     });
     const output = cms.output();
     expect(output.length).toBeGreaterThan(0);
-    for (const secret of [PASSWORD, "leaked-password-canary", ...Object.values(cms.secrets), editor.csrfToken, editor.cookie.split("=")[1]!]) {
+    for (const secret of [
+      PASSWORD,
+      "leaked-password-canary",
+      ...Object.values(cms.secrets),
+      editor.csrfToken,
+      editor.cookie.split("=")[1]!,
+    ]) {
       expect(output.includes(secret), `a secret appeared in the CMS's output`).toBe(false);
     }
   });

@@ -6,11 +6,25 @@
 // `--seed-only` (pnpm demo:seed) migrates and seeds, then exits.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { applyMigrations, closeDatabase, createDatabase, createPrismaInventoryStore, resetEnvCache } from "@acme/platform-core";
+import {
+  applyMigrations,
+  closeDatabase,
+  createDatabase,
+  createPrismaInventoryStore,
+  resetEnvCache,
+} from "@acme/platform-core";
 import { DEMO_OPERATOR, DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID, seedDemo } from "@acme/platform-core/demo";
 import { DEMO_COUPONS, startStripeEmulator } from "@acme/stripe-emulator";
 import { randomBytes } from "node:crypto";
-import { postgresDataDir, startEmbeddedPostgres, startNextApp, startSmtpSink, type ReceivedMail, type RunningNextApp, type RunningPostgres } from "@acme/testkit";
+import {
+  postgresDataDir,
+  startEmbeddedPostgres,
+  startNextApp,
+  startSmtpSink,
+  type ReceivedMail,
+  type RunningNextApp,
+  type RunningPostgres,
+} from "@acme/testkit";
 import { buildIfStale } from "./demo/build-if-stale.ts";
 import { loadDemoConfig } from "./demo/demo-config.ts";
 import { portInUse } from "./demo/port-in-use.ts";
@@ -69,7 +83,9 @@ async function main(): Promise<void> {
   if (!env.DATABASE_URL) {
     // As root in a private folder (mode 0700) the postgres user cannot enter .data/: the data then lives under /var/tmp.
     const postgresDir = postgresDataDir(path.join(config.dataDir, "postgres"));
-    say(`starting embedded PostgreSQL (data in ${path.relative(root, postgresDir).startsWith("..") ? postgresDir : path.relative(root, postgresDir)})`);
+    say(
+      `starting embedded PostgreSQL (data in ${path.relative(root, postgresDir).startsWith("..") ? postgresDir : path.relative(root, postgresDir)})`,
+    );
     let server: RunningPostgres;
     try {
       server = await startEmbeddedPostgres({ dataDir: postgresDir, port: config.postgresPort });
@@ -92,7 +108,12 @@ async function main(): Promise<void> {
   const database = createDatabase({ url: env.DATABASE_URL, poolSize: 2 });
   try {
     if (ownDatabase) operatorPassword = randomBytes(12).toString("base64url");
-    const seeded = await seedDemo({ store: createPrismaInventoryStore(database), database, operatorPassword, log: say });
+    const seeded = await seedDemo({
+      store: createPrismaInventoryStore(database),
+      database,
+      operatorPassword,
+      log: say,
+    });
     if (ownDatabase && !seeded.operatorCreated) operatorPassword = "(unchanged: the account already existed)";
     if (seeded.keptShops.length) say(`kept existing stock of ${seeded.keptShops.join(", ")}`);
   } finally {
@@ -144,7 +165,9 @@ async function main(): Promise<void> {
     ...config.shops,
   ]) {
     if (await portInUse(host, port)) {
-      throw new Error(`port ${port} is already in use: stop whatever runs there or pick another port (${portVariable})`);
+      throw new Error(
+        `port ${port} is already in use: stop whatever runs there or pick another port (${portVariable})`,
+      );
     }
     const app = await startNextApp({
       appDir,
@@ -198,7 +221,9 @@ async function main(): Promise<void> {
     `  ${stripeLine}`,
     `  Mail            ${env.SMTP_HOST}:${env.SMTP_PORT}${smtpIsLocal ? " (printed below as [mail])" : ""}`,
     // The embedded server's login is the demo's own (postgres/postgres); a DATABASE_URL of yours keeps its secret.
-    ownDatabase ? `  Database        ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}  (credentials as in your DATABASE_URL)` : `  Database        ${env.DATABASE_URL}`,
+    ownDatabase
+      ? `  Database        ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//")}  (credentials as in your DATABASE_URL)`
+      : `  Database        ${env.DATABASE_URL}`,
     "  Reaper          every 30 s",
     "",
     "  Ctrl-C stops everything.",

@@ -1,4 +1,17 @@
-import { variantKey, AUTHORITY_MAX_BODY_BYTES, cartLineSchema, cartLinesSchema, InventoryAuthorityClient, InventoryError, errorResponse, isInventoryError, parseOrThrow, readJsonBody, type FieldError, type InventoryAuthorityClientOptions } from "@acme/platform-core/universal";
+import {
+  variantKey,
+  AUTHORITY_MAX_BODY_BYTES,
+  cartLineSchema,
+  cartLinesSchema,
+  InventoryAuthorityClient,
+  InventoryError,
+  errorResponse,
+  isInventoryError,
+  parseOrThrow,
+  readJsonBody,
+  type FieldError,
+  type InventoryAuthorityClientOptions,
+} from "@acme/platform-core/universal";
 import { z } from "zod";
 
 export interface EdgeWorkerOptions {
@@ -25,10 +38,23 @@ export interface EdgeWorker {
 const checkoutBodySchema = z.object({ lines: cartLinesSchema(cartLineSchema) });
 
 /** Headers that describe one hop, not the request: never forwarded. */
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+];
 
 function unavailable(message: string): Response {
-  return Response.json({ code: "unavailable", message }, { status: 503, headers: { "retry-after": "5", "cache-control": "no-store" } });
+  return Response.json(
+    { code: "unavailable", message },
+    { status: 503, headers: { "retry-after": "5", "cache-control": "no-store" } },
+  );
 }
 
 /**
@@ -51,9 +77,13 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
   return {
     async fetch(request) {
       const url = new URL(request.url);
-      if (url.pathname !== "/checkout") return Response.json({ code: "not_found", message: "Not found." }, { status: 404 });
+      if (url.pathname !== "/checkout")
+        return Response.json({ code: "not_found", message: "Not found." }, { status: 404 });
       if (request.method !== "POST") {
-        return Response.json({ code: "method_not_allowed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
+        return Response.json(
+          { code: "method_not_allowed", message: "Use POST." },
+          { status: 405, headers: { allow: "POST" } },
+        );
       }
       try {
         // Counted while streaming: the authority takes at most as much, so a larger cart is refused here (413).
@@ -64,12 +94,18 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
           cart.lines.map((line) => ({
             sku: line.sku,
             quantity: line.quantity,
-            ...(line.variantAttributes ? { variantAttributes: line.variantAttributes } : { variantKey: line.variantKey ?? "" }),
+            ...(line.variantAttributes
+              ? { variantAttributes: line.variantAttributes }
+              : { variantKey: line.variantKey ?? "" }),
           })),
         );
         if (!verdict.ok) {
           return Response.json(
-            { code: "inventory_insufficient", message: "Some items are no longer available in the quantity requested.", items: verdict.insufficient },
+            {
+              code: "inventory_insufficient",
+              message: "Some items are no longer available in the quantity requested.",
+              items: verdict.insufficient,
+            },
             { status: 409, headers: { "cache-control": "no-store" } },
           );
         }
@@ -91,22 +127,37 @@ export function createEdgeWorker(options: EdgeWorkerOptions): EdgeWorker {
         headers.set("accept-encoding", "identity");
         let upstream: Response;
         try {
-          upstream = await forward(target, { method: "POST", headers, body: JSON.stringify(canonical), redirect: "manual" });
+          upstream = await forward(target, {
+            method: "POST",
+            headers,
+            body: JSON.stringify(canonical),
+            redirect: "manual",
+          });
         } catch {
           return Response.json(
-            { code: "bad_gateway", message: "The checkout could not be reached. Nothing was charged; please try again." },
+            {
+              code: "bad_gateway",
+              message: "The checkout could not be reached. Nothing was charged; please try again.",
+            },
             { status: 502, headers: { "cache-control": "no-store" } },
           );
         }
         const answer = new Headers(upstream.headers);
         answer.delete("content-encoding");
         answer.delete("content-length");
-        return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: answer });
+        return new Response(upstream.body, {
+          status: upstream.status,
+          statusText: upstream.statusText,
+          headers: answer,
+        });
       } catch (error) {
         if (isInventoryError(error, "unavailable")) return unavailable(error.message);
         if (isInventoryError(error, "validation_failed")) {
           // The authority names its own `items.N` fields; the buyer sent `lines.N`, in the same order.
-          const errors = ((error.details.errors as FieldError[] | undefined) ?? []).map((e) => ({ ...e, field: e.field.replace(/^items\./, "lines.") }));
+          const errors = ((error.details.errors as FieldError[] | undefined) ?? []).map((e) => ({
+            ...e,
+            field: e.field.replace(/^items\./, "lines."),
+          }));
           return errorResponse(InventoryError.validation(errors, error.message));
         }
         return errorResponse(error);

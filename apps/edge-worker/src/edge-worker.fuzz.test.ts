@@ -34,19 +34,36 @@ beforeAll(async () => {
     ],
     { reason: "import", actor: "test" },
   );
-  authority = await serveFetchHandler((request) => handleInventoryAuthorityRequest(request, { token: TOKEN, store: createPrismaInventoryStore(db), holds: createPrismaHoldStore(db) }));
+  authority = await serveFetchHandler((request) =>
+    handleInventoryAuthorityRequest(request, {
+      token: TOKEN,
+      store: createPrismaInventoryStore(db),
+      holds: createPrismaHoldStore(db),
+    }),
+  );
   origin = await serveFetchHandler(async (request) => {
     forwarded.push(await request.text());
     return Response.json({ url: "https://checkout.example/session" });
   });
   worker = createEdgeWorker({
-    authority: { baseUrl: `${authority.url}/api/inventory`, token: TOKEN, shopId: SHOP, attempts: 1, timeoutMs: 10_000 },
+    authority: {
+      baseUrl: `${authority.url}/api/inventory`,
+      token: TOKEN,
+      shopId: SHOP,
+      attempts: 1,
+      timeoutMs: 10_000,
+    },
     checkoutOrigin: origin.url,
   });
 });
 
 afterAll(async () => {
-  console.log(`[fuzz] edge worker: ${[...statuses.values()].reduce((a, b) => a + b, 0)} requests (${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ")}), ${forwarded.length} forwarded`);
+  console.log(
+    `[fuzz] edge worker: ${[...statuses.values()].reduce((a, b) => a + b, 0)} requests (${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(" ")}), ${forwarded.length} forwarded`,
+  );
   await origin?.stop();
   await authority?.stop();
   await db?.destroy();
@@ -62,33 +79,76 @@ async function send(request: Request): Promise<{ status: number; json: Record<st
   } catch {
     // the status is what is checked
   }
-  expect(response.status, `${request.method} ${request.url} answered ${response.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
+  expect(
+    response.status,
+    `${request.method} ${request.url} answered ${response.status}: ${text.slice(0, 300)}`,
+  ).toBeLessThan(500);
   return { status: response.status, json };
 }
 
 async function stock(): Promise<string[]> {
-  const { rows } = await db.pool.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM "InventoryItem" t ORDER BY 1`);
+  const { rows } = await db.pool.query<{ row: string }>(
+    `SELECT to_jsonb(t)::text AS row FROM "InventoryItem" t ORDER BY 1`,
+  );
   return rows.map((r) => r.row);
 }
 
 const hostileJson = fc.oneof(
-  fc.constantFrom("0", "-0", "1", "2.5", "-1", "1e3", "1e400", "1e9", "1000000001", "9007199254740993", '"1"', "null", "true", "[]", "{}", '"\\u0000"', '"\\ud800"'),
+  fc.constantFrom(
+    "0",
+    "-0",
+    "1",
+    "2.5",
+    "-1",
+    "1e3",
+    "1e400",
+    "1e9",
+    "1000000001",
+    "9007199254740993",
+    '"1"',
+    "null",
+    "true",
+    "[]",
+    "{}",
+    '"\\u0000"',
+    '"\\ud800"',
+  ),
   fc.integer({ min: -5, max: 2 * MAX_LINE_QUANTITY }).map(String),
-  fc.double().filter(Number.isFinite).map((n) => JSON.stringify(n)),
+  fc
+    .double()
+    .filter(Number.isFinite)
+    .map((n) => JSON.stringify(n)),
   fc.string({ unit: "binary", maxLength: 16 }).map((s) => JSON.stringify(s)),
   fc.integer({ min: 129, max: 3000 }).map((n) => JSON.stringify("x".repeat(n))),
 );
 const line = fc
   .record(
     {
-      sku: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('"TEE"', '"MUG"', '"NOPE"', '" MUG "') }, { weight: 1, arbitrary: hostileJson }),
-      variantKey: fc.oneof({ weight: 2, arbitrary: fc.constantFrom('""', '"size=m"', '"SIZE=M"') }, { weight: 1, arbitrary: hostileJson }),
-      variantAttributes: fc.oneof({ weight: 2, arbitrary: fc.constantFrom('{"size":"M"}', '{"Size":"m","size":"M"}', "{}") }, { weight: 1, arbitrary: hostileJson }),
-      quantity: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }).map(String) }, { weight: 1, arbitrary: hostileJson }),
+      sku: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom('"TEE"', '"MUG"', '"NOPE"', '" MUG "') },
+        { weight: 1, arbitrary: hostileJson },
+      ),
+      variantKey: fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom('""', '"size=m"', '"SIZE=M"') },
+        { weight: 1, arbitrary: hostileJson },
+      ),
+      variantAttributes: fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom('{"size":"M"}', '{"Size":"m","size":"M"}', "{}") },
+        { weight: 1, arbitrary: hostileJson },
+      ),
+      quantity: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }).map(String) },
+        { weight: 1, arbitrary: hostileJson },
+      ),
     },
     { requiredKeys: [] },
   )
-  .map((fields) => `{${Object.entries(fields).map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(",")}}`);
+  .map(
+    (fields) =>
+      `{${Object.entries(fields)
+        .map(([key, value]) => `${JSON.stringify(key)}:${value}`)
+        .join(",")}}`,
+  );
 const body = fc.oneof(
   { weight: 6, arbitrary: fc.array(line, { maxLength: 4 }).map((lines) => `{"lines":[${lines.join(",")}]}`) },
   { weight: 1, arbitrary: fc.constantFrom("", "{", "null", "[]", '{"lines":{}}', "lines=1", "\ufeff{}") },
@@ -97,8 +157,24 @@ const body = fc.oneof(
 
 describe("the edge worker's fetch handler with hostile requests", () => {
   it("random methods, paths, headers and bodies: 4xx for what it cannot read, 409/503 from the authority, forwarding only admitted carts", async () => {
-    const method = fc.oneof({ weight: 5, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS") });
-    const pathArb = fc.oneof({ weight: 5, arbitrary: fc.constant("/checkout") }, { weight: 1, arbitrary: fc.constantFrom("/", "/checkout/", "/CHECKOUT", "/checkout%00", "/api/checkout-session", "/checkout?x=1") });
+    const method = fc.oneof(
+      { weight: 5, arbitrary: fc.constant("POST") },
+      { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS") },
+    );
+    const pathArb = fc.oneof(
+      { weight: 5, arbitrary: fc.constant("/checkout") },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          "/",
+          "/checkout/",
+          "/CHECKOUT",
+          "/checkout%00",
+          "/api/checkout-session",
+          "/checkout?x=1",
+        ),
+      },
+    );
     const headers = fc.record(
       {
         "content-type": fc.constantFrom("application/json", "text/plain", "multipart/form-data; boundary=x"),
@@ -114,19 +190,31 @@ describe("the edge worker's fetch handler with hostile requests", () => {
     await fc.assert(
       fc.asyncProperty(method, pathArb, headers, body, async (m, p, h, text) => {
         const count = forwarded.length;
-        const request = new Request(`https://edge.example${p}`, { method: m, headers: h, ...(m === "GET" ? {} : { body: text }) });
+        const request = new Request(`https://edge.example${p}`, {
+          method: m,
+          headers: h,
+          ...(m === "GET" ? {} : { body: text }),
+        });
         const { status, json } = await send(request);
         expect([200, 400, 404, 405, 409, 413, 503], JSON.stringify(json)).toContain(status);
         if (status === 200) {
           // Forwarded once, only a well-formed cart the authority admitted, each line by its variant key.
           expect(forwarded.length).toBe(count + 1);
-          const sent = JSON.parse(forwarded.at(-1)!) as { lines: Array<{ sku: unknown; quantity: unknown; variantKey: unknown; variantAttributes?: unknown }> };
+          const sent = JSON.parse(forwarded.at(-1)!) as {
+            lines: Array<{ sku: unknown; quantity: unknown; variantKey: unknown; variantAttributes?: unknown }>;
+          };
           const cart = JSON.parse(text) as { lines: Array<{ sku: unknown; quantity: unknown }> };
-          expect(sent.lines.map((l) => [l.sku, l.quantity])).toEqual(cart.lines.map((l) => [String(l.sku).trim(), l.quantity]));
+          expect(sent.lines.map((l) => [l.sku, l.quantity])).toEqual(
+            cart.lines.map((l) => [String(l.sku).trim(), l.quantity]),
+          );
           for (const l of sent.lines) {
             expect(typeof l.variantKey).toBe("string");
             expect(l.variantAttributes).toBeUndefined();
-            expect(Number.isSafeInteger(l.quantity) && (l.quantity as number) >= 1 && (l.quantity as number) <= MAX_LINE_QUANTITY).toBe(true);
+            expect(
+              Number.isSafeInteger(l.quantity) &&
+                (l.quantity as number) >= 1 &&
+                (l.quantity as number) <= MAX_LINE_QUANTITY,
+            ).toBe(true);
           }
         } else {
           expect(forwarded.length, `${status} yet forwarded`).toBe(count);
@@ -142,7 +230,12 @@ describe("the edge worker's fetch handler with hostile requests", () => {
   it("quantities: whole numbers 1..1e9 go to the authority (200 or 409), anything else is a 400 on that line's quantity", async () => {
     await fc.assert(
       fc.asyncProperty(hostileJson, async (raw) => {
-        const { status, json } = await send(new Request("https://edge.example/checkout", { method: "POST", body: `{"lines":[{"sku":"MUG","quantity":${raw}}]}` }));
+        const { status, json } = await send(
+          new Request("https://edge.example/checkout", {
+            method: "POST",
+            body: `{"lines":[{"sku":"MUG","quantity":${raw}}]}`,
+          }),
+        );
         const value: unknown = JSON.parse(raw);
         if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_LINE_QUANTITY) {
           expect(status, `${raw}: ${JSON.stringify(json)}`).toBe(value <= 1000 ? 200 : 409);
@@ -151,7 +244,10 @@ describe("the edge worker's fetch handler with hostile requests", () => {
           expect((json.errors as Array<{ field: string }>).map((e) => e.field)).toContain("lines.0.quantity");
         }
       }),
-      { numRuns: RUNS.quantities, examples: [["-0"], ["0"], ["1e400"], ["9007199254740993"], ['"1"'], ["2.5"], ["1e3"], ["1000000001"]] },
+      {
+        numRuns: RUNS.quantities,
+        examples: [["-0"], ["0"], ["1e400"], ["9007199254740993"], ['"1"'], ["2.5"], ["1e3"], ["1000000001"]],
+      },
     );
   });
 
@@ -170,7 +266,9 @@ describe("the edge worker's fetch handler with hostile requests", () => {
         else controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
       },
     });
-    const streamed = await send(new Request("https://edge.example/checkout", { method: "POST", body: endless, duplex: "half" } as RequestInit));
+    const streamed = await send(
+      new Request("https://edge.example/checkout", { method: "POST", body: endless, duplex: "half" } as RequestInit),
+    );
     expect(streamed.status).toBe(413);
     expect(forwarded.length).toBe(count);
   });

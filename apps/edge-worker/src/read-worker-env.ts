@@ -15,7 +15,8 @@ const setting = z
   .optional()
   .transform((value) => (value === undefined || String(value).trim() === "" ? undefined : String(value).trim()));
 
-const required = (rule: z.ZodType<string, string> = z.string()) => setting.pipe(z.string({ error: "is not set" }).pipe(rule));
+const required = (rule: z.ZodType<string, string> = z.string()) =>
+  setting.pipe(z.string({ error: "is not set" }).pipe(rule));
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
@@ -57,10 +58,17 @@ const workerEnvSchema = z.object({
 export function readWorkerEnv(env: WorkerEnv | undefined): EdgeWorkerOptions {
   const parsed = workerEnvSchema.safeParse(env ?? {});
   if (!parsed.success) {
-    const errors: FieldError[] = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
-    throw new InventoryError("misconfigured", `The edge worker is not configured: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}.`, {
-      details: { errors },
-    });
+    const errors: FieldError[] = parsed.error.issues.map((issue) => ({
+      field: issue.path.join("."),
+      message: issue.message,
+    }));
+    throw new InventoryError(
+      "misconfigured",
+      `The edge worker is not configured: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}.`,
+      {
+        details: { errors },
+      },
+    );
   }
   const settings = parsed.data;
   return {

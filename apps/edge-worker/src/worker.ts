@@ -10,7 +10,9 @@ function misconfigured(error: unknown): Response {
   return Response.json(
     {
       code: "unavailable",
-      message: known ? `${error.message} Checkout is paused, not guessed.` : "The edge worker could not start. Checkout is paused, not guessed.",
+      message: known
+        ? `${error.message} Checkout is paused, not guessed.`
+        : "The edge worker could not start. Checkout is paused, not guessed.",
       ...(known ? { errors: error.details.errors } : {}),
     },
     { status: 503, headers: { "cache-control": "no-store" } },

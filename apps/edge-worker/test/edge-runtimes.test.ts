@@ -9,7 +9,13 @@ import { freePort, serveFetchHandler, type ServedFetchHandler } from "@acme/test
 import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEdgeWorker } from "../scripts/build-edge-worker.ts";
-import { loadInEdgeRuntime, loadInMiniflare, type EdgeAnswer, type LoadedEdgeRuntime, type SettingsByName } from "./support/edge-runtimes.ts";
+import {
+  loadInEdgeRuntime,
+  loadInMiniflare,
+  type EdgeAnswer,
+  type LoadedEdgeRuntime,
+  type SettingsByName,
+} from "./support/edge-runtimes.ts";
 
 // The bundle `pnpm build` deploys (built here by the same function, into a
 // temporary folder, so a fresh clone needs no build first) in Cloudflare's
@@ -50,10 +56,18 @@ beforeAll(async () => {
     { reason: "import", actor: "test" },
   );
   const authority = await serve((request) =>
-    handleInventoryAuthorityRequest(request, { token: TOKEN, store: createPrismaInventoryStore(db), holds: createPrismaHoldStore(db) }),
+    handleInventoryAuthorityRequest(request, {
+      token: TOKEN,
+      store: createPrismaInventoryStore(db),
+      holds: createPrismaHoldStore(db),
+    }),
   );
   const origin = await serve(async (request) => {
-    forwarded.push({ path: new URL(request.url).pathname, body: await request.text(), buyer: request.headers.get("x-buyer") });
+    forwarded.push({
+      path: new URL(request.url).pathname,
+      body: await request.text(),
+      buyer: request.headers.get("x-buyer"),
+    });
     return Response.json({ url: "https://checkout.example/session" }, { headers: { "x-origin": "shop" } });
   });
   const broken = await serve(() => new Response("boom", { status: 500 }));
@@ -75,9 +89,18 @@ beforeAll(async () => {
     live,
     down: { ...live, INVENTORY_AUTHORITY_URL: `http://127.0.0.1:${await freePort()}/api/inventory` },
     broken: { ...live, INVENTORY_AUTHORITY_URL: `${broken.url}/api/inventory` },
-    slow: { ...live, INVENTORY_AUTHORITY_URL: `${slow.url}/api/inventory`, INVENTORY_AUTHORITY_TIMEOUT_MS: "200", INVENTORY_AUTHORITY_ATTEMPTS: "1" },
+    slow: {
+      ...live,
+      INVENTORY_AUTHORITY_URL: `${slow.url}/api/inventory`,
+      INVENTORY_AUTHORITY_TIMEOUT_MS: "200",
+      INVENTORY_AUTHORITY_ATTEMPTS: "1",
+    },
     wrongToken: { ...live, INVENTORY_AUTHORITY_TOKEN: "wrong-token-0123456789" },
-    unconfigured: { INVENTORY_AUTHORITY_TOKEN: TOKEN, SHOP_ID: "Not A Shop", CHECKOUT_ORIGIN: `${origin.url}/checkout` },
+    unconfigured: {
+      INVENTORY_AUTHORITY_TOKEN: TOKEN,
+      SHOP_ID: "Not A Shop",
+      CHECKOUT_ORIGIN: `${origin.url}/checkout`,
+    },
   };
 }, 60_000);
 
@@ -106,12 +129,17 @@ describe("the bundle", () => {
     expect([...new Set(inputs.map(packageOf).filter(Boolean))]).toEqual(["zod"]);
     const library = inputs.filter((input) => input.includes("packages/platform-core/"));
     expect(library).toContain("../../packages/platform-core/src/universal.ts");
-    for (const input of library) expect(input, input).not.toMatch(/\/(db|generated|holds|checkout\/(?!checkout-expiry)|webhooks|alerts|metrics|operators|import-export)\//);
+    for (const input of library)
+      expect(input, input).not.toMatch(
+        /\/(db|generated|holds|checkout\/(?!checkout-expiry)|webhooks|alerts|metrics|operators|import-export)\//,
+      );
     for (const [input, { imports }] of Object.entries(bundle.metafile.inputs)) {
       for (const imported of imports) {
         expect(imported.external, `${input} imports ${imported.path} as external`).not.toBe(true);
         expect(builtins.has(imported.path), `${input} imports ${imported.path}`).toBe(false);
-        expect(imported.path, `${input} imports ${imported.path}`).not.toMatch(/(^|\/)(pg|@prisma|@node-rs|nodemailer|server-only|proper-lockfile|prom-client|stripe)(\/|$)/);
+        expect(imported.path, `${input} imports ${imported.path}`).not.toMatch(
+          /(^|\/)(pg|@prisma|@node-rs|nodemailer|server-only|proper-lockfile|prom-client|stripe)(\/|$)/,
+        );
       }
     }
     const outputs = Object.values(bundle.metafile.outputs);
@@ -130,11 +158,16 @@ describe("the bundle", () => {
       ["an import()", /\bimport\s*\(/],
       ["an export-from", /\bfrom\s*["']/],
       // Node's globals, which neither runtime has (readBytes once used Buffer.concat).
-      ["a Node global", /(?<![\w$.])(Buffer\s*[.(]|new\s+Buffer\b|process\s*(\.|\?\.|\[)|setImmediate\s*\(|__dirname|__filename|global\s*\.)/],
+      [
+        "a Node global",
+        /(?<![\w$.])(Buffer\s*[.(]|new\s+Buffer\b|process\s*(\.|\?\.|\[)|setImmediate\s*\(|__dirname|__filename|global\s*\.)/,
+      ],
       // And, by name, no built-in as a module specifier (zod says "url" and "util" as plain strings).
       ...builtinModules.map((name): [string, RegExp] => [
         `an import of the built-in "${name}"`,
-        new RegExp(`(\\bfrom|\\bimport|\\brequire\\s*\\(|\\bimport\\s*\\()\\s*["'\`](node:)?${name.replace(/[/]/g, "\\/")}["'\`]`),
+        new RegExp(
+          `(\\bfrom|\\bimport|\\brequire\\s*\\(|\\bimport\\s*\\()\\s*["'\`](node:)?${name.replace(/[/]/g, "\\/")}["'\`]`,
+        ),
       ]),
     ];
     for (const [what, pattern] of forbidden) {
@@ -158,7 +191,10 @@ describe.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)("the bundle
   afterAll(() => loaded?.stop());
   const json = (answer: EdgeAnswer) => JSON.parse(answer.body) as Record<string, unknown>;
   const post = (settings: string, body: unknown, headers?: Record<string, string>) =>
-    loaded.fetch(settings, { body: typeof body === "string" ? body : JSON.stringify(body), ...(headers ? { headers } : {}) });
+    loaded.fetch(settings, {
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...(headers ? { headers } : {}),
+    });
 
   async function expectRefused(settings: string, reason: RegExp) {
     const before = forwarded.length;
@@ -175,7 +211,13 @@ describe.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)("the bundle
     const before = forwarded.length;
     const answer = await post(
       "live",
-      { lines: [{ sku: "TEE", variantAttributes: { Size: " M " }, quantity: 2 }, { sku: "MUG", quantity: 1 }], idempotencyKey: "cart-12345678" },
+      {
+        lines: [
+          { sku: "TEE", variantAttributes: { Size: " M " }, quantity: 2 },
+          { sku: "MUG", quantity: 1 },
+        ],
+        idempotencyKey: "cart-12345678",
+      },
       { "x-buyer": "b-1" },
     );
     expect(answer.status, answer.body).toBe(200);
@@ -186,14 +228,22 @@ describe.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)("the bundle
     expect(sent.path).toBe("/api/checkout-session");
     expect(sent.buyer).toBe("b-1");
     expect(JSON.parse(sent.body)).toEqual({
-      lines: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }, { sku: "MUG", variantKey: "", quantity: 1 }],
+      lines: [
+        { sku: "TEE", variantKey: "size=m", quantity: 2 },
+        { sku: "MUG", variantKey: "", quantity: 1 },
+      ],
       idempotencyKey: "cart-12345678",
     });
   });
 
   it("refuses a short cart with 409 and the short items, forwarding nothing", async () => {
     const before = forwarded.length;
-    const answer = await post("live", { lines: [{ sku: "TEE", variantKey: "size=m", quantity: 4 }, { sku: "TEE", variantAttributes: { size: "L" }, quantity: 1 }] });
+    const answer = await post("live", {
+      lines: [
+        { sku: "TEE", variantKey: "size=m", quantity: 4 },
+        { sku: "TEE", variantAttributes: { size: "L" }, quantity: 1 },
+      ],
+    });
     expect(answer.status, answer.body).toBe(409);
     const body = json(answer) as { code: string; items: unknown[] };
     expect(body.code).toBe("inventory_insufficient");
@@ -216,13 +266,16 @@ describe.each(Object.keys(RUNTIMES) as Array<keyof typeof RUNTIMES>)("the bundle
     expect(body.errors.map((error) => error.field).sort()).toEqual(["lines.0.quantity", "lines.0.sku"]);
     const notJson = await post("down", "{nope");
     expect(notJson.status).toBe(400);
-    expect((json(notJson) as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toEqual(["body"]);
+    expect((json(notJson) as { errors: Array<{ field: string }> }).errors.map((error) => error.field)).toEqual([
+      "body",
+    ]);
   });
 
   it("fails closed with 503 when the authority is down", () => expectRefused("down", /unreachable/));
   it("fails closed with 503 when the authority answers 500", () => expectRefused("broken", /answered 500/));
   it("fails closed with 503 when the authority times out", () => expectRefused("slow", /timed out after 200 ms/));
-  it("fails closed with 503 when the authority refuses the token, never passing the cart", () => expectRefused("wrongToken", /answered 401/));
+  it("fails closed with 503 when the authority refuses the token, never passing the cart", () =>
+    expectRefused("wrongToken", /answered 401/));
 
   it("answers 503 naming each missing or malformed setting, never a crash", async () => {
     const before = forwarded.length;

@@ -50,7 +50,14 @@ afterAll(async () => {
 
 it("admits, refuses and fails closed against the CMS authority", async () => {
   const worker = createEdgeWorker({
-    authority: { baseUrl: `${cms.url}/api/inventory`, token: TOKEN, shopId: SHOP, attempts: 2, backoffMs: 5, timeoutMs: 10_000 },
+    authority: {
+      baseUrl: `${cms.url}/api/inventory`,
+      token: TOKEN,
+      shopId: SHOP,
+      attempts: 2,
+      backoffMs: 5,
+      timeoutMs: 10_000,
+    },
     checkoutOrigin: origin.url,
   });
   const checkout = (quantity: number) =>
@@ -68,7 +75,9 @@ it("admits, refuses and fails closed against the CMS authority", async () => {
 
   const refused = await checkout(3);
   expect(refused.status).toBe(409);
-  expect(((await refused.json()) as { items: unknown[] }).items).toEqual([{ sku: "HAT", variantKey: "color=red", requested: 3, available: 2 }]);
+  expect(((await refused.json()) as { items: unknown[] }).items).toEqual([
+    { sku: "HAT", variantKey: "color=red", requested: 3, available: 2 },
+  ]);
 
   // A worker with a wrong token is refused by the CMS and fails closed.
   const wrongToken = createEdgeWorker({
@@ -76,7 +85,10 @@ it("admits, refuses and fails closed against the CMS authority", async () => {
     checkoutOrigin: origin.url,
   });
   const unauthorised = await wrongToken.fetch(
-    new Request("https://edge.example/checkout", { method: "POST", body: JSON.stringify({ lines: [{ sku: "HAT", quantity: 1 }] }) }),
+    new Request("https://edge.example/checkout", {
+      method: "POST",
+      body: JSON.stringify({ lines: [{ sku: "HAT", quantity: 1 }] }),
+    }),
   );
   expect(unauthorised.status).toBe(503);
 

@@ -1,4 +1,9 @@
-import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore, InventoryAuthorityClient } from "@acme/platform-core";
+import {
+  createInventoryHold,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  InventoryAuthorityClient,
+} from "@acme/platform-core";
 import { CART_MAX_LINES } from "@acme/platform-core/universal";
 import { handleInventoryAuthorityRequest } from "@acme/platform-core/route-handlers";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
@@ -48,7 +53,11 @@ beforeAll(async () => {
     { reason: "import", actor: "test" },
   );
   const authority = await serve((request) =>
-    handleInventoryAuthorityRequest(request, { token: TOKEN, store: createPrismaInventoryStore(db), holds: createPrismaHoldStore(db) }),
+    handleInventoryAuthorityRequest(request, {
+      token: TOKEN,
+      store: createPrismaInventoryStore(db),
+      holds: createPrismaHoldStore(db),
+    }),
   );
   authorityUrl = `${authority.url}/api/inventory`;
   origin = await serve(async (request) => {
@@ -87,7 +96,12 @@ function checkout(body: unknown, init: { raw?: string; method?: string; path?: s
 describe("edge worker against a real authority", () => {
   it("admits an available cart: forwards the body it checked to the checkout origin and returns its answer", async () => {
     const before = forwarded.length;
-    const body = { lines: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }, { sku: "MUG", quantity: 1 }] };
+    const body = {
+      lines: [
+        { sku: "TEE", variantKey: "size=m", quantity: 2 },
+        { sku: "MUG", quantity: 1 },
+      ],
+    };
     const response = await worker().fetch(checkout(body));
     expect(response.status).toBe(200);
     expect(response.headers.get("x-origin")).toBe("shop");
@@ -96,20 +110,38 @@ describe("edge worker against a real authority", () => {
     const sent = forwarded.at(-1)!;
     expect(sent.path).toBe("/api/checkout-session");
     // Every line carries its variant key, as the shop reads it.
-    expect(JSON.parse(sent.body)).toEqual({ lines: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }, { sku: "MUG", variantKey: "", quantity: 1 }] });
+    expect(JSON.parse(sent.body)).toEqual({
+      lines: [
+        { sku: "TEE", variantKey: "size=m", quantity: 2 },
+        { sku: "MUG", variantKey: "", quantity: 1 },
+      ],
+    });
     expect(sent.headers.get("x-buyer")).toBe("b-1");
   });
 
   it("accepts variant attributes in any case and order, and forwards the line by its canonical key", async () => {
-    const response = await worker().fetch(checkout({ lines: [{ sku: "TEE", variantAttributes: { Size: " M " }, quantity: 3 }], idempotencyKey: "cart-12345678" }));
+    const response = await worker().fetch(
+      checkout({
+        lines: [{ sku: "TEE", variantAttributes: { Size: " M " }, quantity: 3 }],
+        idempotencyKey: "cart-12345678",
+      }),
+    );
     expect(response.status).toBe(200);
-    expect(JSON.parse(forwarded.at(-1)!.body)).toEqual({ lines: [{ sku: "TEE", variantKey: "size=m", quantity: 3 }], idempotencyKey: "cart-12345678" });
+    expect(JSON.parse(forwarded.at(-1)!.body)).toEqual({
+      lines: [{ sku: "TEE", variantKey: "size=m", quantity: 3 }],
+      idempotencyKey: "cart-12345678",
+    });
   });
 
   it("refuses a short cart with 409 and the short items, forwarding nothing", async () => {
     const before = forwarded.length;
     const response = await worker().fetch(
-      checkout({ lines: [{ sku: "TEE", variantKey: "size=m", quantity: 4 }, { sku: "TEE", variantKey: "size=l", quantity: 1 }] }),
+      checkout({
+        lines: [
+          { sku: "TEE", variantKey: "size=m", quantity: 4 },
+          { sku: "TEE", variantKey: "size=l", quantity: 1 },
+        ],
+      }),
     );
     expect(response.status).toBe(409);
     const body = (await response.json()) as { code: string; items: unknown[] };
@@ -131,7 +163,9 @@ describe("edge worker against a real authority", () => {
     await createInventoryHold({ shopId: SHOP, requests: [{ sku: "MUG", quantity: 1 }], ttlSeconds: 600, store: holds });
     const response = await worker().fetch(checkout(cart));
     expect(response.status).toBe(409);
-    expect(((await response.json()) as { items: unknown[] }).items).toEqual([{ sku: "MUG", variantKey: "", requested: 1, available: 0 }]);
+    expect(((await response.json()) as { items: unknown[] }).items).toEqual([
+      { sku: "MUG", variantKey: "", requested: 1, available: 0 },
+    ]);
   });
 
   it("never sees another shop's stock", async () => {
@@ -139,7 +173,9 @@ describe("edge worker against a real authority", () => {
     const response = await worker().fetch(checkout({ lines: [{ sku: "CAP", quantity: 1 }] }));
     expect(response.status).toBe(409);
     // And the other shop's worker is admitted for the same cart.
-    expect((await worker({ shopId: OTHER_SHOP }).fetch(checkout({ lines: [{ sku: "CAP", quantity: 1 }] }))).status).toBe(200);
+    expect(
+      (await worker({ shopId: OTHER_SHOP }).fetch(checkout({ lines: [{ sku: "CAP", quantity: 1 }] }))).status,
+    ).toBe(200);
   });
 
   it("answers 400 with field errors for a bad body, without asking the authority", async () => {
@@ -156,12 +192,18 @@ describe("edge worker against a real authority", () => {
 
   it("reads lines with the library's one cart-line schema: more than CART_MAX_LINES, or a key that is not canonical, is its own 400", async () => {
     const nowhere = worker({ baseUrl: `http://127.0.0.1:${await freePort()}/api/inventory` });
-    const long = await nowhere.fetch(checkout({ lines: Array.from({ length: CART_MAX_LINES + 1 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }));
+    const long = await nowhere.fetch(
+      checkout({ lines: Array.from({ length: CART_MAX_LINES + 1 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }),
+    );
     expect(long.status).toBe(400);
-    expect(((await long.json()) as { errors: unknown[] }).errors).toEqual([{ field: "lines", message: `must have at most ${CART_MAX_LINES} lines` }]);
+    expect(((await long.json()) as { errors: unknown[] }).errors).toEqual([
+      { field: "lines", message: `must have at most ${CART_MAX_LINES} lines` },
+    ]);
     const uncanonical = await nowhere.fetch(checkout({ lines: [{ sku: "TEE", variantKey: "SIZE=M", quantity: 1 }] }));
     expect(uncanonical.status).toBe(400);
-    expect(((await uncanonical.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(["lines.0.variantKey"]);
+    expect(((await uncanonical.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual([
+      "lines.0.variantKey",
+    ]);
   });
 
   it("routes only POST /checkout", async () => {
@@ -216,7 +258,13 @@ describe("edge worker fails closed", () => {
   });
 
   it("503 when the authority answers garbage: a 200 that is not its { ok: true }, or a 409 without items", async () => {
-    const portal = await serve(() => new Response("<html>Welcome to the hotel wifi</html>", { status: 200, headers: { "content-type": "text/html" } }));
+    const portal = await serve(
+      () =>
+        new Response("<html>Welcome to the hotel wifi</html>", {
+          status: 200,
+          headers: { "content-type": "text/html" },
+        }),
+    );
     await expectRefused(worker({ baseUrl: `${portal.url}/api/inventory` }), /answered 200 without \{ ok: true \}/);
     const odd = await serve(() => Response.json({ ok: false }, { status: 409 }));
     await expectRefused(worker({ baseUrl: `${odd.url}/api/inventory` }), /409 without the short items/);

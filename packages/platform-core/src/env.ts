@@ -36,7 +36,12 @@ const envSchema = z.object({
   INVENTORY_AUTHORITY_TOKEN: optionalString,
   STOCK_ALERT_RECIPIENT: optionalString,
   STOCK_ALERT_WEBHOOK_URLS: optionalString.transform((value) =>
-    value ? value.split(",").map((url) => url.trim()).filter(Boolean) : [],
+    value
+      ? value
+          .split(",")
+          .map((url) => url.trim())
+          .filter(Boolean)
+      : [],
   ),
   ALERT_WEBHOOK_SECRET: optionalString,
   SKIP_INVENTORY_VALIDATION: flag,
@@ -81,9 +86,13 @@ export function getEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
-    throw new InventoryError("misconfigured", `Invalid environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`, {
-      details: { errors },
-    });
+    throw new InventoryError(
+      "misconfigured",
+      `Invalid environment: ${errors.map((e) => `${e.field} (${e.message})`).join(", ")}`,
+      {
+        details: { errors },
+      },
+    );
   }
   cached = { source, env: parsed.data };
   return parsed.data;

@@ -12,7 +12,11 @@ export type { StripeWebhookOptions } from "./webhooks/handle-stripe-webhook.ts";
 export { handleReaperCron } from "./holds/handle-reaper-cron.ts";
 export { handleOpsAlertCron } from "./alerts/handle-ops-alert-cron.ts";
 export { handleMetricsRequest } from "./metrics/handle-metrics-request.ts";
-export { CHECKOUT_MAX_BODY_BYTES, handleCheckoutSessionRequest, STOREFRONT_PATHS } from "./storefront/handle-checkout-session-request.ts";
+export {
+  CHECKOUT_MAX_BODY_BYTES,
+  handleCheckoutSessionRequest,
+  STOREFRONT_PATHS,
+} from "./storefront/handle-checkout-session-request.ts";
 export type { OutOfStockLine } from "./storefront/handle-checkout-session-request.ts";
 export { handleCheckoutLinkRequest } from "./storefront/handle-checkout-link-request.ts";
 export type { LapsedReason } from "./storefront/handle-checkout-link-request.ts";

@@ -10,11 +10,9 @@ export * from "./universal.ts";
 export { getEnv, resetEnvCache, HOLD_TTL_DEFAULT_SECONDS, HOLD_TTL_MAX_SECONDS, HOLD_TTL_MIN_SECONDS } from "./env.ts";
 export type { Env } from "./env.ts";
 
-
 export { createDatabase, getDatabase, closeDatabase } from "./db/prisma-client.ts";
 export type { Database } from "./db/prisma-client.ts";
 export { applyMigrations, getMigrationStatus, readMigrations } from "./db/migrations.ts";
-
 
 export type { InventoryStore } from "./inventory/inventory-store.ts";
 export type * from "./inventory/types.ts";
@@ -24,7 +22,10 @@ export { createInventoryStoreFromEnv, getInventoryStore, setInventoryStore } fro
 
 export { cartToInventoryRequests } from "./validation/cart-to-inventory-requests.ts";
 export type { InventoryRequest } from "./validation/cart-to-inventory-requests.ts";
-export { validateInventoryAvailability, assertInventoryAvailable } from "./validation/validate-inventory-availability.ts";
+export {
+  validateInventoryAvailability,
+  assertInventoryAvailable,
+} from "./validation/validate-inventory-availability.ts";
 export type { AvailabilityResult, InsufficientItem } from "./validation/validate-inventory-availability.ts";
 
 export { createInventoryHold } from "./holds/create-inventory-hold.ts";
@@ -41,7 +42,10 @@ export { DEFAULT_HOLD_POLICY, holdPolicySchema } from "./holds/hold-policy.ts";
 export { getShopHoldPolicy, setShopHoldPolicy } from "./holds/shop-hold-policy.ts";
 export { listVariantHolders, releaseClientHolds } from "./holds/variant-holders.ts";
 export { getInventoryHold, listInventoryHolds } from "./holds/get-inventory-hold.ts";
-export { releaseExpiredInventoryHolds, releaseExpiredHoldsForAllShops } from "./holds/release-expired-inventory-holds.ts";
+export {
+  releaseExpiredInventoryHolds,
+  releaseExpiredHoldsForAllShops,
+} from "./holds/release-expired-inventory-holds.ts";
 export type { ReapAllResult, ShopReapResult } from "./holds/release-expired-inventory-holds.ts";
 export { reconcileInventoryReserved } from "./holds/reconcile-reserved.ts";
 export { createPrismaHoldStore } from "./holds/prisma-hold-store.ts";
@@ -53,12 +57,21 @@ export { importStock, exportStock, parseStockFile } from "./import-export/index.
 export type * from "./import-export/index.ts";
 
 export { createCheckoutSession, checkoutCartSchema } from "./checkout/create-checkout-session.ts";
-export type { CheckoutCart, CheckoutSessionResult, CreateCheckoutSessionOptions, InventoryMode } from "./checkout/create-checkout-session.ts";
+export type {
+  CheckoutCart,
+  CheckoutSessionResult,
+  CreateCheckoutSessionOptions,
+  InventoryMode,
+} from "./checkout/create-checkout-session.ts";
 export { prepareCheckoutSession } from "./checkout/prepare-checkout-session.ts";
 export type { PreparedSession, PrepareCheckoutSessionOptions } from "./checkout/prepare-checkout-session.ts";
 export { expireLapsedCheckoutSessions } from "./checkout/expire-lapsed-checkout-sessions.ts";
 export type { ExpireSessionsResult } from "./checkout/expire-lapsed-checkout-sessions.ts";
-export { createPrismaSessionRequestStore, createProcessSessionRequestStore, getSessionRequestStore } from "./checkout/session-request-store.ts";
+export {
+  createPrismaSessionRequestStore,
+  createProcessSessionRequestStore,
+  getSessionRequestStore,
+} from "./checkout/session-request-store.ts";
 export type { SessionRequest, SessionRequestStore, SessionRequestState } from "./checkout/session-request-store.ts";
 export { createDatabaseStripePacer, createProcessStripePacer, getStripePacer } from "./checkout/stripe-pacer.ts";
 export type { StripePacer, StripeEndpoint, PaceSlot } from "./checkout/stripe-pacer.ts";
@@ -68,12 +81,15 @@ export { createStripeClient, getStripe } from "./checkout/stripe-client.ts";
 export { signCheckoutLink, openCheckoutLink } from "./checkout/checkout-link.ts";
 export type { OpenedCheckoutLink } from "./checkout/checkout-link.ts";
 export { readOrIssueBuyerCookie, buyerCookieHeader, BUYER_COOKIE_NAME } from "./checkout/buyer-cookie.ts";
-export { createPrismaWebhookEventLog, createJsonWebhookEventLog, getWebhookEventLog } from "./webhooks/webhook-event-log.ts";
+export {
+  createPrismaWebhookEventLog,
+  createJsonWebhookEventLog,
+  getWebhookEventLog,
+} from "./webhooks/webhook-event-log.ts";
 export type { WebhookEventLog } from "./webhooks/webhook-event-log.ts";
 export { sendOpsAlert, getOpsAlertStore, setOpsAlertStore } from "./alerts/send-ops-alert.ts";
 export { createPrismaOpsAlertStore, createJsonOpsAlertStore } from "./alerts/ops-alert-store.ts";
 export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-alert-store.ts";
-
 
 // Operators (CMS accounts)
 export * from "./operators/index.ts";
@@ -85,18 +101,32 @@ export {
   INVENTORY_STOCK_FILTERS,
   INVENTORY_PAGE_MAX_LIMIT,
 } from "./inventory/list-inventory-page.ts";
-export type { InventoryPage, InventoryPageQuery, InventorySortField, InventoryStockFilter, ListInventoryPageOptions } from "./inventory/list-inventory-page.ts";
+export type {
+  InventoryPage,
+  InventoryPageQuery,
+  InventorySortField,
+  InventoryStockFilter,
+  ListInventoryPageOptions,
+} from "./inventory/list-inventory-page.ts";
 export { listRecentStockAlerts } from "./inventory/list-recent-stock-alerts.ts";
 export type { RecentStockAlert, ListRecentStockAlertsOptions } from "./inventory/list-recent-stock-alerts.ts";
 
 // HTTP building blocks shared by the apps' route handlers
 export { requireBearer, secretsEqual } from "./http/bearer-auth.ts";
 
-
 // Alerts (low stock, ops rules), metrics and the hold lifecycle dashboard data
-export { alertChannelsFromEnv, getAlertChannels, setAlertChannels, ALERT_DELIVERY_DEFAULTS } from "./alerts/alert-channels.ts";
+export {
+  alertChannelsFromEnv,
+  getAlertChannels,
+  setAlertChannels,
+  ALERT_DELIVERY_DEFAULTS,
+} from "./alerts/alert-channels.ts";
 export type { AlertChannels } from "./alerts/alert-channels.ts";
-export { ALERT_SIGNATURE_HEADER, signAlertWebhook, verifyAlertWebhookSignature } from "./alerts/alert-webhook-signature.ts";
+export {
+  ALERT_SIGNATURE_HEADER,
+  signAlertWebhook,
+  verifyAlertWebhookSignature,
+} from "./alerts/alert-webhook-signature.ts";
 export { createPrismaAlertDeliveryLog, createJsonAlertDeliveryLog } from "./alerts/alert-delivery-log.ts";
 export type { AlertDeliveryLog, DeliveryAttempt } from "./alerts/alert-delivery-log.ts";
 export { deliverAlert } from "./alerts/deliver-alert.ts";
@@ -106,7 +136,12 @@ export type { StockAlertDrainResult } from "./alerts/stock-alerts.ts";
 export { flushOpsAlertDeliveries } from "./alerts/send-ops-alert.ts";
 export { flushBackgroundWork } from "./alerts/flush-background-work.ts";
 export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";
-export { evaluateOpsAlertRules, OPS_ALERT_RULES, EXPIRY_RATE_MIN_SAMPLE, CAPS_SHARE_MIN_SAMPLE } from "./alerts/ops-alert-rules.ts";
+export {
+  evaluateOpsAlertRules,
+  OPS_ALERT_RULES,
+  EXPIRY_RATE_MIN_SAMPLE,
+  CAPS_SHARE_MIN_SAMPLE,
+} from "./alerts/ops-alert-rules.ts";
 export type { OpsAlertRule, OpsRuleEvaluation } from "./alerts/ops-alert-rules.ts";
 export { getMetrics } from "./metrics/metrics-registry.ts";
 export { createOpsEventRecorder, setOpsEventRecorder, recordOpsEvent, flushOpsEvents } from "./metrics/ops-events.ts";
@@ -118,12 +153,22 @@ export {
   HOLD_EXPIRY_RATE_TARGET,
   LIFECYCLE_MAX_BUCKETS,
 } from "./metrics/get-hold-lifecycle-series.ts";
-export type { HoldLifecycleBucket, HoldLifecycleCounts, HoldLifecycleQuery, HoldLifecycleSeries } from "./metrics/get-hold-lifecycle-series.ts";
+export type {
+  HoldLifecycleBucket,
+  HoldLifecycleCounts,
+  HoldLifecycleQuery,
+  HoldLifecycleSeries,
+} from "./metrics/get-hold-lifecycle-series.ts";
 export { getHoldCapPressure, HOLD_CAP_PRESSURE_WINDOW_SECONDS } from "./metrics/get-hold-cap-pressure.ts";
 export type { GetHoldCapPressureOptions, HoldCapPressure } from "./metrics/get-hold-cap-pressure.ts";
 
 // Storefronts: what every shop app needs on its server (its checkout and payment-link routes are in /route-handlers)
 export { resolveCart } from "./storefront/resolve-cart.ts";
 export { getStorefrontProduct, listStorefrontProducts } from "./storefront/list-storefront-products.ts";
-export { getStorefrontEnv, resetStorefrontEnvCache, shopIdFromEnv, storefrontClientSecret } from "./storefront/storefront-env.ts";
+export {
+  getStorefrontEnv,
+  resetStorefrontEnvCache,
+  shopIdFromEnv,
+  storefrontClientSecret,
+} from "./storefront/storefront-env.ts";
 export type { StorefrontEnv } from "./storefront/storefront-env.ts";

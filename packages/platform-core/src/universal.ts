@@ -37,7 +37,12 @@ export type { Cart, CartLine } from "./cart/cart-line.ts";
 export { parseCart } from "./validation/cart.ts";
 export type { InsufficientItem } from "./validation/validate-inventory-availability.ts";
 
-export { checkoutTimes, HOLD_GRACE_SECONDS, SESSION_PREPARE_SECONDS, STRIPE_MIN_SESSION_SECONDS } from "./checkout/checkout-expiry.ts";
+export {
+  checkoutTimes,
+  HOLD_GRACE_SECONDS,
+  SESSION_PREPARE_SECONDS,
+  STRIPE_MIN_SESSION_SECONDS,
+} from "./checkout/checkout-expiry.ts";
 export type { CheckoutTimes } from "./checkout/checkout-expiry.ts";
 
 export { InventoryAuthorityClient } from "./authority/inventory-authority-client.ts";

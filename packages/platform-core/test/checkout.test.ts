@@ -2,7 +2,11 @@ import { serveFetchHandler, type ServedFetchHandler } from "@acme/testkit";
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrismaOpsAlertStore } from "../src/alerts/ops-alert-store.ts";
-import { createCheckoutSession, type CheckoutCart, type CheckoutSessionResult } from "../src/checkout/create-checkout-session.ts";
+import {
+  createCheckoutSession,
+  type CheckoutCart,
+  type CheckoutSessionResult,
+} from "../src/checkout/create-checkout-session.ts";
 import { expireLapsedCheckoutSessions } from "../src/checkout/expire-lapsed-checkout-sessions.ts";
 import { prepareCheckoutSession } from "../src/checkout/prepare-checkout-session.ts";
 import { createPrismaSessionRequestStore } from "../src/checkout/session-request-store.ts";
@@ -47,7 +51,11 @@ function cart(quantity: number, extra: Partial<CheckoutCart> = {}): CheckoutCart
   };
 }
 
-function attempt(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extra: Record<string, unknown> = {}): Promise<CheckoutSessionResult> {
+function attempt(
+  body: CheckoutCart,
+  mode: "validate_only" | "reserve_ttl",
+  extra: Record<string, unknown> = {},
+): Promise<CheckoutSessionResult> {
   return createCheckoutSession(body, {
     shopId: SHOP,
     inventoryMode: mode,
@@ -61,9 +69,16 @@ function attempt(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extr
 }
 
 /** A checkout whose session was made within the call. */
-async function checkout(body: CheckoutCart, mode: "validate_only" | "reserve_ttl", extra: Record<string, unknown> = {}) {
+async function checkout(
+  body: CheckoutCart,
+  mode: "validate_only" | "reserve_ttl",
+  extra: Record<string, unknown> = {},
+) {
   const result = await attempt(body, mode, extra);
-  if (result.status !== "ready") throw new Error(`expected a ready checkout, got ${result.status}: ${JSON.stringify(emulator.requests().slice(-4))}`);
+  if (result.status !== "ready")
+    throw new Error(
+      `expected a ready checkout, got ${result.status}: ${JSON.stringify(emulator.requests().slice(-4))}`,
+    );
   return result;
 }
 
@@ -96,7 +111,11 @@ beforeEach(async () => {
   await db.pool.query(
     `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale", "CheckoutSessionRequest" RESTART IDENTITY`,
   );
-  await stock().upsertItems(SHOP, [{ sku: "SHIRT", productId: "shirt", variantAttributes: { size: "M" }, quantity: 3 }], { reason: "import", actor: "t" });
+  await stock().upsertItems(
+    SHOP,
+    [{ sku: "SHIRT", productId: "shirt", variantAttributes: { size: "M" }, quantity: 3 }],
+    { reason: "import", actor: "t" },
+  );
 });
 
 describe("validate_only", () => {
@@ -104,7 +123,9 @@ describe("validate_only", () => {
     const sessionsBefore = emulator.sessions().length;
     const error = await checkout(cart(4), "validate_only").catch((caught: unknown) => caught);
     expect(isInventoryError(error, "inventory_insufficient")).toBe(true);
-    expect((error as { details: unknown }).details).toEqual({ items: [{ sku: "SHIRT", variantKey: shirtM, requested: 4, available: 3 }] });
+    expect((error as { details: unknown }).details).toEqual({
+      items: [{ sku: "SHIRT", variantKey: shirtM, requested: 4, available: 3 }],
+    });
     expect(emulator.sessions()).toHaveLength(sessionsBefore);
   });
 
@@ -123,7 +144,10 @@ describe("validate_only", () => {
   it("a 5xx from Stripe is retried under a new key (Stripe replays a 5xx under its key), and the session is made", async () => {
     emulator.failNextCreate(500, "Stripe is having a bad day");
     const result = await checkout(cart(1), "validate_only");
-    const creates = emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").slice(-2);
+    const creates = emulator
+      .requests()
+      .filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions")
+      .slice(-2);
     expect(creates.map((r) => r.status)).toEqual([500, 200]);
     expect(creates[1]!.idempotencyKey).toBe(`${creates[0]!.idempotencyKey}:r1`);
     expect(emulator.session(result.sessionId).status).toBe("open");
@@ -136,7 +160,11 @@ describe("reserve_ttl", () => {
     const result = await checkout(cart(2), "reserve_ttl", { inventoryHoldTtlSeconds: 1200 });
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 2, available: 1 });
     const session = emulator.session(result.sessionId);
-    expect(session.metadata).toMatchObject({ shop_id: SHOP, inventory_reservation_id: result.holdId, inventory_mode: "reserve_ttl" });
+    expect(session.metadata).toMatchObject({
+      shop_id: SHOP,
+      inventory_reservation_id: result.holdId,
+      inventory_mode: "reserve_ttl",
+    });
     // Operators go from the hold to the session that pays for it.
     expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
       checkoutSessionId: result.sessionId,
@@ -155,7 +183,9 @@ describe("reserve_ttl", () => {
     expect(redirectUrl).toBe(`http://shop.test/checkout/success?session=${result.sessionId}`);
     await emulator.idle();
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
-    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "committed" });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
+      status: "committed",
+    });
     const [sale] = await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM });
     expect(sale).toMatchObject({ reason: "sale", delta: -2, holdId: result.holdId, actor: "stripe-webhook" });
   });
@@ -163,10 +193,15 @@ describe("reserve_ttl", () => {
   it("releases the hold when the session expires at Stripe", async () => {
     const result = await checkout(cart(3), "reserve_ttl");
     expect(await shirt()).toMatchObject({ reserved: 3 });
-    await createStripeClient({ STRIPE_SECRET_KEY: undefined, STRIPE_API_BASE_URL: emulator.url }).checkout.sessions.expire(result.sessionId);
+    await createStripeClient({
+      STRIPE_SECRET_KEY: undefined,
+      STRIPE_API_BASE_URL: emulator.url,
+    }).checkout.sessions.expire(result.sessionId);
     await emulator.idle();
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
-    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "released" });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
+      status: "released",
+    });
   });
 
   it("a buyer who cancels keeps nothing once the session expires", async () => {
@@ -196,7 +231,9 @@ describe("reserve_ttl", () => {
     await Promise.all(Array.from({ length: 10 }, () => emulator.resend(event.id)));
     await emulator.resend(event.id);
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
-    expect((await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter((e) => e.reason === "sale")).toHaveLength(1);
+    expect(
+      (await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter((e) => e.reason === "sale"),
+    ).toHaveLength(1);
     const failed = emulator.deliveries().filter((d) => d.eventId === event.id && d.status !== 200);
     expect(failed).toEqual([]);
   });
@@ -216,7 +253,11 @@ describe("reserve_ttl", () => {
     const error = await attempt(cart(2), "reserve_ttl").catch((caught: unknown) => caught);
     expect(isInventoryError(error, "payment_rejected")).toBe(true);
     expect((error as { status: number }).status).toBe(422);
-    expect((error as { details: { provider: { code: string } } }).details.provider).toMatchObject({ name: "stripe", code: "amount_too_small", status: 400 });
+    expect((error as { details: { provider: { code: string } } }).details.provider).toMatchObject({
+      name: "stripe",
+      code: "amount_too_small",
+      status: 400,
+    });
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
     const holds = await stores().holds.listHolds({ shopId: SHOP, now: new Date() });
     expect(holds.map((h) => h.status)).toEqual(["released"]);
@@ -233,12 +274,24 @@ describe("reserve_ttl", () => {
     expect(result.holdId).toBeDefined();
     expect(await shirt()).toMatchObject({ reserved: 2 });
     // The failures still queued are spent by the retries below.
-    let prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 15_000, stripe: stripe(), ...stores() });
+    let prepared = await prepareCheckoutSession({
+      shopId: SHOP,
+      holdId: result.holdId!,
+      budgetMs: 15_000,
+      stripe: stripe(),
+      ...stores(),
+    });
     expect(prepared.state).toBe("ready");
     if (prepared.state !== "ready") return;
     // Every attempt used the hold's one idempotency key: one session.
     expect(emulator.sessions().filter((s) => s.metadata?.inventory_reservation_id === result.holdId)).toHaveLength(1);
-    prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() });
+    prepared = await prepareCheckoutSession({
+      shopId: SHOP,
+      holdId: result.holdId!,
+      budgetMs: 0,
+      stripe: stripe(),
+      ...stores(),
+    });
     expect(prepared).toMatchObject({ state: "ready" });
     emulator.pay(prepared.state === "ready" ? prepared.sessionId : "");
     await emulator.idle();
@@ -252,12 +305,22 @@ describe("reserve_ttl", () => {
     const before = (await stores().requests.get({ shopId: SHOP, holdId: result.holdId! }))!;
     // Four minutes on: the first expires_at would now be under Stripe's 30 minutes away.
     const later = Date.now() + 4 * 60 * 1000;
-    const prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 5_000, stripe: stripe(), ...stores(), clock: () => Date.now() + 4 * 60 * 1000 });
+    const prepared = await prepareCheckoutSession({
+      shopId: SHOP,
+      holdId: result.holdId!,
+      budgetMs: 5_000,
+      stripe: stripe(),
+      ...stores(),
+      clock: () => Date.now() + 4 * 60 * 1000,
+    });
     expect(prepared.state).toBe("ready");
     const after = (await stores().requests.get({ shopId: SHOP, holdId: result.holdId! }))!;
-    expect(after.sessionExpiresAt.getTime()).toBeGreaterThanOrEqual(before.sessionExpiresAt.getTime() + 4 * 60 * 1000 - 1_000);
+    expect(after.sessionExpiresAt.getTime()).toBeGreaterThanOrEqual(
+      before.sessionExpiresAt.getTime() + 4 * 60 * 1000 - 1_000,
+    );
     expect(after.stripeIdempotencyKey).not.toBe(before.stripeIdempotencyKey);
-    if (prepared.state === "ready") expect(emulator.session(prepared.sessionId).expires_at).toBe(Math.floor(after.sessionExpiresAt.getTime() / 1000));
+    if (prepared.state === "ready")
+      expect(emulator.session(prepared.sessionId).expires_at).toBe(Math.floor(after.sessionExpiresAt.getTime() / 1000));
     expect(after.prepareBy.getTime()).toBeGreaterThan(later);
     expect(await shirt()).toMatchObject({ reserved: 2 });
   });
@@ -267,14 +330,30 @@ describe("reserve_ttl", () => {
     emulator.failNextCreate(503, "Stripe is down");
     const result = await attempt(cart(2), "reserve_ttl", { waitMs: 0 });
     expect(result).toMatchObject({ status: "preparing" });
-    await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [result.holdId]);
-    const error = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 1_000, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
+    await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [
+      result.holdId,
+    ]);
+    const error = await prepareCheckoutSession({
+      shopId: SHOP,
+      holdId: result.holdId!,
+      budgetMs: 1_000,
+      stripe: stripe(),
+      ...stores(),
+    }).catch((caught: unknown) => caught);
     expect(isInventoryError(error, "conflict")).toBe(true);
     expect(await shirt()).toMatchObject({ reserved: 0 });
-    const again = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 0, stripe: stripe(), ...stores() }).catch((caught: unknown) => caught);
+    const again = await prepareCheckoutSession({
+      shopId: SHOP,
+      holdId: result.holdId!,
+      budgetMs: 0,
+      stripe: stripe(),
+      ...stores(),
+    }).catch((caught: unknown) => caught);
     expect(isInventoryError(again, "conflict")).toBe(true);
     // No session was made for it.
-    expect(emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === result.holdId)).toEqual([]);
+    expect(
+      emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === result.holdId),
+    ).toEqual([]);
   });
 
   it("an attempt whose lease ran out writes nothing, and the session it made is expired at once", async () => {
@@ -289,7 +368,10 @@ describe("reserve_ttl", () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     // The first call's delay is already under way; the other caller's call is answered at once.
     emulator.setLatency(0);
-    const other = await stripe().checkout.sessions.create({ ...(await stores().requests.get({ shopId: SHOP, holdId }))!.params }, { idempotencyKey: `other-${holdId}` });
+    const other = await stripe().checkout.sessions.create(
+      { ...(await stores().requests.get({ shopId: SHOP, holdId }))!.params },
+      { idempotencyKey: `other-${holdId}` },
+    );
     await db.pool.query(
       `UPDATE "CheckoutSessionRequest" SET state = 'ready', "sessionId" = $2, url = $3, "leaseId" = NULL, "leaseUntil" = NULL WHERE "holdId" = $1`,
       [holdId, other.id, other.url],
@@ -307,14 +389,33 @@ describe("reserve_ttl", () => {
     expect(emulator.session(result.sessionId).status).toBe("open");
     const end = result.holdExpiresAt!.getTime();
     // Not yet: the hold has more than the reaper's lead (90 s) left.
-    expect(await expireLapsedCheckoutSessions({ now: new Date(end - 120_000), stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+    expect(
+      await expireLapsedCheckoutSessions({
+        now: new Date(end - 120_000),
+        stripe: stripe(),
+        requests: stores().requests,
+        pacer: stores().pacer,
+      }),
+    ).toMatchObject({ expired: 0 });
     const afterHold = new Date(end - 60_000);
-    const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
+    const swept = await expireLapsedCheckoutSessions({
+      now: afterHold,
+      stripe: stripe(),
+      requests: stores().requests,
+      pacer: stores().pacer,
+    });
     expect(swept).toMatchObject({ expired: 1, closed: 0, deferred: 0 });
     expect(emulator.session(result.sessionId).status).toBe("expired");
     await emulator.idle();
     expect(await shirt()).toMatchObject({ quantity: 3, reserved: 0 });
-    expect(await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer })).toMatchObject({ expired: 0 });
+    expect(
+      await expireLapsedCheckoutSessions({
+        now: afterHold,
+        stripe: stripe(),
+        requests: stores().requests,
+        pacer: stores().pacer,
+      }),
+    ).toMatchObject({ expired: 0 });
   });
 
   it("a payment racing the expire call: Stripe says the session is complete, and the paid-after-expiry rule sells", async () => {
@@ -326,14 +427,21 @@ describe("reserve_ttl", () => {
     // The buyer pays just before the reaper's expire call reaches Stripe; the webhook is on its way (held here).
     emulator.setWebhookUrl(undefined);
     emulator.pay(result.sessionId);
-    const swept = await expireLapsedCheckoutSessions({ now: afterHold, stripe: stripe(), requests: stores().requests, pacer: stores().pacer });
+    const swept = await expireLapsedCheckoutSessions({
+      now: afterHold,
+      stripe: stripe(),
+      requests: stores().requests,
+      pacer: stores().pacer,
+    });
     expect(swept).toMatchObject({ expired: 0, closed: 1 });
     emulator.setWebhookUrl(`${webhook.url}/api/stripe/webhook`);
     await emulator.deliverPending();
     await emulator.idle();
     // The stock was still there: sold again.
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
-    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "committed" });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
+      status: "committed",
+    });
     expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
   });
 
@@ -350,14 +458,21 @@ describe("reserve_ttl", () => {
 
   it("after Stripe refused a cart, a retry of it with the same idempotency key gets the same answer; a changed cart is a new checkout", async () => {
     emulator.failNextCreate(400, "Invalid currency", { code: "parameter_invalid_string" });
-    const failed = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
+    const failed = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch(
+      (caught: unknown) => caught,
+    );
     expect(isInventoryError(failed, "payment_rejected")).toBe(true);
     expect(await shirt()).toMatchObject({ reserved: 0 });
-    const creates = () => emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
+    const creates = () =>
+      emulator.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
     const before = creates();
-    const again = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch((caught: unknown) => caught);
+    const again = await attempt(cart(2), "reserve_ttl", { idempotencyKey: "cart-43" }).catch(
+      (caught: unknown) => caught,
+    );
     expect(isInventoryError(again, "payment_rejected")).toBe(true);
-    expect((again as { details: { provider: { code: string } } }).details.provider.code).toBe("parameter_invalid_string");
+    expect((again as { details: { provider: { code: string } } }).details.provider.code).toBe(
+      "parameter_invalid_string",
+    );
     expect(creates()).toBe(before);
     expect(await shirt()).toMatchObject({ reserved: 0 });
     const changed = await checkout(cart(1), "reserve_ttl", { idempotencyKey: "cart-44" });
@@ -384,7 +499,9 @@ describe("reserve_ttl", () => {
     expect(oversold[0]).toMatchObject({ checkoutSessionId: second.sessionId });
     const alerts = await db.pool.query<{ kind: string; severity: string }>(`SELECT kind, severity FROM "OpsAlert"`);
     expect(alerts.rows).toContainEqual({ kind: "oversold_at_payment", severity: "critical" });
-    const ledger = (await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter((e) => e.reason === "sale");
+    const ledger = (await stock().listLedger(SHOP, { sku: "SHIRT", variantKey: shirtM })).filter(
+      (e) => e.reason === "sale",
+    );
     expect(ledger).toHaveLength(1);
     expect((await reconcileInventoryReserved({ store: stores().holds })).drift).toEqual([]);
   });
@@ -398,16 +515,25 @@ describe("reserve_ttl", () => {
     expect(paid).toMatchObject({ status: "complete", payment_status: "no_payment_required" });
     await emulator.idle();
     expect(await shirt()).toMatchObject({ quantity: 1, reserved: 0 });
-    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({ status: "committed" });
+    expect(await getInventoryHold({ shopId: SHOP, holdId: result.holdId!, store: stores().holds })).toMatchObject({
+      status: "committed",
+    });
   });
 
   it("discount options: promotion codes on Stripe's page, or one discount up front, never both", async () => {
     const withCodes = await checkout(cart(1), "validate_only", { allowPromotionCodes: true });
     expect(emulator.session(withCodes.sessionId)).toMatchObject({ allow_promotion_codes: true });
-    const both = await attempt(cart(1), "reserve_ttl", { allowPromotionCodes: true, discounts: [{ coupon: "c" }] }).catch((e: unknown) => e);
+    const both = await attempt(cart(1), "reserve_ttl", {
+      allowPromotionCodes: true,
+      discounts: [{ coupon: "c" }],
+    }).catch((e: unknown) => e);
     expect(isInventoryError(both, "validation_failed")).toBe(true);
-    expect((both as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field)).toEqual(["options.discounts"]);
-    const two = await attempt(cart(1), "reserve_ttl", { discounts: [{ coupon: "a" }, { coupon: "b" }] }).catch((e: unknown) => e);
+    expect((both as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field)).toEqual([
+      "options.discounts",
+    ]);
+    const two = await attempt(cart(1), "reserve_ttl", { discounts: [{ coupon: "a" }, { coupon: "b" }] }).catch(
+      (e: unknown) => e,
+    );
     expect(isInventoryError(two, "validation_failed")).toBe(true);
     // Nothing was held for the refused options.
     expect(await shirt()).toMatchObject({ reserved: 0 });
@@ -415,10 +541,15 @@ describe("reserve_ttl", () => {
 
   it("refuses a malformed cart or options with field errors and creates nothing", async () => {
     const sessionsBefore = emulator.sessions().length;
-    const bad = await checkout({ currency: "USD", lines: [{ sku: "", name: "", unitAmount: -1, quantity: 0 }] }, "reserve_ttl").catch((e: unknown) => e);
+    const bad = await checkout(
+      { currency: "USD", lines: [{ sku: "", name: "", unitAmount: -1, quantity: 0 }] },
+      "reserve_ttl",
+    ).catch((e: unknown) => e);
     expect(isInventoryError(bad, "validation_failed")).toBe(true);
-    const fields = ((bad as { details: { errors: Array<{ field: string }> } }).details.errors).map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(["cart.currency", "cart.lines.0.sku", "cart.lines.0.unitAmount", "cart.lines.0.quantity"]));
+    const fields = (bad as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(["cart.currency", "cart.lines.0.sku", "cart.lines.0.unitAmount", "cart.lines.0.quantity"]),
+    );
     const badUrl = await checkout(cart(1), "reserve_ttl", { successUrl: "not a url" }).catch((e: unknown) => e);
     expect(isInventoryError(badUrl, "validation_failed")).toBe(true);
     expect(emulator.sessions()).toHaveLength(sessionsBefore);

@@ -12,7 +12,12 @@ import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-st
 import { getHoldCapPressure } from "../src/metrics/get-hold-cap-pressure.ts";
 import { getHoldLifecycleSeries } from "../src/metrics/get-hold-lifecycle-series.ts";
 import { handleMetricsRequest } from "../src/metrics/handle-metrics-request.ts";
-import { createOpsEventRecorder, setOpsEventRecorder, type OpsEventKind, type OpsEventRecorder } from "../src/metrics/ops-events.ts";
+import {
+  createOpsEventRecorder,
+  setOpsEventRecorder,
+  type OpsEventKind,
+  type OpsEventRecorder,
+} from "../src/metrics/ops-events.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 // Denial of inventory (OWASP OAT-021) as operators see it: the cron rule on
@@ -32,11 +37,22 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   receiver = await serveFetchHandler(async (request) => {
     const body = await request.text();
-    hooks.push({ body, signed: verifyAlertWebhookSignature({ body, header: request.headers.get(ALERT_SIGNATURE_HEADER), secret: SECRET }) });
+    hooks.push({
+      body,
+      signed: verifyAlertWebhookSignature({
+        body,
+        header: request.headers.get(ALERT_SIGNATURE_HEADER),
+        secret: SECRET,
+      }),
+    });
     return new Response("ok");
   });
   channels = {
-    email: { transport: { host: "127.0.0.1", port: smtp.port, secure: false, ignoreTLS: true }, from: "inventory@example.com", to: ["ops@example.com"] },
+    email: {
+      transport: { host: "127.0.0.1", port: smtp.port, secure: false, ignoreTLS: true },
+      from: "inventory@example.com",
+      to: ["ops@example.com"],
+    },
     webhooks: { urls: [`${receiver.url}/ops`], secret: SECRET },
     timeoutMs: 5_000,
     maxAttempts: 2,
@@ -54,13 +70,18 @@ afterAll(async () => {
 beforeEach(async () => {
   smtp.messages.length = 0;
   hooks = [];
-  await db.pool.query(`TRUNCATE "OpsEventCount", "OpsAlertRuleState", "OpsAlert", "AlertDelivery", "InventoryHoldItem", "InventoryHold"`);
+  await db.pool.query(
+    `TRUNCATE "OpsEventCount", "OpsAlertRuleState", "OpsAlert", "AlertDelivery", "InventoryHoldItem", "InventoryHold"`,
+  );
 });
 
 const RULE = OPS_ALERT_RULES.holdCapsShare.name;
-const evaluate = (now: Date) => evaluateOpsAlertRules({ now, database: db, store: createPrismaOpsAlertStore(db), channels });
-const capsResults = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>) => results.filter((r) => r.rule === RULE);
-const forShop = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>, shopId: string) => capsResults(results).find((r) => r.shopId === shopId);
+const evaluate = (now: Date) =>
+  evaluateOpsAlertRules({ now, database: db, store: createPrismaOpsAlertStore(db), channels });
+const capsResults = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>) =>
+  results.filter((r) => r.rule === RULE);
+const forShop = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>, shopId: string) =>
+  capsResults(results).find((r) => r.shopId === shopId);
 
 /** `count` events of a kind in a shop at one time, written before this returns. */
 async function events(kind: OpsEventKind, shopId: string, count: number, at: Date) {
@@ -86,12 +107,21 @@ describe("ops rule hold_caps_share_high", () => {
 
     const results = await evaluate(now);
     expect(capsResults(results).map((r) => r.shopId)).toEqual(["shop-caps-a", "shop-caps-b"]);
-    expect(forShop(results, "shop-caps-a")).toMatchObject({ value: 0.22, sample: 50, threshold: 0.2, firing: true, alerted: true, severity: "warning" });
+    expect(forShop(results, "shop-caps-a")).toMatchObject({
+      value: 0.22,
+      sample: 50,
+      threshold: 0.2,
+      firing: true,
+      alerted: true,
+      severity: "warning",
+    });
     expect(forShop(results, "shop-caps-b")).toMatchObject({ value: 0.2, sample: 50, firing: false, alerted: false });
 
     // One alert, for shop-caps-a, on both channels, with the shop in the subject, the message and the details.
     expect(smtp.messages).toHaveLength(1);
-    expect(/^Subject: (.*)$/m.exec(smtp.messages[0]!.raw)?.[1]).toContain("[warning] hold_caps_share_high: Shop shop-caps-a: 22.0% of the 50");
+    expect(/^Subject: (.*)$/m.exec(smtp.messages[0]!.raw)?.[1]).toContain(
+      "[warning] hold_caps_share_high: Shop shop-caps-a: 22.0% of the 50",
+    );
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.signed).toBe(true);
     expect(JSON.parse(hooks[0]!.body)).toMatchObject({
@@ -101,7 +131,13 @@ describe("ops rule hold_caps_share_high", () => {
       details: { shopId: "shop-caps-a", value: 0.22, threshold: 0.2, windowSeconds: 300, sample: 50 },
     });
     const stored = await db.pool.query(`SELECT kind, message, details FROM "OpsAlert"`);
-    expect(stored.rows).toEqual([{ kind: RULE, message: expect.stringContaining("Shop shop-caps-a: 22.0%") as unknown, details: expect.objectContaining({ shopId: "shop-caps-a" }) as unknown }]);
+    expect(stored.rows).toEqual([
+      {
+        kind: RULE,
+        message: expect.stringContaining("Shop shop-caps-a: 22.0%") as unknown,
+        details: expect.objectContaining({ shopId: "shop-caps-a" }) as unknown,
+      },
+    ]);
     // The cooldown is the shop's own.
     const state = await db.pool.query(`SELECT rule, "lastValue" FROM "OpsAlertRuleState" WHERE rule LIKE 'hold_caps%'`);
     expect(state.rows).toEqual([{ rule: `${RULE}:shop-caps-a`, lastValue: 0.22 }]);
@@ -135,8 +171,16 @@ describe("ops rule hold_caps_share_high", () => {
     await clientRequests("shop-caps-b", 60, 30, now);
     let results = await evaluate(later);
     expect(forShop(results, "shop-caps-a")).toMatchObject({ firing: true, alerted: false, suppressed: true });
-    expect(forShop(results, "shop-caps-b")).toMatchObject({ value: 0.5, firing: true, alerted: true, suppressed: false });
-    expect(hooks.map((hook) => (JSON.parse(hook.body) as { details: { shopId: string } }).details.shopId)).toEqual(["shop-caps-a", "shop-caps-b"]);
+    expect(forShop(results, "shop-caps-b")).toMatchObject({
+      value: 0.5,
+      firing: true,
+      alerted: true,
+      suppressed: false,
+    });
+    expect(hooks.map((hook) => (JSON.parse(hook.body) as { details: { shopId: string } }).details.shopId)).toEqual([
+      "shop-caps-a",
+      "shop-caps-b",
+    ]);
 
     // 15 minutes after its alert, shop-caps-a alerts again.
     const afterCooldown = new Date(now.getTime() + OPS_ALERT_RULES.holdCapsShare.cooldownSeconds * 1000);
@@ -148,7 +192,18 @@ describe("ops rule hold_caps_share_high", () => {
 
   it("answers once, without a shop, when no shop had client requests", async () => {
     const results = await evaluate(now);
-    expect(capsResults(results)).toEqual([{ rule: RULE, severity: "warning", value: 0, threshold: 0.2, firing: false, alerted: false, suppressed: false, sample: 0 }]);
+    expect(capsResults(results)).toEqual([
+      {
+        rule: RULE,
+        severity: "warning",
+        value: 0,
+        threshold: 0.2,
+        firing: false,
+        alerted: false,
+        suppressed: false,
+        sample: 0,
+      },
+    ]);
   });
 });
 
@@ -167,11 +222,22 @@ describe("getHoldCapPressure and the metrics exposition", () => {
       ],
       { reason: "import", actor: "test" },
     );
-    await db.pool.query(`UPDATE "InventoryItem" SET "purchaseLimit" = 2 WHERE "shopId" = $1 AND sku = 'P-LTD'`, [shopId]);
-    await setShopHoldPolicy({ shopId, policy: { maxActiveHoldsPerClient: 2, maxHeldUnitsPerClient: 10, unopenedHoldSeconds: 300 }, actor: "test", store: holds });
+    await db.pool.query(`UPDATE "InventoryItem" SET "purchaseLimit" = 2 WHERE "shopId" = $1 AND sku = 'P-LTD'`, [
+      shopId,
+    ]);
+    await setShopHoldPolicy({
+      shopId,
+      policy: { maxActiveHoldsPerClient: 2, maxHeldUnitsPerClient: 10, unopenedHoldSeconds: 300 },
+      actor: "test",
+      store: holds,
+    });
     const hold = (client: HoldClient, quantity: number, at: Date, sku = "P-1") =>
       createInventoryHold({ shopId, requests: [{ sku, quantity }], client, ttlSeconds: 600, now: at, store: holds });
-    const refused = (promise: Promise<unknown>) => promise.then(() => "granted", (error: { code?: string }) => error.code);
+    const refused = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "granted",
+        (error: { code?: string }) => error.code,
+      );
 
     const atHoldCap = { address: key(1) };
     const belowCap = { address: key(2), buyer: key(20) };
@@ -186,7 +252,9 @@ describe("getHoldCapPressure and the metrics exposition", () => {
     // Refused: a third hold (cap on holds), an 11th unit (cap on units), 3 of a variant limited to 2.
     expect(await refused(hold(atHoldCap, 1, new Date(now.getTime() - 20_000)))).toBe("rate_limited");
     expect(await refused(hold(atUnitCap, 1, new Date(now.getTime() - 10_000)))).toBe("rate_limited");
-    expect(await refused(hold({ address: key(5) }, 3, new Date(now.getTime() - 5_000), "P-LTD"))).toBe("purchase_limit_exceeded");
+    expect(await refused(hold({ address: key(5) }, 3, new Date(now.getTime() - 5_000), "P-LTD"))).toBe(
+      "purchase_limit_exceeded",
+    );
     await recorder.flush();
 
     const pressure = await getHoldCapPressure({ shopId, now, database: db });
@@ -205,19 +273,39 @@ describe("getHoldCapPressure and the metrics exposition", () => {
       capShare: 2 / 7,
     });
     // A longer window takes in the lapsed client's requests.
-    expect(await getHoldCapPressure({ shopId, now, windowSeconds: 1_800, database: db })).toMatchObject({ clientsAtCap: 2, clientRequests: 9, capRefusals: 2 });
+    expect(await getHoldCapPressure({ shopId, now, windowSeconds: 1_800, database: db })).toMatchObject({
+      clientsAtCap: 2,
+      clientRequests: 9,
+      capRefusals: 2,
+    });
     // The client below its caps is one hold from the cap on holds: its second hold (9 units) puts both its keys there.
     await hold(belowCap, 1, now);
     // Its client request is counted in the background: written before it is read.
     await recorder.flush();
-    expect(await getHoldCapPressure({ shopId, now, database: db })).toMatchObject({ clientsAtCap: 4, clientsAtHoldCap: 3, clientsAtUnitCap: 1, clientRequests: 8 });
+    expect(await getHoldCapPressure({ shopId, now, database: db })).toMatchObject({
+      clientsAtCap: 4,
+      clientsAtHoldCap: 3,
+      clientsAtUnitCap: 1,
+      clientRequests: 8,
+    });
 
     // The lifecycle series carries the same counts (the CMS dashboard's data).
-    const series = await getHoldLifecycleSeries({ from: new Date(now.getTime() - 3_600_000), to: new Date(now.getTime() + 60_000), bucketSeconds: 3660, shopId, database: db });
+    const series = await getHoldLifecycleSeries({
+      from: new Date(now.getTime() - 3_600_000),
+      to: new Date(now.getTime() + 60_000),
+      bucketSeconds: 3660,
+      shopId,
+      database: db,
+    });
     expect(series.totals).toMatchObject({ clientHoldRequests: 10, capRefusals: 2, limitRefusals: 1 });
 
     // The process's counters, with shop and reason labels.
-    const text = await (await handleMetricsRequest(new Request("http://cms/api/metrics", { headers: { authorization: "Bearer t0ken" } }), { token: "t0ken" })).text();
+    const text = await (
+      await handleMetricsRequest(
+        new Request("http://cms/api/metrics", { headers: { authorization: "Bearer t0ken" } }),
+        { token: "t0ken" },
+      )
+    ).text();
     expect(text).toMatch(/^# TYPE inventory_hold_refused counter$/m);
     expect(text).toMatch(/^# TYPE inventory_client_hold_requests counter$/m);
     expect(text).toMatch(new RegExp(`^inventory_hold_refused\\{shop="${shopId}",reason="cap_holds"\\} 1$`, "m"));
@@ -232,9 +320,21 @@ describe("getHoldCapPressure and the metrics exposition", () => {
         () => undefined,
         (error: unknown) => error,
       );
-    expect(await call({ shopId: "Not A Shop" })).toMatchObject({ code: "validation_failed", details: { errors: [expect.objectContaining({ field: "shopId" })] } });
-    expect(await call({ windowSeconds: 59 })).toMatchObject({ code: "validation_failed", details: { errors: [expect.objectContaining({ field: "windowSeconds" })] } });
-    expect(await call({ windowSeconds: 1.5 })).toMatchObject({ code: "validation_failed", details: { errors: [expect.objectContaining({ field: "windowSeconds" })] } });
-    expect(await call({ now: new Date("nope") })).toMatchObject({ code: "validation_failed", details: { errors: [{ field: "now", message: "must be a valid date" }] } });
+    expect(await call({ shopId: "Not A Shop" })).toMatchObject({
+      code: "validation_failed",
+      details: { errors: [expect.objectContaining({ field: "shopId" })] },
+    });
+    expect(await call({ windowSeconds: 59 })).toMatchObject({
+      code: "validation_failed",
+      details: { errors: [expect.objectContaining({ field: "windowSeconds" })] },
+    });
+    expect(await call({ windowSeconds: 1.5 })).toMatchObject({
+      code: "validation_failed",
+      details: { errors: [expect.objectContaining({ field: "windowSeconds" })] },
+    });
+    expect(await call({ now: new Date("nope") })).toMatchObject({
+      code: "validation_failed",
+      details: { errors: [{ field: "now", message: "must be a valid date" }] },
+    });
   });
 });

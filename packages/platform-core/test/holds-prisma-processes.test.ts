@@ -23,16 +23,29 @@ const item = (shopId: string, sku: string) => stockRow(database.pool, shopId, sk
 
 it("grants exactly the stock to buyers spread over four processes, in shared transactions", async () => {
   const stock = createPrismaInventoryStore(database);
-  await stock.upsertItems("multi", [{ sku: "HOT", productId: "hot", quantity: 400 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
-    reason: "import",
-    actor: "test",
-  });
+  await stock.upsertItems(
+    "multi",
+    [
+      { sku: "HOT", productId: "hot", quantity: 400 },
+      { sku: "COLD", productId: "cold", quantity: 1000 },
+    ],
+    {
+      reason: "import",
+      actor: "test",
+    },
+  );
   const summaries = await runHoldSale(
     [0, 1, 2, 3].map((n) => ({
       url: database.url,
       shopId: "multi",
       // Half the processes also take a cold variant: multi-line requests batch with single-line ones.
-      lines: n % 2 === 0 ? [{ sku: "HOT", quantity: 1 }] : [{ sku: "COLD", quantity: 1 }, { sku: "HOT", quantity: 1 }],
+      lines:
+        n % 2 === 0
+          ? [{ sku: "HOT", quantity: 1 }]
+          : [
+              { sku: "COLD", quantity: 1 },
+              { sku: "HOT", quantity: 1 },
+            ],
       buyers: 16,
       // Long enough a sale that the processes' requests overlap, even on a busy machine.
       attempts: 10,
@@ -46,16 +59,22 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
   expect(new Set(granted).size).toBe(400);
   expect(await item("multi", "HOT")).toEqual({ quantity: 400, reserved: 400 });
   const holds = createPrismaHoldStore(database);
-  expect((await holds.listHolds({ shopId: "multi", status: "active", now: new Date(), limit: 1000 })).map((h) => h.holdId).sort()).toEqual(
-    [...granted].sort(),
-  );
+  expect(
+    (await holds.listHolds({ shopId: "multi", status: "active", now: new Date(), limit: 1000 }))
+      .map((h) => h.holdId)
+      .sort(),
+  ).toEqual([...granted].sort());
   expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
   // Shared transactions, not only correct ones: some transaction granted holds
   // of more than one process (a row's xmin is the transaction that inserted it).
   const owner = new Map(summaries.flatMap((s, index) => s.granted.map((id) => [id, index] as const)));
-  const inserts = await database.pool.query<{ id: string; tx: string }>(`SELECT id, xmin::text AS tx FROM "InventoryHold" WHERE id = ANY($1::text[])`, [granted]);
+  const inserts = await database.pool.query<{ id: string; tx: string }>(
+    `SELECT id, xmin::text AS tx FROM "InventoryHold" WHERE id = ANY($1::text[])`,
+    [granted],
+  );
   const processesPerTransaction = new Map<string, Set<number>>();
-  for (const row of inserts.rows) processesPerTransaction.set(row.tx, (processesPerTransaction.get(row.tx) ?? new Set()).add(owner.get(row.id)!));
+  for (const row of inserts.rows)
+    processesPerTransaction.set(row.tx, (processesPerTransaction.get(row.tx) ?? new Set()).add(owner.get(row.id)!));
   expect(Math.max(...[...processesPerTransaction.values()].map((set) => set.size))).toBeGreaterThan(1);
   // Every request was answered and taken: the queue is empty.
   expect((await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0]!.n).toBe(0);
@@ -63,8 +82,18 @@ it("grants exactly the stock to buyers spread over four processes, in shared tra
 
 it("an instance killed mid-sale leaves no caller waiting and every unit accounted for", async () => {
   const stock = createPrismaInventoryStore(database);
-  await stock.upsertItems("killed", [{ sku: "HOT", productId: "hot", quantity: 100_000 }], { reason: "import", actor: "test" });
-  const command = { url: database.url, shopId: "killed", lines: [{ sku: "HOT", quantity: 1 }], buyers: 16, attempts: 40, poolSize: 4 };
+  await stock.upsertItems("killed", [{ sku: "HOT", productId: "hot", quantity: 100_000 }], {
+    reason: "import",
+    actor: "test",
+  });
+  const command = {
+    url: database.url,
+    shopId: "killed",
+    lines: [{ sku: "HOT", quantity: 1 }],
+    buyers: 16,
+    attempts: 40,
+    poolSize: 4,
+  };
   const survivors = [0, 1].map(() => startHoldWorker(command));
   const victim = startHoldWorker(command);
   await Promise.all([...survivors, victim].map((w) => w.ready));
@@ -81,7 +110,9 @@ it("an instance killed mid-sale leaves no caller waiting and every unit accounte
   }
   // Whatever the victim's requests became (decided by another instance or dropped), the books balance.
   const holds = createPrismaHoldStore(database);
-  const active = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "InventoryHold" WHERE "shopId" = 'killed' AND status = 'active'`);
+  const active = await database.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "InventoryHold" WHERE "shopId" = 'killed' AND status = 'active'`,
+  );
   expect(active.rows[0]!.n).toBeGreaterThanOrEqual(2 * 16 * 40);
   const row = await item("killed", "HOT");
   const held = await database.pool.query<{ units: number }>(

@@ -48,14 +48,30 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("create" as const),
-      lines: fc.array(fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3 }),
+      lines: fc.array(fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 4 }) }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       ttl: fc.constantFrom(60, 300, 1200, 3600),
       key: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom("commit" as const, "release" as const), hold: fc.nat(20) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("extend" as const), hold: fc.nat(20), ttl: fc.constantFrom(60, 600, 3600) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.constantFrom(30, 61, 400, 1300, 4000) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constantFrom("commit" as const, "release" as const), hold: fc.nat(20) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("extend" as const),
+      hold: fc.nat(20),
+      ttl: fc.constantFrom(60, 600, 3600),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.constantFrom(30, 61, 400, 1300, 4000) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reap" as const) }) },
 );
 
@@ -110,7 +126,8 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
       );
       if (existing) {
         // A replay answers with the same hold only for the same lines while it is active; otherwise conflict.
-        const same = existing.lines.size === lines.size && [...lines].every(([sku, q]) => existing.lines.get(sku) === q);
+        const same =
+          existing.lines.size === lines.size && [...lines].every(([sku, q]) => existing.lines.get(sku) === q);
         if (same && existing.status === "active" && !isExpired(existing)) {
           expect(result.ok && result.value.holdId).toBe(existing.id);
         } else {
@@ -127,7 +144,14 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
       expect(result.ok, `create should succeed: ${!result.ok && String(result.error)}`).toBe(true);
       if (!result.ok) continue;
       for (const [sku, q] of lines) model.reserved.set(sku, model.reserved.get(sku)! + q);
-      model.holds.push({ id: result.value.holdId, status: "active", createdAt: model.now, expiresAt: model.now + op.ttl * 1000, lines, key: op.key });
+      model.holds.push({
+        id: result.value.holdId,
+        status: "active",
+        createdAt: model.now,
+        expiresAt: model.now + op.ttl * 1000,
+        lines,
+        key: op.key,
+      });
     } else if (op.kind === "commit" || op.kind === "release" || op.kind === "extend") {
       const h = model.holds[op.hold % Math.max(model.holds.length, 1)];
       if (!h) continue;
@@ -136,7 +160,13 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
           ? commitInventoryHold({ shopId: SHOP, holdId: h.id, now, store })
           : op.kind === "release"
             ? releaseInventoryHold({ shopId: SHOP, holdId: h.id, now, store })
-            : extendInventoryHold({ shopId: SHOP, holdId: h.id, ttlSeconds: op.kind === "extend" ? op.ttl : 0, now, store });
+            : extendInventoryHold({
+                shopId: SHOP,
+                holdId: h.id,
+                ttlSeconds: op.kind === "extend" ? op.ttl : 0,
+                now,
+                store,
+              });
       const outcome = await attempt.then(
         () => "ok",
         (error: unknown) => (isInventoryError(error) ? error.code : String(error)),
@@ -199,7 +229,11 @@ async function runSequence(backend: Backend, initial: Record<string, number>, op
 
 const property = (backend: () => Backend) =>
   fc.asyncProperty(
-    fc.record({ A: fc.integer({ min: 0, max: 6 }), B: fc.integer({ min: 0, max: 6 }), C: fc.integer({ min: 1, max: 10 }) }),
+    fc.record({
+      A: fc.integer({ min: 0, max: 6 }),
+      B: fc.integer({ min: 0, max: 6 }),
+      C: fc.integer({ min: 1, max: 10 }),
+    }),
     fc.array(opArbitrary, { minLength: 1, maxLength: 30 }),
     (initial, ops) => runSequence(backend(), initial, ops),
   );
@@ -211,12 +245,17 @@ describe("holds behave like the model (fast-check)", () => {
       stock: createPrismaInventoryStore(database),
       holds: createPrismaHoldStore(database),
       reset: async () => {
-        await database.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`);
+        await database.pool.query(
+          `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+        );
       },
       destroy: () => database.destroy(),
     };
     try {
-      await fc.assert(property(() => backend), { numRuns: 40 });
+      await fc.assert(
+        property(() => backend),
+        { numRuns: 40 },
+      );
     } finally {
       await backend.destroy();
     }
@@ -240,7 +279,10 @@ describe("holds behave like the model (fast-check)", () => {
       },
     };
     try {
-      await fc.assert(property(() => backend), { numRuns: 40 });
+      await fc.assert(
+        property(() => backend),
+        { numRuns: 40 },
+      );
     } finally {
       await backend.destroy();
     }

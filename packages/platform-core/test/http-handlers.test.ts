@@ -50,11 +50,21 @@ const authority = (init: { body?: unknown; raw?: string; token?: string | null; 
 
 describe("inventory authority endpoint", () => {
   it("answers 200 when available and 409 with the short items otherwise", async () => {
-    const ok = await authority({ body: { shopId: SHOP, items: [{ sku: "TEE", variantAttributes: { size: "m" }, quantity: 3 }] } });
+    const ok = await authority({
+      body: { shopId: SHOP, items: [{ sku: "TEE", variantAttributes: { size: "m" }, quantity: 3 }] },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ ok: true });
 
-    const short = await authority({ body: { shopId: SHOP, items: [{ sku: "TEE", variantKey: "size=m", quantity: 4 }, { sku: "CAP", quantity: 1 }] } });
+    const short = await authority({
+      body: {
+        shopId: SHOP,
+        items: [
+          { sku: "TEE", variantKey: "size=m", quantity: 4 },
+          { sku: "CAP", quantity: 1 },
+        ],
+      },
+    });
     expect(short.status).toBe(409);
     expect(await short.json()).toMatchObject({
       code: "inventory_insufficient",
@@ -63,16 +73,34 @@ describe("inventory authority endpoint", () => {
   });
 
   it("counts live holds, and the client reads both answers", async () => {
-    await createInventoryHold({ shopId: SHOP, requests: [{ sku: "CAP", quantity: 1 }], ttlSeconds: 600, store: holds() });
-    const served = await serveFetchHandler((request) => handleInventoryAuthorityRequest(request, { token: TOKEN, store: store(), holds: holds() }));
+    await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "CAP", quantity: 1 }],
+      ttlSeconds: 600,
+      store: holds(),
+    });
+    const served = await serveFetchHandler((request) =>
+      handleInventoryAuthorityRequest(request, { token: TOKEN, store: store(), holds: holds() }),
+    );
     try {
-      const client = new InventoryAuthorityClient({ baseUrl: `${served.url}/api/inventory`, shopId: SHOP, token: TOKEN });
-      expect(await client.validate([{ sku: "TEE", variantAttributes: { size: "M" }, quantity: 1 }])).toEqual({ ok: true });
+      const client = new InventoryAuthorityClient({
+        baseUrl: `${served.url}/api/inventory`,
+        shopId: SHOP,
+        token: TOKEN,
+      });
+      expect(await client.validate([{ sku: "TEE", variantAttributes: { size: "M" }, quantity: 1 }])).toEqual({
+        ok: true,
+      });
       expect(await client.validate([{ sku: "CAP", quantity: 1 }])).toEqual({
         ok: false,
         insufficient: [{ sku: "CAP", variantKey: "", requested: 1, available: 0 }],
       });
-      const wrongToken = new InventoryAuthorityClient({ baseUrl: `${served.url}/api/inventory`, shopId: SHOP, token: "wrong", attempts: 1 });
+      const wrongToken = new InventoryAuthorityClient({
+        baseUrl: `${served.url}/api/inventory`,
+        shopId: SHOP,
+        token: "wrong",
+        attempts: 1,
+      });
       await expect(wrongToken.validate([{ sku: "CAP", quantity: 1 }])).rejects.toMatchObject({ code: "unavailable" });
     } finally {
       await served.stop();
@@ -81,7 +109,9 @@ describe("inventory authority endpoint", () => {
 
   it("refuses a missing or wrong token with 401 and a wrong method with 405", async () => {
     expect((await authority({ body: { shopId: SHOP, items: [] }, token: null })).status).toBe(401);
-    expect((await authority({ body: { shopId: SHOP, items: [] }, token: "authority-token-0123456788" })).status).toBe(401);
+    expect((await authority({ body: { shopId: SHOP, items: [] }, token: "authority-token-0123456788" })).status).toBe(
+      401,
+    );
     expect((await authority({ method: "GET" })).status).toBe(405);
   });
 
@@ -102,22 +132,34 @@ describe("inventory authority endpoint", () => {
       expect(json.errors.map((e) => e.field)).toContain(field);
     }
     expect((await authority({ raw: "{not json" })).status).toBe(400);
-    expect((await authority({ raw: JSON.stringify({ shopId: SHOP, items: [{ sku: "x".repeat(70_000), quantity: 1 }] }) })).status).toBe(413);
+    expect(
+      (await authority({ raw: JSON.stringify({ shopId: SHOP, items: [{ sku: "x".repeat(70_000), quantity: 1 }] }) }))
+        .status,
+    ).toBe(413);
   });
 
   it("never answers 500 or 200 to arbitrary bodies (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ shopId: fc.jsonValue(), items: fc.array(fc.jsonValue(), { maxLength: 3 }) })), async (body) => {
-        const response = await authority({ body });
-        expect([400, 409]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ shopId: fc.jsonValue(), items: fc.array(fc.jsonValue(), { maxLength: 3 }) }),
+        ),
+        async (body) => {
+          const response = await authority({ body });
+          expect([400, 409]).toContain(response.status);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it("answers 503 when the store is unreachable, so workers fail closed", async () => {
     // Nothing listens on this port: the connection is refused, as when PostgreSQL is down.
-    const dead = createDatabase({ url: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/gone`, connectionTimeoutMillis: 1_000 });
+    const dead = createDatabase({
+      url: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/gone`,
+      connectionTimeoutMillis: 1_000,
+    });
     try {
       const response = await handleInventoryAuthorityRequest(
         new Request("http://cms.test/api/inventory/validate", {
@@ -162,7 +204,10 @@ describe("health endpoint", () => {
     await gone.drop();
     const database = createDatabase({ url: gone.url, connectionTimeoutMillis: 500 });
     try {
-      const response = await handleHealthRequest(new Request("http://cms.test/api/health"), { database, timeoutMs: 1_500 });
+      const response = await handleHealthRequest(new Request("http://cms.test/api/health"), {
+        database,
+        timeoutMs: 1_500,
+      });
       expect(response.status).toBe(503);
       const text = await response.text();
       expect(JSON.parse(text)).toMatchObject({ status: "unavailable", database: "unreachable" });
@@ -176,18 +221,28 @@ describe("health endpoint", () => {
 
 describe("reaper cron endpoint", () => {
   const cron = (authorization?: string) =>
-    handleReaperCron(new Request("http://cms.test/api/cron/release-expired-holds", { headers: authorization ? { authorization } : {} }), {
-      secret: "cron-secret-abcdefghijklmnop",
-      store: holds(),
-      requests: createPrismaSessionRequestStore(db),
-      now: new Date(Date.now() + 2 * 3600_000),
-    });
+    handleReaperCron(
+      new Request("http://cms.test/api/cron/release-expired-holds", {
+        headers: authorization ? { authorization } : {},
+      }),
+      {
+        secret: "cron-secret-abcdefghijklmnop",
+        store: holds(),
+        requests: createPrismaSessionRequestStore(db),
+        now: new Date(Date.now() + 2 * 3600_000),
+      },
+    );
 
   it("refuses without the bearer secret and reports per-shop counts with it", async () => {
     expect((await cron()).status).toBe(401);
     expect((await cron("Bearer cron-secret-abcdefghijklmnoq")).status).toBe(401);
     expect((await cron("Basic cron-secret-abcdefghijklmnop")).status).toBe(401);
-    await createInventoryHold({ shopId: SHOP, requests: [{ sku: "TEE", variantKey: "size=m", quantity: 1 }], ttlSeconds: 60, store: holds() });
+    await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "TEE", variantKey: "size=m", quantity: 1 }],
+      ttlSeconds: 60,
+      store: holds(),
+    });
     const response = await cron("Bearer cron-secret-abcdefghijklmnop");
     expect(response.status).toBe(200);
     const body = (await response.json()) as { released: number; shops: Array<{ shopId: string; released: number }> };
@@ -212,7 +267,11 @@ describe("HTTP building blocks", () => {
   });
 
   it("refuses a declared length over the limit before reading, and malformed JSON with the body named", async () => {
-    const declared = new Request("http://x/", { method: "POST", body: "x".repeat(20), headers: { "content-length": "20" } });
+    const declared = new Request("http://x/", {
+      method: "POST",
+      body: "x".repeat(20),
+      headers: { "content-length": "20" },
+    });
     await expect(readBytes(declared, 10)).rejects.toMatchObject({ code: "payload_too_large", status: 413 });
     expect(await readBytes(new Request("http://x/", { method: "POST", body: "1234567" }), 7)).toHaveLength(7);
     await expect(readJsonBody(new Request("http://x/", { method: "POST", body: "{nope" }), 100)).rejects.toMatchObject({

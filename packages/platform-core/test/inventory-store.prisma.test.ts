@@ -22,12 +22,10 @@ async function prismaHarness() {
     },
     destroy: () => database.destroy(),
     async corruptReserved(shopId: string, ref: { sku: string; variantKey: string }, reserved: number) {
-      await database.pool.query(`UPDATE "InventoryItem" SET reserved = $4 WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = $3`, [
-        shopId,
-        ref.sku,
-        ref.variantKey,
-        reserved,
-      ]);
+      await database.pool.query(
+        `UPDATE "InventoryItem" SET reserved = $4 WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = $3`,
+        [shopId, ref.sku, ref.variantKey, reserved],
+      );
     },
   };
 }
@@ -46,8 +44,17 @@ describe("caps across transactions on PostgreSQL", () => {
     try {
       const stock = createPrismaInventoryStore(database);
       const unbatched = createPrismaHoldStore(database, { batching: false });
-      await stock.upsertItems("caps", ["A", "B", "C", "D"].map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 100 })), { reason: "import", actor: "t" });
-      await setShopHoldPolicy({ shopId: "caps", policy: { maxActiveHoldsPerClient: 4, maxHeldUnitsPerClient: 100, unopenedHoldSeconds: 300 }, actor: "t", store: unbatched });
+      await stock.upsertItems(
+        "caps",
+        ["A", "B", "C", "D"].map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 100 })),
+        { reason: "import", actor: "t" },
+      );
+      await setShopHoldPolicy({
+        shopId: "caps",
+        policy: { maxActiveHoldsPerClient: 4, maxHeldUnitsPerClient: 100, unopenedHoldSeconds: 300 },
+        actor: "t",
+        store: unbatched,
+      });
       const bot = identifyHoldClient({ address: "203.0.113.7", secret: "x".repeat(32) });
       // Every connection open first, so the requests really run at once.
       await Promise.all(Array.from({ length: 12 }, () => database.pool.query("SELECT pg_sleep(0.05)")));
@@ -55,11 +62,20 @@ describe("caps across transactions on PostgreSQL", () => {
       // Disjoint variants, so no stock row lock orders them: only the client's lock can.
       const results = await Promise.allSettled(
         Array.from({ length: 160 }, (_, i) =>
-          createInventoryHold({ shopId: "caps", requests: [{ sku: "ABCD"[i % 4]!, quantity: 1 }], ttlSeconds: 600, now, client: bot, store: unbatched }),
+          createInventoryHold({
+            shopId: "caps",
+            requests: [{ sku: "ABCD"[i % 4]!, quantity: 1 }],
+            ttlSeconds: 600,
+            now,
+            client: bot,
+            store: unbatched,
+          }),
         ),
       );
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
-      const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "InventoryHold" WHERE "shopId" = 'caps' AND status = 'active'`);
+      const { rows } = await database.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "InventoryHold" WHERE "shopId" = 'caps' AND status = 'active'`,
+      );
       expect(rows[0]!.n).toBe(4);
     } finally {
       await database.destroy();
@@ -73,26 +89,42 @@ describe("hold batching on PostgreSQL", () => {
     try {
       const stock = createPrismaInventoryStore(database);
       const batched = createPrismaHoldStore(database, { batching: { maxBatch: 64 } });
-      await stock.upsertItems("batch", [{ sku: "HOT", productId: "hot", quantity: 150 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
-        reason: "import",
-        actor: "t",
-      });
+      await stock.upsertItems(
+        "batch",
+        [
+          { sku: "HOT", productId: "hot", quantity: 150 },
+          { sku: "COLD", productId: "cold", quantity: 1000 },
+        ],
+        {
+          reason: "import",
+          actor: "t",
+        },
+      );
       const now = new Date();
       const results = await Promise.allSettled(
         Array.from({ length: 300 }, (_, i) =>
           createInventoryHold({
             shopId: "batch",
-            requests: i % 10 === 0 ? [{ sku: "HOT", quantity: 1 }, { sku: "COLD", quantity: 2 }] : [{ sku: "HOT", quantity: 1 }],
+            requests:
+              i % 10 === 0
+                ? [
+                    { sku: "HOT", quantity: 1 },
+                    { sku: "COLD", quantity: 2 },
+                  ]
+                : [{ sku: "HOT", quantity: 1 }],
             ttlSeconds: 600,
             now,
             store: batched,
           }),
         ),
       );
-      const granted = results.filter((r) => r.status === "fulfilled") as Array<PromiseFulfilledResult<{ holdId: string }>>;
+      const granted = results.filter((r) => r.status === "fulfilled") as Array<
+        PromiseFulfilledResult<{ holdId: string }>
+      >;
       expect(granted).toHaveLength(150);
       expect(new Set(granted.map((r) => r.value.holdId)).size).toBe(150);
-      for (const r of results) if (r.status === "rejected") expect((r.reason as { code: string }).code).toBe("inventory_insufficient");
+      for (const r of results)
+        if (r.status === "rejected") expect((r.reason as { code: string }).code).toBe("inventory_insufficient");
       const stats = batched.batchStats();
       expect(stats.requests).toBe(300);
       expect(stats.transactions).toBeLessThan(300);
@@ -100,7 +132,10 @@ describe("hold batching on PostgreSQL", () => {
       const hot = await stock.getItem("batch", { sku: "HOT", variantKey: "" });
       expect(hot).toMatchObject({ quantity: 150, reserved: 150 });
       const holdsOfBatch = await batched.listHolds({ shopId: "batch", now, limit: 1000 });
-      const coldHeld = holdsOfBatch.flatMap((h) => h.items).filter((i) => i.sku === "COLD").reduce((a, i) => a + i.quantity, 0);
+      const coldHeld = holdsOfBatch
+        .flatMap((h) => h.items)
+        .filter((i) => i.sku === "COLD")
+        .reduce((a, i) => a + i.quantity, 0);
       expect(await stock.getItem("batch", { sku: "COLD", variantKey: "" })).toMatchObject({ reserved: coldHeld });
       expect((await reconcileInventoryReserved({ store: batched })).drift).toEqual([]);
     } finally {
@@ -115,15 +150,34 @@ describe("hold batching and expired holds", () => {
     try {
       const stock = createPrismaInventoryStore(database);
       const batched = createPrismaHoldStore(database);
-      await stock.upsertItems("fcfs", [{ sku: "A", productId: "a", quantity: 5 }, { sku: "B", productId: "b", quantity: 5 }], {
-        reason: "import",
-        actor: "t",
-      });
+      await stock.upsertItems(
+        "fcfs",
+        [
+          { sku: "A", productId: "a", quantity: 5 },
+          { sku: "B", productId: "b", quantity: 5 },
+        ],
+        {
+          reason: "import",
+          actor: "t",
+        },
+      );
       const t0 = new Date();
-      await createInventoryHold({ shopId: "fcfs", requests: [{ sku: "A", quantity: 3 }], ttlSeconds: 60, now: t0, store: batched });
+      await createInventoryHold({
+        shopId: "fcfs",
+        requests: [{ sku: "A", quantity: 3 }],
+        ttlSeconds: 60,
+        now: t0,
+        store: batched,
+      });
       const later = new Date(t0.getTime() + 61_000);
       const hold = (sku: string, quantity: number) =>
-        createInventoryHold({ shopId: "fcfs", requests: [{ sku, quantity }], ttlSeconds: 600, now: later, store: batched });
+        createInventoryHold({
+          shopId: "fcfs",
+          requests: [{ sku, quantity }],
+          ttlSeconds: 600,
+          now: later,
+          store: batched,
+        });
       // A request on another variant occupies the queue so the next two share one batch.
       const [, first, second] = await Promise.allSettled([hold("B", 1), hold("A", 5), hold("A", 2)]);
       expect(first.status).toBe("fulfilled");
@@ -142,21 +196,51 @@ describe("settlement batching on PostgreSQL", () => {
     try {
       const stock = createPrismaInventoryStore(database);
       const holds = createPrismaHoldStore(database);
-      await stock.upsertItems("settle", [{ sku: "HOT", productId: "hot", quantity: 100 }], { reason: "import", actor: "t" });
+      await stock.upsertItems("settle", [{ sku: "HOT", productId: "hot", quantity: 100 }], {
+        reason: "import",
+        actor: "t",
+      });
       const now = new Date();
       const ids: string[] = [];
       for (let i = 0; i < 60; i++) {
-        ids.push((await createInventoryHold({ shopId: "settle", requests: [{ sku: "HOT", quantity: 1 }], ttlSeconds: 600, now, store: holds })).holdId);
+        ids.push(
+          (
+            await createInventoryHold({
+              shopId: "settle",
+              requests: [{ sku: "HOT", quantity: 1 }],
+              ttlSeconds: 600,
+              now,
+              store: holds,
+            })
+          ).holdId,
+        );
       }
       const commits = ids.slice(0, 50);
       const releases = ids.slice(50);
       const results = await Promise.all([
-        ...commits.map((holdId, i) => holds.commitPaidHold({ shopId: "settle", holdId, actor: "stripe", now, event: { id: `evt_${i}`, type: "checkout.session.completed" } })),
-        ...commits.slice(0, 5).map((holdId) => holds.commitPaidHold({ shopId: "settle", holdId, actor: "stripe", now })),
+        ...commits.map((holdId, i) =>
+          holds.commitPaidHold({
+            shopId: "settle",
+            holdId,
+            actor: "stripe",
+            now,
+            event: { id: `evt_${i}`, type: "checkout.session.completed" },
+          }),
+        ),
+        ...commits
+          .slice(0, 5)
+          .map((holdId) => holds.commitPaidHold({ shopId: "settle", holdId, actor: "stripe", now })),
         ...releases.map((holdId) => holds.releaseHold({ shopId: "settle", holdId, now })),
       ]);
-      expect(results.slice(0, 50).every((r) => "outcome" in r && (r.outcome === "committed" || r.outcome === "already_committed"))).toBe(true);
-      expect(await stock.getItem("settle", { sku: "HOT", variantKey: "" })).toMatchObject({ quantity: 50, reserved: 0 });
+      expect(
+        results
+          .slice(0, 50)
+          .every((r) => "outcome" in r && (r.outcome === "committed" || r.outcome === "already_committed")),
+      ).toBe(true);
+      expect(await stock.getItem("settle", { sku: "HOT", variantKey: "" })).toMatchObject({
+        quantity: 50,
+        reserved: 0,
+      });
       const ledger = await stock.listLedger("settle", { sku: "HOT", variantKey: "", limit: 1000 });
       const sales = ledger.filter((e) => e.reason === "sale");
       expect(sales).toHaveLength(50);

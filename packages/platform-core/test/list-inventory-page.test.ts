@@ -27,8 +27,22 @@ async function seed(store: InventoryStore, holds: HoldStore): Promise<void> {
   await store.upsertItems(
     SHOP,
     [
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "S" }, quantity: 10, lowStockThreshold: 3, purchaseLimit: 5 },
-      { sku: "TEE-1", productId: "tee", variantAttributes: { size: "M" }, quantity: 2, lowStockThreshold: 3, purchaseLimit: 2 },
+      {
+        sku: "TEE-1",
+        productId: "tee",
+        variantAttributes: { size: "S" },
+        quantity: 10,
+        lowStockThreshold: 3,
+        purchaseLimit: 5,
+      },
+      {
+        sku: "TEE-1",
+        productId: "tee",
+        variantAttributes: { size: "M" },
+        quantity: 2,
+        lowStockThreshold: 3,
+        purchaseLimit: 2,
+      },
       { sku: "TEE-1", productId: "tee", variantAttributes: { size: "L" }, quantity: 0, lowStockThreshold: 3 },
       { sku: "MUG_50%", productId: "mug", quantity: 5 },
       { sku: "CAP-9", productId: "cap", quantity: 4, lowStockThreshold: 1 },
@@ -38,16 +52,25 @@ async function seed(store: InventoryStore, holds: HoldStore): Promise<void> {
   // 4 of the cap's 4 units held: nothing available, so it counts as out of stock.
   await createInventoryHold({ shopId: SHOP, requests: [{ sku: "CAP-9", quantity: 4 }], store: holds });
   // Other shops never leak in.
-  await store.upsertItems("other-shop", [{ sku: "TEE-1", productId: "tee", quantity: 0 }], { reason: "import", actor: "test" });
+  await store.upsertItems("other-shop", [{ sku: "TEE-1", productId: "tee", quantity: 0 }], {
+    reason: "import",
+    actor: "test",
+  });
 }
 
-const keys = (items: Array<{ sku: string; variantKey: string }>) => items.map((item) => `${item.sku}/${item.variantKey}`);
+const keys = (items: Array<{ sku: string; variantKey: string }>) =>
+  items.map((item) => `${item.sku}/${item.variantKey}`);
 
 function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
   describe(`listInventoryPage (${name})`, () => {
     let harness: Harness;
     const page = (query: InventoryPageQuery = {}) =>
-      listInventoryPage({ shopId: SHOP, query, store: harness.store, ...(harness.database ? { database: harness.database } : {}) });
+      listInventoryPage({
+        shopId: SHOP,
+        query,
+        store: harness.store,
+        ...(harness.database ? { database: harness.database } : {}),
+      });
 
     beforeAll(async () => {
       harness = await makeHarness();
@@ -61,7 +84,13 @@ function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
       expect(result.total).toBe(5);
       expect(result.counts).toEqual({ all: 5, low: 1, out: 2, attention: 3 });
       const cap = result.items[0]!;
-      expect(cap).toMatchObject({ quantity: 4, reserved: 4, available: 0, lowStockThreshold: 1, version: expect.any(Number) as unknown });
+      expect(cap).toMatchObject({
+        quantity: 4,
+        reserved: 4,
+        available: 0,
+        lowStockThreshold: 1,
+        version: expect.any(Number) as unknown,
+      });
     });
 
     it("filters by stock state", async () => {
@@ -93,7 +122,10 @@ function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
       const byLimit = await page({ sort: "purchaseLimit" });
       expect(keys(byLimit.items)).toEqual(["TEE-1/size=m", "TEE-1/size=s", "CAP-9/", "MUG_50%/", "TEE-1/size=l"]);
       expect(byLimit.items.map((item) => item.purchaseLimit)).toEqual([2, 5, null, null, null]);
-      expect(keys((await page({ sort: "purchaseLimit", direction: "desc" })).items).slice(0, 2)).toEqual(["TEE-1/size=s", "TEE-1/size=m"]);
+      expect(keys((await page({ sort: "purchaseLimit", direction: "desc" })).items).slice(0, 2)).toEqual([
+        "TEE-1/size=s",
+        "TEE-1/size=m",
+      ]);
     });
 
     it("searches sku, product id and variant case-insensitively, LIKE wildcards literal", async () => {
@@ -118,7 +150,9 @@ function describeGrid(name: string, makeHarness: () => Promise<Harness>) {
     it("refuses a bad query with field errors", async () => {
       const error = await page({ sort: "price" as never, limit: 0 }).catch((caught: unknown) => caught);
       expect(isInventoryError(error, "validation_failed")).toBe(true);
-      const fields = (error as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field).sort();
+      const fields = (error as { details: { errors: Array<{ field: string }> } }).details.errors
+        .map((e) => e.field)
+        .sort();
       expect(fields).toEqual(["limit", "sort"]);
     });
   });
@@ -156,7 +190,10 @@ describe("listRecentStockAlerts", () => {
 
   it("lists a shop's recent alerts newest first with current stock, leaving out old ones and other shops", async () => {
     const store = createPrismaInventoryStore(database);
-    await store.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 2, lowStockThreshold: 5, purchaseLimit: 2 }], { reason: "import", actor: "t" });
+    await store.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 2, lowStockThreshold: 5, purchaseLimit: 2 }], {
+      reason: "import",
+      actor: "t",
+    });
     const now = new Date("2026-11-24T12:00:00Z");
     const insert = (shopId: string, sku: string, at: string, available: number) =>
       database.pool.query(
@@ -172,7 +209,14 @@ describe("listRecentStockAlerts", () => {
     expect(alerts.map((alert) => alert.sku)).toEqual(["GONE", "A"]);
     expect(alerts[0]).toMatchObject({ lastAvailable: 0, item: null });
     expect(alerts[1]!.lastAlertedAt.toISOString()).toBe("2026-11-24T10:00:00.000Z");
-    expect(alerts[1]!.item).toMatchObject({ sku: "A", quantity: 2, reserved: 0, available: 2, lowStockThreshold: 5, purchaseLimit: 2 });
+    expect(alerts[1]!.item).toMatchObject({
+      sku: "A",
+      quantity: 2,
+      reserved: 0,
+      available: 2,
+      lowStockThreshold: 5,
+      purchaseLimit: 2,
+    });
     expect(alerts[1]!.item!.updatedAt).toBeInstanceOf(Date);
   });
 });

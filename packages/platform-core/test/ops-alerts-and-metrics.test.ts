@@ -1,7 +1,11 @@
 import { serveFetchHandler, startSmtpSink, type ServedFetchHandler, type SmtpSink } from "@acme/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannels } from "../src/alerts/alert-channels.ts";
-import { ALERT_SIGNATURE_HEADER, signAlertWebhook, verifyAlertWebhookSignature } from "../src/alerts/alert-webhook-signature.ts";
+import {
+  ALERT_SIGNATURE_HEADER,
+  signAlertWebhook,
+  verifyAlertWebhookSignature,
+} from "../src/alerts/alert-webhook-signature.ts";
 import { handleOpsAlertCron } from "../src/alerts/handle-ops-alert-cron.ts";
 import { createPrismaOpsAlertStore } from "../src/alerts/ops-alert-store.ts";
 import { evaluateOpsAlertRules } from "../src/alerts/ops-alert-rules.ts";
@@ -29,11 +33,22 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   receiver = await serveFetchHandler(async (request) => {
     const body = await request.text();
-    hooks.push({ body, signed: verifyAlertWebhookSignature({ body, header: request.headers.get(ALERT_SIGNATURE_HEADER), secret: SECRET }) });
+    hooks.push({
+      body,
+      signed: verifyAlertWebhookSignature({
+        body,
+        header: request.headers.get(ALERT_SIGNATURE_HEADER),
+        secret: SECRET,
+      }),
+    });
     return new Response("ok");
   });
   channels = {
-    email: { transport: { host: "127.0.0.1", port: smtp.port, secure: false, ignoreTLS: true }, from: "inventory@example.com", to: ["ops@example.com"] },
+    email: {
+      transport: { host: "127.0.0.1", port: smtp.port, secure: false, ignoreTLS: true },
+      from: "inventory@example.com",
+      to: ["ops@example.com"],
+    },
     webhooks: { urls: [`${receiver.url}/ops`], secret: SECRET },
     timeoutMs: 5_000,
     maxAttempts: 2,
@@ -51,10 +66,13 @@ afterAll(async () => {
 beforeEach(async () => {
   smtp.messages.length = 0;
   hooks = [];
-  await db.pool.query(`TRUNCATE "OpsEventCount", "OpsAlertRuleState", "OpsAlert", "AlertDelivery", "InventoryHoldItem", "InventoryHold"`);
+  await db.pool.query(
+    `TRUNCATE "OpsEventCount", "OpsAlertRuleState", "OpsAlert", "AlertDelivery", "InventoryHoldItem", "InventoryHold"`,
+  );
 });
 
-const rule = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>, name: string) => results.find((r) => r.rule === name)!;
+const rule = (results: Awaited<ReturnType<typeof evaluateOpsAlertRules>>, name: string) =>
+  results.find((r) => r.rule === name)!;
 const store = () => createPrismaOpsAlertStore(db);
 
 async function events(kind: "validation_failure" | "hold_commit_failure", count: number, at: Date) {
@@ -84,21 +102,42 @@ describe("ops alert rules", () => {
     expect(rule(results, "validation_failures_high")).toMatchObject({ value: 50, firing: false, alerted: false });
     await events("validation_failure", 1, new Date(now.getTime() - 1_000));
     results = await evaluateOpsAlertRules({ now, database: db, store: store(), channels });
-    expect(rule(results, "validation_failures_high")).toMatchObject({ value: 51, firing: true, alerted: true, severity: "warning" });
+    expect(rule(results, "validation_failures_high")).toMatchObject({
+      value: 51,
+      firing: true,
+      alerted: true,
+      severity: "warning",
+    });
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.raw).toContain("validation_failures_high");
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.signed).toBe(true);
-    expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "ops.alert", kind: "validation_failures_high", severity: "warning" });
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+      type: "ops.alert",
+      kind: "validation_failures_high",
+      severity: "warning",
+    });
     // Still firing a minute later: inside the 15-minute cooldown, nothing is sent.
     await events("validation_failure", 60, new Date(now.getTime() + 30_000));
-    results = await evaluateOpsAlertRules({ now: new Date(now.getTime() + 60_000), database: db, store: store(), channels });
+    results = await evaluateOpsAlertRules({
+      now: new Date(now.getTime() + 60_000),
+      database: db,
+      store: store(),
+      channels,
+    });
     expect(rule(results, "validation_failures_high")).toMatchObject({ firing: true, alerted: false, suppressed: true });
     expect(smtp.messages).toHaveLength(1);
-    const { rows } = await db.pool.query(`SELECT kind, "deliveredAt" IS NOT NULL AS delivered, "deliveryError" FROM "OpsAlert"`);
+    const { rows } = await db.pool.query(
+      `SELECT kind, "deliveredAt" IS NOT NULL AS delivered, "deliveryError" FROM "OpsAlert"`,
+    );
     expect(rows).toEqual([{ kind: "validation_failures_high", delivered: true, deliveryError: null }]);
-    const logged = await db.pool.query(`SELECT channel, outcome FROM "AlertDelivery" WHERE source = 'ops' ORDER BY channel`);
-    expect(logged.rows).toEqual([{ channel: "email", outcome: "sent" }, { channel: "webhook", outcome: "sent" }]);
+    const logged = await db.pool.query(
+      `SELECT channel, outcome FROM "AlertDelivery" WHERE source = 'ops' ORDER BY channel`,
+    );
+    expect(logged.rows).toEqual([
+      { channel: "email", outcome: "sent" },
+      { channel: "webhook", outcome: "sent" },
+    ]);
   });
 
   it("commit failures: 5 in five minutes is quiet, 6 fires (critical)", async () => {
@@ -107,7 +146,12 @@ describe("ops alert rules", () => {
     expect(rule(results, "hold_commit_failures")).toMatchObject({ value: 5, firing: false });
     await events("hold_commit_failure", 1, now);
     results = await evaluateOpsAlertRules({ now, database: db, store: store(), channels });
-    expect(rule(results, "hold_commit_failures")).toMatchObject({ value: 6, firing: true, alerted: true, severity: "critical" });
+    expect(rule(results, "hold_commit_failures")).toMatchObject({
+      value: 6,
+      firing: true,
+      alerted: true,
+      severity: "critical",
+    });
     expect(smtp.messages).toHaveLength(1);
   });
 
@@ -118,12 +162,19 @@ describe("ops alert rules", () => {
     await db.pool.query(`TRUNCATE "InventoryHold" CASCADE`);
     await endedHolds(50, 11, now);
     results = await evaluateOpsAlertRules({ now, database: db, store: store(), channels });
-    expect(rule(results, "hold_expiry_rate_high")).toMatchObject({ value: 0.22, firing: true, alerted: true, severity: "warning" });
+    expect(rule(results, "hold_expiry_rate_high")).toMatchObject({
+      value: 0.22,
+      firing: true,
+      alerted: true,
+      severity: "warning",
+    });
   });
 
   it("concurrent cron runs alert once", async () => {
     await events("hold_commit_failure", 6, now);
-    const runs = await Promise.all(Array.from({ length: 4 }, () => evaluateOpsAlertRules({ now, database: db, store: store(), channels })));
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => evaluateOpsAlertRules({ now, database: db, store: store(), channels })),
+    );
     expect(runs.filter((results) => rule(results, "hold_commit_failures").alerted)).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
     expect(hooks).toHaveLength(1);
@@ -144,20 +195,28 @@ describe("ops alert rules", () => {
     await stock.adjustQuantity({ shopId, sku: "CRON-A", variantKey: "", delta: -7, reason: "edit", actor: "t" });
     await stock.adjustQuantity({ shopId, sku: "CRON-B", variantKey: "", delta: -9, reason: "edit", actor: "t" });
     const pending = async () =>
-      (await db.pool.query<{ sku: string; status: string }>(`SELECT sku, status FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY sku`, [shopId])).rows;
+      (
+        await db.pool.query<{ sku: string; status: string }>(
+          `SELECT sku, status FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY sku`,
+          [shopId],
+        )
+      ).rows;
     expect(await pending()).toEqual([
       { sku: "CRON-A", status: "pending" },
       { sku: "CRON-B", status: "pending" },
     ]);
 
     const call = (authorization?: string, secret: string | undefined = "cron-secret") =>
-      handleOpsAlertCron(new Request("http://cms/api/cron/ops-alerts", { headers: authorization ? { authorization } : {} }), {
-        secret,
-        now,
-        database: db,
-        store: store(),
-        channels,
-      });
+      handleOpsAlertCron(
+        new Request("http://cms/api/cron/ops-alerts", { headers: authorization ? { authorization } : {} }),
+        {
+          secret,
+          now,
+          database: db,
+          store: store(),
+          channels,
+        },
+      );
     expect((await call()).status).toBe(401);
     expect((await call("Bearer wrong")).status).toBe(401);
     expect(await pending()).toEqual([
@@ -169,14 +228,24 @@ describe("ops alert rules", () => {
     const ok = await call("Bearer cron-secret");
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { rules: Array<{ rule: string }>; stockAlerts: Record<string, number> };
-    expect(body.rules.map((r) => r.rule)).toEqual(["hold_expiry_rate_high", "hold_commit_failures", "validation_failures_high", "hold_caps_share_high"]);
+    expect(body.rules.map((r) => r.rule)).toEqual([
+      "hold_expiry_rate_high",
+      "hold_commit_failures",
+      "validation_failures_high",
+      "hold_caps_share_high",
+    ]);
     expect(body.stockAlerts).toEqual({ claimed: 2, sent: 2, failed: 0, suppressed: 0, noChannels: 0 });
     // Both alerts went out on both channels, signed, and the outbox is drained.
     const subjects = smtp.messages.map((mail) => /^Subject: (.*)$/m.exec(mail.raw)?.[1]).sort();
-    expect(subjects).toEqual([`Low stock: a (CRON-A) has 3 left in ${shopId}`, `Low stock: b (CRON-B) has 1 left in ${shopId}`]);
+    expect(subjects).toEqual([
+      `Low stock: a (CRON-A) has 3 left in ${shopId}`,
+      `Low stock: b (CRON-B) has 1 left in ${shopId}`,
+    ]);
     expect(hooks).toHaveLength(2);
     expect(hooks.every((hook) => hook.signed)).toBe(true);
-    expect(hooks.map((hook) => (hook.body.includes("CRON-A") ? "A" : hook.body.includes("CRON-B") ? "B" : hook.body)).sort()).toEqual(["A", "B"]);
+    expect(
+      hooks.map((hook) => (hook.body.includes("CRON-A") ? "A" : hook.body.includes("CRON-B") ? "B" : hook.body)).sort(),
+    ).toEqual(["A", "B"]);
     expect(await pending()).toEqual([
       { sku: "CRON-A", status: "sent" },
       { sku: "CRON-B", status: "sent" },
@@ -191,11 +260,18 @@ describe("ops alert rules", () => {
   it("sendOpsAlert records a failed delivery on the alert and never throws", async () => {
     const recorded = await sendOpsAlert(
       { severity: "critical", kind: "test_alert", message: "x" },
-      { store: store(), deliver: "await", channels: { ...channels, email: undefined, webhooks: { urls: [`${receiver.url}/ops`] }, maxAttempts: 1 } },
+      {
+        store: store(),
+        deliver: "await",
+        channels: { ...channels, email: undefined, webhooks: { urls: [`${receiver.url}/ops`] }, maxAttempts: 1 },
+      },
     );
     expect(recorded).toBe(true);
     const { rows } = await db.pool.query(`SELECT "deliveredAt", "deliveryError" FROM "OpsAlert"`);
-    expect(rows[0]).toMatchObject({ deliveredAt: null, deliveryError: expect.stringContaining("ALERT_WEBHOOK_SECRET is not set") as unknown });
+    expect(rows[0]).toMatchObject({
+      deliveredAt: null,
+      deliveryError: expect.stringContaining("ALERT_WEBHOOK_SECRET is not set") as unknown,
+    });
     expect(hooks).toEqual([]);
   });
 });
@@ -208,25 +284,34 @@ describe("alert webhook signatures", () => {
     expect(verifyAlertWebhookSignature({ body: '{"a":1}', header, secret: "s3cret", now: at })).toBe(true);
     expect(verifyAlertWebhookSignature({ body: '{"a":2}', header, secret: "s3cret", now: at })).toBe(false);
     expect(verifyAlertWebhookSignature({ body: '{"a":1}', header, secret: "other", now: at })).toBe(false);
-    expect(verifyAlertWebhookSignature({ body: '{"a":1}', header, secret: "s3cret", now: new Date(at.getTime() + 301_000) })).toBe(false);
+    expect(
+      verifyAlertWebhookSignature({ body: '{"a":1}', header, secret: "s3cret", now: new Date(at.getTime() + 301_000) }),
+    ).toBe(false);
     expect(verifyAlertWebhookSignature({ body: '{"a":1}', header: "garbage", secret: "s3cret", now: at })).toBe(false);
   });
 });
 
 describe("metrics endpoint", () => {
-  const get = (authorization?: string) => new Request("http://cms/api/metrics", { headers: authorization ? { authorization } : {} });
+  const get = (authorization?: string) =>
+    new Request("http://cms/api/metrics", { headers: authorization ? { authorization } : {} });
 
   it("is disabled (503) without METRICS_TOKEN and refuses missing or wrong tokens (401)", async () => {
     const disabled = await handleMetricsRequest(get("Bearer x"), { token: "" });
     expect(disabled.status).toBe(503);
-    expect(await disabled.json()).toMatchObject({ code: "unavailable", message: expect.stringContaining("METRICS_TOKEN is not set") as unknown });
+    expect(await disabled.json()).toMatchObject({
+      code: "unavailable",
+      message: expect.stringContaining("METRICS_TOKEN is not set") as unknown,
+    });
     expect((await handleMetricsRequest(get(), { token: "t0ken" })).status).toBe(401);
     expect((await handleMetricsRequest(get("Bearer t0ke"), { token: "t0ken" })).status).toBe(401);
   });
 
   it("exposes the counters and histograms, counted where the library does the work", async () => {
     const shopId = "shop-metrics";
-    await createPrismaInventoryStore(db).upsertItems(shopId, [{ sku: "X", productId: "x", quantity: 1 }], { reason: "import", actor: "test" });
+    await createPrismaInventoryStore(db).upsertItems(shopId, [{ sku: "X", productId: "x", quantity: 1 }], {
+      reason: "import",
+      actor: "test",
+    });
     const holds = createPrismaHoldStore(db, { batching: false });
     const stock = createPrismaInventoryStore(db);
     await createInventoryHold({ shopId, requests: [{ sku: "X", quantity: 1 }], store: holds, ttlSeconds: 60 });
@@ -302,17 +387,50 @@ describe("hold lifecycle series", () => {
       reaperTotalMs: 60,
       reaperMeanMs: 30,
     });
-    expect(series.buckets[1]).toMatchObject({ created: 1, released: 1, commitRate: 0, expiryRate: 0, checkoutStockRejections: 1, commitFailures: 1, reaperRuns: 0, reaperMeanMs: null });
-    expect(series.totals).toMatchObject({ created: 5, committed: 3, released: 1, expired: 1, commitRate: 0.6, expiryRate: 0.2 });
+    expect(series.buckets[1]).toMatchObject({
+      created: 1,
+      released: 1,
+      commitRate: 0,
+      expiryRate: 0,
+      checkoutStockRejections: 1,
+      commitFailures: 1,
+      reaperRuns: 0,
+      reaperMeanMs: null,
+    });
+    expect(series.totals).toMatchObject({
+      created: 5,
+      committed: 3,
+      released: 1,
+      expired: 1,
+      commitRate: 0.6,
+      expiryRate: 0.2,
+    });
 
-    const all = await getHoldLifecycleSeries({ from: from.toISOString(), to: to.toISOString(), bucketSeconds: 7200, database: db });
+    const all = await getHoldLifecycleSeries({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      bucketSeconds: 7200,
+      database: db,
+    });
     expect(all.buckets).toHaveLength(1);
     expect(all.totals).toMatchObject({ created: 6, validationFailures: 2 });
 
     // A list of shops adds exactly those shops (an operator's grants); reaper runs are global.
     const onlyB = await getHoldLifecycleSeries({ from, to, bucketSeconds: 7200, shopIds: ["shop-b"], database: db });
-    expect(onlyB.totals).toMatchObject({ created: 1, committed: 0, validationFailures: 1, checkoutStockRejections: 0, reaperRuns: 2 });
-    const both = await getHoldLifecycleSeries({ from, to, bucketSeconds: 7200, shopIds: ["shop-a", "shop-b"], database: db });
+    expect(onlyB.totals).toMatchObject({
+      created: 1,
+      committed: 0,
+      validationFailures: 1,
+      checkoutStockRejections: 0,
+      reaperRuns: 2,
+    });
+    const both = await getHoldLifecycleSeries({
+      from,
+      to,
+      bucketSeconds: 7200,
+      shopIds: ["shop-a", "shop-b"],
+      database: db,
+    });
     expect(both.totals).toMatchObject({ created: 6, committed: 3, validationFailures: 2, checkoutStockRejections: 1 });
   });
 

@@ -59,15 +59,28 @@ it("runs through PgBouncer in transaction mode: eight clients in transactions sh
 
 it("grants exactly the stock to buyers in four processes through PgBouncer, and the books balance", async () => {
   const stock = createPrismaInventoryStore(pooled);
-  await stock.upsertItems("bounced", [{ sku: "HOT", productId: "hot", quantity: 300 }, { sku: "COLD", productId: "cold", quantity: 1000 }], {
-    reason: "import",
-    actor: "test",
-  });
+  await stock.upsertItems(
+    "bounced",
+    [
+      { sku: "HOT", productId: "hot", quantity: 300 },
+      { sku: "COLD", productId: "cold", quantity: 1000 },
+    ],
+    {
+      reason: "import",
+      actor: "test",
+    },
+  );
   const summaries = await runHoldSale(
     [0, 1, 2, 3].map((n) => ({
       url: bouncer.url,
       shopId: "bounced",
-      lines: n % 2 === 0 ? [{ sku: "HOT", quantity: 1 }] : [{ sku: "COLD", quantity: 1 }, { sku: "HOT", quantity: 1 }],
+      lines:
+        n % 2 === 0
+          ? [{ sku: "HOT", quantity: 1 }]
+          : [
+              { sku: "COLD", quantity: 1 },
+              { sku: "HOT", quantity: 1 },
+            ],
       buyers: 16,
       attempts: 6,
       poolSize: 4,
@@ -75,7 +88,11 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
   );
   const granted = summaries.flatMap((s) => s.granted);
   const other = summaries.flatMap((s) => Object.keys(s.codes).filter((code) => code !== "inventory_insufficient"));
-  expect({ granted: granted.length, unique: new Set(granted).size, other }).toEqual({ granted: 300, unique: 300, other: [] });
+  expect({ granted: granted.length, unique: new Set(granted).size, other }).toEqual({
+    granted: 300,
+    unique: 300,
+    other: [],
+  });
   expect(await item("bounced", "HOT")).toEqual({ quantity: 300, reserved: 300 });
   expect((await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0]!.n).toBe(0);
 
@@ -84,7 +101,14 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
   const [paid, released] = [granted.slice(0, 100), granted.slice(100, 150)];
   await Promise.all(
     paid.map((holdId, n) =>
-      commitPaidInventoryHold({ shopId: "bounced", holdId, actor: "test", checkoutSessionId: `cs_${n}`, event: { id: `evt_${n}`, type: "checkout.session.completed" }, store: holds }),
+      commitPaidInventoryHold({
+        shopId: "bounced",
+        holdId,
+        actor: "test",
+        checkoutSessionId: `cs_${n}`,
+        event: { id: `evt_${n}`, type: "checkout.session.completed" },
+        store: holds,
+      }),
     ),
   );
   await Promise.all(released.map((holdId) => releaseInventoryHold({ shopId: "bounced", holdId, store: holds })));
@@ -92,11 +116,18 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
   expect(await releaseExpiredInventoryHolds({ shopId: "bounced", limit: 10_000, now: later, store: holds })).toBe(150);
   const hot = await item("bounced", "HOT");
   expect(hot).toEqual({ quantity: 200, reserved: 0 });
-  expect(await validateInventoryAvailability("bounced", [{ sku: "HOT", quantity: 200 }], { store: stock })).toEqual({ ok: true });
+  expect(await validateInventoryAvailability("bounced", [{ sku: "HOT", quantity: 200 }], { store: stock })).toEqual({
+    ok: true,
+  });
   expect((await reconcileInventoryReserved({ shopId: "bounced", store: holds })).drift).toEqual([]);
 
   // And one more hold from this process, decided through the queue.
-  const one = await createInventoryHold({ shopId: "bounced", requests: [{ sku: "HOT", quantity: 2 }], ttlSeconds: 60, store: holds });
+  const one = await createInventoryHold({
+    shopId: "bounced",
+    requests: [{ sku: "HOT", quantity: 2 }],
+    ttlSeconds: 60,
+    store: holds,
+  });
   expect(one.created).toBe(true);
   expect(await item("bounced", "HOT")).toEqual({ quantity: 200, reserved: 2 });
 }, 180_000);

@@ -42,14 +42,22 @@ it("the Prometheus rules carry the cron rules' thresholds, windows and minimum s
 
   const caps = rule("InventoryHoldCapsShareHigh");
   expect(caps).toContain(`) > ${holdCapsShare.threshold.toFixed(2)}\n`);
-  expect(caps).toContain(`sum by (shop) (increase(inventory_client_hold_requests[${minutes(holdCapsShare.windowSeconds)}])) >= ${CAPS_SHARE_MIN_SAMPLE}\n`);
-  expect(caps).toContain(`inventory_hold_refused{reason=~"cap_holds|cap_units"}[${minutes(holdCapsShare.windowSeconds)}]`);
+  expect(caps).toContain(
+    `sum by (shop) (increase(inventory_client_hold_requests[${minutes(holdCapsShare.windowSeconds)}])) >= ${CAPS_SHARE_MIN_SAMPLE}\n`,
+  );
+  expect(caps).toContain(
+    `inventory_hold_refused{reason=~"cap_holds|cap_units"}[${minutes(holdCapsShare.windowSeconds)}]`,
+  );
   expect(caps).toContain(`severity: ${holdCapsShare.severity}`);
 
   const expiry = rule("InventoryHoldExpiryRateHigh");
   expect(expiry).toContain(`) > ${holdExpiryRate.threshold.toFixed(2)}\n`);
-  expect(expiry).toContain(`sum(increase(inventory_hold_expired[${minutes(holdExpiryRate.windowSeconds)}]))) >= ${EXPIRY_RATE_MIN_SAMPLE}\n`);
-  expect(rule("InventoryHoldCommitFailures")).toContain(`sum(increase(inventory_hold_commit_failed[${minutes(commitFailures.windowSeconds)}])) > ${commitFailures.threshold}\n`);
+  expect(expiry).toContain(
+    `sum(increase(inventory_hold_expired[${minutes(holdExpiryRate.windowSeconds)}]))) >= ${EXPIRY_RATE_MIN_SAMPLE}\n`,
+  );
+  expect(rule("InventoryHoldCommitFailures")).toContain(
+    `sum(increase(inventory_hold_commit_failed[${minutes(commitFailures.windowSeconds)}])) > ${commitFailures.threshold}\n`,
+  );
   expect(rule("InventoryValidationFailuresHigh")).toContain(
     `sum(increase(inventory_validation_failure[${minutes(validationFailures.windowSeconds)}])) > ${validationFailures.threshold}\n`,
   );

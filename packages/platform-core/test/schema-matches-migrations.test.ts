@@ -31,7 +31,10 @@ type Field = Model["fields"][number];
 const KNOWN_EXTRA_TABLES = new Set(["_prisma_migrations"]);
 
 /** Hand-written indexes (partial, expression, ...) that Prisma's schema language cannot express. */
-const KNOWN_EXTRA_INDEXES: Record<string, { table: string; unique: boolean; columns: string[]; method: string; predicate: string | null; why: string }> = {
+const KNOWN_EXTRA_INDEXES: Record<
+  string,
+  { table: string; unique: boolean; columns: string[]; method: string; predicate: string | null; why: string }
+> = {
   InventoryHold_active_expiresAt_idx: {
     table: "InventoryHold",
     unique: false,
@@ -79,8 +82,14 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     table: "InventoryItem",
     definition: `CHECK ((("purchaseLimit" IS NULL) OR ("purchaseLimit" >= 1)))`,
   },
-  ShopHoldPolicy_max_active_holds_positive: { table: "ShopHoldPolicy", definition: `CHECK (("maxActiveHoldsPerClient" >= 1))` },
-  ShopHoldPolicy_max_held_units_positive: { table: "ShopHoldPolicy", definition: `CHECK (("maxHeldUnitsPerClient" >= 1))` },
+  ShopHoldPolicy_max_active_holds_positive: {
+    table: "ShopHoldPolicy",
+    definition: `CHECK (("maxActiveHoldsPerClient" >= 1))`,
+  },
+  ShopHoldPolicy_max_held_units_positive: {
+    table: "ShopHoldPolicy",
+    definition: `CHECK (("maxHeldUnitsPerClient" >= 1))`,
+  },
   ShopHoldPolicy_unopened_hold_seconds_range: {
     table: "ShopHoldPolicy",
     definition: `CHECK ((("unopenedHoldSeconds" >= 60) AND ("unopenedHoldSeconds" <= 1800)))`,
@@ -95,7 +104,10 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
   },
   InventoryItem_version_positive: { table: "InventoryItem", definition: "CHECK ((version >= 1))" },
   InventoryItem_sku_nonempty: { table: "InventoryItem", definition: "CHECK ((length(sku) > 0))" },
-  StockLedgerEntry_quantity_after_nonnegative: { table: "StockLedgerEntry", definition: `CHECK (("quantityAfter" >= 0))` },
+  StockLedgerEntry_quantity_after_nonnegative: {
+    table: "StockLedgerEntry",
+    definition: `CHECK (("quantityAfter" >= 0))`,
+  },
   InventoryHold_status_known: {
     table: "InventoryHold",
     definition: "CHECK ((status = ANY (ARRAY['active'::text, 'committed'::text, 'released'::text, 'expired'::text])))",
@@ -118,9 +130,18 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     definition:
       "CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'sent'::text, 'failed'::text, 'suppressed'::text, 'no_channels'::text])))",
   },
-  AlertDelivery_source_known: { table: "AlertDelivery", definition: "CHECK ((source = ANY (ARRAY['stock'::text, 'ops'::text])))" },
-  AlertDelivery_channel_known: { table: "AlertDelivery", definition: "CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text])))" },
-  AlertDelivery_outcome_known: { table: "AlertDelivery", definition: "CHECK ((outcome = ANY (ARRAY['sent'::text, 'failed'::text])))" },
+  AlertDelivery_source_known: {
+    table: "AlertDelivery",
+    definition: "CHECK ((source = ANY (ARRAY['stock'::text, 'ops'::text])))",
+  },
+  AlertDelivery_channel_known: {
+    table: "AlertDelivery",
+    definition: "CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text])))",
+  },
+  AlertDelivery_outcome_known: {
+    table: "AlertDelivery",
+    definition: "CHECK ((outcome = ANY (ARRAY['sent'::text, 'failed'::text])))",
+  },
 };
 
 // ---------------------------------------------------------------------------
@@ -167,7 +188,8 @@ function expectedType(field: Field, datamodel: Datamodel): string | { unsupporte
   switch (field.type) {
     case "String":
       if (!nativeName || nativeName === "Text") base = "text";
-      else if (nativeName === "VarChar") base = nativeArgs[0] ? `character varying(${nativeArgs[0]})` : "character varying";
+      else if (nativeName === "VarChar")
+        base = nativeArgs[0] ? `character varying(${nativeArgs[0]})` : "character varying";
       else if (nativeName === "Char") base = `character(${precision("1")})`;
       else if (nativeName === "Uuid") base = "uuid";
       break;
@@ -212,7 +234,11 @@ function expectedType(field: Field, datamodel: Datamodel): string | { unsupporte
 /** Prisma defaults computed by the client, which leave no DEFAULT in the database. */
 const CLIENT_SIDE_DEFAULTS = new Set(["cuid", "uuid", "nanoid", "ulid"]);
 
-type ExpectedDefault = { kind: "none" } | { kind: "exact"; sql: string } | { kind: "pattern"; pattern: RegExp; describe: string } | { kind: "any" };
+type ExpectedDefault =
+  | { kind: "none" }
+  | { kind: "exact"; sql: string }
+  | { kind: "pattern"; pattern: RegExp; describe: string }
+  | { kind: "any" };
 
 function expectedDefault(field: Field, table: string): ExpectedDefault {
   if (!field.hasDefaultValue || field.default === undefined) return { kind: "none" };
@@ -232,14 +258,22 @@ function expectedDefault(field: Field, table: string): ExpectedDefault {
     return { kind: "any" }; // dbgenerated(...) and friends: PostgreSQL reprints the expression its own way.
   }
   const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  if (typeof value === "string" && field.type === "String" && !field.nativeType) return { kind: "exact", sql: `${quote(value)}::text` };
+  if (typeof value === "string" && field.type === "String" && !field.nativeType)
+    return { kind: "exact", sql: `${quote(value)}::text` };
   if (typeof value === "string" && field.type === "Json") return { kind: "exact", sql: `${quote(value)}::jsonb` };
   if (typeof value === "boolean") return { kind: "exact", sql: String(value) };
-  if (typeof value === "number" && field.type === "Int" && Number.isInteger(value) && value >= 0) return { kind: "exact", sql: String(value) };
+  if (typeof value === "number" && field.type === "Int" && Number.isInteger(value) && value >= 0)
+    return { kind: "exact", sql: String(value) };
   return { kind: "any" };
 }
 
-const PG_REFERENTIAL_ACTION: Record<string, string> = { a: "NoAction", r: "Restrict", c: "Cascade", n: "SetNull", d: "SetDefault" };
+const PG_REFERENTIAL_ACTION: Record<string, string> = {
+  a: "NoAction",
+  r: "Restrict",
+  c: "Cascade",
+  n: "SetNull",
+  d: "SetDefault",
+};
 
 // ---------------------------------------------------------------------------
 // What the database has
@@ -368,10 +402,12 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
     const expected = enumeration.values.map((value) => value.dbName ?? value.name);
     const actual = db.enums.get(name);
     if (!actual) drift.push(`enum type "${name}" (enum ${enumeration.name}) is missing`);
-    else if (actual.join(",") !== expected.join(",")) drift.push(`enum type "${name}" has values ${list(actual)}, schema.prisma declares ${list(expected)}`);
+    else if (actual.join(",") !== expected.join(","))
+      drift.push(`enum type "${name}" has values ${list(actual)}, schema.prisma declares ${list(expected)}`);
   }
   for (const name of db.enums.keys()) {
-    if (!datamodel.enums.some((e) => (e.dbName ?? e.name) === name)) drift.push(`enum type "${name}" exists in the database but schema.prisma does not declare it`);
+    if (!datamodel.enums.some((e) => (e.dbName ?? e.name) === name))
+      drift.push(`enum type "${name}" exists in the database but schema.prisma does not declare it`);
   }
 
   for (const model of datamodel.models) {
@@ -388,7 +424,9 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
 
     // Columns
     const dbColumns = new Map(db.columns.filter((c) => c.table === table).map((c) => [c.column, c]));
-    const scalarFields = model.fields.filter((field) => field.kind === "scalar" || field.kind === "enum" || field.kind === "unsupported");
+    const scalarFields = model.fields.filter(
+      (field) => field.kind === "scalar" || field.kind === "enum" || field.kind === "unsupported",
+    );
     for (const field of scalarFields) {
       const name = columnOf(field);
       const where = `column "${table}"."${name}" (${model.name}.${field.name})`;
@@ -398,23 +436,32 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
         continue;
       }
       const type = expectedType(field, datamodel);
-      if (typeof type !== "string") drift.push(`${where}: this test has no mapping for ${type.unsupported}; extend expectedType()`);
+      if (typeof type !== "string")
+        drift.push(`${where}: this test has no mapping for ${type.unsupported}; extend expectedType()`);
       else if (column.type !== type) drift.push(`${where} has type ${column.type}, expected ${type}`);
       const expectNotNull = field.isRequired && !field.isList;
       if (column.not_null !== expectNotNull) {
-        drift.push(`${where} is ${column.not_null ? "NOT NULL" : "nullable"}, expected ${expectNotNull ? "NOT NULL" : "nullable"}`);
+        drift.push(
+          `${where} is ${column.not_null ? "NOT NULL" : "nullable"}, expected ${expectNotNull ? "NOT NULL" : "nullable"}`,
+        );
       }
       const dflt = expectedDefault(field, table);
-      if (dflt.kind === "none" && column.default !== null) drift.push(`${where} has DEFAULT ${column.default}, schema.prisma declares no database default`);
-      if (dflt.kind !== "none" && column.default === null) drift.push(`${where} has no DEFAULT, schema.prisma declares @default`);
-      if (dflt.kind === "exact" && column.default !== null && column.default !== dflt.sql) drift.push(`${where} has DEFAULT ${column.default}, expected ${dflt.sql}`);
-      if (dflt.kind === "pattern" && column.default !== null && !dflt.pattern.test(column.default)) drift.push(`${where} has DEFAULT ${column.default}, expected ${dflt.describe}`);
-      if (column.identity !== "") drift.push(`${where} is an identity column (${column.identity}), which schema.prisma cannot declare`);
+      if (dflt.kind === "none" && column.default !== null)
+        drift.push(`${where} has DEFAULT ${column.default}, schema.prisma declares no database default`);
+      if (dflt.kind !== "none" && column.default === null)
+        drift.push(`${where} has no DEFAULT, schema.prisma declares @default`);
+      if (dflt.kind === "exact" && column.default !== null && column.default !== dflt.sql)
+        drift.push(`${where} has DEFAULT ${column.default}, expected ${dflt.sql}`);
+      if (dflt.kind === "pattern" && column.default !== null && !dflt.pattern.test(column.default))
+        drift.push(`${where} has DEFAULT ${column.default}, expected ${dflt.describe}`);
+      if (column.identity !== "")
+        drift.push(`${where} is an identity column (${column.identity}), which schema.prisma cannot declare`);
       if (column.generated !== "") drift.push(`${where} is a generated column, which schema.prisma cannot declare`);
     }
     const declared = new Set(scalarFields.map(columnOf));
     for (const column of dbColumns.keys()) {
-      if (!declared.has(column)) drift.push(`column "${table}"."${column}" exists in the database but model ${model.name} does not declare it`);
+      if (!declared.has(column))
+        drift.push(`column "${table}"."${column}" exists in the database but model ${model.name} does not declare it`);
     }
 
     const dbIndexes = new Map(db.indexes.filter((index) => index.table === table).map((index) => [index.name, index]));
@@ -426,15 +473,20 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
     const pkColumns = pkFields.map(col);
     const primary = dbConstraints.find((c) => c.type === "p");
     if (pkColumns.length === 0) {
-      if (primary) drift.push(`table "${table}" has primary key "${primary.name}" ${list(primary.columns)}, model ${model.name} declares none`);
+      if (primary)
+        drift.push(
+          `table "${table}" has primary key "${primary.name}" ${list(primary.columns)}, model ${model.name} declares none`,
+        );
     } else {
       const name = pkIndex?.dbName ?? defaultName.primaryKey(table);
       if (!primary) drift.push(`table "${table}" has no primary key, expected "${name}" ${list(pkColumns)}`);
       else {
         accountedConstraints.add(key(table, primary.name));
         accountedIndexes.add(key(table, primary.name));
-        if (primary.name !== name) drift.push(`primary key of "${table}" is named "${primary.name}", expected "${name}"`);
-        if (primary.columns.join(",") !== pkColumns.join(",")) drift.push(`primary key "${primary.name}" is on ${list(primary.columns)}, expected ${list(pkColumns)}`);
+        if (primary.name !== name)
+          drift.push(`primary key of "${table}" is named "${primary.name}", expected "${name}"`);
+        if (primary.columns.join(",") !== pkColumns.join(","))
+          drift.push(`primary key "${primary.name}" is on ${list(primary.columns)}, expected ${list(pkColumns)}`);
       }
     }
 
@@ -442,7 +494,9 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
     for (const index of datamodel.indexes.filter((i) => i.model === model.name && i.type !== "id")) {
       const columns = index.fields.map((f) => col(f.name));
       if (index.type === "fulltext") {
-        drift.push(`@@fulltext on ${model.name} ${list(columns)}: PostgreSQL has no such index; this test cannot check it`);
+        drift.push(
+          `@@fulltext on ${model.name} ${list(columns)}: PostgreSQL has no such index; this test cannot check it`,
+        );
         continue;
       }
       const unique = index.type === "unique";
@@ -450,16 +504,23 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
       const what = `${unique ? "unique index" : "index"} "${name}" on "${table}" ${list(columns)}`;
       const actual = dbIndexes.get(name);
       if (!actual) {
-        const sameColumns = [...dbIndexes.values()].find((i) => i.columns.join(",") === columns.join(",") && !i.primary);
-        drift.push(`${what} is missing${sameColumns ? ` (an index on these columns is named "${sameColumns.name}")` : ""}`);
+        const sameColumns = [...dbIndexes.values()].find(
+          (i) => i.columns.join(",") === columns.join(",") && !i.primary,
+        );
+        drift.push(
+          `${what} is missing${sameColumns ? ` (an index on these columns is named "${sameColumns.name}")` : ""}`,
+        );
         continue;
       }
       accountedIndexes.add(key(table, name));
       if (actual.unique !== unique) drift.push(`${what} is ${actual.unique ? "UNIQUE" : "not UNIQUE"} in the database`);
-      if (actual.columns.join(",") !== columns.join(",")) drift.push(`${what} is on ${list(actual.columns)} in the database`);
-      if (actual.key_count !== actual.columns.length) drift.push(`${what} has INCLUDE columns in the database: ${actual.definition}`);
+      if (actual.columns.join(",") !== columns.join(","))
+        drift.push(`${what} is on ${list(actual.columns)} in the database`);
+      if (actual.key_count !== actual.columns.length)
+        drift.push(`${what} has INCLUDE columns in the database: ${actual.definition}`);
       const expectedDescending = index.fields.map((f) => f.sortOrder === "desc");
-      if (actual.descending.join(",") !== expectedDescending.join(",")) drift.push(`${what} has different sort orders in the database: ${actual.definition}`);
+      if (actual.descending.join(",") !== expectedDescending.join(","))
+        drift.push(`${what} has different sort orders in the database: ${actual.definition}`);
       const method = (index.algorithm ?? "BTree").toLowerCase();
       if (actual.method !== method) drift.push(`${what} uses ${actual.method} in the database, expected ${method}`);
       if (actual.predicate !== null) drift.push(`${what} is partial (WHERE ${actual.predicate}) in the database`);
@@ -472,7 +533,9 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
       const columns = field.relationFromFields!.map(col);
       const target = datamodel.models.find((m) => m.name === field.type)!;
       const targetTable = tableOf(target);
-      const targetColumns = field.relationToFields!.map((name) => columnOf(target.fields.find((f) => f.name === name)!));
+      const targetColumns = field.relationToFields!.map((name) =>
+        columnOf(target.fields.find((f) => f.name === name)!),
+      );
       const name = defaultName.index(table, columns, "_fkey");
       const required = field.relationFromFields!.every((from) => fieldsByName.get(from)?.isRequired);
       const onDelete = field.relationOnDelete ?? (required ? "Restrict" : "SetNull");
@@ -484,14 +547,19 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
         continue;
       }
       accountedConstraints.add(key(table, name));
-      if (actual.columns.join(",") !== columns.join(",")) drift.push(`${what} is on ${list(actual.columns)} in the database`);
+      if (actual.columns.join(",") !== columns.join(","))
+        drift.push(`${what} is on ${list(actual.columns)} in the database`);
       if (actual.foreign_table !== targetTable || actual.foreign_columns?.join(",") !== targetColumns.join(",")) {
-        drift.push(`${what} references "${actual.foreign_table}" ${list(actual.foreign_columns ?? [])} in the database`);
+        drift.push(
+          `${what} references "${actual.foreign_table}" ${list(actual.foreign_columns ?? [])} in the database`,
+        );
       }
       const dbOnDelete = PG_REFERENTIAL_ACTION[actual.on_delete] ?? actual.on_delete;
       const dbOnUpdate = PG_REFERENTIAL_ACTION[actual.on_update] ?? actual.on_update;
-      if (dbOnDelete !== onDelete) drift.push(`${what} has ON DELETE ${dbOnDelete} in the database, expected ${onDelete}`);
-      if (dbOnUpdate !== onUpdate) drift.push(`${what} has ON UPDATE ${dbOnUpdate} in the database, expected ${onUpdate}`);
+      if (dbOnDelete !== onDelete)
+        drift.push(`${what} has ON DELETE ${dbOnDelete} in the database, expected ${onDelete}`);
+      if (dbOnUpdate !== onUpdate)
+        drift.push(`${what} has ON UPDATE ${dbOnUpdate} in the database, expected ${onUpdate}`);
     }
   }
 
@@ -503,9 +571,14 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
       continue;
     }
     accountedIndexes.add(key(extra.table, name));
-    const shape = (i: { unique: boolean; columns: ReadonlyArray<string | null>; method: string; predicate: string | null }) =>
-      `${i.unique ? "UNIQUE " : ""}${i.method} ${list(i.columns)}${i.predicate ? ` WHERE ${i.predicate}` : ""}`;
-    if (shape(actual) !== shape(extra)) drift.push(`known extra index "${name}" is ${shape(actual)} in the database, expected ${shape(extra)}`);
+    const shape = (i: {
+      unique: boolean;
+      columns: ReadonlyArray<string | null>;
+      method: string;
+      predicate: string | null;
+    }) => `${i.unique ? "UNIQUE " : ""}${i.method} ${list(i.columns)}${i.predicate ? ` WHERE ${i.predicate}` : ""}`;
+    if (shape(actual) !== shape(extra))
+      drift.push(`known extra index "${name}" is ${shape(actual)} in the database, expected ${shape(extra)}`);
   }
   for (const [name, check] of Object.entries(KNOWN_CHECKS)) {
     const actual = db.constraints.find((c) => c.table === check.table && c.name === name && c.type === "c");
@@ -514,17 +587,30 @@ function findDrift(datamodel: Datamodel, db: DatabaseSnapshot): string[] {
       continue;
     }
     accountedConstraints.add(key(check.table, name));
-    if (actual.definition !== check.definition) drift.push(`known CHECK constraint "${name}" is ${actual.definition} in the database, expected ${check.definition}`);
+    if (actual.definition !== check.definition)
+      drift.push(
+        `known CHECK constraint "${name}" is ${actual.definition} in the database, expected ${check.definition}`,
+      );
   }
 
   // ...and nothing else may exist on the model tables.
   for (const index of db.indexes) {
     if (!modelTables.has(index.table) || accountedIndexes.has(key(index.table, index.name))) continue;
-    drift.push(`index "${index.name}" on "${index.table}" is not declared in schema.prisma nor listed in KNOWN_EXTRA_INDEXES: ${index.definition}`);
+    drift.push(
+      `index "${index.name}" on "${index.table}" is not declared in schema.prisma nor listed in KNOWN_EXTRA_INDEXES: ${index.definition}`,
+    );
   }
-  const kinds: Record<string, string> = { p: "primary key", u: "unique constraint", f: "foreign key", c: "CHECK constraint", x: "exclusion constraint", t: "constraint trigger" };
+  const kinds: Record<string, string> = {
+    p: "primary key",
+    u: "unique constraint",
+    f: "foreign key",
+    c: "CHECK constraint",
+    x: "exclusion constraint",
+    t: "constraint trigger",
+  };
   for (const constraint of db.constraints) {
-    if (!modelTables.has(constraint.table) || accountedConstraints.has(key(constraint.table, constraint.name))) continue;
+    if (!modelTables.has(constraint.table) || accountedConstraints.has(key(constraint.table, constraint.name)))
+      continue;
     drift.push(
       `${kinds[constraint.type] ?? `constraint (type ${constraint.type})`} "${constraint.name}" on "${constraint.table}" is not declared in schema.prisma nor listed as a known extra: ${constraint.definition}`,
     );
@@ -549,7 +635,14 @@ describe("the migrated database matches prisma/schema.prisma", () => {
   it("parses the schema with Prisma's own parser", () => {
     // Guards against a comparison that passes because it compared nothing.
     expect(datamodel.models.map((model) => model.name)).toEqual(
-      expect.arrayContaining(["InventoryHold", "InventoryHoldItem", "InventoryItem", "ProcessedWebhookEvent", "StockAlertState", "StockLedgerEntry"]),
+      expect.arrayContaining([
+        "InventoryHold",
+        "InventoryHoldItem",
+        "InventoryItem",
+        "ProcessedWebhookEvent",
+        "StockAlertState",
+        "StockLedgerEntry",
+      ]),
     );
     expect(datamodel.indexes.length).toBeGreaterThan(datamodel.models.length);
   });
@@ -569,7 +662,11 @@ describe("the migrated database matches prisma/schema.prisma", () => {
       // The comparison sees a changed body, a new function and a missing file (so a pass means something).
       const [first, ...rest] = files;
       const edited = { ...first!, sql: first!.sql.replace(/\$function\$\n/, "$function$\n-- edited\n") };
-      const added = { name: "inventory_drift_probe", file: "", sql: "CREATE OR REPLACE FUNCTION public.inventory_drift_probe() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;" };
+      const added = {
+        name: "inventory_drift_probe",
+        file: "",
+        sql: "CREATE OR REPLACE FUNCTION public.inventory_drift_probe() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+      };
       expect(await sqlFunctionDrift(client, [edited, ...rest.slice(1), added])).toEqual({
         withoutFile: [rest[0]!.name],
         notInDatabase: ["inventory_drift_probe"],
@@ -649,11 +746,25 @@ describe("the migrated database matches prisma/schema.prisma", () => {
   });
 
   describe("CHECK constraints reject what the schema language cannot forbid (SQLSTATE 23514)", () => {
-    const item = (values: { sku?: string; quantity: number; reserved?: number; lowStockThreshold?: number | null; purchaseLimit?: number | null; version?: number }) =>
+    const item = (values: {
+      sku?: string;
+      quantity: number;
+      reserved?: number;
+      lowStockThreshold?: number | null;
+      purchaseLimit?: number | null;
+      version?: number;
+    }) =>
       db.pool.query(
         `INSERT INTO "InventoryItem" ("shopId", sku, "productId", quantity, reserved, "lowStockThreshold", "purchaseLimit", version, "updatedAt")
          VALUES ('shop-check', $1, 'product-1', $2, $3, $4, $5, $6, now())`,
-        [values.sku ?? `sku-${Math.random()}`, values.quantity, values.reserved ?? 0, values.lowStockThreshold ?? null, values.purchaseLimit ?? null, values.version ?? 1],
+        [
+          values.sku ?? `sku-${Math.random()}`,
+          values.quantity,
+          values.reserved ?? 0,
+          values.lowStockThreshold ?? null,
+          values.purchaseLimit ?? null,
+          values.version ?? 1,
+        ],
       );
     const hold = (id: string, status: string) =>
       db.pool.query(
@@ -684,24 +795,53 @@ describe("the migrated database matches prisma/schema.prisma", () => {
       ["quantity -1", "InventoryItem_quantity_nonnegative", () => item({ quantity: -1 })],
       ["reserved -1", "InventoryItem_reserved_nonnegative", () => item({ quantity: 5, reserved: -1 })],
       ["reserved > quantity", "InventoryItem_reserved_within_quantity", () => item({ quantity: 2, reserved: 3 })],
-      ["lowStockThreshold -1", "InventoryItem_low_stock_threshold_nonnegative", () => item({ quantity: 1, lowStockThreshold: -1 })],
+      [
+        "lowStockThreshold -1",
+        "InventoryItem_low_stock_threshold_nonnegative",
+        () => item({ quantity: 1, lowStockThreshold: -1 }),
+      ],
       ["purchaseLimit 0", "InventoryItem_purchase_limit_positive", () => item({ quantity: 1, purchaseLimit: 0 })],
       ["version 0", "InventoryItem_version_positive", () => item({ quantity: 1, version: 0 })],
       ["empty sku", "InventoryItem_sku_nonempty", () => item({ sku: "", quantity: 1 })],
       ["ledger quantityAfter -1", "StockLedgerEntry_quantity_after_nonnegative", () => ledger(-1)],
       ["hold status 'bogus'", "InventoryHold_status_known", () => hold("hold-bogus", "bogus")],
-      ["hold item quantity 0", "InventoryHoldItem_quantity_positive", async () => {
-        await hold("hold-for-zero", "active");
-        return holdItem("hold-for-zero", 0);
-      }],
-      ["operator role 'owner'", "Operator_role_known", () =>
-        db.pool.query(`INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-1', 'a@b.test', 'A', 'x', 'owner', now())`)],
-      ["operator email with capitals", "Operator_email_lowercase", () =>
-        db.pool.query(`INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-2', 'A@b.test', 'A', 'x', 'viewer', now())`)],
-      ["ops alert severity 'panic'", "OpsAlert_severity_known", () =>
-        db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`)],
-      ["stock alert crossing status 'lost'", "StockAlertCrossing_status_known", () =>
-        db.pool.query(`INSERT INTO "StockAlertCrossing" ("shopId", sku, "variantKey", available, threshold, "crossedAt", status) VALUES ('s', 'k', '', 0, 1, now(), 'lost')`)],
+      [
+        "hold item quantity 0",
+        "InventoryHoldItem_quantity_positive",
+        async () => {
+          await hold("hold-for-zero", "active");
+          return holdItem("hold-for-zero", 0);
+        },
+      ],
+      [
+        "operator role 'owner'",
+        "Operator_role_known",
+        () =>
+          db.pool.query(
+            `INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-1', 'a@b.test', 'A', 'x', 'owner', now())`,
+          ),
+      ],
+      [
+        "operator email with capitals",
+        "Operator_email_lowercase",
+        () =>
+          db.pool.query(
+            `INSERT INTO "Operator" (id, email, name, "passwordHash", role, "updatedAt") VALUES ('op-2', 'A@b.test', 'A', 'x', 'viewer', now())`,
+          ),
+      ],
+      [
+        "ops alert severity 'panic'",
+        "OpsAlert_severity_known",
+        () => db.pool.query(`INSERT INTO "OpsAlert" (severity, kind, message) VALUES ('panic', 'test', 'x')`),
+      ],
+      [
+        "stock alert crossing status 'lost'",
+        "StockAlertCrossing_status_known",
+        () =>
+          db.pool.query(
+            `INSERT INTO "StockAlertCrossing" ("shopId", sku, "variantKey", available, threshold, "crossedAt", status) VALUES ('s', 'k', '', 0, 1, now(), 'lost')`,
+          ),
+      ],
       ...(
         [
           ["maxActiveHoldsPerClient 0", "ShopHoldPolicy_max_active_holds_positive", 0, 1, 300],

@@ -31,7 +31,11 @@ beforeAll(async () => {
     const body = await request.text();
     hooks.push({
       body,
-      signed: verifyAlertWebhookSignature({ body, header: request.headers.get(ALERT_SIGNATURE_HEADER), secret: SECRET }),
+      signed: verifyAlertWebhookSignature({
+        body,
+        header: request.headers.get(ALERT_SIGNATURE_HEADER),
+        secret: SECRET,
+      }),
       alertId: request.headers.get("x-acme-alert-id"),
     });
     return new Response(null, { status: 204 });
@@ -45,22 +49,26 @@ afterAll(async () => {
 });
 
 function startWorker(rounds: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, JSON.stringify({ databaseUrl: db.url, shopId: SHOP, sku: "MUG", rounds })], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "test",
-      DATABASE_URL: db.url,
-      INVENTORY_BACKEND: "prisma",
-      SMTP_HOST: "127.0.0.1",
-      SMTP_PORT: String(smtp.port),
-      SMTP_FROM: "inventory@example.com",
-      STOCK_ALERT_RECIPIENT: "ops@example.com",
-      STOCK_ALERT_WEBHOOK_URLS: `${receiver.url}/alerts`,
-      ALERT_WEBHOOK_SECRET: SECRET,
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", worker, JSON.stringify({ databaseUrl: db.url, shopId: SHOP, sku: "MUG", rounds })],
+    {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "test",
+        DATABASE_URL: db.url,
+        INVENTORY_BACKEND: "prisma",
+        SMTP_HOST: "127.0.0.1",
+        SMTP_PORT: String(smtp.port),
+        SMTP_FROM: "inventory@example.com",
+        STOCK_ALERT_RECIPIENT: "ops@example.com",
+        STOCK_ALERT_WEBHOOK_URLS: `${receiver.url}/alerts`,
+        ALERT_WEBHOOK_SECRET: SECRET,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
     },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  );
   let output = "";
   let errors = "";
   child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
@@ -82,10 +90,22 @@ function startWorker(rounds: number) {
 
 it("two OS processes crossing one variant's threshold at once send exactly one email and one signed webhook", async () => {
   // Available 4, threshold 3: each take (4 -> 3) crosses, each give-back un-crosses.
-  await createPrismaInventoryStore(db).upsertItems(SHOP, [{ sku: "MUG", productId: "mug", productTitle: "Enamel mug", quantity: THRESHOLD + 1, lowStockThreshold: THRESHOLD }], {
-    reason: "import",
-    actor: "test",
-  });
+  await createPrismaInventoryStore(db).upsertItems(
+    SHOP,
+    [
+      {
+        sku: "MUG",
+        productId: "mug",
+        productTitle: "Enamel mug",
+        quantity: THRESHOLD + 1,
+        lowStockThreshold: THRESHOLD,
+      },
+    ],
+    {
+      reason: "import",
+      actor: "test",
+    },
+  );
   await flushStockAlerts();
 
   const workers = [startWorker(25), startWorker(25)];
@@ -115,7 +135,16 @@ it("two OS processes crossing one variant's threshold at once send exactly one e
   expect(hooks).toHaveLength(1);
   expect(hooks[0]!.signed).toBe(true);
   expect(hooks[0]!.alertId).toMatch(/^stock:\d+$/);
-  expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "stock.low", shopId: SHOP, sku: "MUG", productId: "mug", productTitle: "Enamel mug", variantTitle: "", available: THRESHOLD, threshold: THRESHOLD });
+  expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+    type: "stock.low",
+    shopId: SHOP,
+    sku: "MUG",
+    productId: "mug",
+    productTitle: "Enamel mug",
+    variantTitle: "",
+    available: THRESHOLD,
+    threshold: THRESHOLD,
+  });
 
   const { rows: deliveries } = await db.pool.query<{ channel: string; outcome: string }>(
     `SELECT channel, outcome FROM "AlertDelivery" WHERE source = 'stock' ORDER BY channel`,

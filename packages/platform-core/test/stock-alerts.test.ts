@@ -22,7 +22,11 @@ let hookStatus: number;
 
 function channels(overrides: Partial<AlertChannels> = {}, port = smtp.port): AlertChannels {
   return {
-    email: { transport: { host: "127.0.0.1", port, secure: false, ignoreTLS: true }, from: "inventory@example.com", to: ["ops@example.com"] },
+    email: {
+      transport: { host: "127.0.0.1", port, secure: false, ignoreTLS: true },
+      from: "inventory@example.com",
+      to: ["ops@example.com"],
+    },
     webhooks: { urls: [`${receiver.url}/hook?token=not-logged`], secret: SECRET },
     timeoutMs: 5_000,
     maxAttempts: 2,
@@ -40,7 +44,11 @@ beforeAll(async () => {
     const body = await request.text();
     hooks.push({
       body,
-      signed: verifyAlertWebhookSignature({ body, header: request.headers.get(ALERT_SIGNATURE_HEADER), secret: SECRET }),
+      signed: verifyAlertWebhookSignature({
+        body,
+        header: request.headers.get(ALERT_SIGNATURE_HEADER),
+        secret: SECRET,
+      }),
       alertId: request.headers.get("x-acme-alert-id"),
     });
     return new Response(null, { status: hookStatus });
@@ -65,7 +73,10 @@ beforeEach(() => {
 afterEach(() => flushStockAlerts());
 
 async function seed(shopId: string, sku: string, quantity: number, lowStockThreshold: number | null) {
-  await createPrismaInventoryStore(db).upsertItems(shopId, [{ sku, productId: sku, quantity, lowStockThreshold }], { reason: "import", actor: "test" });
+  await createPrismaInventoryStore(db).upsertItems(shopId, [{ sku, productId: sku, quantity, lowStockThreshold }], {
+    reason: "import",
+    actor: "test",
+  });
   await flushStockAlerts();
 }
 
@@ -78,7 +89,13 @@ async function crossings(shopId: string) {
 }
 
 async function deliveries(sourceIds: string[]) {
-  const { rows } = await db.pool.query<{ channel: string; outcome: string; attempt: number; error: string | null; target: string }>(
+  const { rows } = await db.pool.query<{
+    channel: string;
+    outcome: string;
+    attempt: number;
+    error: string | null;
+    target: string;
+  }>(
     `SELECT channel, outcome, attempt, error, target FROM "AlertDelivery" WHERE source = 'stock' AND "sourceId" = ANY($1) ORDER BY channel, attempt`,
     [sourceIds],
   );
@@ -106,7 +123,14 @@ describe("low-stock alerts", () => {
     expect(smtp.messages[0]!.raw).toContain("Low stock: TEE (TEE) has 10 left in alerts-race");
     expect(hooks).toHaveLength(1);
     expect(hooks[0]!.signed).toBe(true);
-    expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: "stock.low", shopId, sku: "TEE", variantKey: "", available: 10, threshold: 10 });
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+      type: "stock.low",
+      shopId,
+      sku: "TEE",
+      variantKey: "",
+      available: 10,
+      threshold: 10,
+    });
     const state = await db.pool.query(`SELECT "lastAvailable" FROM "StockAlertState" WHERE "shopId" = $1`, [shopId]);
     expect(state.rows).toEqual([{ lastAvailable: 10 }]);
   });
@@ -120,7 +144,12 @@ describe("low-stock alerts", () => {
     const t0 = new Date();
     const first = await createInventoryHold({ shopId, requests: [{ sku: "CAP", quantity: 3 }], now: t0, store: holds });
     await releaseInventoryHold({ shopId, holdId: first.holdId, store: holds, now: t0 });
-    await createInventoryHold({ shopId, requests: [{ sku: "CAP", quantity: 4 }], now: new Date(t0.getTime() + 60_000), store: holds });
+    await createInventoryHold({
+      shopId,
+      requests: [{ sku: "CAP", quantity: 4 }],
+      now: new Date(t0.getTime() + 60_000),
+      store: holds,
+    });
     await flushStockAlerts();
     expect(await crossings(shopId)).toEqual([
       { status: "pending", available: 2 },
@@ -146,7 +175,12 @@ describe("low-stock alerts", () => {
     const holds = createPrismaHoldStore(db, { batching: false });
     const t0 = new Date();
     const cross = async (at: Date) => {
-      const hold = await createInventoryHold({ shopId, requests: [{ sku: "MUG", quantity: 6 }], now: at, store: holds });
+      const hold = await createInventoryHold({
+        shopId,
+        requests: [{ sku: "MUG", quantity: 6 }],
+        now: at,
+        store: holds,
+      });
       await flushStockAlerts();
       await releaseInventoryHold({ shopId, holdId: hold.holdId, store: holds, now: at });
     };
@@ -166,7 +200,14 @@ describe("low-stock alerts", () => {
     await seed(shopId, "SOCK", 10, 3);
     await seed(shopId, "NONE", 10, null);
     const holds = createPrismaHoldStore(db, { batching: false });
-    await createInventoryHold({ shopId, requests: [{ sku: "SOCK", quantity: 6 }, { sku: "NONE", quantity: 10 }], store: holds });
+    await createInventoryHold({
+      shopId,
+      requests: [
+        { sku: "SOCK", quantity: 6 },
+        { sku: "NONE", quantity: 10 },
+      ],
+      store: holds,
+    });
     await flushStockAlerts();
     expect(await crossings(shopId)).toEqual([]);
     await createInventoryHold({ shopId, requests: [{ sku: "SOCK", quantity: 1 }], store: holds }); // 4 -> 3: crosses
@@ -182,7 +223,11 @@ describe("low-stock alerts", () => {
     await seed(shopId, "B", 30, 10);
     await seed(shopId, "C", 30, 10);
     const batched = createPrismaHoldStore(db);
-    await Promise.all(Array.from({ length: 25 }, () => createInventoryHold({ shopId, requests: [{ sku: "A", quantity: 1 }], store: batched })));
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        createInventoryHold({ shopId, requests: [{ sku: "A", quantity: 1 }], store: batched }),
+      ),
+    );
     const stock = createPrismaInventoryStore(db);
     await stock.adjustQuantity({ shopId, sku: "B", variantKey: "", delta: -20, reason: "correction", actor: "test" });
     await stock.updateItem({ shopId, sku: "C", variantKey: "", lowStockThreshold: 30, actor: "test" });
@@ -214,11 +259,24 @@ describe("low-stock alerts", () => {
       expect(await holds.getHold({ shopId, holdId: hold.holdId, now: new Date() })).toMatchObject({ status: "active" });
       const item = await createPrismaInventoryStore(db).getItem(shopId, { sku: "BAG", variantKey: "" });
       expect(item).toMatchObject({ quantity: 4, reserved: 2, available: 2 });
-      const [crossing] = await db.pool.query<{ id: string; status: string }>(`SELECT id::text, status FROM "StockAlertCrossing" WHERE "shopId" = $1`, [shopId]).then((r) => r.rows);
+      const [crossing] = await db.pool
+        .query<{ id: string; status: string }>(
+          `SELECT id::text, status FROM "StockAlertCrossing" WHERE "shopId" = $1`,
+          [shopId],
+        )
+        .then((r) => r.rows);
       expect(crossing?.status).toBe("failed");
       const attempts = await deliveries([crossing!.id]);
       // 550 is permanent: one attempt, no retry.
-      expect(attempts).toEqual([{ channel: "email", outcome: "failed", attempt: 1, error: expect.stringContaining("550") as unknown, target: "ops@example.com" }]);
+      expect(attempts).toEqual([
+        {
+          channel: "email",
+          outcome: "failed",
+          attempt: 1,
+          error: expect.stringContaining("550") as unknown,
+          target: "ops@example.com",
+        },
+      ]);
       expect(refusing.messages).toEqual([]);
     } finally {
       await refusing.stop();
@@ -235,7 +293,11 @@ describe("low-stock alerts", () => {
     await flushStockAlerts();
     const item = await createPrismaInventoryStore(db).getItem(shopId, { sku: "HAT", variantKey: "" });
     expect(item).toMatchObject({ reserved: 3 });
-    const [crossing] = await db.pool.query<{ id: string; status: string }>(`SELECT id::text, status FROM "StockAlertCrossing" WHERE "shopId" = $1`, [shopId]).then((r) => r.rows);
+    const [crossing] = await db.pool
+      .query<{ id: string; status: string }>(`SELECT id::text, status FROM "StockAlertCrossing" WHERE "shopId" = $1`, [
+        shopId,
+      ])
+      .then((r) => r.rows);
     expect(crossing?.status).toBe("failed");
     const attempts = await deliveries([crossing!.id]);
     expect(attempts.map((a) => [a.channel, a.attempt, a.outcome])).toEqual([
@@ -246,7 +308,10 @@ describe("low-stock alerts", () => {
       ["webhook", 2, "failed"],
       ["webhook", 3, "failed"],
     ]);
-    expect(attempts.find((a) => a.channel === "webhook")).toMatchObject({ error: "HTTP 503", target: `${receiver.url}/hook` });
+    expect(attempts.find((a) => a.channel === "webhook")).toMatchObject({
+      error: "HTTP 503",
+      target: `${receiver.url}/hook`,
+    });
     expect(hooks).toHaveLength(3);
   });
 });

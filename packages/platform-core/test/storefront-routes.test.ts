@@ -19,7 +19,8 @@ const storefront: Storefront = {
   shopId: SHOP,
   catalogue: {
     currency: "eur",
-    product: (productId) => ({ mug: { name: "Enamel mug", unitAmount: 1800 }, tee: { name: "Camp tee", unitAmount: 3900 } })[productId],
+    product: (productId) =>
+      ({ mug: { name: "Enamel mug", unitAmount: 1800 }, tee: { name: "Camp tee", unitAmount: 3900 } })[productId],
   },
 };
 const teeM = variantKey({ size: "M" });
@@ -46,7 +47,12 @@ async function reserved(): Promise<Record<string, number>> {
 beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 4 });
   emulator = await startStripeEmulator({ webhookSecret: "whsec_storefront", deliver: "manual", expirySweepMs: 0 });
-  Object.assign(process.env, { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", INVENTORY_MODE: "reserve_ttl", STRIPE_API_BASE_URL: emulator.url });
+  Object.assign(process.env, {
+    DATABASE_URL: db.url,
+    INVENTORY_BACKEND: "prisma",
+    INVENTORY_MODE: "reserve_ttl",
+    STRIPE_API_BASE_URL: emulator.url,
+  });
   delete process.env.SHOP_PUBLIC_URL;
   resetEnvCache();
   resetStorefrontEnvCache();
@@ -57,7 +63,9 @@ afterAll(async () => {
   await db?.destroy();
 });
 beforeEach(async () => {
-  await db.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "CheckoutSessionRequest" RESTART IDENTITY`);
+  await db.pool.query(
+    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "CheckoutSessionRequest" RESTART IDENTITY`,
+  );
   await stock().upsertItems(
     SHOP,
     [
@@ -71,7 +79,12 @@ beforeEach(async () => {
 
 describe("handleCheckoutSessionRequest", () => {
   it("prices the cart from the catalogue, holds it, and answers the shop's payment link, which leads to Stripe", async () => {
-    const response = await post({ lines: [{ sku: "MUG", variantKey: "", quantity: 2 }, { sku: "TEE", variantAttributes: { Size: "m" }, quantity: 1 }] });
+    const response = await post({
+      lines: [
+        { sku: "MUG", variantKey: "", quantity: 2 },
+        { sku: "TEE", variantAttributes: { Size: "m" }, quantity: 1 },
+      ],
+    });
     const body = (await response.json()) as { status: string; url: string; holdExpiresAt: string };
     expect(response.status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ status: "ready", url: expect.stringMatching(/^\/checkout\/pay\?t=/) as unknown });
@@ -88,7 +101,12 @@ describe("handleCheckoutSessionRequest", () => {
   });
 
   it("names each line the stock cannot cover (409) and holds nothing", async () => {
-    const response = await post({ lines: [{ sku: "MUG", variantKey: "", quantity: 1 }, { sku: "TEE", variantKey: teeM, quantity: 2 }] });
+    const response = await post({
+      lines: [
+        { sku: "MUG", variantKey: "", quantity: 1 },
+        { sku: "TEE", variantKey: teeM, quantity: 2 },
+      ],
+    });
     expect(response.status).toBe(409);
     expect(await response.json()).toEqual({
       code: "inventory_insufficient",
@@ -111,7 +129,11 @@ describe("handleCheckoutSessionRequest", () => {
       const response = await post(body);
       const answer = (await response.json()) as { code: string; errors?: Array<{ field: string }> };
       expect(response.status, JSON.stringify(body)).toBe(400);
-      if (fields.length) expect(answer.errors?.map((error) => error.field), JSON.stringify(body)).toEqual(fields);
+      if (fields.length)
+        expect(
+          answer.errors?.map((error) => error.field),
+          JSON.stringify(body),
+        ).toEqual(fields);
     }
     expect(await reserved()).toEqual({ MUG: 0, TEE: 0, GHOST: 0 });
   });
@@ -121,7 +143,10 @@ describe("handleCheckoutLinkRequest", () => {
   it("sends a link that is not this shop's to the lapsed page, saying why", async () => {
     const response = await post({ lines: [{ sku: "MUG", variantKey: "", quantity: 1 }] });
     const { url } = (await response.json()) as { url: string };
-    const other = await handleCheckoutLinkRequest(new Request(`http://shop.test${url}`), { ...storefront, shopId: "another-shop" });
+    const other = await handleCheckoutLinkRequest(new Request(`http://shop.test${url}`), {
+      ...storefront,
+      shopId: "another-shop",
+    });
     expect(other.headers.get("location")).toBe("/checkout/lapsed?reason=invalid");
     const forged = await handleCheckoutLinkRequest(new Request(`http://shop.test${url.slice(0, -4)}AAAA`), storefront);
     expect(forged.headers.get("location")).toBe("/checkout/lapsed?reason=invalid");

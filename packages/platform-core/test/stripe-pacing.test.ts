@@ -44,7 +44,10 @@ describe("stripe_pace_take across instances", () => {
     // Each slot is 40 ms after the one before, whenever its caller came: the endpoint's next slot
     // is at least 120 × 40 ms after the first caller asked (the database's clock, this host's too).
     const account = createHash("sha256").update("emulator").digest("hex").slice(0, 16);
-    const { rows } = await db.pool.query<{ next: Date }>(`SELECT "nextAt" AS next FROM "StripeRatePace" WHERE key = $1`, [`stripe:${account}:create_checkout_session`]);
+    const { rows } = await db.pool.query<{ next: Date }>(
+      `SELECT "nextAt" AS next FROM "StripeRatePace" WHERE key = $1`,
+      [`stripe:${account}:create_checkout_session`],
+    );
     expect(rows[0]!.next.getTime() - started).toBeGreaterThanOrEqual(120 * 40 - 5);
 
     // The next slot is seconds away: a caller allowed 100 ms gets none, and is told how long until one.
@@ -69,14 +72,19 @@ describe("stripe_pace_take across instances", () => {
     // burst that begins as a second ends spreads over three).
     expect(waits.every((wait) => wait >= 0 && wait < 2_100)).toBe(true);
     const account = createHash("sha256").update("sk_test_small_account").digest("hex").slice(0, 16);
-    const { rows } = await db.pool.query<{ calls: number }>(`SELECT calls FROM "StripeRateWindow" WHERE key = $1 ORDER BY second`, [`stripe:${account}:global`]);
+    const { rows } = await db.pool.query<{ calls: number }>(
+      `SELECT calls FROM "StripeRateWindow" WHERE key = $1 ORDER BY second`,
+      [`stripe:${account}:global`],
+    );
     const perSecond = rows.map((row) => row.calls);
     expect(perSecond.reduce((a, b) => a + b, 0)).toBe(10);
     expect(Math.max(...perSecond)).toBe(5);
   });
 
   it("a 429 pauses the endpoint for every instance", async () => {
-    const [a, b] = instances.map((instance) => createDatabaseStripePacer(instance, { ...env, STRIPE_SECRET_KEY: "sk_test_another_account" }));
+    const [a, b] = instances.map((instance) =>
+      createDatabaseStripePacer(instance, { ...env, STRIPE_SECRET_KEY: "sk_test_another_account" }),
+    );
     expect(await a!.take("create_checkout_session", 0)).toEqual({ waitMs: 0 });
     await a!.defer("create_checkout_session", 2_000, "endpoint");
     const slot = await b!.take("create_checkout_session", 500);

@@ -27,7 +27,11 @@ let options: StripeWebhookOptions;
 let clock: Date;
 let eventSeq = 0;
 
-function sessionEvent(type: string, session: Partial<Stripe.Checkout.Session> & { id: string }, id = `evt_${++eventSeq}`) {
+function sessionEvent(
+  type: string,
+  session: Partial<Stripe.Checkout.Session> & { id: string },
+  id = `evt_${++eventSeq}`,
+) {
   return {
     id,
     object: "event",
@@ -62,12 +66,19 @@ async function item(sku: string) {
   return (await stock.getItem(SHOP, { sku, variantKey: "" }))!;
 }
 async function alerts() {
-  return (await db.pool.query(`SELECT severity, kind, details FROM "OpsAlert" ORDER BY id`)).rows as Array<{ severity: string; kind: string; details: Record<string, unknown> }>;
+  return (await db.pool.query(`SELECT severity, kind, details FROM "OpsAlert" ORDER BY id`)).rows as Array<{
+    severity: string;
+    kind: string;
+    details: Record<string, unknown>;
+  }>;
 }
 async function hold(sku: string, quantity: number, ttlSeconds = 600) {
   return createInventoryHold({ shopId: SHOP, requests: [{ sku, quantity }], ttlSeconds, now: clock, store: holds });
 }
-const meta = (holdId?: string): Record<string, string> => ({ shop_id: SHOP, ...(holdId ? { inventory_reservation_id: holdId } : {}) });
+const meta = (holdId?: string): Record<string, string> => ({
+  shop_id: SHOP,
+  ...(holdId ? { inventory_reservation_id: holdId } : {}),
+});
 
 beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 20 });
@@ -87,7 +98,14 @@ beforeEach(async () => {
   await db.pool.query(
     `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale" RESTART IDENTITY`,
   );
-  await stock.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 5 }, { sku: "B", productId: "b", quantity: 1 }], { reason: "import", actor: "t" });
+  await stock.upsertItems(
+    SHOP,
+    [
+      { sku: "A", productId: "a", quantity: 5 },
+      { sku: "B", productId: "b", quantity: 1 },
+    ],
+    { reason: "import", actor: "t" },
+  );
 });
 
 describe("signature", () => {
@@ -104,14 +122,22 @@ describe("signature", () => {
     for (const request of requests) {
       const response = await handleStripeWebhook(request, options);
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ code: "validation_failed", errors: [{ field: "stripe-signature" }] });
+      expect(await response.json()).toMatchObject({
+        code: "validation_failed",
+        errors: [{ field: "stripe-signature" }],
+      });
     }
     expect(await item("A")).toMatchObject({ quantity: 5, reserved: 2 });
-    expect((await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`)).rows[0]!.n).toBe(0);
+    expect(
+      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ProcessedWebhookEvent"`)).rows[0]!.n,
+    ).toBe(0);
   });
 
   it("answers 200 to event types it does not handle", async () => {
-    const result = await deliver({ ...sessionEvent("customer.created", { id: "cus_1" }), data: { object: { id: "cus_1", object: "customer" } } });
+    const result = await deliver({
+      ...sessionEvent("customer.created", { id: "cus_1" }),
+      data: { object: { id: "cus_1", object: "customer" } },
+    });
     expect(result).toEqual({ status: 200, body: { received: true, ignored: "customer.created" } });
   });
 });
@@ -136,7 +162,12 @@ describe("settling holds", () => {
   it("an expired session releases its hold once, counted once", async () => {
     const { holdId } = await hold("A", 2);
     const releasedBefore = await counter("holdReleased");
-    const payload = sessionEvent("checkout.session.expired", { id: "cs_rel", status: "expired", payment_status: "unpaid", metadata: meta(holdId) });
+    const payload = sessionEvent("checkout.session.expired", {
+      id: "cs_rel",
+      status: "expired",
+      payment_status: "unpaid",
+      metadata: meta(holdId),
+    });
     const results = await Promise.all(Array.from({ length: 5 }, () => deliver(payload)));
     expect(results.filter((r) => r.body.outcome === "released")).toHaveLength(1);
     expect((await counter("holdReleased")) - releasedBefore).toBe(1);
@@ -146,14 +177,28 @@ describe("settling holds", () => {
   it("completed then expired: the sale stands", async () => {
     const { holdId } = await hold("A", 2);
     await deliver(sessionEvent("checkout.session.completed", { id: "cs_3", metadata: meta(holdId) }));
-    const late = await deliver(sessionEvent("checkout.session.expired", { id: "cs_3", status: "expired", payment_status: "unpaid", metadata: meta(holdId) }));
+    const late = await deliver(
+      sessionEvent("checkout.session.expired", {
+        id: "cs_3",
+        status: "expired",
+        payment_status: "unpaid",
+        metadata: meta(holdId),
+      }),
+    );
     expect(late.body).toMatchObject({ outcome: "hold_committed" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
   });
 
   it("expired then completed (out of order): stock is sold again while it lasts", async () => {
     const { holdId } = await hold("A", 2);
-    await deliver(sessionEvent("checkout.session.expired", { id: "cs_4", status: "expired", payment_status: "unpaid", metadata: meta(holdId) }));
+    await deliver(
+      sessionEvent("checkout.session.expired", {
+        id: "cs_4",
+        status: "expired",
+        payment_status: "unpaid",
+        metadata: meta(holdId),
+      }),
+    );
     expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
     const paid = await deliver(sessionEvent("checkout.session.completed", { id: "cs_4", metadata: meta(holdId) }));
     expect(paid.body).toMatchObject({ outcome: "recommitted" });
@@ -175,7 +220,11 @@ describe("settling holds", () => {
     expect(alert!.details).toMatchObject({ holdId, sessionId: "cs_5", shopId: SHOP });
     const recorded = await holds.listOversoldSales({ shopId: SHOP });
     expect(recorded).toEqual([
-      expect.objectContaining({ holdId, checkoutSessionId: "cs_5", items: [{ sku: "B", variantKey: "", requested: 1, available: 0 }] }),
+      expect.objectContaining({
+        holdId,
+        checkoutSessionId: "cs_5",
+        items: [{ sku: "B", variantKey: "", requested: 1, available: 0 }],
+      }),
     ]);
     // A redelivery (new event id, same session) records nothing twice.
     await deliver(sessionEvent("checkout.session.completed", { id: "cs_5", metadata: meta(holdId) }));
@@ -185,23 +234,47 @@ describe("settling holds", () => {
 
   it("delayed payment keeps the hold past its TTL until the payment succeeds or fails", async () => {
     const first = await hold("A", 2, 600);
-    await deliver(sessionEvent("checkout.session.completed", { id: "cs_6", payment_status: "unpaid", metadata: meta(first.holdId) }));
+    await deliver(
+      sessionEvent("checkout.session.completed", {
+        id: "cs_6",
+        payment_status: "unpaid",
+        metadata: meta(first.holdId),
+      }),
+    );
     clock = new Date(clock.getTime() + 2 * 3600_000);
     expect(await releaseAll()).toBe(0);
     expect(await item("A")).toMatchObject({ reserved: 2 });
-    const succeeded = await deliver(sessionEvent("checkout.session.async_payment_succeeded", { id: "cs_6", metadata: meta(first.holdId) }));
+    const succeeded = await deliver(
+      sessionEvent("checkout.session.async_payment_succeeded", { id: "cs_6", metadata: meta(first.holdId) }),
+    );
     expect(succeeded.body).toMatchObject({ outcome: "committed" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
 
     const second = await hold("A", 1, 600);
-    await deliver(sessionEvent("checkout.session.completed", { id: "cs_7", payment_status: "unpaid", metadata: meta(second.holdId) }));
-    const failed = await deliver(sessionEvent("checkout.session.async_payment_failed", { id: "cs_7", payment_status: "unpaid", metadata: meta(second.holdId) }));
+    await deliver(
+      sessionEvent("checkout.session.completed", {
+        id: "cs_7",
+        payment_status: "unpaid",
+        metadata: meta(second.holdId),
+      }),
+    );
+    const failed = await deliver(
+      sessionEvent("checkout.session.async_payment_failed", {
+        id: "cs_7",
+        payment_status: "unpaid",
+        metadata: meta(second.holdId),
+      }),
+    );
     expect(failed.body).toMatchObject({ outcome: "released" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
   });
 
   it("validate-only checkouts: the paid event sells the lines once", async () => {
-    const metadata = { shop_id: SHOP, inventory_mode: "validate_only", ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 2 }]) };
+    const metadata = {
+      shop_id: SHOP,
+      inventory_mode: "validate_only",
+      ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 2 }]),
+    };
     const [committedBefore, failedBefore] = [await counter("holdCommitted"), await counter("holdCommitFailed")];
     const first = await deliver(sessionEvent("checkout.session.completed", { id: "cs_8", metadata }));
     expect(first.body).toMatchObject({ outcome: "sold" });
@@ -209,19 +282,29 @@ describe("settling holds", () => {
     expect(again.body).toMatchObject({ outcome: "already_recorded" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
     // Four more than there are: oversold, stock untouched, one failure.
-    const short = { shop_id: SHOP, inventory_mode: "validate_only", ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 7 }]) };
-    expect((await deliver(sessionEvent("checkout.session.completed", { id: "cs_8b", metadata: short }))).body).toMatchObject({ outcome: "oversold" });
+    const short = {
+      shop_id: SHOP,
+      inventory_mode: "validate_only",
+      ...encodeSaleLines([{ sku: "A", variantKey: "", quantity: 7 }]),
+    };
+    expect(
+      (await deliver(sessionEvent("checkout.session.completed", { id: "cs_8b", metadata: short }))).body,
+    ).toMatchObject({ outcome: "oversold" });
     expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
     // Counted once each, by the use case the webhook goes through (recordPaidInventorySale).
     expect((await counter("holdCommitted")) - committedBefore).toBe(1);
     expect((await counter("holdCommitFailed")) - failedBefore).toBe(1);
-    const expired = await deliver(sessionEvent("checkout.session.expired", { id: "cs_9", status: "expired", payment_status: "unpaid", metadata }));
+    const expired = await deliver(
+      sessionEvent("checkout.session.expired", { id: "cs_9", status: "expired", payment_status: "unpaid", metadata }),
+    );
     expect(expired.body).toMatchObject({ outcome: "nothing_held" });
   });
 
   it("a paid event naming a hold id no hold can have: not found, one failure counted, a critical alert", async () => {
     const failedBefore = await counter("holdCommitFailed");
-    const result = await deliver(sessionEvent("checkout.session.completed", { id: "cs_bad", metadata: meta("hold\u0000bad") }));
+    const result = await deliver(
+      sessionEvent("checkout.session.completed", { id: "cs_bad", metadata: meta("hold\u0000bad") }),
+    );
     expect(result).toMatchObject({ status: 200, body: { outcome: "hold_not_found" } });
     expect((await counter("holdCommitFailed")) - failedBefore).toBe(1);
     expect(await alerts()).toEqual([expect.objectContaining({ severity: "critical", kind: "hold_settlement_failed" })]);
@@ -230,9 +313,15 @@ describe("settling holds", () => {
 
   it("a database that cannot answer: 500 so Stripe retries, a critical alert, and the retry settles", async () => {
     const { holdId } = await hold("A", 2);
-    const deadDatabase = createDatabase({ url: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/none`, connectionTimeoutMillis: 500 });
+    const deadDatabase = createDatabase({
+      url: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/none`,
+      connectionTimeoutMillis: 500,
+    });
     const payload = sessionEvent("checkout.session.completed", { id: "cs_10", metadata: meta(holdId) });
-    const response = await handleStripeWebhook(signedRequest(payload), { ...options, holds: createPrismaHoldStore(deadDatabase) });
+    const response = await handleStripeWebhook(signedRequest(payload), {
+      ...options,
+      holds: createPrismaHoldStore(deadDatabase),
+    });
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({ code: "unavailable" });
     expect(await alerts()).toEqual([expect.objectContaining({ severity: "critical", kind: "hold_settlement_failed" })]);

@@ -33,7 +33,10 @@ async function packagedExecutable(): Promise<string> {
   const marker = path.join(dir, `acme-chromium-${packagedVersion()}.complete`);
   const lockTarget = path.join(dir, "acme-chromium.lock");
   await writeFile(lockTarget, "", { flag: "a" }); // the lock needs a file to lock; "a" never truncates
-  const release = await lockfile.lock(lockTarget, { retries: { retries: 600, minTimeout: 100, maxTimeout: 100 }, stale: 60_000 });
+  const release = await lockfile.lock(lockTarget, {
+    retries: { retries: 600, minTimeout: 100, maxTimeout: 100 },
+    stale: 60_000,
+  });
   try {
     if (!existsSync(marker)) await rm(path.join(dir, "chromium"), { force: true });
     const executable = await sparticuz.executablePath();
@@ -48,7 +51,8 @@ async function packagedExecutable(): Promise<string> {
 export async function chromiumExecutable(): Promise<string> {
   const configured = process.env[CHROMIUM_EXECUTABLE_ENV];
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`${CHROMIUM_EXECUTABLE_ENV}=${configured}: no such file; unset it to use the Chromium from npm`);
+    if (!existsSync(configured))
+      throw new Error(`${CHROMIUM_EXECUTABLE_ENV}=${configured}: no such file; unset it to use the Chromium from npm`);
     return configured;
   }
   return packagedExecutable();
@@ -60,6 +64,12 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: await chromiumExecutable(),
     headless: true,
     // Root has no sandbox; the closed network refuses Chromium's background traffic.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
 }

@@ -58,8 +58,14 @@ export async function startNextApp(options: StartNextAppOptions): Promise<Runnin
   });
   const { onOutput } = options;
   if (onOutput) {
-    child.stdout?.on("data", lines((line) => onOutput(line, "stdout")));
-    child.stderr?.on("data", lines((line) => onOutput(line, "stderr")));
+    child.stdout?.on(
+      "data",
+      lines((line) => onOutput(line, "stdout")),
+    );
+    child.stderr?.on(
+      "data",
+      lines((line) => onOutput(line, "stderr")),
+    );
   } else {
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -11,7 +11,11 @@ export type PaymentLinkAnswer =
   | { kind: "preparing"; retrySeconds: number }
   | { kind: "elsewhere"; status: number; location: string | null };
 
-export function readPaymentLinkAnswer(status: number, location: string | null | undefined, base: string): PaymentLinkAnswer {
+export function readPaymentLinkAnswer(
+  status: number,
+  location: string | null | undefined,
+  base: string,
+): PaymentLinkAnswer {
   if (status !== 303 || !location) return { kind: "elsewhere", status, location: location ?? null };
   if (location.startsWith("/checkout/preparing")) {
     return { kind: "preparing", retrySeconds: Number(new URL(location, base).searchParams.get("retry")) || 1 };

@@ -50,7 +50,11 @@ export async function resolvePgBouncer(): Promise<PgBouncerCommand> {
   if (installed) return { binary: installed };
   const root = path.join(tmpdir(), `acme-pgbouncer-debian-${process.arch}`);
   const binary = path.join(root, "usr", "sbin", "pgbouncer");
-  const libraryPath = [path.join(root, "usr", "lib", "x86_64-linux-gnu"), path.join(root, "usr", "lib", "aarch64-linux-gnu"), path.join(root, "usr", "lib")].join(":");
+  const libraryPath = [
+    path.join(root, "usr", "lib", "x86_64-linux-gnu"),
+    path.join(root, "usr", "lib", "aarch64-linux-gnu"),
+    path.join(root, "usr", "lib"),
+  ].join(":");
   if (existsSync(binary)) return { binary, libraryPath };
   const work = await mkdtemp(path.join(tmpdir(), "acme-pgbouncer-fetch-"));
   try {
@@ -60,7 +64,11 @@ export async function resolvePgBouncer(): Promise<PgBouncerCommand> {
     try {
       await download();
     } catch (error) {
-      if (!isRoot) throw new Error(`pgbouncer is not installed and its Debian packages could not be fetched (${String(error)}); apt-get install pgbouncer, or set PGBOUNCER`, { cause: error });
+      if (!isRoot)
+        throw new Error(
+          `pgbouncer is not installed and its Debian packages could not be fetched (${String(error)}); apt-get install pgbouncer, or set PGBOUNCER`,
+          { cause: error },
+        );
       await run("apt-get", ["update", "-qq"], work);
       await download();
     }
@@ -86,7 +94,9 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.trim()}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 

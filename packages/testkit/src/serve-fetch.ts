@@ -23,7 +23,9 @@ async function toRequest(message: IncomingMessage, base: string): Promise<Reques
 }
 
 /** Serves a Web-standard fetch handler (`Request` in, `Response` out) on loopback, as a framework route would. */
-export async function serveFetchHandler(handler: (request: Request) => Promise<Response> | Response): Promise<ServedFetchHandler> {
+export async function serveFetchHandler(
+  handler: (request: Request) => Promise<Response> | Response,
+): Promise<ServedFetchHandler> {
   let base = "http://127.0.0.1";
   async function answer(message: IncomingMessage, reply: ServerResponse): Promise<void> {
     try {

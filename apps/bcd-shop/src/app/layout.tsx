@@ -20,7 +20,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </Link>
           <nav>
             <Link href="/">Goods</Link>
-            <a className="cart-link" href="/cart" aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"} data-cart-units={units}>
+            <a
+              className="cart-link"
+              href="/cart"
+              aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"}
+              data-cart-units={units}
+            >
               Cart <span className="cart-count">{units}</span>
             </a>
           </nav>

@@ -1,5 +1,11 @@
 "use client";
-import { CART_LINE_MAX_QUANTITY, CART_MAX_LINES, decodeCartCookie, encodeCartCookie, type CartCookieLine } from "@acme/platform-core/universal";
+import {
+  CART_LINE_MAX_QUANTITY,
+  CART_MAX_LINES,
+  decodeCartCookie,
+  encodeCartCookie,
+  type CartCookieLine,
+} from "@acme/platform-core/universal";
 import { CART_COOKIE } from "./cart-cookie-name.ts";
 
 const THIRTY_DAYS = 60 * 60 * 24 * 30;

@@ -18,7 +18,14 @@ it("prices every product the demo stocks for this shop, in whole cents above Str
 });
 
 it("names a variant on the picker by what tells it from the others", () => {
-  const variant = (attributes: Record<string, string>) => ({ sku: "T", variantKey: "", attributes, available: 1, lowStockThreshold: null, purchaseLimit: null });
+  const variant = (attributes: Record<string, string>) => ({
+    sku: "T",
+    variantKey: "",
+    attributes,
+    available: 1,
+    lowStockThreshold: null,
+    purchaseLimit: null,
+  });
   const tees = displayVariants([variant({ color: "Coral", size: "S" }), variant({ color: "Coral", size: "M" })]);
   expect(tees.variants.map((entry) => [entry.pick, entry.label, entry.colour])).toEqual([
     ["S", "Coral / S", "coral"],

@@ -23,7 +23,8 @@ const PRODUCTS: Record<string, BcdProduct> = {
     name: "Six-panel field cap",
     unitAmount: 3400,
     tagline: "Waxed cotton, brass buckle.",
-    description: "A waxed-cotton crown that sheds a shower, a brim that keeps its curve, and a brass buckle you can work with cold fingers. Made in a run of one.",
+    description:
+      "A waxed-cotton crown that sheds a shower, a brim that keeps its curve, and a brass buckle you can work with cold fingers. Made in a run of one.",
     specs: [
       ["Shell", "Waxed cotton, 8 oz"],
       ["Closure", "Brass slide buckle"],
@@ -35,7 +36,8 @@ const PRODUCTS: Record<string, BcdProduct> = {
     name: "Enamel camp mug",
     unitAmount: 1800,
     tagline: "Steel under glass-hard enamel.",
-    description: "Pressed steel with a glass-hard enamel coat and a rolled stainless rim. It goes on the fire, in the pack and through the dishwasher, and it will outlast all three.",
+    description:
+      "Pressed steel with a glass-hard enamel coat and a rolled stainless rim. It goes on the fire, in the pack and through the dishwasher, and it will outlast all three.",
     specs: [
       ["Volume", "350 ml"],
       ["Body", "Enamelled steel"],
@@ -47,7 +49,8 @@ const PRODUCTS: Record<string, BcdProduct> = {
     name: "Camp linen tee",
     unitAmount: 4200,
     tagline: "Linen-cotton jersey, garment-dyed.",
-    description: "A heavyweight linen and cotton jersey, garment-dyed and cut square, to wear alone in August and under a shell in October.",
+    description:
+      "A heavyweight linen and cotton jersey, garment-dyed and cut square, to wear alone in August and under a shell in October.",
     specs: [
       ["Fabric", "55% linen, 45% cotton"],
       ["Weight", "220 g/m²"],
@@ -59,7 +62,8 @@ const PRODUCTS: Record<string, BcdProduct> = {
 
 export const catalogue = {
   currency: CURRENCY,
-  product: (productId: string): BcdProduct | undefined => (Object.hasOwn(PRODUCTS, productId) ? PRODUCTS[productId] : undefined),
+  product: (productId: string): BcdProduct | undefined =>
+    Object.hasOwn(PRODUCTS, productId) ? PRODUCTS[productId] : undefined,
 } satisfies ShopCatalogue<BcdProduct>;
 
 const PRICE = new Intl.NumberFormat("en-IE", { style: "currency", currency: CURRENCY.toUpperCase() });

@@ -9,7 +9,15 @@ import { StockBadge } from "./stock-badge.tsx";
 const refOf = (variant: Pick<DisplayVariant, "sku" | "variantKey">) => `${variant.sku}|${variant.variantKey}`;
 
 /** Variant tiles (a sold-out one cannot be picked), a quantity up to what one buyer may take, and Add to cart. */
-export function AddToCart({ productName, variants, shared }: { productName: string; variants: DisplayVariant[]; shared: string }) {
+export function AddToCart({
+  productName,
+  variants,
+  shared,
+}: {
+  productName: string;
+  variants: DisplayVariant[];
+  shared: string;
+}) {
   const router = useRouter();
   const first = variants.find((variant) => variant.available > 0);
   const [selected, setSelected] = useState(first ? refOf(first) : undefined);
@@ -40,14 +48,23 @@ export function AddToCart({ productName, variants, shared }: { productName: stri
       ) : (
         <fieldset className="tiles" aria-label={`${productName} options`}>
           <legend>
-            {variants.some((entry) => entry.attributes.size) ? "Choose a size" : variants.some((entry) => entry.colour) ? "Colour" : "Choose one"}
+            {variants.some((entry) => entry.attributes.size)
+              ? "Choose a size"
+              : variants.some((entry) => entry.colour)
+                ? "Colour"
+                : "Choose one"}
             {shared ? <span className="legend-shared"> · {shared}</span> : null}
           </legend>
           {variants.map((entry) => {
             const ref = refOf(entry);
             const soldOut = entry.available <= 0;
             return (
-              <label key={ref} className={`tile${soldOut ? " tile-out" : ""}`} data-sku={entry.sku} data-variant-key={entry.variantKey}>
+              <label
+                key={ref}
+                className={`tile${soldOut ? " tile-out" : ""}`}
+                data-sku={entry.sku}
+                data-variant-key={entry.variantKey}
+              >
                 <input
                   type="radio"
                   name="variant"

@@ -16,7 +16,9 @@ function describe(answer: Exclude<CheckoutAnswer, { kind: "ready" | "preparing" 
       return {
         message: answer.message,
         details: answer.items.map((item) =>
-          item.available > 0 ? `${item.name}: only ${item.available} left (you asked for ${item.requested}).` : `${item.name} sold out.`,
+          item.available > 0
+            ? `${item.name}: only ${item.available} left (you asked for ${item.requested}).`
+            : `${item.name} sold out.`,
         ),
       };
     case "busy": {
@@ -38,7 +40,13 @@ function describe(answer: Exclude<CheckoutAnswer, { kind: "ready" | "preparing" 
  * why not. `blockedReason` keeps it disabled while the cart has lines that
  * cannot be bought as they are.
  */
-export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine[]; blockedReason?: string | undefined }) {
+export function CheckoutButton({
+  lines,
+  blockedReason,
+}: {
+  lines: CartCookieLine[];
+  blockedReason?: string | undefined;
+}) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [held, setHeld] = useState<string | null>(null);
@@ -56,7 +64,9 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
       if (answer.kind === "preparing") {
         // Held while Stripe is busy: the link waits for the payment page.
         const until = answer.holdExpiresAt;
-        setHeld(`Your items are set aside${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`);
+        setHeld(
+          `Your items are set aside${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`,
+        );
       }
       window.location.assign(answer.url);
       return;
@@ -69,7 +79,12 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
 
   return (
     <div className="checkout">
-      <button type="button" className="primary wide" onClick={() => void checkout()} disabled={pending || blockedReason !== undefined}>
+      <button
+        type="button"
+        className="primary wide"
+        onClick={() => void checkout()}
+        disabled={pending || blockedReason !== undefined}
+      >
         {held ? "Preparing payment…" : pending ? "Starting checkout…" : "Checkout"}
       </button>
       {blockedReason ? <p className="fine">{blockedReason}</p> : null}

@@ -11,5 +11,10 @@ export function LocalTime({ iso }: { iso: string }) {
     () => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
     () => null,
   );
-  return <time dateTime={iso}>{local ?? `${new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" })} UTC`}</time>;
+  return (
+    <time dateTime={iso}>
+      {local ??
+        `${new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" })} UTC`}
+    </time>
+  );
 }

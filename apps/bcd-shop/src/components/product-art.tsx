@@ -4,7 +4,15 @@ import { COLOURS, type ProductArt as Art } from "@/catalogue/catalogue.ts";
  * A flat drawing of the product in its colour, on a ruled backdrop (the demo
  * has no photographs). Decorative: the name is always beside it.
  */
-export function ProductArt({ art, colour, size = "large" }: { art: Art; colour: string | null; size?: "large" | "thumb" }) {
+export function ProductArt({
+  art,
+  colour,
+  size = "large",
+}: {
+  art: Art;
+  colour: string | null;
+  size?: "large" | "thumb";
+}) {
   const fill = (colour && COLOURS[colour]) ?? DEFAULT_FILL[art];
   return (
     <div className={`art art-${art} art-${size}`} aria-hidden="true">
@@ -23,7 +31,10 @@ const RIM = "#2c4a7a";
 function Tee({ fill }: { fill: string }) {
   return (
     <g stroke={INK} strokeWidth="4" strokeLinejoin="round">
-      <path d="M70 38 L40 52 L20 92 L46 104 L56 86 L56 168 L144 168 L144 86 L154 104 L180 92 L160 52 L130 38 C124 54 76 54 70 38 Z" fill={fill} />
+      <path
+        d="M70 38 L40 52 L20 92 L46 104 L56 86 L56 168 L144 168 L144 86 L154 104 L180 92 L160 52 L130 38 C124 54 76 54 70 38 Z"
+        fill={fill}
+      />
       <path d="M70 38 C78 62 122 62 130 38" fill="none" />
       <path d="M112 92 h22 v22 c0 4 -22 4 -22 0 Z" fill="none" strokeWidth="3" />
     </g>

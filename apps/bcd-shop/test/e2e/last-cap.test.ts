@@ -38,15 +38,28 @@ beforeAll(async () => {
   const webhookSecret = `whsec_${randomBytes(12).toString("hex")}`;
   const cmsPort = await freePort();
   emulator = await startStripeEmulator({ webhookSecret, webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook` });
-  const common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhookSecret };
+  const common = {
+    DATABASE_URL: db.url,
+    INVENTORY_BACKEND: "prisma",
+    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+  };
   [cms, shop, browser] = await Promise.all([
     startNextApp({
       appDir: CMS_DIR,
       port: cmsPort,
-      env: { ...common, CRON_SECRET: randomBytes(12).toString("hex"), INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"), CMS_SESSION_SECRET: randomBytes(32).toString("hex") },
+      env: {
+        ...common,
+        CRON_SECRET: randomBytes(12).toString("hex"),
+        INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"),
+        CMS_SESSION_SECRET: randomBytes(32).toString("hex"),
+      },
     }),
     // No SHOP_ID: the app's own default is bcd-shop.
-    startNextApp({ appDir: SHOP_DIR, env: { ...common, SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"), INVENTORY_MODE: "reserve_ttl" } }),
+    startNextApp({
+      appDir: SHOP_DIR,
+      env: { ...common, SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"), INVENTORY_MODE: "reserve_ttl" },
+    }),
     launchChromium(),
   ]);
 });
@@ -58,7 +71,8 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-const row = (page: Page, ref: { sku: string; variantKey: string }) => page.locator(`[data-sku="${ref.sku}"][data-variant-key="${ref.variantKey}"]`);
+const row = (page: Page, ref: { sku: string; variantKey: string }) =>
+  page.locator(`[data-sku="${ref.sku}"][data-variant-key="${ref.variantKey}"]`);
 
 async function item(shopId: string, ref: { sku: string; variantKey: string }) {
   const found = await store.getItem(shopId, ref);
@@ -76,10 +90,18 @@ async function addToCart(page: Page, productId: string, ref: { sku: string; vari
 }
 
 /** The reasons in a variant's stock history in the CMS, newest first. */
-async function historyReasons(operator: Page, shopId: string, ref: { sku: string; variantKey: string }): Promise<string[]> {
-  await operator.goto(`${cms.url}/cms/shop/${shopId}/data/inventory/history?sku=${encodeURIComponent(ref.sku)}&variantKey=${encodeURIComponent(ref.variantKey)}`);
+async function historyReasons(
+  operator: Page,
+  shopId: string,
+  ref: { sku: string; variantKey: string },
+): Promise<string[]> {
+  await operator.goto(
+    `${cms.url}/cms/shop/${shopId}/data/inventory/history?sku=${encodeURIComponent(ref.sku)}&variantKey=${encodeURIComponent(ref.variantKey)}`,
+  );
   await operator.locator("table tbody tr").first().waitFor();
-  return operator.locator("table tbody tr[data-reason]").evaluateAll((rows) => rows.map((entry) => entry.getAttribute("data-reason") ?? ""));
+  return operator
+    .locator("table tbody tr[data-reason]")
+    .evaluateAll((rows) => rows.map((entry) => entry.getAttribute("data-reason") ?? ""));
 }
 
 describe("bcd-shop, end to end", () => {
@@ -151,7 +173,13 @@ describe("bcd-shop, end to end", () => {
     const capRow = row(operator, CAP);
     await capRow.waitFor();
     const headers = (await operator.locator("table thead th").allInnerTexts()).map((text) => text.trim());
-    const cell = async (name: RegExp) => (await capRow.locator("td").nth(headers.findIndex((text) => name.test(text))).innerText()).trim();
+    const cell = async (name: RegExp) =>
+      (
+        await capRow
+          .locator("td")
+          .nth(headers.findIndex((text) => name.test(text)))
+          .innerText()
+      ).trim();
     expect(await cell(/^quantity/i)).toBe("0");
     expect(await cell(/^available/i)).toBe("0");
 

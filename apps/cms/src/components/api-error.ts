@@ -32,7 +32,11 @@ export function apiErrorFromBody(status: number, body: Record<string, unknown>):
 /** One line for an error, its field errors appended. */
 export function describeApiError(error: ApiError): string {
   const prefix =
-    error.status === 401 ? "Your session has ended; sign in again. " : error.status === 403 ? "You are not allowed to do this. " : "";
+    error.status === 401
+      ? "Your session has ended; sign in again. "
+      : error.status === 403
+        ? "You are not allowed to do this. "
+        : "";
   const fields = error.errors?.map((e) => `${e.line ? `line ${e.line}, ` : ""}${e.field}: ${e.message}`).join("; ");
   return `${prefix}${error.message}${fields ? ` (${fields})` : ""}`;
 }

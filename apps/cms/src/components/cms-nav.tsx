@@ -32,10 +32,14 @@ export function CmsNav({ shops }: { shops: string[] }) {
   useEffect(() => {
     if (shopInUrl) window.localStorage.setItem(LAST_SHOP_KEY, shopInUrl);
   }, [shopInUrl]);
-  const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find((id) => id !== undefined && shops.includes(id));
+  const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find(
+    (id) => id !== undefined && shops.includes(id),
+  );
   const linkShop = shopInUrl ?? fallback;
   const base = linkShop ? `/cms/shop/${encodeURIComponent(linkShop)}` : undefined;
-  const section = base ? (SECTIONS.find((s) => pathname.startsWith(base + s.path))?.path ?? "/data/inventory") : "/data/inventory";
+  const section = base
+    ? (SECTIONS.find((s) => pathname.startsWith(base + s.path))?.path ?? "/data/inventory")
+    : "/data/inventory";
 
   return (
     <nav className="nav" aria-label="Main">
@@ -57,13 +61,20 @@ export function CmsNav({ shops }: { shops: string[] }) {
           ))}
         </select>
       </label>
-      <Link href="/cms/dashboard" className={pathname.startsWith("/cms/dashboard") ? "nav-link active" : "nav-link"}>Dashboard</Link>
+      <Link href="/cms/dashboard" className={pathname.startsWith("/cms/dashboard") ? "nav-link active" : "nav-link"}>
+        Dashboard
+      </Link>
       {base &&
         SECTIONS.map((s) => {
           const href = base + s.path;
           const active = pathname === href || pathname.startsWith(href + "/");
           return (
-            <Link key={s.path} href={href} className={active ? "nav-link active" : "nav-link"} aria-current={active ? "page" : undefined}>
+            <Link
+              key={s.path}
+              href={href}
+              className={active ? "nav-link active" : "nav-link"}
+              aria-current={active ? "page" : undefined}
+            >
               {s.label}
             </Link>
           );

@@ -3,7 +3,17 @@ import { z } from "zod";
 // The stock grid's state as it appears in the URL (page and API share it).
 // Kept free of server imports so the client grid can use it too.
 
-export const GRID_SORTS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "purchaseLimit", "updatedAt"] as const;
+export const GRID_SORTS = [
+  "sku",
+  "product",
+  "productId",
+  "quantity",
+  "reserved",
+  "available",
+  "lowStockThreshold",
+  "purchaseLimit",
+  "updatedAt",
+] as const;
 export const GRID_FILTERS = ["all", "low", "out", "attention"] as const;
 export const GRID_PAGE_SIZE = 100;
 
@@ -17,28 +27,32 @@ const whole = (max: number) =>
     .transform(Number)
     .refine((value) => value <= max, `must be at most ${max}`);
 
-export const gridQuerySchema = z.strictObject({
-  q: z
-    .string()
-    .trim()
-    .max(128, "must be at most 128 characters")
-    // No SKU contains control characters; a NUL would even be refused by PostgreSQL.
-    // eslint-disable-next-line no-control-regex -- matches control characters on purpose, to refuse them
-    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
-    .optional(),
-  filter: z.enum(GRID_FILTERS, { error: `must be one of ${GRID_FILTERS.join(", ")}` }).default("all"),
-  sort: z.enum(GRID_SORTS, { error: `must be one of ${GRID_SORTS.join(", ")}` }).default("sku"),
-  dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
-  offset: whole(1_000_000).default(0),
-  limit: whole(500).refine((value) => value >= 1, "must be at least 1").default(GRID_PAGE_SIZE),
-}).transform(({ q, filter, sort, dir, offset, limit }) => ({
-  ...(q ? { search: q } : {}),
-  filter,
-  sort,
-  direction: dir,
-  offset,
-  limit,
-}));
+export const gridQuerySchema = z
+  .strictObject({
+    q: z
+      .string()
+      .trim()
+      .max(128, "must be at most 128 characters")
+      // No SKU contains control characters; a NUL would even be refused by PostgreSQL.
+      // eslint-disable-next-line no-control-regex -- matches control characters on purpose, to refuse them
+      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
+      .optional(),
+    filter: z.enum(GRID_FILTERS, { error: `must be one of ${GRID_FILTERS.join(", ")}` }).default("all"),
+    sort: z.enum(GRID_SORTS, { error: `must be one of ${GRID_SORTS.join(", ")}` }).default("sku"),
+    dir: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("asc"),
+    offset: whole(1_000_000).default(0),
+    limit: whole(500)
+      .refine((value) => value >= 1, "must be at least 1")
+      .default(GRID_PAGE_SIZE),
+  })
+  .transform(({ q, filter, sort, dir, offset, limit }) => ({
+    ...(q ? { search: q } : {}),
+    filter,
+    sort,
+    direction: dir,
+    offset,
+    limit,
+  }));
 
 export interface GridState {
   q: string;

@@ -27,7 +27,11 @@ export interface GridPage {
 }
 
 export function toGridRow(
-  item: Omit<GridRow, "updatedAt" | "productTitle" | "variantTitle"> & { updatedAt: Date | string; productTitle?: string; variantTitle?: string },
+  item: Omit<GridRow, "updatedAt" | "productTitle" | "variantTitle"> & {
+    updatedAt: Date | string;
+    productTitle?: string;
+    variantTitle?: string;
+  },
 ): GridRow {
   return {
     sku: item.sku,

@@ -81,7 +81,11 @@ function send(
       }
       resolve({ status: xhr.status, body });
     };
-    xhr.onerror = () => resolve({ status: 0, body: { code: "network", message: "The server could not be reached. Nothing was changed." } });
+    xhr.onerror = () =>
+      resolve({
+        status: 0,
+        body: { code: "network", message: "The server could not be reached. Nothing was changed." },
+      });
     xhr.send(file);
   });
 }
@@ -119,7 +123,11 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
       setPhase({
         name: "failed",
         mode,
-        error: { status: 413, code: "payload_too_large", message: `The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is 5 MB. Split it into smaller files.` },
+        error: {
+          status: 413,
+          code: "payload_too_large",
+          message: `The file is ${(file.size / 1048576).toFixed(1)} MB; the limit is 5 MB. Split it into smaller files.`,
+        },
       });
       return;
     }
@@ -158,15 +166,18 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
         CSV columns <code>sku,productId,quantity</code>, optionally{" "}
         {/* Break points after the commas: the list is wider than a phone. */}
         <code>
-          productTitle,<wbr />
-          variantTitle,<wbr />
-          lowStockThreshold,<wbr />
+          productTitle,
+          <wbr />
+          variantTitle,
+          <wbr />
+          lowStockThreshold,
+          <wbr />
           purchaseLimit
         </code>
-        , and one{" "}
-        <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column left out keeps what is there; an empty
-        threshold or limit cell means none. <code>purchaseLimit</code> is the most units one buyer may have of a variant (1 or more). Quantities are set
-        absolutely; variants missing from the file are left alone. Up to 5 MB.
+        , and one <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column
+        left out keeps what is there; an empty threshold or limit cell means none. <code>purchaseLimit</code> is the
+        most units one buyer may have of a variant (1 or more). Quantities are set absolutely; variants missing from the
+        file are left alone. Up to 5 MB.
       </p>
       <div className="import-controls">
         <input
@@ -185,7 +196,12 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
         />
         <label>
           Format
-          <select name="format" value={format} disabled={busy} onChange={(event) => setFormat(event.target.value as Format)}>
+          <select
+            name="format"
+            value={format}
+            disabled={busy}
+            onChange={(event) => setFormat(event.target.value as Format)}
+          >
             <option value="csv">CSV</option>
             <option value="json">JSON</option>
           </select>
@@ -208,8 +224,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
         <div className="progress-block" role="status">
           <progress max={phase.total || 1} value={phase.loaded} aria-label="Upload progress" />
           <span>
-            Uploading… {Math.round((phase.loaded / Math.max(phase.total, 1)) * 100)}% ({formatNumber(Math.round(phase.loaded / 1024))} of{" "}
-            {formatNumber(Math.round(phase.total / 1024))} KB)
+            Uploading… {Math.round((phase.loaded / Math.max(phase.total, 1)) * 100)}% (
+            {formatNumber(Math.round(phase.loaded / 1024))} of {formatNumber(Math.round(phase.total / 1024))} KB)
           </span>
         </div>
       )}
@@ -217,7 +233,9 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
         <div className="progress-block" role="status">
           <progress aria-label="Server progress" />
           <span>
-            {phase.mode === "preview" ? "Checking every row against current stock…" : "Applying all rows in one transaction…"}{" "}
+            {phase.mode === "preview"
+              ? "Checking every row against current stock…"
+              : "Applying all rows in one transaction…"}{" "}
             {Math.max(0, Math.floor((now - phase.since) / 1000))} s
           </span>
         </div>
@@ -226,7 +244,11 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
       {phase.name === "failed" && (
         <div className="error-box" role="alert" data-testid="import-errors">
           <p>
-            <strong>{phase.mode === "apply" ? "Import rejected; nothing was changed." : "The file cannot be imported; nothing was changed."}</strong>{" "}
+            <strong>
+              {phase.mode === "apply"
+                ? "Import rejected; nothing was changed."
+                : "The file cannot be imported; nothing was changed."}
+            </strong>{" "}
             {phase.error.errors?.length ? phase.error.message : describeApiError(phase.error)}
           </p>
           {phase.error.errors && phase.error.errors.length > 0 && (
@@ -248,7 +270,15 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                       <td className="num">{error.line ?? "—"}</td>
                       <td className="mono">{quoted.sku ?? "—"}</td>
                       <td className="mono">{error.field}</td>
-                      <td className="mono quoted">{quoted.value === undefined ? "—" : quoted.value === "" ? <span className="muted">(empty)</span> : quoted.value}</td>
+                      <td className="mono quoted">
+                        {quoted.value === undefined ? (
+                          "—"
+                        ) : quoted.value === "" ? (
+                          <span className="muted">(empty)</span>
+                        ) : (
+                          quoted.value
+                        )}
+                      </td>
                       <td>{error.message}</td>
                     </tr>
                   );
@@ -263,8 +293,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
         <div className="preview">
           <p className={phase.name === "applied" ? "success-box" : "notice"} role="status" data-testid="import-summary">
             {phase.name === "applied" ? "Imported: " : "Preview (nothing changed yet): "}
-            <strong>{formatNumber(preview.created)}</strong> to create, <strong>{formatNumber(preview.updated)}</strong> to update,{" "}
-            <strong>{formatNumber(preview.unchanged)}</strong> unchanged.
+            <strong>{formatNumber(preview.created)}</strong> to create, <strong>{formatNumber(preview.updated)}</strong>{" "}
+            to update, <strong>{formatNumber(preview.unchanged)}</strong> unchanged.
             {phase.name === "applied" && (
               <>
                 {" "}
@@ -273,7 +303,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
             )}
           </p>
           <label className="inline-check">
-            <input type="checkbox" checked={changesOnly} onChange={(event) => setChangesOnly(event.target.checked)} /> Only rows that change
+            <input type="checkbox" checked={changesOnly} onChange={(event) => setChangesOnly(event.target.checked)} />{" "}
+            Only rows that change
           </label>
           <div className="table-scroll">
             <table className="table preview-table">
@@ -297,10 +328,18 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                   </tr>
                 )}
                 {shown.slice(0, SHOWN_ROWS).map((change) => (
-                  <tr key={change.line} className={`action-${change.action}`} data-sku={change.sku} data-variant-key={change.variantKey}>
+                  <tr
+                    key={change.line}
+                    className={`action-${change.action}`}
+                    data-sku={change.sku}
+                    data-variant-key={change.variantKey}
+                  >
                     <td className="num">{change.line}</td>
                     <td>
-                      <BeforeAfter before={change.before && variantDisplayName(change.before)} after={variantDisplayName(change.after)} />
+                      <BeforeAfter
+                        before={change.before && variantDisplayName(change.before)}
+                        after={variantDisplayName(change.after)}
+                      />
                     </td>
                     <td className="mono">{change.sku}</td>
                     <td>
@@ -322,8 +361,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
           </div>
           {(shown.length > SHOWN_ROWS || preview.listed < preview.rows) && (
             <p className="muted">
-              Listing {formatNumber(Math.min(shown.length, SHOWN_ROWS))} of the file&apos;s {formatNumber(preview.rows)} rows (those that change
-              first); the counts above cover the whole file.
+              Listing {formatNumber(Math.min(shown.length, SHOWN_ROWS))} of the file&apos;s {formatNumber(preview.rows)}{" "}
+              rows (those that change first); the counts above cover the whole file.
             </p>
           )}
         </div>
@@ -333,7 +372,8 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
 }
 
 function BeforeAfter({ before, after }: { before: string | number | null | undefined; after: string | number | null }) {
-  const show = (value: string | number | null | undefined) => (value === null || value === undefined ? "—" : typeof value === "number" ? formatNumber(value) : value);
+  const show = (value: string | number | null | undefined) =>
+    value === null || value === undefined ? "—" : typeof value === "number" ? formatNumber(value) : value;
   if (before === undefined || before === after) return <>{show(after)}</>;
   return (
     <span className="changed">

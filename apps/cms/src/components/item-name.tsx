@@ -10,8 +10,7 @@ export function ItemName({ item, sku }: { item: TitledVariant; sku: string }) {
   return (
     <span className="item-name">
       <span className="product-title">{product}</span>
-      {variant && <span className="variant-title"> · {variant}</span>}{" "}
-      <span className="mono sku">{sku}</span>
+      {variant && <span className="variant-title"> · {variant}</span>} <span className="mono sku">{sku}</span>
     </span>
   );
 }

@@ -14,7 +14,11 @@ export function ReleaseHoldButton({ shopId, holdId, canEdit }: { shopId: string;
       label="Release"
       question="Give these units back?"
       canEdit={canEdit}
-      send={() => csrfFetch(`/api/shops/${encodeURIComponent(shopId)}/holds/${encodeURIComponent(holdId)}/release`, { method: "POST" })}
+      send={() =>
+        csrfFetch(`/api/shops/${encodeURIComponent(shopId)}/holds/${encodeURIComponent(holdId)}/release`, {
+          method: "POST",
+        })
+      }
       onReleased={() => startTransition(() => router.refresh())}
     />
   );

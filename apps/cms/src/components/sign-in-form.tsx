@@ -31,7 +31,11 @@ export function SignInForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={(event) => void submit(event)} className="sign-in-form" aria-describedby={error ? "sign-in-error" : undefined}>
+    <form
+      onSubmit={(event) => void submit(event)}
+      className="sign-in-form"
+      aria-describedby={error ? "sign-in-error" : undefined}
+    >
       <label>
         Email
         <input name="email" type="email" autoComplete="username" required maxLength={254} />

@@ -17,12 +17,7 @@ export function SignOutButton() {
   }
 
   return (
-    <button
-      type="button"
-      className="button button-quiet"
-      disabled={busy}
-      onClick={() => void signOut()}
-    >
+    <button type="button" className="button button-quiet" disabled={busy} onClick={() => void signOut()}>
       Sign out
     </button>
   );

@@ -100,7 +100,10 @@ export function StockGrid({
     window.history.replaceState(null, "", params.size > 0 ? `?${params}` : window.location.pathname);
     const controller = new AbortController();
     setLoading(true);
-    fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, { signal: controller.signal, cache: "no-store" })
+    fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, {
+      signal: controller.signal,
+      cache: "no-store",
+    })
       .then(async (response) => {
         if (!response.ok) {
           const error = await readApiError(response);
@@ -137,7 +140,9 @@ export function StockGrid({
   async function refreshCounts() {
     const params = gridSearchParams({ ...state, offset: 0 });
     params.set("limit", "1");
-    const response = await fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, { cache: "no-store" }).catch(() => undefined);
+    const response = await fetch(`/api/shops/${encodeURIComponent(shopId)}/inventory?${params}`, {
+      cache: "no-store",
+    }).catch(() => undefined);
     if (!response?.ok) return;
     const { counts, total } = (await response.json()) as GridPage;
     setPage((p) => ({ ...p, counts, total }));
@@ -169,20 +174,28 @@ export function StockGrid({
     const nextThreshold = threshold === "" ? null : wholeNumber(threshold, 0, maxQuantity);
     const nextLimit = limit === "" ? null : wholeNumber(limit, 1, maxQuantity);
     if (typeof nextQuantity === "string") problems.push({ field: "quantity", message: nextQuantity });
-    if (typeof nextThreshold === "string") problems.push({ field: "lowStockThreshold", message: `${nextThreshold}, or empty for none` });
-    if (typeof nextLimit === "string") problems.push({ field: "purchaseLimit", message: `${nextLimit}, or empty for no limit` });
+    if (typeof nextThreshold === "string")
+      problems.push({ field: "lowStockThreshold", message: `${nextThreshold}, or empty for none` });
+    if (typeof nextLimit === "string")
+      problems.push({ field: "purchaseLimit", message: `${nextLimit}, or empty for no limit` });
     const productTitle = editing.productTitle.trim().replace(/\s+/g, " ");
     const variantTitle = editing.variantTitle.trim().replace(/\s+/g, " ");
-    if (productTitle.length > TITLE_MAX) problems.push({ field: "productTitle", message: `must be at most ${TITLE_MAX} characters` });
-    if (variantTitle.length > TITLE_MAX) problems.push({ field: "variantTitle", message: `must be at most ${TITLE_MAX} characters` });
+    if (productTitle.length > TITLE_MAX)
+      problems.push({ field: "productTitle", message: `must be at most ${TITLE_MAX} characters` });
+    if (variantTitle.length > TITLE_MAX)
+      problems.push({ field: "variantTitle", message: `must be at most ${TITLE_MAX} characters` });
     const quantityChanged = problems.length === 0 && nextQuantity !== row.quantity;
     const thresholdChanged = problems.length === 0 && nextThreshold !== row.lowStockThreshold;
     const limitChanged = problems.length === 0 && nextLimit !== row.purchaseLimit;
     const productTitleChanged = problems.length === 0 && productTitle !== row.productTitle;
     const variantTitleChanged = problems.length === 0 && variantTitle !== row.variantTitle;
-    if (quantityChanged && !editing.reason) problems.push({ field: "reason", message: "choose why the quantity changes" });
+    if (quantityChanged && !editing.reason)
+      problems.push({ field: "reason", message: "choose why the quantity changes" });
     if (problems.length > 0) {
-      setEditing({ ...editing, error: { status: 400, code: "validation_failed", message: "Check the highlighted fields.", errors: problems } });
+      setEditing({
+        ...editing,
+        error: { status: 400, code: "validation_failed", message: "Check the highlighted fields.", errors: problems },
+      });
       return;
     }
     if (!quantityChanged && !thresholdChanged && !limitChanged && !productTitleChanged && !variantTitleChanged) {
@@ -206,7 +219,11 @@ export function StockGrid({
       }),
     }).catch(() => undefined);
     if (!response) {
-      setEditing({ ...editing, saving: false, error: { status: 0, code: "network", message: "The server could not be reached. Nothing was saved." } });
+      setEditing({
+        ...editing,
+        saving: false,
+        error: { status: 0, code: "network", message: "The server could not be reached. Nothing was saved." },
+      });
       return;
     }
     if (response.ok) {
@@ -215,9 +232,15 @@ export function StockGrid({
       replaceRow(updated);
       setEditing(undefined);
       const parts = [
-        quantityChanged ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})` : "",
-        thresholdChanged ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}` : "",
-        limitChanged ? `limit per buyer ${formatNumber(row.purchaseLimit)} → ${formatNumber(updated.purchaseLimit)}` : "",
+        quantityChanged
+          ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})`
+          : "",
+        thresholdChanged
+          ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}`
+          : "",
+        limitChanged
+          ? `limit per buyer ${formatNumber(row.purchaseLimit)} → ${formatNumber(updated.purchaseLimit)}`
+          : "",
         productTitleChanged || variantTitleChanged ? `renamed from ${variantDisplayName(row)}` : "",
       ].filter(Boolean);
       setSaved({ key: refId(row), message: `Saved ${variantDisplayName(updated)} (${row.sku}): ${parts.join(", ")}.` });
@@ -330,13 +353,19 @@ export function StockGrid({
                     data-sku={row.sku}
                     data-variant-key={row.variantKey}
                     data-version={row.version}
-                    className={[`stock-${state}`, isEditing ? "editing" : "", saved?.key === key ? "just-saved" : ""].join(" ")}
+                    className={[
+                      `stock-${state}`,
+                      isEditing ? "editing" : "",
+                      saved?.key === key ? "just-saved" : "",
+                    ].join(" ")}
                   >
                     <td className="product-cell" data-label="Product">
                       <span className="product-title">{titles.product}</span>
                       {titles.variant && <span className="variant-title">{titles.variant}</span>}
                     </td>
-                    <td className="mono sku-cell" data-label="SKU">{row.sku}</td>
+                    <td className="mono sku-cell" data-label="SKU">
+                      {row.sku}
+                    </td>
                     <td className="num" data-label="Quantity">
                       {isEditing ? (
                         <input
@@ -356,7 +385,9 @@ export function StockGrid({
                         formatNumber(row.quantity)
                       )}
                     </td>
-                    <td className="num" data-label="Reserved">{formatNumber(row.reserved)}</td>
+                    <td className="num" data-label="Reserved">
+                      {formatNumber(row.reserved)}
+                    </td>
                     <td className="num" data-label="Available">
                       <span className={`badge badge-${state}`}>{formatNumber(row.available)}</span>
                     </td>
@@ -398,7 +429,9 @@ export function StockGrid({
                         formatNumber(row.purchaseLimit)
                       )}
                     </td>
-                    <td className="muted small" data-label="Updated">{formatTime(row.updatedAt)}</td>
+                    <td className="muted small" data-label="Updated">
+                      {formatTime(row.updatedAt)}
+                    </td>
                     <td className="actions">
                       {!isEditing && (
                         <button
@@ -411,7 +444,10 @@ export function StockGrid({
                           Edit
                         </button>
                       )}
-                      <Link className="button button-small button-quiet" href={historyPath(shopId, row.sku, row.variantKey)}>
+                      <Link
+                        className="button button-small button-quiet"
+                        href={historyPath(shopId, row.sku, row.variantKey)}
+                      >
                         History
                       </Link>
                     </td>
@@ -438,12 +474,16 @@ export function StockGrid({
                         >
                           {editing.conflict && (
                             <div className="conflict-box" role="alert">
-                              <strong>Someone else changed {variantDisplayName(row)} ({row.sku}) while you were editing.</strong> It now has quantity{" "}
-                              {formatNumber(editing.conflict.quantity)}, reserved {formatNumber(editing.conflict.reserved)}, available{" "}
-                              {formatNumber(editing.conflict.available)}, threshold {formatNumber(editing.conflict.lowStockThreshold)}, limit per buyer{" "}
-                              {formatNumber(editing.conflict.purchaseLimit)}{" "}
-                              (updated {formatTime(editing.conflict.updatedAt)}). Your change was not saved. Save again to replace
-                              their values with yours, or cancel to keep theirs.
+                              <strong>
+                                Someone else changed {variantDisplayName(row)} ({row.sku}) while you were editing.
+                              </strong>{" "}
+                              It now has quantity {formatNumber(editing.conflict.quantity)}, reserved{" "}
+                              {formatNumber(editing.conflict.reserved)}, available{" "}
+                              {formatNumber(editing.conflict.available)}, threshold{" "}
+                              {formatNumber(editing.conflict.lowStockThreshold)}, limit per buyer{" "}
+                              {formatNumber(editing.conflict.purchaseLimit)} (updated{" "}
+                              {formatTime(editing.conflict.updatedAt)}). Your change was not saved. Save again to
+                              replace their values with yours, or cancel to keep theirs.
                             </div>
                           )}
                           <label>
@@ -452,7 +492,9 @@ export function StockGrid({
                               name="reason"
                               value={editing.reason}
                               className={fieldError("reason") ? "invalid" : undefined}
-                              onChange={(event) => setEditing({ ...editing, reason: event.target.value as EditReason | "" })}
+                              onChange={(event) =>
+                                setEditing({ ...editing, reason: event.target.value as EditReason | "" })
+                              }
                             >
                               <option value="">Choose…</option>
                               {EDIT_REASONS.map((reason) => (
@@ -497,7 +539,12 @@ export function StockGrid({
                           <button type="submit" className="button button-primary" disabled={editing.saving}>
                             {editing.saving ? "Saving…" : editing.conflict ? "Save mine anyway" : "Save"}
                           </button>
-                          <button type="button" className="button" onClick={() => setEditing(undefined)} disabled={editing.saving}>
+                          <button
+                            type="button"
+                            className="button"
+                            onClick={() => setEditing(undefined)}
+                            disabled={editing.saving}
+                          >
                             Cancel
                           </button>
                           {editing.error && (
@@ -525,7 +572,8 @@ export function StockGrid({
           ← Previous
         </button>
         <span className="muted">
-          Page {formatNumber(Math.floor(page.offset / GRID_PAGE_SIZE) + 1)} of {formatNumber(Math.max(1, Math.ceil(page.total / GRID_PAGE_SIZE)))}
+          Page {formatNumber(Math.floor(page.offset / GRID_PAGE_SIZE) + 1)} of{" "}
+          {formatNumber(Math.max(1, Math.ceil(page.total / GRID_PAGE_SIZE)))}
         </span>
         <button
           type="button"

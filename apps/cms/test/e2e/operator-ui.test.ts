@@ -1,6 +1,14 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore, DEFAULT_HOLD_POLICY, getShopHoldPolicy, identifyHoldClient, type InventoryStore } from "@acme/platform-core";
+import {
+  createInventoryHold,
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  DEFAULT_HOLD_POLICY,
+  getShopHoldPolicy,
+  identifyHoldClient,
+  type InventoryStore,
+} from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { launchChromium } from "@acme/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -51,7 +59,8 @@ async function signInPage(context: BrowserContext, email: string, target: string
   return page;
 }
 
-const row = (page: Page, sku: string, variantKey: string) => page.locator(`tr[data-sku="${sku}"][data-variant-key="${variantKey}"]`);
+const row = (page: Page, sku: string, variantKey: string) =>
+  page.locator(`tr[data-sku="${sku}"][data-variant-key="${variantKey}"]`);
 
 /** The text of a grid cell by column header, for one row. */
 async function cell(page: Page, sku: string, variantKey: string, column: string): Promise<string> {
@@ -81,16 +90,45 @@ beforeAll(async () => {
     SHOP,
     [
       // Titled as an import or the seed sets them; MUG-1 has none and shows its product id.
-      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantTitle: "Small", variantAttributes: { size: "S" }, quantity: 12, lowStockThreshold: 3 },
-      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantAttributes: { size: "M" }, quantity: 5, lowStockThreshold: 3 },
-      { sku: "TEE-1", productId: "tee", productTitle: "Linen tee", variantAttributes: { size: "L" }, quantity: 2, lowStockThreshold: 3 },
+      {
+        sku: "TEE-1",
+        productId: "tee",
+        productTitle: "Linen tee",
+        variantTitle: "Small",
+        variantAttributes: { size: "S" },
+        quantity: 12,
+        lowStockThreshold: 3,
+      },
+      {
+        sku: "TEE-1",
+        productId: "tee",
+        productTitle: "Linen tee",
+        variantAttributes: { size: "M" },
+        quantity: 5,
+        lowStockThreshold: 3,
+      },
+      {
+        sku: "TEE-1",
+        productId: "tee",
+        productTitle: "Linen tee",
+        variantAttributes: { size: "L" },
+        quantity: 2,
+        lowStockThreshold: 3,
+      },
       { sku: "MUG-1", productId: "mug", quantity: 0, lowStockThreshold: 2 },
       { sku: "CAP-1", productId: "cap", productTitle: "Field cap", variantAttributes: { color: "Red" }, quantity: 8 },
     ],
     { reason: "import", actor: "seed" },
   );
   const holds = createPrismaHoldStore(database);
-  heldId = (await createInventoryHold({ shopId: SHOP, requests: [{ sku: "CAP-1", variantAttributes: { color: "Red" }, quantity: 3 }], ttlSeconds: 1200, store: holds })).holdId;
+  heldId = (
+    await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "CAP-1", variantAttributes: { color: "Red" }, quantity: 3 }],
+      ttlSeconds: 1200,
+      store: holds,
+    })
+  ).holdId;
   await holds.attachCheckoutSession({ shopId: SHOP, holdId: heldId, checkoutSessionId: SESSION_ID });
   await database.pool.query(
     `INSERT INTO "StockAlertState" ("shopId", sku, "variantKey", "lastAlertedAt", "lastAvailable", "updatedAt") VALUES ($1, 'TEE-1', 'size=l', now(), 2, now())`,
@@ -108,8 +146,20 @@ beforeAll(async () => {
     })),
     { reason: "import", actor: "seed" },
   );
-  await createTestOperator({ databaseUrl: database.url, email: EDITOR, password: PASSWORD, role: "editor", shops: [SHOP, BIG_SHOP] });
-  await createTestOperator({ databaseUrl: database.url, email: VIEWER, password: PASSWORD, role: "viewer", shops: [SHOP] });
+  await createTestOperator({
+    databaseUrl: database.url,
+    email: EDITOR,
+    password: PASSWORD,
+    role: "editor",
+    shops: [SHOP, BIG_SHOP],
+  });
+  await createTestOperator({
+    databaseUrl: database.url,
+    email: VIEWER,
+    password: PASSWORD,
+    role: "viewer",
+    shops: [SHOP],
+  });
   await createTestOperator({ databaseUrl: database.url, email: ADMIN, password: PASSWORD, role: "admin" });
   cms = await startCmsForTest({ databaseUrl: database.url, env: { CMS_STRIPE_SESSION_URL: SESSION_URL } });
   browser = await launchChromium();
@@ -183,11 +233,15 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const limit = page.getByLabel("Limit per buyer of TEE-1");
     await limit.fill("0");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await expect.poll(() => page.locator(".edit-form .error-box").innerText()).toContain("purchaseLimit: must be a whole number, 1 or more, or empty for no limit");
+    await expect
+      .poll(() => page.locator(".edit-form .error-box").innerText())
+      .toContain("purchaseLimit: must be a whole number, 1 or more, or empty for no limit");
     expect(await limit.getAttribute("class")).toContain("invalid");
     await limit.fill("9".repeat(400));
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await expect.poll(() => page.locator(".edit-form .error-box").innerText()).toContain("purchaseLimit: must be at most 1,000,000,000");
+    await expect
+      .poll(() => page.locator(".edit-form .error-box").innerText())
+      .toContain("purchaseLimit: must be at most 1,000,000,000");
     expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toEqual(before);
 
     await limit.fill(" 2 ");
@@ -195,7 +249,11 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await expect.poll(() => page.locator(".success-box").innerText()).toContain("limit per buyer — → 2");
     expect(await cell(page, "TEE-1", "size=m", "Limit per buyer")).toBe("2");
-    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toMatchObject({ purchaseLimit: 2, quantity: before.quantity, version: before.version + 1 });
+    expect(await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" })).toMatchObject({
+      purchaseLimit: 2,
+      quantity: before.quantity,
+      version: before.version + 1,
+    });
     expect(await store.listLedger(SHOP, { limit: 1000 })).toEqual(ledgerBefore);
     // The grid sorts by it: limited variants first.
     await page.getByRole("button", { name: "Limit per buyer" }).click();
@@ -205,7 +263,19 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     // Straight to the API: each hostile value is a 400 naming purchaseLimit, and nothing changes.
     const client = await signIn(cms, EDITOR, PASSWORD);
     const limited = (await store.getItem(SHOP, { sku: "TEE-1", variantKey: "size=m" }))!;
-    for (const raw of ["0", "-1", "1.5", '"2"', '""', "true", "[2]", "1000000001", "1e400", "9007199254740993", JSON.stringify("9".repeat(5000))]) {
+    for (const raw of [
+      "0",
+      "-1",
+      "1.5",
+      '"2"',
+      '""',
+      "true",
+      "[2]",
+      "1000000001",
+      "1e400",
+      "9007199254740993",
+      JSON.stringify("9".repeat(5000)),
+    ]) {
       const response = await client.request(`/api/shops/${SHOP}/inventory`, {
         method: "PATCH",
         headers: { "content-type": "application/json" },
@@ -228,7 +298,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     expect(await cell(page, "MUG-1", "", "Product")).toBe("mug");
     expect(await cell(page, "TEE-1", "size=m", "SKU")).toBe("TEE-1");
     await page.getByLabel("Search").fill("linen");
-    await expect.poll(() => page.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(["TEE-1", "TEE-1", "TEE-1"]);
+    await expect
+      .poll(() => page.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku"))))
+      .toEqual(["TEE-1", "TEE-1", "TEE-1"]);
     await page.getByLabel("Search").fill("");
     await expect.poll(() => page.locator("tbody tr[data-sku]").count()).toBe(5);
 
@@ -237,7 +309,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.getByLabel("Product title").fill("Field cap, waxed cotton");
     await page.getByLabel("Variant title").fill("  Brick   red ");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => page.locator(".success-box").innerText()).toContain("Saved Field cap, waxed cotton — Brick red (CAP-1): renamed from Field cap — Red");
+    await expect
+      .poll(() => page.locator(".success-box").innerText())
+      .toContain("Saved Field cap, waxed cotton — Brick red (CAP-1): renamed from Field cap — Red");
     expect(await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" })).toMatchObject({
       productTitle: "Field cap, waxed cotton",
       variantTitle: "Brick red",
@@ -250,13 +324,29 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const bad = await client.request(`/api/shops/${SHOP}/inventory`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sku: "CAP-1", variantKey: "color=red", expectedVersion: renamed.version, productTitle: "x".repeat(201), variantTitle: "a\u0007b" }),
+      body: JSON.stringify({
+        sku: "CAP-1",
+        variantKey: "color=red",
+        expectedVersion: renamed.version,
+        productTitle: "x".repeat(201),
+        variantTitle: "a\u0007b",
+      }),
     });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(["productTitle", "variantTitle"]);
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual([
+      "productTitle",
+      "variantTitle",
+    ]);
     expect(await store.getItem(SHOP, { sku: "CAP-1", variantKey: "color=red" })).toEqual(renamed);
     // Back to the seeded names for the tests that follow.
-    await store.updateItem({ shopId: SHOP, sku: "CAP-1", variantKey: "color=red", productTitle: "Field cap", variantTitle: "", actor: "test" });
+    await store.updateItem({
+      shopId: SHOP,
+      sku: "CAP-1",
+      variantKey: "color=red",
+      productTitle: "Field cap",
+      variantTitle: "",
+      actor: "test",
+    });
     await page.close();
   });
 
@@ -267,7 +357,14 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.getByLabel("Quantity of TEE-1").fill("20");
     await page.selectOption('select[name="reason"]', "correction");
     // Another operator saves first.
-    await store.setQuantity({ shopId: SHOP, sku: "TEE-1", variantKey: "size=s", quantity: 7, reason: "correction", actor: "other@example.com" });
+    await store.setQuantity({
+      shopId: SHOP,
+      sku: "TEE-1",
+      variantKey: "size=s",
+      quantity: 7,
+      reason: "correction",
+      actor: "other@example.com",
+    });
     await page.getByRole("button", { name: "Save", exact: true }).click();
     const conflict = page.locator(".conflict-box");
     await expect.poll(() => conflict.innerText()).toContain("Someone else changed Linen tee — Small (TEE-1)");
@@ -310,7 +407,11 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     expect(await store.listItems(SHOP)).toEqual(before);
     expect((await store.listLedger(SHOP, { limit: 1000 })).length).toBe(ledgerBefore);
 
-    await uploadFile(page, "good.csv", "sku,productId,quantity,lowStockThreshold,variant.size\nTEE-1,tee,30,3,L\nNEW-1,new,4,,\nMUG-1,mug,0,2,\n");
+    await uploadFile(
+      page,
+      "good.csv",
+      "sku,productId,quantity,lowStockThreshold,variant.size\nTEE-1,tee,30,3,L\nNEW-1,new,4,,\nMUG-1,mug,0,2,\n",
+    );
     await page.getByRole("button", { name: "Preview changes" }).click();
     const summary = page.getByTestId("import-summary");
     await expect.poll(() => summary.innerText()).toContain("Preview");
@@ -331,10 +432,13 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
   it("rejects a hostile purchase limit in an import by line and field, changing nothing; previews and applies a good one", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
-    expect(await page.locator(".import-panel").innerText()).toContain("productTitle,variantTitle,lowStockThreshold,purchaseLimit");
+    expect(await page.locator(".import-panel").innerText()).toContain(
+      "productTitle,variantTitle,lowStockThreshold,purchaseLimit",
+    );
     const before = await store.listItems(SHOP);
     const ledgerBefore = await store.listLedger(SHOP, { limit: 1000 });
-    const bad = "sku,productId,quantity,purchaseLimit,variant.size\nTEE-1,tee,30,3,L\nMUG-1,mug,0,0,\nNEW-9,new,1,1.5,\n";
+    const bad =
+      "sku,productId,quantity,purchaseLimit,variant.size\nTEE-1,tee,30,3,L\nMUG-1,mug,0,0,\nNEW-9,new,1,1.5,\n";
     await uploadFile(page, "bad-limit.csv", bad);
     await page.getByRole("button", { name: "Preview changes" }).click();
     await expect.poll(() => page.getByTestId("import-errors").isVisible()).toBe(true);
@@ -345,15 +449,28 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     expect(await page.getByRole("button", { name: "Apply import" }).isDisabled()).toBe(true);
     await shot(page, "import-limit-rejected");
     const client = await signIn(cms, EDITOR, PASSWORD);
-    const applied = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=apply`, { method: "POST", headers: { "content-type": "text/csv" }, body: bad });
+    const applied = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=apply`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: bad,
+    });
     expect(applied.status).toBe(400);
-    expect(await applied.json()).toMatchObject({ code: "validation_failed", errors: [{ line: 3, field: "purchaseLimit" }, { line: 4, field: "purchaseLimit" }] });
+    expect(await applied.json()).toMatchObject({
+      code: "validation_failed",
+      errors: [
+        { line: 3, field: "purchaseLimit" },
+        { line: 4, field: "purchaseLimit" },
+      ],
+    });
     const json = await client.request(`/api/shops/${SHOP}/import?format=json&mode=apply`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ items: [{ sku: "MUG-1", productId: "mug", quantity: 0, purchaseLimit: -1 }] }),
     });
-    expect(await json.json()).toMatchObject({ code: "validation_failed", errors: [{ line: 1, field: "items.0.purchaseLimit" }] });
+    expect(await json.json()).toMatchObject({
+      code: "validation_failed",
+      errors: [{ line: 1, field: "items.0.purchaseLimit" }],
+    });
     expect(await store.listItems(SHOP)).toEqual(before);
     expect(await store.listLedger(SHOP, { limit: 1000 })).toEqual(ledgerBefore);
 
@@ -379,10 +496,15 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
   it("exports CSV and JSON that re-import with nothing changed", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/data/import-export`);
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download CSV" }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
     const csv = readFileSync(await download.path(), "utf8");
-    expect(csv.split("\n")[0]).toContain("sku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit");
+    expect(csv.split("\n")[0]).toContain(
+      "sku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit",
+    );
     // The limits set above travel with the file.
     expect(csv).toMatch(/\nTEE-1,tee,Linen tee,,\d+,3,2,,M\n/);
     const items = await store.listItems(SHOP);
@@ -419,7 +541,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await shot(page, "grid-viewer");
 
     await page.goto(`${cms.url}/cms/shop/${SHOP}/holds`);
-    expect(await page.locator(`tr[data-hold-id="${heldId}"]`).getByRole("button", { name: "Release" }).isDisabled()).toBe(true);
+    expect(
+      await page.locator(`tr[data-hold-id="${heldId}"]`).getByRole("button", { name: "Release" }).isDisabled(),
+    ).toBe(true);
     await context.close();
 
     const viewer = await signIn(cms, VIEWER, PASSWORD);
@@ -427,7 +551,13 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const patch = await viewer.request(`/api/shops/${SHOP}/inventory`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version, quantity: 0, reason: "edit" }),
+      body: JSON.stringify({
+        sku: "TEE-1",
+        variantKey: "size=m",
+        expectedVersion: item.version,
+        quantity: 0,
+        reason: "edit",
+      }),
     });
     expect(patch.status).toBe(403);
     const release = await viewer.request(`/api/shops/${SHOP}/holds/${heldId}/release`, { method: "POST" });
@@ -456,7 +586,13 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const bad = await client.request(`/api/shops/${SHOP}/inventory`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version, quantity: -1, reason: "sale" }),
+      body: JSON.stringify({
+        sku: "TEE-1",
+        variantKey: "size=m",
+        expectedVersion: item.version,
+        quantity: -1,
+        reason: "sale",
+      }),
     });
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { code: string; errors: Array<{ field: string }> };
@@ -465,10 +601,19 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const stale = await client.request(`/api/shops/${SHOP}/inventory`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sku: "TEE-1", variantKey: "size=m", expectedVersion: item.version - 1, quantity: 1, reason: "edit" }),
+      body: JSON.stringify({
+        sku: "TEE-1",
+        variantKey: "size=m",
+        expectedVersion: item.version - 1,
+        quantity: 1,
+        reason: "edit",
+      }),
     });
     expect(stale.status).toBe(409);
-    expect(await stale.json()).toMatchObject({ code: "conflict", current: { quantity: item.quantity, version: item.version } });
+    expect(await stale.json()).toMatchObject({
+      code: "conflict",
+      current: { quantity: item.quantity, version: item.version },
+    });
     const query = await client.request(`/api/shops/${SHOP}/inventory?sort=price&limit=0`);
     expect(query.status).toBe(400);
     const huge = await client.request(`/api/shops/${SHOP}/import?format=csv&mode=preview`, {
@@ -486,7 +631,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const hold = page.locator(`tr[data-hold-id="${heldId}"]`);
     // Named by its titles with the SKU beside them, and linked to the session that pays for it.
     expect(await hold.innerText()).toMatch(/Field cap · Red\s*CAP-1\s*×\s*3/);
-    expect(await hold.getByRole("link", { name: /Stripe session/ }).getAttribute("href")).toBe(`https://stripe.example/checkout/${SESSION_ID}`);
+    expect(await hold.getByRole("link", { name: /Stripe session/ }).getAttribute("href")).toBe(
+      `https://stripe.example/checkout/${SESSION_ID}`,
+    );
     await shot(page, "holds-active");
     await hold.getByRole("button", { name: "Release" }).click();
     await hold.getByRole("button", { name: "Yes, release" }).click();
@@ -502,7 +649,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${SHOP}/low-stock`);
     const out = page.locator("section", { has: page.locator("#out-heading") });
-    expect(await out.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku")))).toEqual(["MUG-1"]);
+    expect(
+      await out.locator("tbody tr[data-sku]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-sku"))),
+    ).toEqual(["MUG-1"]);
     // No titles: the product id names it, the SKU beside it.
     expect(await out.locator('tr[data-sku="MUG-1"] td').first().innerText()).toMatch(/^mug\s+MUG-1$/);
     const alerts = page.locator("section", { has: page.locator("#alerts-heading") });
@@ -524,7 +673,11 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
       units: page.getByLabel("Held units per client"),
       seconds: page.getByLabel("Unopened-hold time"),
     };
-    expect([await inputs.holds.inputValue(), await inputs.units.inputValue(), await inputs.seconds.inputValue()]).toEqual(["10", "200", "300"]);
+    expect([
+      await inputs.holds.inputValue(),
+      await inputs.units.inputValue(),
+      await inputs.seconds.inputValue(),
+    ]).toEqual(["10", "200", "300"]);
     // Each value says what it means, its bounds and its default.
     const form = page.locator("form", { has: page.locator("#hold-policy-heading") });
     expect(await form.innerText()).toContain("by its network address (hashed");
@@ -535,7 +688,12 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
 
     const save = page.getByRole("button", { name: "Save hold policy" });
     const fieldError = (field: string) => page.locator(`[data-field="${field}"] .error-text`);
-    const refuse = async (holdsValue: string, unitsValue: string, secondsValue: string, expected: Record<string, string>) => {
+    const refuse = async (
+      holdsValue: string,
+      unitsValue: string,
+      secondsValue: string,
+      expected: Record<string, string>,
+    ) => {
       await inputs.holds.fill(holdsValue);
       await inputs.units.fill(unitsValue);
       await inputs.seconds.fill(secondsValue);
@@ -565,9 +723,16 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await inputs.units.fill("50");
     await inputs.seconds.fill("600");
     await save.click();
-    await expect.poll(() => page.locator(".success-box").innerText()).toContain("Saved: 5 holds and 50 units per client, unopened holds last 600 s (10 min).");
+    await expect
+      .poll(() => page.locator(".success-box").innerText())
+      .toContain("Saved: 5 holds and 50 units per client, unopened holds last 600 s (10 min).");
     expect(await page.locator(".error-text").count()).toBe(0);
-    expect(await getShopHoldPolicy({ shopId: SHOP, store: holds })).toEqual({ maxActiveHoldsPerClient: 5, maxHeldUnitsPerClient: 50, unopenedHoldSeconds: 600, isDefault: false });
+    expect(await getShopHoldPolicy({ shopId: SHOP, store: holds })).toEqual({
+      maxActiveHoldsPerClient: 5,
+      maxHeldUnitsPerClient: 50,
+      unopenedHoldSeconds: 600,
+      isDefault: false,
+    });
     await page.reload();
     expect(await page.getByTestId("policy-source").innerText()).toContain("Set for this shop.");
     expect(await inputs.units.inputValue()).toBe("50");
@@ -579,7 +744,9 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await readOnly.goto(`${cms.url}/cms/shop/${SHOP}/settings`);
     expect(await readOnly.getByLabel("Held units per client").isDisabled()).toBe(true);
     expect(await readOnly.getByRole("button", { name: "Save hold policy" }).count()).toBe(0);
-    expect(await readOnly.locator(".notice").allInnerTexts()).toContain("Only admins can change the hold policy; you can read it.");
+    expect(await readOnly.locator(".notice").allInnerTexts()).toContain(
+      "Only admins can change the hold policy; you can read it.",
+    );
     const client = await signIn(cms, EDITOR, PASSWORD);
     const put = await client.request(`/api/shops/${SHOP}/hold-policy`, {
       method: "PUT",
@@ -594,13 +761,30 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     const holds = createPrismaHoldStore(database);
     const cap = { sku: "CAP-1", variantKey: "color=red" };
     // A bot from one address, a fresh cookie for each cart; a buyer with one cart.
-    const bot = (cookie: string) => identifyHoldClient({ address: "203.0.113.9", buyerId: cookie, secret: CLIENT_SECRET });
+    const bot = (cookie: string) =>
+      identifyHoldClient({ address: "203.0.113.9", buyerId: cookie, secret: CLIENT_SECRET });
     const buyer = identifyHoldClient({ address: "198.51.100.7", buyerId: "buyer-anna", secret: CLIENT_SECRET });
     const botHolds: string[] = [];
     for (const cookie of ["bot-cookie-1", "bot-cookie-2", "bot-cookie-3"]) {
-      botHolds.push((await createInventoryHold({ shopId: SHOP, requests: [{ ...cap, quantity: 2 }], ttlSeconds: 1200, client: bot(cookie), store: holds })).holdId);
+      botHolds.push(
+        (
+          await createInventoryHold({
+            shopId: SHOP,
+            requests: [{ ...cap, quantity: 2 }],
+            ttlSeconds: 1200,
+            client: bot(cookie),
+            store: holds,
+          })
+        ).holdId,
+      );
     }
-    await createInventoryHold({ shopId: SHOP, requests: [{ ...cap, quantity: 1 }], ttlSeconds: 1200, client: buyer, store: holds });
+    await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ ...cap, quantity: 1 }],
+      ttlSeconds: 1200,
+      client: buyer,
+      store: holds,
+    });
     const held = (await store.getItem(SHOP, cap))!;
     const botAddress = bot("bot-cookie-1").address!;
 
@@ -616,11 +800,17 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await page.getByRole("link", { name: "Who holds it" }).click();
     await page.waitForURL(/\/holds\/holders\?/);
     const rows = page.locator(".holders-table tbody tr[data-client]");
-    const listed = () => rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute("data-client")}:${tr.getAttribute("data-client-key")}`));
+    const listed = () =>
+      rows.evaluateAll((trs) =>
+        trs.map((tr) => `${tr.getAttribute("data-client")}:${tr.getAttribute("data-client-key")}`),
+      );
     const order = await listed();
     expect(order[0]).toBe(`address:${botAddress}`);
     const buyerRows = [`address:${buyer.address}`, `buyer:${buyer.buyer}`].map((key) => order.indexOf(key));
-    const botRows = [`address:${botAddress}`, ...["bot-cookie-1", "bot-cookie-2", "bot-cookie-3"].map((c) => `buyer:${bot(c).buyer}`)].map((key) => order.indexOf(key));
+    const botRows = [
+      `address:${botAddress}`,
+      ...["bot-cookie-1", "bot-cookie-2", "bot-cookie-3"].map((c) => `buyer:${bot(c).buyer}`),
+    ].map((key) => order.indexOf(key));
     expect(Math.min(...buyerRows)).toBeGreaterThan(Math.max(...botRows));
     expect(order).toHaveLength(6);
     // The client shortened to 8 hex digits, its kind, holds, units and the oldest hold's age.
@@ -634,18 +824,33 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     await shot(page, "holders");
 
     await first.getByRole("button", { name: "Release holds" }).click();
-    expect(await first.locator(".confirm").innerText()).toContain(`every active hold of network address ${botAddress.slice(0, 8)} in ${SHOP}`);
+    expect(await first.locator(".confirm").innerText()).toContain(
+      `every active hold of network address ${botAddress.slice(0, 8)} in ${SHOP}`,
+    );
     await first.getByRole("button", { name: "Yes, release" }).click();
-    await expect.poll(() => page.getByTestId("release-result").innerText()).toBe(`Released 3 holds (6 units) of network address ${botAddress.slice(0, 8)}.`);
+    await expect
+      .poll(() => page.getByTestId("release-result").innerText())
+      .toBe(`Released 3 holds (6 units) of network address ${botAddress.slice(0, 8)}.`);
     // The bot's cookies named the same holds: gone too; the buyer's stay.
-    await expect.poll(listed).toEqual([`address:${buyer.address}`, `buyer:${buyer.buyer}`].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    await expect
+      .poll(listed)
+      .toEqual(
+        [`address:${buyer.address}`, `buyer:${buyer.buyer}`].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      );
     await expect.poll(() => page.getByTestId("available").innerText()).toBe(String(held.available + 6));
-    expect(await store.getItem(SHOP, cap)).toMatchObject({ quantity: held.quantity, reserved: held.reserved - 6, available: held.available + 6 });
+    expect(await store.getItem(SHOP, cap)).toMatchObject({
+      quantity: held.quantity,
+      reserved: held.reserved - 6,
+      available: held.available + 6,
+    });
     await shot(page, "holders-released");
 
-    const released = (await store.listLedger(SHOP, { ...cap, limit: 10 })).filter((entry) => entry.reason === "hold_release");
+    const released = (await store.listLedger(SHOP, { ...cap, limit: 10 })).filter(
+      (entry) => entry.reason === "hold_release",
+    );
     expect(released.map((entry) => entry.holdId).sort()).toEqual([...botHolds].sort());
-    for (const entry of released) expect(entry).toMatchObject({ delta: 0, quantityAfter: held.quantity, actor: EDITOR });
+    for (const entry of released)
+      expect(entry).toMatchObject({ delta: 0, quantityAfter: held.quantity, actor: EDITOR });
     await page.getByRole("link", { name: "History of this variant" }).click();
     await page.waitForURL(/\/data\/inventory\/history\?/);
     const newest = page.locator(".ledger-table tbody tr").first();
@@ -659,8 +864,18 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     // A viewer sees the list but may not release.
     const viewerContext = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     onTestFinished(() => viewerContext.close());
-    const viewerPage = await signInPage(viewerContext, VIEWER, `/cms/shop/${SHOP}/holds/holders?sku=CAP-1&variantKey=color%3Dred`);
-    expect(await viewerPage.locator(".holders-table tbody tr[data-client]").first().getByRole("button", { name: "Release holds" }).isDisabled()).toBe(true);
+    const viewerPage = await signInPage(
+      viewerContext,
+      VIEWER,
+      `/cms/shop/${SHOP}/holds/holders?sku=CAP-1&variantKey=color%3Dred`,
+    );
+    expect(
+      await viewerPage
+        .locator(".holders-table tbody tr[data-client]")
+        .first()
+        .getByRole("button", { name: "Release holds" })
+        .isDisabled(),
+    ).toBe(true);
     const viewer = await signIn(cms, VIEWER, PASSWORD);
     const refused = await viewer.request(`/api/shops/${SHOP}/clients/release`, {
       method: "POST",
@@ -699,8 +914,16 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
   it("shows upload and server progress during a long import, then the result", async () => {
     const page = await editor.newPage();
     await page.goto(`${cms.url}/cms/shop/${BIG_SHOP}/data/import-export`);
-    const rows = Array.from({ length: 10_000 }, (_, i) => `BIG-${String(i).padStart(5, "0")},product-${i % 250},${(i % 97) + 1},5,${["S", "M", "L", "XL"][i % 4]}`);
-    await uploadFile(page, "restock.csv", `sku,productId,quantity,lowStockThreshold,variant.size\n${rows.join("\n")}\n`);
+    const rows = Array.from(
+      { length: 10_000 },
+      (_, i) =>
+        `BIG-${String(i).padStart(5, "0")},product-${i % 250},${(i % 97) + 1},5,${["S", "M", "L", "XL"][i % 4]}`,
+    );
+    await uploadFile(
+      page,
+      "restock.csv",
+      `sku,productId,quantity,lowStockThreshold,variant.size\n${rows.join("\n")}\n`,
+    );
     await page.getByRole("button", { name: "Preview changes" }).click();
     const summary = page.getByTestId("import-summary");
     await expect.poll(() => summary.innerText()).toContain("0 to create, 10,000 to update, 0 unchanged");
@@ -748,7 +971,10 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       expect(box.y).toBeGreaterThanOrEqual(0);
       expect(box.y + box.height).toBeLessThanOrEqual(768);
       expect(await page.locator("tr.just-saved").getAttribute("data-sku")).toBe(sku);
-      const highlight = await page.locator("tr.just-saved td").first().evaluate((td) => getComputedStyle(td).backgroundColor);
+      const highlight = await page
+        .locator("tr.just-saved td")
+        .first()
+        .evaluate((td) => getComputedStyle(td).backgroundColor);
       expect(highlight).not.toBe("rgba(0, 0, 0, 0)");
       await shot(page, "grid-saved-at-row-768");
     } finally {
@@ -765,7 +991,11 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
       const limitCell = row(page, "TEE-1", "size=m").locator('td[data-label="Limit per buyer"]');
       expect(await limitCell.innerText()).toBe("2");
-      for (const target of [row(page, "TEE-1", "size=m").locator('td[data-label="Available"]'), limitCell, row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" })]) {
+      for (const target of [
+        row(page, "TEE-1", "size=m").locator('td[data-label="Available"]'),
+        limitCell,
+        row(page, "TEE-1", "size=m").getByRole("button", { name: "Edit" }),
+      ]) {
         const box = (await target.boundingBox())!;
         expect(box.x).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width).toBeLessThanOrEqual(width);
@@ -780,7 +1010,9 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       await page.getByLabel("Quantity of TEE-1").fill("10");
       await page.selectOption('select[name="reason"]', "correction");
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await expect.poll(() => page.locator("tr.saved-row .success-box").innerText()).toContain("Saved Linen tee — M (TEE-1)");
+      await expect
+        .poll(() => page.locator("tr.saved-row .success-box").innerText())
+        .toContain("Saved Linen tee — M (TEE-1)");
       await shot(page, "phone-grid-after-save");
     } finally {
       await context.close();
@@ -840,7 +1072,10 @@ describe("operator UI where people look, at desktop and phone widths", () => {
       ["holders", `/cms/shop/${SHOP}/holds/holders?sku=TEE-1&variantKey=size%3Ds`],
       ["settings", `/cms/shop/${SHOP}/settings`],
     ] as const;
-    for (const [width, height, suffix] of [[1360, 900, "desktop"], [390, 844, "phone"]] as const) {
+    for (const [width, height, suffix] of [
+      [1360, 900, "desktop"],
+      [390, 844, "phone"],
+    ] as const) {
       const context = await browser.newContext({ viewport: { width, height } });
       try {
         const page = await signInPage(context, EDITOR, "/cms");
@@ -856,7 +1091,9 @@ describe("operator UI where people look, at desktop and phone widths", () => {
               : name === "low-stock"
                 ? page.getByRole("link", { name: "History" }).first()
                 : name === "holders"
-                  ? page.locator(`tr[data-client-key="${holder.address}"]`).getByRole("button", { name: "Release holds" })
+                  ? page
+                      .locator(`tr[data-client-key="${holder.address}"]`)
+                      .getByRole("button", { name: "Release holds" })
                   : undefined;
           if (suffix === "phone" && action) {
             const box = (await action.boundingBox())!;
@@ -866,7 +1103,11 @@ describe("operator UI where people look, at desktop and phone widths", () => {
         await page.goto(`${cms.url}/cms/dashboard`);
         // The dashboard keeps the shop's section links.
         // (The last shop visited is read after hydration: poll.)
-        await expect.poll(() => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stock", exact: true }).count()).toBe(1);
+        await expect
+          .poll(() =>
+            page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stock", exact: true }).count(),
+          )
+          .toBe(1);
       } finally {
         await context.close();
       }

@@ -10,19 +10,73 @@ export { stateSnapshot } from "@acme/platform-core/test-support";
 
 /** Raw JSON number tokens and values that have broken quantity checks somewhere. */
 export const HOSTILE_JSON_NUMBERS = [
-  "0", "-0", "1", "5", "5.0", "5.5", "-1", "1e3", "1E3", "1e21", "1e400", "-1e400", "1e-400", "9007199254740993", "9007199254740991",
-  String(MAX_QUANTITY), String(MAX_QUANTITY + 1), "99999999999999999999999", "2147483648", "0.1", "-0.0",
+  "0",
+  "-0",
+  "1",
+  "5",
+  "5.0",
+  "5.5",
+  "-1",
+  "1e3",
+  "1E3",
+  "1e21",
+  "1e400",
+  "-1e400",
+  "1e-400",
+  "9007199254740993",
+  "9007199254740991",
+  String(MAX_QUANTITY),
+  String(MAX_QUANTITY + 1),
+  "99999999999999999999999",
+  "2147483648",
+  "0.1",
+  "-0.0",
 ];
-export const HOSTILE_JSON_OTHERS = ['"5"', '"1e3"', '"NaN"', '"Infinity"', '"-0"', '"0x10"', '" 7 "', '""', "null", "true", "false", "[]", "[5]", "{}", '{"$gt":0}'];
+export const HOSTILE_JSON_OTHERS = [
+  '"5"',
+  '"1e3"',
+  '"NaN"',
+  '"Infinity"',
+  '"-0"',
+  '"0x10"',
+  '" 7 "',
+  '""',
+  "null",
+  "true",
+  "false",
+  "[]",
+  "[5]",
+  "{}",
+  '{"$gt":0}',
+];
 
 /** A raw JSON value (text), hostile or plausible. */
 export const hostileJson: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_JSON_NUMBERS) },
   { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_JSON_OTHERS) },
   { weight: 2, arbitrary: fc.integer({ min: -1000, max: 2 * MAX_QUANTITY }).map(String) },
-  { weight: 1, arbitrary: fc.double().filter(Number.isFinite).map((n) => JSON.stringify(n)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .double()
+      .filter(Number.isFinite)
+      .map((n) => JSON.stringify(n)),
+  },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 24 }).map((s) => JSON.stringify(s)) },
-  { weight: 1, arbitrary: fc.constantFrom("\u0000", "a\u0000b", "\ud800", "=cmd()", "'; DROP TABLE \"InventoryItem\"; --", "%00", "../../etc/passwd").map((s) => JSON.stringify(s)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(
+        "\u0000",
+        "a\u0000b",
+        "\ud800",
+        "=cmd()",
+        '\'; DROP TABLE "InventoryItem"; --',
+        "%00",
+        "../../etc/passwd",
+      )
+      .map((s) => JSON.stringify(s)),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 129, max: 40_000 }).map((n) => JSON.stringify("x".repeat(n))) },
   { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
 );
@@ -30,16 +84,39 @@ export const hostileJson: fc.Arbitrary<string> = fc.oneof(
 /** A JSON object as text, keys chosen from `keys` (plus a stray one), each value plausible or hostile. */
 export function hostileObject(plausible: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<string> {
   const keys = Object.keys(plausible);
-  return fc.subarray([...keys, "__proto__", "constructor", "extra"], { minLength: 0 }).chain((chosen) =>
-    fc
-      .tuple(...chosen.map((key) => (Object.hasOwn(plausible, key) ? fc.oneof({ weight: 3, arbitrary: plausible[key]! }, { weight: 1, arbitrary: hostileJson }) : hostileJson)))
-      .map((values) => `{${chosen.map((key, index) => `${JSON.stringify(key)}:${values[index]}`).join(",")}}`),
-  );
+  return fc
+    .subarray([...keys, "__proto__", "constructor", "extra"], { minLength: 0 })
+    .chain((chosen) =>
+      fc
+        .tuple(
+          ...chosen.map((key) =>
+            Object.hasOwn(plausible, key)
+              ? fc.oneof({ weight: 3, arbitrary: plausible[key]! }, { weight: 1, arbitrary: hostileJson })
+              : hostileJson,
+          ),
+        )
+        .map((values) => `{${chosen.map((key, index) => `${JSON.stringify(key)}:${values[index]}`).join(",")}}`),
+    );
 }
 
 /** Bodies that are not a JSON object at all. */
 export const garbageBody: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("", " ", "{", "}", "[", "null", "0", '"x"', "[]", "{}{}", '{"a":1,}', "\ufeff{}", "<xml/>", "sku=TEE&quantity=1"),
+  fc.constantFrom(
+    "",
+    " ",
+    "{",
+    "}",
+    "[",
+    "null",
+    "0",
+    '"x"',
+    "[]",
+    "{}{}",
+    '{"a":1,}',
+    "\ufeff{}",
+    "<xml/>",
+    "sku=TEE&quantity=1",
+  ),
   fc.string({ unit: "binary", maxLength: 64 }),
   hostileJson,
 );
@@ -60,28 +137,68 @@ export function hostileQuery(plausible: Record<string, fc.Arbitrary<string>>): f
   const value = (key: string) =>
     fc.oneof(
       { weight: 3, arbitrary: Object.hasOwn(plausible, key) ? plausible[key]! : fc.string({ maxLength: 8 }) },
-      { weight: 2, arbitrary: fc.constantFrom("", "-1", "-0", "1e3", "1.5", "NaN", "99999999999999999999", "%00", "%ED%A0%80", "%FF", "%", "\u0000", "\ud800", " ", "=cmd()", "x".repeat(3000)) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          "",
+          "-1",
+          "-0",
+          "1e3",
+          "1.5",
+          "NaN",
+          "99999999999999999999",
+          "%00",
+          "%ED%A0%80",
+          "%FF",
+          "%",
+          "\u0000",
+          "\ud800",
+          " ",
+          "=cmd()",
+          "x".repeat(3000),
+        ),
+      },
       { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 16 }) },
     );
   const keys = [...Object.keys(plausible), "extra", "__proto__", ""];
   return fc
-    .array(fc.constantFrom(...keys).chain((key) => value(key).map((v) => [key, v] as const)), { maxLength: 6 })
+    .array(
+      fc.constantFrom(...keys).chain((key) => value(key).map((v) => [key, v] as const)),
+      { maxLength: 6 },
+    )
     .chain((pairs) =>
-      fc.constantFrom("encoded", "raw").map((mode) =>
-        pairs
-          .map(([k, v]) =>
-            mode === "encoded" ? `${encode(k)}=${encode(v)}` : `${k}=${v.replace(/[#&\s]/g, (c) => encodeURIComponent(c))}`,
-          )
-          .join("&"),
-      ),
+      fc
+        .constantFrom("encoded", "raw")
+        .map((mode) =>
+          pairs
+            .map(([k, v]) =>
+              mode === "encoded"
+                ? `${encode(k)}=${encode(v)}`
+                : `${k}=${v.replace(/[#&\s]/g, (c) => encodeURIComponent(c))}`,
+            )
+            .join("&"),
+        ),
     );
 }
 
 /** Headers an attacker controls, added to a fuzzed request. */
 export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   {
-    "content-type": fc.constantFrom("application/json", "text/csv", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "", "*/*"),
-    "x-forwarded-for": fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom("", "unknown", "1.1.1.1, 2.2.2.2", "x".repeat(500))),
+    "content-type": fc.constantFrom(
+      "application/json",
+      "text/csv",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/json; charset=utf-16",
+      "",
+      "*/*",
+    ),
+    "x-forwarded-for": fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.constantFrom("", "unknown", "1.1.1.1, 2.2.2.2", "x".repeat(500)),
+    ),
     accept: fc.constantFrom("*/*", "text/html", "application/json", "text/event-stream", ""),
     "x-forwarded-host": fc.constantFrom("evil.example", "127.0.0.1", ""),
     "accept-encoding": fc.constantFrom("gzip", "br", "identity", "*"),
@@ -90,7 +207,11 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
 );
 
 /** A response that refuses the input: a 4xx with a JSON body naming a code, and for `validation_failed` the fields. */
-export async function expectRefusal(response: Response, allowed: number[], what: string): Promise<{ code?: string; errors?: Array<{ field: string; message: string }> }> {
+export async function expectRefusal(
+  response: Response,
+  allowed: number[],
+  what: string,
+): Promise<{ code?: string; errors?: Array<{ field: string; message: string }> }> {
   const text = await response.text();
   expect(allowed, `${what} answered ${response.status}: ${text.slice(0, 300)}`).toContain(response.status);
   expect(response.status, `${what}: ${text.slice(0, 300)}`).toBeLessThan(500);
@@ -121,7 +242,12 @@ export interface RawResponse {
  * length at all. Resolves with the status line's code once the server answers
  * (or closes); bounded by `timeoutMs`.
  */
-export function rawHttp(url: string, head: string, body: Buffer | string = "", timeoutMs = 10_000): Promise<RawResponse> {
+export function rawHttp(
+  url: string,
+  head: string,
+  body: Buffer | string = "",
+  timeoutMs = 10_000,
+): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -143,7 +269,11 @@ export function rawHttp(url: string, head: string, body: Buffer | string = "", t
     const finish = () => {
       clearTimeout(timer);
       const [headers = "", ...rest] = received.split("\r\n\r\n");
-      resolve({ status: Number(/^HTTP\/1\.\d (\d{3})/.exec(received)?.[1] ?? 0), headers, body: rest.join("\r\n\r\n") });
+      resolve({
+        status: Number(/^HTTP\/1\.\d (\d{3})/.exec(received)?.[1] ?? 0),
+        headers,
+        body: rest.join("\r\n\r\n"),
+      });
     };
     socket.on("end", finish);
     socket.on("close", finish);
@@ -168,7 +298,10 @@ export class FuzzTally {
     for (const [endpoint, byStatus] of this.counts) {
       const sum = [...byStatus.values()].reduce((a, b) => a + b, 0);
       total += sum;
-      const statuses = [...byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(" ");
+      const statuses = [...byStatus]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(" ");
       console.log(`[fuzz] ${label} ${endpoint}: ${sum} requests (${statuses})`);
     }
     console.log(`[fuzz] ${label} total: ${total} requests`);

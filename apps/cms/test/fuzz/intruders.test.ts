@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 import { createInventoryHold, createPrismaHoldStore, createPrismaInventoryStore } from "@acme/platform-core";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestOperator, signIn, startCmsForTest, type CmsClient, type TestCms } from "../support/cms-test-server.ts";
+import {
+  createTestOperator,
+  signIn,
+  startCmsForTest,
+  type CmsClient,
+  type TestCms,
+} from "../support/cms-test-server.ts";
 import { stateSnapshot } from "./fuzz-support.ts";
 
 // What test/security.test.ts does not cover yet: replayed webhook signatures
@@ -23,8 +29,18 @@ let editor: CmsClient;
 
 beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 3 });
-  await createPrismaInventoryStore(db).upsertItems(SHOP, [{ sku: "TEE", productId: "tee", variantAttributes: { size: "M" }, quantity: 5 }], { reason: "import", actor: "test" });
-  await createTestOperator({ databaseUrl: db.url, email: "editor@a.test", password: PASSWORD, role: "editor", shops: [SHOP] });
+  await createPrismaInventoryStore(db).upsertItems(
+    SHOP,
+    [{ sku: "TEE", productId: "tee", variantAttributes: { size: "M" }, quantity: 5 }],
+    { reason: "import", actor: "test" },
+  );
+  await createTestOperator({
+    databaseUrl: db.url,
+    email: "editor@a.test",
+    password: PASSWORD,
+    role: "editor",
+    shops: [SHOP],
+  });
   cms = await startCmsForTest({ databaseUrl: db.url });
   editor = await signIn(cms, "editor@a.test", PASSWORD);
 });
@@ -40,18 +56,35 @@ function paidEvent(holdId: string, id: string): string {
     object: "event",
     type: "checkout.session.completed",
     created: Math.floor(Date.now() / 1000),
-    data: { object: { id: `cs_${id}`, object: "checkout.session", payment_status: "paid", status: "complete", metadata: { shop_id: SHOP, inventory_reservation_id: holdId } } },
+    data: {
+      object: {
+        id: `cs_${id}`,
+        object: "checkout.session",
+        payment_status: "paid",
+        status: "complete",
+        metadata: { shop_id: SHOP, inventory_reservation_id: holdId },
+      },
+    },
   });
 }
 
 const sign = (payload: string, timestamp: number, secret = cms.secrets.webhook) =>
   `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${payload}`, "utf8").digest("hex")}`;
 const deliver = (payload: string, signature: string) =>
-  fetch(`${cms.url}/api/stripe/webhook`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload });
+  fetch(`${cms.url}/api/stripe/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "stripe-signature": signature },
+    body: payload,
+  });
 
 describe("webhook replay", () => {
   it("a correctly signed payment with a timestamp 10 minutes old is refused (400) and sells nothing; the same event signed now is accepted", async () => {
-    const { holdId } = await createInventoryHold({ shopId: SHOP, requests: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }], ttlSeconds: 3600, store: createPrismaHoldStore(db) });
+    const { holdId } = await createInventoryHold({
+      shopId: SHOP,
+      requests: [{ sku: "TEE", variantKey: "size=m", quantity: 2 }],
+      ttlSeconds: 3600,
+      store: createPrismaHoldStore(db),
+    });
     const payload = paidEvent(holdId, "evt_replayed_payment");
     const now = Math.floor(Date.now() / 1000);
     const before = await stateSnapshot(db);
@@ -67,7 +100,9 @@ describe("webhook replay", () => {
 
     const fresh = await deliver(payload, sign(payload, now));
     expect(fresh.status).toBe(200);
-    const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM "InventoryHold" WHERE id = $1`, [holdId]);
+    const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM "InventoryHold" WHERE id = $1`, [
+      holdId,
+    ]);
     expect(rows[0]?.status).toBe("committed");
   });
 });
@@ -82,7 +117,8 @@ describe("secrets are compared in constant time", () => {
         if (["node_modules", ".next", "generated", "test", "test-results", "e2e"].includes(entry)) continue;
         const full = path.join(dir, entry);
         if (statSync(full).isDirectory()) walk(full);
-        else if (/\.(ts|tsx)$/.test(entry) && !/\.(test|fuzz\.test)\.tsx?$/.test(entry) && !entry.endsWith(".d.ts")) files.push(full);
+        else if (/\.(ts|tsx)$/.test(entry) && !/\.(test|fuzz\.test)\.tsx?$/.test(entry) && !entry.endsWith(".d.ts"))
+          files.push(full);
       }
     };
     for (const root of roots) walk(root);
@@ -91,12 +127,22 @@ describe("secrets are compared in constant time", () => {
 
   it("statically: no secret, token, signature or password is compared with ==, ===, != or !== (only secretsEqual / timingSafeEqual)", () => {
     const secretName = String.raw`[\w.$\]\[]*(?:secret|token|signature|password|csrf|hmac|digest|apiKey)[\w$]*`;
-    const comparison = new RegExp(String.raw`${secretName}\s*[!=]==?(?!=)|[^=!<>][!=]==?\s*${secretName}|[!=]==?\s*\`[^\`]*\$\{\s*${secretName}`, "i");
+    const comparison = new RegExp(
+      String.raw`${secretName}\s*[!=]==?(?!=)|[^=!<>][!=]==?\s*${secretName}|[!=]==?\s*\`[^\`]*\$\{\s*${secretName}`,
+      "i",
+    );
     // The detector itself, on lines it must and must not flag.
-    for (const bad of ["if (token === operator.csrfToken) {", "return given == env.CRON_SECRET;", "if (header !== `Bearer ${secret}`)"]) expect(comparison.test(bad), bad).toBe(true);
-    for (const fine of ["if (!secret) throw", "secretsEqual(token, operator.csrfToken)"]) expect(comparison.test(fine), fine).toBe(false);
+    for (const bad of [
+      "if (token === operator.csrfToken) {",
+      "return given == env.CRON_SECRET;",
+      "if (header !== `Bearer ${secret}`)",
+    ])
+      expect(comparison.test(bad), bad).toBe(true);
+    for (const fine of ["if (!secret) throw", "secretsEqual(token, operator.csrfToken)"])
+      expect(comparison.test(fine), fine).toBe(false);
     // Comparing a secret's presence, type or length leaks nothing about its value.
-    const harmless = /(?:===?|!==?)\s*(?:undefined|null|""|''|0)\b|typeof\s|\.length\s*[!=]==?|[!=]==?\s*[\w.]+\.length\b/;
+    const harmless =
+      /(?:===?|!==?)\s*(?:undefined|null|""|''|0)\b|typeof\s|\.length\s*[!=]==?|[!=]==?\s*[\w.]+\.length\b/;
     const offenders: string[] = [];
     const files = sourceFiles();
     for (const file of files) {
@@ -104,7 +150,8 @@ describe("secrets are compared in constant time", () => {
         .split("\n")
         .forEach((line, index) => {
           const code = line.replace(/\/\/.*$/, "");
-          if (comparison.test(code) && !harmless.test(code)) offenders.push(`${path.relative(REPO, file)}:${index + 1}: ${line.trim()}`);
+          if (comparison.test(code) && !harmless.test(code))
+            offenders.push(`${path.relative(REPO, file)}:${index + 1}: ${line.trim()}`);
         });
     }
     expect(files.length).toBeGreaterThan(50);
@@ -119,9 +166,16 @@ describe("secrets are compared in constant time", () => {
     // CSRF token, alert webhook signature: secretsEqual. Stripe signatures: the SDK (its own constant-time compare).
     expect(read("apps/cms/src/lib/auth/guards.ts")).toMatch(/secretsEqual\(token, operator\.csrfToken\)/);
     expect(read("packages/platform-core/src/alerts/alert-webhook-signature.ts")).toMatch(/secretsEqual\(/);
-    expect(read("packages/platform-core/src/webhooks/handle-stripe-webhook.ts")).toMatch(/Stripe\.webhooks\.constructEvent\(/);
+    expect(read("packages/platform-core/src/webhooks/handle-stripe-webhook.ts")).toMatch(
+      /Stripe\.webhooks\.constructEvent\(/,
+    );
     // Every bearer-protected handler uses requireBearer.
-    for (const handler of ["holds/handle-reaper-cron.ts", "alerts/handle-ops-alert-cron.ts", "metrics/handle-metrics-request.ts", "authority/handle-inventory-authority-request.ts"]) {
+    for (const handler of [
+      "holds/handle-reaper-cron.ts",
+      "alerts/handle-ops-alert-cron.ts",
+      "metrics/handle-metrics-request.ts",
+      "authority/handle-inventory-authority-request.ts",
+    ]) {
       expect(read(`packages/platform-core/src/${handler}`), handler).toMatch(/requireBearer\(request,/);
     }
   });
@@ -141,25 +195,42 @@ describe("secrets are compared in constant time", () => {
       ["/api/cron/release-expired-holds", cms.secrets.cron, {}],
       ["/api/cron/ops-alerts", cms.secrets.cron, {}],
       ["/api/metrics", cms.secrets.metrics, {}],
-      ["/api/inventory/validate", cms.secrets.authority, { method: "POST", body: JSON.stringify({ shopId: SHOP, items: [{ sku: "TEE", variantKey: "size=m", quantity: 1 }] }) }],
+      [
+        "/api/inventory/validate",
+        cms.secrets.authority,
+        {
+          method: "POST",
+          body: JSON.stringify({ shopId: SHOP, items: [{ sku: "TEE", variantKey: "size=m", quantity: 1 }] }),
+        },
+      ],
     ];
     for (const [url, secret, init] of bearer) {
       const answers = new Set<string>();
       for (const guess of variants(secret)) {
-        const response = await fetch(`${cms.url}${url}`, { ...init, headers: { authorization: `Bearer ${guess}`, "content-type": "application/json" } });
+        const response = await fetch(`${cms.url}${url}`, {
+          ...init,
+          headers: { authorization: `Bearer ${guess}`, "content-type": "application/json" },
+        });
         answers.add(`${response.status} ${await response.text()}`);
       }
       // One answer for all of them: nothing tells a near miss from a wild guess.
       expect([...answers], url).toHaveLength(1);
       expect([...answers][0], url).toMatch(/^401 /);
-      const right = await fetch(`${cms.url}${url}`, { ...init, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" } });
+      const right = await fetch(`${cms.url}${url}`, {
+        ...init,
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      });
       expect(right.status, url).toBe(200);
       await right.body?.cancel();
     }
     // The CSRF token.
     const csrfAnswers = new Set<string>();
     for (const guess of variants(editor.csrfToken)) {
-      const response = await editor.request(`/api/shops/${SHOP}/holds/nope/release`, { method: "POST", csrf: false, headers: { "x-csrf-token": guess } });
+      const response = await editor.request(`/api/shops/${SHOP}/holds/nope/release`, {
+        method: "POST",
+        csrf: false,
+        headers: { "x-csrf-token": guess },
+      });
       csrfAnswers.add(`${response.status} ${await response.text()}`);
     }
     expect([...csrfAnswers]).toHaveLength(1);
@@ -179,7 +250,14 @@ describe("secrets are compared in constant time", () => {
 
 describe("hostile shop segments in page URLs", () => {
   const SEGMENTS = ["%25", "100%25", "%25E0%25A4%25A", "shop-a%00", "..%2f..%2fetc", "x".repeat(300), "%3Cscript%3E"];
-  const PAGES = ["", "/data/inventory", "/data/inventory/history?sku=TEE", "/data/import-export", "/holds", "/low-stock"];
+  const PAGES = [
+    "",
+    "/data/inventory",
+    "/data/inventory/history?sku=TEE",
+    "/data/import-export",
+    "/holds",
+    "/low-stock",
+  ];
 
   it("anonymous visitors are sent to sign in; an operator gets 403 or 404; never a 5xx", async () => {
     for (const segment of SEGMENTS) {
@@ -192,10 +270,21 @@ describe("hostile shop segments in page URLs", () => {
         await operator.body?.cancel();
         expect([403, 404, 307, 308], `editor ${url}: ${operator.status}`).toContain(operator.status);
       }
-      for (const [method, api] of [["GET", "/inventory"], ["PATCH", "/inventory"], ["GET", "/export"], ["POST", "/import?format=csv&mode=apply"], ["POST", "/holds/x/release"]] as const) {
-        const response = await editor.request(`/api/shops/${segment}${api}`, { method, ...(method === "GET" ? {} : { body: "{}", headers: { "content-type": "application/json" } }) });
+      for (const [method, api] of [
+        ["GET", "/inventory"],
+        ["PATCH", "/inventory"],
+        ["GET", "/export"],
+        ["POST", "/import?format=csv&mode=apply"],
+        ["POST", "/holds/x/release"],
+      ] as const) {
+        const response = await editor.request(`/api/shops/${segment}${api}`, {
+          method,
+          ...(method === "GET" ? {} : { body: "{}", headers: { "content-type": "application/json" } }),
+        });
         await response.body?.cancel();
-        expect([403, 404], `editor ${method} /api/shops/${segment}${api}: ${response.status}`).toContain(response.status);
+        expect([403, 404], `editor ${method} /api/shops/${segment}${api}: ${response.status}`).toContain(
+          response.status,
+        );
       }
     }
   });

@@ -10,7 +10,10 @@ export interface TestCms extends RunningNextApp {
 }
 
 /** Serves the CMS's production build against `databaseUrl`, with fresh secrets. */
-export async function startCmsForTest(options: { databaseUrl: string; env?: Record<string, string | undefined> }): Promise<TestCms> {
+export async function startCmsForTest(options: {
+  databaseUrl: string;
+  env?: Record<string, string | undefined>;
+}): Promise<TestCms> {
   const secrets = {
     cron: `cron-${randomBytes(12).toString("hex")}`,
     authority: `authority-${randomBytes(12).toString("hex")}`,
@@ -44,7 +47,13 @@ export async function createTestOperator(options: {
 }): Promise<Operator> {
   const database = createDatabase({ url: options.databaseUrl, poolSize: 1 });
   try {
-    return await createOperator({ database, email: options.email, password: options.password, role: options.role, shops: options.shops ?? [] });
+    return await createOperator({
+      database,
+      email: options.email,
+      password: options.password,
+      role: options.role,
+      shops: options.shops ?? [],
+    });
   } finally {
     await database.close();
   }
@@ -63,7 +72,8 @@ export async function signIn(cms: { url: string }, email: string, password: stri
     headers: { "content-type": "application/json", origin: cms.url },
     body: JSON.stringify({ email, password }),
   });
-  if (response.status !== 200) throw new Error(`sign-in as ${email} failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`sign-in as ${email} failed: ${response.status} ${await response.text()}`);
   const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   // The CSRF token is rendered into every page for the signed-in operator.
   const page = await (await fetch(`${cms.url}/cms`, { headers: { cookie } })).text();

@@ -21,7 +21,12 @@ async function newestMtime(target: string): Promise<number> {
  * anything it is built from: its own sources and config, the library's
  * source (compiled into the app) and the lockfile.
  */
-export async function buildIfStale(options: { root: string; appDir: string; name: string; log: (line: string) => void }): Promise<void> {
+export async function buildIfStale(options: {
+  root: string;
+  appDir: string;
+  name: string;
+  log: (line: string) => void;
+}): Promise<void> {
   const buildId = path.join(options.appDir, ".next", "BUILD_ID");
   const built = existsSync(buildId) ? (await stat(buildId)).mtimeMs : 0;
   const inputs = [
@@ -36,7 +41,9 @@ export async function buildIfStale(options: { root: string; appDir: string; name
     options.log(`${options.name}: production build is up to date`);
     return;
   }
-  options.log(`${options.name}: ${built ? "sources changed since the last build" : "no production build yet"}; running next build (about a minute)...`);
+  options.log(
+    `${options.name}: ${built ? "sources changed since the last build" : "no production build yet"}; running next build (about a minute)...`,
+  );
   const nextBin = createRequire(path.join(options.appDir, "package.json")).resolve("next/dist/bin/next");
   const started = Date.now();
   let output = "";

@@ -73,7 +73,8 @@ async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value.trim() === "") return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535)
+    throw new Error(`${name} must be a port number, got "${value}"`);
   return parsed;
 }
 
@@ -86,20 +87,47 @@ export async function loadDemoConfig(root: string): Promise<DemoConfig> {
   const dotEnvFile = path.join(root, ".env");
   const fromFile = existsSync(dotEnvFile) ? parseEnv(await readFile(dotEnvFile, "utf8")) : {};
   const set = (source: Record<string, string | undefined>) =>
-    Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ""));
+    Object.fromEntries(
+      Object.entries(source).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== "",
+      ),
+    );
   // SHOP_ID and SHOP_PUBLIC_URL name one storefront's settings (cover-me-pretty's): not every app's.
   const { SHOP_ID, SHOP_PUBLIC_URL, ...given } = { ...set(fromFile), ...set(process.env) };
   const dataDir = path.resolve(root, given.DEMO_DATA_DIR ?? ".data");
   const secrets = await demoSecrets(dataDir);
   const host = given.DEMO_HOST ?? "127.0.0.1";
   const cmsPort = port(given.CMS_PORT, 3001, "CMS_PORT");
-  const shop = (options: { name: string; shopId: string; port: number; portVariable: string; publicUrl: string | undefined }): DemoShopApp => {
+  const shop = (options: {
+    name: string;
+    shopId: string;
+    port: number;
+    portVariable: string;
+    publicUrl: string | undefined;
+  }): DemoShopApp => {
     const publicUrl = options.publicUrl ?? `http://${host}:${options.port}`;
-    return { ...options, appDir: path.join(root, "apps", options.name), publicUrl, env: { SHOP_ID: options.shopId, SHOP_PUBLIC_URL: publicUrl } };
+    return {
+      ...options,
+      appDir: path.join(root, "apps", options.name),
+      publicUrl,
+      env: { SHOP_ID: options.shopId, SHOP_PUBLIC_URL: publicUrl },
+    };
   };
   const shops = [
-    shop({ name: "cover-me-pretty", shopId: SHOP_ID ?? DEMO_SHOP_ID, port: port(given.SHOP_PORT, 3000, "SHOP_PORT"), portVariable: "SHOP_PORT", publicUrl: SHOP_PUBLIC_URL }),
-    shop({ name: "bcd-shop", shopId: SECOND_DEMO_SHOP_ID, port: port(given.BCD_SHOP_PORT, 3002, "BCD_SHOP_PORT"), portVariable: "BCD_SHOP_PORT", publicUrl: given.BCD_SHOP_PUBLIC_URL }),
+    shop({
+      name: "cover-me-pretty",
+      shopId: SHOP_ID ?? DEMO_SHOP_ID,
+      port: port(given.SHOP_PORT, 3000, "SHOP_PORT"),
+      portVariable: "SHOP_PORT",
+      publicUrl: SHOP_PUBLIC_URL,
+    }),
+    shop({
+      name: "bcd-shop",
+      shopId: SECOND_DEMO_SHOP_ID,
+      port: port(given.BCD_SHOP_PORT, 3002, "BCD_SHOP_PORT"),
+      portVariable: "BCD_SHOP_PORT",
+      publicUrl: given.BCD_SHOP_PUBLIC_URL,
+    }),
   ];
   const env: Record<string, string> = {
     INVENTORY_BACKEND: "prisma",

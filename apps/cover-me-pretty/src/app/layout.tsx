@@ -16,7 +16,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             Cover Me Pretty
           </Link>
           <nav>
-            <a href="/cart" aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"} data-cart-units={units}>
+            <a
+              href="/cart"
+              aria-label={units ? `Cart, ${units} ${units === 1 ? "item" : "items"}` : "Cart, empty"}
+              data-cart-units={units}
+            >
               Cart{units ? <span className="count">{units}</span> : null}
             </a>
           </nav>

@@ -14,7 +14,12 @@ export default async function ProductListPage() {
         {products.map((product) => {
           const low = product.variants.filter((variant) => variant.available > 0).length;
           return (
-            <a key={product.productId} className="card" href={`/products/${encodeURIComponent(product.productId)}`} data-product-id={product.productId}>
+            <a
+              key={product.productId}
+              className="card"
+              href={`/products/${encodeURIComponent(product.productId)}`}
+              data-product-id={product.productId}
+            >
               <div className="picture" style={{ background: product.picture }} />
               <div className="body">
                 <h2>{product.name}</h2>
@@ -24,7 +29,9 @@ export default async function ProductListPage() {
                     <span className="badge out">Sold out</span>
                   ) : (
                     <span className="muted">
-                      {product.variants.length > 1 ? `${low} of ${product.variants.length} variants available` : "In stock"}
+                      {product.variants.length > 1
+                        ? `${low} of ${product.variants.length} variants available`
+                        : "In stock"}
                     </span>
                   )}
                 </div>

@@ -34,7 +34,8 @@ const PRODUCTS: CatalogueProduct[] = [
     name: "Linen tee",
     description: "A boxy tee in washed European linen. Gets softer with every wash.",
     unitAmount: 3800,
-    picture: "radial-gradient(circle at 30% 30%, #fff7 0 18%, transparent 19%), linear-gradient(135deg, #f0806a, #9caf88)",
+    picture:
+      "radial-gradient(circle at 30% 30%, #fff7 0 18%, transparent 19%), linear-gradient(135deg, #f0806a, #9caf88)",
   },
   {
     productId: "silk-slip-dress",
@@ -48,14 +49,16 @@ const PRODUCTS: CatalogueProduct[] = [
     name: "Cloud cardigan",
     description: "Brushed alpaca blend, dropped shoulders, horn buttons.",
     unitAmount: 11800,
-    picture: "radial-gradient(circle at 70% 40%, #fff 0 10%, transparent 11%), radial-gradient(circle at 30% 60%, #fff 0 12%, transparent 13%), #e6dcc8",
+    picture:
+      "radial-gradient(circle at 70% 40%, #fff 0 10%, transparent 11%), radial-gradient(circle at 30% 60%, #fff 0 12%, transparent 13%), #e6dcc8",
   },
   {
     productId: "canvas-tote",
     name: "Canvas tote",
     description: "Heavy 16 oz canvas with a leather-reinforced base.",
     unitAmount: 2400,
-    picture: "linear-gradient(90deg, transparent 44%, #8a6b4a 44% 56%, transparent 56%), linear-gradient(#efe6d2, #e2d4b5)",
+    picture:
+      "linear-gradient(90deg, transparent 44%, #8a6b4a 44% 56%, transparent 56%), linear-gradient(#efe6d2, #e2d4b5)",
   },
   {
     productId: "wool-scarf",
@@ -73,5 +76,7 @@ export function catalogueProduct(productId: string): CatalogueProduct | undefine
 }
 
 export function formatPrice(unitAmount: number): string {
-  return new Intl.NumberFormat("en-US", { style: "currency", currency: CURRENCY.toUpperCase() }).format(unitAmount / 100);
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: CURRENCY.toUpperCase() }).format(
+    unitAmount / 100,
+  );
 }

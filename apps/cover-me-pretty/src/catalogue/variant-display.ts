@@ -11,7 +11,6 @@ export function isLowStock(variant: Pick<ShopVariant, "available" | "lowStockThr
   return variant.available > 0 && variant.available <= (variant.lowStockThreshold ?? 3);
 }
 
-
 /** Variants in the order buyers expect: by colour, then sizes small to large. */
 export function compareVariants(a: Pick<ShopVariant, "attributes">, b: Pick<ShopVariant, "attributes">): number {
   return compareVariantAttributes(a.attributes, b.attributes);

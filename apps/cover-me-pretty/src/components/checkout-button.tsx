@@ -10,8 +10,12 @@ type Problem = Exclude<CheckoutAnswer, { kind: "ready" | "preparing" }>;
 function busyMessage(answer: Extract<CheckoutAnswer, { kind: "busy" }>): string {
   const minutes = answer.retryAfterSeconds ? Math.ceil(answer.retryAfterSeconds / 60) : null;
   return (
-    (answer.cap === "units" ? "You have too many items set aside in open checkouts." : "You have too many checkouts open at once.") +
-    (minutes ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` : " Finish or cancel one, then try again.")
+    (answer.cap === "units"
+      ? "You have too many items set aside in open checkouts."
+      : "You have too many checkouts open at once.") +
+    (minutes
+      ? ` Finish or cancel one, or try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`
+      : " Finish or cancel one, then try again.")
   );
 }
 
@@ -20,7 +24,13 @@ function busyMessage(answer: Extract<CheckoutAnswer, { kind: "busy" }>): string 
  * page, or says clearly why not. `blockedReason` disables it while the cart
  * holds lines that cannot be bought as they are.
  */
-export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine[]; blockedReason?: string | undefined }) {
+export function CheckoutButton({
+  lines,
+  blockedReason,
+}: {
+  lines: CartCookieLine[];
+  blockedReason?: string | undefined;
+}) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -39,7 +49,9 @@ export function CheckoutButton({ lines, blockedReason }: { lines: CartCookieLine
       if (answer.kind === "preparing") {
         // Held, and Stripe is busy: say so, then follow the link, which waits for the payment page.
         const until = answer.holdExpiresAt;
-        setHeld(`Your items are held${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`);
+        setHeld(
+          `Your items are held${until ? ` until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : ""}. Preparing the payment page…`,
+        );
       }
       window.location.assign(answer.url);
       return;

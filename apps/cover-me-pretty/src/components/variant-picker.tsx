@@ -13,7 +13,9 @@ export interface PickerVariant extends ShopVariant {
 export function VariantPicker({ productName, variants }: { productName: string; variants: PickerVariant[] }) {
   const router = useRouter();
   const firstAvailable = variants.find((variant) => variant.available > 0);
-  const [selected, setSelected] = useState<string | undefined>(firstAvailable ? `${firstAvailable.sku}|${firstAvailable.variantKey}` : undefined);
+  const [selected, setSelected] = useState<string | undefined>(
+    firstAvailable ? `${firstAvailable.sku}|${firstAvailable.variantKey}` : undefined,
+  );
   const [quantity, setQuantity] = useState(1);
   const variant = variants.find((entry) => `${entry.sku}|${entry.variantKey}` === selected);
   const max = Math.min(variant?.available ?? 0, variant?.purchaseLimit ?? LINE_STEPPER_MAX, LINE_STEPPER_MAX);
@@ -33,7 +35,12 @@ export function VariantPicker({ productName, variants }: { productName: string; 
           const id = `${entry.sku}|${entry.variantKey}`;
           const soldOut = entry.available <= 0;
           return (
-            <label key={id} className={`variant${soldOut ? " disabled" : ""}`} data-sku={entry.sku} data-variant-key={entry.variantKey}>
+            <label
+              key={id}
+              className={`variant${soldOut ? " disabled" : ""}`}
+              data-sku={entry.sku}
+              data-variant-key={entry.variantKey}
+            >
               <input
                 type="radio"
                 name="variant"
@@ -66,7 +73,9 @@ export function VariantPicker({ productName, variants }: { productName: string; 
             onChange={(event) => setQuantity(Math.max(1, Math.floor(Number(event.target.value) || 1)))}
           />
         </label>
-        {variant?.purchaseLimit ? <span className="muted limit"> Limit {variant.purchaseLimit} per customer</span> : null}
+        {variant?.purchaseLimit ? (
+          <span className="muted limit"> Limit {variant.purchaseLimit} per customer</span>
+        ) : null}
       </p>
       <button type="submit" disabled={!variant || max < 1}>
         {variant ? "Add to cart" : "Sold out"}

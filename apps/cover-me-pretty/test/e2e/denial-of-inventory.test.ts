@@ -1,4 +1,10 @@
-import { releaseExpiredInventoryHolds, setShopHoldPolicy, variantKey, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import {
+  releaseExpiredInventoryHolds,
+  setShopHoldPolicy,
+  variantKey,
+  type HoldStore,
+  type InventoryStore,
+} from "@acme/platform-core";
 import { DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import type { TestDatabase } from "@acme/platform-core/test-support";
 import type { StripeEmulator } from "@acme/stripe-emulator";
@@ -38,13 +44,29 @@ async function drop(quantity: number, purchaseLimit: number | null, policy: { ho
   await db.pool.query(`DELETE FROM "InventoryHold"`);
   await db.pool.query(`DELETE FROM "StockLedgerEntry" WHERE sku = $1`, [DROP.sku]);
   await db.pool.query(`DELETE FROM "InventoryItem" WHERE sku = $1`, [DROP.sku]);
-  await store.upsertItems(SHOP, [{ sku: DROP.sku, productId: "linen-tee", variantAttributes: { color: "drop", size: "m" }, quantity, purchaseLimit }], {
-    reason: "import",
-    actor: "test",
-  });
+  await store.upsertItems(
+    SHOP,
+    [
+      {
+        sku: DROP.sku,
+        productId: "linen-tee",
+        variantAttributes: { color: "drop", size: "m" },
+        quantity,
+        purchaseLimit,
+      },
+    ],
+    {
+      reason: "import",
+      actor: "test",
+    },
+  );
   await setShopHoldPolicy({
     shopId: SHOP,
-    policy: { maxActiveHoldsPerClient: policy.holds, maxHeldUnitsPerClient: policy.units, unopenedHoldSeconds: UNOPENED_SECONDS },
+    policy: {
+      maxActiveHoldsPerClient: policy.holds,
+      maxHeldUnitsPerClient: policy.units,
+      unopenedHoldSeconds: UNOPENED_SECONDS,
+    },
     actor: "test",
     store: holds,
   });
@@ -57,14 +79,30 @@ interface Answer {
   cookie: string | null;
 }
 
-async function checkout(address: string, quantity: number, extra: { cookie?: string; idempotencyKey?: string } = {}): Promise<Answer> {
+async function checkout(
+  address: string,
+  quantity: number,
+  extra: { cookie?: string; idempotencyKey?: string } = {},
+): Promise<Answer> {
   const response = await fetch(`${shop.url}/api/checkout-session`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-real-ip": address, ...(extra.cookie ? { cookie: extra.cookie } : {}) },
-    body: JSON.stringify({ lines: [{ ...DROP, quantity }], ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}) }),
+    headers: {
+      "content-type": "application/json",
+      "x-real-ip": address,
+      ...(extra.cookie ? { cookie: extra.cookie } : {}),
+    },
+    body: JSON.stringify({
+      lines: [{ ...DROP, quantity }],
+      ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
+    }),
   });
   const body = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, body, retryAfter: response.headers.get("retry-after"), cookie: response.headers.get("set-cookie")?.split(";")[0] ?? null };
+  return {
+    status: response.status,
+    body,
+    retryAfter: response.headers.get("retry-after"),
+    cookie: response.headers.get("set-cookie")?.split(";")[0] ?? null,
+  };
 }
 
 /** Stock held for the buyer: the payment page is ready (200) or being prepared while Stripe is busy (202). */
@@ -112,25 +150,39 @@ describe("denial of inventory, on the real stack", () => {
     expect(await dropItem()).toMatchObject({ quantity: 6, reserved: 6, available: 0 });
 
     // The bot never opened its pages: its holds lapse after the unopened-hold time, and the last 6 units are back.
-    const reaped = await releaseExpiredInventoryHolds({ shopId: SHOP, now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000), store: holds });
+    const reaped = await releaseExpiredInventoryHolds({
+      shopId: SHOP,
+      now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000),
+      store: holds,
+    });
     expect(reaped).toBe(3);
     expect(await dropItem()).toMatchObject({ quantity: 6, reserved: 0, available: 6 });
-    console.log(`[denial] one address: 300 carts in ${botMs} ms, 3 held (6 units, the cap), 297 refused 429; 47 buyers bought 94 units; the bot's 6 lapsed after ${UNOPENED_SECONDS} s unopened`);
+    console.log(
+      `[denial] one address: 300 carts in ${botMs} ms, 3 held (6 units, the cap), 297 refused 429; 47 buyers bought 94 units; the bot's 6 lapsed after ${UNOPENED_SECONDS} s unopened`,
+    );
   });
 
   it("many addresses: a bot from 50 addresses is held to the purchase limit per address, and only for the unopened-hold time", async () => {
     await drop(200, 2, { holds: 10, units: 200 });
     const addresses = Array.from({ length: 50 }, (_, i) => `192.0.2.${i + 1}`);
     // Each address tries 6 carts of 2 and 6 carts of 1, all at once.
-    const answers = await Promise.all(addresses.flatMap((address) => Array.from({ length: 12 }, (_, i) => checkout(address, i < 6 ? 2 : 1))));
+    const answers = await Promise.all(
+      addresses.flatMap((address) => Array.from({ length: 12 }, (_, i) => checkout(address, i < 6 ? 2 : 1))),
+    );
     const granted = answers.filter(held);
     const limited = answers.filter((answer) => answer.status === 422);
     // Every cart is held or refused for the limit: nothing else (a 503 would be the shop failing).
-    expect(answers.filter((answer) => !held(answer) && answer.status !== 422).map((answer) => [answer.status, answer.body.code, answer.body.message])).toEqual([]);
+    expect(
+      answers
+        .filter((answer) => !held(answer) && answer.status !== 422)
+        .map((answer) => [answer.status, answer.body.code, answer.body.message]),
+    ).toEqual([]);
     for (const answer of limited) {
       expect(answer.body.code).toBe("purchase_limit_exceeded");
       expect(answer.body.message).toMatch(/limited to 2 per customer/);
-      expect(answer.body.lines).toEqual([expect.objectContaining({ sku: DROP.sku, variantKey: DROP.variantKey, limit: 2 })]);
+      expect(answer.body.lines).toEqual([
+        expect.objectContaining({ sku: DROP.sku, variantKey: DROP.variantKey, limit: 2 }),
+      ]);
     }
     const item = await dropItem();
     // At most the limit per address: 50 × 2 of the 200.
@@ -142,7 +194,11 @@ describe("denial of inventory, on the real stack", () => {
     // Real buyers from other addresses get the other half.
     const buyers = await Promise.all(Array.from({ length: 50 }, (_, i) => checkout(`198.51.100.${100 + i}`, 2)));
     expect(buyers.filter(held)).toHaveLength(50);
-    const reaped = await releaseExpiredInventoryHolds({ shopId: SHOP, now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000), store: holds });
+    const reaped = await releaseExpiredInventoryHolds({
+      shopId: SHOP,
+      now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000),
+      store: holds,
+    });
     expect(reaped).toBe(granted.length + 50);
     console.log(
       `[denial] 50 addresses: ${granted.length} carts held ${item.reserved} of 200 units (limit 2 per address), ${limited.length} refused 422; ` +
@@ -156,7 +212,11 @@ describe("denial of inventory, on the real stack", () => {
     const first = await checkout(BUYER, 1, { idempotencyKey: "cart-retry-0001" });
     expect(first.status).toBe(200);
     expect(first.cookie).toMatch(/^acme_buyer=/);
-    const retries = await Promise.all(Array.from({ length: 20 }, () => checkout(BUYER, 1, { idempotencyKey: "cart-retry-0001", cookie: first.cookie! })));
+    const retries = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        checkout(BUYER, 1, { idempotencyKey: "cart-retry-0001", cookie: first.cookie! }),
+      ),
+    );
     expect(retries.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(new Set(retries.map((answer) => answer.body.url))).toEqual(new Set([first.body.url]));
     // A returning buyer keeps their cookie: no new one is set.
@@ -183,11 +243,20 @@ describe("denial of inventory, on the real stack", () => {
     await emulator.idle();
     await expect.poll(async () => (await dropItem()).quantity, { timeout: 20_000 }).toBe(9);
     // The unopened one lapses; following its link afterwards is the lapsed page, not Stripe.
-    expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000), store: holds })).toBe(1);
+    expect(
+      await releaseExpiredInventoryHolds({
+        shopId: SHOP,
+        now: new Date(Date.now() + (UNOPENED_SECONDS + 1) * 1000),
+        store: holds,
+      }),
+    ).toBe(1);
     const late = await fetch(`${shop.url}${String(unopened.body.url)}`, { redirect: "manual" });
     expect(late.status).toBe(303);
     expect(late.headers.get("location")).toBe("/checkout/lapsed?reason=lapsed");
-    const forged = await fetch(`${shop.url}/checkout/pay?t=${encodeURIComponent("eyJzIjoiY292ZXItbWUtcHJldHR5In0.AAAA")}`, { redirect: "manual" });
+    const forged = await fetch(
+      `${shop.url}/checkout/pay?t=${encodeURIComponent("eyJzIjoiY292ZXItbWUtcHJldHR5In0.AAAA")}`,
+      { redirect: "manual" },
+    );
     expect(forged.headers.get("location")).toBe("/checkout/lapsed?reason=invalid");
     const page = await fetch(`${shop.url}/checkout/lapsed?reason=lapsed`);
     expect(await page.text()).toMatch(/Your checkout timed out/);

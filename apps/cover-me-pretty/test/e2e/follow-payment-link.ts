@@ -11,13 +11,21 @@ export interface ReachedPaymentPage {
   waits: number;
 }
 
-export async function followPaymentLink(shopUrl: string, link: string, options: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<ReachedPaymentPage> {
+export async function followPaymentLink(
+  shopUrl: string,
+  link: string,
+  options: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<ReachedPaymentPage> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (let waits = 0; ; waits++) {
-    const response = await fetch(new URL(link, shopUrl), { redirect: "manual", ...(options.headers ? { headers: options.headers } : {}) });
+    const response = await fetch(new URL(link, shopUrl), {
+      redirect: "manual",
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     const answer = readPaymentLinkAnswer(response.status, response.headers.get("location"), shopUrl);
     if (answer.kind === "payment_page") return { location: answer.location, sessionId: answer.sessionId, waits };
-    if (answer.kind === "elsewhere") throw new Error(`the payment link answered ${answer.status}${answer.location ? ` to ${answer.location}` : ""}`);
+    if (answer.kind === "elsewhere")
+      throw new Error(`the payment link answered ${answer.status}${answer.location ? ` to ${answer.location}` : ""}`);
     if (Date.now() > deadline) throw new Error(`still preparing after ${waits + 1} waits`);
     await new Promise((resolve) => setTimeout(resolve, answer.retrySeconds * 1000));
   }

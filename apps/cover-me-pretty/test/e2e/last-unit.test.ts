@@ -2,7 +2,13 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import { createPrismaHoldStore, createPrismaInventoryStore, getInventoryHold, variantKey, type InventoryStore } from "@acme/platform-core";
+import {
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  getInventoryHold,
+  variantKey,
+  type InventoryStore,
+} from "@acme/platform-core";
 import { DEMO_OPERATOR, DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID, seedDemo } from "@acme/platform-core/demo";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { startStripeEmulator, type StripeEmulator } from "@acme/stripe-emulator";
@@ -19,7 +25,7 @@ const CMS_DIR = fileURLToPath(new URL("../../../cms", import.meta.url));
 const LAST = { sku: "CMP-TEE-CORAL", variantKey: "color=coral|size=m" };
 /** The demo's cardigan in l/xl, and variants whose values are full of reserved and non-ASCII characters. */
 const CARDIGAN = { sku: "CMP-CARDI-OAT", variantKey: variantKey({ color: "oat", size: "l/xl" }) };
-const HOSTILE_SIZES = ["ü/漢字 #1 & \"q\" 50%", "a?b=c;d,e+f", "%2F/😀 'x' <y>"];
+const HOSTILE_SIZES = ['ü/漢字 #1 & "q" 50%', "a?b=c;d,e+f", "%2F/😀 'x' <y>"];
 const SCREENSHOTS = path.join(SHOP_DIR, "test-results", "screenshots");
 const TOTE = { sku: "CMP-TOTE", variantKey: "" };
 
@@ -45,21 +51,48 @@ beforeAll(async () => {
   expect(seeded.seededShops).toEqual([DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID]);
   await store.upsertItems(
     DEMO_SHOP_ID,
-    HOSTILE_SIZES.map((size, n) => ({ sku: `CMP-CARDI-ODD-${n}`, productId: "cloud-cardigan", variantAttributes: { color: "oat", size }, quantity: 3 })),
+    HOSTILE_SIZES.map((size, n) => ({
+      sku: `CMP-CARDI-ODD-${n}`,
+      productId: "cloud-cardigan",
+      variantAttributes: { color: "oat", size },
+      quantity: 3,
+    })),
     { reason: "import", actor: "test" },
   );
   mkdirSync(SCREENSHOTS, { recursive: true });
 
   const cmsPort = await freePort();
-  emulator = await startStripeEmulator({ webhookSecret: secrets.webhook, webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook` });
-  const common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: secrets.webhook };
+  emulator = await startStripeEmulator({
+    webhookSecret: secrets.webhook,
+    webhookUrl: `http://127.0.0.1:${cmsPort}/api/stripe/webhook`,
+  });
+  const common = {
+    DATABASE_URL: db.url,
+    INVENTORY_BACKEND: "prisma",
+    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: secrets.webhook,
+  };
   [cms, shop, browser] = await Promise.all([
     startNextApp({
       appDir: CMS_DIR,
       port: cmsPort,
-      env: { ...common, CRON_SECRET: secrets.cron, INVENTORY_AUTHORITY_TOKEN: secrets.authority, CMS_SESSION_SECRET: secrets.session },
+      env: {
+        ...common,
+        CRON_SECRET: secrets.cron,
+        INVENTORY_AUTHORITY_TOKEN: secrets.authority,
+        CMS_SESSION_SECRET: secrets.session,
+      },
     }),
-    startNextApp({ appDir: SHOP_DIR, env: { ...common, SHOP_ID: DEMO_SHOP_ID, SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"), INVENTORY_MODE: "reserve_ttl", INVENTORY_HOLD_TTL_SECONDS: "60" } }),
+    startNextApp({
+      appDir: SHOP_DIR,
+      env: {
+        ...common,
+        SHOP_ID: DEMO_SHOP_ID,
+        SHOP_CLIENT_SECRET: randomBytes(32).toString("hex"),
+        INVENTORY_MODE: "reserve_ttl",
+        INVENTORY_HOLD_TTL_SECONDS: "60",
+      },
+    }),
     launchChromium(),
   ]);
 });
@@ -83,7 +116,12 @@ function variantRow(page: Page, ref: { sku: string; variantKey: string }) {
 }
 
 /** Product page → pick the variant → add to cart → cart page. */
-async function addToCart(page: Page, productId: string, ref: { sku: string; variantKey: string }, quantity = 1): Promise<void> {
+async function addToCart(
+  page: Page,
+  productId: string,
+  ref: { sku: string; variantKey: string },
+  quantity = 1,
+): Promise<void> {
   await page.goto(`${shop.url}/products/${productId}`);
   await variantRow(page, ref).click();
   await page.getByLabel("Quantity").fill(String(quantity));
@@ -196,7 +234,8 @@ describe("the demo, end to end", () => {
     expect(await item(DEMO_SHOP_ID, TOTE)).toMatchObject({ reserved: 2 });
 
     // A reaper run before expiry leaves the hold alone.
-    const cron = () => fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${secrets.cron}` } });
+    const cron = () =>
+      fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${secrets.cron}` } });
     const early = await cron();
     expect(early.status).toBe(200);
     const earlyRun = (await early.json()) as { released: number; sessions: { expired: number } };
@@ -207,7 +246,11 @@ describe("the demo, end to end", () => {
     await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [holdId]);
     const response = await cron();
     expect(response.status).toBe(200);
-    const reaped = (await response.json()) as { released: number; sessions: { expired: number }; shops: Array<{ shopId: string; released: number }> };
+    const reaped = (await response.json()) as {
+      released: number;
+      sessions: { expired: number };
+      shops: Array<{ shopId: string; released: number }>;
+    };
     // The session would stay payable for Stripe's 30 minutes: the reaper expires it through the API,
     // 90 s before the hold ends (this shop's 60-second TTL is inside that lead: the first run did).
     expect(earlyRun.sessions.expired + reaped.sessions.expired).toBe(1);
@@ -228,7 +271,11 @@ describe("variants with any attribute values, in the browser", () => {
   it("buys l/xl and variants full of reserved and non-ASCII characters: product page, cart, checkout, webhook, CMS", async () => {
     const refs: Array<{ sku: string; variantKey: string; label: string }> = [
       { ...CARDIGAN, label: "Oat / L/XL" },
-      ...HOSTILE_SIZES.map((size, n) => ({ sku: `CMP-CARDI-ODD-${n}`, variantKey: variantKey({ color: "oat", size }), label: `oat / ${size.trim()}` })),
+      ...HOSTILE_SIZES.map((size, n) => ({
+        sku: `CMP-CARDI-ODD-${n}`,
+        variantKey: variantKey({ color: "oat", size }),
+        label: `oat / ${size.trim()}`,
+      })),
     ];
     const before = await Promise.all(refs.map((ref) => item(DEMO_SHOP_ID, ref)));
     const page = await buyer();
@@ -245,20 +292,29 @@ describe("variants with any attribute values, in the browser", () => {
 
     await page.getByRole("button", { name: "Checkout" }).click();
     await page.waitForURL((url) => url.href.startsWith(`${emulator.url}/checkout/`));
-    for (const [n, ref] of refs.entries()) expect(await item(DEMO_SHOP_ID, ref)).toMatchObject({ reserved: before[n]!.reserved + 1 });
+    for (const [n, ref] of refs.entries())
+      expect(await item(DEMO_SHOP_ID, ref)).toMatchObject({ reserved: before[n]!.reserved + 1 });
     await page.getByRole("button", { name: "Pay", exact: true }).click();
     await page.waitForURL((url) => url.href.startsWith(`${shop.url}/checkout/success`));
     await emulator.idle();
     for (const [n, ref] of refs.entries()) {
-      expect(await item(DEMO_SHOP_ID, ref)).toMatchObject({ quantity: before[n]!.quantity - 1, reserved: before[n]!.reserved });
-      expect((await store.listLedger(DEMO_SHOP_ID, { ...ref, limit: 1 }))[0]).toMatchObject({ reason: "sale", delta: -1 });
+      expect(await item(DEMO_SHOP_ID, ref)).toMatchObject({
+        quantity: before[n]!.quantity - 1,
+        reserved: before[n]!.reserved,
+      });
+      expect((await store.listLedger(DEMO_SHOP_ID, { ...ref, limit: 1 }))[0]).toMatchObject({
+        reason: "sale",
+        delta: -1,
+      });
     }
     await expect.poll(() => cartUnits(page)).toBe(0);
 
     // The operator finds each sale in the variant's history.
     const operator = await operatorPage();
     for (const ref of refs) {
-      await operator.goto(`${cms.url}/cms/shop/${DEMO_SHOP_ID}/data/inventory/history?sku=${encodeURIComponent(ref.sku)}&variantKey=${encodeURIComponent(ref.variantKey)}`);
+      await operator.goto(
+        `${cms.url}/cms/shop/${DEMO_SHOP_ID}/data/inventory/history?sku=${encodeURIComponent(ref.sku)}&variantKey=${encodeURIComponent(ref.variantKey)}`,
+      );
       const newest = operator.locator("table tbody tr").first();
       await newest.waitFor();
       expect(await newest.innerText()).toMatch(/\bsale\b/);
@@ -281,13 +337,36 @@ describe("the cart, in the browser", () => {
     const scarfItem = await item(DEMO_SHOP_ID, scarf);
     const slipItem = await item(DEMO_SHOP_ID, slip);
     const restore = async () => {
-      for (const [ref, was] of [[scarf, scarfItem], [slip, slipItem]] as const) {
-        await store.setQuantity({ shopId: DEMO_SHOP_ID, ...ref, quantity: was.quantity, reason: "correction", actor: "test" });
+      for (const [ref, was] of [
+        [scarf, scarfItem],
+        [slip, slipItem],
+      ] as const) {
+        await store.setQuantity({
+          shopId: DEMO_SHOP_ID,
+          ...ref,
+          quantity: was.quantity,
+          reason: "correction",
+          actor: "test",
+        });
       }
     };
     onTestFinished(restore);
-    await store.setQuantity({ shopId: DEMO_SHOP_ID, ...scarf, quantity: scarfItem.reserved, expectedVersion: scarfItem.version, reason: "correction", actor: "test" });
-    await store.setQuantity({ shopId: DEMO_SHOP_ID, ...slip, quantity: slipItem.reserved + 1, expectedVersion: slipItem.version, reason: "correction", actor: "test" });
+    await store.setQuantity({
+      shopId: DEMO_SHOP_ID,
+      ...scarf,
+      quantity: scarfItem.reserved,
+      expectedVersion: scarfItem.version,
+      reason: "correction",
+      actor: "test",
+    });
+    await store.setQuantity({
+      shopId: DEMO_SHOP_ID,
+      ...slip,
+      quantity: slipItem.reserved + 1,
+      expectedVersion: slipItem.version,
+      reason: "correction",
+      actor: "test",
+    });
 
     // A reload shows why, line by line, and the total counts only what can be bought.
     await page.reload();
@@ -296,7 +375,9 @@ describe("the cart, in the browser", () => {
     expect(await variantRow(page, slip).getAttribute("data-status")).toBe("short");
     expect(await variantRow(page, slip).innerText()).toMatch(/1 counted in the total/);
     const notice = page.locator(".cart-problems");
-    expect(await notice.innerText()).toMatch(/Wool scarf \(Rust\) is sold out[\s\S]*Silk slip dress \(Sand \/ XS\): only 1 left \(you have 2\)/);
+    expect(await notice.innerText()).toMatch(
+      /Wool scarf \(Rust\) is sold out[\s\S]*Silk slip dress \(Sand \/ XS\): only 1 left \(you have 2\)/,
+    );
     // The tote ($24) in full, the slip ($149) capped at the one left, the scarf not at all.
     expect(totalBefore).toBe("$387.00");
     expect(await page.locator("[data-total]").innerText()).toBe("$173.00");
@@ -322,7 +403,11 @@ describe("the cart, in the browser", () => {
     // Meanwhile the shop limits the tote to 2 per customer (put back afterwards).
     const tote = await item(DEMO_SHOP_ID, TOTE);
     const setLimit = (purchaseLimit: number | null) =>
-      store.upsertItems(DEMO_SHOP_ID, [{ sku: TOTE.sku, productId: tote.productId, quantity: tote.quantity, purchaseLimit }], { reason: "correction", actor: "test" });
+      store.upsertItems(
+        DEMO_SHOP_ID,
+        [{ sku: TOTE.sku, productId: tote.productId, quantity: tote.quantity, purchaseLimit }],
+        { reason: "correction", actor: "test" },
+      );
     onTestFinished(() => setLimit(null).then(() => undefined));
     await setLimit(2);
 
@@ -382,7 +467,9 @@ describe("the checkout-session route", () => {
     // bcd-shop's mug is not this shop's.
     const foreign = await post({ lines: [{ sku: "BCD-MUG", variantKey: "", quantity: 1 }] });
     expect(foreign.status).toBe(400);
-    expect(((await foreign.json()) as { errors: unknown[] }).errors).toEqual([{ field: "lines.0.sku", message: "is not sold in this shop" }]);
+    expect(((await foreign.json()) as { errors: unknown[] }).errors).toEqual([
+      { field: "lines.0.sku", message: "is not sold in this shop" },
+    ]);
   });
 
   it("answers 409 naming each short line, and holds nothing", async () => {
@@ -396,7 +483,10 @@ describe("the checkout-session route", () => {
       ],
     });
     expect(response.status).toBe(409);
-    const body = (await response.json()) as { code: string; items: Array<{ name: string; requested: number; available: number }> };
+    const body = (await response.json()) as {
+      code: string;
+      items: Array<{ name: string; requested: number; available: number }>;
+    };
     expect(body.code).toBe("inventory_insufficient");
     expect(body.items).toEqual(
       expect.arrayContaining([
@@ -406,13 +496,21 @@ describe("the checkout-session route", () => {
     );
     expect(body.items).toHaveLength(2);
     expect(emulator.sessions()).toHaveLength(before);
-    expect(await item(DEMO_SHOP_ID, TOTE)).toMatchObject({ reserved: toteBefore.reserved, version: toteBefore.version });
+    expect(await item(DEMO_SHOP_ID, TOTE)).toMatchObject({
+      reserved: toteBefore.reserved,
+      version: toteBefore.version,
+    });
   });
 
   it("in validate_only mode (INVENTORY_MODE) checks stock without holding it, and the paid webhook sells the lines", async () => {
     const validateOnly = await startNextApp({
       appDir: SHOP_DIR,
-      env: { DATABASE_URL: db.url, STRIPE_API_BASE_URL: emulator.url, SHOP_ID: DEMO_SHOP_ID, INVENTORY_MODE: "validate_only" },
+      env: {
+        DATABASE_URL: db.url,
+        STRIPE_API_BASE_URL: emulator.url,
+        SHOP_ID: DEMO_SHOP_ID,
+        INVENTORY_MODE: "validate_only",
+      },
     });
     try {
       const scarf = { sku: "CMP-SCARF-RUST", variantKey: "color=rust" };
@@ -429,8 +527,14 @@ describe("the checkout-session route", () => {
       expect(await item(DEMO_SHOP_ID, scarf)).toMatchObject({ quantity: before.quantity, reserved: before.reserved });
       emulator.pay(body.sessionId);
       await emulator.idle();
-      expect(await item(DEMO_SHOP_ID, scarf)).toMatchObject({ quantity: before.quantity - 2, reserved: before.reserved });
-      expect((await store.listLedger(DEMO_SHOP_ID, { ...scarf, limit: 1 }))[0]).toMatchObject({ reason: "sale", delta: -2 });
+      expect(await item(DEMO_SHOP_ID, scarf)).toMatchObject({
+        quantity: before.quantity - 2,
+        reserved: before.reserved,
+      });
+      expect((await store.listLedger(DEMO_SHOP_ID, { ...scarf, limit: 1 }))[0]).toMatchObject({
+        reason: "sale",
+        delta: -2,
+      });
     } finally {
       await validateOnly.stop();
     }

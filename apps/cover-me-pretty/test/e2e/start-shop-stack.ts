@@ -4,7 +4,12 @@
 // the CMS). The shop sees each client's address in x-real-ip.
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createPrismaHoldStore, createPrismaInventoryStore, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import {
+  createPrismaHoldStore,
+  createPrismaInventoryStore,
+  type HoldStore,
+  type InventoryStore,
+} from "@acme/platform-core";
 import { seedDemo, DEMO_SHOP_ID } from "@acme/platform-core/demo";
 import { createTestDatabase, type TestDatabase } from "@acme/platform-core/test-support";
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from "@acme/stripe-emulator";
@@ -43,7 +48,12 @@ export async function startShopStack(options: {
     expirySweepMs: 0,
     ...options.emulator,
   });
-  const common = { DATABASE_URL: db.url, INVENTORY_BACKEND: "prisma", STRIPE_API_BASE_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhook };
+  const common = {
+    DATABASE_URL: db.url,
+    INVENTORY_BACKEND: "prisma",
+    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_WEBHOOK_SECRET: webhook,
+  };
   const shopSecret = randomBytes(32).toString("hex");
   const shopEnv = (extra: Record<string, string> = {}) => ({
     ...common,
@@ -58,7 +68,12 @@ export async function startShopStack(options: {
     startNextApp({
       appDir: CMS_DIR,
       port: cmsPort,
-      env: { ...common, CRON_SECRET: cronSecret, INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"), CMS_SESSION_SECRET: randomBytes(32).toString("hex") },
+      env: {
+        ...common,
+        CRON_SECRET: cronSecret,
+        INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"),
+        CMS_SESSION_SECRET: randomBytes(32).toString("hex"),
+      },
     }),
     startNextApp({ appDir: SHOP_DIR, env: shopEnv() }),
   ]);

@@ -46,10 +46,14 @@ async function drop(quantity: number) {
   await db.pool.query(`DELETE FROM "OversoldSale"`);
   await db.pool.query(`DELETE FROM "StockLedgerEntry" WHERE sku = $1`, [DROP.sku]);
   await db.pool.query(`DELETE FROM "InventoryItem" WHERE sku = $1`, [DROP.sku]);
-  await store.upsertItems(SHOP, [{ sku: DROP.sku, productId: "linen-tee", variantAttributes: { color: "limits", size: "m" }, quantity }], {
-    reason: "import",
-    actor: "test",
-  });
+  await store.upsertItems(
+    SHOP,
+    [{ sku: DROP.sku, productId: "linen-tee", variantAttributes: { color: "limits", size: "m" }, quantity }],
+    {
+      reason: "import",
+      actor: "test",
+    },
+  );
 }
 
 interface Answer {
@@ -78,7 +82,9 @@ const dropItem = async () => (await store.getItem(SHOP, DROP))!;
 const creates = () => emulator.requests().filter((request) => request.method === "POST" && request.path === CREATE);
 
 async function holdStatuses(): Promise<Record<string, number>> {
-  const { rows } = await db.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM "InventoryHold" GROUP BY status`);
+  const { rows } = await db.pool.query<{ status: string; n: number }>(
+    `SELECT status, count(*)::int AS n FROM "InventoryHold" GROUP BY status`,
+  );
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
@@ -108,11 +114,18 @@ describe("checkout at Stripe's limits, on the real stack", () => {
     for (const page of pages) expect(page.location.startsWith(`${emulator.url}/checkout/`)).toBe(true);
     // No granted buyer lost the stock: 50 holds, all still active, one session each.
     expect(await holdStatuses()).toEqual({ active: 50 });
-    const made = creates().slice(before).filter((request) => request.status === 200 && !request.replayed);
+    const made = creates()
+      .slice(before)
+      .filter((request) => request.status === 200 && !request.replayed);
     expect(made).toHaveLength(50);
     const spanS = (made.at(-1)!.at - made[0]!.at) / 1000;
     const throttled = emulator.throttled();
-    const newThrottled = Object.fromEntries(Object.entries(throttled).map(([reason, n]) => [reason, n - (throttledBefore[reason as keyof typeof throttled] ?? 0)]));
+    const newThrottled = Object.fromEntries(
+      Object.entries(throttled).map(([reason, n]) => [
+        reason,
+        n - (throttledBefore[reason as keyof typeof throttled] ?? 0),
+      ]),
+    );
     await payAll(pages);
     await expect.poll(async () => (await dropItem()).quantity, { timeout: 30_000 }).toBe(0);
     expect(await dropItem()).toMatchObject({ quantity: 0, reserved: 0 });
@@ -142,21 +155,30 @@ describe("checkout at Stripe's limits, on the real stack", () => {
     const pages = await Promise.all(granted.map((answer) => followPaymentLink(shop.url, String(answer.body.url))));
     expect(new Set(pages.map((page) => page.sessionId)).size).toBe(40);
     expect(await holdStatuses()).toEqual({ active: 40 });
-    const failedDuringOutage = creates().slice(before).filter((request) => request.status === 503).length;
+    const failedDuringOutage = creates()
+      .slice(before)
+      .filter((request) => request.status === 503).length;
     expect(failedDuringOutage).toBeGreaterThan(0);
     // One live session per hold: the emulator holds exactly one session naming each hold.
     const { rows } = await db.pool.query<{ id: string }>(`SELECT id FROM "InventoryHold"`);
-    for (const { id } of rows) expect(emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === id)).toHaveLength(1);
+    for (const { id } of rows)
+      expect(emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === id)).toHaveLength(
+        1,
+      );
     await payAll(pages);
     await expect.poll(async () => (await dropItem()).quantity, { timeout: 30_000 }).toBe(0);
     expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
-    console.log(`[stripe-limits] outage: 80 carts, 40 held; ${failedDuringOutage} create calls met the 503 outage; all 40 reached a payment page after it`);
+    console.log(
+      `[stripe-limits] outage: 80 carts, 40 held; ${failedDuringOutage} create calls met the 503 outage; all 40 reached a payment page after it`,
+    );
   }, 120_000);
 
   it("a 400 on one cart stays that cart's answer: its stock goes back at once, the others are not touched", async () => {
     await drop(30);
     const refused = await (async () => {
-      emulator.failNextCreate(400, "Amount must convert to at least 50 cents. $0.30 converts to approximately $0.30.", { code: "amount_too_small" });
+      emulator.failNextCreate(400, "Amount must convert to at least 50 cents. $0.30 converts to approximately $0.30.", {
+        code: "amount_too_small",
+      });
       return checkout();
     })();
     expect(refused.status).toBe(422);
@@ -171,7 +193,9 @@ describe("checkout at Stripe's limits, on the real stack", () => {
     expect(again.status).toBe(422);
     expect(again.body).toMatchObject({ code: "payment_rejected", provider: { code: "amount_too_small" } });
     expect(creates().length).toBe(calls);
-    const pages = await Promise.all(others.filter(held).map((answer) => followPaymentLink(shop.url, String(answer.body.url))));
+    const pages = await Promise.all(
+      others.filter(held).map((answer) => followPaymentLink(shop.url, String(answer.body.url))),
+    );
     expect(pages).toHaveLength(29);
     expect(await dropItem()).toMatchObject({ quantity: 30, reserved: 29 });
   }, 120_000);
@@ -179,13 +203,17 @@ describe("checkout at Stripe's limits, on the real stack", () => {
   it("the hold's TTL is honoured: the CMS's cron expires its session through Stripe's API, and a payment racing that call is sold again", async () => {
     await drop(2);
     const [abandoned, racing] = [await checkout(), await checkout()];
-    const pages = await Promise.all([abandoned, racing].map((answer) => followPaymentLink(shop.url, String(answer.body.url))));
+    const pages = await Promise.all(
+      [abandoned, racing].map((answer) => followPaymentLink(shop.url, String(answer.body.url))),
+    );
     expect((await dropItem()).reserved).toBe(2);
     // Both holds' 20 minutes are up (the clock is moved on in the database, not waited for).
     await db.pool.query(`UPDATE "InventoryHold" SET "expiresAt" = now() - interval '1 second'`);
     // The second buyer pays just before the cron's expire call reaches Stripe.
     emulator.pay(pages[1]!.sessionId);
-    const cron = await fetch(`${cms.url}/api/cron/release-expired-holds`, { headers: { authorization: `Bearer ${cronSecret}` } });
+    const cron = await fetch(`${cms.url}/api/cron/release-expired-holds`, {
+      headers: { authorization: `Bearer ${cronSecret}` },
+    });
     expect(cron.status).toBe(200);
     const report = (await cron.json()) as { released: number; sessions: { expired: number; closed: number } };
     // The paid session is not expired: Stripe refused (closed), or its webhook had already sold the hold.
@@ -207,14 +235,22 @@ describe("checkout at Stripe's limits, on the real stack", () => {
     expect(held(answer)).toBe(true);
     const page = await followPaymentLink(shop.url, String(answer.body.url));
     const form = (action: string, body = "") =>
-      fetch(`${page.location}/${action}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body, redirect: "manual" });
+      fetch(`${page.location}/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+        redirect: "manual",
+      });
     expect((await form("promotion-code", "code=FREE100")).status).toBeLessThan(400);
     expect(emulator.session(page.sessionId)).toMatchObject({ amount_total: 0, allow_promotion_codes: true });
     const html = await (await fetch(page.location)).text();
     expect(html).toMatch(/Complete order/);
     const done = await form("pay");
     expect(done.status).toBe(303);
-    expect(emulator.session(page.sessionId)).toMatchObject({ status: "complete", payment_status: "no_payment_required" });
+    expect(emulator.session(page.sessionId)).toMatchObject({
+      status: "complete",
+      payment_status: "no_payment_required",
+    });
     await emulator.idle();
     await expect.poll(async () => (await dropItem()).quantity, { timeout: 20_000 }).toBe(2);
     expect(await dropItem()).toMatchObject({ quantity: 2, reserved: 0 });
@@ -231,16 +267,24 @@ describe("checkout at Stripe's limits, on the real stack", () => {
       expect((await dropItem()).reserved).toBe(0);
       for (const answer of answers) emulator.pay(String(answer.body.sessionId));
       await emulator.idle();
-      await expect.poll(async () => (await holds.listOversoldSales({ shopId: SHOP })).length, { timeout: 20_000 }).toBe(2);
+      await expect
+        .poll(async () => (await holds.listOversoldSales({ shopId: SHOP })).length, { timeout: 20_000 })
+        .toBe(2);
       expect(await dropItem()).toMatchObject({ quantity: 0, reserved: 0 });
-      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "OpsAlert" WHERE kind = 'oversold_at_payment' AND severity = 'critical'`);
+      const { rows } = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "OpsAlert" WHERE kind = 'oversold_at_payment' AND severity = 'critical'`,
+      );
       expect(rows[0]!.n).toBeGreaterThanOrEqual(2);
     } finally {
       await rollback.stop();
     }
     expect((await reconcileInventoryReserved({ store: holds })).drift).toEqual([]);
     // The switch is off again: the shop holds and sells as before.
-    await store.upsertItems(SHOP, [{ sku: DROP.sku, productId: "linen-tee", variantAttributes: { color: "limits", size: "m" }, quantity: 1 }], { reason: "import", actor: "test" });
+    await store.upsertItems(
+      SHOP,
+      [{ sku: DROP.sku, productId: "linen-tee", variantAttributes: { color: "limits", size: "m" }, quantity: 1 }],
+      { reason: "import", actor: "test" },
+    );
     const after = await checkout();
     expect(held(after)).toBe(true);
     expect((await dropItem()).reserved).toBe(1);

@@ -57,7 +57,10 @@ export async function loadInMiniflare(script: string, settings: SettingsByName):
     async fetch(name, request = {}) {
       // getWorker's declared type needs @cloudflare/workers-types' Fetcher; this is the part used.
       const worker = (await miniflare.getWorker(name)) as unknown as {
-        fetch(url: string, init: RequestInit): Promise<{ status: number; headers: Iterable<[string, string]>; text(): Promise<string> }>;
+        fetch(
+          url: string,
+          init: RequestInit,
+        ): Promise<{ status: number; headers: Iterable<[string, string]>; text(): Promise<string> }>;
       };
       const response = await worker.fetch("https://edge.example/checkout", init(request));
       return { status: response.status, headers: new Headers([...response.headers]), body: await response.text() };
@@ -97,7 +100,11 @@ export async function loadInEdgeRuntime(script: string, settings: SettingsByName
       const runtime = runtimes.get(name);
       if (!runtime) throw new Error(`no settings named ${name}`);
       const response = await runtime.dispatchFetch("https://edge.example/api/checkout", init(request));
-      const answer = { status: response.status, headers: new Headers([...response.headers]), body: await response.text() };
+      const answer = {
+        status: response.status,
+        headers: new Headers([...response.headers]),
+        body: await response.text(),
+      };
       await response.waitUntil();
       return answer;
     },

@@ -41,7 +41,10 @@ export function alertChannelsFromEnv(env: Env = getEnv()): AlertChannels {
       : undefined;
   return {
     ...(email ? { email } : {}),
-    webhooks: { urls: env.STOCK_ALERT_WEBHOOK_URLS, ...(env.ALERT_WEBHOOK_SECRET ? { secret: env.ALERT_WEBHOOK_SECRET } : {}) },
+    webhooks: {
+      urls: env.STOCK_ALERT_WEBHOOK_URLS,
+      ...(env.ALERT_WEBHOOK_SECRET ? { secret: env.ALERT_WEBHOOK_SECRET } : {}),
+    },
     ...ALERT_DELIVERY_DEFAULTS,
   };
 }

@@ -38,7 +38,10 @@ class AttemptError extends Error {
  * report and, when `log` is given, written to it (a failing log is reported
  * on stderr, the delivery result stands).
  */
-export async function deliverAlert(message: AlertMessage, options: { channels: AlertChannels; log?: AlertDeliveryLog }): Promise<DeliveryReport> {
+export async function deliverAlert(
+  message: AlertMessage,
+  options: { channels: AlertChannels; log?: AlertDeliveryLog },
+): Promise<DeliveryReport> {
   const { channels } = options;
   const jobs: Array<Promise<DeliveryAttempt[]>> = [];
   if (channels.email) {
@@ -57,7 +60,15 @@ export async function deliverAlert(message: AlertMessage, options: { channels: A
   }
   if (options.log) {
     await options.log.record(message.source, message.sourceId, attempts).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: "error", event: "alert_delivery_not_logged", source: message.source, sourceId: message.sourceId, message: errorText(error) }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "alert_delivery_not_logged",
+          source: message.source,
+          sourceId: message.sourceId,
+          message: errorText(error),
+        }),
+      );
     });
   }
   return report;
@@ -88,7 +99,11 @@ async function withRetries(
   return attempts;
 }
 
-async function sendEmail(message: AlertMessage, email: NonNullable<AlertChannels["email"]>, timeoutMs: number): Promise<void> {
+async function sendEmail(
+  message: AlertMessage,
+  email: NonNullable<AlertChannels["email"]>,
+  timeoutMs: number,
+): Promise<void> {
   const transport = nodemailer.createTransport({
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

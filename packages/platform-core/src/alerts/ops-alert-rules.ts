@@ -105,7 +105,12 @@ export async function evaluateOpsAlertRules(options: EvaluateOpsAlertRulesOption
   let measured: { ended: number; expired: number; commitFailures: number; validationFailures: number };
   let capsByShop: Array<{ shopId: string; requests: number; capped: number }>;
   try {
-    const { rows } = await database.pool.query<{ ended: number; expired: number; commit_failures: number; validation_failures: number }>(
+    const { rows } = await database.pool.query<{
+      ended: number;
+      expired: number;
+      commit_failures: number;
+      validation_failures: number;
+    }>(
       `SELECT
          (SELECT count(*)::int FROM "InventoryHold" WHERE status IN ('committed', 'released', 'expired')
             AND coalesce("committedAt", "releasedAt", "expiredAt") > $1::timestamptz - make_interval(secs => $2)
@@ -119,7 +124,12 @@ export async function evaluateOpsAlertRules(options: EvaluateOpsAlertRulesOption
       [now, holdExpiryRate.windowSeconds, commitFailures.windowSeconds, validationFailures.windowSeconds],
     );
     const row = rows[0]!;
-    measured = { ended: row.ended, expired: row.expired, commitFailures: row.commit_failures, validationFailures: row.validation_failures };
+    measured = {
+      ended: row.ended,
+      expired: row.expired,
+      commitFailures: row.commit_failures,
+      validationFailures: row.validation_failures,
+    };
     const caps = await database.pool.query<{ shop_id: string; requests: number; capped: number }>(
       `SELECT "shopId" AS shop_id,
               coalesce(sum(count) FILTER (WHERE kind = 'client_hold_request'), 0)::int AS requests,
@@ -135,7 +145,14 @@ export async function evaluateOpsAlertRules(options: EvaluateOpsAlertRulesOption
   }
 
   const expiryRate = measured.ended === 0 ? 0 : measured.expired / measured.ended;
-  const checks: Array<{ rule: OpsAlertRule; value: number; firing: boolean; sample?: number; shopId?: string; message: string }> = [
+  const checks: Array<{
+    rule: OpsAlertRule;
+    value: number;
+    firing: boolean;
+    sample?: number;
+    shopId?: string;
+    message: string;
+  }> = [
     {
       rule: holdExpiryRate,
       value: expiryRate,
@@ -216,7 +233,12 @@ export async function evaluateOpsAlertRules(options: EvaluateOpsAlertRulesOption
               ...(check.sample === undefined ? {} : { sample: check.sample }),
             },
           },
-          { now, deliver: "await", ...(options.store ? { store: options.store } : {}), ...(options.channels ? { channels: options.channels } : {}) },
+          {
+            now,
+            deliver: "await",
+            ...(options.store ? { store: options.store } : {}),
+            ...(options.channels ? { channels: options.channels } : {}),
+          },
         );
         result.alerted = true;
       } else {

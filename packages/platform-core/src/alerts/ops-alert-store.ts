@@ -1,7 +1,11 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Database } from "../db/prisma-client.ts";
-import { createJsonAlertDeliveryLog, createPrismaAlertDeliveryLog, type AlertDeliveryLog } from "./alert-delivery-log.ts";
+import {
+  createJsonAlertDeliveryLog,
+  createPrismaAlertDeliveryLog,
+  type AlertDeliveryLog,
+} from "./alert-delivery-log.ts";
 
 export type OpsAlertSeverity = "info" | "warning" | "critical";
 
@@ -34,11 +38,10 @@ export function createPrismaOpsAlertStore(database: Database): OpsAlertStore {
     },
     deliveries: createPrismaAlertDeliveryLog(database),
     async markDelivered(id, { at, error }) {
-      await database.pool.query(`UPDATE "OpsAlert" SET "deliveredAt" = $2, "deliveryError" = $3 WHERE id = $1::bigint`, [
-        id,
-        error === null ? at : null,
-        error,
-      ]);
+      await database.pool.query(
+        `UPDATE "OpsAlert" SET "deliveredAt" = $2, "deliveryError" = $3 WHERE id = $1::bigint`,
+        [id, error === null ? at : null, error],
+      );
     },
   };
 }
@@ -48,7 +51,10 @@ export function createJsonOpsAlertStore({ dataDir }: { dataDir: string }): OpsAl
   return {
     async record(alert, now) {
       await mkdir(dataDir, { recursive: true });
-      await appendFile(path.join(dataDir, "ops-alerts.jsonl"), `${JSON.stringify({ ...alert, createdAt: now.toISOString() })}\n`);
+      await appendFile(
+        path.join(dataDir, "ops-alerts.jsonl"),
+        `${JSON.stringify({ ...alert, createdAt: now.toISOString() })}\n`,
+      );
     },
     deliveries: createJsonAlertDeliveryLog({ dataDir }),
   };

@@ -4,7 +4,12 @@ import { getDatabase } from "../db/prisma-client.ts";
 import { getEnv } from "../env.ts";
 import { getAlertChannels, hasAlertChannels, type AlertChannels } from "./alert-channels.ts";
 import { deliverAlert, type DeliveryReport } from "./deliver-alert.ts";
-import { createJsonOpsAlertStore, createPrismaOpsAlertStore, type OpsAlert, type OpsAlertStore } from "./ops-alert-store.ts";
+import {
+  createJsonOpsAlertStore,
+  createPrismaOpsAlertStore,
+  type OpsAlert,
+  type OpsAlertStore,
+} from "./ops-alert-store.ts";
 
 const globalForAlerts = globalThis as unknown as { __acmeOpsAlertStore?: OpsAlertStore };
 
@@ -48,7 +53,9 @@ function withVisibleNul<T>(value: T): T {
   if (typeof value === "string") return value.replaceAll("\u0000", "\u2400") as T;
   if (Array.isArray(value)) return value.map(withVisibleNul) as T;
   if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [withVisibleNul(key), withVisibleNul(inner)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [withVisibleNul(key), withVisibleNul(inner)]),
+    ) as T;
   }
   return value;
 }
@@ -64,7 +71,15 @@ function withVisibleNul<T>(value: T): T {
 export async function sendOpsAlert(raised: OpsAlert, options: SendOpsAlertOptions = {}): Promise<boolean> {
   const alert = withVisibleNul(raised);
   const now = options.now ?? new Date();
-  console.error(JSON.stringify({ level: alert.severity, opsAlert: alert.kind, message: alert.message, details: alert.details ?? {}, at: now.toISOString() }));
+  console.error(
+    JSON.stringify({
+      level: alert.severity,
+      opsAlert: alert.kind,
+      message: alert.message,
+      details: alert.details ?? {},
+      at: now.toISOString(),
+    }),
+  );
   let store: OpsAlertStore | undefined;
   let id: string | void = undefined;
   let recorded = false;
@@ -73,12 +88,25 @@ export async function sendOpsAlert(raised: OpsAlert, options: SendOpsAlertOption
     id = await store.record(alert, now);
     recorded = true;
   } catch (error) {
-    console.error(JSON.stringify({ level: "critical", opsAlert: "ops_alert_not_recorded", message: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({
+        level: "critical",
+        opsAlert: "ops_alert_not_recorded",
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
   }
   const mode = options.deliver ?? "background";
   const channels = options.channels ?? getAlertChannels();
   if (mode === "none" || !hasAlertChannels(channels)) return recorded;
-  const delivery = deliverOpsAlert(alert, id || `unrecorded_${randomUUID()}`, now, channels, store, id ? id : undefined);
+  const delivery = deliverOpsAlert(
+    alert,
+    id || `unrecorded_${randomUUID()}`,
+    now,
+    channels,
+    store,
+    id ? id : undefined,
+  );
   if (mode === "await") {
     await delivery;
   } else {
@@ -121,12 +149,20 @@ async function deliverOpsAlert(
       { channels, ...(store?.deliveries ? { log: store.deliveries } : {}) },
     );
     if (storedId && store?.markDelivered) {
-      const error = report.failed.length === 0 ? null : report.failed.map((f) => `${f.channel} ${f.target}: ${f.error}`).join("; ");
+      const error =
+        report.failed.length === 0 ? null : report.failed.map((f) => `${f.channel} ${f.target}: ${f.error}`).join("; ");
       await store.markDelivered(storedId, { at: new Date(), error });
     }
     return report;
   } catch (error) {
-    console.error(JSON.stringify({ level: "critical", opsAlert: "ops_alert_not_delivered", kind: alert.kind, message: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({
+        level: "critical",
+        opsAlert: "ops_alert_not_delivered",
+        kind: alert.kind,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
     return undefined;
   }
 }

@@ -40,7 +40,12 @@ interface CrossingRow {
   threshold: number;
   crossedAt: Date;
   /** The variant's names now; null when it no longer exists. */
-  item: { productId: string; productTitle: string; variantTitle: string; variantAttributes: Record<string, string> } | null;
+  item: {
+    productId: string;
+    productTitle: string;
+    variantTitle: string;
+    variantAttributes: Record<string, string>;
+  } | null;
 }
 
 /**
@@ -86,7 +91,11 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
 
   const log = createPrismaAlertDeliveryLog(database);
   const finish = (id: string, status: string) =>
-    database.pool.query(`UPDATE "StockAlertCrossing" SET status = $2, "processedAt" = $3 WHERE id = $1::bigint`, [id, status, new Date()]);
+    database.pool.query(`UPDATE "StockAlertCrossing" SET status = $2, "processedAt" = $3 WHERE id = $1::bigint`, [
+      id,
+      status,
+      new Date(),
+    ]);
 
   // Claims run one by one (in crossing order, so the earliest crossing of a variant wins); deliveries then run concurrently.
   const deliveries: Array<Promise<void>> = [];
@@ -103,7 +112,14 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
          SET "lastAlertedAt" = excluded."lastAlertedAt", "lastAvailable" = excluded."lastAvailable", "updatedAt" = now()
          WHERE "StockAlertState"."lastAlertedAt" <= excluded."lastAlertedAt" - make_interval(secs => $6)
        RETURNING 1`,
-      [crossing.shopId, crossing.sku, crossing.variantKey, crossing.crossedAt, crossing.available, STOCK_ALERT_COOLDOWN_SECONDS],
+      [
+        crossing.shopId,
+        crossing.sku,
+        crossing.variantKey,
+        crossing.crossedAt,
+        crossing.available,
+        STOCK_ALERT_COOLDOWN_SECONDS,
+      ],
     );
     if (rowCount !== 1) {
       result.suppressed++;
@@ -198,7 +214,13 @@ export function afterStockWrite(database: Database, crossed: boolean): void {
         // Drains until the outbox is empty (a flash sale can cross many variants at once).
         while ((await deliverPendingStockAlerts({ database })).claimed > 0);
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", event: "stock_alert_drain_failed", message: error instanceof Error ? error.message : String(error) }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "stock_alert_drain_failed",
+            message: error instanceof Error ? error.message : String(error),
+          }),
+        );
       }
     } while (state.again);
   })().finally(() => {
@@ -221,4 +243,6 @@ export async function flushStockAlerts(): Promise<void> {
  * The function in FROM runs to completion before the select list is
  * evaluated, so the flag is final; it costs no extra round trip.
  */
-export const STOCK_CROSSED_SQL = Prisma.raw(`coalesce(current_setting('acme.stock_crossed', true), '') = '1' AS crossed`);
+export const STOCK_CROSSED_SQL = Prisma.raw(
+  `coalesce(current_setting('acme.stock_crossed', true), '') = '1' AS crossed`,
+);

@@ -9,10 +9,14 @@ import { parseOrThrow, shopIdSchema } from "../inventory/inputs.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import { validateInventoryAvailability } from "../validation/validate-inventory-availability.ts";
 
-
 const bodySchema = z.object({
-  shopId: z.unknown().refine((value) => value !== undefined, "required (the shop id)").pipe(shopIdSchema),
-  items: z.array(z.unknown(), { error: "required (an array of { sku, variantKey | variantAttributes, quantity })" }).min(1, "must have at least one item"),
+  shopId: z
+    .unknown()
+    .refine((value) => value !== undefined, "required (the shop id)")
+    .pipe(shopIdSchema),
+  items: z
+    .array(z.unknown(), { error: "required (an array of { sku, variantKey | variantAttributes, quantity })" })
+    .min(1, "must have at least one item"),
 });
 
 export interface InventoryAuthorityOptions {
@@ -30,10 +34,16 @@ export interface InventoryAuthorityOptions {
  * field errors for a malformed body, 401 without the bearer token, 503 when
  * the store cannot answer (the caller must then refuse, not guess).
  */
-export async function handleInventoryAuthorityRequest(request: Request, options: InventoryAuthorityOptions = {}): Promise<Response> {
+export async function handleInventoryAuthorityRequest(
+  request: Request,
+  options: InventoryAuthorityOptions = {},
+): Promise<Response> {
   const noStore = { "cache-control": "no-store" };
   if (request.method !== "POST") {
-    return Response.json({ code: "validation_failed", message: "Use POST." }, { status: 405, headers: { allow: "POST", ...noStore } });
+    return Response.json(
+      { code: "validation_failed", message: "Use POST." },
+      { status: 405, headers: { allow: "POST", ...noStore } },
+    );
   }
   try {
     requireBearer(request, options.token ?? getEnv().INVENTORY_AUTHORITY_TOKEN, "INVENTORY_AUTHORITY_TOKEN");
@@ -45,7 +55,11 @@ export async function handleInventoryAuthorityRequest(request: Request, options:
     });
     if (result.ok) return Response.json({ ok: true }, { headers: noStore });
     return Response.json(
-      { code: "inventory_insufficient", message: "Some items are not available in the quantity requested.", items: result.insufficient },
+      {
+        code: "inventory_insufficient",
+        message: "Some items are not available in the quantity requested.",
+        items: result.insufficient,
+      },
       { status: 409, headers: noStore },
     );
   } catch (error) {

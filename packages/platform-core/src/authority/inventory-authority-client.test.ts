@@ -35,30 +35,47 @@ describe("InventoryAuthorityClient", () => {
   });
 
   it("does not take a 200 that is not the authority's answer as available", async () => {
-    const server = await authority(() => new Response("<html>Sign in to the Wi-Fi</html>", { status: 200, headers: { "content-type": "text/html" } }));
+    const server = await authority(
+      () =>
+        new Response("<html>Sign in to the Wi-Fi</html>", { status: 200, headers: { "content-type": "text/html" } }),
+    );
     const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t" });
     await expect(client.validate(items)).rejects.toMatchObject({ code: "unavailable" });
     const wrongShape = await authority(() => Response.json({ ok: "yes" }));
-    await expect(new InventoryAuthorityClient({ baseUrl: wrongShape.url, shopId: "shop-a", token: "t" }).validate(items)).rejects.toMatchObject({ code: "unavailable" });
+    await expect(
+      new InventoryAuthorityClient({ baseUrl: wrongShape.url, shopId: "shop-a", token: "t" }).validate(items),
+    ).rejects.toMatchObject({ code: "unavailable" });
   });
 
   it("returns the short items on 409", async () => {
     const short = [{ sku: "TEE", variantKey: "size=m", requested: 2, available: 1 }];
-    const server = await authority(() => Response.json({ code: "inventory_insufficient", items: short }, { status: 409 }));
+    const server = await authority(() =>
+      Response.json({ code: "inventory_insufficient", items: short }, { status: 409 }),
+    );
     const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t" });
     expect(await client.validate(items)).toEqual({ ok: false, insufficient: short });
   });
 
   it("retries 5xx with backoff and succeeds when the authority recovers", async () => {
-    const server = await authority((_request, call) => (call < 3 ? new Response("busy", { status: 503 }) : Response.json({ ok: true })));
-    const client = new InventoryAuthorityClient({ baseUrl: server.url, shopId: "shop-a", token: "t", attempts: 3, backoffMs: 5 });
+    const server = await authority((_request, call) =>
+      call < 3 ? new Response("busy", { status: 503 }) : Response.json({ ok: true }),
+    );
+    const client = new InventoryAuthorityClient({
+      baseUrl: server.url,
+      shopId: "shop-a",
+      token: "t",
+      attempts: 3,
+      backoffMs: 5,
+    });
     expect(await client.validate(items)).toEqual({ ok: true });
     expect(server.calls()).toBe(3);
   });
 
   it("fails closed with unavailable: persistent 5xx, a timeout, a refused connection, a bad token", async () => {
     const down = await authority(() => new Response("down", { status: 500 }));
-    const slow = await authority(() => new Promise<Response>((resolve) => setTimeout(() => resolve(Response.json({ ok: true })), 500)));
+    const slow = await authority(
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(Response.json({ ok: true })), 500)),
+    );
     const refused = `http://127.0.0.1:${await freePort()}/api/inventory`;
     const unauthorized = await authority(() => Response.json({ code: "unauthorized" }, { status: 401 }));
     const cases = [
@@ -68,7 +85,14 @@ describe("InventoryAuthorityClient", () => {
       { url: unauthorized.url, reason: /answered 401/ },
     ];
     for (const { url, reason } of cases) {
-      const client = new InventoryAuthorityClient({ baseUrl: url, shopId: "shop-a", token: "t", attempts: 2, backoffMs: 5, timeoutMs: 100 });
+      const client = new InventoryAuthorityClient({
+        baseUrl: url,
+        shopId: "shop-a",
+        token: "t",
+        attempts: 2,
+        backoffMs: 5,
+        timeoutMs: 100,
+      });
       const error = await client.validate(items).catch((caught: unknown) => caught);
       expect(isInventoryError(error, "unavailable"), String(error)).toBe(true);
       expect((error as Error).message).toMatch(reason);

@@ -29,9 +29,7 @@ export interface InventoryAuthorityClientOptions {
 
 const insufficientSchema = z.object({
   code: z.literal("inventory_insufficient"),
-  items: z.array(
-    z.object({ sku: z.string(), variantKey: z.string(), requested: z.number(), available: z.number() }),
-  ),
+  items: z.array(z.object({ sku: z.string(), variantKey: z.string(), requested: z.number(), available: z.number() })),
 });
 
 /** The authority's 400: it read the cart and refused it, field by field. */
@@ -82,7 +80,8 @@ export class InventoryAuthorityClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        lastProblem = error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
+        lastProblem =
+          error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
         continue;
       }
       if (response.status === 200) {
@@ -101,7 +100,11 @@ export class InventoryAuthorityClient {
       if (response.status === 400) {
         // The buyer's cart, not the authority, is the problem: the same on every retry, so say which fields.
         const refused = refusedSchema.safeParse(await response.json().catch(() => undefined));
-        if (refused.success) throw InventoryError.validation(refused.data.errors, "The inventory authority refused the cart as malformed.");
+        if (refused.success)
+          throw InventoryError.validation(
+            refused.data.errors,
+            "The inventory authority refused the cart as malformed.",
+          );
         lastProblem = "answered 400";
         break;
       }
@@ -110,8 +113,12 @@ export class InventoryAuthorityClient {
       // 4xx other than 409 will not change on retry (bad token, bad request): stop.
       if (response.status < 500) break;
     }
-    throw new InventoryError("unavailable", `The inventory authority could not confirm stock (${lastProblem}). Checkout is paused, not guessed.`, {
-      details: { reason: lastProblem },
-    });
+    throw new InventoryError(
+      "unavailable",
+      `The inventory authority could not confirm stock (${lastProblem}). Checkout is paused, not guessed.`,
+      {
+        details: { reason: lastProblem },
+      },
+    );
   }
 }

@@ -10,7 +10,10 @@ export const BUYER_COOKIE_MAX_AGE_SECONDS = 365 * 86400;
  * The buyer id in a signed buyer cookie, or a new one when the cookie is
  * missing, forged or damaged (`issued` then carries the value to set).
  */
-export function readOrIssueBuyerCookie(cookieValue: string | undefined, secret: string): { buyerId: string; issued?: string } {
+export function readOrIssueBuyerCookie(
+  cookieValue: string | undefined,
+  secret: string,
+): { buyerId: string; issued?: string } {
   const known = cookieValue ? verifyToken(secret, "buyer", cookieValue, 200) : null;
   if (known && /^[A-Za-z0-9_-]{22}$/.test(known)) return { buyerId: known };
   const buyerId = randomBytes(16).toString("base64url");

@@ -48,7 +48,8 @@ export async function callStripePaced<T>(options: {
       const failure = classifyStripeError(error);
       if (failure.kind === "permanent") return { ok: false, failure };
       if (key !== undefined) key = keyAfterFailure(key, failure, attempts);
-      if (failure.kind === "throttled") await pacer.defer(options.endpoint, THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
+      if (failure.kind === "throttled")
+        await pacer.defer(options.endpoint, THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
       const delay = retryDelayMs(attempts);
       if (clock() + delay > deadline) return { ok: false, failure };
       await sleep(delay);

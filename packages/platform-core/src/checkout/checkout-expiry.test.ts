@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkoutTimes, HOLD_GRACE_SECONDS, SESSION_PREPARE_SECONDS, STRIPE_MIN_SESSION_SECONDS } from "./checkout-expiry.ts";
+import {
+  checkoutTimes,
+  HOLD_GRACE_SECONDS,
+  SESSION_PREPARE_SECONDS,
+  STRIPE_MIN_SESSION_SECONDS,
+} from "./checkout-expiry.ts";
 
 const now = new Date("2026-12-01T12:00:00.000Z");
 const minutes = (m: number) => new Date(now.getTime() + m * 60_000);
@@ -10,7 +15,9 @@ describe("checkoutTimes", () => {
     expect(times.sessionExpiresAt).toEqual(minutes(34));
     expect(times.prepareBy).toEqual(new Date(now.getTime() + SESSION_PREPARE_SECONDS * 1000));
     // Still valid for Stripe at the last attempt: at least 30 minutes (plus a minute of skew) after prepareBy.
-    expect(times.sessionExpiresAt.getTime() - times.prepareBy.getTime()).toBeGreaterThanOrEqual((STRIPE_MIN_SESSION_SECONDS + 60) * 1000);
+    expect(times.sessionExpiresAt.getTime() - times.prepareBy.getTime()).toBeGreaterThanOrEqual(
+      (STRIPE_MIN_SESSION_SECONDS + 60) * 1000,
+    );
   });
 
   it("a 60-minute hold: the session ends 5 minutes before the hold, so a late webhook still finds it held", () => {

@@ -47,7 +47,8 @@ export async function openCheckoutLink(options: {
 }): Promise<OpenedCheckoutLink> {
   const payload = verifyToken(options.secret, "checkout-link", options.token);
   const parsed = payload === null ? null : linkSchema.safeParse(safeJson(payload));
-  if (!parsed?.success || parsed.data.s !== options.shopId) throw new InventoryError("not_found", "This checkout link is not valid.");
+  if (!parsed?.success || parsed.data.s !== options.shopId)
+    throw new InventoryError("not_found", "This checkout link is not valid.");
   const hold = await openInventoryHold({
     shopId: parsed.data.s,
     holdId: parsed.data.h,
@@ -61,7 +62,8 @@ export async function openCheckoutLink(options: {
     ...(options.store ? { holds: options.store } : {}),
     ...(options.requests ? { requests: options.requests } : {}),
   });
-  if (prepared.state === "ready") return { state: "ready", url: prepared.url, holdId: hold.holdId, expiresAt: hold.expiresAt };
+  if (prepared.state === "ready")
+    return { state: "ready", url: prepared.url, holdId: hold.holdId, expiresAt: hold.expiresAt };
   return { state: "preparing", retryAfterMs: prepared.retryAfterMs, holdId: hold.holdId, expiresAt: hold.expiresAt };
 }
 

@@ -123,7 +123,10 @@ export type CheckoutSessionResult =
  * (validate-only, or the `skipInventoryValidation` rollback switch) carries
  * its lines in the session's metadata, and the paid webhook sells them.
  */
-export async function createCheckoutSession(cart: CheckoutCart, options: CreateCheckoutSessionOptions): Promise<CheckoutSessionResult> {
+export async function createCheckoutSession(
+  cart: CheckoutCart,
+  options: CreateCheckoutSessionOptions,
+): Promise<CheckoutSessionResult> {
   const env = getEnv();
   const parsedCart = parseOrThrow(checkoutCartSchema, cart, "cart");
   const parsed = parseOrThrow(optionsSchema, options, "options");
@@ -139,7 +142,11 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   const explainRefusedHold = async (error: unknown): Promise<never> => {
     if (isInventoryError(error, "inventory_insufficient")) noteCheckoutStockRejection(shopId, now);
     // A replayed key whose checkout Stripe refused: the same cart gets the same answer.
-    if (isInventoryError(error, "conflict") && typeof error.details.holdId === "string" && error.details.status === "released") {
+    if (
+      isInventoryError(error, "conflict") &&
+      typeof error.details.holdId === "string" &&
+      error.details.status === "released"
+    ) {
       const request = await sessionRequests.get({ shopId, holdId: error.details.holdId });
       if (request?.state === "failed") throw storedError(request);
     }
@@ -192,7 +199,15 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
   };
   const stripe = options.stripe ?? getStripe();
 
-  if (!hold) return createUnheldSession({ stripe, params, waitMs, inventoryMode, sessionExpiresAt: times.sessionExpiresAt, ...(options.pacer ? { pacer: options.pacer } : {}) });
+  if (!hold)
+    return createUnheldSession({
+      stripe,
+      params,
+      waitMs,
+      inventoryMode,
+      sessionExpiresAt: times.sessionExpiresAt,
+      ...(options.pacer ? { pacer: options.pacer } : {}),
+    });
 
   // Keyed by the hold: a replayed idempotency key replays the hold and so the
   // request and its session, while a hold made after a failed attempt gets a
@@ -237,7 +252,8 @@ export async function createCheckoutSession(cart: CheckoutCart, options: CreateC
     sessionExpiresAt: prepared.sessionExpiresAt,
     ...(hold.openExpiresAt ? { holdOpenExpiresAt: hold.openExpiresAt } : {}),
   };
-  if (prepared.state === "ready") return { ...common, status: "ready", sessionId: prepared.sessionId, url: prepared.url };
+  if (prepared.state === "ready")
+    return { ...common, status: "ready", sessionId: prepared.sessionId, url: prepared.url };
   return { ...common, status: "preparing", retryAfterMs: prepared.retryAfterMs };
 }
 
@@ -258,17 +274,24 @@ async function createUnheldSession(input: {
     endpoint: "create_checkout_session",
     budgetMs: input.waitMs,
     idempotencyKey: `checkout:unheld:${randomUUID()}`,
-    call: (idempotencyKey) => input.stripe.checkout.sessions.create(input.params, idempotencyKey ? { idempotencyKey } : undefined),
+    call: (idempotencyKey) =>
+      input.stripe.checkout.sessions.create(input.params, idempotencyKey ? { idempotencyKey } : undefined),
     ...(input.pacer ? { pacer: input.pacer } : {}),
   });
   if (!result.ok) {
     if (result.failure.kind === "permanent") throw permanentError(result.failure);
     throw new InventoryError("unavailable", "The payment provider is busy. Nothing was charged; please try again.", {
-      details: { retryAfterSeconds: Math.max(1, Math.ceil(("retryInMs" in result.failure ? result.failure.retryInMs : 1000) / 1000)) },
+      details: {
+        retryAfterSeconds: Math.max(
+          1,
+          Math.ceil(("retryInMs" in result.failure ? result.failure.retryInMs : 1000) / 1000),
+        ),
+      },
     });
   }
   const session = result.value;
-  if (!session.url) throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
+  if (!session.url)
+    throw new InventoryError("unavailable", "The payment provider returned a checkout without a payment page.");
   return {
     status: "ready",
     sessionId: session.id,

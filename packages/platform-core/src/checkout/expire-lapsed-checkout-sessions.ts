@@ -36,12 +36,25 @@ export interface ExpireSessionsResult {
  * expired: a paid one's webhook settles it under the paid-after-expiry rule.
  */
 export async function expireLapsedCheckoutSessions(
-  options: { now?: Date; leadMs?: number; limit?: number; budgetMs?: number; stripe?: Stripe; requests?: SessionRequestStore; pacer?: StripePacer; clock?: () => number } = {},
+  options: {
+    now?: Date;
+    leadMs?: number;
+    limit?: number;
+    budgetMs?: number;
+    stripe?: Stripe;
+    requests?: SessionRequestStore;
+    pacer?: StripePacer;
+    clock?: () => number;
+  } = {},
 ): Promise<ExpireSessionsResult> {
   const clock = options.clock ?? Date.now;
   const requests = options.requests ?? getSessionRequestStore();
   const deadline = clock() + (options.budgetMs ?? 20_000);
-  const due = await requests.listSessionsToClose({ now: options.now ?? new Date(clock()), leadMs: options.leadMs ?? EXPIRE_LEAD_MS, limit: options.limit ?? 500 });
+  const due = await requests.listSessionsToClose({
+    now: options.now ?? new Date(clock()),
+    leadMs: options.leadMs ?? EXPIRE_LEAD_MS,
+    limit: options.limit ?? 500,
+  });
   const result: ExpireSessionsResult = { expired: 0, closed: 0, deferred: 0, errors: [] };
   const metrics = getMetrics().checkoutSessionExpiries;
   for (const [index, session] of due.entries()) {

@@ -79,7 +79,14 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
   for (;;) {
     const now = new Date(clock());
     const lease = taken?.request.leaseId ?? randomUUID();
-    const claimed = taken ?? (await requests.claim({ ...key, now, lease, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) }));
+    const claimed =
+      taken ??
+      (await requests.claim({
+        ...key,
+        now,
+        lease,
+        leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)),
+      }));
     taken = undefined;
     if (!claimed) {
       const current = await requests.get(key);
@@ -89,13 +96,23 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       // Another caller is attempting it, or its next attempt is not due yet.
       const dueAt = Math.max(current.nextAttemptAt.getTime(), current.leaseUntil?.getTime() ?? 0);
       const waitMs = Math.min(Math.max(dueAt - clock(), 50), 250);
-      if (clock() + waitMs > deadline) return { state: "preparing", retryAfterMs: Math.max(waitMs, 250), sessionExpiresAt: current.sessionExpiresAt };
+      if (clock() + waitMs > deadline)
+        return { state: "preparing", retryAfterMs: Math.max(waitMs, 250), sessionExpiresAt: current.sessionExpiresAt };
       await sleep(waitMs);
       continue;
     }
     let request = claimed.request;
     if (!claimed.holdActive) {
-      return fail(request, lease, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
+      return fail(
+        request,
+        lease,
+        options,
+        now,
+        new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", {
+          details: { reason: "lapsed" },
+        }),
+        "lapsed",
+      );
     }
     if (request.prepareBy.getTime() <= now.getTime()) {
       const refreshed = await refreshTimes(request, lease, options, now);
@@ -106,7 +123,11 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
     const slot = await pacer.take("create_checkout_session", Math.max(0, deadline - clock()));
     if ("retryInMs" in slot) {
       await requests.release({ ...key, lease, now, patch: {} });
-      return { state: "preparing", retryAfterMs: Math.min(Math.max(slot.retryInMs, 250), 2_000), sessionExpiresAt: request.sessionExpiresAt };
+      return {
+        state: "preparing",
+        retryAfterMs: Math.min(Math.max(slot.retryInMs, 250), 2_000),
+        sessionExpiresAt: request.sessionExpiresAt,
+      };
     }
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     const stripe = options.stripe ?? getStripe();
@@ -118,8 +139,10 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       const at = new Date(clock());
       const failure = classifyStripeError(error);
       getMetrics().checkoutSessionAttempts.inc({ outcome: failure.kind });
-      if (failure.kind === "permanent") return fail(request, lease, options, at, permanentError(failure), failure.code ?? "invalid_request");
-      if (failure.kind === "throttled") await pacer.defer("create_checkout_session", THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
+      if (failure.kind === "permanent")
+        return fail(request, lease, options, at, permanentError(failure), failure.code ?? "invalid_request");
+      if (failure.kind === "throttled")
+        await pacer.defer("create_checkout_session", THROTTLE_PAUSE_MS, failure.scope).catch(() => {});
       const retryInMs = retryDelayMs(attempts);
       await requests.release({
         ...key,
@@ -133,12 +156,27 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
           stripeIdempotencyKey: keyAfterFailure(request.stripeIdempotencyKey, failure, attempts),
         },
       });
-      if (clock() + retryInMs > deadline) return { state: "preparing", retryAfterMs: Math.max(retryInMs, 250), sessionExpiresAt: request.sessionExpiresAt };
+      if (clock() + retryInMs > deadline)
+        return {
+          state: "preparing",
+          retryAfterMs: Math.max(retryInMs, 250),
+          sessionExpiresAt: request.sessionExpiresAt,
+        };
       await sleep(retryInMs);
       continue;
     }
     getMetrics().checkoutSessionAttempts.inc({ outcome: "created" });
-    if (session.url && (await requests.recordSession({ ...key, lease, sessionId: session.id, url: session.url, attempts, now: new Date(clock()) }))) {
+    if (
+      session.url &&
+      (await requests.recordSession({
+        ...key,
+        lease,
+        sessionId: session.id,
+        url: session.url,
+        attempts,
+        now: new Date(clock()),
+      }))
+    ) {
       return { state: "ready", sessionId: session.id, url: session.url, sessionExpiresAt: request.sessionExpiresAt };
     }
     // This attempt's lease ran out while Stripe answered (another caller has the request now),
@@ -150,10 +188,28 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
       if (settled) return settled;
     }
     await stripe.checkout.sessions.expire(session.id).catch((error: unknown) => {
-      console.warn(JSON.stringify({ level: "warn", event: "orphan_session_not_expired", sessionId: session.id, message: error instanceof Error ? error.message : String(error) }));
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          event: "orphan_session_not_expired",
+          sessionId: session.id,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      );
     });
     if (!session.url) {
-      return fail(request, lease, options, new Date(clock()), new InventoryError("unavailable", "The payment provider returned a checkout without a payment page. Nothing was charged; please try again.", { details: { reason: "not_prepared" } }), "no_url");
+      return fail(
+        request,
+        lease,
+        options,
+        new Date(clock()),
+        new InventoryError(
+          "unavailable",
+          "The payment provider returned a checkout without a payment page. Nothing was charged; please try again.",
+          { details: { reason: "not_prepared" } },
+        ),
+        "no_url",
+      );
     }
   }
 }
@@ -165,9 +221,24 @@ export async function prepareCheckoutSession(options: PrepareCheckoutSessionOpti
  * answered to anyone: nobody has its URL, and it expires by itself). Returns
  * null when the lease was lost meanwhile.
  */
-async function refreshTimes(request: SessionRequest, lease: string, options: PrepareCheckoutSessionOptions, now: Date): Promise<SessionRequest | null> {
+async function refreshTimes(
+  request: SessionRequest,
+  lease: string,
+  options: PrepareCheckoutSessionOptions,
+  now: Date,
+): Promise<SessionRequest | null> {
   const hold = await (options.holds ?? getHoldStore()).getHold({ shopId: request.shopId, holdId: request.holdId, now });
-  if (!hold || hold.status !== "active") return fail(request, lease, options, now, new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } }), "lapsed");
+  if (!hold || hold.status !== "active")
+    return fail(
+      request,
+      lease,
+      options,
+      now,
+      new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", {
+        details: { reason: "lapsed" },
+      }),
+      "lapsed",
+    );
   const times = checkoutTimes({ holdExpiresAt: hold.openExpiresAt ?? hold.expiresAt, now });
   const prepareBy = new Date(Math.min(times.prepareBy.getTime(), hold.expiresAt.getTime()));
   const patch = {
@@ -179,37 +250,64 @@ async function refreshTimes(request: SessionRequest, lease: string, options: Pre
   const requests = options.requests ?? getSessionRequestStore();
   // Written and the lease taken again in two steps: a caller that loses the lease in between starts over.
   if (!(await requests.release({ shopId: request.shopId, holdId: request.holdId, lease, now, patch }))) return null;
-  const again = await requests.claim({ shopId: request.shopId, holdId: request.holdId, now, lease, leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)) });
+  const again = await requests.claim({
+    shopId: request.shopId,
+    holdId: request.holdId,
+    now,
+    lease,
+    leaseUntil: new Date(now.getTime() + sessionLeaseMs(options.budgetMs)),
+  });
   return again?.holdActive ? again.request : null;
 }
 
 /** The answer of a request that is no longer being prepared. */
 function settledAnswer(request: SessionRequest): PreparedSession | null {
   if (request.state === "ready" && request.sessionId && request.url) {
-    return { state: "ready", sessionId: request.sessionId, url: request.url, sessionExpiresAt: request.sessionExpiresAt };
+    return {
+      state: "ready",
+      sessionId: request.sessionId,
+      url: request.url,
+      sessionExpiresAt: request.sessionExpiresAt,
+    };
   }
   if (request.state === "failed") throw storedError(request);
   return null;
 }
 
 export function permanentError(failure: Extract<StripeFailure, { kind: "permanent" }>): InventoryError {
-  if (failure.credentials) return new InventoryError("misconfigured", "The payment provider refused this shop's credentials.");
+  if (failure.credentials)
+    return new InventoryError("misconfigured", "The payment provider refused this shop's credentials.");
   return new InventoryError("payment_rejected", `The payment provider refused this checkout: ${failure.message}`, {
-    details: { provider: { name: "stripe", status: failure.status, code: failure.code, param: failure.param, message: failure.message } },
+    details: {
+      provider: {
+        name: "stripe",
+        status: failure.status,
+        code: failure.code,
+        param: failure.param,
+        message: failure.message,
+      },
+    },
   });
 }
 
 /** A failed request answers every later call the way it failed. */
 export function storedError(request: SessionRequest): InventoryError {
   if (request.errorCode === "lapsed") {
-    return new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", { details: { reason: "lapsed" } });
-  }
-  if (request.errorCode === "no_url") {
-    return new InventoryError("unavailable", "The payment page could not be prepared. Nothing was charged and the items are no longer held; please try again.", {
-      details: { reason: "not_prepared" },
+    return new InventoryError("conflict", "The hold for this checkout has ended; start the checkout again.", {
+      details: { reason: "lapsed" },
     });
   }
-  if (request.errorCode === "credentials") return new InventoryError("misconfigured", "The payment provider refused this shop's credentials.");
+  if (request.errorCode === "no_url") {
+    return new InventoryError(
+      "unavailable",
+      "The payment page could not be prepared. Nothing was charged and the items are no longer held; please try again.",
+      {
+        details: { reason: "not_prepared" },
+      },
+    );
+  }
+  if (request.errorCode === "credentials")
+    return new InventoryError("misconfigured", "The payment provider refused this shop's credentials.");
   const message = request.errorMessage ?? "The payment provider refused this checkout.";
   return new InventoryError("payment_rejected", `The payment provider refused this checkout: ${message}`, {
     details: { provider: { name: "stripe", code: request.errorCode, param: request.errorParam, message } },
@@ -224,7 +322,14 @@ export function storedError(request: SessionRequest): InventoryError {
  * key). Otherwise the key is freed, so the buyer's retry can hold stock
  * again. A caller whose lease ran out changes nothing.
  */
-async function fail(request: SessionRequest, lease: string, options: PrepareCheckoutSessionOptions, now: Date, error: InventoryError, code: string): Promise<never> {
+async function fail(
+  request: SessionRequest,
+  lease: string,
+  options: PrepareCheckoutSessionOptions,
+  now: Date,
+  error: InventoryError,
+  code: string,
+): Promise<never> {
   const requests = options.requests ?? getSessionRequestStore();
   const provider = (error.details.provider ?? {}) as { param?: string | null; message?: string };
   const ended = await requests.release({
@@ -239,7 +344,8 @@ async function fail(request: SessionRequest, lease: string, options: PrepareChec
       errorParam: provider.param ?? null,
     },
   });
-  if (!ended) throw new InventoryError("unavailable", "The checkout is being prepared by another request; please try again.");
+  if (!ended)
+    throw new InventoryError("unavailable", "The checkout is being prepared by another request; please try again.");
   try {
     await releaseInventoryHold({
       shopId: request.shopId,
@@ -253,7 +359,11 @@ async function fail(request: SessionRequest, lease: string, options: PrepareChec
       severity: "warning",
       kind: "checkout_hold_release_failed",
       message: `Hold ${request.holdId} could not be released after its checkout failed; it lapses at its TTL.`,
-      details: { shopId: request.shopId, holdId: request.holdId, error: releaseError instanceof Error ? releaseError.message : String(releaseError) },
+      details: {
+        shopId: request.shopId,
+        holdId: request.holdId,
+        error: releaseError instanceof Error ? releaseError.message : String(releaseError),
+      },
     });
   }
   throw error;

@@ -17,12 +17,20 @@ describe("sale lines in checkout metadata", () => {
   });
 
   it("splits long carts into 500-character values and refuses what cannot fit", () => {
-    const many = Array.from({ length: 60 }, (_, i) => ({ sku: `SKU-${"X".repeat(40)}-${i}`, variantKey: "", quantity: 1 }));
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      sku: `SKU-${"X".repeat(40)}-${i}`,
+      variantKey: "",
+      quantity: 1,
+    }));
     const metadata = encodeSaleLines(many)!;
     expect(Object.keys(metadata).length).toBeGreaterThan(1);
     expect(Object.values(metadata).every((value) => value.length <= 500)).toBe(true);
     expect(decodeSaleLines(metadata)).toHaveLength(60);
-    const huge = Array.from({ length: 2000 }, (_, i) => ({ sku: `SKU-${"X".repeat(60)}-${i}`, variantKey: "", quantity: 1 }));
+    const huge = Array.from({ length: 2000 }, (_, i) => ({
+      sku: `SKU-${"X".repeat(60)}-${i}`,
+      variantKey: "",
+      quantity: 1,
+    }));
     expect(encodeSaleLines(huge)).toBeUndefined();
   });
 

@@ -13,17 +13,20 @@ const MAX_METADATA_VALUE = 500;
 const MAX_CHUNKS = 40;
 const PREFIX = "inventory_lines_";
 
-const linesSchema = z
-  .array(z.tuple([skuSchema, variantKeySchema, z.number().int().min(1).max(MAX_QUANTITY)]))
-  .min(1);
+const linesSchema = z.array(z.tuple([skuSchema, variantKeySchema, z.number().int().min(1).max(MAX_QUANTITY)])).min(1);
 
 /** Metadata entries for the lines, or undefined if they do not fit. */
-export function encodeSaleLines(lines: Array<{ sku: string; variantKey: string; quantity: number }>): Record<string, string> | undefined {
-  const encoded = Buffer.from(JSON.stringify(lines.map((line) => [line.sku, line.variantKey, line.quantity]))).toString("base64url");
+export function encodeSaleLines(
+  lines: Array<{ sku: string; variantKey: string; quantity: number }>,
+): Record<string, string> | undefined {
+  const encoded = Buffer.from(JSON.stringify(lines.map((line) => [line.sku, line.variantKey, line.quantity]))).toString(
+    "base64url",
+  );
   const chunks = Math.ceil(encoded.length / MAX_METADATA_VALUE);
   if (chunks > MAX_CHUNKS) return undefined;
   const metadata: Record<string, string> = {};
-  for (let i = 0; i < chunks; i++) metadata[`${PREFIX}${i}`] = encoded.slice(i * MAX_METADATA_VALUE, (i + 1) * MAX_METADATA_VALUE);
+  for (let i = 0; i < chunks; i++)
+    metadata[`${PREFIX}${i}`] = encoded.slice(i * MAX_METADATA_VALUE, (i + 1) * MAX_METADATA_VALUE);
   return metadata;
 }
 

@@ -35,7 +35,16 @@ export interface SessionRequest {
 export type SessionRequestPatch = Partial<
   Pick<
     SessionRequest,
-    "state" | "params" | "stripeIdempotencyKey" | "sessionExpiresAt" | "prepareBy" | "attempts" | "nextAttemptAt" | "errorCode" | "errorMessage" | "errorParam"
+    | "state"
+    | "params"
+    | "stripeIdempotencyKey"
+    | "sessionExpiresAt"
+    | "prepareBy"
+    | "attempts"
+    | "nextAttemptAt"
+    | "errorCode"
+    | "errorMessage"
+    | "errorParam"
   >
 >;
 
@@ -60,19 +69,39 @@ export interface SessionRequestStore {
    * only a `preparing` request that is due and not taken by another caller.
    * `holdActive` says whether its hold still holds stock.
    */
-  claim(input: { shopId: string; holdId: string; now: Date; leaseUntil: Date; lease: string }): Promise<{ request: SessionRequest; holdActive: boolean } | null>;
+  claim(input: {
+    shopId: string;
+    holdId: string;
+    now: Date;
+    leaseUntil: Date;
+    lease: string;
+  }): Promise<{ request: SessionRequest; holdActive: boolean } | null>;
   /**
    * Writes an attempt's outcome and gives the lease up, only while the lease
    * is still `lease` (a caller whose lease ran out writes nothing); returns
    * whether it wrote.
    */
-  release(input: { shopId: string; holdId: string; lease: string; patch: SessionRequestPatch; now: Date }): Promise<boolean>;
+  release(input: {
+    shopId: string;
+    holdId: string;
+    lease: string;
+    patch: SessionRequestPatch;
+    now: Date;
+  }): Promise<boolean>;
   /**
    * The session exists: the request is `ready`, and the hold names the
    * session (unless it names one already), only while the lease is still
    * `lease`; returns whether it wrote.
    */
-  recordSession(input: { shopId: string; holdId: string; lease: string; sessionId: string; url: string; attempts: number; now: Date }): Promise<boolean>;
+  recordSession(input: {
+    shopId: string;
+    holdId: string;
+    lease: string;
+    sessionId: string;
+    url: string;
+    attempts: number;
+    now: Date;
+  }): Promise<boolean>;
   /** The reaper closed the session (expired it, or found it closed). */
   markClosed(input: { shopId: string; holdId: string; now: Date }): Promise<void>;
   /**
@@ -87,7 +116,11 @@ export interface SessionRequestStore {
 type Row = Prisma.CheckoutSessionRequestGetPayload<object>;
 
 function fromRow(row: Row): SessionRequest {
-  return { ...row, state: row.state as SessionRequestState, params: row.params as unknown as Stripe.Checkout.SessionCreateParams };
+  return {
+    ...row,
+    state: row.state as SessionRequestState,
+    params: row.params as unknown as Stripe.Checkout.SessionCreateParams,
+  };
 }
 
 function patchData(patch: SessionRequestPatch): Prisma.CheckoutSessionRequestUpdateManyMutationInput {
@@ -109,7 +142,9 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
         ON CONFLICT ("shopId", "holdId") DO NOTHING
         RETURNING *`;
       if (written[0]) return { request: fromRow(written[0]), created: true };
-      const stored = await prisma.checkoutSessionRequest.findUnique({ where: { shopId_holdId: { shopId: r.shopId, holdId: r.holdId } } });
+      const stored = await prisma.checkoutSessionRequest.findUnique({
+        where: { shopId_holdId: { shopId: r.shopId, holdId: r.holdId } },
+      });
       if (!stored) throw new Error(`The session request of hold ${r.holdId} was not stored`);
       return { request: fromRow(stored), created: false };
     },
@@ -154,7 +189,10 @@ export function createPrismaSessionRequestStore(database: Database): SessionRequ
       return rows[0]?.answered === true;
     },
     async markClosed({ shopId, holdId, now }) {
-      await prisma.checkoutSessionRequest.updateMany({ where: { shopId, holdId, sessionClosedAt: null }, data: { sessionClosedAt: now, updatedAt: now } });
+      await prisma.checkoutSessionRequest.updateMany({
+        where: { shopId, holdId, sessionClosedAt: null },
+        data: { sessionClosedAt: now, updatedAt: now },
+      });
     },
     async listSessionsToClose({ now, leadMs, limit }) {
       const soon = new Date(now.getTime() + leadMs);
@@ -194,7 +232,13 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
     },
     async claim({ shopId, holdId, now, leaseUntil, lease }) {
       const found = requests.get(key(shopId, holdId));
-      if (!found || found.state !== "preparing" || found.nextAttemptAt > now || (found.leaseUntil && found.leaseUntil > now)) return null;
+      if (
+        !found ||
+        found.state !== "preparing" ||
+        found.nextAttemptAt > now ||
+        (found.leaseUntil && found.leaseUntil > now)
+      )
+        return null;
       Object.assign(found, { leaseUntil, leaseId: lease, updatedAt: now });
       const hold = await holds().getHold({ shopId, holdId, now });
       return { request: { ...found }, holdActive: hold?.status === "active" };
@@ -208,7 +252,17 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
     async recordSession({ shopId, holdId, lease, sessionId, url, attempts, now }) {
       const found = requests.get(key(shopId, holdId));
       if (!found || found.state !== "preparing" || found.leaseId !== lease) return false;
-      Object.assign(found, { state: "ready", sessionId, url, attempts, leaseUntil: null, leaseId: null, errorCode: null, errorMessage: null, updatedAt: now });
+      Object.assign(found, {
+        state: "ready",
+        sessionId,
+        url,
+        attempts,
+        leaseUntil: null,
+        leaseId: null,
+        errorCode: null,
+        errorMessage: null,
+        updatedAt: now,
+      });
       await holds().attachCheckoutSession({ shopId, holdId, checkoutSessionId: sessionId });
       return true;
     },
@@ -225,7 +279,12 @@ export function createProcessSessionRequestStore(holds: () => HoldStore = getHol
         if (hold?.status === "committed") request.sessionClosedAt = hold.committedAt ?? now;
         else if (request.sessionExpiresAt <= now) request.sessionClosedAt = request.sessionExpiresAt;
         else if (hold && (hold.status !== "active" || hold.expiresAt.getTime() <= now.getTime() + leadMs)) {
-          due.push({ shopId: request.shopId, holdId: request.holdId, sessionId: request.sessionId, expiresAt: hold.expiresAt });
+          due.push({
+            shopId: request.shopId,
+            holdId: request.holdId,
+            sessionId: request.sessionId,
+            expiresAt: hold.expiresAt,
+          });
         }
       }
       return due
@@ -240,6 +299,8 @@ const globalForRequests = globalThis as unknown as { __acmeSessionRequests?: Ses
 
 export function getSessionRequestStore(): SessionRequestStore {
   globalForRequests.__acmeSessionRequests ??=
-    getEnv().INVENTORY_BACKEND === "json" ? createProcessSessionRequestStore() : createPrismaSessionRequestStore(getDatabase());
+    getEnv().INVENTORY_BACKEND === "json"
+      ? createProcessSessionRequestStore()
+      : createPrismaSessionRequestStore(getDatabase());
   return globalForRequests.__acmeSessionRequests;
 }

@@ -14,11 +14,22 @@ import Stripe from "stripe";
 export type StripeFailure =
   | { kind: "throttled"; scope: "endpoint" | "global"; message: string }
   | { kind: "transient"; message: string; storedUnderKey: boolean }
-  | { kind: "permanent"; status: number; code: string | null; param: string | null; message: string; credentials: boolean };
+  | {
+      kind: "permanent";
+      status: number;
+      code: string | null;
+      param: string | null;
+      message: string;
+      credentials: boolean;
+    };
 
 export function classifyStripeError(error: unknown): StripeFailure {
   if (!(error instanceof Stripe.errors.StripeError)) {
-    return { kind: "transient", message: error instanceof Error ? error.message : String(error), storedUnderKey: false };
+    return {
+      kind: "transient",
+      message: error instanceof Error ? error.message : String(error),
+      storedUnderKey: false,
+    };
   }
   const status = error.statusCode;
   if (status === 429 || error instanceof Stripe.errors.StripeRateLimitError) {
@@ -34,7 +45,8 @@ export function classifyStripeError(error: unknown): StripeFailure {
     code: error.code ?? null,
     param: error.param ?? null,
     message: error.message,
-    credentials: error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError,
+    credentials:
+      error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError,
   };
 }
 

@@ -30,7 +30,10 @@ export function createStripeClient(
   const base = env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : undefined;
   const key = env.STRIPE_SECRET_KEY ?? (base ? EMULATOR_SECRET_KEY : undefined);
   if (!key) {
-    throw new InventoryError("misconfigured", "STRIPE_SECRET_KEY is not set (or set STRIPE_API_BASE_URL to use the local Stripe emulator).");
+    throw new InventoryError(
+      "misconfigured",
+      "STRIPE_SECRET_KEY is not set (or set STRIPE_API_BASE_URL to use the local Stripe emulator).",
+    );
   }
   return new Stripe(key, {
     maxNetworkRetries: options.maxNetworkRetries ?? 1,

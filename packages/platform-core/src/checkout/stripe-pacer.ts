@@ -34,12 +34,20 @@ interface PaceKeys {
 }
 
 function paceKeys(
-  env: Pick<Env, "STRIPE_ACCOUNT_ID" | "STRIPE_SECRET_KEY" | "STRIPE_GLOBAL_RATE_PER_SECOND" | "STRIPE_ENDPOINT_RATE_PER_SECOND">,
+  env: Pick<
+    Env,
+    "STRIPE_ACCOUNT_ID" | "STRIPE_SECRET_KEY" | "STRIPE_GLOBAL_RATE_PER_SECOND" | "STRIPE_ENDPOINT_RATE_PER_SECOND"
+  >,
   endpoint: StripeEndpoint,
 ): PaceKeys {
   // One budget per Stripe account: its id when set (every app's key on the account shares it),
   // else a digest of the key, never the key itself.
-  const account = env.STRIPE_ACCOUNT_ID ?? createHash("sha256").update(env.STRIPE_SECRET_KEY ?? "emulator").digest("hex").slice(0, 16);
+  const account =
+    env.STRIPE_ACCOUNT_ID ??
+    createHash("sha256")
+      .update(env.STRIPE_SECRET_KEY ?? "emulator")
+      .digest("hex")
+      .slice(0, 16);
   return {
     endpoint: `stripe:${account}:${endpoint}`,
     intervalMs: 1000 / env.STRIPE_ENDPOINT_RATE_PER_SECOND,
@@ -57,13 +65,10 @@ export function createDatabaseStripePacer(database: Database, env: Env = getEnv(
   return {
     async take(endpoint, maxWaitMs) {
       const keys = paceKeys(env, endpoint);
-      const result = await database.pool.query<{ wait: number }>("SELECT stripe_pace_take($1, $2::float8, $3, $4::int, $5::int) AS wait", [
-        keys.endpoint,
-        keys.intervalMs,
-        keys.global,
-        keys.globalPerSecond,
-        Math.max(0, Math.round(maxWaitMs)),
-      ]);
+      const result = await database.pool.query<{ wait: number }>(
+        "SELECT stripe_pace_take($1, $2::float8, $3, $4::int, $5::int) AS wait",
+        [keys.endpoint, keys.intervalMs, keys.global, keys.globalPerSecond, Math.max(0, Math.round(maxWaitMs))],
+      );
       const wait = Number(result.rows[0]?.wait);
       if (!Number.isFinite(wait)) throw new Error("stripe_pace_take returned no wait");
       return wait >= 0 ? { waitMs: wait } : { retryInMs: -wait };
@@ -110,7 +115,8 @@ export function createProcessStripePacer(env: Env = getEnv(), clock: () => numbe
       const until = now + ms;
       next.set(keys.endpoint, Math.max(next.get(keys.endpoint) ?? 0, until));
       if (scope === "global") {
-        for (let second = Math.floor(now / 1000); second <= Math.floor(until / 1000); second++) seconds.set(`${keys.global}@${second}`, keys.globalPerSecond);
+        for (let second = Math.floor(now / 1000); second <= Math.floor(until / 1000); second++)
+          seconds.set(`${keys.global}@${second}`, keys.globalPerSecond);
       }
       return Promise.resolve();
     },
@@ -121,6 +127,7 @@ const globalForPacer = globalThis as unknown as { __acmeStripePacer?: StripePace
 
 export function getStripePacer(): StripePacer {
   const env = getEnv();
-  globalForPacer.__acmeStripePacer ??= env.INVENTORY_BACKEND === "json" ? createProcessStripePacer(env) : createDatabaseStripePacer(getDatabase(), env);
+  globalForPacer.__acmeStripePacer ??=
+    env.INVENTORY_BACKEND === "json" ? createProcessStripePacer(env) : createDatabaseStripePacer(getDatabase(), env);
   return globalForPacer.__acmeStripePacer;
 }

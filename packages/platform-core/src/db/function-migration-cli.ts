@@ -42,7 +42,9 @@ let code = 0;
 try {
   const drift = await driftOf("functions_before");
   if (drift.withoutFile.length > 0) {
-    console.error(`The migrations create functions that prisma/functions has no file for: ${drift.withoutFile.join(", ")}. Restore their files, or drop them in a migration.`);
+    console.error(
+      `The migrations create functions that prisma/functions has no file for: ${drift.withoutFile.join(", ")}. Restore their files, or drop them in a migration.`,
+    );
     code = 1;
   } else {
     const wanted = new Set([...drift.notInDatabase, ...drift.changed]);
@@ -51,7 +53,10 @@ try {
     } else {
       const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
       const dir = path.join(migrationsDir, `${stamp}_${name}`);
-      const body = files.filter((file) => wanted.has(file.name)).map((file) => file.sql.trimEnd()).join("\n\n");
+      const body = files
+        .filter((file) => wanted.has(file.name))
+        .map((file) => file.sql.trimEnd())
+        .join("\n\n");
       await mkdir(dir, { recursive: true });
       await writeFile(
         path.join(dir, "migration.sql"),
@@ -59,10 +64,14 @@ try {
       );
       const after = await driftOf("functions_after");
       if (after.changed.length + after.notInDatabase.length + after.withoutFile.length > 0) {
-        console.error(`Written, but a database migrated with it still differs: ${JSON.stringify(after)}. A changed signature needs a DROP FUNCTION first.`);
+        console.error(
+          `Written, but a database migrated with it still differs: ${JSON.stringify(after)}. A changed signature needs a DROP FUNCTION first.`,
+        );
         code = 1;
       } else {
-        console.log(`Wrote ${path.relative(process.cwd(), path.join(dir, "migration.sql"))} (${[...wanted].sort().join(", ")}).`);
+        console.log(
+          `Wrote ${path.relative(process.cwd(), path.join(dir, "migration.sql"))} (${[...wanted].sort().join(", ")}).`,
+        );
       }
     }
   }

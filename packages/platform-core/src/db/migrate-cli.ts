@@ -11,7 +11,9 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 const { DATABASE_DIRECT_URL, DATABASE_URL } = getEnv();
 const databaseUrl = DATABASE_DIRECT_URL ?? DATABASE_URL;
 if (!databaseUrl) {
-  console.error("Neither DATABASE_DIRECT_URL nor DATABASE_URL is set. Set one in the environment or in .env (see .env.template).");
+  console.error(
+    "Neither DATABASE_DIRECT_URL nor DATABASE_URL is set. Set one in the environment or in .env (see .env.template).",
+  );
   process.exit(2);
 }
 

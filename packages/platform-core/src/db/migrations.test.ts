@@ -71,7 +71,9 @@ const migrationRows = (url: string) =>
 
 const tableExists = (url: string, table: string) =>
   withClient(url, async (client) => {
-    const result = await client.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [`"${table}"`]);
+    const result = await client.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
+      `"${table}"`,
+    ]);
     return result.rows[0]!.exists;
   });
 
@@ -105,11 +107,18 @@ interface PrismaSchemaEngine {
     migrationsList: PrismaMigrationList;
     optInToShadowDatabase: boolean;
     filters: { externalTables: string[]; externalEnums: string[] };
-  }): Promise<{ editedMigrationNames: string[]; failedMigrationNames: string[]; hasMigrationsTable: boolean; history: unknown }>;
+  }): Promise<{
+    editedMigrationNames: string[];
+    failedMigrationNames: string[];
+    hasMigrationsTable: boolean;
+    history: unknown;
+  }>;
   free(): void;
 }
 interface SchemaEngineModule {
-  SchemaEngine: { new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<PrismaSchemaEngine> };
+  SchemaEngine: {
+    new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<PrismaSchemaEngine>;
+  };
 }
 
 let schemaEngineModule: Promise<SchemaEngineModule> | undefined;
@@ -117,9 +126,13 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
   schemaEngineModule ??= (async () => {
     const requireFromInternals = createRequire(createRequire(import.meta.url).resolve("@prisma/internals"));
     const bindings = requireFromInternals.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
-    const runtime = (await import(pathToFileURL(bindings).href)) as SchemaEngineModule & { __wbg_set_wasm(exports: unknown): void };
+    const runtime = (await import(pathToFileURL(bindings).href)) as SchemaEngineModule & {
+      __wbg_set_wasm(exports: unknown): void;
+    };
     const wasm = new WebAssembly.Module(await readFile(path.join(path.dirname(bindings), "schema_engine_bg.wasm")));
-    const instance = new WebAssembly.Instance(wasm, { "./schema_engine_bg.js": runtime as unknown as WebAssembly.ModuleImports });
+    const instance = new WebAssembly.Instance(wasm, {
+      "./schema_engine_bg.js": runtime as unknown as WebAssembly.ModuleImports,
+    });
     runtime.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return runtime;
@@ -134,9 +147,9 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
  */
 async function prismaSchemaEngine(url: string): Promise<PrismaSchemaEngine & { close(): Promise<void> }> {
   const { SchemaEngine } = await loadSchemaEngineModule();
-  const { bindMigrationAwareSqlAdapterFactory } = createRequire(createRequire(import.meta.url).resolve("@prisma/internals"))(
-    "@prisma/driver-adapter-utils",
-  ) as { bindMigrationAwareSqlAdapterFactory: (factory: unknown) => unknown };
+  const { bindMigrationAwareSqlAdapterFactory } = createRequire(
+    createRequire(import.meta.url).resolve("@prisma/internals"),
+  )("@prisma/driver-adapter-utils") as { bindMigrationAwareSqlAdapterFactory: (factory: unknown) => unknown };
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const schema = await readFile(path.join(defaultMigrationsDir(), "..", "schema.prisma"), "utf8");
   const engine = await SchemaEngine.new(
@@ -169,7 +182,10 @@ async function prismaMigrationList(dir: string): Promise<PrismaMigrationList> {
     migrationDirectories: await Promise.all(
       names.map(async (name) => ({
         path: name,
-        migrationFile: { path: "migration.sql", content: { tag: "ok" as const, value: await readFile(path.join(dir, name, "migration.sql"), "utf8") } },
+        migrationFile: {
+          path: "migration.sql",
+          content: { tag: "ok" as const, value: await readFile(path.join(dir, name, "migration.sql"), "utf8") },
+        },
       })),
     ),
   };
@@ -193,10 +209,16 @@ describe("applyMigrations", () => {
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const rows = await client.query(`SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"`);
+    const rows = await client.query(
+      `SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"`,
+    );
     await client.end();
     expect(rows.rows).toHaveLength(files.length);
-    expect(rows.rows[0]).toMatchObject({ migration_name: files[0]!.name, checksum: files[0]!.checksum, applied_steps_count: 1 });
+    expect(rows.rows[0]).toMatchObject({
+      migration_name: files[0]!.name,
+      checksum: files[0]!.checksum,
+      applied_steps_count: 1,
+    });
   });
 
   it("lets runs started at the same time on an empty database all succeed, applying each migration exactly once", async () => {
@@ -234,7 +256,9 @@ describe("applyMigrations", () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       expect(settled).toBe(false);
-      expect(await tableExists(db.url, "_prisma_migrations"), "nothing is touched before the lock is granted").toBe(false);
+      expect(await tableExists(db.url, "_prisma_migrations"), "nothing is touched before the lock is granted").toBe(
+        false,
+      );
       await holder.query("SELECT pg_advisory_unlock($1)", [PRISMA_MIGRATION_LOCK_KEY]);
       const result = await run;
       expect(result.applied).toEqual((await readMigrations()).map((file) => file.name));
@@ -280,7 +304,11 @@ describe("applyMigrations", () => {
     });
     // Prisma sees the same edit from the same checksums.
     const prisma = await prismaSchemaEngine(db.url);
-    const diagnosis = await prisma.diagnoseMigrationHistory({ migrationsList: await prismaMigrationList(dir), optInToShadowDatabase: false, filters: noFilters });
+    const diagnosis = await prisma.diagnoseMigrationHistory({
+      migrationsList: await prismaMigrationList(dir),
+      optInToShadowDatabase: false,
+      filters: noFilters,
+    });
     expect(diagnosis.editedMigrationNames).toEqual([edited]);
   });
 
@@ -294,16 +322,27 @@ describe("applyMigrations", () => {
     const sql = `CREATE TABLE "MigrationProbe" ("id" INTEGER NOT NULL, CONSTRAINT "MigrationProbe_pkey" PRIMARY KEY ("id"));\n`;
     await addMigration(dir, added, sql);
     const logged: string[] = [];
-    const result = await applyMigrations({ databaseUrl: db.url, migrationsDir: dir, log: (message) => logged.push(message) });
+    const result = await applyMigrations({
+      databaseUrl: db.url,
+      migrationsDir: dir,
+      log: (message) => logged.push(message),
+    });
 
     expect(result).toEqual({ applied: [added], alreadyApplied: original });
     expect(logged).toEqual([`applied ${added}`]);
     expect(await tableExists(db.url, "MigrationProbe")).toBe(true);
     const rows = await migrationRows(db.url);
     expect(rows.map((row) => row.migration_name)).toEqual([...original, added]);
-    expect(rows.at(-1)).toMatchObject({ checksum: migrationChecksum(sql), applied_steps_count: 1, rolled_back_at: null });
+    expect(rows.at(-1)).toMatchObject({
+      checksum: migrationChecksum(sql),
+      applied_steps_count: 1,
+      rolled_back_at: null,
+    });
     expect(rows.at(-1)!.finished_at).toBeInstanceOf(Date);
-    expect(await applyMigrations({ databaseUrl: db.url, migrationsDir: dir })).toEqual({ applied: [], alreadyApplied: [...original, added] });
+    expect(await applyMigrations({ databaseUrl: db.url, migrationsDir: dir })).toEqual({
+      applied: [],
+      alreadyApplied: [...original, added],
+    });
   });
 
   it("records a failing migration without finished_at, rolls its changes back, and refuses to go on until it is resolved", async () => {
@@ -313,7 +352,11 @@ describe("applyMigrations", () => {
     await applyMigrations({ databaseUrl: db.url, migrationsDir: dir });
 
     const broken = "29990101000000_broken";
-    await addMigration(dir, broken, `CREATE TABLE "HalfDone" ("id" INTEGER NOT NULL);\nINSERT INTO "NoSuchTable" VALUES (1);\n`);
+    await addMigration(
+      dir,
+      broken,
+      `CREATE TABLE "HalfDone" ("id" INTEGER NOT NULL);\nINSERT INTO "NoSuchTable" VALUES (1);\n`,
+    );
     const failure = await rejection(applyMigrations({ databaseUrl: db.url, migrationsDir: dir }));
     expect(failure.message).toContain(broken);
     expect(failure.message).toContain(`relation "NoSuchTable" does not exist`);
@@ -322,7 +365,10 @@ describe("applyMigrations", () => {
     expect(failedRow).toMatchObject({ finished_at: null, rolled_back_at: null, applied_steps_count: 0 });
     expect(failedRow.logs).toContain(`relation "NoSuchTable" does not exist`);
     expect(await tableExists(db.url, "HalfDone"), "the failed migration's statements were rolled back").toBe(false);
-    expect(await getMigrationStatus({ databaseUrl: db.url, migrationsDir: dir })).toMatchObject({ current: false, failed: [broken] });
+    expect(await getMigrationStatus({ databaseUrl: db.url, migrationsDir: dir })).toMatchObject({
+      current: false,
+      failed: [broken],
+    });
 
     // Fixing the file is not enough, and nothing after it runs either.
     await writeFile(path.join(dir, broken, "migration.sql"), `CREATE TABLE "HalfDone" ("id" INTEGER NOT NULL);\n`);
@@ -335,7 +381,11 @@ describe("applyMigrations", () => {
 
     // Prisma agrees the migration failed, and `prisma migrate resolve --rolled-back` is what releases it.
     const prisma = await prismaSchemaEngine(db.url);
-    const diagnosis = await prisma.diagnoseMigrationHistory({ migrationsList: await prismaMigrationList(dir), optInToShadowDatabase: false, filters: noFilters });
+    const diagnosis = await prisma.diagnoseMigrationHistory({
+      migrationsList: await prismaMigrationList(dir),
+      optInToShadowDatabase: false,
+      filters: noFilters,
+    });
     expect(diagnosis.failedMigrationNames).toEqual([broken]);
     await prisma.markMigrationRolledBack({ migrationName: broken });
     await prisma.close();
@@ -372,8 +422,13 @@ CREATE TRIGGER refuse_finish BEFORE UPDATE ON "_prisma_migrations" FOR EACH ROW 
     );
     const error = await rejection(applyMigrations({ databaseUrl: db.url, migrationsDir: dir }));
     expect(error.message).toContain("cannot record finished_at");
-    expect((await migrationRows(db.url)).find((row) => row.migration_name === name)).toMatchObject({ finished_at: null });
-    expect(await tableExists(db.url, "Kept"), "the migration's statements must be rolled back with its bookkeeping").toBe(false);
+    expect((await migrationRows(db.url)).find((row) => row.migration_name === name)).toMatchObject({
+      finished_at: null,
+    });
+    expect(
+      await tableExists(db.url, "Kept"),
+      "the migration's statements must be rolled back with its bookkeeping",
+    ).toBe(false);
   });
 });
 
@@ -382,7 +437,11 @@ describe("migration checksums", () => {
     const db = await emptyDatabase();
     const dir = await copyOfMigrations();
     // Bytes that a text-mode reader could alter: CRLF line ends, non-ASCII text, no final newline.
-    await addMigration(dir, "29990101000000_bytes", Buffer.from(`-- café, naïve\r\nCREATE TABLE "Bytes" ("id" INTEGER NOT NULL);\r\nSELECT 'ü';`, "utf8"));
+    await addMigration(
+      dir,
+      "29990101000000_bytes",
+      Buffer.from(`-- café, naïve\r\nCREATE TABLE "Bytes" ("id" INTEGER NOT NULL);\r\nSELECT 'ü';`, "utf8"),
+    );
     const files = await readMigrations(dir);
     for (const file of files) {
       const bytes = await readFile(path.join(dir, file.name, "migration.sql"));
@@ -391,12 +450,18 @@ describe("migration checksums", () => {
     }
     await applyMigrations({ databaseUrl: db.url, migrationsDir: dir });
     const recorded = await migrationRows(db.url);
-    expect(recorded.map((row) => [row.migration_name, row.checksum])).toEqual(files.map((file) => [file.name, file.checksum]));
+    expect(recorded.map((row) => [row.migration_name, row.checksum])).toEqual(
+      files.map((file) => [file.name, file.checksum]),
+    );
   });
 
   it("are the values Prisma's schema engine computes and accepts", async () => {
     const dir = await copyOfMigrations();
-    await addMigration(dir, "29990101000000_bytes", Buffer.from(`-- café\r\nCREATE TABLE "Bytes" ("id" INTEGER NOT NULL);\r\n`, "utf8"));
+    await addMigration(
+      dir,
+      "29990101000000_bytes",
+      Buffer.from(`-- café\r\nCREATE TABLE "Bytes" ("id" INTEGER NOT NULL);\r\n`, "utf8"),
+    );
     const files = await readMigrations(dir);
     const migrationsList = await prismaMigrationList(dir);
 
@@ -406,18 +471,32 @@ describe("migration checksums", () => {
     for (const file of files) await prisma.markMigrationApplied({ migrationName: file.name, migrationsList });
     await prisma.close();
     const prismaRows = await migrationRows(markedByPrisma.url);
-    expect(prismaRows.map((row) => [row.migration_name, row.checksum])).toEqual(files.map((file) => [file.name, file.checksum]));
+    expect(prismaRows.map((row) => [row.migration_name, row.checksum])).toEqual(
+      files.map((file) => [file.name, file.checksum]),
+    );
     // ... which our runner accepts as applied and unchanged,
-    expect(await getMigrationStatus({ databaseUrl: markedByPrisma.url, migrationsDir: dir })).toEqual({ current: true, pending: [], failed: [], modified: [] });
+    expect(await getMigrationStatus({ databaseUrl: markedByPrisma.url, migrationsDir: dir })).toEqual({
+      current: true,
+      pending: [],
+      failed: [],
+      modified: [],
+    });
 
     // and Prisma finds a database migrated by our runner in order: nothing edited, failed or missing.
     const migratedByUs = await emptyDatabase();
     await applyMigrations({ databaseUrl: migratedByUs.url, migrationsDir: dir });
-    const diagnosis = await (await prismaSchemaEngine(migratedByUs.url)).diagnoseMigrationHistory({
+    const diagnosis = await (
+      await prismaSchemaEngine(migratedByUs.url)
+    ).diagnoseMigrationHistory({
       migrationsList,
       optInToShadowDatabase: false,
       filters: noFilters,
     });
-    expect(diagnosis).toEqual({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+    expect(diagnosis).toEqual({
+      editedMigrationNames: [],
+      failedMigrationNames: [],
+      hasMigrationsTable: true,
+      history: null,
+    });
   });
 });

@@ -123,7 +123,9 @@ function compare(files: MigrationFile[], rows: AppliedRow[]): MigrationStatus {
  * Whether the database has every migration applied, unchanged and finished.
  * Reads through `pool` when given (health checks), else opens one connection.
  */
-export async function getMigrationStatus(options: { databaseUrl: string; migrationsDir?: string } | { pool: pg.Pool; migrationsDir?: string }): Promise<MigrationStatus> {
+export async function getMigrationStatus(
+  options: { databaseUrl: string; migrationsDir?: string } | { pool: pg.Pool; migrationsDir?: string },
+): Promise<MigrationStatus> {
   const files = await readMigrations(options.migrationsDir);
   if ("pool" in options) return compare(files, await appliedRows(options.pool));
   const client = new pg.Client({ connectionString: options.databaseUrl });

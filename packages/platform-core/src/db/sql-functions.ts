@@ -23,7 +23,11 @@ export function defaultFunctionsDir(start = process.cwd()): string {
 export async function readSqlFunctionFiles(dir = defaultFunctionsDir()): Promise<SqlFunctionFile[]> {
   const names = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
   return Promise.all(
-    names.map(async (name) => ({ name: name.slice(0, -".sql".length), file: path.join(dir, name), sql: await readFile(path.join(dir, name), "utf8") })),
+    names.map(async (name) => ({
+      name: name.slice(0, -".sql".length),
+      file: path.join(dir, name),
+      sql: await readFile(path.join(dir, name), "utf8"),
+    })),
   );
 }
 

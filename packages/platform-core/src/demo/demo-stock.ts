@@ -56,7 +56,9 @@ function sizes(
   quantities: Record<string, number>,
   lowStockThreshold = 3,
 ): StockItemInput[] {
-  return Object.entries(quantities).map(([size, quantity]) => item(sku, productId, { ...extra, size }, quantity, lowStockThreshold));
+  return Object.entries(quantities).map(([size, quantity]) =>
+    item(sku, productId, { ...extra, size }, quantity, lowStockThreshold),
+  );
 }
 
 /** A drop: at most `limit` units of each variant per checkout and per buyer. */

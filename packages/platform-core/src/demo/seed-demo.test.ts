@@ -26,17 +26,30 @@ it("seeds empty shops and the operator once, and never touches them again", asyn
     ["CMP-TEE-SAGE", "color=sage|size=m", 2],
     ["CMP-TEE-SAGE", "color=sage|size=s", 2],
   ]);
-  expect(await store.getItem(SECOND_DEMO_SHOP_ID, { sku: "CMP-TEE-CORAL", variantKey: "color=coral|size=m" })).toMatchObject({ quantity: 50 });
+  expect(
+    await store.getItem(SECOND_DEMO_SHOP_ID, { sku: "CMP-TEE-CORAL", variantKey: "color=coral|size=m" }),
+  ).toMatchObject({ quantity: 50 });
 
   // Stock changed since (a sale, an edit) survives a re-seed, as does the operator.
-  await store.setQuantity({ shopId: DEMO_SHOP_ID, sku: "CMP-TOTE", variantKey: "", quantity: 7, reason: "edit", actor: "test" });
+  await store.setQuantity({
+    shopId: DEMO_SHOP_ID,
+    sku: "CMP-TOTE",
+    variantKey: "",
+    quantity: 7,
+    reason: "edit",
+    actor: "test",
+  });
   const ledgerBefore = await store.listLedger(DEMO_SHOP_ID, { limit: 1000 });
   const again = await seedDemo({ store, database: db });
   expect(again).toEqual({ seededShops: [], keptShops: [DEMO_SHOP_ID, SECOND_DEMO_SHOP_ID], operatorCreated: false });
   expect(await store.getItem(DEMO_SHOP_ID, { sku: "CMP-TOTE", variantKey: "" })).toMatchObject({ quantity: 7 });
   expect(await store.listLedger(DEMO_SHOP_ID, { limit: 1000 })).toEqual(ledgerBefore);
 
-  const operator = await authenticateOperator({ database: db, email: DEMO_OPERATOR.email, password: DEMO_OPERATOR.password });
+  const operator = await authenticateOperator({
+    database: db,
+    email: DEMO_OPERATOR.email,
+    password: DEMO_OPERATOR.password,
+  });
   expect(operator).toMatchObject({ email: DEMO_OPERATOR.email, role: "admin" });
   expect([...operator.shops].sort()).toEqual([SECOND_DEMO_SHOP_ID, DEMO_SHOP_ID].sort());
 });

@@ -15,7 +15,8 @@ export function errorResponse(error: unknown, init: { headers?: HeadersInit } = 
   const headers = new Headers(init.headers);
   // A 429 says when to come back (sign-in throttling, a client at a hold cap).
   const retryAfter = known.code === ErrorCode.rate_limited ? known.details?.retryAfterSeconds : undefined;
-  if (typeof retryAfter === "number" && Number.isFinite(retryAfter) && retryAfter > 0) headers.set("retry-after", String(Math.ceil(retryAfter)));
+  if (typeof retryAfter === "number" && Number.isFinite(retryAfter) && retryAfter > 0)
+    headers.set("retry-after", String(Math.ceil(retryAfter)));
   return Response.json(body, { status: known.status, headers });
 }
 

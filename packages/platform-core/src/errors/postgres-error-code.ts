@@ -22,7 +22,8 @@ export function postgresErrorCode(error: unknown): string | undefined {
     if (typeof record.code === "string" && /^[0-9A-Z]{5}$/.test(record.code) && !/^P[0-9]{4}$/.test(record.code)) {
       return record.code;
     }
-    if (typeof record.code === "string" && /^P0\d{3}$/.test(record.code) && record.name === "DatabaseError") return record.code;
+    if (typeof record.code === "string" && /^P0\d{3}$/.test(record.code) && record.name === "DatabaseError")
+      return record.code;
     current = record.cause ?? adapterCause;
   }
   return undefined;

@@ -4,9 +4,24 @@ import { postgresErrorCode } from "./postgres-error-code.ts";
 
 // SQLSTATE classes that mean "the database cannot answer right now".
 const UNAVAILABLE_SQLSTATES = new Set([
-  "08000", "08001", "08003", "08004", "08006", "08007", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03", "57014",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "08007",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "40001",
+  "40P01",
+  "55P03",
+  "57014",
   // The database is gone or refuses us: misconfiguration or an outage, either way no answer to give.
-  "3D000", "28000", "28P01",
+  "3D000",
+  "28000",
+  "28P01",
 ]);
 const UNAVAILABLE_NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
 

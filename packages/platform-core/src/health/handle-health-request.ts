@@ -25,14 +25,23 @@ export interface HealthReport {
 export async function handleHealthRequest(_request: Request, options: HealthOptions = {}): Promise<Response> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const report: HealthReport = { status: "unavailable", database: "unreachable", migrations: "unknown", checkedAt: new Date().toISOString(), durationMs: 0 };
+  const report: HealthReport = {
+    status: "unavailable",
+    database: "unreachable",
+    migrations: "unknown",
+    checkedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
   let timer: NodeJS.Timeout | undefined;
   try {
     const database = options.database ?? getDatabase();
     const check = (async () => {
       await database.pool.query("SELECT 1");
       report.database = "reachable";
-      const status = await getMigrationStatus({ pool: database.pool, ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}) });
+      const status = await getMigrationStatus({
+        pool: database.pool,
+        ...(options.migrationsDir ? { migrationsDir: options.migrationsDir } : {}),
+      });
       report.migrations = status.current ? "current" : "pending";
       if (!status.current) report.pending = [...status.pending, ...status.failed, ...status.modified];
     })();
@@ -48,5 +57,8 @@ export async function handleHealthRequest(_request: Request, options: HealthOpti
   }
   if (report.database === "reachable" && report.migrations === "current") report.status = "ok";
   report.durationMs = Math.round((performance.now() - started) * 10) / 10;
-  return Response.json(report, { status: report.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json(report, {
+    status: report.status === "ok" ? 200 : 503,
+    headers: { "cache-control": "no-store" },
+  });
 }

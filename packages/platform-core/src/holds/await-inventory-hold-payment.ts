@@ -20,5 +20,11 @@ export async function awaitInventoryHoldPayment(options: {
   const shopId = parseShopId(options.shopId);
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const store = options.store ?? getHoldStore();
-  return store.awaitPayment({ shopId, holdId, until: options.until, now: options.now ?? new Date(), ...(options.event ? { event: options.event } : {}) });
+  return store.awaitPayment({
+    shopId,
+    holdId,
+    until: options.until,
+    now: options.now ?? new Date(),
+    ...(options.event ? { event: options.event } : {}),
+  });
 }

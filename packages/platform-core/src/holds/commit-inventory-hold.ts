@@ -22,10 +22,12 @@ export async function commitInventoryHold(options: {
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const store = options.store ?? getHoldStore();
   const now = options.now ?? new Date();
-  const result = await store.commitHold({ shopId, holdId, actor: options.actor ?? "checkout", now }).catch((error: unknown) => {
-    noteCommitFailure(shopId, now);
-    throw error;
-  });
+  const result = await store
+    .commitHold({ shopId, holdId, actor: options.actor ?? "checkout", now })
+    .catch((error: unknown) => {
+      noteCommitFailure(shopId, now);
+      throw error;
+    });
   if (result.changed) getMetrics().holdCommitted.inc();
   return result;
 }
@@ -59,7 +61,14 @@ export async function commitPaidInventoryHold(options: {
   const holdId = parsedId.data;
   const store = options.store ?? getHoldStore();
   const result = await store
-    .commitPaidHold({ shopId, holdId, actor: options.actor, checkoutSessionId: options.checkoutSessionId, now, ...(options.event ? { event: options.event } : {}) })
+    .commitPaidHold({
+      shopId,
+      holdId,
+      actor: options.actor,
+      checkoutSessionId: options.checkoutSessionId,
+      now,
+      ...(options.event ? { event: options.event } : {}),
+    })
     .catch((error: unknown) => {
       noteCommitFailure(shopId, now);
       throw error;

@@ -58,9 +58,15 @@ export async function createInventoryHold(options: CreateInventoryHoldOptions): 
 
 async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedInventoryHold> {
   const shopId = parseShopId(options.shopId);
-  const ttlSeconds = parseOrThrow(ttlSecondsSchema, options.ttlSeconds ?? getEnv().INVENTORY_HOLD_TTL_SECONDS, "ttlSeconds");
+  const ttlSeconds = parseOrThrow(
+    ttlSecondsSchema,
+    options.ttlSeconds ?? getEnv().INVENTORY_HOLD_TTL_SECONDS,
+    "ttlSeconds",
+  );
   const idempotencyKey =
-    options.idempotencyKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, "idempotencyKey");
+    options.idempotencyKey === undefined
+      ? undefined
+      : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, "idempotencyKey");
   const lines = toHoldLines(options.requests);
   const now = options.now ?? new Date();
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
@@ -88,26 +94,45 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
     const first = result.lines[0]!;
     throw new InventoryError(
       "purchase_limit_exceeded",
-      `${first.sku} is limited to ${first.limit} per customer` + (first.alreadyHeld > 0 ? `; you already have ${first.alreadyHeld} (in an order or an open checkout).` : "."),
+      `${first.sku} is limited to ${first.limit} per customer` +
+        (first.alreadyHeld > 0 ? `; you already have ${first.alreadyHeld} (in an order or an open checkout).` : "."),
       { details: { lines: result.lines } },
     );
   }
   if (result.outcome === "capped") {
     noteHoldRefused(shopId, result.cap === "holds" ? "cap_holds" : "cap_units", now);
-    const what = result.cap === "holds" ? `${result.limit} checkouts open at once` : `${result.limit} units held at once`;
+    const what =
+      result.cap === "holds" ? `${result.limit} checkouts open at once` : `${result.limit} units held at once`;
     if (result.retryAfterSeconds === null) {
-      throw new InventoryError("purchase_limit_exceeded", `One customer may have at most ${what}; this cart alone is more.`, {
-        details: { cap: result.cap, limit: result.limit },
-      });
+      throw new InventoryError(
+        "purchase_limit_exceeded",
+        `One customer may have at most ${what}; this cart alone is more.`,
+        {
+          details: { cap: result.cap, limit: result.limit },
+        },
+      );
     }
-    throw new InventoryError("rate_limited", `One customer may have at most ${what}. Try again in ${result.retryAfterSeconds} s.`, {
-      details: { cap: result.cap, limit: result.limit, client: result.client, retryAfterSeconds: result.retryAfterSeconds },
-    });
+    throw new InventoryError(
+      "rate_limited",
+      `One customer may have at most ${what}. Try again in ${result.retryAfterSeconds} s.`,
+      {
+        details: {
+          cap: result.cap,
+          limit: result.limit,
+          client: result.client,
+          retryAfterSeconds: result.retryAfterSeconds,
+        },
+      },
+    );
   }
   if (result.outcome === "insufficient") {
-    throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
-      details: { items: result.insufficient },
-    });
+    throw new InventoryError(
+      "inventory_insufficient",
+      "Some items are no longer available in the quantity requested.",
+      {
+        details: { items: result.insufficient },
+      },
+    );
   }
   if (result.outcome === "existing") {
     // A replay must be the same request, for a hold that still holds stock.
@@ -116,12 +141,18 @@ async function createHold(options: CreateInventoryHoldOptions): Promise<CreatedI
         details: { holdId: result.holdId, field: "idempotencyKey" },
       });
     }
-    const status = result.status === "active" && result.expiresAt.getTime() <= now.getTime() ? "expired" : result.status;
+    const status =
+      result.status === "active" && result.expiresAt.getTime() <= now.getTime() ? "expired" : result.status;
     if (status !== "active") {
       throw new InventoryError("conflict", `The hold for this idempotency key is already ${status}.`, {
         details: { holdId: result.holdId, status },
       });
     }
   }
-  return { holdId: result.holdId, expiresAt: result.expiresAt, openExpiresAt: result.openExpiresAt, created: result.outcome === "created" };
+  return {
+    holdId: result.holdId,
+    expiresAt: result.expiresAt,
+    openExpiresAt: result.openExpiresAt,
+    created: result.outcome === "created",
+  };
 }

@@ -38,7 +38,9 @@ export interface GroupCommitOptions<C extends GroupCommand, R, B = Record<string
  * transaction grow, which is how one hot row serves more than its
  * per-transaction limit.
  */
-export function createGroupCommit<C extends GroupCommand, R, B = Record<string, unknown>>(options: GroupCommitOptions<C, R, B>) {
+export function createGroupCommit<C extends GroupCommand, R, B = Record<string, unknown>>(
+  options: GroupCommitOptions<C, R, B>,
+) {
   const queues = new Map<string, { pending: Array<Pending<C, R>>; running: number }>();
   const maxInFlight = options.maxInFlight ?? 1;
   const stats = { transactions: 0, requests: 0, largestBatch: 0 };
@@ -61,7 +63,11 @@ export function createGroupCommit<C extends GroupCommand, R, B = Record<string, 
           continue;
         }
         try {
-          const results = await options.many(shopId, batch.map((entry) => entry.command), new Date(now));
+          const results = await options.many(
+            shopId,
+            batch.map((entry) => entry.command),
+            new Date(now),
+          );
           batch.forEach((entry, index) => {
             // Not awaited: a slow-path retry must not hold up the next batch.
             options.finish(entry.command, results[index]!).then(entry.resolve, entry.reject);

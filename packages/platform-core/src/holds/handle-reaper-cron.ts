@@ -24,9 +24,12 @@ export async function handleReaperCron(
     const sessions = await expireLapsedCheckoutSessions({
       ...(options.now ? { now: options.now } : {}),
       ...(options.requests ? { requests: options.requests } : {}),
-    }).catch(
-      (error: unknown) => ({ expired: 0, closed: 0, deferred: 0, errors: [error instanceof Error ? error.message : String(error)] }),
-    );
+    }).catch((error: unknown) => ({
+      expired: 0,
+      closed: 0,
+      deferred: 0,
+      errors: [error instanceof Error ? error.message : String(error)],
+    }));
     const reaped = await releaseExpiredHoldsForAllShops({
       ...(options.store ? { store: options.store } : {}),
       ...(options.now ? { now: options.now } : {}),

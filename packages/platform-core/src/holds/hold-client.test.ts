@@ -37,9 +37,13 @@ describe("identifyHoldClient", () => {
     expect(one.address).toMatch(/^[0-9a-f]{32}$/);
     expect(one.buyer).toMatch(/^[0-9a-f]{32}$/);
     expect(identifyHoldClient({ address: "203.0.113.7:9", buyerId: "b1", secret: SECRET })).toEqual(one);
-    expect(identifyHoldClient({ address: "203.0.113.7", buyerId: "b1", secret: "t".repeat(32) }).address).not.toBe(one.address);
+    expect(identifyHoldClient({ address: "203.0.113.7", buyerId: "b1", secret: "t".repeat(32) }).address).not.toBe(
+      one.address,
+    );
     // The address and the buyer id never collide, even when equal as text.
-    expect(identifyHoldClient({ address: "203.0.113.7", buyerId: "203.0.113.7", secret: SECRET }).buyer).not.toBe(one.address);
+    expect(identifyHoldClient({ address: "203.0.113.7", buyerId: "203.0.113.7", secret: SECRET }).buyer).not.toBe(
+      one.address,
+    );
   });
 
   it("names only what it was given, and refuses a short secret", () => {

@@ -7,7 +7,9 @@ import type { HoldClient } from "./types.ts";
 /** A client key as stored on a hold: 32 hex digits of a keyed hash. */
 const clientKeySchema = z.string().regex(/^[0-9a-f]{32}$/, "must be a client key from identifyHoldClient");
 
-export const holdClientSchema = z.object({ address: clientKeySchema.optional(), buyer: clientKeySchema.optional() }).strict();
+export const holdClientSchema = z
+  .object({ address: clientKeySchema.optional(), buyer: clientKeySchema.optional() })
+  .strict();
 
 /** Shortest secret accepted for keying client hashes and signing buyer cookies and checkout links. */
 export const CLIENT_SECRET_MIN_LENGTH = 32;
@@ -50,7 +52,8 @@ function expandIPv6(address: string): string[] {
   const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  const groups =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
   return groups.map((group) => group.padStart(4, "0"));
 }
 
@@ -60,9 +63,16 @@ function expandIPv6(address: string): string[] {
  * the shop's signed buyer cookie). The raw values are never stored. Shops
  * of one deployment must share `secret`, or one client is many.
  */
-export function identifyHoldClient(options: { address?: string | null; buyerId?: string | null; secret: string }): HoldClient {
+export function identifyHoldClient(options: {
+  address?: string | null;
+  buyerId?: string | null;
+  secret: string;
+}): HoldClient {
   if (options.secret.length < CLIENT_SECRET_MIN_LENGTH) {
-    throw new InventoryError("misconfigured", `The client secret must be at least ${CLIENT_SECRET_MIN_LENGTH} characters.`);
+    throw new InventoryError(
+      "misconfigured",
+      `The client secret must be at least ${CLIENT_SECRET_MIN_LENGTH} characters.`,
+    );
   }
   const prefix = options.address ? clientAddressPrefix(options.address) : undefined;
   return {

@@ -46,7 +46,9 @@ export function toHoldLines(requests: unknown): HoldLine[] {
     if (line) {
       line.quantity += request.quantity;
       if (line.quantity > MAX_QUANTITY) {
-        throw InventoryError.validation([{ field: "requests", message: `total quantity of ${request.sku} is too large` }]);
+        throw InventoryError.validation([
+          { field: "requests", message: `total quantity of ${request.sku} is too large` },
+        ]);
       }
     } else {
       lines.set(id, {

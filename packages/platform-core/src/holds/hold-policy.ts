@@ -17,7 +17,12 @@ export const DEFAULT_HOLD_POLICY: HoldPolicy = {
 /** A policy number: says what is missing or not a number in plain words, not zod's. */
 const policyNumber = () =>
   z.number({
-    error: (issue) => (issue.input === undefined ? "is required" : typeof issue.input === "number" ? "must be a finite number" : "must be a number"),
+    error: (issue) =>
+      issue.input === undefined
+        ? "is required"
+        : typeof issue.input === "number"
+          ? "must be a finite number"
+          : "must be a number",
   });
 
 /**
@@ -26,9 +31,18 @@ const policyNumber = () =>
  */
 export const holdPolicySchema = z.strictObject(
   {
-    maxActiveHoldsPerClient: policyNumber().int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000"),
-    maxHeldUnitsPerClient: policyNumber().int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000"),
-    unopenedHoldSeconds: policyNumber().int("must be a whole number of seconds").min(60, "must be at least 60").max(1800, "must be at most 1800"),
+    maxActiveHoldsPerClient: policyNumber()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(10_000, "must be at most 10000"),
+    maxHeldUnitsPerClient: policyNumber()
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(1_000_000, "must be at most 1000000"),
+    unopenedHoldSeconds: policyNumber()
+      .int("must be a whole number of seconds")
+      .min(60, "must be at least 60")
+      .max(1800, "must be at most 1800"),
   },
   {
     error: (issue) =>

@@ -11,11 +11,22 @@ const timestamp = z.string().transform((value, context) => {
   if (Number.isNaN(date.getTime())) context.addIssue({ code: "custom", message: "is not a timestamp" });
   return date;
 });
-const shortLine = z.object({ sku: z.string(), variantKey: z.string(), requested: z.number().int(), available: z.number().int() });
+const shortLine = z.object({
+  sku: z.string(),
+  variantKey: z.string(),
+  requested: z.number().int(),
+  available: z.number().int(),
+});
 
 /** One request's answer from `inventory_create_holds_batch`, directly or through the request queue. */
 export const createHoldResultSchema = z.discriminatedUnion("outcome", [
-  z.object({ outcome: z.literal("created"), holdId: z.string(), expiresAt: timestamp, openExpiresAt: timestamp.nullable().default(null), status }),
+  z.object({
+    outcome: z.literal("created"),
+    holdId: z.string(),
+    expiresAt: timestamp,
+    openExpiresAt: timestamp.nullable().default(null),
+    status,
+  }),
   z.object({
     outcome: z.literal("existing"),
     holdId: z.string(),
@@ -24,10 +35,22 @@ export const createHoldResultSchema = z.discriminatedUnion("outcome", [
     status,
     sameRequest: z.boolean(),
   }),
-  z.object({ outcome: z.literal("insufficient"), insufficient: z.array(shortLine), hasExpiredHolds: z.boolean().optional() }),
+  z.object({
+    outcome: z.literal("insufficient"),
+    insufficient: z.array(shortLine),
+    hasExpiredHolds: z.boolean().optional(),
+  }),
   z.object({
     outcome: z.literal("limited"),
-    lines: z.array(z.object({ sku: z.string(), variantKey: z.string(), requested: z.number().int(), limit: z.number().int(), alreadyHeld: z.number().int() })),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        variantKey: z.string(),
+        requested: z.number().int(),
+        limit: z.number().int(),
+        alreadyHeld: z.number().int(),
+      }),
+    ),
   }),
   z.object({
     outcome: z.literal("capped"),
@@ -80,4 +103,3 @@ export function toCreateOutcome(result: Exclude<CreateHoldResult, { outcome: "un
   if (result.outcome === "insufficient") return { outcome: "insufficient", insufficient: result.insufficient };
   return result;
 }
-

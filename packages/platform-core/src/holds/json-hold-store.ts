@@ -97,7 +97,8 @@ function sellLine(
 /** Turns an active hold into a sale: units leave quantity and reserved, one ledger entry per line. */
 function commitActive(state: ShopState, hold: StoredHold, actor: string, now: Date): void {
   const stamp = now.toISOString();
-  for (const line of hold.items) sellLine(state, line, { holdId: hold.id, actor, note: null, stamp, wasReserved: true });
+  for (const line of hold.items)
+    sellLine(state, line, { holdId: hold.id, actor, note: null, stamp, wasReserved: true });
   hold.status = "committed";
   hold.committedAt = stamp;
   hold.updatedAt = stamp;
@@ -117,7 +118,8 @@ function sellUnreserved(
   const short = shortfall(state, lines);
   if (short.length > 0) return short;
   const stamp = sale.now.toISOString();
-  for (const line of lines) sellLine(state, line, { holdId: sale.holdId, actor: sale.actor, note: sale.note, stamp, wasReserved: false });
+  for (const line of lines)
+    sellLine(state, line, { holdId: sale.holdId, actor: sale.actor, note: sale.note, stamp, wasReserved: false });
   return [];
 }
 
@@ -162,7 +164,8 @@ function heldBy(hold: StoredHold, client: { kind: "address" | "buyer"; key: stri
  */
 function refusal(state: ShopState, command: CreateHoldCommand): CreateHoldOutcome | null {
   const clients = clientsOf(command);
-  const live = (hold: StoredHold) => hold.status === "committed" || (hold.status === "active" && !isExpired(hold, command.now));
+  const live = (hold: StoredHold) =>
+    hold.status === "committed" || (hold.status === "active" && !isExpired(hold, command.now));
   const limited: LimitedLine[] = [];
   for (const line of command.lines) {
     const limit = state.items.get(itemKey(line.sku, line.variantKey))?.purchaseLimit ?? null;
@@ -177,13 +180,16 @@ function refusal(state: ShopState, command: CreateHoldCommand): CreateHoldOutcom
           .reduce((sum, item) => sum + item.quantity, 0),
       ),
     );
-    if (line.quantity + alreadyHeld > limit) limited.push({ sku: line.sku, variantKey: line.variantKey, requested: line.quantity, limit, alreadyHeld });
+    if (line.quantity + alreadyHeld > limit)
+      limited.push({ sku: line.sku, variantKey: line.variantKey, requested: line.quantity, limit, alreadyHeld });
   }
   if (limited.length > 0) return { outcome: "limited", lines: limited };
   const policy = policyOf(state);
   const units = command.lines.reduce((sum, line) => sum + line.quantity, 0);
   for (const client of clients) {
-    const active = state.holds.filter((hold) => hold.status === "active" && !isExpired(hold, command.now) && heldBy(hold, client));
+    const active = state.holds.filter(
+      (hold) => hold.status === "active" && !isExpired(hold, command.now) && heldBy(hold, client),
+    );
     const held = active.flatMap((hold) => hold.items).reduce((sum, item) => sum + item.quantity, 0);
     const cap =
       active.length + 1 > policy.maxActiveHoldsPerClient
@@ -218,7 +224,12 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
   // Files cannot share one atomic step with the event marker; recording after
   // the change is safe because every settlement is idempotent.
   const events = createJsonWebhookEventLog({ dataDir });
-  async function andRecord<T>(result: () => Promise<T>, event: HandledEvent | undefined, now: Date, duplicate: T): Promise<T> {
+  async function andRecord<T>(
+    result: () => Promise<T>,
+    event: HandledEvent | undefined,
+    now: Date,
+    duplicate: T,
+  ): Promise<T> {
     if (event && (await guard(() => events.seen(event.id)))) return duplicate;
     const value = await result();
     if (event) await guard(() => events.record(event.id, event.type, now));
@@ -234,7 +245,6 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
   }
   const mutate = <T>(shopId: string, fn: (state: ShopState) => T) => guard(() => withShopFile(dataDir, shopId, fn));
   const read = (shopId: string) => guard(() => readShopState(dataDir, shopId));
-
 
   return {
     backend: "json",
@@ -269,7 +279,9 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         const stamp = command.now.toISOString();
         // A checkout's hold lapses early until its payment page is opened (openHold).
         const expiresAt = command.lapseUnopened
-          ? new Date(Math.min(command.expiresAt.getTime(), command.now.getTime() + policyOf(state).unopenedHoldSeconds * 1000))
+          ? new Date(
+              Math.min(command.expiresAt.getTime(), command.now.getTime() + policyOf(state).unopenedHoldSeconds * 1000),
+            )
           : command.expiresAt;
         const openExpiresAt = command.lapseUnopened ? command.expiresAt : null;
         const items = command.lines.map((line) => {
@@ -310,9 +322,13 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status === "committed") return { holdId, status: "committed", changed: false };
         if (hold.status !== "active") {
-          throw new InventoryError("conflict", `Hold ${holdId} is ${hold.status}; its stock was given back and cannot be sold from it.`, {
-            details: { holdId, status: hold.status },
-          });
+          throw new InventoryError(
+            "conflict",
+            `Hold ${holdId} is ${hold.status}; its stock was given back and cannot be sold from it.`,
+            {
+              details: { holdId, status: hold.status },
+            },
+          );
         }
         commitActive(state, hold, actor, now);
         return { holdId, status: "committed", changed: true };
@@ -320,14 +336,15 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
 
     releaseHold: ({ shopId, holdId, now, event, forgetIdempotencyKey }) =>
       andRecord(
-        () => mutate(shopId, (state): HoldTransition => {
-          const hold = findHold(state, holdId);
-          if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-          if (forgetIdempotencyKey && hold.status !== "committed") hold.idempotencyKey = null;
-          if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
-          settle(state, hold, "released", now);
-          return { holdId, status: "released", changed: true };
-        }),
+        () =>
+          mutate(shopId, (state): HoldTransition => {
+            const hold = findHold(state, holdId);
+            if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+            if (forgetIdempotencyKey && hold.status !== "committed") hold.idempotencyKey = null;
+            if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
+            settle(state, hold, "released", now);
+            return { holdId, status: "released", changed: true };
+          }),
         event,
         now,
         { holdId, status: "active", changed: false, duplicate: true },
@@ -349,11 +366,22 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
       const holders = new Map<string, VariantHolder>();
       for (const hold of (await read(shopId)).holds) {
         if (hold.status !== "active" || isExpired(hold, now)) continue;
-        const units = hold.items.filter((item) => item.sku === sku && item.variantKey === variantKey).reduce((sum, item) => sum + item.quantity, 0);
+        const units = hold.items
+          .filter((item) => item.sku === sku && item.variantKey === variantKey)
+          .reduce((sum, item) => sum + item.quantity, 0);
         if (units === 0) continue;
-        for (const [client, key] of [["address", hold.clientAddress], ["buyer", hold.clientBuyer]] as const) {
+        for (const [client, key] of [
+          ["address", hold.clientAddress],
+          ["buyer", hold.clientBuyer],
+        ] as const) {
           if (!key) continue;
-          const entry = holders.get(`${client}:${key}`) ?? { client, key, holds: 0, units: 0, since: new Date(hold.createdAt) };
+          const entry = holders.get(`${client}:${key}`) ?? {
+            client,
+            key,
+            holds: 0,
+            units: 0,
+            since: new Date(hold.createdAt),
+          };
           entry.holds += 1;
           entry.units += units;
           if (Date.parse(hold.createdAt) < entry.since.getTime()) entry.since = new Date(hold.createdAt);
@@ -361,7 +389,13 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         }
       }
       return [...holders.values()]
-        .sort((a, b) => b.units - a.units || a.since.getTime() - b.since.getTime() || a.client.localeCompare(b.client) || (a.key < b.key ? -1 : 1))
+        .sort(
+          (a, b) =>
+            b.units - a.units ||
+            a.since.getTime() - b.since.getTime() ||
+            a.client.localeCompare(b.client) ||
+            (a.key < b.key ? -1 : 1),
+        )
         .slice(0, Math.min(Math.max(Math.trunc(limit), 1), 1000));
     },
 
@@ -374,7 +408,9 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
 
     releaseClientHolds: ({ shopId, client, key, actor, now }) =>
       mutate(shopId, (state) => {
-        const released = state.holds.filter((hold) => hold.status === "active" && heldBy(hold, { kind: client, key })).sort((a, b) => (a.id < b.id ? -1 : 1));
+        const released = state.holds
+          .filter((hold) => hold.status === "active" && heldBy(hold, { kind: client, key }))
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
         const units = released.flatMap((hold) => hold.items).reduce((sum, item) => sum + item.quantity, 0);
         const stamp = now.toISOString();
         for (const hold of released) {
@@ -410,7 +446,9 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
         if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
         if (hold.status !== "active" || isExpired(hold, now)) {
           const status: HoldStatus = isExpired(hold, now) ? "expired" : hold.status;
-          throw new InventoryError("conflict", `Hold ${holdId} is ${status} and cannot be extended.`, { details: { holdId, status } });
+          throw new InventoryError("conflict", `Hold ${holdId} is ${status} and cannot be extended.`, {
+            details: { holdId, status },
+          });
         }
         // Concurrent extensions never shorten a hold: the later expiry wins.
         if (Date.parse(hold.expiresAt) < expiresAt.getTime()) hold.expiresAt = expiresAt.toISOString();
@@ -472,34 +510,45 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
     },
 
     commitPaidHold: ({ shopId, holdId, actor, checkoutSessionId, now, event }) =>
-      andRecord(() => mutate(shopId, (state): PaidHoldResult => {
-        const hold = findHold(state, holdId);
-        if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-        // The session that paid, when checkout could not record it.
-        if (checkoutSessionId && !hold.checkoutSessionId) hold.checkoutSessionId = checkoutSessionId;
-        if (hold.status === "committed") return { holdId, outcome: "already_committed" };
-        if (hold.status === "active") {
-          commitActive(state, hold, actor, now);
-          return { holdId, outcome: "committed" };
-        }
-        if (state.oversold.some((sale) => sale.holdId === holdId)) return { holdId, outcome: "oversold" };
-        const short = sellUnreserved(state, mergedLines(hold), { holdId, actor, note: "paid after the hold lapsed", now });
-        if (short.length === 0) {
-          hold.status = "committed";
-          hold.committedAt = now.toISOString();
-          hold.updatedAt = now.toISOString();
-          return { holdId, outcome: "recommitted" };
-        }
-        state.oversold.push({
-          id: `oversold_${holdId}`,
-          holdId,
-          checkoutSessionId: checkoutSessionId ?? null,
-          items: short,
-          createdAt: now.toISOString(),
-          resolvedAt: null,
-        });
-        return { holdId, outcome: "oversold", insufficient: short };
-      }), event, now, { holdId, outcome: "duplicate" }),
+      andRecord(
+        () =>
+          mutate(shopId, (state): PaidHoldResult => {
+            const hold = findHold(state, holdId);
+            if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+            // The session that paid, when checkout could not record it.
+            if (checkoutSessionId && !hold.checkoutSessionId) hold.checkoutSessionId = checkoutSessionId;
+            if (hold.status === "committed") return { holdId, outcome: "already_committed" };
+            if (hold.status === "active") {
+              commitActive(state, hold, actor, now);
+              return { holdId, outcome: "committed" };
+            }
+            if (state.oversold.some((sale) => sale.holdId === holdId)) return { holdId, outcome: "oversold" };
+            const short = sellUnreserved(state, mergedLines(hold), {
+              holdId,
+              actor,
+              note: "paid after the hold lapsed",
+              now,
+            });
+            if (short.length === 0) {
+              hold.status = "committed";
+              hold.committedAt = now.toISOString();
+              hold.updatedAt = now.toISOString();
+              return { holdId, outcome: "recommitted" };
+            }
+            state.oversold.push({
+              id: `oversold_${holdId}`,
+              holdId,
+              checkoutSessionId: checkoutSessionId ?? null,
+              items: short,
+              createdAt: now.toISOString(),
+              resolvedAt: null,
+            });
+            return { holdId, outcome: "oversold", insufficient: short };
+          }),
+        event,
+        now,
+        { holdId, outcome: "duplicate" },
+      ),
 
     recordPaidSale: ({ shopId, saleId, checkoutSessionId, lines, actor, now }) =>
       mutate(shopId, (state) => {
@@ -534,36 +583,47 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           hold.committedAt = stamp;
           return { outcome: "sold" as const };
         }
-        state.oversold.push({ id: `oversold_${saleId}`, holdId: saleId, checkoutSessionId, items: short, createdAt: stamp, resolvedAt: null });
+        state.oversold.push({
+          id: `oversold_${saleId}`,
+          holdId: saleId,
+          checkoutSessionId,
+          items: short,
+          createdAt: stamp,
+          resolvedAt: null,
+        });
         return { outcome: "oversold" as const, insufficient: short };
       }),
 
     awaitPayment: ({ shopId, holdId, until, now, event }) =>
-      andRecord(() => mutate(shopId, (state): HoldTransition => {
-        const hold = findHold(state, holdId);
-        if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
-        if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
-        if (Date.parse(hold.expiresAt) < until.getTime()) {
-          hold.expiresAt = until.toISOString();
-          hold.updatedAt = now.toISOString();
-        }
-        return { holdId, status: "active", changed: true };
-      }), event, now, { holdId, status: "active", changed: false, duplicate: true }),
+      andRecord(
+        () =>
+          mutate(shopId, (state): HoldTransition => {
+            const hold = findHold(state, holdId);
+            if (!hold) throw new InventoryError("not_found", `No hold ${holdId} in shop ${shopId}.`);
+            if (hold.status !== "active") return { holdId, status: hold.status, changed: false };
+            if (Date.parse(hold.expiresAt) < until.getTime()) {
+              hold.expiresAt = until.toISOString();
+              hold.updatedAt = now.toISOString();
+            }
+            return { holdId, status: "active", changed: true };
+          }),
+        event,
+        now,
+        { holdId, status: "active", changed: false, duplicate: true },
+      ),
 
     async listOversoldSales({ shopId, limit = 100 }) {
       const take = Math.min(Math.max(Math.trunc(limit), 1), 1000);
       return (await read(shopId)).oversold
-        .map(
-          (sale): OversoldSaleView => ({
-            id: sale.id,
-            shopId,
-            holdId: sale.holdId,
-            checkoutSessionId: sale.checkoutSessionId,
-            items: sale.items,
-            createdAt: new Date(sale.createdAt),
-            resolvedAt: sale.resolvedAt ? new Date(sale.resolvedAt) : null,
-          }),
-        )
+        .map((sale): OversoldSaleView => ({
+          id: sale.id,
+          shopId,
+          holdId: sale.holdId,
+          checkoutSessionId: sale.checkoutSessionId,
+          items: sale.items,
+          createdAt: new Date(sale.createdAt),
+          resolvedAt: sale.resolvedAt ? new Date(sale.resolvedAt) : null,
+        }))
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
         .slice(0, take);
     },
@@ -583,7 +643,13 @@ export function createJsonHoldStore({ dataDir }: { dataDir: string }): HoldStore
           for (const item of [...state.items.values()].sort(compareRefs)) {
             const want = expected.get(refId(item)) ?? 0;
             if (item.reserved !== want) {
-              found.push({ shopId: shop, sku: item.sku, variantKey: item.variantKey, reserved: item.reserved, expected: want });
+              found.push({
+                shopId: shop,
+                sku: item.sku,
+                variantKey: item.variantKey,
+                reserved: item.reserved,
+                expected: want,
+              });
               if (repair) item.reserved = want;
             }
           }

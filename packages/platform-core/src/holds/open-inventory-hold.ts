@@ -10,7 +10,12 @@ import type { HoldStore, InventoryHoldView } from "./types.ts";
  * again, or a hold made at its full term, changes nothing. A hold that
  * lapsed or ended first is a `conflict`: its stock may be someone else's now.
  */
-export async function openInventoryHold(options: { shopId: string; holdId: string; now?: Date; store?: HoldStore }): Promise<InventoryHoldView> {
+export async function openInventoryHold(options: {
+  shopId: string;
+  holdId: string;
+  now?: Date;
+  store?: HoldStore;
+}): Promise<InventoryHoldView> {
   const shopId = parseShopId(options.shopId);
   const holdId = parseOrThrow(holdIdSchema, options.holdId, "holdId");
   const now = options.now ?? new Date();

@@ -3,7 +3,15 @@ import { afterStockWrite, STOCK_CROSSED_SQL } from "../alerts/stock-alerts.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { postgresErrorCode } from "../errors/postgres-error-code.ts";
 import { createGroupCommit } from "./group-commit.ts";
-import { createHoldResultSchema, paidSaleResultSchema, parseHoldResult, settleResultSchema, toCreateOutcome, type CreateHoldResult, type SettleResult } from "./hold-results.ts";
+import {
+  createHoldResultSchema,
+  paidSaleResultSchema,
+  parseHoldResult,
+  settleResultSchema,
+  toCreateOutcome,
+  type CreateHoldResult,
+  type SettleResult,
+} from "./hold-results.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import {
@@ -55,7 +63,13 @@ interface HoldRow {
   clientBuyer: string | null;
   openExpiresAt: Date | null;
   openedAt: Date | null;
-  items: Array<{ sku: string; variantKey: string; productId: string; variantAttributes: unknown; quantity: number }> | null;
+  items: Array<{
+    sku: string;
+    variantKey: string;
+    productId: string;
+    variantAttributes: unknown;
+    quantity: number;
+  }> | null;
 }
 
 function effectiveStatus(status: string, expiresAt: Date, now: Date): HoldStatus {
@@ -139,7 +153,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   function requestPayload(command: CreateHoldCommand) {
     return {
       holdId: command.holdId,
-      ...(command.idempotencyKey === undefined ? {} : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
+      ...(command.idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey: command.idempotencyKey, fingerprint: command.fingerprint ?? null }),
       expiresAt: command.expiresAt.toISOString(),
       ...(command.client?.address === undefined ? {} : { clientAddress: command.client.address }),
       ...(command.client?.buyer === undefined ? {} : { clientBuyer: command.client.buyer }),
@@ -174,7 +190,11 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
   async function createOne(command: CreateHoldCommand, firstResult?: CreateHoldResult): Promise<CreateHoldOutcome> {
     let result = firstResult ?? (await createSingle(command));
     if (result.outcome === "insufficient" && result.hasExpiredHolds === true) result = await createSingle(command);
-    if (result.outcome === "undecided") throw new InventoryError("unavailable", "The hold request was not decided in time; nothing was held. Please try again.");
+    if (result.outcome === "undecided")
+      throw new InventoryError(
+        "unavailable",
+        "The hold request was not decided in time; nothing was held. Please try again.",
+      );
     return toCreateOutcome(result);
   }
 
@@ -190,14 +210,17 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     // straight to the queue: under contention the try is a wasted round trip.
     const skip = queueOnly.get(shopId) ?? 0;
     if (skip > 0) queueOnly.set(shopId, skip - 1);
-    const direct = skip > 0 ? null : await call(async () => {
-      const { rows } = await database.pool.query<{ results: unknown[] | null; crossed: boolean }>(
-        `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_try_decide_holds($1, $2::jsonb, $3::timestamptz, $4) AS results`,
-        [shopId, JSON.stringify(requests), now, MAX_DECIDED_PER_TRANSACTION],
-      );
-      afterStockWrite(database, rows[0]!.crossed);
-      return rows[0]!.results;
-    });
+    const direct =
+      skip > 0
+        ? null
+        : await call(async () => {
+            const { rows } = await database.pool.query<{ results: unknown[] | null; crossed: boolean }>(
+              `SELECT results, ${STOCK_CROSSED_SQL.text} FROM inventory_try_decide_holds($1, $2::jsonb, $3::timestamptz, $4) AS results`,
+              [shopId, JSON.stringify(requests), now, MAX_DECIDED_PER_TRANSACTION],
+            );
+            afterStockWrite(database, rows[0]!.crossed);
+            return rows[0]!.results;
+          });
     if (direct) return direct.map((answer) => parseHoldResult(createHoldResultSchema, answer, "a hold request"));
     if (skip === 0) queueOnly.set(shopId, QUEUE_ONLY_BATCHES);
     const ids = requests.map((request) => request.holdId);
@@ -222,10 +245,14 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         return rows[0]!.results;
       });
       // A request dropped at its deadline is answered as such; its caller alone is told to retry.
-      return answers.map((answer) => parseHoldResult(createHoldResultSchema, answer ?? { outcome: "undecided" }, "a hold request"));
+      return answers.map((answer) =>
+        parseHoldResult(createHoldResultSchema, answer ?? { outcome: "undecided" }, "a hold request"),
+      );
     } catch (error) {
       // Undecided requests of a failed call must not be decided later for a caller that was told it failed.
-      await database.pool.query(`DELETE FROM "HoldRequest" WHERE id = ANY($1::text[]) AND result IS NULL`, [ids]).catch(() => {});
+      await database.pool
+        .query(`DELETE FROM "HoldRequest" WHERE id = ANY($1::text[]) AND result IS NULL`, [ids])
+        .catch(() => {});
       throw error;
     }
   }
@@ -284,7 +311,8 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
   async function settle(op: SettleOp): Promise<SettleResult> {
     const result = await settler.submit(op);
-    if (result.outcome === "not_found") throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
+    if (result.outcome === "not_found")
+      throw new InventoryError("not_found", `No hold ${op.holdId} in shop ${op.shopId}.`);
     return result;
   }
 
@@ -298,9 +326,13 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     async commitHold({ shopId, holdId, actor, now }) {
       const result = await settle({ shopId, now, kind: "commit", holdId, actor });
       if (result.outcome === "not_active") {
-        throw new InventoryError("conflict", `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`, {
-          details: { holdId, status: result.status },
-        });
+        throw new InventoryError(
+          "conflict",
+          `Hold ${holdId} is ${result.status}; its stock was given back and cannot be sold from it.`,
+          {
+            details: { holdId, status: result.status },
+          },
+        );
       }
       return { holdId, status: result.status ?? "active", changed: result.outcome === "committed" };
     },
@@ -351,7 +383,9 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
 
     listVariantHolders: ({ shopId, sku, variantKey, limit, now }) =>
       call(async () => {
-        const rows = await prisma.$queryRaw<Array<{ client: "address" | "buyer"; key: string; holds: number; units: number; since: Date }>>`
+        const rows = await prisma.$queryRaw<
+          Array<{ client: "address" | "buyer"; key: string; holds: number; units: number; since: Date }>
+        >`
           WITH held AS (
             SELECT h.id, h."clientAddress", h."clientBuyer", h."createdAt", hi.quantity
             FROM "InventoryHoldItem" hi JOIN "InventoryHold" h ON h.id = hi."holdId"
@@ -511,7 +545,14 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
     },
 
     async awaitPayment({ shopId, holdId, until, now, event }) {
-      const result = await settle({ shopId, now, kind: "await_payment", holdId, until: until.toISOString(), ...(event ? { event } : {}) });
+      const result = await settle({
+        shopId,
+        now,
+        kind: "await_payment",
+        holdId,
+        until: until.toISOString(),
+        ...(event ? { event } : {}),
+      });
       if (result.outcome === "duplicate") return { holdId, status: "active", changed: false, duplicate: true };
       return { holdId, status: result.status ?? "active", changed: result.outcome === "awaiting_payment" };
     },
@@ -551,7 +592,13 @@ export function createPrismaHoldStore(database: Database, options: PrismaHoldSto
         const toDrift = (rows: Row[]) =>
           rows
             .filter((row) => row.reserved !== row.expected)
-            .map(({ shopId: shop, sku, variantKey, reserved, expected }) => ({ shopId: shop, sku, variantKey, reserved, expected }));
+            .map(({ shopId: shop, sku, variantKey, reserved, expected }) => ({
+              shopId: shop,
+              sku,
+              variantKey,
+              reserved,
+              expected,
+            }));
         // One statement sees one snapshot, so a hold in flight never shows as drift.
         const rows = await prisma.$queryRaw<Row[]>(compare);
         const drift = toDrift(rows);

@@ -5,7 +5,11 @@ import type { HoldStore } from "./types.ts";
 import { noteReaperRun } from "../metrics/instrument.ts";
 import { getMetrics } from "../metrics/metrics-registry.ts";
 
-const limitSchema = z.number().int("must be a whole number").min(1, "must be at least 1").max(10_000, "must be at most 10000");
+const limitSchema = z
+  .number()
+  .int("must be a whole number")
+  .min(1, "must be at least 1")
+  .max(10_000, "must be at most 10000");
 
 /** The reaper for one shop: expires up to `limit` holds whose time is up and returns how many. */
 export async function releaseExpiredInventoryHolds(options: {
@@ -66,7 +70,11 @@ export async function releaseExpiredHoldsForAllShops(
     }
     shops.push(result);
   }
-  const result = { released: shops.reduce((total, shop) => total + shop.released, 0), durationMs: Math.round(performance.now() - started), shops };
+  const result = {
+    released: shops.reduce((total, shop) => total + shop.released, 0),
+    durationMs: Math.round(performance.now() - started),
+    shops,
+  };
   noteReaperRun(performance.now() - started, now);
   return result;
 }

@@ -14,8 +14,19 @@ export async function getShopHoldPolicy(options: { shopId: string; store?: HoldS
  * field and reason for any out of range, nothing changed). Holds already
  * made keep their expiry; the caps apply to the next request.
  */
-export async function setShopHoldPolicy(options: { shopId: string; policy: unknown; actor: string; now?: Date; store?: HoldStore }): Promise<HoldPolicy> {
+export async function setShopHoldPolicy(options: {
+  shopId: string;
+  policy: unknown;
+  actor: string;
+  now?: Date;
+  store?: HoldStore;
+}): Promise<HoldPolicy> {
   const shopId = parseShopId(options.shopId);
   const policy = parseOrThrow(holdPolicySchema, options.policy, "policy");
-  return (options.store ?? getHoldStore()).setHoldPolicy({ shopId, policy, actor: options.actor, now: options.now ?? new Date() });
+  return (options.store ?? getHoldStore()).setHoldPolicy({
+    shopId,
+    policy,
+    actor: options.actor,
+    now: options.now ?? new Date(),
+  });
 }

@@ -84,7 +84,14 @@ export interface CreateHoldCommand {
 
 export type CreateHoldOutcome =
   | { outcome: "created"; holdId: string; expiresAt: Date; openExpiresAt: Date | null; status: HoldStatus }
-  | { outcome: "existing"; holdId: string; expiresAt: Date; openExpiresAt: Date | null; status: HoldStatus; sameRequest: boolean }
+  | {
+      outcome: "existing";
+      holdId: string;
+      expiresAt: Date;
+      openExpiresAt: Date | null;
+      status: HoldStatus;
+      sameRequest: boolean;
+    }
   | {
       outcome: "insufficient";
       insufficient: Array<{ sku: string; variantKey: string; requested: number; available: number }>;
@@ -95,7 +102,13 @@ export type CreateHoldOutcome =
    * A client at a cap of the shop's hold policy: nothing held.
    * `retryAfterSeconds`: when the client's first hold lapses; null when this request alone is over the cap.
    */
-  | { outcome: "capped"; cap: "holds" | "units"; limit: number; client: "address" | "buyer"; retryAfterSeconds: number | null };
+  | {
+      outcome: "capped";
+      cap: "holds" | "units";
+      limit: number;
+      client: "address" | "buyer";
+      retryAfterSeconds: number | null;
+    };
 
 /** A shop's hold policy (`ShopHoldPolicy`, or the defaults). */
 export interface HoldPolicy {
@@ -189,7 +202,13 @@ export interface HoldStore {
    * `forgetIdempotencyKey`: the hold's key may create a new hold afterwards
    * (used when the hold was released because the payment provider failed).
    */
-  releaseHold(input: { shopId: string; holdId: string; now: Date; event?: HandledEvent; forgetIdempotencyKey?: boolean }): Promise<HoldTransition>;
+  releaseHold(input: {
+    shopId: string;
+    holdId: string;
+    now: Date;
+    event?: HandledEvent;
+    forgetIdempotencyKey?: boolean;
+  }): Promise<HoldTransition>;
   /**
    * The buyer reached the payment page: an active, unexpired hold made with
    * `lapseUnopened` gets its `openExpiresAt` (once; later calls change nothing).
@@ -197,7 +216,13 @@ export interface HoldStore {
    */
   openHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;
   /** Clients holding a variant now, most units first. */
-  listVariantHolders(input: { shopId: string; sku: string; variantKey: string; limit: number; now: Date }): Promise<VariantHolder[]>;
+  listVariantHolders(input: {
+    shopId: string;
+    sku: string;
+    variantKey: string;
+    limit: number;
+    now: Date;
+  }): Promise<VariantHolder[]>;
   /** Ids of the active holds of one client (by address or buyer hash). */
   listClientHoldIds(input: { shopId: string; client: "address" | "buyer"; key: string; now: Date }): Promise<string[]>;
   /**
@@ -213,7 +238,12 @@ export interface HoldStore {
     now: Date;
   }): Promise<{ holdIds: string[]; units: number }>;
   getHoldPolicy(input: { shopId: string }): Promise<HoldPolicy>;
-  setHoldPolicy(input: { shopId: string; policy: Omit<HoldPolicy, "isDefault">; actor: string; now: Date }): Promise<HoldPolicy>;
+  setHoldPolicy(input: {
+    shopId: string;
+    policy: Omit<HoldPolicy, "isDefault">;
+    actor: string;
+    now: Date;
+  }): Promise<HoldPolicy>;
   /** Moves `expiresAt` of an active, unexpired hold; returns the hold. */
   extendHold(input: { shopId: string; holdId: string; expiresAt: Date; now: Date }): Promise<InventoryHoldView>;
   getHold(input: { shopId: string; holdId: string; now: Date }): Promise<InventoryHoldView | null>;
@@ -255,7 +285,13 @@ export interface HoldStore {
    * Keeps an active hold until `until` while a delayed payment (bank transfer)
    * clears. The only path past the maximum TTL: the buyer has already checked out.
    */
-  awaitPayment(input: { shopId: string; holdId: string; until: Date; now: Date; event?: HandledEvent }): Promise<HoldTransition>;
+  awaitPayment(input: {
+    shopId: string;
+    holdId: string;
+    until: Date;
+    now: Date;
+    event?: HandledEvent;
+  }): Promise<HoldTransition>;
   listOversoldSales(input: { shopId: string; limit?: number }): Promise<OversoldSaleView[]>;
 }
 

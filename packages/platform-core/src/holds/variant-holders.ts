@@ -25,7 +25,13 @@ export async function listVariantHolders(options: {
   const sku = parseOrThrow(skuSchema, options.sku, "sku");
   const variantKey = parseOrThrow(variantKeySchema, options.variantKey ?? "", "variantKey");
   const limit = parseOrThrow(z.number().int().min(1).max(1000), options.limit ?? 20, "limit");
-  return (options.store ?? getHoldStore()).listVariantHolders({ shopId, sku, variantKey, limit, now: options.now ?? new Date() });
+  return (options.store ?? getHoldStore()).listVariantHolders({
+    shopId,
+    sku,
+    variantKey,
+    limit,
+    now: options.now ?? new Date(),
+  });
 }
 
 /**
@@ -43,5 +49,11 @@ export async function releaseClientHolds(options: {
 }): Promise<{ holdIds: string[]; units: number }> {
   const shopId = parseShopId(options.shopId);
   const { client, key } = parseOrThrow(clientSchema, { client: options.client, key: options.key });
-  return (options.store ?? getHoldStore()).releaseClientHolds({ shopId, client, key, actor: options.actor, now: options.now ?? new Date() });
+  return (options.store ?? getHoldStore()).releaseClientHolds({
+    shopId,
+    client,
+    key,
+    actor: options.actor,
+    now: options.now ?? new Date(),
+  });
 }

@@ -29,7 +29,12 @@ export interface ExportStockResult {
  * Every item of a shop as a stock file, sorted like `listItems` (sku, then
  * variant key). Importing the result into the same shop changes nothing.
  */
-export async function exportStock({ store, shopId, format, now = new Date() }: ExportStockOptions): Promise<ExportStockResult> {
+export async function exportStock({
+  store,
+  shopId,
+  format,
+  now = new Date(),
+}: ExportStockOptions): Promise<ExportStockResult> {
   const id = parseShopId(shopId);
   if (!isStockFileFormat(format)) {
     throw InventoryError.validation([{ field: "format", message: `must be one of ${STOCK_FILE_FORMATS.join(", ")}` }]);
@@ -37,6 +42,9 @@ export async function exportStock({ store, shopId, format, now = new Date() }: E
   const items = await store.listItems(id);
   const content = serialiseStockFile({ shopId: id, items, format, exportedAt: now });
   // No colons: they are not allowed in Windows file names.
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replaceAll(":", "-");
   return { content, contentType: STOCK_FILE_CONTENT_TYPES[format], filename: `stock-${id}-${stamp}.${format}` };
 }

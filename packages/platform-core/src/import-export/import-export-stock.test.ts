@@ -22,7 +22,8 @@ interface Recorded {
 /** Answers from fixed items; only the methods import and export use. */
 function scriptedStore(
   items: InventoryItem[],
-  upsert: (inputs: StockItemInput[]) => Promise<UpsertItemsResult> = () => Promise.resolve({ created: 0, updated: 0, unchanged: 0, items: [] }),
+  upsert: (inputs: StockItemInput[]) => Promise<UpsertItemsResult> = () =>
+    Promise.resolve({ created: 0, updated: 0, unchanged: 0, items: [] }),
 ): { store: InventoryStore; recorded: Recorded } {
   const recorded: Recorded = { upserts: [], lookups: [] };
   const unused = () => Promise.reject(new Error("not used by import/export"));
@@ -33,7 +34,9 @@ function scriptedStore(
     getItem: unused,
     getItems: (_shopId, refs) => {
       recorded.lookups.push(refs);
-      return Promise.resolve(items.filter((entry) => refs.some((ref) => ref.sku === entry.sku && ref.variantKey === entry.variantKey)));
+      return Promise.resolve(
+        items.filter((entry) => refs.some((ref) => ref.sku === entry.sku && ref.variantKey === entry.variantKey)),
+      );
     },
     upsertItems: (shopId, inputs, change) => {
       recorded.upserts.push({ shopId, inputs, change });
@@ -62,8 +65,18 @@ const file = ["sku,productId,quantity,lowStockThreshold,variant.size", "A,p,5,,M
 
 describe("importStock", () => {
   it("previews without writing on a dry run", async () => {
-    const { store, recorded } = scriptedStore([item("A", { size: "M" }, { quantity: 5 }), item("B", {}, { quantity: 4 })]);
-    const result = await importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops@example.com", dryRun: true });
+    const { store, recorded } = scriptedStore([
+      item("A", { size: "M" }, { quantity: 5 }),
+      item("B", {}, { quantity: 4 }),
+    ]);
+    const result = await importStock({
+      store,
+      shopId: "shop",
+      content: file,
+      format: "csv",
+      actor: "ops@example.com",
+      dryRun: true,
+    });
     expect(result).toMatchObject({ dryRun: true, created: 1, updated: 1, unchanged: 1 });
     expect(result.changes.map((change) => [change.line, change.action])).toEqual([
       [2, "unchanged"],
@@ -74,7 +87,9 @@ describe("importStock", () => {
   });
 
   it("applies every row in one upsertItems call with reason import, and reports the store's counts", async () => {
-    const { store, recorded } = scriptedStore([], () => Promise.resolve({ created: 3, updated: 0, unchanged: 0, items: [] }));
+    const { store, recorded } = scriptedStore([], () =>
+      Promise.resolve({ created: 3, updated: 0, unchanged: 0, items: [] }),
+    );
     const result = await importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops@example.com" });
     expect(result).toMatchObject({ dryRun: false, created: 3, updated: 0, unchanged: 0 });
     expect(recorded.upserts).toHaveLength(1);
@@ -93,25 +108,46 @@ describe("importStock", () => {
     const { store } = scriptedStore([], () =>
       Promise.reject(
         new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
-          details: { errors: [{ index: 2, field: "quantity", message: "9 is below the 10 units held by active checkouts" }] },
+          details: {
+            errors: [{ index: 2, field: "quantity", message: "9 is below the 10 units held by active checkouts" }],
+          },
         }),
       ),
     );
     const error = await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops" }));
     expect(error.code).toBe("conflict");
-    expect(error.details.errors).toEqual([{ line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" }]);
+    expect(error.details.errors).toEqual([
+      { line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" },
+    ]);
 
-    const json = JSON.stringify([{ sku: "A", productId: "p", quantity: 1 }, { sku: "B", productId: "p", quantity: 1 }]);
-    const jsonError = await failure(importStock({ store: scriptedStore([], () =>
-      Promise.reject(new InventoryError("conflict", "held", { details: { errors: [{ index: 1, field: "quantity", message: "held" }] } })),
-    ).store, shopId: "shop", content: json, format: "json", actor: "ops" }));
+    const json = JSON.stringify([
+      { sku: "A", productId: "p", quantity: 1 },
+      { sku: "B", productId: "p", quantity: 1 },
+    ]);
+    const jsonError = await failure(
+      importStock({
+        store: scriptedStore([], () =>
+          Promise.reject(
+            new InventoryError("conflict", "held", {
+              details: { errors: [{ index: 1, field: "quantity", message: "held" }] },
+            }),
+          ),
+        ).store,
+        shopId: "shop",
+        content: json,
+        format: "json",
+        actor: "ops",
+      }),
+    );
     expect(jsonError.details.errors).toEqual([{ line: 2, field: "items.1.quantity", message: "held" }]);
   });
 
   it("refuses, dry run or not, a row below the units held by checkouts, before writing", async () => {
     for (const dryRun of [true, false]) {
       const { store, recorded } = scriptedStore([item("C", {}, { quantity: 12, reserved: 10 })]);
-      const error = await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops", dryRun }));
+      const error = await failure(
+        importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops", dryRun }),
+      );
       expect(error.code).toBe("conflict");
       expect(error.details.errors as FieldError[]).toEqual([
         { line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" },
@@ -122,15 +158,16 @@ describe("importStock", () => {
 
   it("validates shop, actor and file before reading the store", async () => {
     const { store, recorded } = scriptedStore([]);
-    expect((await failure(importStock({ store, shopId: "Bad Shop", content: file, format: "csv", actor: "ops" }))).details.errors).toEqual([
-      expect.objectContaining({ field: "shopId" }),
-    ]);
-    expect((await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: " " }))).details.errors).toEqual([
-      { field: "actor", message: "is required" },
-    ]);
-    expect((await failure(importStock({ store, shopId: "shop", content: "sku\nA", format: "csv", actor: "ops" }))).code).toBe(
-      "validation_failed",
-    );
+    expect(
+      (await failure(importStock({ store, shopId: "Bad Shop", content: file, format: "csv", actor: "ops" }))).details
+        .errors,
+    ).toEqual([expect.objectContaining({ field: "shopId" })]);
+    expect(
+      (await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: " " }))).details.errors,
+    ).toEqual([{ field: "actor", message: "is required" }]);
+    expect(
+      (await failure(importStock({ store, shopId: "shop", content: "sku\nA", format: "csv", actor: "ops" }))).code,
+    ).toBe("validation_failed");
     expect(recorded.lookups).toEqual([]);
   });
 });
@@ -141,7 +178,8 @@ describe("exportStock", () => {
     const now = new Date("2025-01-31T09:30:00.123Z");
     const csv = await exportStock({ store, shopId: "shop", format: "csv", now });
     expect(csv).toEqual({
-      content: "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.size\nA,p,,,5,,,M\n",
+      content:
+        "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.size\nA,p,,,5,,,M\n",
       contentType: "text/csv; charset=utf-8",
       filename: "stock-shop-2025-01-31T09-30-00Z.csv",
     });
@@ -152,7 +190,10 @@ describe("exportStock", () => {
   });
 
   it.each(["csv", "json"] as const)("exports what imports as unchanged (%s)", async (format) => {
-    const items = [item("A", { size: "M", color: "Red" }, { quantity: 5, lowStockThreshold: 1, purchaseLimit: 2 }), item("B", {}, { quantity: 0 })];
+    const items = [
+      item("A", { size: "M", color: "Red" }, { quantity: 5, lowStockThreshold: 1, purchaseLimit: 2 }),
+      item("B", {}, { quantity: 0 }),
+    ];
     const { store } = scriptedStore(items);
     const { content } = await exportStock({ store, shopId: "shop", format });
     const result = await importStock({ store, shopId: "shop", content, format, actor: "ops", dryRun: true });

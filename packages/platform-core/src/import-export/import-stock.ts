@@ -112,7 +112,10 @@ function withFileLines(error: unknown, rows: ParsedStockRow[], format: StockFile
     return line === undefined ? { field, message } : inFileTerms({ line, field, message }, format);
   });
   if (error.code === ErrorCode.conflict) {
-    return new InventoryError(ErrorCode.conflict, error.message, { details: { ...error.details, errors: mapped }, cause: error });
+    return new InventoryError(ErrorCode.conflict, error.message, {
+      details: { ...error.details, errors: mapped },
+      cause: error,
+    });
   }
   return InventoryError.validation(mapped, error.message);
 }

@@ -54,7 +54,15 @@ describe("parseStockFile: CSV", () => {
         quantity: 0,
         lowStockThreshold: null,
       },
-      { line: 4, sku: "MUG", productId: "mug", variantAttributes: {}, variantKey: "", quantity: 7, lowStockThreshold: null },
+      {
+        line: 4,
+        sku: "MUG",
+        productId: "mug",
+        variantAttributes: {},
+        variantKey: "",
+        quantity: 7,
+        lowStockThreshold: null,
+      },
     ]);
   });
 
@@ -67,8 +75,14 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("gives the same variant key whatever the attribute column order and case", () => {
-    const first = parseStockFile({ format: "csv", content: csv("sku,productId,quantity,variant.size,variant.color", "A,p,1,M,Red") });
-    const second = parseStockFile({ format: "csv", content: csv("sku,productId,quantity,variant.Color,variant.SIZE", "A,p,1, red ,m") });
+    const first = parseStockFile({
+      format: "csv",
+      content: csv("sku,productId,quantity,variant.size,variant.color", "A,p,1,M,Red"),
+    });
+    const second = parseStockFile({
+      format: "csv",
+      content: csv("sku,productId,quantity,variant.Color,variant.SIZE", "A,p,1, red ,m"),
+    });
     expect(first.rows[0]?.variantKey).toBe(second.rows[0]?.variantKey);
     expect(first.rows[0]?.variantKey).toBe(variantKey({ size: "M", color: "Red" }));
   });
@@ -83,20 +97,41 @@ describe("parseStockFile: CSV", () => {
     const untitled = parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") });
     expect(untitled.rows[0]?.productTitle).toBeUndefined();
     expect(untitled.rows[0]?.variantTitle).toBeUndefined();
-    const json = parseStockFile({ format: "json", content: JSON.stringify([{ sku: "A", productId: "p", productTitle: "Tote", quantity: 1 }]) });
+    const json = parseStockFile({
+      format: "json",
+      content: JSON.stringify([{ sku: "A", productId: "p", productTitle: "Tote", quantity: 1 }]),
+    });
     expect(json.rows[0]).toMatchObject({ productTitle: "Tote", variantTitle: undefined });
   });
 
   it("refuses a title that is too long, holds control characters or is not text, naming the row's sku", () => {
     const error = failure(() =>
-      parseStockFile({ format: "csv", content: csv("sku,productId,productTitle,variantTitle,quantity", `A,p,${"x".repeat(201)},ok,1`, "B,p,ok,\u0007bell,1") }),
+      parseStockFile({
+        format: "csv",
+        content: csv(
+          "sku,productId,productTitle,variantTitle,quantity",
+          `A,p,${"x".repeat(201)},ok,1`,
+          "B,p,ok,\u0007bell,1",
+        ),
+      }),
     );
-    const bell = failure(() => parseStockFile({ format: "json", content: JSON.stringify([{ sku: "C", productId: "p", variantTitle: "\u0007", quantity: 1 }, { sku: "D", productId: "p", productTitle: 7, quantity: 1 }]) }));
+    const bell = failure(() =>
+      parseStockFile({
+        format: "json",
+        content: JSON.stringify([
+          { sku: "C", productId: "p", variantTitle: "\u0007", quantity: 1 },
+          { sku: "D", productId: "p", productTitle: 7, quantity: 1 },
+        ]),
+      }),
+    );
     expect(error.details.errors).toEqual([
       { line: 2, field: "productTitle", message: "must be at most 200 characters" },
       { line: 3, field: "variantTitle", message: "must not contain control characters or malformed Unicode" },
     ]);
-    expect(error.details.context).toEqual([{ sku: "A", value: `${"x".repeat(79)}…` }, { sku: "B", value: "\u0007bell" }]);
+    expect(error.details.context).toEqual([
+      { sku: "A", value: `${"x".repeat(79)}…` },
+      { sku: "B", value: "\u0007bell" },
+    ]);
     expect(bell.details.errors).toEqual([
       { line: 1, field: "items.0.variantTitle", message: "must not contain control characters or malformed Unicode" },
       { line: 2, field: "items.1.productTitle", message: "must be a string" },
@@ -159,7 +194,10 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("skips blank lines and rows of empty cells without shifting line numbers", () => {
-    const { rows } = parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "", "A,p,1", ",,", "  ", "B,p,2") });
+    const { rows } = parseStockFile({
+      format: "csv",
+      content: csv("sku,productId,quantity", "", "A,p,1", ",,", "  ", "B,p,2"),
+    });
     expect(rows.map((row) => row.line)).toEqual([3, 6]);
   });
 
@@ -177,11 +215,16 @@ describe("parseStockFile: CSV", () => {
     ["99999999999999999999999", "must be at most 1000000000"],
   ])("refuses quantity %j: %s", (cell, message) => {
     const quoted = cell.includes(",") ? `"${cell}"` : cell;
-    expect(csvErrors(csv("sku,productId,quantity", `A,p,${quoted}`))).toEqual([{ line: 2, field: "quantity", message }]);
+    expect(csvErrors(csv("sku,productId,quantity", `A,p,${quoted}`))).toEqual([
+      { line: 2, field: "quantity", message },
+    ]);
   });
 
   it("accepts quantity and threshold bounds", () => {
-    const { rows } = parseStockFile({ format: "csv", content: csv("sku,productId,quantity,lowStockThreshold", "A,p,1000000000,0", "B,p,-0,1000000000") });
+    const { rows } = parseStockFile({
+      format: "csv",
+      content: csv("sku,productId,quantity,lowStockThreshold", "A,p,1000000000,0", "B,p,-0,1000000000"),
+    });
     expect(rows.map((row) => [row.quantity, row.lowStockThreshold])).toEqual([
       [1_000_000_000, 0],
       [0, 1_000_000_000],
@@ -201,7 +244,17 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("reads a purchaseLimit column: a whole number from 1, an empty cell for no limit, no column to keep the current one", () => {
-    const { rows } = parseStockFile({ format: "csv", content: csv("sku,productId,quantity,purchaseLimit", "A,p,5, 2 ", "B,p,5,", "C,p,5,1", "D,p,5,1000000000", "E,p,5,007") });
+    const { rows } = parseStockFile({
+      format: "csv",
+      content: csv(
+        "sku,productId,quantity,purchaseLimit",
+        "A,p,5, 2 ",
+        "B,p,5,",
+        "C,p,5,1",
+        "D,p,5,1000000000",
+        "E,p,5,007",
+      ),
+    });
     expect(rows.map((row) => [row.sku, row.purchaseLimit])).toEqual([
       ["A", 2],
       ["B", null],
@@ -209,9 +262,14 @@ describe("parseStockFile: CSV", () => {
       ["D", 1_000_000_000],
       ["E", 7],
     ]);
-    expect(parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") }).rows[0]?.purchaseLimit).toBeUndefined();
+    expect(
+      parseStockFile({ format: "csv", content: csv("sku,productId,quantity", "A,p,5") }).rows[0]?.purchaseLimit,
+    ).toBeUndefined();
     // The header is as case-insensitive as the other columns'.
-    expect(parseStockFile({ format: "csv", content: csv("sku,productId,quantity,PurchaseLimit", "A,p,5,3") }).rows[0]?.purchaseLimit).toBe(3);
+    expect(
+      parseStockFile({ format: "csv", content: csv("sku,productId,quantity,PurchaseLimit", "A,p,5,3") }).rows[0]
+        ?.purchaseLimit,
+    ).toBe(3);
   });
 
   it.each([
@@ -234,7 +292,9 @@ describe("parseStockFile: CSV", () => {
     ["9".repeat(5000), "must be at most 1000000000"],
     ["x".repeat(5000), "must be a whole number"],
   ])("refuses purchaseLimit %j: %s", (cell, message) => {
-    expect(csvErrors(csv("sku,productId,quantity,purchaseLimit", "A,p,1,2", `B,p,1,${cell}`))).toEqual([{ line: 3, field: "purchaseLimit", message }]);
+    expect(csvErrors(csv("sku,productId,quantity,purchaseLimit", "A,p,1,2", `B,p,1,${cell}`))).toEqual([
+      { line: 3, field: "purchaseLimit", message },
+    ]);
   });
 
   it("refuses unknown columns on line 1, naming the column", () => {
@@ -251,7 +311,9 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("refuses missing required columns, duplicate columns and nameless columns", () => {
-    expect(csvErrors(csv("sku,quantity", "A,1"))).toEqual([{ line: 1, field: "productId", message: "column is missing" }]);
+    expect(csvErrors(csv("sku,quantity", "A,1"))).toEqual([
+      { line: 1, field: "productId", message: "column is missing" },
+    ]);
     expect(csvErrors(csv("productId,lowStockThreshold", "p,1"))).toEqual([
       { line: 1, field: "sku", message: "column is missing" },
       { line: 1, field: "quantity", message: "column is missing" },
@@ -310,7 +372,11 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("applies the shared field rules to sku, product id and attribute values", () => {
-    expect(csvErrors(csv("sku,productId,quantity,variant.size", `${"s".repeat(129)},p,1,M`, ",p,1,M", `A,p,1,${"v".repeat(129)}`))).toEqual([
+    expect(
+      csvErrors(
+        csv("sku,productId,quantity,variant.size", `${"s".repeat(129)},p,1,M`, ",p,1,M", `A,p,1,${"v".repeat(129)}`),
+      ),
+    ).toEqual([
       { line: 2, field: "sku", message: "must be at most 128 characters" },
       { line: 3, field: "sku", message: "is required" },
       { line: 4, field: "variant.size", message: "attribute values must be at most 128 characters" },
@@ -342,7 +408,11 @@ describe("parseStockFile: CSV", () => {
       { line: 3, field: "(row)", message: expect.stringContaining("closing quote") as unknown },
     ]);
     expect(csvErrors(csv("sku,productId,quantity", 'A"B,p,1'))).toEqual([
-      { line: 2, field: "(row)", message: expect.stringContaining("quote appears inside an unquoted field") as unknown },
+      {
+        line: 2,
+        field: "(row)",
+        message: expect.stringContaining("quote appears inside an unquoted field") as unknown,
+      },
     ]);
     expect(csvErrors('"sku,productId,quantity\nA,p,1')).toEqual([
       { line: 1, field: "(row)", message: expect.stringContaining("never closed") as unknown },
@@ -359,17 +429,23 @@ describe("parseStockFile: CSV", () => {
   });
 
   it("refuses bytes that are not UTF-8, naming the line", () => {
-    const latin1 = Uint8Array.from([...new TextEncoder().encode("sku,productId,quantity,variant.size\nA,p,1,M\nB,p,1,"), 0xc4, 0x0a]);
-    expect(csvErrors(latin1)).toEqual([{ line: 3, field: "(file)", message: expect.stringContaining("not UTF-8") as unknown }]);
+    const latin1 = Uint8Array.from([
+      ...new TextEncoder().encode("sku,productId,quantity,variant.size\nA,p,1,M\nB,p,1,"),
+      0xc4,
+      0x0a,
+    ]);
+    expect(csvErrors(latin1)).toEqual([
+      { line: 3, field: "(file)", message: expect.stringContaining("not UTF-8") as unknown },
+    ]);
   });
 
   it("refuses more than 10 MiB with payload_too_large, counting UTF-8 bytes", () => {
     const header = "sku,productId,quantity\n";
     const big = header + "x".repeat(STOCK_FILE_MAX_BYTES);
     expect(failure(() => parseStockFile({ content: big, format: "csv" })).code).toBe("payload_too_large");
-    expect(failure(() => parseStockFile({ content: new Uint8Array(STOCK_FILE_MAX_BYTES + 1), format: "csv" })).code).toBe(
-      "payload_too_large",
-    );
+    expect(
+      failure(() => parseStockFile({ content: new Uint8Array(STOCK_FILE_MAX_BYTES + 1), format: "csv" })).code,
+    ).toBe("payload_too_large");
     // Fewer characters than the limit, but more bytes: "é" is two bytes.
     const accents = "é".repeat(STOCK_FILE_MAX_BYTES / 2 + 1);
     expect(accents.length).toBeLessThan(STOCK_FILE_MAX_BYTES);
@@ -396,16 +472,33 @@ describe("parseStockFile: JSON", () => {
 
   it("reads { items }, an export document and a bare array alike", () => {
     const expected = [
-      { line: 1, sku: "A", productId: "p", variantAttributes: { Size: "M" }, variantKey: "size=m", quantity: 3, lowStockThreshold: 1 },
+      {
+        line: 1,
+        sku: "A",
+        productId: "p",
+        variantAttributes: { Size: "M" },
+        variantKey: "size=m",
+        quantity: 3,
+        lowStockThreshold: 1,
+      },
     ];
-    for (const document of [{ items: [item] }, { shopId: "s", exportedAt: "2025-01-01T00:00:00.000Z", items: [item] }, [item]]) {
+    for (const document of [
+      { items: [item] },
+      { shopId: "s", exportedAt: "2025-01-01T00:00:00.000Z", items: [item] },
+      [item],
+    ]) {
       expect(parseStockFile({ format: "json", content: JSON.stringify(document) }).rows).toEqual(expected);
     }
   });
 
   it("reads bytes with a BOM; null or missing attributes mean no variant; a missing threshold keeps the current one", () => {
     const content = new TextEncoder().encode(
-      `\uFEFF${JSON.stringify({ items: [{ sku: "A", productId: "p", quantity: 1, variantAttributes: null, lowStockThreshold: null }, { sku: "B", productId: "p", quantity: 2 }] })}`,
+      `\uFEFF${JSON.stringify({
+        items: [
+          { sku: "A", productId: "p", quantity: 1, variantAttributes: null, lowStockThreshold: null },
+          { sku: "B", productId: "p", quantity: 2 },
+        ],
+      })}`,
     );
     const { rows } = parseStockFile({ format: "json", content });
     expect(rows.map((row) => [row.sku, row.variantKey, row.lowStockThreshold])).toEqual([
@@ -447,7 +540,11 @@ describe("parseStockFile: JSON", () => {
   it("reads purchaseLimit like lowStockThreshold: null for no limit, absent to keep it; anything but a whole number from 1 is refused by entry", () => {
     const { rows } = parseStockFile({
       format: "json",
-      content: JSON.stringify([{ ...item, purchaseLimit: 2 }, { ...item, sku: "B", purchaseLimit: null }, { ...item, sku: "C" }]),
+      content: JSON.stringify([
+        { ...item, purchaseLimit: 2 },
+        { ...item, sku: "B", purchaseLimit: null },
+        { ...item, sku: "C" },
+      ]),
     });
     expect(rows.map((row) => [row.sku, row.purchaseLimit])).toEqual([
       ["A", 2],
@@ -455,9 +552,18 @@ describe("parseStockFile: JSON", () => {
       ["C", undefined],
     ]);
     const hostile: unknown[] = [0, -1, 1.5, 1e9 + 1, 1e21, "2", "", "abc", true, [2], { n: 2 }, "9".repeat(5000)];
-    const errors = jsonErrors(JSON.stringify([{ ...item, purchaseLimit: 2 }, ...hostile.map((purchaseLimit, index) => ({ ...item, sku: `X${index}`, purchaseLimit }))]));
+    const errors = jsonErrors(
+      JSON.stringify([
+        { ...item, purchaseLimit: 2 },
+        ...hostile.map((purchaseLimit, index) => ({ ...item, sku: `X${index}`, purchaseLimit })),
+      ]),
+    );
     expect(errors).toEqual(
-      hostile.map((_, index) => ({ line: index + 2, field: `items.${index + 1}.purchaseLimit`, message: expect.any(String) as unknown })),
+      hostile.map((_, index) => ({
+        line: index + 2,
+        field: `items.${index + 1}.purchaseLimit`,
+        message: expect.any(String) as unknown,
+      })),
     );
     expect(errors.map((error) => error.message)).toEqual([
       "must be at least 1 (empty or null for no limit)",
@@ -476,7 +582,9 @@ describe("parseStockFile: JSON", () => {
   });
 
   it("refuses a repeated sku and variant, naming the earlier entry", () => {
-    const errors = jsonErrors(JSON.stringify([item, { ...item, sku: "B" }, { ...item, variantAttributes: { size: " m " } }]));
+    const errors = jsonErrors(
+      JSON.stringify([item, { ...item, sku: "B" }, { ...item, variantAttributes: { size: " m " } }]),
+    );
     expect(errors).toEqual([{ line: 3, field: "items.2.sku", message: "duplicates line 1 (same sku and variant)" }]);
   });
 
@@ -487,7 +595,9 @@ describe("parseStockFile: JSON", () => {
   });
 
   it("refuses text that is not a stock document", () => {
-    expect(jsonErrors("{ items: [")).toEqual([{ field: "(file)", message: expect.stringContaining("is not valid JSON") as unknown }]);
+    expect(jsonErrors("{ items: [")).toEqual([
+      { field: "(file)", message: expect.stringContaining("is not valid JSON") as unknown },
+    ]);
     expect(jsonErrors("{}")).toEqual([{ field: "items", message: "is required" }]);
     expect(jsonErrors('{"items": {}}')).toEqual([{ field: "items", message: "must be a list" }]);
     expect(jsonErrors('"text"')).toEqual([{ field: "items", message: "must be a list" }]);
@@ -506,20 +616,41 @@ describe("parseStockFile: JSON", () => {
 describe("errors quote the row back", () => {
   it("each error's context names the row's sku and the value as written (CSV and JSON)", () => {
     const fromCsv = failure(() =>
-      parseStockFile({ content: csv("sku,productId,quantity,variant.size", "TEE,tee,12.5,M", " MUG ,mug,-3,", ",x,1,"), format: "csv" }),
+      parseStockFile({
+        content: csv("sku,productId,quantity,variant.size", "TEE,tee,12.5,M", " MUG ,mug,-3,", ",x,1,"),
+        format: "csv",
+      }),
     );
     expect(fromCsv.details.errors).toEqual([
       { line: 2, field: "quantity", message: "must be a whole number" },
       { line: 3, field: "quantity", message: "must not be negative" },
       { line: 4, field: "sku", message: "is required" },
     ]);
-    expect(fromCsv.details.context).toEqual([{ sku: "TEE", value: "12.5" }, { sku: "MUG", value: "-3" }, { value: "" }]);
+    expect(fromCsv.details.context).toEqual([
+      { sku: "TEE", value: "12.5" },
+      { sku: "MUG", value: "-3" },
+      { value: "" },
+    ]);
 
     const long = "x".repeat(200);
     const fromJson = failure(() =>
-      parseStockFile({ content: JSON.stringify({ items: [{ sku: "CAP", productId: "cap", quantity: 1.5 }, { sku: "HAT", productId: long, quantity: 1 }] }), format: "json" }),
+      parseStockFile({
+        content: JSON.stringify({
+          items: [
+            { sku: "CAP", productId: "cap", quantity: 1.5 },
+            { sku: "HAT", productId: long, quantity: 1 },
+          ],
+        }),
+        format: "json",
+      }),
     );
-    expect((fromJson.details.errors as FieldError[]).map((error) => error.field)).toEqual(["items.0.quantity", "items.1.productId"]);
-    expect(fromJson.details.context).toEqual([{ sku: "CAP", value: "1.5" }, { sku: "HAT", value: `${"x".repeat(79)}…` }]);
+    expect((fromJson.details.errors as FieldError[]).map((error) => error.field)).toEqual([
+      "items.0.quantity",
+      "items.1.productId",
+    ]);
+    expect(fromJson.details.context).toEqual([
+      { sku: "CAP", value: "1.5" },
+      { sku: "HAT", value: `${"x".repeat(79)}…` },
+    ]);
   });
 });

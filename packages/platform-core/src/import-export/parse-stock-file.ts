@@ -5,7 +5,12 @@ import { skuSchema, stockItemInputSchema } from "../inventory/inputs.ts";
 import { cleanVariantAttributes, variantKey } from "../variants/variant-key.ts";
 import { readStockCsv } from "./read-stock-csv.ts";
 import { readStockJson } from "./read-stock-json.ts";
-import { TooManyRowsError, type RowCandidate, type RowErrorContext, type StockFileReadResult } from "./row-candidate.ts";
+import {
+  TooManyRowsError,
+  type RowCandidate,
+  type RowErrorContext,
+  type StockFileReadResult,
+} from "./row-candidate.ts";
 import {
   STOCK_FILE_FORMATS,
   STOCK_FILE_MAX_BYTES,
@@ -37,14 +42,21 @@ export function parseStockFile({ content, format }: ParseStockFileOptions): { ro
     throw InventoryError.validation([{ field: "format", message: `must be one of ${STOCK_FILE_FORMATS.join(", ")}` }]);
   }
   const text = readText(content, format);
-  if (text.trim() === "") throw InventoryError.validation([{ field: "(file)", message: "no rows" }], "The file has no rows.");
+  if (text.trim() === "")
+    throw InventoryError.validation([{ field: "(file)", message: "no rows" }], "The file has no rows.");
   let read: StockFileReadResult;
   try {
     read = format === "csv" ? readStockCsv(new TextEncoder().encode(text)) : readStockJson(text);
   } catch (error) {
     if (!(error instanceof TooManyRowsError)) throw error;
     throw InventoryError.validation(
-      [{ ...(error.line === undefined ? {} : { line: error.line }), field: "(file)", message: `has more than ${STOCK_FILE_MAX_ROWS} rows` }],
+      [
+        {
+          ...(error.line === undefined ? {} : { line: error.line }),
+          field: "(file)",
+          message: `has more than ${STOCK_FILE_MAX_ROWS} rows`,
+        },
+      ],
       `The file has more than ${STOCK_FILE_MAX_ROWS} rows; split it into smaller files.`,
     );
   }
@@ -80,7 +92,14 @@ export function parseStockFile({ content, format }: ParseStockFileOptions): { ro
       ErrorCode.validation_failed,
       `The ${format.toUpperCase()} file has ${errors.length} ${errors.length === 1 ? "problem" : "problems"}.`,
       // `context[i]` quotes the row of `errors[i]` back: its sku and the value as written.
-      { details: { errors, context: errors.map((error) => errorContext(error, error.line === undefined ? undefined : byLine.get(error.line))) } },
+      {
+        details: {
+          errors,
+          context: errors.map((error) =>
+            errorContext(error, error.line === undefined ? undefined : byLine.get(error.line)),
+          ),
+        },
+      },
     );
   }
   return { rows };
@@ -118,7 +137,9 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
   errors.push(...collisions);
   const sku = skuSchema.safeParse(value.sku);
   const identity =
-    sku.success && attributesValid && collisions.length === 0 ? refId({ sku: sku.data, variantKey: variantKey(attributes) }) : undefined;
+    sku.success && attributesValid && collisions.length === 0
+      ? refId({ sku: sku.data, variantKey: variantKey(attributes) })
+      : undefined;
 
   // One message per field: "1e21" is both "not a whole number" and "too big".
   const firstPerField = errors.filter(
@@ -178,7 +199,11 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 
 function issueErrors(issue: ZodIssue, value: Record<string, unknown>, candidate: RowCandidate): FieldError[] {
   const line = candidate.line;
-  const at = (path: readonly PropertyKey[], message: string): FieldError => ({ line, field: candidate.field(path), message });
+  const at = (path: readonly PropertyKey[], message: string): FieldError => ({
+    line,
+    field: candidate.field(path),
+    message,
+  });
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => at([...issue.path, key], "is not a known field"));

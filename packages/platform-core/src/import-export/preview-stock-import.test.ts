@@ -8,7 +8,12 @@ import { testInventoryItem } from "./test-inventory-item.ts";
 const item = (sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}) =>
   testInventoryItem(sku, attributes, fields, 10);
 
-function row(line: number, sku: string, attributes: VariantAttributes, fields: Partial<ParsedStockRow> = {}): ParsedStockRow {
+function row(
+  line: number,
+  sku: string,
+  attributes: VariantAttributes,
+  fields: Partial<ParsedStockRow> = {},
+): ParsedStockRow {
   return {
     line,
     sku,
@@ -45,25 +50,69 @@ describe("previewStockImport", () => {
         sku: "A",
         variantKey: "size=m",
         action: "unchanged",
-        before: { productId: "p", productTitle: "", variantTitle: "", quantity: 10, lowStockThreshold: null, purchaseLimit: null, variantAttributes: { size: "M" } },
-        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 10, lowStockThreshold: null, purchaseLimit: null, variantAttributes: { size: "M" } },
+        before: {
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          quantity: 10,
+          lowStockThreshold: null,
+          purchaseLimit: null,
+          variantAttributes: { size: "M" },
+        },
+        after: {
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          quantity: 10,
+          lowStockThreshold: null,
+          purchaseLimit: null,
+          variantAttributes: { size: "M" },
+        },
       },
       {
         line: 3,
         sku: "B",
         variantKey: "",
         action: "update",
-        before: { productId: "p", productTitle: "", variantTitle: "", quantity: 4, lowStockThreshold: 2, purchaseLimit: null, variantAttributes: {} },
-        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 5, lowStockThreshold: 2, purchaseLimit: null, variantAttributes: {} },
+        before: {
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          quantity: 4,
+          lowStockThreshold: 2,
+          purchaseLimit: null,
+          variantAttributes: {},
+        },
+        after: {
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          quantity: 5,
+          lowStockThreshold: 2,
+          purchaseLimit: null,
+          variantAttributes: {},
+        },
       },
       {
         line: 4,
         sku: "NEW",
         variantKey: "size=s",
         action: "create",
-        after: { productId: "p", productTitle: "", variantTitle: "", quantity: 1, lowStockThreshold: 0, purchaseLimit: null, variantAttributes: { size: "S" } },
+        after: {
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          quantity: 1,
+          lowStockThreshold: 0,
+          purchaseLimit: null,
+          variantAttributes: { size: "S" },
+        },
       },
-      expect.objectContaining({ line: 5, action: "update", before: expect.objectContaining({ productId: "old" }) as unknown }),
+      expect.objectContaining({
+        line: 5,
+        action: "update",
+        before: expect.objectContaining({ productId: "old" }) as unknown,
+      }),
     ]);
     // An import never deletes: the unlisted item is neither in the inputs nor in the changes.
     expect(preview.inputs.map((input) => input.sku)).toEqual(["A", "B", "NEW", "C"]);
@@ -77,9 +126,15 @@ describe("previewStockImport", () => {
     ];
     const preview = previewStockImport({
       existing,
-      rows: [row(2, "A", {}), row(3, "B", {}, { productTitle: "Canvas tote", variantTitle: "Natural" }), row(4, "C", {}, { productTitle: "", variantTitle: "" })],
+      rows: [
+        row(2, "A", {}),
+        row(3, "B", {}, { productTitle: "Canvas tote", variantTitle: "Natural" }),
+        row(4, "C", {}, { productTitle: "", variantTitle: "" }),
+      ],
     });
-    expect(preview.changes.map((change) => [change.action, change.after.productTitle, change.after.variantTitle])).toEqual([
+    expect(
+      preview.changes.map((change) => [change.action, change.after.productTitle, change.after.variantTitle]),
+    ).toEqual([
       ["unchanged", "Tote", "Natural"],
       ["update", "Canvas tote", "Natural"],
       ["update", "", ""],
@@ -101,11 +156,19 @@ describe("previewStockImport", () => {
     ]);
     expect(preview.inputs[0]).not.toHaveProperty("lowStockThreshold");
     expect(preview.inputs[1]).toHaveProperty("lowStockThreshold", null);
-    expect(previewStockImport({ existing: [], rows: [row(2, "C", {}, { lowStockThreshold: undefined })] }).changes[0]?.after.lowStockThreshold).toBeNull();
+    expect(
+      previewStockImport({ existing: [], rows: [row(2, "C", {}, { lowStockThreshold: undefined })] }).changes[0]?.after
+        .lowStockThreshold,
+    ).toBeNull();
   });
 
   it("keeps the current purchase limit when the file has none, sets it, and clears it on an explicit null", () => {
-    const existing = [item("A", {}, { purchaseLimit: 2 }), item("B", {}, { purchaseLimit: 2 }), item("C", {}, { purchaseLimit: 2 }), item("D", {})];
+    const existing = [
+      item("A", {}, { purchaseLimit: 2 }),
+      item("B", {}, { purchaseLimit: 2 }),
+      item("C", {}, { purchaseLimit: 2 }),
+      item("D", {}),
+    ];
     const preview = previewStockImport({
       existing,
       rows: [
@@ -116,7 +179,9 @@ describe("previewStockImport", () => {
       ],
     });
     // Only the limit differs: that alone is an update, shown before and after.
-    expect(preview.changes.map((change) => [change.action, change.before?.purchaseLimit, change.after.purchaseLimit])).toEqual([
+    expect(
+      preview.changes.map((change) => [change.action, change.before?.purchaseLimit, change.after.purchaseLimit]),
+    ).toEqual([
       ["unchanged", 2, 2],
       ["update", 2, null],
       ["unchanged", 2, 2],
@@ -125,7 +190,10 @@ describe("previewStockImport", () => {
     expect(preview.inputs[0]).not.toHaveProperty("purchaseLimit");
     expect(preview.inputs[1]).toHaveProperty("purchaseLimit", null);
     expect(preview.inputs[3]).toHaveProperty("purchaseLimit", 1);
-    expect(previewStockImport({ existing: [], rows: [row(2, "E", {}, { purchaseLimit: undefined })] }).changes[0]?.after.purchaseLimit).toBeNull();
+    expect(
+      previewStockImport({ existing: [], rows: [row(2, "E", {}, { purchaseLimit: undefined })] }).changes[0]?.after
+        .purchaseLimit,
+    ).toBeNull();
   });
 
   it("ignores attribute key order but not a change of spelling, and sends the stored object when only order differs", () => {

@@ -66,7 +66,8 @@ export function previewStockImport({ rows, existing }: PreviewStockImportOptions
       productTitle: row.productTitle ?? item?.productTitle ?? "",
       variantTitle: row.variantTitle ?? item?.variantTitle ?? "",
       quantity: row.quantity,
-      lowStockThreshold: row.lowStockThreshold === undefined ? (item?.lowStockThreshold ?? null) : row.lowStockThreshold,
+      lowStockThreshold:
+        row.lowStockThreshold === undefined ? (item?.lowStockThreshold ?? null) : row.lowStockThreshold,
       purchaseLimit: row.purchaseLimit === undefined ? (item?.purchaseLimit ?? null) : row.purchaseLimit,
       variantAttributes: row.variantAttributes,
     };

@@ -82,9 +82,9 @@ function csvSyntaxMessage(error: CsvError): string {
     case "CSV_QUOTE_NOT_CLOSED":
       return "is not valid CSV: a quoted field starting in this row is never closed";
     case "CSV_INVALID_CLOSING_QUOTE":
-      return "is not valid CSV: a closing quote is followed by other characters (write a quote inside a quoted field as \"\")";
+      return 'is not valid CSV: a closing quote is followed by other characters (write a quote inside a quoted field as "")';
     case "INVALID_OPENING_QUOTE":
-      return "is not valid CSV: a quote appears inside an unquoted field (quote the whole field and write the quote as \"\")";
+      return 'is not valid CSV: a quote appears inside an unquoted field (quote the whole field and write the quote as "")';
     default:
       return `is not valid CSV (${error.code})`;
   }
@@ -119,7 +119,11 @@ function readHeader(header: CsvRecord): { columns: Column[]; errors: FieldError[
       const nameCheck = variantAttributesSchema.safeParse({ [name]: "x" });
       if (!nameCheck.success) {
         const issue = nameCheck.error.issues[0] as { message: string; issues?: Array<{ message: string }> } | undefined;
-        errors.push({ line, field: label, message: issue?.issues?.[0]?.message ?? issue?.message ?? "is not a valid attribute name" });
+        errors.push({
+          line,
+          field: label,
+          message: issue?.issues?.[0]?.message ?? issue?.message ?? "is not a valid attribute name",
+        });
         return { kind: "ignored" };
       }
       // Names differing only in case are separate columns (an export writes
@@ -158,7 +162,8 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
   const labels = new Map<string, string>();
   const field = (path: readonly PropertyKey[]): string => {
     const [first, second] = path.map(String);
-    if (first === "variantAttributes") return second === undefined ? "variant" : (labels.get(second) ?? `${VARIANT_COLUMN_PREFIX}${second}`);
+    if (first === "variantAttributes")
+      return second === undefined ? "variant" : (labels.get(second) ?? `${VARIANT_COLUMN_PREFIX}${second}`);
     return first ?? "(row)";
   };
   const byLabel = new Map(columns.map((column, index) => [labelOf(column), index] as const));

@@ -41,7 +41,8 @@ export function readStockJson(text: string): StockFileReadResult {
     const text = (fieldName: string) => {
       if (!fieldName.startsWith(prefix)) return undefined;
       let current: unknown = item;
-      for (const key of fieldName.slice(prefix.length).split(".")) current = isPlainObject(current) ? current[key] : undefined;
+      for (const key of fieldName.slice(prefix.length).split("."))
+        current = isPlainObject(current) ? current[key] : undefined;
       return current === undefined ? undefined : typeof current === "string" ? current : JSON.stringify(current);
     };
     return { line, field, text, ...(typeof item.sku === "string" ? { sku: item.sku } : {}), value, errors: [] };

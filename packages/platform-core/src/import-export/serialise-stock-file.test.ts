@@ -19,20 +19,48 @@ const tricky: InventoryItem[] = [
   item("@risk", { size: "-1" }, { quantity: 5, reserved: 2 }),
   item("MUG", {}, { quantity: 1_000_000_000, lowStockThreshold: 0, purchaseLimit: 1_000_000_000 }),
   item("TEE", { Size: "L", color: "Blue" }, { quantity: 7 }),
-  item("TEE", { color: "Red", Size: "M" }, { productId: 'tee, "classic"', productTitle: 'Tee, "classic"', variantTitle: "Red / M", quantity: 12, lowStockThreshold: 3, purchaseLimit: 2 }),
+  item(
+    "TEE",
+    { color: "Red", Size: "M" },
+    {
+      productId: 'tee, "classic"',
+      productTitle: 'Tee, "classic"',
+      variantTitle: "Red / M",
+      quantity: 12,
+      lowStockThreshold: 3,
+      purchaseLimit: 2,
+    },
+  ),
   item("TEE-ß", { size: "XL", "fit type": "Ünïcödé 👕" }, { quantity: 2 }),
-  item("x,y", { note: "a \"quoted\" value, with comma" }, { quantity: 3, lowStockThreshold: 1_000_000_000 }),
+  item("x,y", { note: 'a "quoted" value, with comma' }, { quantity: 3, lowStockThreshold: 1_000_000_000 }),
 ];
 
 describe("serialiseStockFile", () => {
   it("writes CSV with a BOM, the fixed columns, then one sorted column per attribute name", () => {
     const content = serialiseStockFile({ shopId: "shop", items: tricky, format: "csv", exportedAt });
-    expect(content.startsWith("\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n")).toBe(true);
+    expect(
+      content.startsWith(
+        "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.Size,variant.color,variant.fit type,variant.note,variant.size\n",
+      ),
+    ).toBe(true);
     const records = parse(content, { bom: true });
     expect(records[1]).toEqual(["=SUM(A1:A2)", "+cmd|' /C calc'!A0", "", "", "0", "", "", "", "", "", "", ""]);
     expect(records[2]).toEqual(["@risk", "p", "", "", "5", "", "", "", "", "", "", "-1"]);
     expect(records[3]).toEqual(["MUG", "p", "", "", "1000000000", "0", "1000000000", "", "", "", "", ""]);
-    expect(records[5]).toEqual(["TEE", 'tee, "classic"', 'Tee, "classic"', "Red / M", "12", "3", "2", "M", "Red", "", "", ""]);
+    expect(records[5]).toEqual([
+      "TEE",
+      'tee, "classic"',
+      'Tee, "classic"',
+      "Red / M",
+      "12",
+      "3",
+      "2",
+      "M",
+      "Red",
+      "",
+      "",
+      "",
+    ]);
     expect(records).toHaveLength(tricky.length + 1);
   });
 
@@ -52,33 +80,49 @@ describe("serialiseStockFile", () => {
     expect(JSON.parse(content)).toEqual({
       shopId: "shop",
       exportedAt: "2025-01-31T09:30:00.123Z",
-      items: [{ sku: "@risk", productId: "p", productTitle: "", variantTitle: "", variantAttributes: { size: "-1" }, quantity: 5, lowStockThreshold: null, purchaseLimit: null }],
+      items: [
+        {
+          sku: "@risk",
+          productId: "p",
+          productTitle: "",
+          variantTitle: "",
+          variantAttributes: { size: "-1" },
+          quantity: 5,
+          lowStockThreshold: null,
+          purchaseLimit: null,
+        },
+      ],
     });
   });
 
-  it.each<StockFileFormat>(["csv", "json"])("round-trips through parseStockFile (%s): re-importing changes nothing", (format) => {
-    const content = serialiseStockFile({ shopId: "shop", items: tricky, format, exportedAt });
-    const { rows } = parseStockFile({ content, format });
-    expect(rows.map((row) => [row.sku, row.variantKey])).toEqual(tricky.map((entry) => [entry.sku, entry.variantKey]));
-    for (const [index, parsed] of rows.entries()) {
-      const original = tricky[index]!;
-      expect(parsed).toMatchObject({
-        productId: original.productId,
-        productTitle: original.productTitle,
-        variantTitle: original.variantTitle,
-        quantity: original.quantity,
-        lowStockThreshold: original.lowStockThreshold,
-        purchaseLimit: original.purchaseLimit,
-        variantAttributes: original.variantAttributes,
-      });
-    }
-    const preview = previewStockImport({ rows, existing: tricky });
-    expect(preview).toMatchObject({ created: 0, updated: 0, unchanged: tricky.length, conflicts: [] });
-    // What would be sent to the store equals what it holds, key order included.
-    expect(preview.inputs.map((input) => JSON.stringify(input.variantAttributes))).toEqual(
-      tricky.map((entry) => JSON.stringify(entry.variantAttributes)),
-    );
-  });
+  it.each<StockFileFormat>(["csv", "json"])(
+    "round-trips through parseStockFile (%s): re-importing changes nothing",
+    (format) => {
+      const content = serialiseStockFile({ shopId: "shop", items: tricky, format, exportedAt });
+      const { rows } = parseStockFile({ content, format });
+      expect(rows.map((row) => [row.sku, row.variantKey])).toEqual(
+        tricky.map((entry) => [entry.sku, entry.variantKey]),
+      );
+      for (const [index, parsed] of rows.entries()) {
+        const original = tricky[index]!;
+        expect(parsed).toMatchObject({
+          productId: original.productId,
+          productTitle: original.productTitle,
+          variantTitle: original.variantTitle,
+          quantity: original.quantity,
+          lowStockThreshold: original.lowStockThreshold,
+          purchaseLimit: original.purchaseLimit,
+          variantAttributes: original.variantAttributes,
+        });
+      }
+      const preview = previewStockImport({ rows, existing: tricky });
+      expect(preview).toMatchObject({ created: 0, updated: 0, unchanged: tricky.length, conflicts: [] });
+      // What would be sent to the store equals what it holds, key order included.
+      expect(preview.inputs.map((input) => JSON.stringify(input.variantAttributes))).toEqual(
+        tricky.map((entry) => JSON.stringify(entry.variantAttributes)),
+      );
+    },
+  );
 
   it("round-trips attribute names that differ only in case on different items", () => {
     const items = [item("A", { Size: "M" }), item("B", { size: "L" })];

@@ -12,7 +12,15 @@ export const STOCK_FILE_MAX_BYTES = 10 * 1024 * 1024;
 export const STOCK_FILE_MAX_ROWS = 100_000;
 
 /** CSV columns every file may carry, in export order. */
-export const STOCK_CSV_COLUMNS = ["sku", "productId", "productTitle", "variantTitle", "quantity", "lowStockThreshold", "purchaseLimit"] as const;
+export const STOCK_CSV_COLUMNS = [
+  "sku",
+  "productId",
+  "productTitle",
+  "variantTitle",
+  "quantity",
+  "lowStockThreshold",
+  "purchaseLimit",
+] as const;
 export type StockCsvColumn = (typeof STOCK_CSV_COLUMNS)[number];
 /** Columns without which a CSV file is refused. */
 export const STOCK_CSV_REQUIRED_COLUMNS: readonly StockCsvColumn[] = ["sku", "productId", "quantity"];

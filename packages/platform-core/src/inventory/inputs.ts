@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
-import { cleanVariantAttributes, collidingAttributeNames, isCanonicalVariantKey, variantKey } from "../variants/variant-key.ts";
+import {
+  cleanVariantAttributes,
+  collidingAttributeNames,
+  isCanonicalVariantKey,
+  variantKey,
+} from "../variants/variant-key.ts";
 import { TITLE_MAX_LENGTH } from "../variants/variant-label.ts";
 import { LEDGER_REASONS, MAX_QUANTITY, refId, type StockChange, type StockItemInput } from "./types.ts";
 
@@ -9,7 +14,8 @@ import { LEDGER_REASONS, MAX_QUANTITY, refId, type StockChange, type StockItemIn
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 // A lone UTF-16 surrogate cannot be stored as UTF-8 nor URI-encoded.
-const wellFormed = (value: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+const wellFormed = (value: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
 const safeText = (value: string) => noControlChars(value) && wellFormed(value);
 const SAFE_TEXT_MESSAGE = "must not contain control characters or malformed Unicode";
 
@@ -92,8 +98,17 @@ export const stockItemInputSchema = z.object({
 
 export const stockChangeSchema = z.object({
   reason: z.enum(LEDGER_REASONS, { error: `must be one of ${LEDGER_REASONS.join(", ")}` }),
-  actor: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters").refine(safeText, SAFE_TEXT_MESSAGE),
-  note: z.string().max(1000, "must be at most 1000 characters").refine(wellFormed, "must not contain malformed Unicode").optional(),
+  actor: z
+    .string()
+    .trim()
+    .min(1, "is required")
+    .max(200, "must be at most 200 characters")
+    .refine(safeText, SAFE_TEXT_MESSAGE),
+  note: z
+    .string()
+    .max(1000, "must be at most 1000 characters")
+    .refine(wellFormed, "must not contain malformed Unicode")
+    .optional(),
 });
 
 /** Turns zod issues into field errors, with an optional path prefix. */

@@ -115,26 +115,44 @@ describe("assertJsonBackendAllowed", () => {
   });
 
   it("allows production when forced, and development and test always", () => {
-    expect(() => assertJsonBackendAllowed({ NODE_ENV: "production", INVENTORY_ALLOW_JSON_IN_PRODUCTION: true })).not.toThrow();
-    expect(() => assertJsonBackendAllowed({ NODE_ENV: "development", INVENTORY_ALLOW_JSON_IN_PRODUCTION: false })).not.toThrow();
-    expect(() => assertJsonBackendAllowed({ NODE_ENV: "test", INVENTORY_ALLOW_JSON_IN_PRODUCTION: false })).not.toThrow();
+    expect(() =>
+      assertJsonBackendAllowed({ NODE_ENV: "production", INVENTORY_ALLOW_JSON_IN_PRODUCTION: true }),
+    ).not.toThrow();
+    expect(() =>
+      assertJsonBackendAllowed({ NODE_ENV: "development", INVENTORY_ALLOW_JSON_IN_PRODUCTION: false }),
+    ).not.toThrow();
+    expect(() =>
+      assertJsonBackendAllowed({ NODE_ENV: "test", INVENTORY_ALLOW_JSON_IN_PRODUCTION: false }),
+    ).not.toThrow();
   });
 });
 
 describe("file format", () => {
   it("writes one versioned file per shop, dates as ISO strings, and reads them back as Dates", async () => {
     const store = createJsonInventoryStore({ dataDir });
-    await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: { Size: "M" }, quantity: 3 }], {
-      reason: "import",
-      actor: "ops@example.com",
-    });
+    await store.upsertItems(
+      "shop-a",
+      [{ sku: "TEE", productId: "tee", variantAttributes: { Size: "M" }, quantity: 3 }],
+      {
+        reason: "import",
+        actor: "ops@example.com",
+      },
+    );
     const file = await readFileState(dataDir, "shop-a");
     expect(file).toMatchObject({ formatVersion: 1, shopId: "shop-a", nextLedgerId: 2, holds: [] });
     expect(file.items).toHaveLength(1);
     expect(file.items[0]).toMatchObject({ sku: "TEE", variantKey: "size=m", quantity: 3, reserved: 0, version: 1 });
     expect(file.items[0]?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(file.ledger).toEqual([
-      expect.objectContaining({ id: "1", sku: "TEE", delta: 3, quantityAfter: 3, reason: "import", holdId: null, note: null }),
+      expect.objectContaining({
+        id: "1",
+        sku: "TEE",
+        delta: 3,
+        quantityAfter: 3,
+        reason: "import",
+        holdId: null,
+        note: null,
+      }),
     ]);
 
     // A fresh store (think: another process) sees the same state, with real Dates.
@@ -162,15 +180,45 @@ describe("file format", () => {
   });
 
   it("reads an item written before purchase limits as having none, and keeps it so until one is set", async () => {
-    const stored = { sku: "A", variantKey: "", productId: "a", variantAttributes: {}, quantity: 2, reserved: 0, lowStockThreshold: null, version: 1, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
-    await writeFile(join(dataDir, "shop-a.json"), JSON.stringify({ formatVersion: 1, shopId: "shop-a", items: [stored], ledger: [], holds: [], nextLedgerId: 1 }));
+    const stored = {
+      sku: "A",
+      variantKey: "",
+      productId: "a",
+      variantAttributes: {},
+      quantity: 2,
+      reserved: 0,
+      lowStockThreshold: null,
+      version: 1,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    };
+    await writeFile(
+      join(dataDir, "shop-a.json"),
+      JSON.stringify({ formatVersion: 1, shopId: "shop-a", items: [stored], ledger: [], holds: [], nextLedgerId: 1 }),
+    );
     const store = createJsonInventoryStore({ dataDir });
-    expect(await store.getItem("shop-a", { sku: "A", variantKey: "" })).toMatchObject({ purchaseLimit: null, version: 1 });
+    expect(await store.getItem("shop-a", { sku: "A", variantKey: "" })).toMatchObject({
+      purchaseLimit: null,
+      version: 1,
+    });
     // null is what the item has already: no change, no rewrite.
-    expect(await store.upsertItems("shop-a", [{ sku: "A", productId: "a", quantity: 2, purchaseLimit: null }], change)).toMatchObject({ unchanged: 1 });
-    expect(await store.updateItem({ shopId: "shop-a", sku: "A", variantKey: "", purchaseLimit: null, actor: "t" })).toMatchObject({ version: 1 });
+    expect(
+      await store.upsertItems("shop-a", [{ sku: "A", productId: "a", quantity: 2, purchaseLimit: null }], change),
+    ).toMatchObject({ unchanged: 1 });
+    expect(
+      await store.updateItem({ shopId: "shop-a", sku: "A", variantKey: "", purchaseLimit: null, actor: "t" }),
+    ).toMatchObject({ version: 1 });
     expect((await readFileState(dataDir, "shop-a")).items[0]).not.toHaveProperty("purchaseLimit");
-    expect(await store.updateItem({ shopId: "shop-a", sku: "A", variantKey: "", purchaseLimit: 2, actor: "t", expectedVersion: 1 })).toMatchObject({ purchaseLimit: 2, version: 2 });
+    expect(
+      await store.updateItem({
+        shopId: "shop-a",
+        sku: "A",
+        variantKey: "",
+        purchaseLimit: 2,
+        actor: "t",
+        expectedVersion: 1,
+      }),
+    ).toMatchObject({ purchaseLimit: 2, version: 2 });
     expect((await readFileState(dataDir, "shop-a")).items[0]).toMatchObject({ purchaseLimit: 2 });
     await store.close();
   });
@@ -194,7 +242,9 @@ describe("file format", () => {
   it("does not create or rewrite a file when nothing changes", async () => {
     const store = createJsonInventoryStore({ dataDir });
     const shopFile = shopFilePath(dataDir, "shop-a");
-    await expect(store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: 1, ...change })).rejects.toMatchObject({
+    await expect(
+      store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: 1, ...change }),
+    ).rejects.toMatchObject({
       code: "not_found",
     });
     await store.upsertItems("shop-a", [], change);
@@ -227,7 +277,10 @@ describe("atomic writes", () => {
       variantAttributes: { size: "M", colour: "Forest green", fit: "regular" },
       quantity: 50,
     }));
-    await store.upsertItems("shop-a", [{ sku: "HOT", productId: "hot", quantity: 0 }, ...inputs], { reason: "import", actor: "t" });
+    await store.upsertItems("shop-a", [{ sku: "HOT", productId: "hot", quantity: 0 }, ...inputs], {
+      reason: "import",
+      actor: "t",
+    });
     const shopFile = shopFilePath(dataDir, "shop-a");
     const writes = 150;
     const worker = startWorker({ mode: "writer", dataDir, shopId: "shop-a", hotSku: "HOT", writes });
@@ -264,15 +317,20 @@ describe("atomic writes", () => {
   it("leaves a whole file when a writer is killed mid-way, and carries on after its lock goes stale", async () => {
     const store = createJsonInventoryStore({ dataDir });
     const inputs = Array.from({ length: 2000 }, (_, i) => ({ sku: `SKU-${i}`, productId: "p", quantity: 5 }));
-    await store.upsertItems("shop-a", [{ sku: "HOT", productId: "hot", quantity: 0 }, ...inputs], { reason: "import", actor: "t" });
+    await store.upsertItems("shop-a", [{ sku: "HOT", productId: "hot", quantity: 0 }, ...inputs], {
+      reason: "import",
+      actor: "t",
+    });
     const worker = startWorker({ mode: "writer", dataDir, shopId: "shop-a", hotSku: "HOT", writes: 100_000 });
     await worker.ready;
     worker.go();
     const shopFile = shopFilePath(dataDir, "shop-a");
     let exited = false;
-    void worker.done.catch(() => undefined).finally(() => {
-      exited = true;
-    });
+    void worker.done
+      .catch(() => undefined)
+      .finally(() => {
+        exited = true;
+      });
     // Kill once it has written a few times, most likely mid-write or holding the lock.
     while (!exited) {
       const file = JSON.parse(await readFile(shopFile, "utf8")) as ShopFileV1;
@@ -337,18 +395,29 @@ describe("locking", () => {
       .catch((error: unknown) => error);
     expect(rejected).toMatchObject({
       code: "conflict",
-      details: { errors: [expect.objectContaining({ index: 0, field: "quantity" }), expect.objectContaining({ index: 3, field: "quantity" })] },
+      details: {
+        errors: [
+          expect.objectContaining({ index: 0, field: "quantity" }),
+          expect.objectContaining({ index: 3, field: "quantity" }),
+        ],
+      },
     });
-    await expect(store.setQuantity({ shopId: "shop-a", sku: "A", variantKey: "", quantity: 3, ...change })).rejects.toMatchObject({
+    await expect(
+      store.setQuantity({ shopId: "shop-a", sku: "A", variantKey: "", quantity: 3, ...change }),
+    ).rejects.toMatchObject({
       code: "conflict",
       message: expect.stringMatching(/4 units are held/) as unknown,
     });
-    await expect(store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: -7, ...change })).rejects.toMatchObject({
+    await expect(
+      store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: -7, ...change }),
+    ).rejects.toMatchObject({
       code: "conflict",
       details: { reserved: 4, quantity: 3 },
     });
     // Below zero is bad input, not a conflict.
-    await expect(store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: -11, ...change })).rejects.toMatchObject({
+    await expect(
+      store.adjustQuantity({ shopId: "shop-a", sku: "A", variantKey: "", delta: -11, ...change }),
+    ).rejects.toMatchObject({
       code: "validation_failed",
       details: { errors: [expect.objectContaining({ field: "delta" })] },
     });
@@ -383,14 +452,26 @@ describe("locking", () => {
     const ownItems = 10;
     const sharedItems = 10;
     const workers = ["w1", "w2"].map((workerId) =>
-      startWorker({ mode: "hammer", dataDir, shopId: "shop-a", workerId, adjusts, hotSku: "HOT", imports, ownItems, sharedItems }),
+      startWorker({
+        mode: "hammer",
+        dataDir,
+        shopId: "shop-a",
+        workerId,
+        adjusts,
+        hotSku: "HOT",
+        imports,
+        ownItems,
+        sharedItems,
+      }),
     );
     await Promise.all(workers.map((worker) => worker.ready));
     for (const worker of workers) worker.go();
     // This process joins in too.
     const local = 50;
     const localResults = await Promise.all(
-      Array.from({ length: local }, () => store.adjustQuantity({ shopId: "shop-a", sku: "HOT", variantKey: "", delta: 1, ...change })),
+      Array.from({ length: local }, () =>
+        store.adjustQuantity({ shopId: "shop-a", sku: "HOT", variantKey: "", delta: 1, ...change }),
+      ),
     );
     const summaries = await Promise.all(workers.map((worker) => worker.done));
     for (const summary of summaries) expect(summary).toMatchObject({ ok: adjusts + imports, failures: [] });

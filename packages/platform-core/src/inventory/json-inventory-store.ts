@@ -111,7 +111,10 @@ const listLedgerOptionsSchema = z.object({
         ? LEDGER_LIMIT_DEFAULT
         : Math.min(Math.max(Math.trunc(limit), 1), LEDGER_LIMIT_MAX),
     ),
-  beforeId: z.string({ error: "must be a string" }).regex(/^\d{1,18}$/, "must be a ledger entry id").optional(),
+  beforeId: z
+    .string({ error: "must be a string" })
+    .regex(/^\d{1,18}$/, "must be a ledger entry id")
+    .optional(),
 });
 
 function describeVariant(ref: VariantRef): string {
@@ -143,9 +146,19 @@ function heldUnitsMessage(item: StoredItem): string {
 }
 
 function heldConflict(state: ShopState, item: StoredItem, quantity: number): InventoryError {
-  return new InventoryError("conflict", `${describeVariant(item)} cannot go to ${quantity}: ${heldUnitsMessage(item)}.`, {
-    details: { sku: item.sku, variantKey: item.variantKey, quantity, reserved: item.reserved, current: toInventoryItem(state.shopId, item) },
-  });
+  return new InventoryError(
+    "conflict",
+    `${describeVariant(item)} cannot go to ${quantity}: ${heldUnitsMessage(item)}.`,
+    {
+      details: {
+        sku: item.sku,
+        variantKey: item.variantKey,
+        quantity,
+        reserved: item.reserved,
+        current: toInventoryItem(state.shopId, item),
+      },
+    },
+  );
 }
 
 /** Sets quantity and writes its ledger entry; callers have checked the bounds. */
@@ -217,7 +230,8 @@ function applyUpsert(state: ShopState, inputs: NormalisedStockItemInput[], chang
       if (input.quantity !== 0) changeQuantity(state, item, input.quantity, change, now);
       result.created += 1;
     } else {
-      const thresholdChanges = input.lowStockThreshold !== undefined && input.lowStockThreshold !== item.lowStockThreshold;
+      const thresholdChanges =
+        input.lowStockThreshold !== undefined && input.lowStockThreshold !== item.lowStockThreshold;
       // Files written before purchase limits lack the field: no limit.
       const limitChanges = input.purchaseLimit !== undefined && input.purchaseLimit !== (item.purchaseLimit ?? null);
       const productTitle = input.productTitle ?? item.productTitle ?? "";
@@ -328,8 +342,10 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
           const item = requireItem(state, parsed);
           checkVersion(state, item, parsed.expectedVersion);
           const productChanges = parsed.productId !== undefined && parsed.productId !== item.productId;
-          const thresholdChanges = parsed.lowStockThreshold !== undefined && parsed.lowStockThreshold !== item.lowStockThreshold;
-          const limitChanges = parsed.purchaseLimit !== undefined && parsed.purchaseLimit !== (item.purchaseLimit ?? null);
+          const thresholdChanges =
+            parsed.lowStockThreshold !== undefined && parsed.lowStockThreshold !== item.lowStockThreshold;
+          const limitChanges =
+            parsed.purchaseLimit !== undefined && parsed.purchaseLimit !== (item.purchaseLimit ?? null);
           const titleChanges =
             (parsed.productTitle !== undefined && parsed.productTitle !== (item.productTitle ?? "")) ||
             (parsed.variantTitle !== undefined && parsed.variantTitle !== (item.variantTitle ?? ""));
@@ -347,7 +363,10 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
 
     setQuantity: (input: SetQuantityInput) =>
       run(async () => {
-        const { shopId, sku, variantKey, quantity, expectedVersion, ...change } = parseOrThrow(setQuantityInputSchema, input);
+        const { shopId, sku, variantKey, quantity, expectedVersion, ...change } = parseOrThrow(
+          setQuantityInputSchema,
+          input,
+        );
         return withShopFile(dataDir, shopId, (state) => {
           const item = requireItem(state, { sku, variantKey });
           checkVersion(state, item, expectedVersion);

@@ -13,7 +13,17 @@ const SIZE_RANK_SQL = Prisma.sql`CASE WHEN "variantAttributes"->>'size' IS NULL 
   ELSE coalesce(array_position(${[...SIZE_SCALE]}::text[], lower(btrim("variantAttributes"->>'size'))) - 1, ${SIZE_SCALE.length}) END`;
 
 /** `product`: by the name operators see (product title, or product id until one is set). */
-export const INVENTORY_SORT_FIELDS = ["sku", "product", "productId", "quantity", "reserved", "available", "lowStockThreshold", "purchaseLimit", "updatedAt"] as const;
+export const INVENTORY_SORT_FIELDS = [
+  "sku",
+  "product",
+  "productId",
+  "quantity",
+  "reserved",
+  "available",
+  "lowStockThreshold",
+  "purchaseLimit",
+  "updatedAt",
+] as const;
 export type InventorySortField = (typeof INVENTORY_SORT_FIELDS)[number];
 
 /**
@@ -62,7 +72,12 @@ export interface ListInventoryPageOptions {
  * shop with tens of thousands of variants answers in milliseconds; the JSON
  * backend (small shops) does the same in memory.
  */
-export async function listInventoryPage({ shopId, query = {}, store, database }: ListInventoryPageOptions): Promise<InventoryPage> {
+export async function listInventoryPage({
+  shopId,
+  query = {},
+  store,
+  database,
+}: ListInventoryPageOptions): Promise<InventoryPage> {
   const id = parseShopId(shopId);
   const q = parseOrThrow(inventoryPageQuerySchema, query);
   if (store.backend === "prisma") return listOnPostgres(database ?? getDatabase(), id, q);
@@ -105,7 +120,9 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
   const filtered =
     q.filter === "all"
       ? [...searched]
-      : searched.filter((item) => (q.filter === "attention" ? stockState(item) !== "ok" : stockState(item) === q.filter));
+      : searched.filter((item) =>
+          q.filter === "attention" ? stockState(item) !== "ok" : stockState(item) === q.filter,
+        );
   const sign = q.direction === "asc" ? 1 : -1;
   const value = (item: InventoryItem): string | number | null =>
     q.sort === "updatedAt"
@@ -123,11 +140,20 @@ function listInMemory(all: InventoryItem[], q: ParsedQuery): InventoryPage {
       const order = typeof va === "number" && typeof vb === "number" ? va - vb : byCodeUnits(String(va), String(vb));
       if (order !== 0) return sign * order;
     }
-    return byCodeUnits(a.sku, b.sku) || sizeRank(a.variantAttributes.size) - sizeRank(b.variantAttributes.size) || byCodeUnits(a.variantKey, b.variantKey);
+    return (
+      byCodeUnits(a.sku, b.sku) ||
+      sizeRank(a.variantAttributes.size) - sizeRank(b.variantAttributes.size) ||
+      byCodeUnits(a.variantKey, b.variantKey)
+    );
   });
-  return { items: filtered.slice(q.offset, q.offset + q.limit), total: filtered.length, offset: q.offset, limit: q.limit, counts };
+  return {
+    items: filtered.slice(q.offset, q.offset + q.limit),
+    total: filtered.length,
+    offset: q.offset,
+    limit: q.limit,
+    counts,
+  };
 }
-
 
 const SORT_SQL: Record<InventorySortField, Prisma.Sql> = {
   sku: Prisma.sql`sku COLLATE "C"`,
@@ -184,4 +210,3 @@ async function listOnPostgres(database: Database, shopId: string, q: ParsedQuery
     throw toInventoryError(error);
   }
 }
-

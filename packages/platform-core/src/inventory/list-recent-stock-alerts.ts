@@ -28,7 +28,8 @@ interface Row {
   variantKey: string;
   lastAlertedAt: Date;
   lastAvailable: number;
-  item: null | (Omit<InventoryItem, "available" | "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string });
+  item:
+    null | (Omit<InventoryItem, "available" | "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string });
 }
 
 /**

@@ -24,10 +24,22 @@ import type {
   SetQuantityInput,
   UpdateItemInput,
 } from "./inventory-store.ts";
-import { compareRefs, MAX_QUANTITY, refId, type LedgerEntry, type LedgerReason, type StockChange, type UpsertItemsResult, type VariantRef } from "./types.ts";
+import {
+  compareRefs,
+  MAX_QUANTITY,
+  refId,
+  type LedgerEntry,
+  type LedgerReason,
+  type StockChange,
+  type UpsertItemsResult,
+  type VariantRef,
+} from "./types.ts";
 
 function parseRef(ref: VariantRef): VariantRef {
-  return { sku: parseOrThrow(skuSchema, ref?.sku, "sku"), variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey") };
+  return {
+    sku: parseOrThrow(skuSchema, ref?.sku, "sku"),
+    variantKey: parseOrThrow(variantKeySchema, ref?.variantKey, "variantKey"),
+  };
 }
 
 function describeRef(ref: VariantRef): string {
@@ -149,9 +161,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       const normalised = normaliseStockItemInputs(inputs);
       if (normalised.length === 0) return { created: 0, updated: 0, unchanged: 0, items: [] };
       // Deterministic order for locks and inserts: concurrent imports never deadlock.
-      const order = normalised
-        .map((input, index) => ({ input, index }))
-        .sort((a, b) => compareRefs(a.input, b.input));
+      const order = normalised.map((input, index) => ({ input, index })).sort((a, b) => compareRefs(a.input, b.input));
       const key = (sku: string, variantKey: string) => refId({ sku, variantKey });
       return transaction(async (tx) => {
         // 1. Create what does not exist yet. Rows this statement returns were
@@ -179,7 +189,11 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         const others = order.filter((o) => !created.has(key(o.input.sku, o.input.variantKey)));
         let existing: ItemRow[] = [];
         if (others.length > 0) {
-          await lockStock(tx, id, others.map((o) => o.input));
+          await lockStock(
+            tx,
+            id,
+            others.map((o) => o.input),
+          );
           existing = await tx.$queryRaw<ItemRow[]>`
             SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
             WHERE "shopId" = ${id}
@@ -253,7 +267,12 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
           for (const row of updated) rows.set(key(row.sku, row.variantKey), row);
         }
         const ledger = [
-          ...inserted.map((row) => ({ sku: row.sku, variantKey: row.variantKey, delta: row.quantity, after: row.quantity })),
+          ...inserted.map((row) => ({
+            sku: row.sku,
+            variantKey: row.variantKey,
+            delta: row.quantity,
+            after: row.quantity,
+          })),
           ...updates.map((u) => ({
             sku: u.input.sku,
             variantKey: u.input.variantKey,
@@ -280,9 +299,12 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     async updateItem(input: UpdateItemInput) {
       const id = parseShopId(input.shopId);
       const ref = parseRef(input);
-      const productId = input.productId === undefined ? undefined : parseOrThrow(skuSchema, input.productId, "productId");
-      const productTitle = input.productTitle === undefined ? undefined : parseOrThrow(titleSchema, input.productTitle, "productTitle");
-      const variantTitle = input.variantTitle === undefined ? undefined : parseOrThrow(titleSchema, input.variantTitle, "variantTitle");
+      const productId =
+        input.productId === undefined ? undefined : parseOrThrow(skuSchema, input.productId, "productId");
+      const productTitle =
+        input.productTitle === undefined ? undefined : parseOrThrow(titleSchema, input.productTitle, "productTitle");
+      const variantTitle =
+        input.variantTitle === undefined ? undefined : parseOrThrow(titleSchema, input.variantTitle, "variantTitle");
       const threshold =
         input.lowStockThreshold === undefined || input.lowStockThreshold === null
           ? input.lowStockThreshold
@@ -349,7 +371,9 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         const row = await lockItem(tx, id, ref);
         const quantity = row.quantity + delta;
         if (quantity > MAX_QUANTITY) {
-          throw InventoryError.validation([{ field: "delta", message: `would take ${describeRef(ref)} above ${MAX_QUANTITY}` }]);
+          throw InventoryError.validation([
+            { field: "delta", message: `would take ${describeRef(ref)} above ${MAX_QUANTITY}` },
+          ]);
         }
         if (quantity < 0) {
           throw InventoryError.validation([
@@ -380,21 +404,19 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
           orderBy: { id: "desc" },
           take: limit,
         });
-        return rows.map(
-          (row): LedgerEntry => ({
-            id: row.id.toString(),
-            shopId: row.shopId,
-            sku: row.sku,
-            variantKey: row.variantKey,
-            delta: row.delta,
-            quantityAfter: row.quantityAfter,
-            reason: row.reason as LedgerReason,
-            holdId: row.holdId,
-            actor: row.actor,
-            note: row.note,
-            createdAt: row.createdAt,
-          }),
-        );
+        return rows.map((row): LedgerEntry => ({
+          id: row.id.toString(),
+          shopId: row.shopId,
+          sku: row.sku,
+          variantKey: row.variantKey,
+          delta: row.delta,
+          quantityAfter: row.quantityAfter,
+          reason: row.reason as LedgerReason,
+          holdId: row.holdId,
+          actor: row.actor,
+          note: row.note,
+          createdAt: row.createdAt,
+        }));
       }),
 
     close: () => database.close(),

@@ -8,7 +8,11 @@ import { parseOrThrow, parseShopId } from "../inventory/inputs.ts";
 /** Default window for the refusal counts: the capped-share ops rule's (5 minutes). */
 export const HOLD_CAP_PRESSURE_WINDOW_SECONDS = OPS_ALERT_RULES.holdCapsShare.windowSeconds;
 
-const windowSecondsSchema = z.number().int("must be a whole number").min(60, "must be at least 60").max(86_400, "must be at most 1 day");
+const windowSecondsSchema = z
+  .number()
+  .int("must be a whole number")
+  .min(60, "must be at least 60")
+  .max(86_400, "must be at most 1 day");
 
 export interface GetHoldCapPressureOptions {
   shopId: string;
@@ -51,7 +55,11 @@ export interface HoldCapPressure {
  */
 export async function getHoldCapPressure(options: GetHoldCapPressureOptions): Promise<HoldCapPressure> {
   const shopId = parseShopId(options.shopId);
-  const windowSeconds = parseOrThrow(windowSecondsSchema, options.windowSeconds ?? HOLD_CAP_PRESSURE_WINDOW_SECONDS, "windowSeconds");
+  const windowSeconds = parseOrThrow(
+    windowSecondsSchema,
+    options.windowSeconds ?? HOLD_CAP_PRESSURE_WINDOW_SECONDS,
+    "windowSeconds",
+  );
   const now = options.now ?? new Date();
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
     throw InventoryError.validation([{ field: "now", message: "must be a valid date" }]);

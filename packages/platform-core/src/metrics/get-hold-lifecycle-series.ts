@@ -15,16 +15,27 @@ export const holdLifecycleQuerySchema = z
   .object({
     from: dateInput,
     to: dateInput,
-    bucketSeconds: z.coerce.number().int("must be a whole number").min(60, "must be at least 60").max(31 * 86400, "must be at most 31 days"),
+    bucketSeconds: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(60, "must be at least 60")
+      .max(31 * 86400, "must be at most 31 days"),
     shopId: shopIdSchema.optional(),
     /** Several shops added together (an operator's granted shops); with `shopId`, that shop only. */
     shopIds: z.array(shopIdSchema).max(1000, "at most 1000 shops").optional(),
   })
   .superRefine((query, ctx) => {
     if (Number.isNaN(query.from.getTime()) || Number.isNaN(query.to.getTime())) return;
-    if (query.to.getTime() <= query.from.getTime()) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
-    else if (Math.ceil((query.to.getTime() - query.from.getTime()) / (query.bucketSeconds * 1000)) > LIFECYCLE_MAX_BUCKETS) {
-      ctx.addIssue({ code: "custom", path: ["bucketSeconds"], message: `too small for this range (at most ${LIFECYCLE_MAX_BUCKETS} buckets)` });
+    if (query.to.getTime() <= query.from.getTime())
+      ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
+    else if (
+      Math.ceil((query.to.getTime() - query.from.getTime()) / (query.bucketSeconds * 1000)) > LIFECYCLE_MAX_BUCKETS
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bucketSeconds"],
+        message: `too small for this range (at most ${LIFECYCLE_MAX_BUCKETS} buckets)`,
+      });
     }
   });
 
@@ -67,7 +78,21 @@ export interface HoldLifecycleSeries {
   totals: HoldLifecycleCounts;
 }
 
-type Raw = Pick<HoldLifecycleCounts, "created" | "committed" | "released" | "expired" | "validationFailures" | "checkoutStockRejections" | "commitFailures" | "clientHoldRequests" | "capRefusals" | "limitRefusals" | "reaperRuns" | "reaperTotalMs">;
+type Raw = Pick<
+  HoldLifecycleCounts,
+  | "created"
+  | "committed"
+  | "released"
+  | "expired"
+  | "validationFailures"
+  | "checkoutStockRejections"
+  | "commitFailures"
+  | "clientHoldRequests"
+  | "capRefusals"
+  | "limitRefusals"
+  | "reaperRuns"
+  | "reaperTotalMs"
+>;
 
 const EVENT_FIELDS: Record<string, keyof Raw> = {
   created: "created",
@@ -90,7 +115,9 @@ const EVENT_FIELDS: Record<string, keyof Raw> = {
  * Buckets start at `from` and are `bucketSeconds` long (the last one ends at
  * `to`). Bad input fails with `validation_failed` and field errors.
  */
-export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { database?: Database }): Promise<HoldLifecycleSeries> {
+export async function getHoldLifecycleSeries(
+  query: HoldLifecycleQuery & { database?: Database },
+): Promise<HoldLifecycleSeries> {
   const { from, to, bucketSeconds, shopId, shopIds } = parseOrThrow(holdLifecycleQuerySchema, {
     from: query.from,
     to: query.to,
@@ -144,20 +171,27 @@ export async function getHoldLifecycleSeries(query: HoldLifecycleQuery & { datab
     end: new Date(Math.min(from.getTime() + (index + 1) * bucketSeconds * 1000, to.getTime())),
     ...withRates(counts),
   }));
-  const totals = raw.reduce<Raw>(
-    (sum, b) => {
-      for (const key of Object.keys(sum) as Array<keyof Raw>) sum[key] += b[key];
-      return sum;
-    },
-    noCounts(),
-  );
+  const totals = raw.reduce<Raw>((sum, b) => {
+    for (const key of Object.keys(sum) as Array<keyof Raw>) sum[key] += b[key];
+    return sum;
+  }, noCounts());
   return { from, to, bucketSeconds, shopId: shop, buckets, totals: withRates(totals) };
 }
 
 function noCounts(): Raw {
   return {
-    created: 0, committed: 0, released: 0, expired: 0, validationFailures: 0, checkoutStockRejections: 0, commitFailures: 0,
-    clientHoldRequests: 0, capRefusals: 0, limitRefusals: 0, reaperRuns: 0, reaperTotalMs: 0,
+    created: 0,
+    committed: 0,
+    released: 0,
+    expired: 0,
+    validationFailures: 0,
+    checkoutStockRejections: 0,
+    commitFailures: 0,
+    clientHoldRequests: 0,
+    capRefusals: 0,
+    limitRefusals: 0,
+    reaperRuns: 0,
+    reaperTotalMs: 0,
   };
 }
 

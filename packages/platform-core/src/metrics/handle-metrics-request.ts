@@ -15,10 +15,14 @@ export async function handleMetricsRequest(request: Request, options: { token?: 
   const headers = { "cache-control": "no-store" };
   try {
     const token = options.token ?? getEnv().METRICS_TOKEN;
-    if (!token) throw new InventoryError("unavailable", "METRICS_TOKEN is not set, so the metrics endpoint is disabled.");
+    if (!token)
+      throw new InventoryError("unavailable", "METRICS_TOKEN is not set, so the metrics endpoint is disabled.");
     requireBearer(request, token, "METRICS_TOKEN");
     const { registry } = getMetrics();
-    return new Response(await registry.metrics(), { status: 200, headers: { ...headers, "content-type": registry.contentType } });
+    return new Response(await registry.metrics(), {
+      status: 200,
+      headers: { ...headers, "content-type": registry.contentType },
+    });
   } catch (error) {
     return errorResponse(error, { headers });
   }

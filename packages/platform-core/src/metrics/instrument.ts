@@ -23,7 +23,10 @@ export function noteClientHoldRequest(shopId: string, at?: Date): void {
 /** A hold refused by a cap on the client or by a purchase limit. */
 export function noteHoldRefused(shopId: string, reason: "cap_holds" | "cap_units" | "purchase_limit", at?: Date): void {
   getMetrics().holdRefused.inc({ shop: shopId, reason });
-  recordOpsEvent(reason === "purchase_limit" ? "hold_refused_limit" : "hold_refused_cap", { shopId, ...(at ? { at } : {}) });
+  recordOpsEvent(reason === "purchase_limit" ? "hold_refused_limit" : "hold_refused_cap", {
+    shopId,
+    ...(at ? { at } : {}),
+  });
 }
 
 export function noteCommitFailure(shopId: string, at?: Date): void {

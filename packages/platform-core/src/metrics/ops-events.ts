@@ -43,7 +43,15 @@ export function createOpsEventRecorder(database: Database): OpsEventRecorder {
   async function write(): Promise<void> {
     while (buffer.size > 0) {
       const rows = [...buffer.values()].sort((a, b) =>
-        a.kind !== b.kind ? (a.kind < b.kind ? -1 : 1) : a.shopId !== b.shopId ? (a.shopId < b.shopId ? -1 : 1) : a.bucket - b.bucket,
+        a.kind !== b.kind
+          ? a.kind < b.kind
+            ? -1
+            : 1
+          : a.shopId !== b.shopId
+            ? a.shopId < b.shopId
+              ? -1
+              : 1
+            : a.bucket - b.bucket,
       );
       buffer = new Map();
       try {
@@ -62,7 +70,14 @@ export function createOpsEventRecorder(database: Database): OpsEventRecorder {
           ],
         );
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", event: "ops_events_not_recorded", events: rows.reduce((n, r) => n + r.count, 0), message: error instanceof Error ? error.message : String(error) }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "ops_events_not_recorded",
+            events: rows.reduce((n, r) => n + r.count, 0),
+            message: error instanceof Error ? error.message : String(error),
+          }),
+        );
       }
     }
   }
@@ -115,7 +130,8 @@ export function getOpsEventRecorder(): OpsEventRecorder | undefined {
   if (globalForEvents.__acmeOpsEvents !== undefined) return globalForEvents.__acmeOpsEvents ?? undefined;
   try {
     const env = getEnv();
-    globalForEvents.__acmeOpsEvents = env.INVENTORY_BACKEND === "prisma" && env.DATABASE_URL ? createOpsEventRecorder(getDatabase()) : null;
+    globalForEvents.__acmeOpsEvents =
+      env.INVENTORY_BACKEND === "prisma" && env.DATABASE_URL ? createOpsEventRecorder(getDatabase()) : null;
   } catch {
     globalForEvents.__acmeOpsEvents = null;
   }

@@ -4,7 +4,13 @@ import { parseSignIn } from "./operator-inputs.ts";
 import { OPERATOR_SELECT, toOperator } from "./operator-records.ts";
 import { dummyPasswordHash, verifyPassword } from "./password.ts";
 import { createHash } from "node:crypto";
-import { CLIENT_THROTTLE, EMAIL_THROTTLE, releaseSignInAttempt, reserveSignInAttempt, type ThrottleKey } from "./sign-in-throttle.ts";
+import {
+  CLIENT_THROTTLE,
+  EMAIL_THROTTLE,
+  releaseSignInAttempt,
+  reserveSignInAttempt,
+  type ThrottleKey,
+} from "./sign-in-throttle.ts";
 import type { Operator } from "./types.ts";
 
 export interface AuthenticateOperatorOptions {

@@ -31,7 +31,9 @@ export type CreateOperatorInput = z.input<typeof createOperatorSchema>;
 /** Sign-in input: a bad shape is a 400, but a wrong password never says which part was wrong. */
 export const signInSchema = z.object({
   // Safe text: PostgreSQL cannot store a NUL, so "\u0000" reached the throttle's insert and answered 500.
-  email: safeTextSchema.pipe(z.string().trim().min(1, "required").max(254, "at most 254 characters")).transform((email) => email.toLowerCase()),
+  email: safeTextSchema
+    .pipe(z.string().trim().min(1, "required").max(254, "at most 254 characters"))
+    .transform((email) => email.toLowerCase()),
   password: z.string().min(1, "required").max(PASSWORD_MAX_LENGTH, `at most ${PASSWORD_MAX_LENGTH} characters`),
 });
 

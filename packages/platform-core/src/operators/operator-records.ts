@@ -22,4 +22,12 @@ export function toOperator(row: OperatorRow): Operator {
   };
 }
 
-export const OPERATOR_SELECT = { id: true, email: true, name: true, role: true, shops: true, disabledAt: true, sessionsValidFrom: true } as const;
+export const OPERATOR_SELECT = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  shops: true,
+  disabledAt: true,
+  sessionsValidFrom: true,
+} as const;

@@ -14,8 +14,18 @@ export interface ThrottlePolicy {
   maxBlockSeconds: number;
 }
 
-export const EMAIL_THROTTLE: ThrottlePolicy = { windowSeconds: 900, freeFailures: 5, firstBlockSeconds: 30, maxBlockSeconds: 900 };
-export const CLIENT_THROTTLE: ThrottlePolicy = { windowSeconds: 900, freeFailures: 20, firstBlockSeconds: 30, maxBlockSeconds: 900 };
+export const EMAIL_THROTTLE: ThrottlePolicy = {
+  windowSeconds: 900,
+  freeFailures: 5,
+  firstBlockSeconds: 30,
+  maxBlockSeconds: 900,
+};
+export const CLIENT_THROTTLE: ThrottlePolicy = {
+  windowSeconds: 900,
+  freeFailures: 20,
+  firstBlockSeconds: 30,
+  maxBlockSeconds: 900,
+};
 
 export interface ThrottleKey {
   key: string;
@@ -67,7 +77,11 @@ export async function reserveSignInAttempt(database: Database, keys: ThrottleKey
  * After a successful sign-in: the email's record is cleared, and each other
  * key gets back the attempt reserved for it.
  */
-export async function releaseSignInAttempt(database: Database, emailKey: string, otherKeys: ThrottleKey[]): Promise<void> {
+export async function releaseSignInAttempt(
+  database: Database,
+  emailKey: string,
+  otherKeys: ThrottleKey[],
+): Promise<void> {
   await database.pool.query(`DELETE FROM "SignInThrottle" WHERE key = $1`, [emailKey]);
   for (const { key, policy } of otherKeys) {
     await database.pool.query(

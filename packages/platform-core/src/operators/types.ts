@@ -18,7 +18,11 @@ export interface Operator {
 export type OperatorAction = "read" | "edit";
 
 /** Whether `operator` may perform `action` in `shopId`. The one place roles are interpreted. */
-export function operatorMay(operator: Pick<Operator, "role" | "shops" | "disabled">, action: OperatorAction, shopId: string): boolean {
+export function operatorMay(
+  operator: Pick<Operator, "role" | "shops" | "disabled">,
+  action: OperatorAction,
+  shopId: string,
+): boolean {
   if (operator.disabled) return false;
   if (operator.role === "admin") return true;
   if (!operator.shops.includes(shopId)) return false;

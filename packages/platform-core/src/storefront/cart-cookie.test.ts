@@ -18,7 +18,14 @@ describe("the cart cookie", () => {
 
   it("reads anything it did not write as an empty cart", () => {
     const line = { sku: "MUG", variantKey: "", quantity: 1 };
-    for (const value of [undefined, "", "%", "not base64!", encodeCartCookie([{ ...line, quantity: 0 }]), encodeCartCookie([{ ...line, variantKey: "Size=M" }])]) {
+    for (const value of [
+      undefined,
+      "",
+      "%",
+      "not base64!",
+      encodeCartCookie([{ ...line, quantity: 0 }]),
+      encodeCartCookie([{ ...line, variantKey: "Size=M" }]),
+    ]) {
       expect(decodeCartCookie(value), String(value)).toEqual([]);
     }
     const tooLong = Array.from({ length: CART_MAX_LINES + 1 }, (_, i) => ({ ...line, sku: `SKU-${i}` }));

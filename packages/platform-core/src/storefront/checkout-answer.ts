@@ -11,7 +11,11 @@ export type CheckoutAnswer =
   /** Held while Stripe is busy: `url` waits for the payment page; the hold lasts until `holdExpiresAt`. */
   | { kind: "preparing"; url: string; holdExpiresAt: Date | null; retryAfterMs: number }
   /** Sold out since the page was drawn (409): each short line by the name the buyer saw. */
-  | { kind: "sold_out"; message: string; items: Array<{ sku: string; variantKey: string; name: string; requested: number; available: number }> }
+  | {
+      kind: "sold_out";
+      message: string;
+      items: Array<{ sku: string; variantKey: string; name: string; requested: number; available: number }>;
+    }
   /** Over a per-customer limit (422 `purchase_limit_exceeded`). */
   | { kind: "limited"; message: string }
   /** The payment provider refused the order (422 `payment_rejected`): nothing held or charged. */
@@ -30,7 +34,12 @@ const linkBody = z.object({ url: text, holdExpiresAt: text.optional(), retryAfte
 const soldOutBody = answerBody.extend({
   items: z.array(z.object({ sku: text, variantKey: text, name: text, requested: count, available: count })).max(1000),
 });
-const invalidBody = answerBody.extend({ errors: z.array(z.object({ field: text, message: text })).max(1000).optional() });
+const invalidBody = answerBody.extend({
+  errors: z
+    .array(z.object({ field: text, message: text }))
+    .max(1000)
+    .optional(),
+});
 const busyBody = answerBody.extend({ cap: z.enum(["holds", "units"]).optional() });
 
 const UNAVAILABLE = "Checkout is unavailable right now. Nothing was charged; please try again shortly.";
@@ -64,10 +73,12 @@ export async function readCheckoutAnswer(response: Response): Promise<CheckoutAn
   }
   if (response.status === 409) {
     const soldOut = soldOutBody.safeParse(body);
-    if (soldOut.success) return { kind: "sold_out", message: message("Some items sold out."), items: soldOut.data.items };
+    if (soldOut.success)
+      return { kind: "sold_out", message: message("Some items sold out."), items: soldOut.data.items };
   }
   if (response.status === 422) {
-    if (plain.success && plain.data.code === "payment_rejected") return { kind: "rejected", message: message("The payment provider could not take this order.") };
+    if (plain.success && plain.data.code === "payment_rejected")
+      return { kind: "rejected", message: message("The payment provider could not take this order.") };
     return { kind: "limited", message: message("Some items are limited per customer.") };
   }
   if (response.status === 429) {
@@ -82,7 +93,11 @@ export async function readCheckoutAnswer(response: Response): Promise<CheckoutAn
   }
   if (response.status === 400 || response.status === 413) {
     const invalid = invalidBody.safeParse(body);
-    return { kind: "invalid", message: message("The cart could not be read."), errors: invalid.success ? (invalid.data.errors ?? []) : [] };
+    return {
+      kind: "invalid",
+      message: message("The cart could not be read."),
+      errors: invalid.success ? (invalid.data.errors ?? []) : [],
+    };
   }
   return { kind: "unavailable", message: message(UNAVAILABLE) };
 }

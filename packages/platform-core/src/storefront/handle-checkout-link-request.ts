@@ -17,15 +17,26 @@ export type LapsedReason = "lapsed" | "invalid" | "rejected" | "not_prepared" | 
  * lapsed first, a link that is not this shop's, or a checkout Stripe refused
  * goes to `/checkout/lapsed?reason=<LapsedReason>`; nothing was charged.
  */
-export async function handleCheckoutLinkRequest<P extends CatalogueEntry>(request: Request, storefront: Storefront<P>): Promise<Response> {
+export async function handleCheckoutLinkRequest<P extends CatalogueEntry>(
+  request: Request,
+  storefront: Storefront<P>,
+): Promise<Response> {
   const url = new URL(request.url);
   const token = url.searchParams.get("t") ?? "";
   const headers = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
   try {
     const opened = await openCheckoutLink({ token, secret: storefrontClientSecret(), shopId: storefront.shopId });
-    if (opened.state === "ready") return new Response(null, { status: 303, headers: { ...headers, location: opened.url } });
-    const wait = new URLSearchParams({ t: token, until: opened.expiresAt.toISOString(), retry: String(Math.max(1, Math.ceil(opened.retryAfterMs / 1000))) });
-    return new Response(null, { status: 303, headers: { ...headers, location: `${STOREFRONT_PATHS.preparing}?${wait.toString()}` } });
+    if (opened.state === "ready")
+      return new Response(null, { status: 303, headers: { ...headers, location: opened.url } });
+    const wait = new URLSearchParams({
+      t: token,
+      until: opened.expiresAt.toISOString(),
+      retry: String(Math.max(1, Math.ceil(opened.retryAfterMs / 1000))),
+    });
+    return new Response(null, {
+      status: 303,
+      headers: { ...headers, location: `${STOREFRONT_PATHS.preparing}?${wait.toString()}` },
+    });
   } catch (error) {
     const reason: LapsedReason = isInventoryError(error, "conflict")
       ? "lapsed"
@@ -36,7 +47,17 @@ export async function handleCheckoutLinkRequest<P extends CatalogueEntry>(reques
           : isInventoryError(error, "unavailable") && error.details.reason === "not_prepared"
             ? "not_prepared"
             : "unavailable";
-    if (reason === "unavailable") console.error(JSON.stringify({ level: "error", event: "checkout_link_failed", message: error instanceof Error ? error.message : String(error) }));
-    return new Response(null, { status: 303, headers: { ...headers, location: `${STOREFRONT_PATHS.lapsed}?reason=${reason}` } });
+    if (reason === "unavailable")
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "checkout_link_failed",
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    return new Response(null, {
+      status: 303,
+      headers: { ...headers, location: `${STOREFRONT_PATHS.lapsed}?reason=${reason}` },
+    });
   }
 }

@@ -72,7 +72,10 @@ function displayName(productName: string, attributes: Record<string, string>): s
  * - 429 with Retry-After for a client at a cap; 503 when stock cannot answer
  *   (nothing is held or charged).
  */
-export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(request: Request, storefront: Storefront<P>): Promise<Response> {
+export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(
+  request: Request,
+  storefront: Storefront<P>,
+): Promise<Response> {
   const headers = new Headers({ "cache-control": "no-store" });
   try {
     // Counted while streaming: a huge or endless body is a 413, never read whole.
@@ -88,8 +91,16 @@ export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(req
     const holds = env.INVENTORY_MODE === "reserve_ttl" && !env.SKIP_INVENTORY_VALIDATION;
     const secret = holds ? storefrontClientSecret() : undefined;
     const buyer = secret ? readOrIssueBuyerCookie(readCookie(request, BUYER_COOKIE_NAME), secret) : undefined;
-    if (buyer?.issued) headers.append("set-cookie", buyerCookieHeader(buyer.issued, { secure: origin.startsWith("https:") }));
-    const client = secret && buyer ? identifyHoldClient({ address: clientAddressFrom(request, SHOP_CLIENT_IP_HEADER), buyerId: buyer.buyerId, secret }) : undefined;
+    if (buyer?.issued)
+      headers.append("set-cookie", buyerCookieHeader(buyer.issued, { secure: origin.startsWith("https:") }));
+    const client =
+      secret && buyer
+        ? identifyHoldClient({
+            address: clientAddressFrom(request, SHOP_CLIENT_IP_HEADER),
+            buyerId: buyer.buyerId,
+            secret,
+          })
+        : undefined;
     // Attributes, when a line gives them, decide the variant (as everywhere a cart line is read).
     const refs = checkout.lines.map((line) => ({
       sku: line.sku,
@@ -153,7 +164,11 @@ export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(req
         // 202: the stock is the buyer's; the payment page is on its way. The link waits for it.
         headers.set("retry-after", String(Math.max(1, Math.ceil(session.retryAfterMs / 1000))));
         return Response.json(
-          { ...answer, message: "Your items are held. The payment page is being prepared.", retryAfterMs: session.retryAfterMs },
+          {
+            ...answer,
+            message: "Your items are held. The payment page is being prepared.",
+            retryAfterMs: session.retryAfterMs,
+          },
           { status: 202, headers },
         );
       }
@@ -168,7 +183,15 @@ export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(req
         );
       }
       if (isInventoryError(error, "purchase_limit_exceeded") && Array.isArray(error.details.lines)) {
-        const lines = (error.details.lines as Array<{ sku: string; variantKey: string; requested: number; limit: number; alreadyHeld: number }>).map((line) => ({
+        const lines = (
+          error.details.lines as Array<{
+            sku: string;
+            variantKey: string;
+            requested: number;
+            limit: number;
+            alreadyHeld: number;
+          }>
+        ).map((line) => ({
           ...line,
           name: nameOf(line),
         }));
@@ -180,7 +203,11 @@ export async function handleCheckoutSessionRequest<P extends CatalogueEntry>(req
         return Response.json({ code: error.code, message, lines }, { status: 422, headers });
       }
       if (isInventoryError(error, "payment_rejected")) {
-        const provider = (error.details.provider ?? {}) as { code?: string | null; param?: string | null; message?: string };
+        const provider = (error.details.provider ?? {}) as {
+          code?: string | null;
+          param?: string | null;
+          message?: string;
+        };
         return Response.json(
           {
             code: error.code,

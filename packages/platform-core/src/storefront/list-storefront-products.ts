@@ -38,7 +38,9 @@ function toVariant(item: InventoryItem): StorefrontVariant {
  * The shop's products from live stock: every stocked product the catalogue
  * describes, by name, each with its variants (by colour, then sizes small to large).
  */
-export async function listStorefrontProducts<P extends CatalogueEntry>(storefront: Storefront<P>): Promise<Array<StorefrontProduct<P>>> {
+export async function listStorefrontProducts<P extends CatalogueEntry>(
+  storefront: Storefront<P>,
+): Promise<Array<StorefrontProduct<P>>> {
   const items = await getInventoryStore().listItems(storefront.shopId);
   const products = new Map<string, StorefrontProduct<P>>();
   for (const item of items) {
@@ -53,11 +55,15 @@ export async function listStorefrontProducts<P extends CatalogueEntry>(storefron
     product.variants.push(variant);
     product.available += variant.available;
   }
-  for (const product of products.values()) product.variants.sort((a, b) => compareVariantAttributes(a.attributes, b.attributes));
+  for (const product of products.values())
+    product.variants.sort((a, b) => compareVariantAttributes(a.attributes, b.attributes));
   return [...products.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** One product of the shop from live stock, or undefined when not stocked or not in the catalogue. */
-export async function getStorefrontProduct<P extends CatalogueEntry>(storefront: Storefront<P>, productId: string): Promise<StorefrontProduct<P> | undefined> {
+export async function getStorefrontProduct<P extends CatalogueEntry>(
+  storefront: Storefront<P>,
+  productId: string,
+): Promise<StorefrontProduct<P> | undefined> {
   return (await listStorefrontProducts(storefront)).find((product) => product.productId === productId);
 }

@@ -1,16 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { readCookie, requestOrigin } from "./request-origin.ts";
 
-const request = (headers: Record<string, string>, url = "http://10.0.0.5:3000/api/checkout-session") => new Request(url, { headers });
+const request = (headers: Record<string, string>, url = "http://10.0.0.5:3000/api/checkout-session") =>
+  new Request(url, { headers });
 
 describe("requestOrigin", () => {
   it("is the origin the buyer used: forwarded host and an http(s) scheme, else the Host header", () => {
     expect(requestOrigin(request({ host: "shop.example" }))).toBe("http://shop.example");
-    expect(requestOrigin(request({ host: "10.0.0.5:3000", "x-forwarded-host": "shop.example", "x-forwarded-proto": "https, http" }))).toBe("https://shop.example");
+    expect(
+      requestOrigin(
+        request({ host: "10.0.0.5:3000", "x-forwarded-host": "shop.example", "x-forwarded-proto": "https, http" }),
+      ),
+    ).toBe("https://shop.example");
   });
 
   it("never takes a scheme Stripe would not return to", () => {
-    expect(requestOrigin(request({ host: "shop.example", "x-forwarded-proto": "javascript" }))).toBe("http://shop.example");
+    expect(requestOrigin(request({ host: "shop.example", "x-forwarded-proto": "javascript" }))).toBe(
+      "http://shop.example",
+    );
   });
 });
 

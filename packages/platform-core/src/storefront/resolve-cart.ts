@@ -19,7 +19,10 @@ export interface ResolvedCartLine extends CartCookieLine {
 }
 
 /** A cart's lines with names, prices and live availability from the shop's stock and catalogue. */
-export async function resolveCart<P extends CatalogueEntry>(storefront: Storefront<P>, lines: CartCookieLine[]): Promise<ResolvedCartLine[]> {
+export async function resolveCart<P extends CatalogueEntry>(
+  storefront: Storefront<P>,
+  lines: CartCookieLine[],
+): Promise<ResolvedCartLine[]> {
   if (lines.length === 0) return [];
   const items = await readableItems(storefront.shopId, lines);
   const byRef = new Map(items.map((item) => [refId(item), item]));
@@ -46,7 +49,10 @@ export async function resolveCart<P extends CatalogueEntry>(storefront: Storefro
 async function readableItems(shopId: string, lines: CartCookieLine[]): Promise<InventoryItem[]> {
   const store = getInventoryStore();
   try {
-    return await store.getItems(shopId, lines.map(({ sku, variantKey }) => ({ sku, variantKey })));
+    return await store.getItems(
+      shopId,
+      lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
+    );
   } catch (error) {
     if (!isInventoryError(error, "validation_failed")) throw error;
     const found = await Promise.all(

@@ -77,7 +77,10 @@ export function storefrontClientSecret(): string {
   const secret = getStorefrontEnv().SHOP_CLIENT_SECRET;
   if (secret) return secret;
   if (getEnv().NODE_ENV === "production") {
-    throw new InventoryError("misconfigured", "SHOP_CLIENT_SECRET is not set: the shop cannot identify buyers for its hold caps.");
+    throw new InventoryError(
+      "misconfigured",
+      "SHOP_CLIENT_SECRET is not set: the shop cannot identify buyers for its hold caps.",
+    );
   }
   return DEVELOPMENT_CLIENT_SECRET;
 }
@@ -89,6 +92,10 @@ export function storefrontClientSecret(): string {
 export function shopIdFromEnv(defaultShopId: string): string {
   const shopId = process.env.SHOP_ID?.trim() || defaultShopId;
   const parsed = shopIdSchema.safeParse(shopId);
-  if (!parsed.success) throw new InventoryError("misconfigured", `SHOP_ID ${JSON.stringify(shopId)} ${parsed.error.issues[0]?.message ?? "is invalid"}.`);
+  if (!parsed.success)
+    throw new InventoryError(
+      "misconfigured",
+      `SHOP_ID ${JSON.stringify(shopId)} ${parsed.error.issues[0]?.message ?? "is invalid"}.`,
+    );
   return parsed.data;
 }

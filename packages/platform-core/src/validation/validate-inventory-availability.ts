@@ -37,7 +37,9 @@ export interface ValidateOptions {
  */
 export async function validateInventoryAvailability(
   shopId: string,
-  requests: Array<Pick<InventoryRequest, "sku" | "quantity"> & Partial<Pick<InventoryRequest, "variantKey" | "variantAttributes">>>,
+  requests: Array<
+    Pick<InventoryRequest, "sku" | "quantity"> & Partial<Pick<InventoryRequest, "variantKey" | "variantAttributes">>
+  >,
   options: ValidateOptions = {},
 ): Promise<AvailabilityResult> {
   const result = await timed(getMetrics().validationDuration, () => checkAvailability(shopId, requests, options));
@@ -94,8 +96,12 @@ export async function assertInventoryAvailable(
 ): Promise<void> {
   const result = await validateInventoryAvailability(shopId, requests, options);
   if (!result.ok) {
-    throw new InventoryError("inventory_insufficient", "Some items are no longer available in the quantity requested.", {
-      details: { items: result.insufficient },
-    });
+    throw new InventoryError(
+      "inventory_insufficient",
+      "Some items are no longer available in the quantity requested.",
+      {
+        details: { items: result.insufficient },
+      },
+    );
   }
 }

@@ -34,7 +34,9 @@ export function cleanVariantAttributes(attributes: VariantAttributes | null | un
   if (!attributes) return result;
   for (const [name, value] of Object.entries(attributes)) {
     const cleanName = name.trim().replace(/\s+/g, " ");
-    const cleanValue = String(value ?? "").trim().replace(/\s+/g, " ");
+    const cleanValue = String(value ?? "")
+      .trim()
+      .replace(/\s+/g, " ");
     if (cleanName && cleanValue) result[cleanName] = cleanValue;
   }
   return result;

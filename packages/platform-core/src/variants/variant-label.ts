@@ -7,7 +7,22 @@ import type { VariantAttributes } from "./variant-key.ts";
 export { refId } from "../inventory/types.ts";
 
 /** Sizes as people order them; values compare lower-cased, so "M" and "m" rank alike. */
-export const SIZE_SCALE = ["xxxs", "xxs", "xs", "xs/s", "s", "s/m", "m", "m/l", "l", "l/xl", "xl", "xl/xxl", "xxl", "xxxl"] as const;
+export const SIZE_SCALE = [
+  "xxxs",
+  "xxs",
+  "xs",
+  "xs/s",
+  "s",
+  "s/m",
+  "m",
+  "m/l",
+  "l",
+  "l/xl",
+  "xl",
+  "xl/xxl",
+  "xxl",
+  "xxxl",
+] as const;
 
 const isColour = (name: string) => name.toLowerCase() === "color" || name.toLowerCase() === "colour";
 

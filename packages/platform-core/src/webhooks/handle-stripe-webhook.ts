@@ -38,7 +38,11 @@ export interface StripeWebhookOptions {
 /** `recorded`: the hold store already recorded the event id in the step that acted on it. */
 type Outcome = { status: number; body: Record<string, unknown>; recorded?: boolean };
 
-const ok = (body: Record<string, unknown>, recorded = false): Outcome => ({ status: 200, body: { received: true, ...body }, recorded });
+const ok = (body: Record<string, unknown>, recorded = false): Outcome => ({
+  status: 200,
+  body: { received: true, ...body },
+  recorded,
+});
 
 /**
  * The Stripe webhook endpoint as a function from a Web `Request` to a
@@ -56,13 +60,17 @@ export async function handleStripeWebhook(request: Request, options: StripeWebho
 async function handleWebhook(request: Request, options: StripeWebhookOptions): Promise<Response> {
   const now = options.now ?? (() => new Date());
   if (request.method !== "POST") {
-    return Response.json({ code: "validation_failed", message: "Use POST." }, { status: 405, headers: { allow: "POST" } });
+    return Response.json(
+      { code: "validation_failed", message: "Use POST." },
+      { status: 405, headers: { allow: "POST" } },
+    );
   }
   const secret = options.secret ?? getEnv().STRIPE_WEBHOOK_SECRET;
   if (!secret) return errorResponse(new InventoryError("misconfigured", "STRIPE_WEBHOOK_SECRET is not set."));
 
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
+  if (declared > MAX_BODY_BYTES)
+    return errorResponse(new InventoryError("payload_too_large", "Webhook body too large."));
   let body: string;
   try {
     // Counted while streaming: a body with no declared length is refused once past the limit, not read to its end.
@@ -73,19 +81,33 @@ async function handleWebhook(request: Request, options: StripeWebhookOptions): P
 
   const signature = request.headers.get("stripe-signature");
   if (!signature) {
-    return errorResponse(InventoryError.validation([{ field: "stripe-signature", message: "header is missing" }], "Missing Stripe signature."));
+    return errorResponse(
+      InventoryError.validation(
+        [{ field: "stripe-signature", message: "header is missing" }],
+        "Missing Stripe signature.",
+      ),
+    );
   }
   let event: Stripe.Event;
   try {
-    event = Stripe.webhooks.constructEvent(body, signature, secret, options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS);
+    event = Stripe.webhooks.constructEvent(
+      body,
+      signature,
+      secret,
+      options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS,
+    );
   } catch {
     return errorResponse(
-      InventoryError.validation([{ field: "stripe-signature", message: "does not match the body, the secret or the time window" }], "Invalid Stripe signature."),
+      InventoryError.validation(
+        [{ field: "stripe-signature", message: "does not match the body, the secret or the time window" }],
+        "Invalid Stripe signature.",
+      ),
     );
   }
 
   const shapeErrors = eventShapeErrors(event);
-  if (shapeErrors.length > 0) return errorResponse(InventoryError.validation(shapeErrors, "Not a readable Stripe event."));
+  if (shapeErrors.length > 0)
+    return errorResponse(InventoryError.validation(shapeErrors, "Not a readable Stripe event."));
 
   const events = options.events ?? getWebhookEventLog();
   // Events that settle a hold are checked for redelivery inside the hold
@@ -120,12 +142,16 @@ function eventShapeErrors(event: unknown): FieldError[] {
   const errors: FieldError[] = [];
   // Ids are stored and passed to PostgreSQL, which refuses a NUL: Stripe's are short printable strings.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
-  const isId = (value: unknown) => typeof value === "string" && value.length > 0 && value.length <= 255 && !/[\u0000-\u001f\u007f]/.test(value);
+  const controlCharacter = /[\u0000-\u001f\u007f]/;
+  const isId = (value: unknown) =>
+    typeof value === "string" && value.length > 0 && value.length <= 255 && !controlCharacter.test(value);
   if (!isId(candidate?.id)) errors.push({ field: "id", message: "must be a printable string of 1-255 characters" });
   if (typeof candidate?.type !== "string") errors.push({ field: "type", message: "must be a string" });
   const object = typeof candidate?.data === "object" && candidate.data !== null ? candidate.data.object : undefined;
-  if (typeof object !== "object" || object === null || Array.isArray(object)) errors.push({ field: "data.object", message: "must be an object" });
-  else if ("id" in object && !isId((object as { id?: unknown }).id)) errors.push({ field: "data.object.id", message: "must be a printable string of 1-255 characters" });
+  if (typeof object !== "object" || object === null || Array.isArray(object))
+    errors.push({ field: "data.object", message: "must be an object" });
+  else if ("id" in object && !isId((object as { id?: unknown }).id))
+    errors.push({ field: "data.object.id", message: "must be a printable string of 1-255 characters" });
   return errors;
 }
 
@@ -166,13 +192,26 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
   try {
     if (paid) {
       if (holdId) {
-        const result = await commitPaidInventoryHold({ shopId, holdId, actor: ACTOR, checkoutSessionId: session.id, now, event: handled, store: holds });
+        const result = await commitPaidInventoryHold({
+          shopId,
+          holdId,
+          actor: ACTOR,
+          checkoutSessionId: session.id,
+          now,
+          event: handled,
+          store: holds,
+        });
         if (result.outcome === "duplicate") return duplicate();
         if (result.outcome === "oversold") {
-          await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`, {
-            ...context,
-            insufficient: result.insufficient,
-          });
+          await alert(
+            "critical",
+            "oversold_at_payment",
+            `Payment for ${session.id} arrived after hold ${holdId} lapsed and the stock is gone.`,
+            {
+              ...context,
+              insufficient: result.insufficient,
+            },
+          );
         }
         return ok({ outcome: result.outcome, holdId }, true);
       }
@@ -180,10 +219,25 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       if (!lines) {
         if (!hasSaleLines(metadata)) return ok({ ignored: "no inventory lines in the session metadata" });
         // Paid, but the lines to sell cannot be read: never drop a sale silently.
-        await alert("critical", "sale_lines_unreadable", `Payment for ${session.id} carries sale lines that cannot be read; stock was not reduced.`, context);
-        return { status: 500, body: { code: "internal", message: "Could not read the checkout's lines; Stripe will retry." } };
+        await alert(
+          "critical",
+          "sale_lines_unreadable",
+          `Payment for ${session.id} carries sale lines that cannot be read; stock was not reduced.`,
+          context,
+        );
+        return {
+          status: 500,
+          body: { code: "internal", message: "Could not read the checkout's lines; Stripe will retry." },
+        };
       }
-      const result = await recordPaidInventorySale({ shopId, checkoutSessionId: session.id, lines, actor: ACTOR, now, store: holds });
+      const result = await recordPaidInventorySale({
+        shopId,
+        checkoutSessionId: session.id,
+        lines,
+        actor: ACTOR,
+        now,
+        store: holds,
+      });
       if (result.outcome === "oversold") {
         await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived but the stock is gone.`, {
           ...context,
@@ -194,10 +248,18 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     }
     if (!holdId) return ok({ outcome: "nothing_held" });
     // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
-    if (!holdIdSchema.safeParse(holdId).success) throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
+    if (!holdIdSchema.safeParse(holdId).success)
+      throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (event.type === "checkout.session.completed") {
       // Delayed payment method: keep the stock until Stripe says it succeeded or failed.
-      const result = await awaitInventoryHoldPayment({ shopId, holdId, until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS), now, event: handled, store: holds });
+      const result = await awaitInventoryHoldPayment({
+        shopId,
+        holdId,
+        until: new Date(now.getTime() + ASYNC_PAYMENT_WINDOW_MS),
+        now,
+        event: handled,
+        store: holds,
+      });
       if (result.duplicate) return duplicate();
       return ok({ outcome: result.changed ? "awaiting_payment" : `hold_${result.status}`, holdId }, true);
     }
@@ -208,11 +270,22 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
   } catch (error) {
     const known = toInventoryError(error);
     // A failed sale was counted where it failed (commitPaidInventoryHold, recordPaidInventorySale).
-    await alert("critical", "hold_settlement_failed", `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`, {
-      ...context,
-      code: known.code,
-    });
+    await alert(
+      "critical",
+      "hold_settlement_failed",
+      `Could not settle ${event.type} for hold ${holdId ?? "(none)"}: ${known.message}`,
+      {
+        ...context,
+        code: known.code,
+      },
+    );
     if (known.code === "not_found") return ok({ outcome: "hold_not_found", holdId });
-    return { status: 500, body: { code: known.code === "unavailable" ? "unavailable" : "internal", message: "Could not settle the checkout; Stripe will retry." } };
+    return {
+      status: 500,
+      body: {
+        code: known.code === "unavailable" ? "unavailable" : "internal",
+        message: "Could not settle the checkout; Stripe will retry.",
+      },
+    };
   }
 }

@@ -40,9 +40,11 @@ export function createJsonWebhookEventLog({ dataDir }: { dataDir: string }): Web
     },
     async record(eventId, type, now) {
       await mkdir(folder, { recursive: true });
-      await writeFile(file(eventId), JSON.stringify({ type, processedAt: now.toISOString() }), { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "EEXIST") throw error;
-      });
+      await writeFile(file(eventId), JSON.stringify({ type, processedAt: now.toISOString() }), { flag: "wx" }).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") throw error;
+        },
+      );
     },
   };
 }

@@ -25,7 +25,8 @@ const SHOP = "shop-caps";
 const SECRET = "caps-contract-secret-0123456789abcdef";
 const T0 = new Date("2026-12-01T12:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
-const client = (address: string, buyerId?: string): HoldClient => identifyHoldClient({ address, ...(buyerId ? { buyerId } : {}), secret: SECRET });
+const client = (address: string, buyerId?: string): HoldClient =>
+  identifyHoldClient({ address, ...(buyerId ? { buyerId } : {}), secret: SECRET });
 
 /**
  * Purchase limits, caps per client and the unopened-hold lapse, the same on
@@ -51,7 +52,10 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
     async function available(sku: string) {
       return (await h.stock.getItem(SHOP, { sku, variantKey: "" }))!.available;
     }
-    function hold(lines: Array<[string, number]>, extra: { client?: HoldClient; now?: Date; idempotencyKey?: string; lapseUnopened?: boolean } = {}) {
+    function hold(
+      lines: Array<[string, number]>,
+      extra: { client?: HoldClient; now?: Date; idempotencyKey?: string; lapseUnopened?: boolean } = {},
+    ) {
       return createInventoryHold({
         shopId: SHOP,
         requests: lines.map(([sku, quantity]) => ({ sku, quantity })),
@@ -64,7 +68,13 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       });
     }
     async function policy(maxActiveHoldsPerClient: number, maxHeldUnitsPerClient: number, unopenedHoldSeconds = 300) {
-      await setShopHoldPolicy({ shopId: SHOP, policy: { maxActiveHoldsPerClient, maxHeldUnitsPerClient, unopenedHoldSeconds }, actor: "ops@test", store, now: T0 });
+      await setShopHoldPolicy({
+        shopId: SHOP,
+        policy: { maxActiveHoldsPerClient, maxHeldUnitsPerClient, unopenedHoldSeconds },
+        actor: "ops@test",
+        store,
+        now: T0,
+      });
     }
 
     beforeEach(async () => {
@@ -79,7 +89,12 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
     it("has the documented defaults until the shop sets a policy, and refuses hostile values changing nothing", async () => {
       expect(await getShopHoldPolicy({ shopId: SHOP, store })).toEqual(DEFAULT_HOLD_POLICY);
       await policy(3, 30, 120);
-      expect(await getShopHoldPolicy({ shopId: SHOP, store })).toEqual({ maxActiveHoldsPerClient: 3, maxHeldUnitsPerClient: 30, unopenedHoldSeconds: 120, isDefault: false });
+      expect(await getShopHoldPolicy({ shopId: SHOP, store })).toEqual({
+        maxActiveHoldsPerClient: 3,
+        maxHeldUnitsPerClient: 30,
+        unopenedHoldSeconds: 120,
+        isDefault: false,
+      });
       for (const hostile of [
         { maxActiveHoldsPerClient: 0, maxHeldUnitsPerClient: 30, unopenedHoldSeconds: 120 },
         { maxActiveHoldsPerClient: 1.5, maxHeldUnitsPerClient: 30, unopenedHoldSeconds: 120 },
@@ -94,7 +109,11 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
         expect(error.code).toBe("validation_failed");
         expect(error.status).toBe(400);
       }
-      expect(await getShopHoldPolicy({ shopId: SHOP, store })).toMatchObject({ maxActiveHoldsPerClient: 3, maxHeldUnitsPerClient: 30, unopenedHoldSeconds: 120 });
+      expect(await getShopHoldPolicy({ shopId: SHOP, store })).toMatchObject({
+        maxActiveHoldsPerClient: 3,
+        maxHeldUnitsPerClient: 30,
+        unopenedHoldSeconds: 120,
+      });
     });
 
     it("caps a client's active holds: 429 with the seconds until its first hold lapses, nothing held", async () => {
@@ -172,10 +191,17 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
 
     it("limits a variant per checkout and per buyer, counting what the buyer holds and bought", async () => {
       await seed({ DROP: [100, 2], FREE: 100 });
-      const perCheckout = await caught(hold([["DROP", 3], ["FREE", 1]]));
+      const perCheckout = await caught(
+        hold([
+          ["DROP", 3],
+          ["FREE", 1],
+        ]),
+      );
       expect(perCheckout.code).toBe("purchase_limit_exceeded");
       expect(perCheckout.status).toBe(422);
-      expect(perCheckout.details.lines).toEqual([{ sku: "DROP", variantKey: "", requested: 3, limit: 2, alreadyHeld: 0 }]);
+      expect(perCheckout.details.lines).toEqual([
+        { sku: "DROP", variantKey: "", requested: 3, limit: 2, alreadyHeld: 0 },
+      ]);
       expect(perCheckout.message).toMatch(/DROP is limited to 2 per customer/);
 
       const buyer = client("203.0.113.7", "buyer-1");
@@ -184,7 +210,9 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       expect(more.details.lines).toEqual([{ sku: "DROP", variantKey: "", requested: 1, limit: 2, alreadyHeld: 2 }]);
       // Bought counts too: after the sale the buyer still has had their two.
       await commitInventoryHold({ shopId: SHOP, holdId: first.holdId, store, now: at(10) });
-      expect((await caught(hold([["DROP", 1]], { client: client("198.51.100.1", "buyer-1"), now: at(20) }))).code).toBe("purchase_limit_exceeded");
+      expect((await caught(hold([["DROP", 1]], { client: client("198.51.100.1", "buyer-1"), now: at(20) }))).code).toBe(
+        "purchase_limit_exceeded",
+      );
       // A released hold gives the allowance back.
       const other = client("198.51.100.2");
       const released = await hold([["DROP", 2]], { client: other });
@@ -204,7 +232,9 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       const view = await openInventoryHold({ shopId: SHOP, holdId: opened.holdId, now: at(60), store });
       expect(view).toMatchObject({ status: "active", expiresAt: at(2100), openedAt: at(60) });
       // Opening again changes nothing.
-      expect((await openInventoryHold({ shopId: SHOP, holdId: opened.holdId, now: at(90), store })).openedAt).toEqual(at(60));
+      expect((await openInventoryHold({ shopId: SHOP, holdId: opened.holdId, now: at(90), store })).openedAt).toEqual(
+        at(60),
+      );
       expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: at(121), store })).toBe(1);
       expect(await available("A")).toBe(9);
       const late = await caught(openInventoryHold({ shopId: SHOP, holdId: unopened.holdId, now: at(130), store }));
@@ -212,7 +242,10 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       expect(late.details).toMatchObject({ status: "expired" });
       // A replay answers with the same full term.
       const keyed = await hold([["A", 1]], { lapseUnopened: true, idempotencyKey: "k", now: at(200) });
-      expect(await hold([["A", 1]], { lapseUnopened: true, idempotencyKey: "k", now: at(201) })).toMatchObject({ holdId: keyed.holdId, openExpiresAt: at(2300) });
+      expect(await hold([["A", 1]], { lapseUnopened: true, idempotencyKey: "k", now: at(201) })).toMatchObject({
+        holdId: keyed.holdId,
+        openExpiresAt: at(2300),
+      });
     });
 
     it("lists a variant's top holders and releases one client's holds, written to the ledger as the operator's", async () => {
@@ -220,7 +253,13 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       const bot = client("203.0.113.7", "bot");
       const buyer = client("198.51.100.1", "buyer");
       await hold([["A", 5]], { client: bot });
-      await hold([["A", 4], ["B", 1]], { client: bot, now: at(30) });
+      await hold(
+        [
+          ["A", 4],
+          ["B", 1],
+        ],
+        { client: bot, now: at(30) },
+      );
       await hold([["A", 1]], { client: buyer, now: at(60) });
       const holders = await listVariantHolders({ shopId: SHOP, sku: "A", now: at(90), store });
       expect(holders.map((x) => [x.client, x.key, x.holds, x.units])).toEqual([
@@ -231,14 +270,25 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
       ]);
       expect(holders[0]!.since).toEqual(T0);
 
-      const released = await releaseClientHolds({ shopId: SHOP, client: "address", key: bot.address, actor: "ops@test", now: at(100), store });
+      const released = await releaseClientHolds({
+        shopId: SHOP,
+        client: "address",
+        key: bot.address,
+        actor: "ops@test",
+        now: at(100),
+        store,
+      });
       expect(released).toMatchObject({ units: 10 });
       expect(released.holdIds).toHaveLength(2);
       expect(await available("A")).toBe(99);
       expect(await available("B")).toBe(100);
       const ledger = (await h.stock.listLedger(SHOP)).filter((entry) => entry.reason === "hold_release");
       expect(ledger.map((entry) => [entry.sku, entry.delta, entry.actor])).toEqual(
-        expect.arrayContaining([["A", 0, "ops@test"], ["A", 0, "ops@test"], ["B", 0, "ops@test"]]),
+        expect.arrayContaining([
+          ["A", 0, "ops@test"],
+          ["A", 0, "ops@test"],
+          ["B", 0, "ops@test"],
+        ]),
       );
       expect(ledger).toHaveLength(3);
       expect(ledger.map((entry) => entry.note).sort()).toEqual([
@@ -246,9 +296,24 @@ export function describeHoldCapsContract(backend: string, createHarness: () => P
         "released 4 held of one address (top holders in the CMS)",
         "released 5 held of one address (top holders in the CMS)",
       ]);
-      expect(await releaseClientHolds({ shopId: SHOP, client: "address", key: bot.address, actor: "ops@test", now: at(110), store })).toEqual({ holdIds: [], units: 0 });
-      for (const hostile of [{ client: "ip", key: bot.address }, { client: "address", key: "'; DROP TABLE" }, { client: "buyer", key: "" }]) {
-        expect((await caught(releaseClientHolds({ shopId: SHOP, ...hostile, actor: "ops@test", store }))).code).toBe("validation_failed");
+      expect(
+        await releaseClientHolds({
+          shopId: SHOP,
+          client: "address",
+          key: bot.address,
+          actor: "ops@test",
+          now: at(110),
+          store,
+        }),
+      ).toEqual({ holdIds: [], units: 0 });
+      for (const hostile of [
+        { client: "ip", key: bot.address },
+        { client: "address", key: "'; DROP TABLE" },
+        { client: "buyer", key: "" },
+      ]) {
+        expect((await caught(releaseClientHolds({ shopId: SHOP, ...hostile, actor: "ops@test", store }))).code).toBe(
+          "validation_failed",
+        );
       }
       expect((await reconcileInventoryReserved({ store })).drift).toEqual([]);
     });

@@ -57,7 +57,10 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     async function item(sku: string) {
       return (await h.stock.getItem(SHOP, ref(sku)))!;
     }
-    function hold(requests: Array<[string, number]>, extra: { ttlSeconds?: number; idempotencyKey?: string; now?: Date } = {}) {
+    function hold(
+      requests: Array<[string, number]>,
+      extra: { ttlSeconds?: number; idempotencyKey?: string; now?: Date } = {},
+    ) {
       return createInventoryHold({
         shopId: SHOP,
         requests: requests.map(([sku, quantity]) => ({ sku, quantity })),
@@ -83,14 +86,21 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
 
     it("reserves every line, reads back with items and status, and counts in available", async () => {
       await seed({ A: 5, B: 3 });
-      const created = await hold([["A", 2], ["B", 1], ["A", 1]]);
+      const created = await hold([
+        ["A", 2],
+        ["B", 1],
+        ["A", 1],
+      ]);
       expect(created.holdId).toMatch(/^hold_/);
       expect(created.expiresAt).toEqual(at(600));
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 3, available: 2 });
       expect(await item("B")).toMatchObject({ quantity: 3, reserved: 1, available: 2 });
       const view = await getInventoryHold({ shopId: SHOP, holdId: created.holdId, now: T0, store });
       expect(view).toMatchObject({ holdId: created.holdId, shopId: SHOP, status: "active", expiresAt: at(600) });
-      expect(view!.items.map((i) => [i.sku, i.quantity, i.productId])).toEqual([["A", 3, "a"], ["B", 1, "b"]]);
+      expect(view!.items.map((i) => [i.sku, i.quantity, i.productId])).toEqual([
+        ["A", 3, "a"],
+        ["B", 1, "b"],
+      ]);
       expect(await getInventoryHold({ shopId: "other-shop", holdId: created.holdId, now: T0, store })).toBeNull();
       await expectReconciled();
     });
@@ -99,17 +109,39 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ A: 5 });
       const created = await hold([["A", 1]]);
       expect((await store.getHold({ shopId: SHOP, holdId: created.holdId, now: T0 }))?.checkoutSessionId).toBeNull();
-      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: created.holdId, checkoutSessionId: "cs_test_first" })).toBe(true);
-      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: created.holdId, checkoutSessionId: "cs_test_second" })).toBe(false);
-      expect(await store.attachCheckoutSession({ shopId: "other-shop", holdId: created.holdId, checkoutSessionId: "cs_test_x" })).toBe(false);
-      expect(await store.attachCheckoutSession({ shopId: SHOP, holdId: "hold_missing", checkoutSessionId: "cs_test_x" })).toBe(false);
+      expect(
+        await store.attachCheckoutSession({ shopId: SHOP, holdId: created.holdId, checkoutSessionId: "cs_test_first" }),
+      ).toBe(true);
+      expect(
+        await store.attachCheckoutSession({
+          shopId: SHOP,
+          holdId: created.holdId,
+          checkoutSessionId: "cs_test_second",
+        }),
+      ).toBe(false);
+      expect(
+        await store.attachCheckoutSession({
+          shopId: "other-shop",
+          holdId: created.holdId,
+          checkoutSessionId: "cs_test_x",
+        }),
+      ).toBe(false);
+      expect(
+        await store.attachCheckoutSession({ shopId: SHOP, holdId: "hold_missing", checkoutSessionId: "cs_test_x" }),
+      ).toBe(false);
       const [listed] = await store.listHolds({ shopId: SHOP, now: T0 });
       expect(listed).toMatchObject({ holdId: created.holdId, checkoutSessionId: "cs_test_first" });
     });
 
     it("is all-or-nothing: one short line refuses the hold with every shortfall and reserves nothing", async () => {
       await seed({ A: 5, B: 1 });
-      const error = await caught(hold([["A", 2], ["B", 2], ["GHOST", 1]]));
+      const error = await caught(
+        hold([
+          ["A", 2],
+          ["B", 2],
+          ["GHOST", 1],
+        ]),
+      );
       expect(error.code).toBe("inventory_insufficient");
       expect(error.status).toBe(409);
       expect(error.details.items).toEqual([
@@ -130,16 +162,26 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       }
       expect((await caught(hold([["A", 0]]))).code).toBe("validation_failed");
       expect((await caught(hold([]))).code).toBe("validation_failed");
-      expect((await caught(createInventoryHold({ shopId: "NOT A SHOP", requests: [{ sku: "A", quantity: 1 }], store }))).code).toBe("validation_failed");
+      expect(
+        (await caught(createInventoryHold({ shopId: "NOT A SHOP", requests: [{ sku: "A", quantity: 1 }], store })))
+          .code,
+      ).toBe("validation_failed");
       expect((await caught(commitInventoryHold({ shopId: SHOP, holdId: "", store }))).code).toBe("validation_failed");
-      expect((await caught(commitInventoryHold({ shopId: SHOP, holdId: "hold_missing", store }))).code).toBe("not_found");
-      expect((await caught(releaseInventoryHold({ shopId: SHOP, holdId: "hold_missing", store }))).code).toBe("not_found");
+      expect((await caught(commitInventoryHold({ shopId: SHOP, holdId: "hold_missing", store }))).code).toBe(
+        "not_found",
+      );
+      expect((await caught(releaseInventoryHold({ shopId: SHOP, holdId: "hold_missing", store }))).code).toBe(
+        "not_found",
+      );
       expect(await item("A")).toMatchObject({ reserved: 0 });
     });
 
     it("commits: stock leaves quantity and reserved with a sale ledger entry; commit twice and release after commit change nothing", async () => {
       await seed({ A: 5, B: 3 });
-      const { holdId } = await hold([["A", 2], ["B", 3]]);
+      const { holdId } = await hold([
+        ["A", 2],
+        ["B", 3],
+      ]);
       const first = await commitInventoryHold({ shopId: SHOP, holdId, actor: "stripe", now: at(10), store });
       expect(first).toEqual({ holdId, status: "committed", changed: true });
       expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0, available: 3 });
@@ -147,8 +189,16 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       const [sale] = await h.stock.listLedger(SHOP, { sku: "A", variantKey: "" });
       expect(sale).toMatchObject({ delta: -2, quantityAfter: 3, reason: "sale", holdId, actor: "stripe" });
 
-      expect(await commitInventoryHold({ shopId: SHOP, holdId, now: at(11), store })).toEqual({ holdId, status: "committed", changed: false });
-      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(12), store })).toEqual({ holdId, status: "committed", changed: false });
+      expect(await commitInventoryHold({ shopId: SHOP, holdId, now: at(11), store })).toEqual({
+        holdId,
+        status: "committed",
+        changed: false,
+      });
+      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(12), store })).toEqual({
+        holdId,
+        status: "committed",
+        changed: false,
+      });
       expect(await item("A")).toMatchObject({ quantity: 3, reserved: 0 });
       expect(await h.stock.listLedger(SHOP, { sku: "A", variantKey: "" })).toHaveLength(2);
       const view = await getInventoryHold({ shopId: SHOP, holdId, now: at(5000), store });
@@ -159,13 +209,23 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     it("releases: units come back; release twice is a no-op; a released hold cannot be committed", async () => {
       await seed({ A: 5 });
       const { holdId } = await hold([["A", 4]]);
-      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(5), store })).toEqual({ holdId, status: "released", changed: true });
+      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(5), store })).toEqual({
+        holdId,
+        status: "released",
+        changed: true,
+      });
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
-      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(6), store })).toMatchObject({ changed: false, status: "released" });
+      expect(await releaseInventoryHold({ shopId: SHOP, holdId, now: at(6), store })).toMatchObject({
+        changed: false,
+        status: "released",
+      });
       const error = await caught(commitInventoryHold({ shopId: SHOP, holdId, now: at(7), store }));
       expect(error.code).toBe("conflict");
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
-      expect(await getInventoryHold({ shopId: SHOP, holdId, now: at(8), store })).toMatchObject({ status: "released", releasedAt: at(5) });
+      expect(await getInventoryHold({ shopId: SHOP, holdId, now: at(8), store })).toMatchObject({
+        status: "released",
+        releasedAt: at(5),
+      });
       await expectReconciled();
     });
 
@@ -175,7 +235,9 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       const again = await hold([["A", 2]], { idempotencyKey: "cart-1" });
       expect(first.created).toBe(true);
       expect(again).toEqual({ ...first, created: false });
-      const racing = await Promise.all(Array.from({ length: 12 }, () => hold([["A", 3]], { idempotencyKey: "cart-2" })));
+      const racing = await Promise.all(
+        Array.from({ length: 12 }, () => hold([["A", 3]], { idempotencyKey: "cart-2" })),
+      );
       expect(new Set(racing.map((r) => r.holdId)).size).toBe(1);
       expect(await item("A")).toMatchObject({ reserved: 5 });
       await expectReconciled();
@@ -183,7 +245,9 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
 
     it("replays a key racing for the last unit as the same hold, and refuses a key reused for other lines or a settled hold", async () => {
       await seed({ A: 1, B: 5 });
-      const racing = await Promise.allSettled(Array.from({ length: 8 }, () => hold([["A", 1]], { idempotencyKey: "last-unit" })));
+      const racing = await Promise.allSettled(
+        Array.from({ length: 8 }, () => hold([["A", 1]], { idempotencyKey: "last-unit" })),
+      );
       expect(racing.every((r) => r.status === "fulfilled")).toBe(true);
       expect(new Set(racing.map((r) => (r as PromiseFulfilledResult<{ holdId: string }>).value.holdId)).size).toBe(1);
       expect(await item("A")).toMatchObject({ reserved: 1 });
@@ -203,16 +267,50 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     it("refuses malformed ids, keys and text with validation_failed rather than reaching storage", async () => {
       await seed({ A: 5 });
       const attempts = [
-        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantKey: "size=m\u0000", quantity: 1 }], store }),
+        () =>
+          createInventoryHold({
+            shopId: SHOP,
+            requests: [{ sku: "A", variantKey: "size=m\u0000", quantity: 1 }],
+            store,
+          }),
         () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantKey: "Size=M", quantity: 1 }], store }),
-        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", variantAttributes: { size: "\uD800" }, quantity: 1 }], store }),
-        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", quantity: 1 }], idempotencyKey: "key\u0000", store }),
+        () =>
+          createInventoryHold({
+            shopId: SHOP,
+            requests: [{ sku: "A", variantAttributes: { size: "\uD800" }, quantity: 1 }],
+            store,
+          }),
+        () =>
+          createInventoryHold({
+            shopId: SHOP,
+            requests: [{ sku: "A", quantity: 1 }],
+            idempotencyKey: "key\u0000",
+            store,
+          }),
         () => commitInventoryHold({ shopId: SHOP, holdId: "hold\u0000x", store }),
         () => releaseInventoryHold({ shopId: SHOP, holdId: "../../etc", store }),
-        () => validateInventoryAvailability(SHOP, [{ sku: "A", variantKey: "\u0000", quantity: 1 }], { store: h.stock, holds: store }),
+        () =>
+          validateInventoryAvailability(SHOP, [{ sku: "A", variantKey: "\u0000", quantity: 1 }], {
+            store: h.stock,
+            holds: store,
+          }),
         () => h.stock.getItem(SHOP, { sku: "A", variantKey: "b=\uDC00" }),
-        () => h.stock.adjustQuantity({ shopId: SHOP, sku: "A", variantKey: "", delta: 999_999_999, reason: "restock", actor: "ops" }),
-        () => createInventoryHold({ shopId: SHOP, requests: [{ sku: "A", quantity: 1 }], now: new Date(Number.NaN), store }),
+        () =>
+          h.stock.adjustQuantity({
+            shopId: SHOP,
+            sku: "A",
+            variantKey: "",
+            delta: 999_999_999,
+            reason: "restock",
+            actor: "ops",
+          }),
+        () =>
+          createInventoryHold({
+            shopId: SHOP,
+            requests: [{ sku: "A", quantity: 1 }],
+            now: new Date(Number.NaN),
+            store,
+          }),
       ];
       for (const attempt of attempts) expect((await caught(attempt())).code, String(attempt)).toBe("validation_failed");
       expect(await item("A")).toMatchObject({ quantity: 5, reserved: 0 });
@@ -225,7 +323,9 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       expect(extended.expiresAt).toEqual(at(1500));
       const capped = await extendInventoryHold({ shopId: SHOP, holdId, ttlSeconds: 3600, now: at(1400), store });
       expect(capped.expiresAt).toEqual(at(3600));
-      expect((await caught(extendInventoryHold({ shopId: SHOP, holdId, ttlSeconds: 5000, now: at(10), store }))).code).toBe("validation_failed");
+      expect(
+        (await caught(extendInventoryHold({ shopId: SHOP, holdId, ttlSeconds: 5000, now: at(10), store }))).code,
+      ).toBe("validation_failed");
       const error = await caught(extendInventoryHold({ shopId: SHOP, holdId, ttlSeconds: 600, now: at(3601), store }));
       expect(error.code).toBe("conflict");
     });
@@ -233,14 +333,33 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     it("never lets an expired hold block a buyer: read-time expiry in validation and in the hold request", async () => {
       await seed({ A: 2 });
       const stale = await hold([["A", 2]], { ttlSeconds: 60 });
-      expect(await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], { store: h.stock, holds: store, now: at(30) })).toMatchObject({ ok: false });
-      expect(await getInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(61), store })).toMatchObject({ status: "expired" });
-      expect(await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 2 }], { store: h.stock, holds: store, now: at(61) })).toEqual({ ok: true });
+      expect(
+        await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], {
+          store: h.stock,
+          holds: store,
+          now: at(30),
+        }),
+      ).toMatchObject({ ok: false });
+      expect(await getInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(61), store })).toMatchObject({
+        status: "expired",
+      });
+      expect(
+        await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 2 }], {
+          store: h.stock,
+          holds: store,
+          now: at(61),
+        }),
+      ).toEqual({ ok: true });
       const fresh = await hold([["A", 2]], { now: at(61) });
       expect(await item("A")).toMatchObject({ quantity: 2, reserved: 2 });
-      expect(await getInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(61), store })).toMatchObject({ status: "expired", expiredAt: at(61) });
+      expect(await getInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(61), store })).toMatchObject({
+        status: "expired",
+        expiredAt: at(61),
+      });
       // The expired hold can no longer be committed; the fresh one can.
-      expect((await caught(commitInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(62), store }))).code).toBe("conflict");
+      expect((await caught(commitInventoryHold({ shopId: SHOP, holdId: stale.holdId, now: at(62), store }))).code).toBe(
+        "conflict",
+      );
       await commitInventoryHold({ shopId: SHOP, holdId: fresh.holdId, now: at(62), store });
       expect(await item("A")).toMatchObject({ quantity: 0, reserved: 0 });
       await expectReconciled();
@@ -248,10 +367,19 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
 
     it("reaps expired holds in batches, per shop and for all shops", async () => {
       await seed({ A: 100 });
-      await h.stock.upsertItems("shop-z", [{ sku: "A", productId: "a", quantity: 10 }], { reason: "import", actor: "t" });
+      await h.stock.upsertItems("shop-z", [{ sku: "A", productId: "a", quantity: 10 }], {
+        reason: "import",
+        actor: "t",
+      });
       for (let i = 0; i < 7; i++) await hold([["A", 1]], { ttlSeconds: 60 });
       const keep = await hold([["A", 1]], { ttlSeconds: 3600 });
-      await createInventoryHold({ shopId: "shop-z", requests: [{ sku: "A", quantity: 2 }], ttlSeconds: 60, now: T0, store });
+      await createInventoryHold({
+        shopId: "shop-z",
+        requests: [{ sku: "A", quantity: 2 }],
+        ttlSeconds: 60,
+        now: T0,
+        store,
+      });
       expect(await releaseExpiredInventoryHolds({ shopId: SHOP, limit: 5, now: at(30), store })).toBe(0);
       expect(await releaseExpiredInventoryHolds({ shopId: SHOP, limit: 5, now: at(61), store })).toBe(5);
       const all = await releaseExpiredHoldsForAllShops({ now: at(61), batchSize: 1, store });
@@ -261,7 +389,9 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
         { shopId: "shop-z", released: 1 },
       ]);
       expect(await item("A")).toMatchObject({ reserved: 1 });
-      expect(await getInventoryHold({ shopId: SHOP, holdId: keep.holdId, now: at(61), store })).toMatchObject({ status: "active" });
+      expect(await getInventoryHold({ shopId: SHOP, holdId: keep.holdId, now: at(61), store })).toMatchObject({
+        status: "active",
+      });
       await expectReconciled();
     });
 
@@ -269,7 +399,9 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ A: 200 });
       for (let i = 0; i < 40; i++) await hold([["A", 1]], { ttlSeconds: 60 });
       const counts = await Promise.all(
-        Array.from({ length: 4 }, () => releaseExpiredInventoryHolds({ shopId: SHOP, limit: 1000, now: at(61), store })),
+        Array.from({ length: 4 }, () =>
+          releaseExpiredInventoryHolds({ shopId: SHOP, limit: 1000, now: at(61), store }),
+        ),
       );
       expect(counts.reduce((a, b) => a + b, 0)).toBe(40);
       expect(await item("A")).toMatchObject({ quantity: 200, reserved: 0 });
@@ -309,14 +441,35 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ X: 30, Y: 30, Z: 30 });
       const carts: Array<Array<[string, number]>> = [];
       for (let i = 0; i < 60; i++) {
-        carts.push(i % 3 === 0 ? [["X", 1], ["Y", 1], ["Z", 1]] : i % 3 === 1 ? [["Z", 1], ["Y", 1], ["X", 1]] : [["Y", 1], ["X", 1]]);
+        carts.push(
+          i % 3 === 0
+            ? [
+                ["X", 1],
+                ["Y", 1],
+                ["Z", 1],
+              ]
+            : i % 3 === 1
+              ? [
+                  ["Z", 1],
+                  ["Y", 1],
+                  ["X", 1],
+                ]
+              : [
+                  ["Y", 1],
+                  ["X", 1],
+                ],
+        );
       }
       const results = await Promise.allSettled(carts.map((cart) => hold(cart)));
       for (const r of results) {
         if (r.status === "rejected") expect((r.reason as { code?: string }).code).toBe("inventory_insufficient");
       }
       const holds = await store.listHolds({ shopId: SHOP, now: T0, limit: 1000 });
-      const units = (sku: string) => holds.flatMap((x) => x.items).filter((i) => i.sku === sku).reduce((a, i) => a + i.quantity, 0);
+      const units = (sku: string) =>
+        holds
+          .flatMap((x) => x.items)
+          .filter((i) => i.sku === sku)
+          .reduce((a, i) => a + i.quantity, 0);
       for (const x of holds) expect(x.items.length).toBeGreaterThanOrEqual(2);
       expect((await item("X")).reserved).toBe(units("X"));
       expect((await item("Y")).reserved).toBe(units("Y"));
@@ -328,9 +481,27 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     it("refuses stock edits that would leave quantity below held units", async () => {
       await seed({ A: 5 });
       await hold([["A", 4]]);
-      expect((await caught(h.stock.setQuantity({ shopId: SHOP, ...ref("A"), quantity: 3, reason: "correction", actor: "ops" }))).code).toBe("conflict");
-      expect((await caught(h.stock.adjustQuantity({ shopId: SHOP, ...ref("A"), delta: -2, reason: "damage", actor: "ops" }))).code).toBe("conflict");
-      const importError = await caught(h.stock.upsertItems(SHOP, [{ sku: "A", productId: "a", quantity: 1 }, { sku: "N", productId: "n", quantity: 1 }], { reason: "import", actor: "ops" }));
+      expect(
+        (
+          await caught(
+            h.stock.setQuantity({ shopId: SHOP, ...ref("A"), quantity: 3, reason: "correction", actor: "ops" }),
+          )
+        ).code,
+      ).toBe("conflict");
+      expect(
+        (await caught(h.stock.adjustQuantity({ shopId: SHOP, ...ref("A"), delta: -2, reason: "damage", actor: "ops" })))
+          .code,
+      ).toBe("conflict");
+      const importError = await caught(
+        h.stock.upsertItems(
+          SHOP,
+          [
+            { sku: "A", productId: "a", quantity: 1 },
+            { sku: "N", productId: "n", quantity: 1 },
+          ],
+          { reason: "import", actor: "ops" },
+        ),
+      );
       expect(importError.code).toBe("conflict");
       expect(importError.details.errors).toEqual([expect.objectContaining({ index: 0, field: "quantity" })]);
       expect(await h.stock.getItem(SHOP, ref("N"))).toBeNull();
@@ -341,25 +512,47 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
     it("settles payments: committed, already committed, re-sold after a lapse, or oversold with stock untouched", async () => {
       await seed({ A: 3, B: 1 });
       const paid = await hold([["A", 1]]);
-      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(1) })).toEqual({ holdId: paid.holdId, outcome: "committed" });
-      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(2) })).toEqual({ holdId: paid.holdId, outcome: "already_committed" });
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(1) })).toEqual({
+        holdId: paid.holdId,
+        outcome: "committed",
+      });
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: paid.holdId, actor: "stripe", now: at(2) })).toEqual({
+        holdId: paid.holdId,
+        outcome: "already_committed",
+      });
 
       const lapsed = await hold([["A", 1]], { ttlSeconds: 60 });
       await releaseExpiredInventoryHolds({ shopId: SHOP, now: at(61), store });
-      expect(await store.commitPaidHold({ shopId: SHOP, holdId: lapsed.holdId, actor: "stripe", now: at(62) })).toEqual({ holdId: lapsed.holdId, outcome: "recommitted" });
+      expect(await store.commitPaidHold({ shopId: SHOP, holdId: lapsed.holdId, actor: "stripe", now: at(62) })).toEqual(
+        { holdId: lapsed.holdId, outcome: "recommitted" },
+      );
       expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
 
       const gone = await hold([["B", 1]], { ttlSeconds: 60 });
       const thief = await hold([["B", 1]], { now: at(61) });
       await commitInventoryHold({ shopId: SHOP, holdId: thief.holdId, now: at(62), store });
-      const oversold = await store.commitPaidHold({ shopId: SHOP, holdId: gone.holdId, actor: "stripe", checkoutSessionId: "cs_x", now: at(63) });
-      expect(oversold).toEqual({ holdId: gone.holdId, outcome: "oversold", insufficient: [{ sku: "B", variantKey: "", requested: 1, available: 0 }] });
-      expect((await store.commitPaidHold({ shopId: SHOP, holdId: gone.holdId, actor: "stripe", now: at(64) })).outcome).toBe("oversold");
+      const oversold = await store.commitPaidHold({
+        shopId: SHOP,
+        holdId: gone.holdId,
+        actor: "stripe",
+        checkoutSessionId: "cs_x",
+        now: at(63),
+      });
+      expect(oversold).toEqual({
+        holdId: gone.holdId,
+        outcome: "oversold",
+        insufficient: [{ sku: "B", variantKey: "", requested: 1, available: 0 }],
+      });
+      expect(
+        (await store.commitPaidHold({ shopId: SHOP, holdId: gone.holdId, actor: "stripe", now: at(64) })).outcome,
+      ).toBe("oversold");
       expect(await store.listOversoldSales({ shopId: SHOP })).toEqual([
         expect.objectContaining({ holdId: gone.holdId, checkoutSessionId: "cs_x", resolvedAt: null }),
       ]);
       expect(await item("B")).toMatchObject({ quantity: 0, reserved: 0 });
-      await expect(store.commitPaidHold({ shopId: SHOP, holdId: "hold_nope", actor: "s", now: at(65) })).rejects.toMatchObject({ code: "not_found" });
+      await expect(
+        store.commitPaidHold({ shopId: SHOP, holdId: "hold_nope", actor: "s", now: at(65) }),
+      ).rejects.toMatchObject({ code: "not_found" });
       await expectReconciled();
     });
 
@@ -371,7 +564,10 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       expect(await store.recordPaidSale({ ...sale, saleId: "sale_1" })).toEqual({ outcome: "already_recorded" });
       expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
       const short = await store.recordPaidSale({ ...sale, saleId: "sale_2" });
-      expect(short).toEqual({ outcome: "oversold", insufficient: [{ sku: "A", variantKey: "", requested: 2, available: 1 }] });
+      expect(short).toEqual({
+        outcome: "oversold",
+        insufficient: [{ sku: "A", variantKey: "", requested: 2, available: 1 }],
+      });
       expect(await item("A")).toMatchObject({ quantity: 1, reserved: 0 });
       const [entry] = await h.stock.listLedger(SHOP, { sku: "A", variantKey: "" });
       expect(entry).toMatchObject({ delta: -2, reason: "sale", holdId: "sale_1" });
@@ -382,11 +578,22 @@ export function describeHoldStoreContract(backend: string, createHarness: () => 
       await seed({ A: 3 });
       const { holdId } = await hold([["A", 1]], { ttlSeconds: 600 });
       const week = at(7 * 24 * 3600);
-      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(10) })).toEqual({ holdId, status: "active", changed: true });
+      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(10) })).toEqual({
+        holdId,
+        status: "active",
+        changed: true,
+      });
       expect(await releaseExpiredInventoryHolds({ shopId: SHOP, now: at(4000), store })).toBe(0);
-      expect(await getInventoryHold({ shopId: SHOP, holdId, now: at(4000), store })).toMatchObject({ status: "active", expiresAt: week });
+      expect(await getInventoryHold({ shopId: SHOP, holdId, now: at(4000), store })).toMatchObject({
+        status: "active",
+        expiresAt: week,
+      });
       await releaseInventoryHold({ shopId: SHOP, holdId, now: at(4001), store });
-      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(4002) })).toEqual({ holdId, status: "released", changed: false });
+      expect(await store.awaitPayment({ shopId: SHOP, holdId, until: week, now: at(4002) })).toEqual({
+        holdId,
+        status: "released",
+        changed: false,
+      });
     });
 
     it("reconciliation reports drift and repairs it on request", async () => {

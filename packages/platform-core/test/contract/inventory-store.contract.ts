@@ -41,7 +41,14 @@ async function expectLedgerReplays(store: InventoryStore, shopId: string) {
 }
 
 const tee: StockItemInput[] = [
-  { sku: "TEE", productId: "tee", variantAttributes: { size: "M", color: "Red" }, quantity: 5, lowStockThreshold: 2, purchaseLimit: 2 },
+  {
+    sku: "TEE",
+    productId: "tee",
+    variantAttributes: { size: "M", color: "Red" },
+    quantity: 5,
+    lowStockThreshold: 2,
+    purchaseLimit: 2,
+  },
   { sku: "TEE", productId: "tee", variantAttributes: { size: "L", color: "Red" }, quantity: 0 },
   { sku: "MUG", productId: "mug", quantity: 12 },
 ];
@@ -139,7 +146,11 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       );
       expect(reordered).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
       const error = await expectError(
-        store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: { Size: "M", " size": "L" }, quantity: 1 }], actor),
+        store.upsertItems(
+          "shop-a",
+          [{ sku: "TEE", productId: "tee", variantAttributes: { Size: "M", " size": "L" }, quantity: 1 }],
+          actor,
+        ),
         "validation_failed",
       );
       expect(error.details.errors).toEqual([expect.objectContaining({ field: "items.0.variantAttributes. size" })]);
@@ -148,7 +159,11 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
     it("keeps the low-stock threshold when an update leaves it out, clears it with null", async () => {
       await store.upsertItems("shop-a", tee, actor);
       const key = variantKey(tee[0]!.variantAttributes);
-      await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 6 }], actor);
+      await store.upsertItems(
+        "shop-a",
+        [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 6 }],
+        actor,
+      );
       expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBe(2);
       await store.upsertItems("shop-a", [{ ...tee[0]!, quantity: 6, lowStockThreshold: null }], actor);
       expect((await store.getItem("shop-a", { sku: "TEE", variantKey: key }))?.lowStockThreshold).toBeNull();
@@ -159,7 +174,11 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       const key = variantKey(tee[0]!.variantAttributes);
       const get = () => store.getItem("shop-a", { sku: "TEE", variantKey: key });
       const ledger = await store.listLedger("shop-a", { limit: 1000 });
-      const kept = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 5 }], actor);
+      const kept = await store.upsertItems(
+        "shop-a",
+        [{ sku: "TEE", productId: "tee", variantAttributes: tee[0]!.variantAttributes, quantity: 5 }],
+        actor,
+      );
       expect(kept).toMatchObject({ unchanged: 1, items: [{ purchaseLimit: 2, version: 1 }] });
       // Only the limit changes: a new version, no ledger entry.
       const raised = await store.upsertItems("shop-a", [{ ...tee[0]!, purchaseLimit: 4 }], actor);
@@ -169,18 +188,38 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
 
       const stale = await expectError(
-        store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben", expectedVersion: 2 }),
+        store.updateItem({
+          shopId: "shop-a",
+          sku: "TEE",
+          variantKey: key,
+          purchaseLimit: 1,
+          actor: "ben",
+          expectedVersion: 2,
+        }),
         "conflict",
       );
       expect(stale.details.current).toMatchObject({ purchaseLimit: null, version: 3 });
       expect(await get()).toMatchObject({ purchaseLimit: null, version: 3 });
-      const edited = await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben", expectedVersion: 3 });
+      const edited = await store.updateItem({
+        shopId: "shop-a",
+        sku: "TEE",
+        variantKey: key,
+        purchaseLimit: 1,
+        actor: "ben",
+        expectedVersion: 3,
+      });
       expect(edited).toMatchObject({ purchaseLimit: 1, lowStockThreshold: 2, quantity: 5, version: 4 });
       // The same limit again is no change: no version bump.
-      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben" })).toMatchObject({ version: 4 });
+      expect(
+        await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: 1, actor: "ben" }),
+      ).toMatchObject({ version: 4 });
       // Another field's edit leaves the limit alone.
-      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, lowStockThreshold: 1, actor: "ben" })).toMatchObject({ purchaseLimit: 1, version: 5 });
-      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: null, actor: "ben" })).toMatchObject({ purchaseLimit: null, version: 6 });
+      expect(
+        await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, lowStockThreshold: 1, actor: "ben" }),
+      ).toMatchObject({ purchaseLimit: 1, version: 5 });
+      expect(
+        await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, purchaseLimit: null, actor: "ben" }),
+      ).toMatchObject({ purchaseLimit: null, version: 6 });
       expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
       await expectLedgerReplays(store, "shop-a");
     });
@@ -189,69 +228,207 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       await store.upsertItems("shop-a", tee, actor);
       const before = await store.listItems("shop-a");
       const ledger = await store.listLedger("shop-a", { limit: 1000 });
-      const hostile: unknown[] = [0, -1, -0.5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_QUANTITY + 1, Number.MAX_SAFE_INTEGER, 1e21, "2", "", true, [2], { $gt: 0 }];
+      const hostile: unknown[] = [
+        0,
+        -1,
+        -0.5,
+        1.5,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        MAX_QUANTITY + 1,
+        Number.MAX_SAFE_INTEGER,
+        1e21,
+        "2",
+        "",
+        true,
+        [2],
+        { $gt: 0 },
+      ];
       const bad = await expectError(
         store.upsertItems(
           "shop-a",
-          [{ sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 }, ...hostile.map((limit, index) => ({ sku: `NEW-${index}`, productId: "new", quantity: 1, purchaseLimit: limit as number }))],
+          [
+            { sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 },
+            ...hostile.map((limit, index) => ({
+              sku: `NEW-${index}`,
+              productId: "new",
+              quantity: 1,
+              purchaseLimit: limit as number,
+            })),
+          ],
           actor,
         ),
         "validation_failed",
       );
       // Every hostile row named once or more (-0.5 is both fractional and below 1), the good first row never.
-      expect([...new Set((bad.details.errors as Array<{ field: string }>).map((e) => e.field))]).toEqual(hostile.map((_, index) => `items.${index + 1}.purchaseLimit`));
-      expect((bad.details.errors as Array<{ message: string }>)[0]!.message).toBe("must be at least 1 (empty or null for no limit)");
+      expect([...new Set((bad.details.errors as Array<{ field: string }>).map((e) => e.field))]).toEqual(
+        hostile.map((_, index) => `items.${index + 1}.purchaseLimit`),
+      );
+      expect((bad.details.errors as Array<{ message: string }>)[0]!.message).toBe(
+        "must be at least 1 (empty or null for no limit)",
+      );
       for (const limit of hostile) {
         const error = await expectError(
-          store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", purchaseLimit: limit as number, actor: "ben", expectedVersion: 1 }),
+          store.updateItem({
+            shopId: "shop-a",
+            sku: "MUG",
+            variantKey: "",
+            purchaseLimit: limit as number,
+            actor: "ben",
+            expectedVersion: 1,
+          }),
           "validation_failed",
         );
-        expect([...new Set((error.details.errors as Array<{ field: string }>).map((e) => e.field))], `purchaseLimit ${String(limit)}`).toEqual(["purchaseLimit"]);
+        expect(
+          [...new Set((error.details.errors as Array<{ field: string }>).map((e) => e.field))],
+          `purchaseLimit ${String(limit)}`,
+        ).toEqual(["purchaseLimit"]);
       }
       expect(await store.listItems("shop-a")).toEqual(before);
       expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledger);
       // The bounds themselves are limits.
-      const edges = await store.upsertItems("shop-a", [{ sku: "ONE", productId: "one", quantity: 1, purchaseLimit: 1 }, { sku: "MAX", productId: "max", quantity: 1, purchaseLimit: MAX_QUANTITY }], actor);
+      const edges = await store.upsertItems(
+        "shop-a",
+        [
+          { sku: "ONE", productId: "one", quantity: 1, purchaseLimit: 1 },
+          { sku: "MAX", productId: "max", quantity: 1, purchaseLimit: MAX_QUANTITY },
+        ],
+        actor,
+      );
       expect(edges.items.map((item) => item.purchaseLimit)).toEqual([1, MAX_QUANTITY]);
     });
 
     it("keeps titles an update leaves out, sets and clears them, and edits them without a ledger entry", async () => {
       const attributes = { color: "Coral", size: "M" };
       const key = variantKey(attributes);
-      const [created] = (await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }], actor)).items;
+      const [created] = (
+        await store.upsertItems(
+          "shop-a",
+          [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }],
+          actor,
+        )
+      ).items;
       expect(created).toMatchObject({ productTitle: "", variantTitle: "" });
-      const titled = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", productTitle: " Linen  tee ", variantTitle: "Coral / M", variantAttributes: attributes, quantity: 1 }], actor);
-      expect(titled).toMatchObject({ updated: 1, items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }] });
-      const kept = await store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }], actor);
-      expect(kept).toMatchObject({ unchanged: 1, items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }] });
-      const renamed = await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "Linen T-shirt", variantTitle: "", actor: "ana", expectedVersion: 2 });
+      const titled = await store.upsertItems(
+        "shop-a",
+        [
+          {
+            sku: "TEE",
+            productId: "tee",
+            productTitle: " Linen  tee ",
+            variantTitle: "Coral / M",
+            variantAttributes: attributes,
+            quantity: 1,
+          },
+        ],
+        actor,
+      );
+      expect(titled).toMatchObject({
+        updated: 1,
+        items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }],
+      });
+      const kept = await store.upsertItems(
+        "shop-a",
+        [{ sku: "TEE", productId: "tee", variantAttributes: attributes, quantity: 1 }],
+        actor,
+      );
+      expect(kept).toMatchObject({
+        unchanged: 1,
+        items: [{ productTitle: "Linen tee", variantTitle: "Coral / M", version: 2 }],
+      });
+      const renamed = await store.updateItem({
+        shopId: "shop-a",
+        sku: "TEE",
+        variantKey: key,
+        productTitle: "Linen T-shirt",
+        variantTitle: "",
+        actor: "ana",
+        expectedVersion: 2,
+      });
       expect(renamed).toMatchObject({ productTitle: "Linen T-shirt", variantTitle: "", version: 3, quantity: 1 });
-      expect(await store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "Linen T-shirt", actor: "ana" })).toMatchObject({ version: 3 });
+      expect(
+        await store.updateItem({
+          shopId: "shop-a",
+          sku: "TEE",
+          variantKey: key,
+          productTitle: "Linen T-shirt",
+          actor: "ana",
+        }),
+      ).toMatchObject({ version: 3 });
       expect((await store.listLedger("shop-a", { sku: "TEE" })).length).toBe(1);
       const long = await expectError(
-        store.updateItem({ shopId: "shop-a", sku: "TEE", variantKey: key, productTitle: "x".repeat(201), actor: "ana" }),
+        store.updateItem({
+          shopId: "shop-a",
+          sku: "TEE",
+          variantKey: key,
+          productTitle: "x".repeat(201),
+          actor: "ana",
+        }),
         "validation_failed",
       );
       expect(long.details.errors).toEqual([expect.objectContaining({ field: "productTitle" })]);
       const control = await expectError(
-        store.upsertItems("shop-a", [{ sku: "TEE", productId: "tee", variantTitle: "a\u0000b", variantAttributes: attributes, quantity: 1 }], actor),
+        store.upsertItems(
+          "shop-a",
+          [{ sku: "TEE", productId: "tee", variantTitle: "a\u0000b", variantAttributes: attributes, quantity: 1 }],
+          actor,
+        ),
         "validation_failed",
       );
       expect(control.details.errors).toEqual([expect.objectContaining({ field: "items.0.variantTitle" })]);
-      expect(await store.getItem("shop-a", { sku: "TEE", variantKey: key })).toMatchObject({ productTitle: "Linen T-shirt", variantTitle: "", version: 3 });
+      expect(await store.getItem("shop-a", { sku: "TEE", variantKey: key })).toMatchObject({
+        productTitle: "Linen T-shirt",
+        variantTitle: "",
+        version: 3,
+      });
     });
 
     it("sets and adjusts quantity with a ledger entry carrying reason, actor and note", async () => {
       await store.upsertItems("shop-a", tee, actor);
-      const set = await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 7, reason: "correction", actor: "ana", note: "stock count" });
+      const set = await store.setQuantity({
+        shopId: "shop-a",
+        sku: "MUG",
+        variantKey: "",
+        quantity: 7,
+        reason: "correction",
+        actor: "ana",
+        note: "stock count",
+      });
       expect(set).toMatchObject({ quantity: 7, available: 7, version: 2 });
-      const adjusted = await store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: -3, reason: "damage", actor: "ben" });
+      const adjusted = await store.adjustQuantity({
+        shopId: "shop-a",
+        sku: "MUG",
+        variantKey: "",
+        delta: -3,
+        reason: "damage",
+        actor: "ben",
+      });
       expect(adjusted).toMatchObject({ quantity: 4, version: 3 });
       const [latest, previous] = await store.listLedger("shop-a", { sku: "MUG", variantKey: "" });
-      expect(latest).toMatchObject({ delta: -3, quantityAfter: 4, reason: "damage", actor: "ben", note: null, holdId: null });
-      expect(previous).toMatchObject({ delta: -5, quantityAfter: 7, reason: "correction", actor: "ana", note: "stock count" });
+      expect(latest).toMatchObject({
+        delta: -3,
+        quantityAfter: 4,
+        reason: "damage",
+        actor: "ben",
+        note: null,
+        holdId: null,
+      });
+      expect(previous).toMatchObject({
+        delta: -5,
+        quantityAfter: 7,
+        reason: "correction",
+        actor: "ana",
+        note: "stock count",
+      });
       // Setting the same quantity is a no-op: no ledger entry, no version bump.
-      const same = await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 4, reason: "edit", actor: "ana" });
+      const same = await store.setQuantity({
+        shopId: "shop-a",
+        sku: "MUG",
+        variantKey: "",
+        quantity: 4,
+        reason: "edit",
+        actor: "ana",
+      });
       expect(same.version).toBe(3);
       expect(await store.listLedger("shop-a", { sku: "MUG", variantKey: "" })).toHaveLength(3);
       await expectLedgerReplays(store, "shop-a");
@@ -259,20 +436,50 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
 
     it("detects a concurrent edit through expectedVersion and changes nothing", async () => {
       await store.upsertItems("shop-a", tee, actor);
-      await store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 10, reason: "edit", actor: "ana", expectedVersion: 1 });
+      await store.setQuantity({
+        shopId: "shop-a",
+        sku: "MUG",
+        variantKey: "",
+        quantity: 10,
+        reason: "edit",
+        actor: "ana",
+        expectedVersion: 1,
+      });
       const error = await expectError(
-        store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: 99, reason: "edit", actor: "ben", expectedVersion: 1 }),
+        store.setQuantity({
+          shopId: "shop-a",
+          sku: "MUG",
+          variantKey: "",
+          quantity: 99,
+          reason: "edit",
+          actor: "ben",
+          expectedVersion: 1,
+        }),
         "conflict",
       );
       expect(error.status).toBe(409);
       expect(error.details.current).toMatchObject({ quantity: 10, version: 2 });
       expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(10);
       const stale = await expectError(
-        store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", lowStockThreshold: 3, actor: "ben", expectedVersion: 1 }),
+        store.updateItem({
+          shopId: "shop-a",
+          sku: "MUG",
+          variantKey: "",
+          lowStockThreshold: 3,
+          actor: "ben",
+          expectedVersion: 1,
+        }),
         "conflict",
       );
       expect(stale.details.current).toBeDefined();
-      const updated = await store.updateItem({ shopId: "shop-a", sku: "MUG", variantKey: "", lowStockThreshold: 3, actor: "ben", expectedVersion: 2 });
+      const updated = await store.updateItem({
+        shopId: "shop-a",
+        sku: "MUG",
+        variantKey: "",
+        lowStockThreshold: 3,
+        actor: "ben",
+        expectedVersion: 2,
+      });
       expect(updated).toMatchObject({ lowStockThreshold: 3, version: 3, quantity: 10 });
     });
 
@@ -294,12 +501,24 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         "validation_failed",
       );
       const fields = (bad.details.errors as Array<{ field: string }>).map((e) => e.field);
-      expect(fields).toEqual(expect.arrayContaining(["items.1.sku", "items.2.quantity", "items.3.quantity", "items.4.sku"]));
+      expect(fields).toEqual(
+        expect.arrayContaining(["items.1.sku", "items.2.quantity", "items.3.quantity", "items.4.sku"]),
+      );
       await expectError(store.upsertItems("Bad Shop!", tee, actor), "validation_failed");
-      await expectError(store.upsertItems("shop-a", tee, { reason: "stolen" as never, actor: "x" }), "validation_failed");
+      await expectError(
+        store.upsertItems("shop-a", tee, { reason: "stolen" as never, actor: "x" }),
+        "validation_failed",
+      );
       await expectError(store.upsertItems("shop-a", tee, { reason: "edit", actor: " " }), "validation_failed");
       await expectError(
-        store.setQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", quantity: Number.MAX_SAFE_INTEGER, reason: "edit", actor: "a" }),
+        store.setQuantity({
+          shopId: "shop-a",
+          sku: "MUG",
+          variantKey: "",
+          quantity: Number.MAX_SAFE_INTEGER,
+          reason: "edit",
+          actor: "a",
+        }),
         "validation_failed",
       );
       const below = await expectError(
@@ -307,8 +526,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         "validation_failed",
       );
       expect(below.details.errors).toEqual([expect.objectContaining({ field: "delta" })]);
-      await expectError(store.setQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", quantity: 1, reason: "edit", actor: "a" }), "not_found");
-      await expectError(store.adjustQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", delta: 1, reason: "edit", actor: "a" }), "not_found");
+      await expectError(
+        store.setQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", quantity: 1, reason: "edit", actor: "a" }),
+        "not_found",
+      );
+      await expectError(
+        store.adjustQuantity({ shopId: "shop-a", sku: "GHOST", variantKey: "", delta: 1, reason: "edit", actor: "a" }),
+        "not_found",
+      );
       expect(await store.listItems("shop-a")).toEqual(before);
       await expectLedgerReplays(store, "shop-a");
     });
@@ -316,7 +541,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
     it("pages through the ledger newest first", async () => {
       await store.upsertItems("shop-a", tee, actor);
       for (let i = 0; i < 5; i++) {
-        await store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: 1, reason: "restock", actor: "a" });
+        await store.adjustQuantity({
+          shopId: "shop-a",
+          sku: "MUG",
+          variantKey: "",
+          delta: 1,
+          reason: "restock",
+          actor: "a",
+        });
       }
       const first = await store.listLedger("shop-a", { sku: "MUG", variantKey: "", limit: 2 });
       expect(first.map((e) => e.quantityAfter)).toEqual([17, 16]);
@@ -330,7 +562,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       await store.upsertItems("shop-a", tee, actor);
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          store.adjustQuantity({ shopId: "shop-a", sku: "MUG", variantKey: "", delta: i % 2 === 0 ? 2 : -1, reason: "correction", actor: `a${i}` }),
+          store.adjustQuantity({
+            shopId: "shop-a",
+            sku: "MUG",
+            variantKey: "",
+            delta: i % 2 === 0 ? 2 : -1,
+            reason: "correction",
+            actor: `a${i}`,
+          }),
         ),
       );
       expect((await store.getItem("shop-a", { sku: "MUG", variantKey: "" }))?.quantity).toBe(12 + 20 * 2 - 20);
@@ -342,14 +581,30 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         await store.upsertItems("shop-a", tee, actor);
         for (const format of ["csv", "json"] as const) {
           const exported = await exportStock({ store, shopId: "shop-a", format });
-          const result = await importStock({ store, shopId: "shop-a", content: exported.content, format, actor: "ops" });
+          const result = await importStock({
+            store,
+            shopId: "shop-a",
+            content: exported.content,
+            format,
+            actor: "ops",
+          });
           expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
           // And into an empty shop, the same file recreates the same stock.
           await importStock({ store, shopId: `copy-${format}`, content: exported.content, format, actor: "ops" });
           const copy = await store.listItems(`copy-${format}`);
           const original = await store.listItems("shop-a");
           const strip = (items: typeof copy) =>
-            items.map(({ sku, variantKey: key, productId, variantAttributes, quantity, lowStockThreshold, purchaseLimit }) => ({ sku, key, productId, variantAttributes, quantity, lowStockThreshold, purchaseLimit }));
+            items.map(
+              ({ sku, variantKey: key, productId, variantAttributes, quantity, lowStockThreshold, purchaseLimit }) => ({
+                sku,
+                key,
+                productId,
+                variantAttributes,
+                quantity,
+                lowStockThreshold,
+                purchaseLimit,
+              }),
+            );
           expect(strip(copy)).toEqual(strip(original));
           expect(copy.map((item) => item.purchaseLimit)).toEqual([null, null, 2]);
         }
@@ -357,14 +612,25 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
 
       it("applies a good file all at once with a ledger entry per changed quantity", async () => {
         await store.upsertItems("shop-a", tee, actor);
-        const csv = "sku,productId,quantity,lowStockThreshold,variant.size,variant.color\nTEE,tee,9,2,M,Red\nHAT,hat,4,,,\nMUG,mug,13,,,\n";
-        const preview = await importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops", dryRun: true });
+        const csv =
+          "sku,productId,quantity,lowStockThreshold,variant.size,variant.color\nTEE,tee,9,2,M,Red\nHAT,hat,4,,,\nMUG,mug,13,,,\n";
+        const preview = await importStock({
+          store,
+          shopId: "shop-a",
+          content: csv,
+          format: "csv",
+          actor: "ops",
+          dryRun: true,
+        });
         expect(preview).toMatchObject({ dryRun: true, created: 1, updated: 2, unchanged: 0 });
         expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toBeNull();
         const applied = await importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" });
         expect(applied).toMatchObject({ dryRun: false, created: 1, updated: 2 });
         expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toMatchObject({ quantity: 4 });
-        const [entry] = await store.listLedger("shop-a", { sku: "TEE", variantKey: variantKey({ size: "m", color: "red" }) });
+        const [entry] = await store.listLedger("shop-a", {
+          sku: "TEE",
+          variantKey: variantKey({ size: "m", color: "red" }),
+        });
         expect(entry).toMatchObject({ delta: 4, quantityAfter: 9, reason: "import", actor: "ops" });
         await expectLedgerReplays(store, "shop-a");
       });
@@ -381,7 +647,10 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           "NEW2,new2,-4,1.5",
           "MUG,mug,3,",
         ].join("\n");
-        const error = await expectError(importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }), "validation_failed");
+        const error = await expectError(
+          importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
+          "validation_failed",
+        );
         const errors = error.details.errors as Array<{ line: number; field: string }>;
         expect(errors.map((e) => [e.line, e.field])).toEqual(
           expect.arrayContaining([
@@ -403,12 +672,32 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         const before = await store.listItems("shop-a");
         const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
         const cells = ["0", "-1", "1.5", "abc", "1000000001", "1e9", "9".repeat(400)];
-        const csv = ["sku,productId,quantity,purchaseLimit", "MUG,mug,12,3", ...cells.map((cell, index) => `NEW-${index},new,1,${cell}`)].join("\n");
-        const error = await expectError(importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }), "validation_failed");
-        expect((error.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual(cells.map((_, index) => [index + 3, "purchaseLimit"]));
-        const json = JSON.stringify({ items: [{ sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 }, { sku: "NEW", productId: "new", quantity: 1, purchaseLimit: 0 }, { sku: "NEW2", productId: "new", quantity: 1, purchaseLimit: "2" }] });
-        const jsonError = await expectError(importStock({ store, shopId: "shop-a", content: json, format: "json", actor: "ops", dryRun: true }), "validation_failed");
-        expect((jsonError.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual([
+        const csv = [
+          "sku,productId,quantity,purchaseLimit",
+          "MUG,mug,12,3",
+          ...cells.map((cell, index) => `NEW-${index},new,1,${cell}`),
+        ].join("\n");
+        const error = await expectError(
+          importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
+          "validation_failed",
+        );
+        expect((error.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual(
+          cells.map((_, index) => [index + 3, "purchaseLimit"]),
+        );
+        const json = JSON.stringify({
+          items: [
+            { sku: "MUG", productId: "mug", quantity: 12, purchaseLimit: 3 },
+            { sku: "NEW", productId: "new", quantity: 1, purchaseLimit: 0 },
+            { sku: "NEW2", productId: "new", quantity: 1, purchaseLimit: "2" },
+          ],
+        });
+        const jsonError = await expectError(
+          importStock({ store, shopId: "shop-a", content: json, format: "json", actor: "ops", dryRun: true }),
+          "validation_failed",
+        );
+        expect(
+          (jsonError.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field]),
+        ).toEqual([
           [2, "items.1.purchaseLimit"],
           [3, "items.2.purchaseLimit"],
         ]);
@@ -420,9 +709,13 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         await store.upsertItems("shop-a", tee, actor);
         const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
         const mug = () => store.getItem("shop-a", { sku: "MUG", variantKey: "" });
-        const run = (content: string, dryRun = false) => importStock({ store, shopId: "shop-a", content, format: "csv", actor: "ops", dryRun });
+        const run = (content: string, dryRun = false) =>
+          importStock({ store, shopId: "shop-a", content, format: "csv", actor: "ops", dryRun });
         const preview = await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,3\n", true);
-        expect(preview).toMatchObject({ updated: 1, changes: [{ action: "update", before: { purchaseLimit: null }, after: { purchaseLimit: 3, quantity: 12 } }] });
+        expect(preview).toMatchObject({
+          updated: 1,
+          changes: [{ action: "update", before: { purchaseLimit: null }, after: { purchaseLimit: 3, quantity: 12 } }],
+        });
         expect(await mug()).toMatchObject({ purchaseLimit: null, version: 1 });
         expect(await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,3\n")).toMatchObject({ updated: 1 });
         expect(await mug()).toMatchObject({ purchaseLimit: 3, version: 2, quantity: 12 });
@@ -445,7 +738,9 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           ],
         });
         expect(requests).toHaveLength(2);
-        expect(await validateInventoryAvailability("shop-a", requests, { store, holds: harness.holds })).toEqual({ ok: true });
+        expect(await validateInventoryAvailability("shop-a", requests, { store, holds: harness.holds })).toEqual({
+          ok: true,
+        });
 
         const short = cartToInventoryRequests({
           lines: [
@@ -469,8 +764,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         );
         expect(result.insufficient).toHaveLength(4);
         // Another shop's stock never satisfies this shop's cart.
-        const other = await validateInventoryAvailability("shop-b", [{ sku: "MUG", variantKey: "", quantity: 1 }], { store, holds: harness.holds });
-        expect(other).toEqual({ ok: false, insufficient: [{ sku: "MUG", variantKey: "", requested: 1, available: 0 }] });
+        const other = await validateInventoryAvailability("shop-b", [{ sku: "MUG", variantKey: "", quantity: 1 }], {
+          store,
+          holds: harness.holds,
+        });
+        expect(other).toEqual({
+          ok: false,
+          insufficient: [{ sku: "MUG", variantKey: "", requested: 1, available: 0 }],
+        });
       });
     });
   });

@@ -71,7 +71,12 @@ export async function expectStoreBooksBalance(stock: InventoryStore, holds: Hold
     let replayed = 0;
     let beforeId: string | undefined;
     for (;;) {
-      const page = await stock.listLedger(shopId, { sku: item.sku, variantKey: item.variantKey, limit: 1000, ...(beforeId ? { beforeId } : {}) });
+      const page = await stock.listLedger(shopId, {
+        sku: item.sku,
+        variantKey: item.variantKey,
+        limit: 1000,
+        ...(beforeId ? { beforeId } : {}),
+      });
       for (const entry of page) replayed += entry.delta;
       if (page.length < 1000) break;
       beforeId = page.at(-1)!.id;

@@ -38,10 +38,14 @@ interface Writer {
 type WriterMode = "loop" | "hold-lock" | "stall-rename";
 
 function startWriter(dataDir: string, run: number, mode: WriterMode = "loop"): Writer {
-  const child = spawn(process.execPath, ["--import", "tsx", writerScript, JSON.stringify({ dataDir, shopId: SHOP, sku: SKU, run, mode })], {
-    cwd: packageDir,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", writerScript, JSON.stringify({ dataDir, shopId: SHOP, sku: SKU, run, mode })],
+    {
+      cwd: packageDir,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   const lines: string[] = [];
   let buffer = "";
   let stderr = "";
@@ -93,7 +97,10 @@ describe("JSON backend writer killed with SIGKILL at a chosen point", () => {
     try {
       const stock = createJsonInventoryStore({ dataDir: dir });
       const holds = createJsonHoldStore({ dataDir: dir });
-      await stock.upsertItems(SHOP, [{ sku: SKU, productId: "hot", quantity: START_UNITS }], { reason: "import", actor: "t" });
+      await stock.upsertItems(SHOP, [{ sku: SKU, productId: "hot", quantity: START_UNITS }], {
+        reason: "import",
+        actor: "t",
+      });
       const file = shopFilePath(dir, SHOP);
       const lockDir = `${file}.lock`;
       let expectedQuantity = START_UNITS;
@@ -127,7 +134,15 @@ describe("JSON backend writer killed with SIGKILL at a chosen point", () => {
 
           // The next writer takes the dead lock over (aged as time would age it), writes, and sweeps the temp file.
           await ageLock(lockDir);
-          const after = await stock.adjustQuantity({ shopId: SHOP, sku: SKU, variantKey: "", delta: 1, reason: "restock", actor: "t", note: `after-${run}` });
+          const after = await stock.adjustQuantity({
+            shopId: SHOP,
+            sku: SKU,
+            variantKey: "",
+            delta: 1,
+            reason: "restock",
+            actor: "t",
+            note: `after-${run}`,
+          });
           expectedQuantity += 1;
           expect(after.quantity).toBe(expectedQuantity); // neither the in-memory +1,000,000 nor the stalled +1 got in
           expect(await tempFiles(dir)).toEqual([]);
@@ -149,13 +164,28 @@ describe("JSON backend writer killed with SIGKILL", () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "acme-fault-json-"));
     const stock = createJsonInventoryStore({ dataDir });
     const holds = createJsonHoldStore({ dataDir });
-    await stock.upsertItems(SHOP, [{ sku: SKU, productId: "hot", quantity: START_UNITS }], { reason: "import", actor: "t" });
+    await stock.upsertItems(SHOP, [{ sku: SKU, productId: "hot", quantity: START_UNITS }], {
+      reason: "import",
+      actor: "t",
+    });
     const file = shopFilePath(dataDir, SHOP);
     const lockDir = `${file}.lock`;
     const random = prng(9);
 
-    const acknowledged = { adjusts: new Set<string>(), holds: new Map<string, string>(), committed: new Set<string>(), released: new Set<string>() };
-    const figures = { kills: 0, acknowledgedWrites: 0, killedHoldingLock: 0, killedMidWrite: 0, naturalStaleTakeover: false, agedLocks: 0 };
+    const acknowledged = {
+      adjusts: new Set<string>(),
+      holds: new Map<string, string>(),
+      committed: new Set<string>(),
+      released: new Set<string>(),
+    };
+    const figures = {
+      kills: 0,
+      acknowledgedWrites: 0,
+      killedHoldingLock: 0,
+      killedMidWrite: 0,
+      naturalStaleTakeover: false,
+      agedLocks: 0,
+    };
 
     // Writers load their modules a few runs ahead (startup dominates); each touches nothing before "go".
     const AHEAD = 3;
@@ -188,7 +218,8 @@ describe("JSON backend writer killed with SIGKILL", () => {
       const notes = new Set(state.ledger.map((entry) => entry.note));
       for (const id of acknowledged.adjusts) expect(notes.has(id), `acknowledged adjust ${id} lost`).toBe(true);
       const heldByKey = new Map(state.holds.map((hold) => [hold.idempotencyKey, hold]));
-      for (const [key, holdId] of acknowledged.holds) expect(heldByKey.get(key)?.id, `acknowledged hold ${key} lost`).toBe(holdId);
+      for (const [key, holdId] of acknowledged.holds)
+        expect(heldByKey.get(key)?.id, `acknowledged hold ${key} lost`).toBe(holdId);
       const statusById = new Map(state.holds.map((hold) => [hold.id, hold.status]));
       for (const holdId of acknowledged.committed) expect(statusById.get(holdId)).toBe("committed");
       for (const holdId of acknowledged.released) expect(statusById.get(holdId)).toBe("released");
@@ -199,7 +230,15 @@ describe("JSON backend writer killed with SIGKILL", () => {
         figures.killedHoldingLock += 1;
         if (!figures.naturalStaleTakeover) {
           // Once, the honest way: the next writer (here, this process) waits for the dead lock to go stale and takes it over.
-          const after = await stock.adjustQuantity({ shopId: SHOP, sku: SKU, variantKey: "", delta: 1, reason: "restock", actor: "t", note: `parent-${run}` });
+          const after = await stock.adjustQuantity({
+            shopId: SHOP,
+            sku: SKU,
+            variantKey: "",
+            delta: 1,
+            reason: "restock",
+            actor: "t",
+            note: `parent-${run}`,
+          });
           expect(after.quantity).toBeGreaterThan(START_UNITS);
           figures.naturalStaleTakeover = true;
         } else if (existsSync(lockDir)) {
@@ -211,7 +250,15 @@ describe("JSON backend writer killed with SIGKILL", () => {
     }
 
     // A last writer after the final kill works normally: nothing is wedged.
-    const last = await stock.adjustQuantity({ shopId: SHOP, sku: SKU, variantKey: "", delta: 1, reason: "restock", actor: "t", note: "last" });
+    const last = await stock.adjustQuantity({
+      shopId: SHOP,
+      sku: SKU,
+      variantKey: "",
+      delta: 1,
+      reason: "restock",
+      actor: "t",
+      note: "last",
+    });
     expect(last.version).toBeGreaterThan(1);
     // No dead writer's temp file is left behind.
     expect((await readdir(dataDir)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
@@ -221,7 +268,9 @@ describe("JSON backend writer killed with SIGKILL", () => {
     await expectStoreBooksBalance(stock, holds, SHOP);
     const state = await readShopState(dataDir, SHOP);
     const item = state.items.get(itemKey(SKU, ""))!;
-    const committedUnits = state.holds.filter((hold) => hold.status === "committed").reduce((n, hold) => n + hold.items[0]!.quantity, 0);
+    const committedUnits = state.holds
+      .filter((hold) => hold.status === "committed")
+      .reduce((n, hold) => n + hold.items[0]!.quantity, 0);
     const restocked = state.ledger.filter((entry) => entry.reason === "restock").length;
     expect(item.quantity).toBe(START_UNITS + restocked - committedUnits);
     expect(state.ledger.filter((entry) => entry.reason === "sale").length).toBe(committedUnits);
@@ -231,7 +280,9 @@ describe("JSON backend writer killed with SIGKILL", () => {
     for (const [note, count] of noteCounts) expect({ note, count }).toEqual({ note, count: 1 });
 
     expect(acknowledged.adjusts.size).toBeGreaterThan(0);
-    console.info(`[faults] json sigkill: ${JSON.stringify({ ...figures, acknowledgedHolds: acknowledged.holds.size })}`);
+    console.info(
+      `[faults] json sigkill: ${JSON.stringify({ ...figures, acknowledgedHolds: acknowledged.holds.size })}`,
+    );
     await stock.close();
   }, 120_000);
 });

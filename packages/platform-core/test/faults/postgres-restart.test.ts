@@ -69,7 +69,11 @@ beforeAll(async () => {
   db = createDatabase({ url, poolSize: 10, connectionTimeoutMillis: 1_000 });
   stock = createPrismaInventoryStore(db);
   holds = createPrismaHoldStore(db);
-  await stock.upsertItems(SHOP, SKUS.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: UNITS })), { reason: "import", actor: "t" });
+  await stock.upsertItems(
+    SHOP,
+    SKUS.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: UNITS })),
+    { reason: "import", actor: "t" },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -114,7 +118,13 @@ describe("PostgreSQL stopped and restarted under load", () => {
         const attempt: Attempt = { key: `c${id}-${n}`, lines };
         attempts.push(attempt);
         const created = await guarded("create", () =>
-          createInventoryHold({ shopId: SHOP, requests: lines, ttlSeconds: 3600, idempotencyKey: attempt.key, store: holds }),
+          createInventoryHold({
+            shopId: SHOP,
+            requests: lines,
+            ttlSeconds: 3600,
+            idempotencyKey: attempt.key,
+            store: holds,
+          }),
         );
         if (!created) {
           await sleep(5);
@@ -137,7 +147,10 @@ describe("PostgreSQL stopped and restarted under load", () => {
     }
 
     async function expectFailsClosed() {
-      const validation = await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], { store: stock, holds }).then(
+      const validation = await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], {
+        store: stock,
+        holds,
+      }).then(
         () => "answered",
         (error: unknown) => (isInventoryError(error) ? error.code : String(error)),
       );
@@ -179,10 +192,17 @@ describe("PostgreSQL stopped and restarted under load", () => {
     expect(wrong).toEqual([]);
 
     // Validation answers again, correctly.
-    expect(await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], { store: stock, holds })).toEqual({ ok: true });
+    expect(await validateInventoryAvailability(SHOP, [{ sku: "A", quantity: 1 }], { store: stock, holds })).toEqual({
+      ok: true,
+    });
 
     // Nothing acknowledged was lost, and nothing half-applied remains.
-    const rows = await db.pool.query<{ id: string; status: string; idempotencyKey: string; items: Array<{ sku: string; quantity: number }> }>(
+    const rows = await db.pool.query<{
+      id: string;
+      status: string;
+      idempotencyKey: string;
+      items: Array<{ sku: string; quantity: number }>;
+    }>(
       `SELECT h.id, h.status, h."idempotencyKey",
          coalesce((SELECT jsonb_agg(jsonb_build_object('sku', hi.sku, 'quantity', hi.quantity) ORDER BY hi.sku) FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id), '[]') AS items
        FROM "InventoryHold" h WHERE h."shopId" = $1`,
@@ -190,7 +210,8 @@ describe("PostgreSQL stopped and restarted under load", () => {
     );
     const byKey = new Map(rows.rows.map((row) => [row.idempotencyKey, row]));
     const attemptByKey = new Map(attempts.map((attempt) => [attempt.key, attempt]));
-    const sortedLines = (lines: Array<{ sku: string; quantity: number }>) => [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
+    const sortedLines = (lines: Array<{ sku: string; quantity: number }>) =>
+      [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
     for (const row of rows.rows) {
       // Every stored hold came from a request, with every one of its lines.
       const attempt = attemptByKey.get(row.idempotencyKey);
@@ -210,15 +231,22 @@ describe("PostgreSQL stopped and restarted under load", () => {
           // Unacknowledged: either outcome may have happened; a retry settles it idempotently.
           ambiguous += 1;
           expect(["active", op === "commit" ? "committed" : "released"]).toContain(row!.status);
-          const retried = op === "commit"
-            ? await commitInventoryHold({ shopId: SHOP, holdId: row!.id, store: holds })
-            : await releaseInventoryHold({ shopId: SHOP, holdId: row!.id, store: holds });
+          const retried =
+            op === "commit"
+              ? await commitInventoryHold({ shopId: SHOP, holdId: row!.id, store: holds })
+              : await releaseInventoryHold({ shopId: SHOP, holdId: row!.id, store: holds });
           expect(retried.status).toBe(op === "commit" ? "committed" : "released");
         }
       } else if (row) {
         // Created but the answer was lost: retrying the key finds the same hold, never a second one.
         ambiguous += 1;
-        const replay = await createInventoryHold({ shopId: SHOP, requests: attempt.lines, ttlSeconds: 3600, idempotencyKey: attempt.key, store: holds });
+        const replay = await createInventoryHold({
+          shopId: SHOP,
+          requests: attempt.lines,
+          ttlSeconds: 3600,
+          idempotencyKey: attempt.key,
+          store: holds,
+        });
         expect(replay).toMatchObject({ holdId: row.id, created: false });
       }
     }
@@ -229,7 +257,9 @@ describe("PostgreSQL stopped and restarted under load", () => {
       [SHOP],
     );
     const items = await stock.listItems(SHOP);
-    expect(items.reduce((total, item) => total + item.quantity, 0)).toBe(SKUS.length * UNITS - committedUnits.rows[0]!.units);
+    expect(items.reduce((total, item) => total + item.quantity, 0)).toBe(
+      SKUS.length * UNITS - committedUnits.rows[0]!.units,
+    );
 
     console.info(
       `[faults] postgres restarts: ${JSON.stringify({

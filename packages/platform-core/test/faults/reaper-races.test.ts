@@ -8,7 +8,10 @@ import { commitInventoryHold } from "../../src/holds/commit-inventory-hold.ts";
 import { createInventoryHold } from "../../src/holds/create-inventory-hold.ts";
 import { createJsonHoldStore } from "../../src/holds/json-hold-store.ts";
 import { createPrismaHoldStore } from "../../src/holds/prisma-hold-store.ts";
-import { releaseExpiredHoldsForAllShops, releaseExpiredInventoryHolds } from "../../src/holds/release-expired-inventory-holds.ts";
+import {
+  releaseExpiredHoldsForAllShops,
+  releaseExpiredInventoryHolds,
+} from "../../src/holds/release-expired-inventory-holds.ts";
 import { releaseInventoryHold } from "../../src/holds/release-inventory-hold.ts";
 import type { HoldStore, HoldTransition } from "../../src/holds/types.ts";
 import { createJsonInventoryStore } from "../../src/inventory/json-inventory-store.ts";
@@ -40,7 +43,11 @@ const holdArbitrary = fc.record({
   /** How many event-loop turns each call waits before it is issued: fast-check's interleaving. */
   delays: fc.tuple(fc.nat(6), fc.nat(6)),
 });
-const reaperArbitrary = fc.record({ allShops: fc.boolean(), batchSize: fc.integer({ min: 1, max: 25 }), delay: fc.nat(6) });
+const reaperArbitrary = fc.record({
+  allShops: fc.boolean(),
+  batchSize: fc.integer({ min: 1, max: 25 }),
+  delay: fc.nat(6),
+});
 const scenarioArbitrary = fc.record({
   holds: fc.array(holdArbitrary, { minLength: 20, maxLength: 60 }),
   reapers: fc.array(reaperArbitrary, { minLength: 1, maxLength: 4 }),
@@ -61,7 +68,11 @@ interface Harness {
 async function runScenario(harness: Harness, scenario: Scenario) {
   const { stock, holds } = harness;
   for (const shopId of SHOPS) {
-    await stock.upsertItems(shopId, SKUS.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 1_000 })), { reason: "import", actor: "t" });
+    await stock.upsertItems(
+      shopId,
+      SKUS.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 1_000 })),
+      { reason: "import", actor: "t" },
+    );
   }
   const created = [];
   for (const spec of scenario.holds) {
@@ -76,7 +87,9 @@ async function runScenario(harness: Harness, scenario: Scenario) {
   }
 
   const wrong: string[] = [];
-  const changed = new Map<string, { commit: number; release: number }>(created.map((hold) => [hold.holdId, { commit: 0, release: 0 }]));
+  const changed = new Map<string, { commit: number; release: number }>(
+    created.map((hold) => [hold.holdId, { commit: 0, release: 0 }]),
+  );
   async function act(kind: "commit" | "release", shopId: string, holdId: string, delay: number) {
     await turns(delay);
     let result: HoldTransition;
@@ -87,16 +100,19 @@ async function runScenario(harness: Harness, scenario: Scenario) {
           : await releaseInventoryHold({ shopId, holdId, now: NOW, store: holds });
     } catch (error) {
       // Committing a hold that was released or reaped first is a conflict; nothing else may go wrong.
-      if (!(kind === "commit" && isInventoryError(error, "conflict"))) wrong.push(`${kind} ${holdId}: ${String(error)}`);
+      if (!(kind === "commit" && isInventoryError(error, "conflict")))
+        wrong.push(`${kind} ${holdId}: ${String(error)}`);
       return;
     }
     if (result.changed) changed.get(holdId)![kind] += 1;
   }
   async function reap(reaper: Scenario["reapers"][number]) {
     await turns(reaper.delay);
-    if (reaper.allShops) return (await releaseExpiredHoldsForAllShops({ now: NOW, batchSize: reaper.batchSize, store: holds })).released;
+    if (reaper.allShops)
+      return (await releaseExpiredHoldsForAllShops({ now: NOW, batchSize: reaper.batchSize, store: holds })).released;
     let total = 0;
-    for (const shopId of SHOPS) total += await releaseExpiredInventoryHolds({ shopId, limit: reaper.batchSize, now: NOW, store: holds });
+    for (const shopId of SHOPS)
+      total += await releaseExpiredInventoryHolds({ shopId, limit: reaper.batchSize, now: NOW, store: holds });
     return total;
   }
 
@@ -123,7 +139,8 @@ async function runScenario(harness: Harness, scenario: Scenario) {
     else if (view.status === "expired") {
       expired += 1;
       expect(outcome).toEqual({ ...outcome, lapsed: true, commit: 0, release: 0 });
-    } else expect(outcome).toEqual({ ...outcome, status: "active", lapsed: false, action: "none", commit: 0, release: 0 });
+    } else
+      expect(outcome).toEqual({ ...outcome, status: "active", lapsed: false, action: "none", commit: 0, release: 0 });
   }
   // The reapers together expired exactly the holds that read as expired: none twice, none over a commit or release.
   expect(released).toBe(expired);
@@ -157,7 +174,9 @@ describe("reaper racing commits and releases (fast-check interleavings)", () => 
     };
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
-        await database.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`);
+        await database.pool.query(
+          `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+        );
         tally(await runScenario(harness, scenario));
       }),
       { numRuns: 60, seed: 20261124 },
@@ -171,7 +190,12 @@ describe("reaper racing commits and releases (fast-check interleavings)", () => 
         const stock = createJsonInventoryStore({ dataDir });
         const holds = createJsonHoldStore({ dataDir });
         try {
-          tally(await runScenario({ stock, holds, booksBalance: (shopId) => expectStoreBooksBalance(stock, holds, shopId) }, scenario));
+          tally(
+            await runScenario(
+              { stock, holds, booksBalance: (shopId) => expectStoreBooksBalance(stock, holds, shopId) },
+              scenario,
+            ),
+          );
         } finally {
           await stock.close();
           await rm(dataDir, { recursive: true, force: true });

@@ -69,7 +69,11 @@ beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 10 });
   emulator = await startStripeEmulator({ webhookSecret: "whsec_fault", expirySweepMs: 0 });
   // Answers every API call, but only after three times the client's timeout.
-  slowEmulator = await startStripeEmulator({ webhookSecret: "whsec_fault", latencyMs: 3 * TIMEOUT_MS, expirySweepMs: 0 });
+  slowEmulator = await startStripeEmulator({
+    webhookSecret: "whsec_fault",
+    latencyMs: 3 * TIMEOUT_MS,
+    expirySweepMs: 0,
+  });
   blackHole = createNetServer((socket) => {
     connections.blackHole += 1;
     sockets.add(socket); // accepted, read, never answered
@@ -100,13 +104,21 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.pool.query(`TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert", "CheckoutSessionRequest" RESTART IDENTITY`);
-  await stores().store.upsertItems(SHOP, [{ sku: "TEE", productId: "tee", quantity: 2 }], { reason: "import", actor: "t" });
+  await db.pool.query(
+    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert", "CheckoutSessionRequest" RESTART IDENTITY`,
+  );
+  await stores().store.upsertItems(SHOP, [{ sku: "TEE", productId: "tee", quantity: 2 }], {
+    reason: "import",
+    actor: "t",
+  });
 });
 
 describe("Stripe unreachable or slow during checkout", () => {
   it("configures a bounded timeout and one retry by default", () => {
-    const stripe = createStripeClient({ STRIPE_SECRET_KEY: "sk_test_x", STRIPE_API_BASE_URL: undefined }) as unknown as { getApiField(key: string): unknown };
+    const stripe = createStripeClient({
+      STRIPE_SECRET_KEY: "sk_test_x",
+      STRIPE_API_BASE_URL: undefined,
+    }) as unknown as { getApiField(key: string): unknown };
     expect(STRIPE_TIMEOUT_MS).toBe(10_000);
     expect(stripe.getApiField("timeout")).toBe(STRIPE_TIMEOUT_MS);
     expect(stripe.getApiField("maxNetworkRetries")).toBe(1);
@@ -138,17 +150,29 @@ describe("Stripe unreachable or slow during checkout", () => {
       // The buyer's retry with the same key replays the hold; once Stripe answers, its session is made.
       const replayed = await checkout(stripeAt(url), key);
       expect(replayed.holdId).toBe(result.holdId);
-      const prepared = await prepareCheckoutSession({ shopId: SHOP, holdId: result.holdId!, budgetMs: 10_000, stripe: stripeAt(emulator.url), ...stores() });
+      const prepared = await prepareCheckoutSession({
+        shopId: SHOP,
+        holdId: result.holdId!,
+        budgetMs: 10_000,
+        stripe: stripeAt(emulator.url),
+        ...stores(),
+      });
       expect(prepared.state).toBe("ready");
-      const sessions = emulator.sessions().filter((session) => session.metadata?.inventory_reservation_id === result.holdId);
+      const sessions = emulator
+        .sessions()
+        .filter((session) => session.metadata?.inventory_reservation_id === result.holdId);
       expect(sessions).toHaveLength(1);
-      expect(await holds.getHold({ shopId: SHOP, holdId: result.holdId!, now: new Date() })).toMatchObject({ checkoutSessionId: sessions[0]!.id });
+      expect(await holds.getHold({ shopId: SHOP, holdId: result.holdId!, now: new Date() })).toMatchObject({
+        checkoutSessionId: sessions[0]!.id,
+      });
       expect(await store.getItem(SHOP, { sku: "TEE", variantKey: "" })).toMatchObject({ quantity: 2, reserved: 2 });
       await expectPostgresBooksBalance(db, holds, SHOP);
     }, 30_000);
   }
 
   afterAll(() => {
-    console.info(`[faults] stripe unreachable: ${JSON.stringify({ timeoutMs: TIMEOUT_MS, connections, slowSessions: slowEmulator?.sessions().length })}`);
+    console.info(
+      `[faults] stripe unreachable: ${JSON.stringify({ timeoutMs: TIMEOUT_MS, connections, slowSessions: slowEmulator?.sessions().length })}`,
+    );
   });
 });

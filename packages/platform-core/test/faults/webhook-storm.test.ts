@@ -41,11 +41,19 @@ const SCENARIOS: Array<{ name: string; bursts: Step[][]; final: "committed" | "r
   { name: "completed before expired", bursts: [[completedPaid], [expired]], final: "committed" },
   { name: "completed and expired at the same instant", bursts: [[completedPaid, expired]], final: "committed" },
   { name: "async succeeded, then failed", bursts: [[completedUnpaid], [succeeded], [failed]], final: "committed" },
-  { name: "async succeeded and failed at the same instant", bursts: [[completedUnpaid], [succeeded, failed]], final: "committed" },
+  {
+    name: "async succeeded and failed at the same instant",
+    bursts: [[completedUnpaid], [succeeded, failed]],
+    final: "committed",
+  },
   { name: "async failed, then succeeded late", bursts: [[completedUnpaid], [failed], [succeeded]], final: "committed" },
   { name: "async failed", bursts: [[completedUnpaid], [failed]], final: "released" },
   { name: "expired only", bursts: [[expired]], final: "released" },
-  { name: "expired, then unpaid completed, then failed", bursts: [[expired], [completedUnpaid], [failed]], final: "released" },
+  {
+    name: "expired, then unpaid completed, then failed",
+    bursts: [[expired], [completedUnpaid], [failed]],
+    final: "released",
+  },
 ];
 
 /** One backend as the webhook sees it, plus the ways to read back what it stored. */
@@ -75,8 +83,10 @@ async function postgresBackend(): Promise<Backend> {
       );
       return new Map(rows.rows.map((row) => [row.holdId, row.n]));
     },
-    recordedEventIds: async () => (await db.pool.query<{ id: string }>(`SELECT id FROM "ProcessedWebhookEvent"`)).rows.map((row) => row.id).sort(),
-    criticalAlerts: async () => (await db.pool.query<{ kind: string }>(`SELECT kind FROM "OpsAlert" WHERE severity = 'critical'`)).rows,
+    recordedEventIds: async () =>
+      (await db.pool.query<{ id: string }>(`SELECT id FROM "ProcessedWebhookEvent"`)).rows.map((row) => row.id).sort(),
+    criticalAlerts: async () =>
+      (await db.pool.query<{ kind: string }>(`SELECT kind FROM "OpsAlert" WHERE severity = 'critical'`)).rows,
     booksBalance: () => expectPostgresBooksBalance(db, holds, SHOP),
     destroy: () => db.destroy(),
   };
@@ -89,7 +99,12 @@ async function jsonBackend(): Promise<Backend> {
   return {
     stock,
     holds,
-    options: { secret: SECRET, holds, events: createJsonWebhookEventLog({ dataDir }), alerts: createJsonOpsAlertStore({ dataDir }) },
+    options: {
+      secret: SECRET,
+      holds,
+      events: createJsonWebhookEventLog({ dataDir }),
+      alerts: createJsonOpsAlertStore({ dataDir }),
+    },
     async salesByHold() {
       const counts = new Map<string, number>();
       for (const entry of await stock.listLedger(SHOP, { limit: 1000 })) {
@@ -97,10 +112,15 @@ async function jsonBackend(): Promise<Backend> {
       }
       return counts;
     },
-    recordedEventIds: async () => (await readdir(path.join(dataDir, "webhook-events"))).map((name) => decodeURIComponent(name)).sort(),
+    recordedEventIds: async () =>
+      (await readdir(path.join(dataDir, "webhook-events"))).map((name) => decodeURIComponent(name)).sort(),
     async criticalAlerts() {
       const text = await readFile(path.join(dataDir, "ops-alerts.jsonl"), "utf8").catch(() => "");
-      return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { severity: string }).filter((alert) => alert.severity === "critical");
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { severity: string })
+        .filter((alert) => alert.severity === "critical");
     },
     booksBalance: () => expectStoreBooksBalance(stock, holds, SHOP),
     async destroy() {
@@ -114,7 +134,10 @@ function signedRequest(payload: unknown): Request {
   const body = JSON.stringify(payload);
   return new Request("http://cms.test/api/stripe/webhook", {
     method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) },
+    headers: {
+      "content-type": "application/json",
+      "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }),
+    },
     body,
   });
 }
@@ -150,16 +173,32 @@ describe.each([
     backend = await create();
     const { stock, holds, options } = backend;
     const skus = ["S1", "S2", "S3", "S4"];
-    await stock.upsertItems(SHOP, skus.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 1_000 })), { reason: "import", actor: "t" });
+    await stock.upsertItems(
+      SHOP,
+      skus.map((sku) => ({ sku, productId: sku.toLowerCase(), quantity: 1_000 })),
+      { reason: "import", actor: "t" },
+    );
     const random = prng(42);
     const HOLDS_PER_SCENARIO = 4;
 
-    const sessions: Array<{ holdId: string; sessionId: string; scenario: (typeof SCENARIOS)[number]; lines: number; eventIds: string[] }> = [];
+    const sessions: Array<{
+      holdId: string;
+      sessionId: string;
+      scenario: (typeof SCENARIOS)[number];
+      lines: number;
+      eventIds: string[];
+    }> = [];
     for (const scenario of SCENARIOS) {
       for (let n = 0; n < HOLDS_PER_SCENARIO; n++) {
         const first = skus[Math.floor(random() * skus.length)]!;
         const second = skus.find((sku) => sku !== first)!;
-        const requests = random() < 0.5 ? [{ sku: first, quantity: 2 }] : [{ sku: first, quantity: 1 }, { sku: second, quantity: 3 }];
+        const requests =
+          random() < 0.5
+            ? [{ sku: first, quantity: 2 }]
+            : [
+                { sku: first, quantity: 1 },
+                { sku: second, quantity: 3 },
+              ];
         const { holdId } = await createInventoryHold({ shopId: SHOP, requests, ttlSeconds: 3600, store: holds });
         sessions.push({ holdId, sessionId: `cs_${sessions.length}`, scenario, lines: requests.length, eventIds: [] });
       }
@@ -188,7 +227,8 @@ describe.each([
         }
         // Stripe redelivers later too: a few more copies of every event, one at a time.
         for (const [b, burst] of session.scenario.bursts.entries()) {
-          for (const [s, step] of burst.entries()) await deliver(event(`evt_${session.sessionId}_${b}_${s}`, step, session.sessionId, session.holdId));
+          for (const [s, step] of burst.entries())
+            await deliver(event(`evt_${session.sessionId}_${b}_${s}`, step, session.sessionId, session.holdId));
         }
       }),
     );
@@ -216,6 +256,8 @@ describe.each([
     // Plentiful stock: nothing oversold, no critical alert.
     expect(await holds.listOversoldSales({ shopId: SHOP })).toEqual([]);
     expect(await backend.criticalAlerts()).toEqual([]);
-    console.info(`[faults] webhook storm: ${JSON.stringify({ holds: sessions.length, events: sent.length, deliveries: statuses.length })}`);
+    console.info(
+      `[faults] webhook storm: ${JSON.stringify({ holds: sessions.length, events: sent.length, deliveries: statuses.length })}`,
+    );
   });
 });

@@ -16,10 +16,14 @@ export const STATE_TABLES = [
 ] as const;
 
 /** All rows of the state tables, as canonical JSON text: equal snapshots mean nothing changed. */
-export async function stateSnapshot(database: { pool: Pick<Database["pool"], "query"> }): Promise<Record<string, string[]>> {
+export async function stateSnapshot(database: {
+  pool: Pick<Database["pool"], "query">;
+}): Promise<Record<string, string[]>> {
   const snapshot: Record<string, string[]> = {};
   for (const table of STATE_TABLES) {
-    const { rows } = await database.pool.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM "${table}" t ORDER BY 1`);
+    const { rows } = await database.pool.query<{ row: string }>(
+      `SELECT to_jsonb(t)::text AS row FROM "${table}" t ORDER BY 1`,
+    );
     snapshot[table] = rows.map((r) => r.row);
   }
   return snapshot;

@@ -24,7 +24,10 @@ function runFixture(fixture: string, env: Record<string, string | undefined>): P
   for (const key of Object.keys(childEnv)) if (key.startsWith("VITEST")) delete childEnv[key];
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vitestCli, "run", "--config", fixtureConfig], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [vitestCli, "run", "--config", fixtureConfig], {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
@@ -61,13 +64,18 @@ describe.each(modes)("a child Vitest with the suite's global setup, $name", ({ d
 
 describe("a child Vitest whose global setup fails", () => {
   it("exits non-zero when the setup throws", async () => {
-    const run = await runFixture("passing", { FIXTURE_GLOBAL_SETUP: "./failing-setup.ts", DATABASE_URL: inject("postgresAdminUrl") });
+    const run = await runFixture("passing", {
+      FIXTURE_GLOBAL_SETUP: "./failing-setup.ts",
+      DATABASE_URL: inject("postgresAdminUrl"),
+    });
     expect(run.output).toMatch(/fixture: a global setup that fails/);
     expect(run.code, run.output).not.toBe(0);
   });
 
   it("exits non-zero when DATABASE_URL names a server that is not there", async () => {
-    const run = await runFixture("passing", { DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/postgres` });
+    const run = await runFixture("passing", {
+      DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/postgres`,
+    });
     expect(run.output).toMatch(/ECONNREFUSED/);
     expect(run.code, run.output).not.toBe(0);
   });

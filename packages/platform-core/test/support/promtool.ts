@@ -28,7 +28,11 @@ export async function resolvePromtool(): Promise<string> {
     try {
       await download();
     } catch (error) {
-      if (!isRoot) throw new Error(`promtool is not installed and Debian's prometheus package could not be fetched (${String(error)}); apt-get install prometheus, or set PROMTOOL`, { cause: error });
+      if (!isRoot)
+        throw new Error(
+          `promtool is not installed and Debian's prometheus package could not be fetched (${String(error)}); apt-get install prometheus, or set PROMTOOL`,
+          { cause: error },
+        );
       await run("apt-get", ["update", "-qq"], work);
       await download();
     }
@@ -47,7 +51,11 @@ export async function resolvePromtool(): Promise<string> {
 }
 
 /** Runs a command to its end: its exit code and everything it printed. */
-export function runCommand(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+export function runCommand(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";

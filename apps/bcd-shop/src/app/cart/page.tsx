@@ -46,7 +46,12 @@ export default async function CartPage() {
                 {lines.map(({ line, state: { status, sellable } }) => {
                   if (status === "ok") return null;
                   const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
-                  const problem = line.unitAmount === null ? `${name} isn’t sold here.` : status === "sold_out" ? `${name} is sold out.` : `${name}: only ${sellable} left (you have ${line.quantity}).`;
+                  const problem =
+                    line.unitAmount === null
+                      ? `${name} isn’t sold here.`
+                      : status === "sold_out"
+                        ? `${name} is sold out.`
+                        : `${name}: only ${sellable} left (you have ${line.quantity}).`;
                   return <li key={`${line.sku}|${line.variantKey}`}>{problem}</li>;
                 })}
               </ul>
@@ -58,8 +63,18 @@ export default async function CartPage() {
               const product = line.productId ? catalogue.product(line.productId) : undefined;
               const colour = /(?:^|\|)color=([^|]*)/.exec(line.variantKey)?.[1] ?? null;
               return (
-                <li key={`${line.sku}|${line.variantKey}`} className={`line line-${status}`} data-sku={line.sku} data-variant-key={line.variantKey} data-status={status}>
-                  {product ? <ProductArt art={product.art} colour={colour} size="thumb" /> : <div className="art art-thumb art-none" aria-hidden="true" />}
+                <li
+                  key={`${line.sku}|${line.variantKey}`}
+                  className={`line line-${status}`}
+                  data-sku={line.sku}
+                  data-variant-key={line.variantKey}
+                  data-status={status}
+                >
+                  {product ? (
+                    <ProductArt art={product.art} colour={colour} size="thumb" />
+                  ) : (
+                    <div className="art art-thumb art-none" aria-hidden="true" />
+                  )}
                   <div className="line-body">
                     <div className="line-head">
                       <div>
@@ -72,17 +87,30 @@ export default async function CartPage() {
                         )}
                         {line.variantLabel ? <div className="fine">{line.variantLabel}</div> : null}
                       </div>
-                      <span className="mono line-total">{line.unitAmount === null ? "—" : formatPrice(line.unitAmount * sellable)}</span>
+                      <span className="mono line-total">
+                        {line.unitAmount === null ? "—" : formatPrice(line.unitAmount * sellable)}
+                      </span>
                     </div>
                     <div className="line-foot">
-                      <CartLineControls key={line.quantity} sku={line.sku} variantKey={line.variantKey} quantity={line.quantity} max={line.available} />
+                      <CartLineControls
+                        key={line.quantity}
+                        sku={line.sku}
+                        variantKey={line.variantKey}
+                        quantity={line.quantity}
+                        max={line.available}
+                      />
                       <span className="line-stock">
                         {status === "short" ? (
                           <span className="stock stock-low">Only {line.available} left</span>
                         ) : (
-                          <StockBadge available={line.unitAmount === null ? 0 : line.available} lowStockThreshold={line.lowStockThreshold} />
+                          <StockBadge
+                            available={line.unitAmount === null ? 0 : line.available}
+                            lowStockThreshold={line.lowStockThreshold}
+                          />
                         )}
-                        {line.unitAmount !== null ? <span className="fine mono">{formatPrice(line.unitAmount)} each</span> : null}
+                        {line.unitAmount !== null ? (
+                          <span className="fine mono">{formatPrice(line.unitAmount)} each</span>
+                        ) : null}
                       </span>
                     </div>
                     {status === "sold_out" ? <p className="fine">Not counted in the total.</p> : null}

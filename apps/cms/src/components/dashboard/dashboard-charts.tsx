@@ -1,7 +1,19 @@
 "use client";
 
 import { useSyncExternalStore, type ReactNode } from "react";
-import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import type { DashboardPoint } from "@/app/cms/dashboard/_lib/load-dashboard";
 import styles from "./dashboard.module.css";
 import { formatBucket, formatInZone, formatMs, formatTick, formatUtc } from "./format";
@@ -72,13 +84,20 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
   const tooltip = (format?: (value: number, name: string) => string) => (
     <Tooltip
       labelFormatter={(t) =>
-        timeZone === "UTC" ? `${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})` : `${formatInZone(Number(t), timeZone)} · ${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})`
+        timeZone === "UTC"
+          ? `${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})`
+          : `${formatInZone(Number(t), timeZone)} · ${formatUtc(Number(t))} (${formatBucket(bucketSeconds)})`
       }
       formatter={(value, name) => (typeof value === "number" && format ? format(value, String(name)) : (value ?? "—"))}
       isAnimationActive={false}
     />
   );
-  const common = { data, responsive: true, style: { width: "100%", height: 240 }, margin: { top: 8, right: 16, bottom: 0, left: 0 } };
+  const common = {
+    data,
+    responsive: true,
+    style: { width: "100%", height: 240 },
+    margin: { top: 8, right: 16, bottom: 0, left: 0 },
+  };
   const pct = (value: number) => `${value.toFixed(1)}%`;
 
   return (
@@ -94,10 +113,39 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           <YAxis allowDecimals={false} width={44} tick={{ fontSize: 11 }} />
           {tooltip()}
           <Legend itemSorter={null} />
-          <Bar dataKey="created" name="Created" fill={COLORS.createdFill} stroke={COLORS.created} isAnimationActive={false} />
-          <Line dataKey="committed" name="Committed" stroke={COLORS.committed} dot={false} strokeWidth={2} isAnimationActive={false} />
-          <Line dataKey="released" name="Released" stroke={COLORS.released} dot={false} strokeWidth={2} strokeDasharray="6 3" isAnimationActive={false} />
-          <Line dataKey="expired" name="Expired" stroke={COLORS.expired} dot={false} strokeWidth={2} strokeDasharray="2 2" isAnimationActive={false} />
+          <Bar
+            dataKey="created"
+            name="Created"
+            fill={COLORS.createdFill}
+            stroke={COLORS.created}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="committed"
+            name="Committed"
+            stroke={COLORS.committed}
+            dot={false}
+            strokeWidth={2}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="released"
+            name="Released"
+            stroke={COLORS.released}
+            dot={false}
+            strokeWidth={2}
+            strokeDasharray="6 3"
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="expired"
+            name="Expired"
+            stroke={COLORS.expired}
+            dot={false}
+            strokeWidth={2}
+            strokeDasharray="2 2"
+            isAnimationActive={false}
+          />
         </ComposedChart>
       </Chart>
 
@@ -107,8 +155,26 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           {xAxis}
           <YAxis domain={[0, 100]} unit="%" width={48} tick={{ fontSize: 11 }} />
           {tooltip(pct)}
-          <ReferenceLine y={commitTarget * 100} stroke={COLORS.target} strokeDasharray="6 4" label={{ value: `target ${commitTarget * 100}%`, position: "insideBottomRight", fontSize: 11, fill: COLORS.target }} />
-          <Line dataKey="commitPct" name="Commit rate" stroke={COLORS.committed} strokeWidth={2} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
+          <ReferenceLine
+            y={commitTarget * 100}
+            stroke={COLORS.target}
+            strokeDasharray="6 4"
+            label={{
+              value: `target ${commitTarget * 100}%`,
+              position: "insideBottomRight",
+              fontSize: 11,
+              fill: COLORS.target,
+            }}
+          />
+          <Line
+            dataKey="commitPct"
+            name="Commit rate"
+            stroke={COLORS.committed}
+            strokeWidth={2}
+            dot={{ r: 2 }}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </Chart>
 
@@ -118,8 +184,26 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           {xAxis}
           <YAxis domain={[0, 100]} unit="%" width={48} tick={{ fontSize: 11 }} />
           {tooltip(pct)}
-          <ReferenceLine y={expiryTarget * 100} stroke={COLORS.target} strokeDasharray="6 4" label={{ value: `target ${expiryTarget * 100}%`, position: "insideTopRight", fontSize: 11, fill: COLORS.target }} />
-          <Line dataKey="expiryPct" name="Expiry rate" stroke={COLORS.expired} strokeWidth={2} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
+          <ReferenceLine
+            y={expiryTarget * 100}
+            stroke={COLORS.target}
+            strokeDasharray="6 4"
+            label={{
+              value: `target ${expiryTarget * 100}%`,
+              position: "insideTopRight",
+              fontSize: 11,
+              fill: COLORS.target,
+            }}
+          />
+          <Line
+            dataKey="expiryPct"
+            name="Expiry rate"
+            stroke={COLORS.expired}
+            strokeWidth={2}
+            dot={{ r: 2 }}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </Chart>
 
@@ -130,8 +214,18 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           <YAxis allowDecimals={false} width={44} tick={{ fontSize: 11 }} />
           {tooltip()}
           <Legend itemSorter={null} />
-          <Bar dataKey="validationFailures" name="Validation failures" fill={COLORS.released} isAnimationActive={false} />
-          <Bar dataKey="checkoutStockRejections" name="Checkouts refused for stock" fill={COLORS.expired} isAnimationActive={false} />
+          <Bar
+            dataKey="validationFailures"
+            name="Validation failures"
+            fill={COLORS.released}
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="checkoutStockRejections"
+            name="Checkouts refused for stock"
+            fill={COLORS.expired}
+            isAnimationActive={false}
+          />
           <Bar dataKey="commitFailures" name="Commit failures" fill={COLORS.purple} isAnimationActive={false} />
         </BarChart>
       </Chart>
@@ -145,7 +239,16 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
           {tooltip((value, name) => (name === "Mean duration" ? formatMs(value) : String(value)))}
           <Legend itemSorter={null} />
           <Bar yAxisId="runs" dataKey="reaperRuns" name="Runs" fill={COLORS.created} isAnimationActive={false} />
-          <Line yAxisId="ms" dataKey="reaperMeanMs" name="Mean duration" stroke={COLORS.purple} strokeWidth={2} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
+          <Line
+            yAxisId="ms"
+            dataKey="reaperMeanMs"
+            name="Mean duration"
+            stroke={COLORS.purple}
+            strokeWidth={2}
+            dot={{ r: 2 }}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
         </ComposedChart>
       </Chart>
     </div>

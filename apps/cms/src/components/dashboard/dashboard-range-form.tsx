@@ -3,13 +3,31 @@
 import { useState } from "react";
 import styles from "./dashboard.module.css";
 
-const RANGE_LABELS = { "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", custom: "Custom (from – to)" } as const;
+const RANGE_LABELS = {
+  "1h": "Last hour",
+  "24h": "Last 24 hours",
+  "7d": "Last 7 days",
+  "30d": "Last 30 days",
+  custom: "Custom (from – to)",
+} as const;
 
 /**
  * Shop and time range. A plain GET form, so every view has a URL; the
  * from/to fields only take part when "Custom" is chosen.
  */
-export function DashboardRangeForm({ shops, shopId, range, fromInput, toInput }: { shops: string[]; shopId: string | undefined; range: string; fromInput: string; toInput: string }) {
+export function DashboardRangeForm({
+  shops,
+  shopId,
+  range,
+  fromInput,
+  toInput,
+}: {
+  shops: string[];
+  shopId: string | undefined;
+  range: string;
+  fromInput: string;
+  toInput: string;
+}) {
   const [selected, setSelected] = useState(range in RANGE_LABELS ? range : "custom");
   const custom = selected === "custom";
   return (

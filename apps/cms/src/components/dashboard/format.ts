@@ -32,7 +32,15 @@ export function formatUtc(epochMs: number): string {
 function isoInZone(epochMs: number, timeZone: string): string {
   if (timeZone === "UTC") return new Date(epochMs).toISOString().slice(0, 16);
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
       .formatToParts(new Date(epochMs))
       .map((part) => [part.type, part.value]),
   );

@@ -82,7 +82,8 @@ export function HoldPolicyForm({
   if (typeof error === "object") {
     for (const e of error.errors ?? []) {
       const field = e.field.replace(/^policy\./, "");
-      if (FIELDS.some((f) => f.field === field)) fieldErrors.set(field, [fieldErrors.get(field), e.message].filter(Boolean).join("; "));
+      if (FIELDS.some((f) => f.field === field))
+        fieldErrors.set(field, [fieldErrors.get(field), e.message].filter(Boolean).join("; "));
       else unplaced = true;
     }
   }
@@ -93,7 +94,9 @@ export function HoldPolicyForm({
         ? error
         : unplaced
           ? `Nothing was saved. ${describeApiError(error)}`
-          : `Nothing was saved: ${FIELDS.filter(({ field }) => fieldErrors.has(field)).map(({ label }) => label.toLowerCase()).join(", ")} ${fieldErrors.size === 1 ? "needs" : "need"} another value.`;
+          : `Nothing was saved: ${FIELDS.filter(({ field }) => fieldErrors.has(field))
+              .map(({ label }) => label.toLowerCase())
+              .join(", ")} ${fieldErrors.size === 1 ? "needs" : "need"} another value.`;
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -123,15 +126,22 @@ export function HoldPolicyForm({
   }
 
   return (
-    <form className={`card ${styles.form}`} onSubmit={(event) => void submit(event)} noValidate aria-labelledby="hold-policy-heading">
+    <form
+      className={`card ${styles.form}`}
+      onSubmit={(event) => void submit(event)}
+      noValidate
+      aria-labelledby="hold-policy-heading"
+    >
       <h2 id="hold-policy-heading">Hold policy</h2>
       <p className={isDefault ? "notice" : "muted"} data-testid="policy-source">
-        {isDefault ? "This shop uses the defaults: no one has set its policy yet." : "Set for this shop."} Changes apply to the next hold a buyer asks for; holds already made keep their expiry.
+        {isDefault ? "This shop uses the defaults: no one has set its policy yet." : "Set for this shop."} Changes apply
+        to the next hold a buyer asks for; holds already made keep their expiry.
       </p>
       <p className={styles.intro}>
-        The two caps count each client twice, separately: by its network address (hashed; an IPv6 address by its /64) and by the shop&apos;s signed buyer cookie
-        (hashed). A checkout is refused when either is at its cap, so a bot that drops its cookie is still capped by its address. Buyers behind one shared address (an
-        office, a mobile network) share that address&apos;s cap.
+        The two caps count each client twice, separately: by its network address (hashed; an IPv6 address by its /64)
+        and by the shop&apos;s signed buyer cookie (hashed). A checkout is refused when either is at its cap, so a bot
+        that drops its cookie is still capped by its address. Buyers behind one shared address (an office, a mobile
+        network) share that address&apos;s cap.
       </p>
       {!canEdit && <p className="notice">Only admins can change the hold policy; you can read it.</p>}
       {FIELDS.map(({ field, label, unit, help }) => {
@@ -166,7 +176,8 @@ export function HoldPolicyForm({
             <p id={`${id}-help`} className={styles.help}>
               {help}{" "}
               <span className={styles.bounds}>
-                {range.min.toLocaleString("en-US")}–{range.max.toLocaleString("en-US")} {unit}; default {describeValue(field, defaults[field])}
+                {range.min.toLocaleString("en-US")}–{range.max.toLocaleString("en-US")} {unit}; default{" "}
+                {describeValue(field, defaults[field])}
                 {isDefault ? " (in use)" : ""}.
               </span>
             </p>

@@ -27,7 +27,15 @@ function clientName(row: Pick<HolderRow, "client" | "key">): string {
 }
 
 /** Who holds the variant, most units first, each with a Release holds button (editors). */
-export function VariantHoldersTable({ shopId, rows, canEdit }: { shopId: string; rows: HolderRow[]; canEdit: boolean }) {
+export function VariantHoldersTable({
+  shopId,
+  rows,
+  canEdit,
+}: {
+  shopId: string;
+  rows: HolderRow[];
+  canEdit: boolean;
+}) {
   const router = useRouter();
   const [, startTransition] = useTransition();
   const [released, setReleased] = useState<string>();
@@ -67,8 +75,12 @@ export function VariantHoldersTable({ shopId, rows, canEdit }: { shopId: string;
                   {shortKey(row.key)}
                 </td>
                 <td data-label="Kind">{CLIENT_KIND_LABELS[row.client]}</td>
-                <td className="num" data-label="Holds">{row.holds.toLocaleString("en-US")}</td>
-                <td className="num" data-label="Units">{row.units.toLocaleString("en-US")}</td>
+                <td className="num" data-label="Holds">
+                  {row.holds.toLocaleString("en-US")}
+                </td>
+                <td className="num" data-label="Units">
+                  {row.units.toLocaleString("en-US")}
+                </td>
                 <td className="small" data-label="Oldest hold" title={row.since}>
                   {row.age}
                 </td>

@@ -1,4 +1,12 @@
-import { errorResponse, flushBackgroundWork, InventoryError, operatorMay, secretsEqual, type OperatorAction, type OperatorRole } from "@acme/platform-core";
+import {
+  errorResponse,
+  flushBackgroundWork,
+  InventoryError,
+  operatorMay,
+  secretsEqual,
+  type OperatorAction,
+  type OperatorRole,
+} from "@acme/platform-core";
 import { forbidden, redirect } from "next/navigation";
 import { after } from "next/server";
 import { isSameOrigin } from "./same-origin";
@@ -27,7 +35,9 @@ export function meets(operator: SessionOperator, requirement: AccessRequirement)
  * For server components: the signed-in operator, or a redirect to /login
  * (anonymous) or the 403 page (a role or shop not granted).
  */
-export async function requirePageOperator(requirement: AccessRequirement & { next?: string } = {}): Promise<SessionOperator> {
+export async function requirePageOperator(
+  requirement: AccessRequirement & { next?: string } = {},
+): Promise<SessionOperator> {
   const operator = await getOperatorSession();
   if (!operator) redirect(`/login${requirement.next ? `?next=${encodeURIComponent(requirement.next)}` : ""}`);
   if (!meets(operator, requirement)) forbidden();
@@ -42,7 +52,10 @@ export interface OperatorRouteContext {
   params: Record<string, string>;
 }
 
-type RouteHandler = (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+type RouteHandler = (
+  request: Request,
+  context: { params: Promise<Record<string, string | string[]>> },
+) => Promise<Response>;
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -60,19 +73,32 @@ export function withOperatorRoute(
     const noStore = { "cache-control": "no-store" };
     try {
       const raw = await context.params;
-      const params = Object.fromEntries(Object.entries(raw ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value.join("/") : value]));
+      const params = Object.fromEntries(
+        Object.entries(raw ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value.join("/") : value]),
+      );
       const operator = await getOperatorSession();
       if (!operator) throw new InventoryError("unauthorized", "Sign in first.");
       if (!SAFE_METHODS.has(request.method)) {
         const token = request.headers.get("x-csrf-token") ?? "";
         if (!isSameOrigin(request) || !secretsEqual(token, operator.csrfToken)) {
-          throw new InventoryError("forbidden", "The request did not come from a CMS page (origin or CSRF token missing or wrong).");
+          throw new InventoryError(
+            "forbidden",
+            "The request did not come from a CMS page (origin or CSRF token missing or wrong).",
+          );
         }
       }
       const shopId = requirement.shop ? (params.shop ?? "") : "";
-      const allowed = meets(operator, { ...(requirement.role ? { role: requirement.role } : {}), ...(requirement.shop ? { shop: shopId } : {}) });
+      const allowed = meets(operator, {
+        ...(requirement.role ? { role: requirement.role } : {}),
+        ...(requirement.shop ? { shop: shopId } : {}),
+      });
       if (!allowed) {
-        throw new InventoryError("forbidden", requirement.shop ? `You may not ${actionFor(requirement.role) === "edit" ? "change" : "see"} shop ${shopId}.` : "Your role does not allow this.");
+        throw new InventoryError(
+          "forbidden",
+          requirement.shop
+            ? `You may not ${actionFor(requirement.role) === "edit" ? "change" : "see"} shop ${shopId}.`
+            : "Your role does not allow this.",
+        );
       }
       // Edits and imports may cross a low-stock threshold: let the alert finish after the answer.
       if (!SAFE_METHODS.has(request.method)) after(flushBackgroundWork);

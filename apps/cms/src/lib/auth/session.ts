@@ -50,7 +50,10 @@ async function readOperatorSession(): Promise<SessionOperator | null> {
   // Signed out (here or on another device) after this session began: the cookie is dead.
   if (operator.sessionsValidFrom && (current.signedInAt ?? 0) < operator.sessionsValidFrom.getTime()) return null;
   // Admins act in every shop: list them all so navigation can offer them.
-  const shops = operator.role === "admin" ? [...new Set([...operator.shops, ...(await getInventoryStore().listShops())])].sort() : operator.shops;
+  const shops =
+    operator.role === "admin"
+      ? [...new Set([...operator.shops, ...(await getInventoryStore().listShops())])].sort()
+      : operator.shops;
   return { ...operator, shops, csrfToken: current.csrfToken };
 }
 

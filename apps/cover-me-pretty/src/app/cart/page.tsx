@@ -39,7 +39,9 @@ export default async function CartPage() {
               const name = line.variantLabel ? `${line.name} (${line.variantLabel})` : line.name;
               return (
                 <li key={`${line.sku}|${line.variantKey}`}>
-                  {state.status === "sold_out" ? `${name} is sold out.` : `${name}: only ${state.sellable} left (you have ${line.quantity}).`}
+                  {state.status === "sold_out"
+                    ? `${name} is sold out.`
+                    : `${name}: only ${state.sellable} left (you have ${line.quantity}).`}
                 </li>
               );
             })}
@@ -60,17 +62,31 @@ export default async function CartPage() {
         <tbody>
           {entries.map(({ line, state }) => {
             return (
-              <tr key={`${line.sku}|${line.variantKey}`} className={state.status === "ok" ? undefined : `problem ${state.status}`} data-sku={line.sku} data-variant-key={line.variantKey} data-status={state.status}>
+              <tr
+                key={`${line.sku}|${line.variantKey}`}
+                className={state.status === "ok" ? undefined : `problem ${state.status}`}
+                data-sku={line.sku}
+                data-variant-key={line.variantKey}
+                data-status={state.status}
+              >
                 <td data-label="Item">
                   <strong>{line.name}</strong>
                   {line.variantLabel ? <div className="muted">{line.variantLabel}</div> : null}
                 </td>
                 <td data-label="Price">{line.unitAmount === null ? "—" : formatPrice(line.unitAmount)}</td>
                 <td data-label="Quantity">
-                  <CartQuantity key={line.quantity} sku={line.sku} variantKey={line.variantKey} quantity={line.quantity} />
+                  <CartQuantity
+                    key={line.quantity}
+                    sku={line.sku}
+                    variantKey={line.variantKey}
+                    quantity={line.quantity}
+                  />
                 </td>
                 <td data-label="Stock">
-                  <StockBadge available={line.unitAmount === null ? 0 : line.available} lowStockThreshold={line.lowStockThreshold} />
+                  <StockBadge
+                    available={line.unitAmount === null ? 0 : line.available}
+                    lowStockThreshold={line.lowStockThreshold}
+                  />
                   {state.status === "sold_out" ? (
                     <div className="line-fix">
                       <span className="muted">Not counted in the total.</span>
@@ -79,7 +95,11 @@ export default async function CartPage() {
                   {state.status === "short" ? (
                     <div className="line-fix">
                       <span className="muted">{state.sellable} counted in the total.</span>
-                      <FixCart fixes={[{ sku: line.sku, variantKey: line.variantKey, quantity: state.sellable }]} label={`Change to ${state.sellable}`} secondary />
+                      <FixCart
+                        fixes={[{ sku: line.sku, variantKey: line.variantKey, quantity: state.sellable }]}
+                        label={`Change to ${state.sellable}`}
+                        secondary
+                      />
                     </div>
                   ) : null}
                 </td>

@@ -18,7 +18,10 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
   const directory = dirname(path);
   // Dot-prefixed and unique per writer: never clobbers another writer's temp
   // file, and never looks like a shop file.
-  const tempPath = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}${TEMP_FILE_SUFFIX}`);
+  const tempPath = join(
+    directory,
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}${TEMP_FILE_SUFFIX}`,
+  );
   let handle: FileHandle | undefined;
   try {
     handle = await open(tempPath, "wx", 0o644);

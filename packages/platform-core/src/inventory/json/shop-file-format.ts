@@ -204,13 +204,24 @@ export function parseShopFile(text: string, shopId: string, path: string): ShopS
     !Array.isArray(file.holds) ||
     !Number.isSafeInteger(file.nextLedgerId)
   ) {
-    throw new InventoryError("internal", `Inventory file ${path} is damaged (shop id, items, ledger, holds or nextLedgerId).`);
+    throw new InventoryError(
+      "internal",
+      `Inventory file ${path} is damaged (shop id, items, ledger, holds or nextLedgerId).`,
+    );
   }
   const items = new Map<string, StoredItem>();
   for (const item of file.items) items.set(itemKey(item.sku, item.variantKey), item);
   const oversold = Array.isArray(file.oversold) ? file.oversold : [];
   const holdPolicy = file.holdPolicy && typeof file.holdPolicy === "object" ? file.holdPolicy : null;
-  return { shopId, items, ledger: file.ledger, nextLedgerId: file.nextLedgerId as number, holds: file.holds, oversold, holdPolicy };
+  return {
+    shopId,
+    items,
+    ledger: file.ledger,
+    nextLedgerId: file.nextLedgerId as number,
+    holds: file.holds,
+    oversold,
+    holdPolicy,
+  };
 }
 
 /**

@@ -54,7 +54,14 @@ export function withShopLock<T>(
         update: LOCK_UPDATE_MS,
         // Short randomised polls: holds last milliseconds, so long sleeps would
         // only waste time; maxRetryTime bounds the total wait.
-        retries: { retries: Math.ceil(waitMs / 10), factor: 1.5, minTimeout: 2, maxTimeout: 50, randomize: true, maxRetryTime: waitMs },
+        retries: {
+          retries: Math.ceil(waitMs / 10),
+          factor: 1.5,
+          minTimeout: 2,
+          maxTimeout: 50,
+          randomize: true,
+          maxRetryTime: waitMs,
+        },
         onCompromised: (error) => {
           // The default throws from a timer and kills the process; instead the
           // write checks `assertHeld` and refuses to commit.
@@ -63,18 +70,26 @@ export function withShopLock<T>(
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ELOCKED") {
-        throw new InventoryError("unavailable", "The inventory file is busy (locked by another process). Try again shortly.", {
-          cause: error,
-        });
+        throw new InventoryError(
+          "unavailable",
+          "The inventory file is busy (locked by another process). Try again shortly.",
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
     const lock: ShopLock = {
       assertHeld() {
         if (compromised) {
-          throw new InventoryError("unavailable", "Lost the inventory file lock (the process stalled); nothing was written. Try again.", {
-            cause: compromised,
-          });
+          throw new InventoryError(
+            "unavailable",
+            "Lost the inventory file lock (the process stalled); nothing was written. Try again.",
+            {
+              cause: compromised,
+            },
+          );
         }
       },
     };

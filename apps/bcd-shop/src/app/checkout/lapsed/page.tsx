@@ -24,7 +24,11 @@ const REASONS: Record<string, { title: string; body: string }> = {
 
 export const dynamic = "force-dynamic";
 
-export default async function LapsedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function LapsedPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { reason } = await searchParams;
   const message = REASONS[typeof reason === "string" && Object.hasOwn(REASONS, reason) ? reason : "lapsed"]!;
   return (

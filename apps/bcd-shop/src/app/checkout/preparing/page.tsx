@@ -7,7 +7,11 @@ export const dynamic = "force-dynamic";
  * and the page returns to the payment link by itself, which goes on to Stripe
  * as soon as the payment page exists.
  */
-export default async function PreparingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function PreparingPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
   const token = typeof params.t === "string" ? params.t : "";
   const until = typeof params.until === "string" ? new Date(params.until) : null;

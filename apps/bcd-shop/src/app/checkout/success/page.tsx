@@ -3,7 +3,11 @@ import { ClearCart } from "@/components/clear-cart.tsx";
 
 export const dynamic = "force-dynamic";
 
-export default async function SuccessPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SuccessPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { session_id: sessionId } = await searchParams;
   return (
     <section className="page-head status-page status-ok">

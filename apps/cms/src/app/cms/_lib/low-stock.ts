@@ -1,4 +1,9 @@
-import { listInventoryPage, listRecentStockAlerts, type InventoryItem, type RecentStockAlert } from "@acme/platform-core";
+import {
+  listInventoryPage,
+  listRecentStockAlerts,
+  type InventoryItem,
+  type RecentStockAlert,
+} from "@acme/platform-core";
 import { getStores } from "@/lib/stores";
 
 export interface LowStockReport {

@@ -19,7 +19,11 @@ type Search = Record<string, string | string[] | undefined>;
  */
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<Search> }) {
   const search = await searchParams;
-  const query = new URLSearchParams(Object.entries(search).flatMap(([key, value]) => (Array.isArray(value) ? value.map((v) => [key, v]) : value === undefined ? [] : [[key, value]])));
+  const query = new URLSearchParams(
+    Object.entries(search).flatMap(([key, value]) =>
+      Array.isArray(value) ? value.map((v) => [key, v]) : value === undefined ? [] : [[key, value]],
+    ),
+  );
   const operator = await requirePageOperator({ next: `/cms/dashboard${query.size > 0 ? `?${query}` : ""}` });
   const parsed = parseDashboardQuery(search);
   const shopId = parsed.ok ? parsed.query.shopId : parsed.shopId;
@@ -40,13 +44,25 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
 
   // Custom fields start from the window on show, so "Custom" begins from what the operator is looking at.
   const minute = (date: Date) => date.toISOString().slice(0, 16);
-  const form = parsed.ok ? { ...parsed.query, fromInput: parsed.query.fromInput || minute(parsed.query.from), toInput: parsed.query.toInput || minute(parsed.query.to) } : parsed;
+  const form = parsed.ok
+    ? {
+        ...parsed.query,
+        fromInput: parsed.query.fromInput || minute(parsed.query.from),
+        toInput: parsed.query.toInput || minute(parsed.query.to),
+      }
+    : parsed;
   return (
     <>
       <div className="page-head">
         <h1>Hold lifecycle{shopId ? ` · ${shopId}` : ""}</h1>
       </div>
-      <DashboardRangeForm shops={operator.shops} shopId={shopId} range={form.range} fromInput={form.fromInput} toInput={form.toInput} />
+      <DashboardRangeForm
+        shops={operator.shops}
+        shopId={shopId}
+        range={form.range}
+        fromInput={form.fromInput}
+        toInput={form.toInput}
+      />
       {errors.length > 0 && (
         <div className="error-box" role="alert" data-testid="dashboard-error">
           <strong>This range cannot be shown:</strong> {errors.join("; ")}.
@@ -56,10 +72,22 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       {data && (
         <>
           <p className={styles.window} data-testid="dashboard-window">
-            {formatUtc(data.from)} – {formatUtc(data.to)} · {formatBucket(data.bucketSeconds)} buckets · {shopId ? `shop ${shopId}` : `all my shops (${data.shops.length})`}
+            {formatUtc(data.from)} – {formatUtc(data.to)} · {formatBucket(data.bucketSeconds)} buckets ·{" "}
+            {shopId ? `shop ${shopId}` : `all my shops (${data.shops.length})`}
           </p>
-          <DashboardTiles totals={data.totals} commitTarget={HOLD_COMMIT_RATE_TARGET} expiryTarget={HOLD_EXPIRY_RATE_TARGET} />
-          <DashboardCharts points={data.points} from={data.from} to={data.to} bucketSeconds={data.bucketSeconds} commitTarget={HOLD_COMMIT_RATE_TARGET} expiryTarget={HOLD_EXPIRY_RATE_TARGET} />
+          <DashboardTiles
+            totals={data.totals}
+            commitTarget={HOLD_COMMIT_RATE_TARGET}
+            expiryTarget={HOLD_EXPIRY_RATE_TARGET}
+          />
+          <DashboardCharts
+            points={data.points}
+            from={data.from}
+            to={data.to}
+            bucketSeconds={data.bucketSeconds}
+            commitTarget={HOLD_COMMIT_RATE_TARGET}
+            expiryTarget={HOLD_EXPIRY_RATE_TARGET}
+          />
         </>
       )}
     </>

@@ -23,7 +23,11 @@ const MESSAGES: Record<string, { title: string; body: string }> = {
 
 export const dynamic = "force-dynamic";
 
-export default async function CheckoutLapsedPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CheckoutLapsedPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const reason = (await searchParams).reason;
   const message = MESSAGES[typeof reason === "string" ? reason : ""] ?? MESSAGES.lapsed!;
   return (

@@ -7,7 +7,11 @@ export const dynamic = "force-dynamic";
  * buyer's until the time shown, and the page comes back to the payment link
  * by itself, which sends the browser on to Stripe as soon as the page exists.
  */
-export default async function CheckoutPreparingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CheckoutPreparingPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
   const token = typeof params.t === "string" ? params.t : "";
   const until = typeof params.until === "string" ? new Date(params.until) : null;
@@ -28,7 +32,8 @@ export default async function CheckoutPreparingPage({ searchParams }: { searchPa
         ) : (
           "They are set aside for you. "
         )}
-        The payment page is being prepared; many people are checking out right now. This page moves on by itself in a moment.
+        The payment page is being prepared; many people are checking out right now. This page moves on by itself in a
+        moment.
       </div>
       <p className="actions">
         <a className="button" href={next}>

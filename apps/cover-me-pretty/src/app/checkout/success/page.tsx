@@ -1,7 +1,11 @@
 import Link from "next/link";
 import { ClearCart } from "@/components/clear-cart.tsx";
 
-export default async function CheckoutSuccessPage({ searchParams }: { searchParams: Promise<{ session_id?: string }> }) {
+export default async function CheckoutSuccessPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ session_id?: string }>;
+}) {
   const { session_id: sessionId } = await searchParams;
   return (
     <>

@@ -10,7 +10,24 @@ export const MAX_CUSTOM_RANGE_SECONDS = 366 * 86_400;
 /** Charts get at most this many points. */
 export const MAX_POINTS = 200;
 /** Bucket sizes, smallest first; the first that keeps the range within MAX_POINTS wins. */
-const BUCKET_SIZES = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 31 * 86_400];
+const BUCKET_SIZES = [
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+  10_800,
+  21_600,
+  43_200,
+  86_400,
+  2 * 86_400,
+  7 * 86_400,
+  14 * 86_400,
+  31 * 86_400,
+];
 
 export interface DashboardQuery {
   range: DashboardRange;
@@ -24,7 +41,9 @@ export interface DashboardQuery {
   toInput: string;
 }
 
-export type DashboardQueryResult = { ok: true; query: DashboardQuery } | { ok: false; errors: string[]; range: string; shopId: string | undefined; fromInput: string; toInput: string };
+export type DashboardQueryResult =
+  | { ok: true; query: DashboardQuery }
+  | { ok: false; errors: string[]; range: string; shopId: string | undefined; fromInput: string; toInput: string };
 
 // A `datetime-local` input sends no zone: the dashboard reads and shows UTC throughout.
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
@@ -33,7 +52,10 @@ const dateInput = z
   .trim()
   .min(1, "is required for a custom range")
   .transform((value) => new Date(LOCAL_DATE_TIME.test(value) ? `${value}Z` : value))
-  .refine((date) => !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 2000 && date.getUTCFullYear() <= 9999, "is not a date (use YYYY-MM-DDTHH:MM, UTC)");
+  .refine(
+    (date) => !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 2000 && date.getUTCFullYear() <= 9999,
+    "is not a date (use YYYY-MM-DDTHH:MM, UTC)",
+  );
 
 const single = (field: string) => z.string({ error: `${field} must be given once` }).optional();
 
@@ -56,12 +78,22 @@ const text = (value: unknown) => (typeof value === "string" ? value : "");
  * end, so reloading keeps the buckets aligned; a custom range is taken as
  * given. Never throws: bad input comes back as messages for the page.
  */
-export function parseDashboardQuery(search: Record<string, string | string[] | undefined>, now = new Date()): DashboardQueryResult {
+export function parseDashboardQuery(
+  search: Record<string, string | string[] | undefined>,
+  now = new Date(),
+): DashboardQueryResult {
   const parsed = searchSchema.safeParse(search);
   const fromInput = text(search.from);
   const toInput = text(search.to);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((issue) => issue.message), range: text(search.range), shopId: text(search.shop) || undefined, fromInput, toInput };
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => issue.message),
+      range: text(search.range),
+      shopId: text(search.shop) || undefined,
+      fromInput,
+      toInput,
+    };
   }
   const { shop: shopId } = parsed.data;
   const range: DashboardRange = parsed.data.range ?? (parsed.data.from || parsed.data.to ? "custom" : DEFAULT_RANGE);
@@ -85,6 +117,18 @@ export function parseDashboardQuery(search: Record<string, string | string[] | u
   const seconds = (to.data.getTime() - from.data.getTime()) / 1000;
   if (seconds <= 0) return fail(["to must be after from"]);
   if (seconds < 60) return fail(["the range must be at least one minute"]);
-  if (seconds > MAX_CUSTOM_RANGE_SECONDS) return fail([`the range may span at most ${MAX_CUSTOM_RANGE_SECONDS / 86_400} days`]);
-  return { ok: true, query: { range, shopId, from: from.data, to: to.data, bucketSeconds: bucketSecondsFor(seconds), fromInput, toInput } };
+  if (seconds > MAX_CUSTOM_RANGE_SECONDS)
+    return fail([`the range may span at most ${MAX_CUSTOM_RANGE_SECONDS / 86_400} days`]);
+  return {
+    ok: true,
+    query: {
+      range,
+      shopId,
+      from: from.data,
+      to: to.data,
+      bucketSeconds: bucketSecondsFor(seconds),
+      fromInput,
+      toInput,
+    },
+  };
 }

@@ -24,7 +24,11 @@ export async function loadDashboard(operator: SessionOperator, query: DashboardQ
   const base = { from: query.from, to: query.to, bucketSeconds: query.bucketSeconds };
   const shops = query.shopId !== undefined ? [query.shopId] : operator.shops;
   const series: HoldLifecycleSeries = await getHoldLifecycleSeries(
-    query.shopId !== undefined ? { ...base, shopId: query.shopId } : operator.role === "admin" ? base : { ...base, shopIds: operator.shops },
+    query.shopId !== undefined
+      ? { ...base, shopId: query.shopId }
+      : operator.role === "admin"
+        ? base
+        : { ...base, shopIds: operator.shops },
   );
   return {
     from: series.from.getTime(),

@@ -6,7 +6,9 @@ import { queryOf } from "../_lib/http";
 
 export const dynamic = "force-dynamic";
 
-const exportQuerySchema = z.strictObject({ format: z.enum(["csv", "json"], { error: "must be csv or json" }).default("csv") });
+const exportQuerySchema = z.strictObject({
+  format: z.enum(["csv", "json"], { error: "must be csv or json" }).default("csv"),
+});
 
 /** Every variant of the shop as a CSV or JSON file that re-imports unchanged. */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {

@@ -19,6 +19,11 @@ export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ sh
  * `policy.<field>`, and nothing changes; holds already made keep their expiry.
  */
 export const PUT = withOperatorRoute({ role: "admin", shop: true }, async ({ request, shopId, operator }) => {
-  const policy = await setShopHoldPolicy({ shopId, policy: await readJsonBody(request, POLICY_MAX_BYTES), actor: operator.email, store: getStores().holds });
+  const policy = await setShopHoldPolicy({
+    shopId,
+    policy: await readJsonBody(request, POLICY_MAX_BYTES),
+    actor: operator.email,
+    store: getStores().holds,
+  });
   return Response.json({ policy });
 });

@@ -7,7 +7,9 @@ import { queryOf } from "../_lib/http";
 export const dynamic = "force-dynamic";
 
 const holdsQuerySchema = z.strictObject({
-  status: z.enum(["active", "expired", "committed", "released"], { error: "must be active, expired, committed or released" }).optional(),
+  status: z
+    .enum(["active", "expired", "committed", "released"], { error: "must be active, expired, committed or released" })
+    .optional(),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, "must be a whole number")
@@ -20,6 +22,11 @@ const holdsQuerySchema = z.strictObject({
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
   const query = parseOrThrow(holdsQuerySchema, queryOf(request));
   const { holds } = getStores();
-  const list = await listInventoryHolds({ shopId, limit: query.limit, store: holds, ...(query.status ? { status: query.status } : {}) });
+  const list = await listInventoryHolds({
+    shopId,
+    limit: query.limit,
+    store: holds,
+    ...(query.status ? { status: query.status } : {}),
+  });
   return Response.json({ holds: list });
 });

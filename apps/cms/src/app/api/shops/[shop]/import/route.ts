@@ -1,4 +1,11 @@
-import { importStock, type ImportStockResult, InventoryError, operatorMay, parseOrThrow, readBytes } from "@acme/platform-core";
+import {
+  importStock,
+  type ImportStockResult,
+  InventoryError,
+  operatorMay,
+  parseOrThrow,
+  readBytes,
+} from "@acme/platform-core";
 import { z } from "zod";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
@@ -24,7 +31,8 @@ const importQuerySchema = z.strictObject({
  */
 export const POST = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId, operator }) => {
   const query = parseOrThrow(importQuerySchema, queryOf(request));
-  if (query.mode === "apply" && !operatorMay(operator, "edit", shopId)) throw new InventoryError("forbidden", "Viewers cannot change stock.");
+  if (query.mode === "apply" && !operatorMay(operator, "edit", shopId))
+    throw new InventoryError("forbidden", "Viewers cannot change stock.");
   const content = await readBytes(request, IMPORT_MAX_BYTES);
   const { inventory } = getStores();
   const result = await importStock({

@@ -1,4 +1,12 @@
-import { InventoryError, listInventoryPage, MAX_QUANTITY, parseOrThrow, purchaseLimitSchema, readJsonBody, titleSchema } from "@acme/platform-core";
+import {
+  InventoryError,
+  listInventoryPage,
+  MAX_QUANTITY,
+  parseOrThrow,
+  purchaseLimitSchema,
+  readJsonBody,
+  titleSchema,
+} from "@acme/platform-core";
 import { z } from "zod";
 import { EDIT_REASONS, NOTE_MAX_LENGTH } from "@/components/edit-reasons";
 import { withOperatorRoute } from "@/lib/auth/guards";
@@ -19,7 +27,11 @@ export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ re
   return Response.json(page, { headers: { "cache-control": "no-store" } });
 });
 
-const quantity = z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative").max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
+const quantity = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must not be negative")
+  .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`);
 
 const editSchema = z
   .strictObject({
@@ -38,8 +50,16 @@ const editSchema = z
     note: z.string().trim().max(NOTE_MAX_LENGTH, `must be at most ${NOTE_MAX_LENGTH} characters`).optional(),
   })
   .superRefine((value, context) => {
-    if ([value.quantity, value.lowStockThreshold, value.purchaseLimit, value.productTitle, value.variantTitle].every((field) => field === undefined)) {
-      context.addIssue({ code: "custom", path: ["quantity"], message: "give quantity, lowStockThreshold, purchaseLimit, productTitle or variantTitle" });
+    if (
+      [value.quantity, value.lowStockThreshold, value.purchaseLimit, value.productTitle, value.variantTitle].every(
+        (field) => field === undefined,
+      )
+    ) {
+      context.addIssue({
+        code: "custom",
+        path: ["quantity"],
+        message: "give quantity, lowStockThreshold, purchaseLimit, productTitle or variantTitle",
+      });
     }
     if (value.quantity !== undefined && value.reason === undefined) {
       context.addIssue({ code: "custom", path: ["reason"], message: "is required when quantity changes" });
@@ -57,7 +77,8 @@ export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ 
   const { inventory } = getStores();
   const ref = { sku: edit.sku, variantKey: edit.variantKey };
   const current = await inventory.getItem(shopId, ref);
-  if (!current) throw new InventoryError("not_found", `No stock item ${edit.sku} ${edit.variantKey} in shop ${shopId}.`);
+  if (!current)
+    throw new InventoryError("not_found", `No stock item ${edit.sku} ${edit.variantKey} in shop ${shopId}.`);
   if (current.version !== edit.expectedVersion) {
     throw new InventoryError("conflict", `${edit.sku} was changed by someone else.`, { details: { current } });
   }

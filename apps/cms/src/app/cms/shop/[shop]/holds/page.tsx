@@ -1,5 +1,12 @@
 import Link from "next/link";
-import { getHoldCapPressure, getShopHoldPolicy, listInventoryHolds, operatorMay, type HoldCapPressure, type HoldStatus } from "@acme/platform-core";
+import {
+  getHoldCapPressure,
+  getShopHoldPolicy,
+  listInventoryHolds,
+  operatorMay,
+  type HoldCapPressure,
+  type HoldStatus,
+} from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
@@ -66,8 +73,10 @@ export default async function HoldsPage({ params, searchParams }: Props) {
       </p>
       {status === "active" && (
         <p className="muted small" data-testid="caps">
-          Each client may hold {formatNumber(policy.maxActiveHoldsPerClient)} holds and {formatNumber(policy.maxHeldUnitsPerClient)} units at once
-          {policy.isDefault ? " (the defaults)" : ""}; see <Link href={shopPath(shopId, "/settings")}>hold policy</Link>. An item’s Holders link lists who holds that variant.
+          Each client may hold {formatNumber(policy.maxActiveHoldsPerClient)} holds and{" "}
+          {formatNumber(policy.maxHeldUnitsPerClient)} units at once
+          {policy.isDefault ? " (the defaults)" : ""}; see <Link href={shopPath(shopId, "/settings")}>hold policy</Link>
+          . An item’s Holders link lists who holds that variant.
         </p>
       )}
       {pressure ? <CapPressure pressure={pressure} /> : null}
@@ -102,7 +111,12 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                 </td>
                 <td className="small" data-label="Checkout">
                   {hold.checkoutSessionId ? (
-                    <a href={sessionUrl(hold.checkoutSessionId)} target="_blank" rel="noreferrer" title={hold.checkoutSessionId}>
+                    <a
+                      href={sessionUrl(hold.checkoutSessionId)}
+                      target="_blank"
+                      rel="noreferrer"
+                      title={hold.checkoutSessionId}
+                    >
                       Stripe session ↗
                     </a>
                   ) : (
@@ -112,7 +126,9 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                 <td data-label="Status">
                   <span className={`badge badge-hold-${hold.status}`}>{hold.status}</span>
                 </td>
-                <td className="small" data-label="Created">{formatTime(hold.createdAt)}</td>
+                <td className="small" data-label="Created">
+                  {formatTime(hold.createdAt)}
+                </td>
                 <td className="small" data-label={status === "active" ? "Expires" : "Ended"}>
                   {hold.status === "active"
                     ? formatTime(hold.expiresAt)
@@ -122,7 +138,8 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                   <ul className="hold-items">
                     {hold.items.map((item) => (
                       <li key={refId(item)}>
-                        <ItemName item={items.get(refId(item)) ?? item} sku={item.sku} /> × {formatNumber(item.quantity)}
+                        <ItemName item={items.get(refId(item)) ?? item} sku={item.sku} /> ×{" "}
+                        {formatNumber(item.quantity)}
                         {hold.status === "active" && (
                           <>
                             {" "}
@@ -135,9 +152,13 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                     ))}
                   </ul>
                 </td>
-                <td className="num" data-label="Units">{formatNumber(hold.items.reduce((sum, item) => sum + item.quantity, 0))}</td>
+                <td className="num" data-label="Units">
+                  {formatNumber(hold.items.reduce((sum, item) => sum + item.quantity, 0))}
+                </td>
                 <td className="actions">
-                  {hold.status === "active" && <ReleaseHoldButton shopId={shopId} holdId={hold.holdId} canEdit={canEdit} />}
+                  {hold.status === "active" && (
+                    <ReleaseHoldButton shopId={shopId} holdId={hold.holdId} canEdit={canEdit} />
+                  )}
                 </td>
               </tr>
             ))}
@@ -154,9 +175,9 @@ function CapPressure({ pressure }: { pressure: HoldCapPressure }) {
   const pressed = pressure.clientsAtCap > 0 || pressure.capRefusals > 0 || pressure.limitRefusals > 0;
   return (
     <p className={pressed ? "conflict-box small" : "muted small"} data-testid="cap-pressure">
-      {formatNumber(pressure.clientsAtCap)} {pressure.clientsAtCap === 1 ? "client is" : "clients are"} at a cap now. In the last {minutes} minutes,{" "}
-      {formatNumber(pressure.capRefusals)} of {formatNumber(pressure.clientRequests)} checkouts were refused by a cap and {formatNumber(pressure.limitRefusals)} by a purchase
-      limit.
+      {formatNumber(pressure.clientsAtCap)} {pressure.clientsAtCap === 1 ? "client is" : "clients are"} at a cap now. In
+      the last {minutes} minutes, {formatNumber(pressure.capRefusals)} of {formatNumber(pressure.clientRequests)}{" "}
+      checkouts were refused by a cap and {formatNumber(pressure.limitRefusals)} by a purchase limit.
     </p>
   );
 }

@@ -38,15 +38,28 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
               <td className="product-cell">
                 <ItemName item={item} sku={item.sku} />
               </td>
-              <td className="num" data-label="Quantity">{formatNumber(item.quantity)}</td>
-              <td className="num" data-label="Reserved">{formatNumber(item.reserved)}</td>
-              <td className="num" data-label="Available">
-                <span className={item.available <= 0 ? "badge badge-out" : "badge badge-low"}>{formatNumber(item.available)}</span>
+              <td className="num" data-label="Quantity">
+                {formatNumber(item.quantity)}
               </td>
-              <td className="num" data-label="Low-stock threshold">{formatNumber(item.lowStockThreshold)}</td>
-              <td className="small muted" data-label="Updated">{formatTime(item.updatedAt)}</td>
+              <td className="num" data-label="Reserved">
+                {formatNumber(item.reserved)}
+              </td>
+              <td className="num" data-label="Available">
+                <span className={item.available <= 0 ? "badge badge-out" : "badge badge-low"}>
+                  {formatNumber(item.available)}
+                </span>
+              </td>
+              <td className="num" data-label="Low-stock threshold">
+                {formatNumber(item.lowStockThreshold)}
+              </td>
+              <td className="small muted" data-label="Updated">
+                {formatTime(item.updatedAt)}
+              </td>
               <td className="actions">
-                <Link className="button button-small button-quiet" href={historyPath(shopId, item.sku, item.variantKey)}>
+                <Link
+                  className="button button-small button-quiet"
+                  href={historyPath(shopId, item.sku, item.variantKey)}
+                >
                   History
                 </Link>
               </td>
@@ -67,8 +80,8 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
   const cut = (total: number) =>
     total > LOW_STOCK_LIST_LIMIT ? (
       <p className="muted">
-        Showing {formatNumber(LOW_STOCK_LIST_LIMIT)} of {formatNumber(total)}; the <Link href={shopPath(shopId, "/data/inventory?filter=attention")}>stock grid</Link> pages
-        through all.
+        Showing {formatNumber(LOW_STOCK_LIST_LIMIT)} of {formatNumber(total)}; the{" "}
+        <Link href={shopPath(shopId, "/data/inventory?filter=attention")}>stock grid</Link> pages through all.
       </p>
     ) : null;
   return (
@@ -113,7 +126,9 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
               )}
               {report.alerts.map((alert) => (
                 <tr key={refId(alert)} data-sku={alert.sku} data-variant-key={alert.variantKey}>
-                  <td className="small" data-label="Alerted">{formatTime(alert.lastAlertedAt)}</td>
+                  <td className="small" data-label="Alerted">
+                    {formatTime(alert.lastAlertedAt)}
+                  </td>
                   <td data-label="Variant">
                     {alert.item ? (
                       <ItemName item={alert.item} sku={alert.sku} />
@@ -123,8 +138,12 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
                       </span>
                     )}
                   </td>
-                  <td className="num" data-label="Available then">{formatNumber(alert.lastAvailable)}</td>
-                  <td className="num" data-label="Available now">{alert.item ? formatNumber(alert.item.available) : "deleted"}</td>
+                  <td className="num" data-label="Available then">
+                    {formatNumber(alert.lastAvailable)}
+                  </td>
+                  <td className="num" data-label="Available now">
+                    {alert.item ? formatNumber(alert.item.available) : "deleted"}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -9,8 +9,16 @@ const RELEASE_MAX_BYTES = 1024;
 
 // The library checks the values (address or buyer, a 32-hex key); this refuses other shapes.
 const releaseBodySchema = z.strictObject(
-  { client: z.string({ error: "is required (address or buyer)" }), key: z.string({ error: "is required (the client key the holders list shows)" }) },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `has unknown fields ${issue.keys.join(", ")}` : "must be a JSON object with client and key") },
+  {
+    client: z.string({ error: "is required (address or buyer)" }),
+    key: z.string({ error: "is required (the client key the holders list shows)" }),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `has unknown fields ${issue.keys.join(", ")}`
+        : "must be a JSON object with client and key",
+  },
 );
 
 /**

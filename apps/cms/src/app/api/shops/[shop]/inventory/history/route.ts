@@ -10,7 +10,10 @@ const historyQuerySchema = z.strictObject({
   sku: z.string({ error: "is required" }).min(1, "is required").max(128),
   variantKey: z.string().max(2048).default(""),
   /** Entries older than this ledger id (the previous page's last id). */
-  before: z.string().regex(/^\d{1,18}$/, "must be a ledger entry id").optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, "must be a ledger entry id")
+    .optional(),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, "must be a whole number")

@@ -9,7 +9,11 @@ export const dynamic = "force-dynamic";
 export default async function ImportExportPage({ params }: { params: Promise<{ shop: string }> }) {
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
-  const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/data/import-export") });
+  const operator = await requirePageOperator({
+    shop: shopId,
+    role: "viewer",
+    next: shopPath(shopId, "/data/import-export"),
+  });
   const canEdit = operatorMay(operator, "edit", shopId);
   const exportUrl = (format: string) => `/api/shops/${encodeURIComponent(shopId)}/export?format=${format}`;
   return (

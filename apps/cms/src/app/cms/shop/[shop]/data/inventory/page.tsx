@@ -21,7 +21,11 @@ interface Props {
 export default async function InventoryPage({ params, searchParams }: Props) {
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
-  const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/data/inventory") });
+  const operator = await requirePageOperator({
+    shop: shopId,
+    role: "viewer",
+    next: shopPath(shopId, "/data/inventory"),
+  });
   const raw = Object.fromEntries(
     Object.entries(await searchParams).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
   );

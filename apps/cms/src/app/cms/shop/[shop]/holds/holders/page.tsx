@@ -1,5 +1,11 @@
 import Link from "next/link";
-import { getShopHoldPolicy, isInventoryError, listVariantHolders, operatorMay, type VariantHolder } from "@acme/platform-core";
+import {
+  getShopHoldPolicy,
+  isInventoryError,
+  listVariantHolders,
+  operatorMay,
+  type VariantHolder,
+} from "@acme/platform-core";
 import { variantTitles } from "@acme/platform-core/universal";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
@@ -25,7 +31,11 @@ export default async function VariantHoldersPage({ params, searchParams }: Props
   const query = await searchParams;
   const sku = typeof query.sku === "string" ? query.sku : "";
   const variantKey = typeof query.variantKey === "string" ? query.variantKey : "";
-  const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: holdersPath(shopId, sku, variantKey) });
+  const operator = await requirePageOperator({
+    shop: shopId,
+    role: "viewer",
+    next: holdersPath(shopId, sku, variantKey),
+  });
   const back = (
     <p className="button-row">
       <Link href={shopPath(shopId, "/holds")}>← Holds</Link>
@@ -36,7 +46,9 @@ export default async function VariantHoldersPage({ params, searchParams }: Props
     return (
       <>
         {back}
-        <p className="error-box">Choose a variant (from its history or a hold) to see who holds it; the link needs sku and variantKey.</p>
+        <p className="error-box">
+          Choose a variant (from its history or a hold) to see who holds it; the link needs sku and variantKey.
+        </p>
       </>
     );
   }
@@ -54,7 +66,10 @@ export default async function VariantHoldersPage({ params, searchParams }: Props
       </>
     );
   }
-  const [item, policy] = await Promise.all([inventory.getItem(shopId, { sku, variantKey }), getShopHoldPolicy({ shopId, store: holds })]);
+  const [item, policy] = await Promise.all([
+    inventory.getItem(shopId, { sku, variantKey }),
+    getShopHoldPolicy({ shopId, store: holds }),
+  ]);
   const titles = item ? variantTitles(item) : undefined;
   const rows: HolderRow[] = holders.map((holder) => ({
     client: holder.client,
@@ -91,13 +106,15 @@ export default async function VariantHoldersPage({ params, searchParams }: Props
         </dl>
       )}
       <p className="muted">
-        Who holds this variant now, most units first{holders.length === LIMIT ? `, the top ${LIMIT}` : ""}. A client is known by its network address and by its buyer
-        cookie, both hashed (the first 8 of 32 hex digits shown), so one hold is listed under each. Caps per client in {shopId}:{" "}
-        {formatNumber(policy.maxActiveHoldsPerClient)} active holds and {formatNumber(policy.maxHeldUnitsPerClient)} units (
+        Who holds this variant now, most units first{holders.length === LIMIT ? `, the top ${LIMIT}` : ""}. A client is
+        known by its network address and by its buyer cookie, both hashed (the first 8 of 32 hex digits shown), so one
+        hold is listed under each. Caps per client in {shopId}: {formatNumber(policy.maxActiveHoldsPerClient)} active
+        holds and {formatNumber(policy.maxHeldUnitsPerClient)} units (
         <Link href={shopPath(shopId, "/settings")}>hold policy</Link>).
       </p>
       <p className="muted small">
-        Release holds gives back every active hold of that client in the shop, of any variant; each line is written to the ledger as hold_release by you.
+        Release holds gives back every active hold of that client in the shop, of any variant; each line is written to
+        the ledger as hold_release by you.
       </p>
       <VariantHoldersTable shopId={shopId} rows={rows} canEdit={operatorMay(operator, "edit", shopId)} />
     </>

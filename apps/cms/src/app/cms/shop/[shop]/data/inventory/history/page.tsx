@@ -11,7 +11,8 @@ const PAGE_SIZE = 100;
 
 /** What a reason means where its name alone does not say it. */
 const REASON_HELP: Partial<Record<LedgerReason, string>> = {
-  hold_release: "An operator released a client's holds (top holders): the units went back to available; the quantity did not change.",
+  hold_release:
+    "An operator released a client's holds (top holders): the units went back to available; the quantity did not change.",
   oversold_at_payment: "Paid for after the units were gone: sold below zero, to be resolved with the buyer.",
 };
 
@@ -34,7 +35,9 @@ export default async function HistoryPage({ params, searchParams }: Props) {
     return (
       <>
         <p>{back}</p>
-        <p className="error-box">Choose a variant from the stock grid to see its history (the link needs sku and variantKey).</p>
+        <p className="error-box">
+          Choose a variant from the stock grid to see its history (the link needs sku and variantKey).
+        </p>
       </>
     );
   }
@@ -112,11 +115,18 @@ export default async function HistoryPage({ params, searchParams }: Props) {
             )}
             {entries.map((entry) => (
               <tr key={entry.id} data-ledger-id={entry.id} data-reason={entry.reason}>
-                <td className="small" data-label="Time">{formatTime(entry.createdAt)}</td>
-                <td className={entry.delta < 0 ? "num negative" : entry.delta > 0 ? "num positive" : "num"} data-label="Change">
+                <td className="small" data-label="Time">
+                  {formatTime(entry.createdAt)}
+                </td>
+                <td
+                  className={entry.delta < 0 ? "num negative" : entry.delta > 0 ? "num positive" : "num"}
+                  data-label="Change"
+                >
                   {formatDelta(entry.delta)}
                 </td>
-                <td className="num" data-label="Quantity after">{formatNumber(entry.quantityAfter)}</td>
+                <td className="num" data-label="Quantity after">
+                  {formatNumber(entry.quantityAfter)}
+                </td>
                 <td data-label="Reason">
                   <span className={`reason reason-${entry.reason}`} title={REASON_HELP[entry.reason]}>
                     {entry.reason.replaceAll("_", " ")}
