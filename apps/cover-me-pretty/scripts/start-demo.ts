@@ -81,7 +81,8 @@ async function main(): Promise<void> {
   const ownDatabase = Boolean(env.DATABASE_URL);
   let operatorPassword: string = DEMO_OPERATOR.password;
   if (!env.DATABASE_URL) {
-    // As root in a private folder (mode 0700) the postgres user cannot enter .data/: the data then lives under /var/tmp.
+    // As root in a private folder (mode 0700) the postgres user cannot enter .data/: the data then lives under
+    // /var/tmp.
     const postgresDir = postgresDataDir(path.join(config.dataDir, "postgres"));
     say(
       `starting embedded PostgreSQL (data in ${path.relative(root, postgresDir).startsWith("..") ? postgresDir : path.relative(root, postgresDir)})`,

@@ -218,7 +218,8 @@ describe("POST /api/checkout-session with hostile input", () => {
       ),
       {
         numRuns: RUNS.bodies,
-        // A fresh seed found these: a forwarded scheme that is not http(s) went into Stripe's return URLs and the checkout was a 503.
+        // A fresh seed found these: a forwarded scheme that is not http(s) went into Stripe's return URLs and the
+        // checkout was a 503.
         examples: [
           ['{"lines":[{"sku":"CMP-TOTE","variantKey":"","quantity":1}]}', { "x-forwarded-proto": "javascript" }],
           [
@@ -237,7 +238,8 @@ describe("POST /api/checkout-session with hostile input", () => {
         const { status, json } = await checkout(`{"lines":[{"sku":"${TOTE.sku}","variantKey":"","quantity":${raw}}]}`);
         const value: unknown = JSON.parse(raw);
         if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_LINE_QUANTITY) {
-          // Past what the stock or the shop's caps on one client allow, it is refused whole (409, 422), holding nothing.
+          // Past what the stock or the shop's caps on one client allow, it is refused whole (409, 422), holding
+          // nothing.
           expect([200, 409, 422], `${raw}: ${JSON.stringify(json)}`).toContain(status);
           if (status !== 200) expect(await snapshot()).toEqual(before);
         } else {
@@ -445,7 +447,8 @@ describe("shop pages with hostile cookies and URLs", () => {
       }),
       {
         numRuns: RUNS.cookies,
-        // Regressions: lines the store refuses to look up (a blank sku, a non-canonical variant key) failed the whole page (500).
+        // Regressions: lines the store refuses to look up (a blank sku, a non-canonical variant key) failed the whole
+        // page (500).
         examples: [
           [encodeURIComponent(JSON.stringify([{ sku: " ", variantKey: "", quantity: 1 }]))],
           [

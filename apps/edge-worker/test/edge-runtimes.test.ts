@@ -111,7 +111,9 @@ afterAll(async () => {
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 });
 
-/** Package names in a metafile input path (`../../node_modules/.pnpm/x@1/node_modules/@scope/pkg/...` → `@scope/pkg`). */
+/**
+ * Package names in a metafile input path (`../../node_modules/.pnpm/x@1/node_modules/@scope/pkg/...` → `@scope/pkg`).
+ */
 function packageOf(input: string): string | undefined {
   const tail = input.split("node_modules/").at(-1)!;
   if (tail === input) return undefined;

@@ -24,7 +24,9 @@ export interface BenchConfig {
   webhookExpiredShare: number;
   reaperHolds: number;
   reaperBatchSize: number;
-  /** Process counts of the multi-instance phase (the same buyers spread over that many OS processes); empty skips it. */
+  /**
+   * Process counts of the multi-instance phase (the same buyers spread over that many OS processes); empty skips it.
+   */
   multiProcesses: number[];
   /** Units of the multi-instance phase's hot variant, per layout. */
   multiUnits: number;

@@ -96,7 +96,8 @@ it("grants exactly the stock to buyers in four processes through PgBouncer, and 
   expect(await item("bounced", "HOT")).toEqual({ quantity: 300, reserved: 300 });
   expect((await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "HoldRequest"`)).rows[0]!.n).toBe(0);
 
-  // Every other path through the pooler too: paid commits (with their events), releases, the reaper, validation, reconcile.
+  // Every other path through the pooler too: paid commits (with their events), releases, the reaper, validation,
+  // reconcile.
   const holds = createPrismaHoldStore(pooled);
   const [paid, released] = [granted.slice(0, 100), granted.slice(100, 150)];
   await Promise.all(

@@ -23,7 +23,10 @@ const envSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().trim().min(1, "is required"),
     /** Where events are POSTed (e.g. the CMS webhook route). Empty: events are only recorded. */
     STRIPE_EMULATOR_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
-    /** Webhook attempts per event; the demo's receiver may start after the emulator, so retries last longer than in tests. */
+    /**
+     * Webhook attempts per event; the demo's receiver may start after the emulator, so retries last longer than in
+     * tests.
+     */
     STRIPE_EMULATOR_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
     STRIPE_EMULATOR_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(500),
     /** Stripe's rate limits: the sandbox's (default), live mode's, or none. */

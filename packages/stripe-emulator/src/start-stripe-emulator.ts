@@ -56,7 +56,10 @@ export interface StripeEmulatorOptions {
   apiKey?: string;
   /** `api_version` on events; default {@link STRIPE_API_VERSION}. */
   apiVersion?: string;
-  /** Delay added to every API response (benchmarks, timeout tests); default 0. A request holds its concurrency slot through it. */
+  /**
+   * Delay added to every API response (benchmarks, timeout tests); default 0. A request holds its concurrency slot
+   * through it.
+   */
   latencyMs?: number;
   /**
    * Stripe's rate and concurrency limits on `/v1/...` (429 with

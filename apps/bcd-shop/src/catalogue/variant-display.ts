@@ -5,13 +5,18 @@ import { variantLabel, type StorefrontVariant } from "@acme/platform-core/univer
 export interface DisplayVariant extends StorefrontVariant {
   /** "Coral / M"; "" for a product without variants. */
   label: string;
-  /** What tells it from the product's other variants ("M" when all are coral); its whole label when it is the only one. */
+  /**
+   * What tells it from the product's other variants ("M" when all are coral); its whole label when it is the only one.
+   */
   pick: string;
   /** The `color` attribute, lower-cased (a key of `COLOURS`), or null. */
   colour: string | null;
 }
 
-/** A product's variants for display; `shared` is what they all have in common ("Coral"), when they differ in something else. */
+/**
+ * A product's variants for display; `shared` is what they all have in common ("Coral"), when they differ in something
+ * else.
+ */
 export function displayVariants(variants: StorefrontVariant[]): { variants: DisplayVariant[]; shared: string } {
   const keys = new Set(variants.flatMap((variant) => Object.keys(variant.attributes)));
   const varying = [...keys].filter((key) => new Set(variants.map((variant) => variant.attributes[key])).size > 1);

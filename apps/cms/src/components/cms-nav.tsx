@@ -6,7 +6,8 @@ import { useEffect, useSyncExternalStore } from "react";
 
 const LAST_SHOP_KEY = "acme-cms:last-shop";
 
-// Only this nav writes the key, and it re-renders on every navigation, so reading it each render is enough: nothing to subscribe to.
+// Only this nav writes the key, and it re-renders on every navigation, so reading it each render is enough: nothing to
+// subscribe to.
 const subscribeToNothing = () => () => {};
 const readLastShop = () => window.localStorage.getItem(LAST_SHOP_KEY) ?? undefined;
 const noLastShopOnServer = () => undefined;

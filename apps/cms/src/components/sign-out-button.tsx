@@ -11,7 +11,8 @@ export function SignOutButton() {
     try {
       await csrfFetch("/api/auth/sign-out", { method: "POST" });
     } finally {
-      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: the server must re-read the cleared session cookie
+      // A full page load on purpose, not a client navigation: the server must re-read the cleared session cookie.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full load, as said above
       window.location.assign("/login");
     }
   }

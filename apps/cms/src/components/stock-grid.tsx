@@ -453,7 +453,8 @@ export function StockGrid({
                     </td>
                   </tr>
                   {saved?.key === key && !isEditing && (
-                    // At the row that was saved, where the operator is looking (it was at the top of the grid, out of sight).
+                    // At the row that was saved, where the operator is looking (it was at the top of the grid, out of
+                    // sight).
                     <tr className="saved-row">
                       <td colSpan={COLUMNS.length + 1}>
                         <p className="success-box" role="status" ref={savedMessage}>

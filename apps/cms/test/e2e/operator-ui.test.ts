@@ -42,7 +42,10 @@ let browser: Browser;
 let editor: BrowserContext;
 let heldId: string;
 
-/** The whole page; `fullPage: false` for the window only (a page listing thousands of rows is tens of thousands of pixels tall). */
+/**
+ * The whole page; `fullPage: false` for the window only (a page listing thousands of rows is tens of thousands of
+ * pixels tall).
+ */
 async function shot(page: Page, name: string, { fullPage = true } = {}) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }

@@ -381,8 +381,10 @@ describe("POST /api/stripe/webhook", () => {
       }),
       {
         numRuns: RUNS.signedWebhooks,
-        // Regression: a signed body without `data.object` crashed the handler (500, retried by Stripe for days); now 400.
-        // Regressions: a hold id or event id with a NUL made PostgreSQL refuse the query (500); now a hold not found (200) or a 400.
+        // Regression: a signed body without `data.object` crashed the handler (500, retried by Stripe for days); now
+        // 400.
+        // Regressions: a hold id or event id with a NUL made PostgreSQL refuse the query (500); now a hold not found
+        // (200) or a 400.
         examples: [
           [
             {

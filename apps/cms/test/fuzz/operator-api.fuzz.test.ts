@@ -325,7 +325,8 @@ describe("PATCH /inventory: hostile purchase limits", () => {
       }),
       {
         numRuns: RUNS.limits,
-        // 1e400 is Infinity to JavaScript, which JSON.stringify writes as null ("no limit"): it must be refused, not read as null.
+        // 1e400 is Infinity to JavaScript, which JSON.stringify writes as null ("no limit"): it must be refused, not
+        // read as null.
         examples: [
           ["0"],
           ["-0"],
@@ -426,7 +427,8 @@ describe("writes: hostile imports and releases", () => {
         if (response.status === 200) {
           expect(((await response.json()) as { changed: boolean }).changed).toBe(false);
         } else {
-          // 409 "Server Action unavailable": a multipart POST to a path that is no route ("holds/../release") is taken for a server action by Next.js.
+          // 409 "Server Action unavailable": a multipart POST to a path that is no route ("holds/../release") is taken
+          // for a server action by Next.js.
           await expectRefusal(
             response,
             [400, 403, 404, 405, 409, 414, 431],

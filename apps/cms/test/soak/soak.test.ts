@@ -39,7 +39,10 @@ const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 6);
 /** Window length: SOAK_WINDOW_SECONDS, else a sixth of the run between 10 s and 60 s. */
 const WINDOW_MS = (Number(process.env.SOAK_WINDOW_SECONDS) || Math.min(60, Math.max(10, SECONDS / 6))) * 1000;
 const WINDOWS = Math.max(2, Math.ceil((SECONDS * 1000) / WINDOW_MS));
-/** After the deadline: Stripe's last deliveries, expiring what is still open, and the checks, all of which grow with the run. */
+/**
+ * After the deadline: Stripe's last deliveries, expiring what is still open, and the checks, all of which grow with the
+ * run.
+ */
 const TEST_TIMEOUT_MS = (SECONDS * 2 + 300) * 1000;
 const STOP_TIMEOUT_MS = 300_000;
 const SHOP_DIR = fileURLToPath(new URL("../../../cover-me-pretty", import.meta.url));

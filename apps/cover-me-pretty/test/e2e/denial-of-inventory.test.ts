@@ -108,7 +108,9 @@ async function checkout(
 /** Stock held for the buyer: the payment page is ready (200) or being prepared while Stripe is busy (202). */
 const held = (answer: Answer) => answer.status === 200 || answer.status === 202;
 
-/** A buyer follows the payment link (the hold gets its full term) and pays on the emulator's page; the webhook sells it. */
+/**
+ * A buyer follows the payment link (the hold gets its full term) and pays on the emulator's page; the webhook sells it.
+ */
 async function pay(answer: Answer): Promise<void> {
   const reached = await followPaymentLink(shop.url, String(answer.body.url));
   expect(reached.location.startsWith(`${emulator.url}/checkout/`)).toBe(true);
@@ -222,7 +224,8 @@ describe("denial of inventory, on the real stack", () => {
     // A returning buyer keeps their cookie: no new one is set.
     expect(retries.every((answer) => answer.cookie === null)).toBe(true);
     expect((await dropItem()).reserved).toBe(1);
-    // A second cart from the same buyer is over the cap of one open checkout, and so is one with a fresh cookie from the same address.
+    // A second cart from the same buyer is over the cap of one open checkout, and so is one with a fresh cookie from
+    // the same address.
     const second = await checkout(BUYER, 1, { cookie: first.cookie! });
     expect(second.status).toBe(429);
     expect(second.body).toMatchObject({ code: "rate_limited", cap: "holds", limit: 1 });

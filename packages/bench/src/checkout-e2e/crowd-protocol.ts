@@ -41,7 +41,10 @@ export interface BuyerRecord {
 
 export type FollowedRecord =
   | { reached: true; sessionId: string; location: string; waits: number; clickToPageMs: number }
-  /** Sent somewhere else (`/checkout/lapsed?reason=…`), an answer that was not a redirect, or still preparing at the deadline. */
+  /**
+   * Sent somewhere else (`/checkout/lapsed?reason=…`), an answer that was not a redirect, or still preparing at the
+   * deadline.
+   */
   | { reached: false; reason: string; waits: number };
 
 export type CrowdMessage =

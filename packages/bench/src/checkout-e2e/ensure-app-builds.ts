@@ -6,7 +6,10 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** The apps the checkout phase serves with `next start`, the package name turbo builds each by, and the sources each build is made of. */
+/**
+ * The apps the checkout phase serves with `next start`, the package name turbo builds each by, and the sources each
+ * build is made of.
+ */
 export const CHECKOUT_APPS = [
   { name: "@acme/cms", dir: path.join(REPO_ROOT, "apps/cms"), sources: ["apps/cms/src"] },
   {

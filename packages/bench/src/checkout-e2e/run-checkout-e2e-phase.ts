@@ -45,9 +45,15 @@ export interface CheckoutE2eSummary {
   /** Buyers answered 200 (ready) or 202 (preparing): the stock is theirs. */
   granted: number;
   stripe_endpoint_limit_per_s: number;
-  /** Sessions created (the emulator's 200, not replayed, `POST /v1/checkout/sessions`) over the span from the first creation to the last. */
+  /**
+   * Sessions created (the emulator's 200, not replayed, `POST /v1/checkout/sessions`) over the span from the first
+   * creation to the last.
+   */
   sessions_per_s: number;
-  /** Granted buyers who never reached Stripe's page, or whose hold was not active once all had followed their links, or whose session names another hold. */
+  /**
+   * Granted buyers who never reached Stripe's page, or whose hold was not active once all had followed their links, or
+   * whose session names another hold.
+   */
   holds_lost_to_throttling: number;
   /** From sending the POST to the answer that named Stripe's page, over the granted buyers who reached one. */
   click_to_payment_page_ms: Percentiles;
@@ -64,7 +70,10 @@ export interface CheckoutE2eSummary {
   preparing_page_waits: number;
   buyers_who_waited: number;
   abandoned: number;
-  /** Sold units equal paid buyers, nothing left reserved, every hold settled (committed = paid, the rest expired or released). */
+  /**
+   * Sold units equal paid buyers, nothing left reserved, every hold settled (committed = paid, the rest expired or
+   * released).
+   */
   books_ok: boolean;
 }
 
@@ -336,7 +345,8 @@ export async function runCheckoutE2ePhase(
         ),
       0,
     );
-    // Units granted beyond stock, rows over their stock or below zero (every row of the phase's database), oversold-sale records.
+    // Units granted beyond stock, rows over their stock or below zero (every row of the phase's database),
+    // oversold-sale records.
     const oversold = Math.max(0, granted.length - config.checkoutUnits) + invariants.oversoldUnits + oversoldSaleUnits;
     const reconcileOk = invariants.reconcileOk && invariants.badRows === 0;
     const booksOk =

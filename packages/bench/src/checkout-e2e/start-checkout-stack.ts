@@ -4,7 +4,10 @@ import { startStripeEmulator, STRIPE_LIVE_LIMITS, type StripeEmulator } from "@a
 import { freePort, startNextApp, type RunningNextApp } from "@acme/testkit";
 import { CHECKOUT_APPS } from "./ensure-app-builds.ts";
 
-/** The platform's pacing of Stripe calls, given to the shop and the CMS: live mode's account-wide and per-endpoint rates. */
+/**
+ * The platform's pacing of Stripe calls, given to the shop and the CMS: live mode's account-wide and per-endpoint
+ * rates.
+ */
 export const STRIPE_GLOBAL_RATE_PER_SECOND = 100;
 export const STRIPE_ENDPOINT_RATE_PER_SECOND = 25;
 /** The header the shop reads each buyer's address from (as behind a proxy that sets it). */

@@ -9,7 +9,9 @@ import { round } from "../stats.ts";
 export interface ValidateCapacityResult {
   /** Validations per second the library answers at saturation (closed loop). */
   capacityPerS: number;
-  /** The same lookup through raw `pg` (one statement per cart, no parsing, no ORM), same concurrency, same pool size. */
+  /**
+   * The same lookup through raw `pg` (one statement per cart, no parsing, no ORM), same concurrency, same pool size.
+   */
   floorPerS: number;
   concurrency: number;
   seconds: number;

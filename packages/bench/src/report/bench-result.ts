@@ -10,7 +10,10 @@ export interface BenchTargets extends Partial<CheckoutE2eTargets> {
   webhook_p95_lt_25ms: boolean;
   hot_ge_2x_floor: boolean;
   hot_ge_10x_seed: boolean;
-  /** The sales with every buyer named (caps checked) keep at least 90% of the unnamed sales' throughput (same run, in turn). */
+  /**
+   * The sales with every buyer named (caps checked) keep at least 90% of the unnamed sales' throughput (same run, in
+   * turn).
+   */
   caps_cost_le_10pct: boolean;
   reaper_100k_lt_10s: boolean;
   /** The most processes' units/s at least 80% of one process's, and at least 5x that layout's floor. */
@@ -41,7 +44,10 @@ export interface BenchResult {
   multi_instance_pgbouncer?: MultiInstanceLayout[];
   validate_capacity_per_s: number;
   validate_floor_per_s: number;
-  /** The flash sale over HTTP at Stripe's limits (shop, CMS, emulator); absent when skipped (`--checkout-e2e 0`) or failed. */
+  /**
+   * The flash sale over HTTP at Stripe's limits (shop, CMS, emulator); absent when skipped (`--checkout-e2e 0`) or
+   * failed.
+   */
   checkout_e2e?: CheckoutE2eSummary;
   /** Every phase's oversold units, the checkout phase's included. */
   oversold: number;

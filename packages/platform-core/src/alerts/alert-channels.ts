@@ -17,7 +17,10 @@ export interface AlertChannels {
 
 export const ALERT_DELIVERY_DEFAULTS = { timeoutMs: 5_000, maxAttempts: 3, backoffMs: 250 } as const;
 
-/** Reads the channels from the validated environment (SMTP_*, STOCK_ALERT_RECIPIENT, STOCK_ALERT_WEBHOOK_URLS, ALERT_WEBHOOK_SECRET). */
+/**
+ * Reads the channels from the validated environment (SMTP_*, STOCK_ALERT_RECIPIENT, STOCK_ALERT_WEBHOOK_URLS,
+ * ALERT_WEBHOOK_SECRET).
+ */
 export function alertChannelsFromEnv(env: Env = getEnv()): AlertChannels {
   const to = (env.STOCK_ALERT_RECIPIENT ?? "")
     .split(",")

@@ -97,7 +97,8 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
       new Date(),
     ]);
 
-  // Claims run one by one (in crossing order, so the earliest crossing of a variant wins); deliveries then run concurrently.
+  // Claims run one by one (in crossing order, so the earliest crossing of a variant wins); deliveries then run
+  // concurrently.
   const deliveries: Array<Promise<void>> = [];
   for (const crossing of crossings) {
     if (!hasAlertChannels(channels)) {

@@ -58,7 +58,8 @@ export class InventoryAuthorityClient {
       timeoutMs: options.timeoutMs ?? 2_000,
       attempts: Math.max(1, options.attempts ?? 3),
       backoffMs: options.backoffMs ?? 100,
-      // Through the global, never as a method of these options: workerd refuses a fetch called on another object ("Illegal invocation").
+      // Through the global, never as a method of these options: workerd refuses a fetch called on another object
+      // ("Illegal invocation").
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     };
   }

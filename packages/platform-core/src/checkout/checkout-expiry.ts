@@ -9,7 +9,10 @@ export const STRIPE_MIN_SESSION_SECONDS = 30 * 60;
 export const SESSION_PREPARE_SECONDS = 3 * 60;
 /** Clock skew and request latency between this server and Stripe. */
 const SKEW_SECONDS = 60;
-/** A session that ends with its hold stops taking payment this long before the hold lapses, so late webhooks still find it held. */
+/**
+ * A session that ends with its hold stops taking payment this long before the hold lapses, so late webhooks still find
+ * it held.
+ */
 export const HOLD_GRACE_SECONDS = 5 * 60;
 
 export interface CheckoutTimes {

@@ -55,7 +55,10 @@ const optionsSchema = z
     allowPromotionCodes: z.boolean().optional(),
     /** Discounts applied up front (Stripe takes one: a coupon or a promotion code id). */
     discounts: z.array(discountSchema).max(1, "Stripe applies at most one discount to a Checkout Session").optional(),
-    /** How long this call waits for Stripe (pacing, retries) before answering `preparing`; default STRIPE_CHECKOUT_WAIT_MS. */
+    /**
+     * How long this call waits for Stripe (pacing, retries) before answering `preparing`; default
+     * STRIPE_CHECKOUT_WAIT_MS.
+     */
     waitMs: z.number().int().min(0).max(20_000).optional(),
   })
   .refine((options) => !(options.allowPromotionCodes && options.discounts?.length), {

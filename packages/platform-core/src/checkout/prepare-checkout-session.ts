@@ -32,7 +32,10 @@ export type PreparedSession =
 export interface PrepareCheckoutSessionOptions {
   shopId: string;
   holdId: string;
-  /** How long this call may wait for a pacing slot and retries (ms); a call to Stripe in flight is bounded by its own timeout. */
+  /**
+   * How long this call may wait for a pacing slot and retries (ms); a call to Stripe in flight is bounded by its own
+   * timeout.
+   */
   budgetMs: number;
   stripe?: Stripe;
   pacer?: StripePacer;

@@ -85,7 +85,8 @@ export const DEMO_SHOPS: readonly DemoShop[] = [
   },
   {
     shopId: SECOND_DEMO_SHOP_ID,
-    // Shares a sku with cover-me-pretty but not its stock: coral M is plentiful here while cover-me-pretty has one left.
+    // Shares a sku with cover-me-pretty but not its stock: coral M is plentiful here while cover-me-pretty has one
+    // left.
     items: [
       ...sizes("CMP-TEE-CORAL", "linen-tee", { color: "Coral" }, { S: 50, M: 50, L: 50 }),
       item("BCD-MUG", "enamel-mug", {}, 25, 5),

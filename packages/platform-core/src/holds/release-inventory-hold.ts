@@ -14,7 +14,9 @@ export async function releaseInventoryHold(options: {
   now?: Date;
   /** Let the hold's idempotency key make a new hold later (the checkout never reached the buyer). */
   forgetIdempotencyKey?: boolean;
-  /** The provider event that caused the release, recorded as handled in the same step (`duplicate` when it was before). */
+  /**
+   * The provider event that caused the release, recorded as handled in the same step (`duplicate` when it was before).
+   */
   event?: HandledEvent;
   store?: HoldStore;
 }): Promise<HoldTransition> {

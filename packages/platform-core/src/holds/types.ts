@@ -272,7 +272,9 @@ export interface HoldStore {
     now: Date;
     event?: HandledEvent;
   }): Promise<PaidHoldResult>;
-  /** Payment succeeded for a checkout that held nothing: sells the lines once per `saleId`, or records an oversold sale. */
+  /**
+   * Payment succeeded for a checkout that held nothing: sells the lines once per `saleId`, or records an oversold sale.
+   */
   recordPaidSale(input: {
     shopId: string;
     saleId: string;

@@ -36,7 +36,10 @@ export interface InventoryItem {
   /** quantity - reserved. */
   available: number;
   lowStockThreshold: number | null;
-  /** At most this many units per checkout and per buyer (hold caps count a buyer by address and by cookie); null: no limit. */
+  /**
+   * At most this many units per checkout and per buyer (hold caps count a buyer by address and by cookie); null: no
+   * limit.
+   */
   purchaseLimit: number | null;
   /** Increases on every change; pass it back as `expectedVersion` to detect concurrent edits. */
   version: number;

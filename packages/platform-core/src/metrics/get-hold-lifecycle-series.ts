@@ -54,7 +54,10 @@ export interface HoldLifecycleCounts {
   validationFailures: number;
   checkoutStockRejections: number;
   commitFailures: number;
-  /** Hold requests that named a client (shops' checkouts), and of those the ones refused by a cap of the shop's hold policy or by a purchase limit. */
+  /**
+   * Hold requests that named a client (shops' checkouts), and of those the ones refused by a cap of the shop's hold
+   * policy or by a purchase limit.
+   */
   clientHoldRequests: number;
   capRefusals: number;
   limitRefusals: number;

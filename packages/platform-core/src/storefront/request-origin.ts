@@ -6,7 +6,8 @@
 export function requestOrigin(request: Request): string {
   const url = new URL(request.url);
   const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? url.host;
-  // A proxy says http or https (the first of a list); anything else (javascript:, ftp:) is not a return URL Stripe takes.
+  // A proxy says http or https (the first of a list); anything else (javascript:, ftp:) is not a return URL Stripe
+  // takes.
   const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
   const proto = forwarded === "http" || forwarded === "https" ? forwarded : url.protocol.replace(":", "");
   return `${proto}://${host}`;

@@ -247,7 +247,8 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       return ok({ outcome: result.outcome });
     }
     if (!holdId) return ok({ outcome: "nothing_held" });
-    // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not found.
+    // No hold has an id outside holdIdSchema (and a NUL would make PostgreSQL refuse the query): such an id is not
+    // found.
     if (!holdIdSchema.safeParse(holdId).success)
       throw new InventoryError("not_found", `No hold with that id in shop ${shopId}.`);
     if (event.type === "checkout.session.completed") {

@@ -229,7 +229,8 @@ describe("JSON backend writer killed with SIGKILL", () => {
       if (existsSync(lockDir)) {
         figures.killedHoldingLock += 1;
         if (!figures.naturalStaleTakeover) {
-          // Once, the honest way: the next writer (here, this process) waits for the dead lock to go stale and takes it over.
+          // Once, the honest way: the next writer (here, this process) waits for the dead lock to go stale and takes it
+          // over.
           const after = await stock.adjustQuantity({
             shopId: SHOP,
             sku: SKU,
@@ -242,7 +243,8 @@ describe("JSON backend writer killed with SIGKILL", () => {
           expect(after.quantity).toBeGreaterThan(START_UNITS);
           figures.naturalStaleTakeover = true;
         } else if (existsSync(lockDir)) {
-          // Otherwise age it as time would (LOCK_STALE_MS), so 25 kills need not wait 10 s each; the next writer takes it over.
+          // Otherwise age it as time would (LOCK_STALE_MS), so 25 kills need not wait 10 s each; the next writer takes
+          // it over.
           await ageLock(lockDir).catch(() => undefined);
           figures.agedLocks += 1;
         }

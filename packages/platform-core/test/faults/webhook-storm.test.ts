@@ -34,7 +34,10 @@ const expired: Step = { type: "checkout.session.expired", paymentStatus: "unpaid
 const succeeded: Step = { type: "checkout.session.async_payment_succeeded", paymentStatus: "paid" };
 const failed: Step = { type: "checkout.session.async_payment_failed", paymentStatus: "unpaid" };
 
-/** Each scenario: bursts delivered in order (the events inside one burst at the same instant), and the hold's final status. */
+/**
+ * Each scenario: bursts delivered in order (the events inside one burst at the same instant), and the hold's final
+ * status.
+ */
 const SCENARIOS: Array<{ name: string; bursts: Step[][]; final: "committed" | "released" }> = [
   { name: "paid", bursts: [[completedPaid]], final: "committed" },
   { name: "expired before completed", bursts: [[expired], [completedPaid]], final: "committed" },

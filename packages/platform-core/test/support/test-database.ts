@@ -28,7 +28,10 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** An empty database on the test server (no migrations applied). `drop` is a function property: tests hand it on unbound to their cleanups. */
+/**
+ * An empty database on the test server (no migrations applied). `drop` is a function property: tests hand it on unbound
+ * to their cleanups.
+ */
 export async function createEmptyDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const name = `acme_test_${process.ppid}_${randomBytes(6).toString("hex")}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));

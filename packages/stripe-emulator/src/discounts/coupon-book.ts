@@ -5,7 +5,10 @@ import { minorUnitFactor } from "../checkout/currencies.ts";
 import { createCoupon, type CouponRecord } from "./create-coupon.ts";
 import { createPromotionCode, type PromotionCodeRecord } from "./create-promotion-code.ts";
 
-/** The discount a coupon gives on a subtotal: a percentage (rounded to the minor unit) or a fixed amount, never more than the subtotal. */
+/**
+ * The discount a coupon gives on a subtotal: a percentage (rounded to the minor unit) or a fixed amount, never more
+ * than the subtotal.
+ */
 export function couponDiscount(coupon: CouponRecord, subtotal: number): number {
   const amount =
     coupon.percentOff !== null ? Math.round((subtotal * coupon.percentOff) / 100) : (coupon.amountOff ?? 0);

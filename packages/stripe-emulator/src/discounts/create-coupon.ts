@@ -54,7 +54,8 @@ export function createCoupon({
 }): CouponRecord {
   rejectUnknown(params, KNOWN_PARAMS, "");
   for (const param of ["applies_to", "currency_options"] as const) {
-    // Product restrictions and per-currency amounts would change what a coupon takes off; refuse rather than ignore them.
+    // Product restrictions and per-currency amounts would change what a coupon takes off; refuse rather than ignore
+    // them.
     if (params[param] !== undefined)
       throw invalidRequest(`The Stripe emulator does not model ${param} on coupons.`, param);
   }

@@ -86,7 +86,9 @@ ${rows}
 </table>`;
 }
 
-/** The promotion code field (sessions created with `allow_promotion_codes: true`): enter one, or remove the one applied. */
+/**
+ * The promotion code field (sessions created with `allow_promotion_codes: true`): enter one, or remove the one applied.
+ */
 function promotionCodeForm(session: SessionRecord, notice: PageNotice): string {
   if (session.allowPromotionCodes !== true) return "";
   const action = (name: string) => `/checkout/${encodeURIComponent(session.id)}/${name}`;
@@ -129,7 +131,8 @@ export function renderCheckoutPage(session: SessionRecord, notice: PageNotice = 
   if (session.status === "open") {
     const { total } = sessionAmounts(session);
     const cancel = session.cancelUrl === null ? "" : button(session, "cancel", "Cancel", true);
-    // A total of 0 is a no-cost order: Stripe collects no payment method, so there is nothing to pay and no bank transfer.
+    // A total of 0 is a no-cost order: Stripe collects no payment method, so there is nothing to pay and no bank
+    // transfer.
     const noCost = total === 0;
     const actions = noCost
       ? `${button(session, "pay", "Complete order")}\n${cancel}`

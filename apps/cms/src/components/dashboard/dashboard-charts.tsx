@@ -105,7 +105,10 @@ export function DashboardCharts({ points, from, to, bucketSeconds, commitTarget,
       <p className={styles.timeZone} data-time-zone={timeZone}>
         Times in {timeZone === "UTC" ? "UTC" : `${timeZone} (UTC in the tooltips)`}
       </p>
-      {/* Created is drawn as bars behind the outcome lines: when every hold commits, a Created line lay exactly under Committed. */}
+      {/*
+        Created is drawn as bars behind the outcome lines: when every hold commits, a Created line lay exactly under
+        Committed.
+      */}
       <Chart title="Hold lifecycle" note={`holds ${perBucket}`}>
         <ComposedChart {...common} barGap={0}>
           {grid}

@@ -38,7 +38,10 @@ function describeValue(field: HoldPolicyField, value: number): string {
   return value % 60 === 0 ? `${text} s (${value / 60} min)` : `${text} s`;
 }
 
-/** The text of a number input as JSON: a number when it reads as one, else the text itself (the server names what is wrong). */
+/**
+ * The text of a number input as JSON: a number when it reads as one, else the text itself (the server names what is
+ * wrong).
+ */
 function toJsonValue(text: string): number | string | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;

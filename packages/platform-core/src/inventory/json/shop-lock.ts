@@ -4,7 +4,10 @@ import { InventoryError } from "../../errors/inventory-error.ts";
 /** A lock older than this is taken over: its holder crashed (a live holder refreshes it every `LOCK_UPDATE_MS`). */
 export const LOCK_STALE_MS = 10_000;
 const LOCK_UPDATE_MS = 2_000;
-/** How long the head of a process's queue waits for other processes: longer than `LOCK_STALE_MS`, so a crashed holder never fails callers. */
+/**
+ * How long the head of a process's queue waits for other processes: longer than `LOCK_STALE_MS`, so a crashed holder
+ * never fails callers.
+ */
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 
 export interface ShopLock {

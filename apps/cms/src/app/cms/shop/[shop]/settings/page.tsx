@@ -18,7 +18,9 @@ const RANGES: HoldPolicyRanges = {
   unopenedHoldSeconds: rangeOf(holdPolicySchema.shape.unopenedHoldSeconds),
 };
 
-/** A shop's settings: its hold policy (caps per client against denial of inventory). Everyone reads; admins change it. */
+/**
+ * A shop's settings: its hold policy (caps per client against denial of inventory). Everyone reads; admins change it.
+ */
 export default async function SettingsPage({ params }: { params: Promise<{ shop: string }> }) {
   const shopId = decodeURIComponent((await params).shop);
   const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/settings") });
