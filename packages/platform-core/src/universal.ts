@@ -67,8 +67,15 @@ export {
 } from "./inventory/inputs.ts";
 
 // A shop's cart cookie and what a cart page shows of its lines (browser and server alike).
-export { cartCookieLineSchema, cartUnits, decodeCartCookie, encodeCartCookie } from "./storefront/cart-cookie.ts";
-export type { CartCookieLine } from "./storefront/cart-cookie.ts";
+export {
+  addCartLine,
+  cartCookieLineSchema,
+  cartUnits,
+  createCookieCart,
+  decodeCartCookie,
+  encodeCartCookie,
+} from "./storefront/cart-cookie.ts";
+export type { CartCookieLine, CookieCart } from "./storefront/cart-cookie.ts";
 export { cartFixes, cartLineState, cartLineStates, sellableTotal } from "./storefront/cart-line-state.ts";
 export type { CartLineState, CartLineWithState } from "./storefront/cart-line-state.ts";
 export type { ResolvedCartLine } from "./storefront/resolve-cart.ts";

@@ -17,6 +17,7 @@ export function VariantPicker({ productName, variants }: { productName: string; 
     firstAvailable ? `${firstAvailable.sku}|${firstAvailable.variantKey}` : undefined,
   );
   const [quantity, setQuantity] = useState(1);
+  const [full, setFull] = useState(false);
   const variant = variants.find((entry) => `${entry.sku}|${entry.variantKey}` === selected);
   const max = Math.min(variant?.available ?? 0, variant?.purchaseLimit ?? LINE_STEPPER_MAX, LINE_STEPPER_MAX);
 
@@ -25,7 +26,10 @@ export function VariantPicker({ productName, variants }: { productName: string; 
       onSubmit={(event) => {
         event.preventDefault();
         if (!variant || max < 1) return;
-        addToCart({ sku: variant.sku, variantKey: variant.variantKey, quantity: Math.min(quantity, max) });
+        if (!addToCart({ sku: variant.sku, variantKey: variant.variantKey, quantity: Math.min(quantity, max) })) {
+          setFull(true);
+          return;
+        }
         router.push("/cart");
         router.refresh();
       }}
@@ -80,6 +84,11 @@ export function VariantPicker({ productName, variants }: { productName: string; 
       <button type="submit" disabled={!variant || max < 1}>
         {variant ? "Add to cart" : "Sold out"}
       </button>
+      {full ? (
+        <div className="alert error" role="alert">
+          Your cart is full. Check out or remove something first.
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -1,16 +1,14 @@
 import { z } from "zod";
-import { CART_MAX_LINES, cartQuantitySchema } from "../cart/cart-line.ts";
-import { skuSchema, variantKeySchema } from "../inventory/inputs.ts";
+import { CART_LINE_MAX_QUANTITY, CART_MAX_LINES, cartLineSchema } from "../cart/cart-line.ts";
+import { variantKeySchema } from "../inventory/inputs.ts";
 
 /**
  * A line of a buyer's cart as a shop keeps it in a cookie: the variant by its
  * canonical key. The same limits as every other cart line (`cartLineSchema`).
  */
-export const cartCookieLineSchema = z.object({
-  sku: skuSchema,
-  variantKey: variantKeySchema,
-  quantity: cartQuantitySchema,
-});
+export const cartCookieLineSchema = cartLineSchema
+  .pick({ sku: true, quantity: true })
+  .extend({ variantKey: variantKeySchema });
 
 export type CartCookieLine = z.infer<typeof cartCookieLineSchema>;
 
@@ -55,4 +53,69 @@ export function encodeCartCookie(lines: CartCookieLine[]): string {
 /** Units in the cart (a header's count). */
 export function cartUnits(lines: CartCookieLine[]): number {
   return lines.reduce((sum, line) => sum + line.quantity, 0);
+}
+
+/**
+ * A cart kept in a browser cookie: what a shop's client components change when the buyer adds or edits a line.
+ * Its functions are free-standing (a shop may hand them on as they are).
+ */
+export interface CookieCart {
+  read: () => CartCookieLine[];
+  /** Adds units of a variant, merged into its line when there is one. False (nothing changed) when the cart is full. */
+  add: (line: CartCookieLine) => boolean;
+  /** Sets a line's quantity; 0 removes the line. */
+  setQuantity: (sku: string, variantKey: string, quantity: number) => void;
+  clear: () => void;
+}
+
+/**
+ * The cart after adding a line: merged into the same variant's line (at most `maxLineQuantity`), or undefined when
+ * the cart is full.
+ */
+export function addCartLine(
+  lines: CartCookieLine[],
+  line: CartCookieLine,
+  maxLineQuantity: number = CART_LINE_MAX_QUANTITY,
+): CartCookieLine[] | undefined {
+  const existing = lines.findIndex((entry) => entry.sku === line.sku && entry.variantKey === line.variantKey);
+  if (existing >= 0) {
+    return lines.map((entry, index) =>
+      index === existing ? { ...entry, quantity: Math.min(entry.quantity + line.quantity, maxLineQuantity) } : entry,
+    );
+  }
+  // One line more than the codec reads back would empty the whole cart on the next read.
+  if (lines.length >= CART_MAX_LINES) return undefined;
+  return [...lines, { ...line, quantity: Math.min(line.quantity, maxLineQuantity) }];
+}
+
+/**
+ * The buyer's cart in the cookie `name` (30 days, the whole site, SameSite=Lax),
+ * read and written through `document.cookie` with the codec the shop's server
+ * pages read. Call it from client components only.
+ */
+export function createCookieCart(name: string, options: { maxLineQuantity?: number } = {}): CookieCart {
+  const read = () => {
+    const entry = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
+    return decodeCartCookie(entry?.slice(name.length + 1));
+  };
+  const write = (lines: CartCookieLine[]) => {
+    const value = lines.length ? encodeCartCookie(lines) : "";
+    document.cookie = `${name}=${value}; Path=/; Max-Age=${lines.length ? 60 * 60 * 24 * 30 : 0}; SameSite=Lax`;
+  };
+  return {
+    read,
+    add: (line) => {
+      const next = addCartLine(read(), line, options.maxLineQuantity);
+      if (next) write(next);
+      return next !== undefined;
+    },
+    setQuantity: (sku, variantKey, quantity) => {
+      write(
+        read()
+          .map((line) => (line.sku === sku && line.variantKey === variantKey ? { ...line, quantity } : line))
+          .filter((line) => line.quantity > 0),
+      );
+    },
+    clear: () => write([]),
+  };
 }

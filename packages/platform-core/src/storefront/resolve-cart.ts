@@ -1,6 +1,5 @@
-import { isInventoryError } from "../errors/inventory-error.ts";
 import { getInventoryStore } from "../inventory/get-inventory-store.ts";
-import { refId, type InventoryItem } from "../inventory/types.ts";
+import { refId } from "../inventory/types.ts";
 import { variantLabel } from "../variants/variant-label.ts";
 import type { CartCookieLine } from "./cart-cookie.ts";
 import type { CatalogueEntry, Storefront } from "./storefront-types.ts";
@@ -24,7 +23,11 @@ export async function resolveCart<P extends CatalogueEntry>(
   lines: CartCookieLine[],
 ): Promise<ResolvedCartLine[]> {
   if (lines.length === 0) return [];
-  const items = await readableItems(storefront.shopId, lines);
+  // Lines read by the cookie codec name valid variants, as the store requires: one read for the whole cart.
+  const items = await getInventoryStore().getItems(
+    storefront.shopId,
+    lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
+  );
   const byRef = new Map(items.map((item) => [refId(item), item]));
   return lines.map((line) => {
     const item = byRef.get(refId(line));
@@ -39,30 +42,4 @@ export async function resolveCart<P extends CatalogueEntry>(
       lowStockThreshold: item?.lowStockThreshold ?? null,
     };
   });
-}
-
-/**
- * The store refuses a whole batch when one reference is malformed. The cart
- * cookie is the buyer's to edit, so such a line reads as "not stocked"
- * instead of failing the page.
- */
-async function readableItems(shopId: string, lines: CartCookieLine[]): Promise<InventoryItem[]> {
-  const store = getInventoryStore();
-  try {
-    return await store.getItems(
-      shopId,
-      lines.map(({ sku, variantKey }) => ({ sku, variantKey })),
-    );
-  } catch (error) {
-    if (!isInventoryError(error, "validation_failed")) throw error;
-    const found = await Promise.all(
-      lines.map(({ sku, variantKey }) =>
-        store.getItem(shopId, { sku, variantKey }).catch((lineError: unknown) => {
-          if (isInventoryError(lineError, "validation_failed")) return null;
-          throw lineError;
-        }),
-      ),
-    );
-    return found.filter((item): item is InventoryItem => item !== null);
-  }
 }
