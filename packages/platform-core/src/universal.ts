@@ -71,6 +71,7 @@ export {
   addCartLine,
   cartCookieLineSchema,
   cartUnits,
+  COOKIE_MAX_BYTES,
   createCookieCart,
   decodeCartCookie,
   encodeCartCookie,

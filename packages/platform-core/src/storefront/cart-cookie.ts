@@ -34,6 +34,9 @@ function fromBase64Url(value: string): string {
   return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
+/** Most bytes of a cookie's name and value a browser keeps (RFC 6265's minimum, which browsers hold to). */
+export const COOKIE_MAX_BYTES = 4096;
+
 /** Reads a cart cookie's value; anything unreadable (edited, truncated, too long) is an empty cart. */
 export function decodeCartCookie(value: string | undefined): CartCookieLine[] {
   if (!value) return [];
@@ -61,7 +64,10 @@ export function cartUnits(lines: CartCookieLine[]): number {
  */
 export interface CookieCart {
   read: () => CartCookieLine[];
-  /** Adds units of a variant, merged into its line when there is one. False (nothing changed) when the cart is full. */
+  /**
+   * Adds units of a variant, merged into its line when there is one. False (nothing changed) when the cart is full:
+   * `CART_MAX_LINES` lines, or a cookie the browser would not keep (4,096 bytes).
+   */
   add: (line: CartCookieLine) => boolean;
   /** Sets a line's quantity; 0 removes the line. */
   setQuantity: (sku: string, variantKey: string, quantity: number) => void;
@@ -98,16 +104,18 @@ export function createCookieCart(name: string, options: { maxLineQuantity?: numb
     const entry = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
     return decodeCartCookie(entry?.slice(name.length + 1));
   };
-  const write = (lines: CartCookieLine[]) => {
+  // Browsers drop a cookie whose name and value pass 4,096 bytes, without a word: such a cart is refused as full.
+  const write = (lines: CartCookieLine[]): boolean => {
     const value = lines.length ? encodeCartCookie(lines) : "";
+    if (name.length + 1 + value.length > COOKIE_MAX_BYTES) return false;
     document.cookie = `${name}=${value}; Path=/; Max-Age=${lines.length ? 60 * 60 * 24 * 30 : 0}; SameSite=Lax`;
+    return true;
   };
   return {
     read,
     add: (line) => {
       const next = addCartLine(read(), line, options.maxLineQuantity);
-      if (next) write(next);
-      return next !== undefined;
+      return next !== undefined && write(next);
     },
     setQuantity: (sku, variantKey, quantity) => {
       write(
@@ -116,6 +124,6 @@ export function createCookieCart(name: string, options: { maxLineQuantity?: numb
           .filter((line) => line.quantity > 0),
       );
     },
-    clear: () => write([]),
+    clear: () => void write([]),
   };
 }
