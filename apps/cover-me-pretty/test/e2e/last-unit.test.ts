@@ -435,6 +435,27 @@ describe("the cart, in the browser", () => {
     await page.waitForURL(`${shop.url}/cart`);
   });
 
+  it("a cart whose cookie is full refuses the next line and keeps the cart, instead of losing it", async () => {
+    // A cookie a browser keeps is at most 4,096 bytes: this cart is just under, one more line would not fit.
+    const encode = (lines: unknown) => Buffer.from(JSON.stringify(lines)).toString("base64url");
+    const lines: Array<{ sku: string; variantKey: string; quantity: number }> = [];
+    while (encode(lines).length < 3900)
+      lines.push({ sku: `SKU-NOT-STOCKED-${lines.length}`, variantKey: "", quantity: 1 });
+    const pad = { sku: "PAD", variantKey: "", quantity: 1 };
+    lines.push(pad);
+    while (encode(lines).length < 4070) pad.sku += "X";
+    expect(pad.sku.length).toBeLessThanOrEqual(128); // a sku the codec reads back
+    const page = await buyer();
+    await page.context().addCookies([{ name: "cmp_cart", value: encode(lines), url: shop.url }]);
+    await page.goto(`${shop.url}/products/canvas-tote`);
+    await page.waitForLoadState("networkidle");
+    await page.getByRole("button", { name: "Add to cart" }).click();
+    await expect.poll(() => page.getByText("Your cart is full").count()).toBe(1);
+    expect(page.url()).toBe(`${shop.url}/products/canvas-tote`);
+    const cookie = (await page.context().cookies(shop.url)).find((entry) => entry.name === "cmp_cart");
+    expect(cookie?.value).toBe(encode(lines));
+  });
+
   it("the 404 page is the shop's own, with a way back", async () => {
     const page = await buyer();
     const response = await page.goto(`${shop.url}/products/no-such-thing`);
