@@ -46,7 +46,17 @@ DECLARE
   v_line_keys text[];
   v_line_count integer;
   v_i integer;
+  v_locations text[];
+  v_single text;
+  v_levels jsonb;
+  v_strategy text;
+  v_alloc jsonb;
+  v_part jsonb;
+  v_granted_alloc jsonb[] := '{}';
 BEGIN
+  -- Levels are kept here, not by the trigger for code from before locations.
+  PERFORM set_config('acme.locations', 'on', true);
+
   -- The idempotency keys first (the global lock order, inventory_lock):
   -- requests with the same key queue here, so the second always sees the
   -- first one's hold.
@@ -107,6 +117,26 @@ BEGIN
   INTO v_avail, v_limits
   FROM "InventoryItem" i
   WHERE i."shopId" = p_shop AND (i.sku, i."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys));
+
+  -- Where the units are: the shop's online locations, best priority first.
+  -- With one (every shop until it adds another), each line is reserved
+  -- there; with more, the shop's strategy allocates each granted request
+  -- (inventory_allocate) from what is free per location. The stock rows
+  -- locked above cover their levels: levels change only under them.
+  v_locations := ARRAY(SELECT code FROM "StockLocation" WHERE "shopId" = p_shop AND active AND "fulfilsOnline"
+                       ORDER BY priority, code COLLATE "C");
+  IF cardinality(v_locations) = 1 THEN
+    v_single := v_locations[1];
+  ELSIF cardinality(v_locations) = 0 THEN
+    v_avail := '{}';
+  ELSE
+    SELECT coalesce(jsonb_object_agg(lv.sku || chr(31) || lv."variantKey" || chr(31) || lv.location, lv.quantity - lv.reserved), '{}'::jsonb)
+    INTO v_levels
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = ANY (v_locations)
+      AND (lv.sku, lv."variantKey") IN (SELECT * FROM unnest(v_skus, v_keys));
+    v_strategy := coalesce((SELECT strategy FROM "ShopAllocationPolicy" WHERE "shopId" = p_shop), 'fewest_locations');
+  END IF;
 
   -- The shop's caps (only when a request names a client) and what those
   -- clients hold already; the unopened-hold time (only for checkout holds).
@@ -214,6 +244,21 @@ BEGIN
       END IF;
     END LOOP;
 
+    v_alloc := NULL;
+    IF v_ok AND v_single IS NULL THEN
+      -- The shop's total covers every line, so some allocation exists (lines may split).
+      v_alloc := inventory_allocate(v_request->'lines', v_levels, v_locations, v_strategy);
+      IF v_alloc IS NULL THEN
+        v_ok := false;
+      ELSE
+        FOR v_part IN SELECT value FROM jsonb_array_elements(v_alloc) LOOP
+          v_line := v_request->'lines'->((v_part->>'i')::int);
+          v_variant := (v_line->>'sku') || chr(31) || (v_line->>'variantKey') || chr(31) || (v_part->>'location');
+          v_levels := v_levels || jsonb_build_object(v_variant, (v_levels->>v_variant)::int - (v_part->>'quantity')::int);
+        END LOOP;
+      END IF;
+    END IF;
+
     IF v_ok THEN
       FOR v_i IN 0 .. v_line_count - 1 LOOP
         v_line := v_request->'lines'->v_i;
@@ -247,6 +292,7 @@ BEGIN
       v_granted := array_append(v_granted, v_ord);
       v_granted_expires := array_append(v_granted_expires, v_expires);
       v_granted_open := array_append(v_granted_open, v_open);
+      v_granted_alloc := array_append(v_granted_alloc, v_alloc);
       v_results := array_append(v_results, jsonb_build_object('outcome', 'created', 'holdId', v_request->>'holdId',
         'expiresAt', v_expires, 'openExpiresAt', v_open, 'status', 'active'));
     ELSE
@@ -265,11 +311,19 @@ BEGIN
 
   IF cardinality(v_granted) > 0 THEN
     WITH granted AS (
-      SELECT p_requests->(g - 1)::int AS request, e AS expires_at, o AS open_expires_at
-      FROM unnest(v_granted, v_granted_expires, v_granted_open) AS t(g, e, o)
+      SELECT p_requests->(g - 1)::int AS request, e AS expires_at, o AS open_expires_at, a AS alloc
+      FROM unnest(v_granted, v_granted_expires, v_granted_open, v_granted_alloc) AS t(g, e, o, a)
     ), lines AS (
-      SELECT request->>'holdId' AS hold_id, l.value AS line, l.ord
+      -- Each line's units at each location they come from (part 1, 2, ... of a split line).
+      SELECT request->>'holdId' AS hold_id, l.value AS line, l.ord, v_single AS location,
+             (l.value->>'quantity')::int AS qty, 1::bigint AS part
       FROM granted, jsonb_array_elements(request->'lines') WITH ORDINALITY AS l(value, ord)
+      WHERE granted.alloc IS NULL
+      UNION ALL
+      SELECT request->>'holdId', request->'lines'->((a.value->>'i')::int), (a.value->>'i')::bigint + 1, a.value->>'location',
+             (a.value->>'quantity')::int, row_number() OVER (PARTITION BY request->>'holdId', a.value->>'i' ORDER BY a.ord)
+      FROM granted, jsonb_array_elements(granted.alloc) WITH ORDINALITY AS a(value, ord)
+      WHERE granted.alloc IS NOT NULL
     ), holds AS (
       INSERT INTO "InventoryHold" (id, "shopId", status, "expiresAt", "createdAt", "updatedAt", "idempotencyKey", "requestFingerprint",
                                    "clientAddress", "clientBuyer", "openExpiresAt")
@@ -278,20 +332,25 @@ BEGIN
       FROM granted
       RETURNING id
     ), items AS (
-      INSERT INTO "InventoryHoldItem" (id, "holdId", "shopId", sku, "productId", "variantKey", "variantAttributes", quantity)
-      SELECT lines.hold_id || ':' || lines.ord, lines.hold_id, p_shop, lines.line->>'sku',
-             coalesce(lines.line->>'productId', i."productId"), lines.line->>'variantKey',
-             coalesce(lines.line->'variantAttributes', i."variantAttributes"), (lines.line->>'quantity')::int
+      INSERT INTO "InventoryHoldItem" (id, "holdId", "shopId", sku, "productId", "variantKey", "variantAttributes", quantity, location)
+      SELECT lines.hold_id || ':' || lines.ord || CASE WHEN lines.part > 1 THEN '.' || lines.part ELSE '' END, lines.hold_id, p_shop,
+             lines.line->>'sku', coalesce(lines.line->>'productId', i."productId"), lines.line->>'variantKey',
+             coalesce(lines.line->'variantAttributes', i."variantAttributes"), lines.qty, lines.location
       FROM lines JOIN "InventoryItem" i ON i."shopId" = p_shop AND i.sku = lines.line->>'sku' AND i."variantKey" = lines.line->>'variantKey'
+      RETURNING 1
+    ), levels AS (
+      UPDATE "InventoryLevel" lv SET reserved = lv.reserved + t.qty, "updatedAt" = p_now
+      FROM (SELECT line->>'sku' AS sku, line->>'variantKey' AS key, location, sum(qty)::int AS qty FROM lines GROUP BY 1, 2, 3) t
+      WHERE lv."shopId" = p_shop AND lv.sku = t.sku AND lv."variantKey" = t.key AND lv.location = t.location
       RETURNING 1
     )
     UPDATE "InventoryItem" i SET reserved = i.reserved + t.qty, "updatedAt" = p_now
     FROM (
-      SELECT line->>'sku' AS sku, line->>'variantKey' AS key, sum((line->>'quantity')::int)::int AS qty
+      SELECT line->>'sku' AS sku, line->>'variantKey' AS key, sum(qty)::int AS qty
       FROM lines GROUP BY 1, 2
     ) t
     WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t.key
-      AND (SELECT count(*) FROM holds) >= 0 AND (SELECT count(*) FROM items) >= 0;
+      AND (SELECT count(*) FROM holds) >= 0 AND (SELECT count(*) FROM items) >= 0 AND (SELECT count(*) FROM levels) >= 0;
   END IF;
   RETURN to_jsonb(v_results);
 END;

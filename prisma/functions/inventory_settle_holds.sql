@@ -7,9 +7,9 @@ DECLARE
   v_settled text[];
 BEGIN
   -- Gives the units of active holds back (released or expired): the only way
-  -- a hold's units return. The caller has locked the holds and their stock
-  -- rows (inventory_lock). Only holds still active give units back, so
-  -- settling one twice is impossible.
+  -- a hold's units return, to the locations they were reserved at. The
+  -- caller has locked the holds and their stock rows (inventory_lock). Only
+  -- holds still active give units back, so settling one twice is impossible.
   -- Expiring also re-checks the time, read after the lock: a hold extended
   -- meanwhile (a delayed payment, a longer TTL) is not expired.
   SELECT array_agg(id) INTO v_settled FROM "InventoryHold"
@@ -17,6 +17,15 @@ BEGIN
   IF v_settled IS NULL THEN
     RETURN 0;
   END IF;
+
+  PERFORM set_config('acme.locations', 'on', true);
+  UPDATE "InventoryLevel" lv SET reserved = lv.reserved - t.total, "updatedAt" = p_now
+  FROM (
+    SELECT hi.sku, hi."variantKey", hi.location, sum(hi.quantity)::int AS total
+    FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled)
+    GROUP BY 1, 2, 3
+  ) t
+  WHERE lv."shopId" = p_shop AND lv.sku = t.sku AND lv."variantKey" = t."variantKey" AND lv.location = t.location;
 
   UPDATE "InventoryItem" i SET reserved = i.reserved - t.total, "updatedAt" = p_now
   FROM (

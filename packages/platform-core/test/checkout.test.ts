@@ -109,7 +109,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await db.pool.query(
-    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale", "CheckoutSessionRequest" RESTART IDENTITY`,
+    `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale", "CheckoutSessionRequest" RESTART IDENTITY`,
   );
   await stock().upsertItems(
     SHOP,

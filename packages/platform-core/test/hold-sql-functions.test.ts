@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => database?.destroy());
 beforeEach(async () => {
   await database.pool.query(
-    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+    `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
   );
   await createPrismaInventoryStore(database).upsertItems(
     "batch",

@@ -246,7 +246,7 @@ describe("holds behave like the model (fast-check)", () => {
       holds: createPrismaHoldStore(database),
       reset: async () => {
         await database.pool.query(
-          `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+          `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
         );
       },
       destroy: () => database.destroy(),

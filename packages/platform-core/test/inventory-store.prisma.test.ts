@@ -17,7 +17,7 @@ async function prismaHarness() {
     holds: createPrismaHoldStore(database),
     async reset() {
       await database.pool.query(
-        `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockAlertState", "ProcessedWebhookEvent", "ShopHoldPolicy" RESTART IDENTITY`,
+        `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockAlertState", "ProcessedWebhookEvent", "ShopHoldPolicy" RESTART IDENTITY`,
       );
     },
     destroy: () => database.destroy(),

@@ -142,6 +142,34 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     table: "AlertDelivery",
     definition: "CHECK ((outcome = ANY (ARRAY['sent'::text, 'failed'::text])))",
   },
+  InventoryLevel_quantity_nonnegative: { table: "InventoryLevel", definition: "CHECK ((quantity >= 0))" },
+  InventoryLevel_reserved_nonnegative: { table: "InventoryLevel", definition: "CHECK ((reserved >= 0))" },
+  InventoryLevel_reserved_within_quantity: { table: "InventoryLevel", definition: "CHECK ((reserved <= quantity))" },
+  InventoryLevel_incoming_nonnegative: { table: "InventoryLevel", definition: "CHECK ((incoming >= 0))" },
+  ShopAllocationPolicy_strategy_known: {
+    table: "ShopAllocationPolicy",
+    definition: "CHECK ((strategy = ANY (ARRAY['fewest_locations'::text, 'priority'::text])))",
+  },
+  StockLocation_code_format: {
+    table: "StockLocation",
+    definition: "CHECK ((code ~ '^[a-z0-9][a-z0-9_-]{0,31}$'::text))",
+  },
+  StockLocation_kind_known: {
+    table: "StockLocation",
+    definition: "CHECK ((kind = ANY (ARRAY['warehouse'::text, 'store'::text])))",
+  },
+  StockLocation_priority_range: {
+    table: "StockLocation",
+    definition: "CHECK (((priority >= 0) AND (priority <= 1000000)))",
+  },
+  StockTransfer_distinct_locations: {
+    table: "StockTransfer",
+    definition: `CHECK (("fromLocation" <> "toLocation"))`,
+  },
+  StockTransfer_status_known: {
+    table: "StockTransfer",
+    definition: "CHECK ((status = ANY (ARRAY['in_transit'::text, 'received'::text])))",
+  },
 };
 
 // ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await db.pool.query(
-    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "CheckoutSessionRequest" RESTART IDENTITY`,
+    `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "CheckoutSessionRequest" RESTART IDENTITY`,
   );
   await stock().upsertItems(
     SHOP,

@@ -96,7 +96,7 @@ afterAll(() => db.destroy());
 beforeEach(async () => {
   clock = new Date();
   await db.pool.query(
-    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale" RESTART IDENTITY`,
+    `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "ProcessedWebhookEvent", "OpsAlert", "OversoldSale" RESTART IDENTITY`,
   );
   await stock.upsertItems(
     SHOP,

@@ -1,3 +1,4 @@
+import { DEFAULT_LOCATION } from "../locations/location-inputs.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import { createJsonWebhookEventLog } from "../webhooks/webhook-event-log.ts";
@@ -46,7 +47,12 @@ function toView(shopId: string, hold: StoredHold, now: Date): InventoryHoldView 
     clientBuyer: hold.clientBuyer ?? null,
     openExpiresAt: hold.openExpiresAt ? new Date(hold.openExpiresAt) : null,
     openedAt: hold.openedAt ? new Date(hold.openedAt) : null,
-    items: hold.items.map((item) => ({ ...item, variantAttributes: { ...item.variantAttributes } })),
+    items: hold.items.map((item) => ({
+      ...item,
+      variantAttributes: { ...item.variantAttributes },
+      // The JSON backend keeps one location per shop.
+      locations: [{ location: DEFAULT_LOCATION, quantity: item.quantity }],
+    })),
   };
 }
 

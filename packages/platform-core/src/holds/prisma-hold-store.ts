@@ -1,3 +1,4 @@
+import { DEFAULT_LOCATION } from "../locations/location-inputs.ts";
 import type { Database } from "../db/prisma-client.ts";
 import { afterStockWrite, STOCK_CROSSED_SQL } from "../alerts/stock-alerts.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
@@ -69,6 +70,7 @@ interface HoldRow {
     productId: string;
     variantAttributes: unknown;
     quantity: number;
+    locations?: Array<{ location: string; quantity: number }>;
   }> | null;
 }
 
@@ -100,6 +102,7 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
       productId: item.productId,
       variantAttributes: (item.variantAttributes ?? {}) as Record<string, string>,
       quantity: item.quantity,
+      locations: item.locations ?? [{ location: DEFAULT_LOCATION, quantity: item.quantity }],
     })),
   };
 }
@@ -107,9 +110,14 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
 const HOLD_SELECT = Prisma.sql`
   SELECT h.id, h."shopId", h.status, h."expiresAt", h."createdAt", h."committedAt", h."releasedAt", h."expiredAt", h."idempotencyKey", h."checkoutSessionId",
     h."clientAddress", h."clientBuyer", h."openExpiresAt", h."openedAt",
-    (SELECT jsonb_agg(jsonb_build_object('sku', hi.sku, 'variantKey', hi."variantKey", 'productId', hi."productId",
-        'variantAttributes', hi."variantAttributes", 'quantity', hi.quantity) ORDER BY hi.sku COLLATE "C", hi."variantKey" COLLATE "C")
-     FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id) AS items
+    (SELECT jsonb_agg(jsonb_build_object('sku', g.sku, 'variantKey', g."variantKey", 'productId', g."productId",
+        'variantAttributes', g.attrs, 'quantity', g.qty, 'locations', g.locations) ORDER BY g.sku COLLATE "C", g."variantKey" COLLATE "C")
+     FROM (
+       SELECT hi.sku, hi."variantKey", min(hi."productId") AS "productId", (array_agg(hi."variantAttributes"))[1] AS attrs,
+              sum(hi.quantity)::int AS qty,
+              jsonb_agg(jsonb_build_object('location', hi.location, 'quantity', hi.quantity) ORDER BY hi.location COLLATE "C") AS locations
+       FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id GROUP BY hi.sku, hi."variantKey"
+     ) g) AS items
   FROM "InventoryHold" h`;
 
 /** Holds on PostgreSQL: every transition is one call to a SQL function (prisma/functions). */

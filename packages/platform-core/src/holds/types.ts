@@ -18,6 +18,8 @@ export interface InventoryHoldItemView extends VariantRef {
   productId: string;
   variantAttributes: VariantAttributes;
   quantity: number;
+  /** Where the units are reserved (or were sold from): one entry per location, by code. */
+  locations: Array<{ location: string; quantity: number }>;
 }
 
 export interface InventoryHoldView {

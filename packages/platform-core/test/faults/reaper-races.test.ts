@@ -175,7 +175,7 @@ describe("reaper racing commits and releases (fast-check interleavings)", () => 
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         await database.pool.query(
-          `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+          `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
         );
         tally(await runScenario(harness, scenario));
       }),

@@ -105,7 +105,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await db.pool.query(
-    `TRUNCATE "InventoryItem", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert", "CheckoutSessionRequest" RESTART IDENTITY`,
+    `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "OpsAlert", "CheckoutSessionRequest" RESTART IDENTITY`,
   );
   await stores().store.upsertItems(SHOP, [{ sku: "TEE", productId: "tee", quantity: 2 }], {
     reason: "import",
