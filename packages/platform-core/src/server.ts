@@ -53,6 +53,12 @@ export { createJsonHoldStore } from "./holds/json-hold-store.ts";
 export { createHoldStoreFromEnv, getHoldStore, setHoldStore } from "./holds/get-hold-store.ts";
 export type * from "./holds/types.ts";
 
+export { createPrismaLocationStore } from "./locations/prisma-location-store.ts";
+export { createJsonLocationStore } from "./locations/json-location-store.ts";
+export { createLocationStoreFromEnv, getLocationStore, setLocationStore } from "./locations/get-location-store.ts";
+export { TRANSFER_MAX_LINES } from "./locations/location-parsers.ts";
+export type * from "./locations/types.ts";
+
 export { importStock, exportStock, parseStockFile } from "./import-export/index.ts";
 export type * from "./import-export/index.ts";
 

@@ -84,3 +84,11 @@ export type { CatalogueEntry, ShopCatalogue, Storefront } from "./storefront/sto
 export type { StorefrontProduct, StorefrontVariant } from "./storefront/list-storefront-products.ts";
 export { postCheckout, readCheckoutAnswer, UNREACHABLE_ANSWER } from "./storefront/checkout-answer.ts";
 export type { CheckoutAnswer } from "./storefront/checkout-answer.ts";
+
+export {
+  ALLOCATION_STRATEGIES,
+  DEFAULT_LOCATION,
+  LOCATION_KINDS,
+  locationCodeSchema,
+} from "./locations/location-inputs.ts";
+export type { AllocationStrategy, LocationKind } from "./locations/location-inputs.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_LOCATION, locationCodeSchema } from "../locations/location-inputs.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import {
   cleanVariantAttributes,
@@ -94,6 +95,7 @@ export const stockItemInputSchema = z.object({
   quantity: quantitySchema,
   lowStockThreshold: quantitySchema.nullable().optional(),
   purchaseLimit: purchaseLimitSchema.nullable().optional(),
+  location: locationCodeSchema.optional(),
 });
 
 export const stockChangeSchema = z.object({
@@ -148,17 +150,23 @@ export interface NormalisedStockItemInput {
   lowStockThreshold: number | null | undefined;
   /** undefined: keep the current limit (or none for a new item). */
   purchaseLimit: number | null | undefined;
+  /** Where `quantity` is: the shop's default location (main) when the input names none. */
+  location: string;
 }
 
 /**
  * Validates a batch for `upsertItems`: every field, and no two inputs for the
  * same variant. Throws one `validation_failed` listing every problem by index.
  */
+/** Fields of the item itself, which every row for the variant shares. */
+const SHARED_FIELDS = ["productId", "productTitle", "variantTitle", "lowStockThreshold", "purchaseLimit"] as const;
+
 export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemInput[] {
   if (!Array.isArray(inputs)) throw InventoryError.validation([{ field: "items", message: "must be a list" }]);
   const errors: FieldError[] = [];
   const result: NormalisedStockItemInput[] = [];
   const seen = new Map<string, number>();
+  const variants = new Map<string, { index: number; value: StockItemInput }>();
   inputs.forEach((input: unknown, index) => {
     const parsed = stockItemInputSchema.safeParse(input);
     if (!parsed.success) {
@@ -167,14 +175,27 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
     }
     const value: StockItemInput = parsed.data;
     const key = variantKey(value.variantAttributes);
-    const identity = refId({ sku: value.sku, variantKey: key });
+    const location = value.location ?? DEFAULT_LOCATION;
+    const identity = `${refId({ sku: value.sku, variantKey: key })}\u0000${location}`;
     const first = seen.get(identity);
     if (first !== undefined) {
-      errors.push({ field: `items.${index}.sku`, message: `duplicates item ${first} (same sku and variant)` });
+      errors.push({ field: `items.${index}.sku`, message: `duplicates item ${first} (same sku, variant and location)` });
       return;
     }
     seen.set(identity, index);
+    // Rows for one variant at several locations describe one item: what they both give must agree.
+    const sibling = variants.get(refId({ sku: value.sku, variantKey: key }));
+    if (sibling) {
+      for (const field of SHARED_FIELDS) {
+        if (value[field] !== undefined && sibling.value[field] !== undefined && value[field] !== sibling.value[field]) {
+          errors.push({ field: `items.${index}.${field}`, message: `differs from item ${sibling.index} (the same variant)` });
+        }
+      }
+    } else {
+      variants.set(refId({ sku: value.sku, variantKey: key }), { index, value });
+    }
     result.push({
+      location,
       sku: value.sku,
       productId: value.productId,
       productTitle: value.productTitle,

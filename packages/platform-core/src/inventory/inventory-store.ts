@@ -9,15 +9,18 @@ import type {
 
 export interface SetQuantityInput extends VariantRef, StockChange {
   shopId: string;
+  /** The quantity at `location` (the shop's default location, main, when left out). */
   quantity: number;
+  location?: string;
   /** When given, the change is refused with `conflict` unless the item is still at this version. */
   expectedVersion?: number;
 }
 
 export interface AdjustQuantityInput extends VariantRef, StockChange {
   shopId: string;
-  /** Signed change; the result may not go below zero nor below reserved units. */
+  /** Signed change at `location` (main when left out); the result may not go below zero nor below units held there. */
   delta: number;
+  location?: string;
 }
 
 export interface UpdateItemInput extends VariantRef {
@@ -36,6 +39,8 @@ export interface UpdateItemInput extends VariantRef {
 export interface ListLedgerOptions {
   sku?: string;
   variantKey?: string;
+  /** Only entries of this location. */
+  location?: string;
   /** Newest first; at most this many (default 100, max 1000). */
   limit?: number;
   /** Only entries older than this id (for paging). */

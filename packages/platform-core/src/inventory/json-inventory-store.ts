@@ -1,3 +1,4 @@
+import { DEFAULT_LOCATION } from "../locations/location-inputs.ts";
 import { z } from "zod";
 import { sameVariantAttributes } from "../variants/variant-key.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
@@ -82,10 +83,16 @@ const updateItemInputSchema = variantRefSchema.extend({
   expectedVersion: expectedVersionSchema,
 });
 
+/** The JSON backend keeps one location per shop, its main one. */
+const onlyLocationSchema = z
+  .literal(DEFAULT_LOCATION, { error: `must be ${DEFAULT_LOCATION}: the JSON backend keeps one location per shop` })
+  .optional();
+
 const setQuantityInputSchema = stockChangeSchema.extend({
   ...variantRefSchema.shape,
   shopId: shopIdSchema,
   quantity: quantitySchema,
+  location: onlyLocationSchema,
   expectedVersion: expectedVersionSchema,
 });
 
@@ -93,6 +100,7 @@ const adjustQuantityInputSchema = stockChangeSchema.extend({
   ...variantRefSchema.shape,
   shopId: shopIdSchema,
   delta: deltaSchema,
+  location: onlyLocationSchema,
 });
 
 const LEDGER_LIMIT_DEFAULT = 100;
@@ -103,6 +111,7 @@ const LEDGER_LIMIT_MAX = 1000;
 const listLedgerOptionsSchema = z.object({
   sku: z.string({ error: "must be a string" }).optional(),
   variantKey: variantKeyFieldSchema.optional(),
+  location: z.string({ error: "must be a string" }).optional(),
   limit: z
     .number({ error: "must be a number" })
     .optional()
@@ -331,6 +340,12 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
         const id = parseShopId(shopId);
         const stockChange = parseStockChange(change);
         const normalised = normaliseStockItemInputs(inputs);
+        const elsewhere = normalised.flatMap((input, index) =>
+          input.location === DEFAULT_LOCATION
+            ? []
+            : [{ field: `items.${index}.location`, message: onlyLocationSchema.safeParse(input.location).error!.issues[0]!.message }],
+        );
+        if (elsewhere.length > 0) throw InventoryError.validation(elsewhere);
         if (normalised.length === 0) return { created: 0, updated: 0, unchanged: 0, items: [] };
         return withShopFile(dataDir, id, (state) => applyUpsert(state, normalised, stockChange));
       }),
@@ -409,7 +424,8 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
     listLedger: (shopId: string, options: ListLedgerOptions = {}) =>
       run(async (): Promise<LedgerEntry[]> => {
         const id = parseShopId(shopId);
-        const { sku, variantKey, limit, beforeId } = parseOrThrow(listLedgerOptionsSchema, options ?? {});
+        const { sku, variantKey, location, limit, beforeId } = parseOrThrow(listLedgerOptionsSchema, options ?? {});
+        if (location !== undefined && location !== DEFAULT_LOCATION) return [];
         const before = beforeId === undefined ? undefined : BigInt(beforeId);
         const { ledger } = await readShopState(dataDir, id);
         const entries: LedgerEntry[] = [];

@@ -3,6 +3,8 @@ import { ITEM_COLUMNS, toItem, type ItemRow } from "./item-row.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Database } from "../db/prisma-client.ts";
 import { sameVariantAttributes } from "../variants/variant-key.ts";
+import { DEFAULT_LOCATION } from "../locations/location-inputs.ts";
+import { parseLocationCode } from "../locations/location-parsers.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
 import {
@@ -46,12 +48,24 @@ function describeRef(ref: VariantRef): string {
   return ref.variantKey ? `${ref.sku} (${ref.variantKey})` : ref.sku;
 }
 
-function heldConflict(ref: VariantRef, quantity: number, reserved: number): InventoryError {
+function heldConflict(ref: VariantRef, quantity: number, reserved: number, location = DEFAULT_LOCATION): InventoryError {
+  const where = location === DEFAULT_LOCATION ? "" : ` at ${location}`;
   return new InventoryError(
     "conflict",
-    `Quantity of ${describeRef(ref)} cannot go to ${quantity}: ${reserved} units are held by active checkouts.`,
-    { details: { sku: ref.sku, variantKey: ref.variantKey, quantity, reserved } },
+    `Quantity of ${describeRef(ref)}${where} cannot go to ${quantity}: ${reserved} units are held by active checkouts.`,
+    { details: { sku: ref.sku, variantKey: ref.variantKey, location, quantity, reserved } },
   );
+}
+
+/** A row inventory_write_levels refused. */
+interface LevelRefusal {
+  index: number;
+  field: string;
+  message: string;
+  reason?: "negative" | "too_large" | "held";
+  quantity?: number;
+  reserved?: number;
+  location?: string;
 }
 
 /** The PostgreSQL backend. Writes are single transactions that lock rows in key order. */
@@ -89,25 +103,41 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     return row;
   }
 
-  /** Sets quantity on a locked row and writes the ledger entry, in one statement. */
-  async function writeQuantity(
+  /**
+   * Writes quantities at locations (inventory_write_levels: the location's quantity, the shop's online total, a
+   * ledger entry per change), all or nothing. Refusals come back per row; `onRefused` turns them into the error.
+   */
+  async function writeLevels(
+    tx: Prisma.TransactionClient,
+    shopId: string,
+    rows: Array<VariantRef & { location: string } & ({ quantity: number } | { delta: number })>,
+    change: StockChange,
+  ): Promise<{ rows: Array<{ index: number; quantity: number; delta: number }> } | { errors: LevelRefusal[] }> {
+    const result = await tx.$queryRaw<Array<{ result: unknown }>>`
+      SELECT inventory_write_levels(${shopId}, ${JSON.stringify(rows)}::jsonb, ${change.reason}, ${change.actor},
+        ${change.note ?? null}, now()) AS result`;
+    return result[0]!.result as { rows: Array<{ index: number; quantity: number; delta: number }> } | { errors: LevelRefusal[] };
+  }
+
+  /** One quantity write on a locked item; throws what a single edit is told. */
+  async function writeOne(
     tx: Prisma.TransactionClient,
     row: ItemRow,
-    quantity: number,
+    location: string,
+    write: { quantity: number } | { delta: number },
     change: StockChange,
   ): Promise<ItemRow> {
-    const delta = quantity - row.quantity;
+    const result = await writeLevels(tx, row.shopId, [{ sku: row.sku, variantKey: row.variantKey, location, ...write }], change);
+    if ("errors" in result) {
+      const refusal = result.errors[0]!;
+      if (refusal.reason === "held") {
+        const wanted = "quantity" in write ? write.quantity : refusal.quantity! + write.delta;
+        throw heldConflict(row, wanted, refusal.reserved!, location);
+      }
+      throw InventoryError.validation([{ field: refusal.field, message: refusal.message }]);
+    }
     const rows = await tx.$queryRaw<ItemRow[]>`
-      WITH updated AS (
-        UPDATE "InventoryItem" SET quantity = ${quantity}, version = version + 1, "updatedAt" = now()
-        WHERE "shopId" = ${row.shopId} AND sku = ${row.sku} AND "variantKey" = ${row.variantKey}
-        RETURNING ${ITEM_COLUMNS}
-      ), ledger AS (
-        INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", delta, "quantityAfter", reason, actor, note)
-        SELECT "shopId", sku, "variantKey", ${delta}, quantity, ${change.reason}, ${change.actor}, ${change.note ?? null}
-        FROM updated
-      )
-      SELECT * FROM updated`;
+      SELECT ${ITEM_COLUMNS} FROM "InventoryItem" WHERE "shopId" = ${row.shopId} AND sku = ${row.sku} AND "variantKey" = ${row.variantKey}`;
     return rows[0]!;
   }
 
@@ -163,136 +193,157 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       // Deterministic order for locks and inserts: concurrent imports never deadlock.
       const order = normalised.map((input, index) => ({ input, index })).sort((a, b) => compareRefs(a.input, b.input));
       const key = (sku: string, variantKey: string) => refId({ sku, variantKey });
+      // One entry per variant: what its rows give for the item itself (inputs agree, normaliseStockItemInputs checks).
+      const variants = new Map<string, (typeof order)[number]["input"]>();
+      for (const { input } of order) {
+        const k = key(input.sku, input.variantKey);
+        const seen = variants.get(k);
+        if (!seen) variants.set(k, { ...input });
+        else {
+          seen.productTitle ??= input.productTitle;
+          seen.variantTitle ??= input.variantTitle;
+          if (seen.lowStockThreshold === undefined) seen.lowStockThreshold = input.lowStockThreshold;
+          if (seen.purchaseLimit === undefined) seen.purchaseLimit = input.purchaseLimit;
+        }
+      }
+      const list = [...variants.values()];
       return transaction(async (tx) => {
-        // 1. Create what does not exist yet. Rows this statement returns were
-        //    inserted by us, so their previous quantity is exactly 0.
+        // Levels are written here (inventory_write_levels), not by the trigger for code from before locations.
+        await tx.$queryRaw`SELECT set_config('acme.locations', 'on', true)`;
+        // 1. Create the items that do not exist yet, with no stock: their quantities are written in step 3.
         const inserted = await tx.$queryRaw<ItemRow[]>`
           INSERT INTO "InventoryItem" ("shopId", sku, "variantKey", "productId", "productTitle", "variantTitle", "variantAttributes", quantity, "lowStockThreshold", "purchaseLimit", "updatedAt")
-          SELECT ${id}, t.sku, t.key, t.product, coalesce(t.ptitle, ''), coalesce(t.vtitle, ''), t.attrs::jsonb, t.qty, t.threshold, t.plimit, now()
+          SELECT ${id}, t.sku, t.key, t.product, coalesce(t.ptitle, ''), coalesce(t.vtitle, ''), t.attrs::jsonb, 0, t.threshold, t.plimit, now()
           FROM unnest(
-            ${order.map((o) => o.input.sku)}::text[],
-            ${order.map((o) => o.input.variantKey)}::text[],
-            ${order.map((o) => o.input.productId)}::text[],
-            ${order.map((o) => o.input.productTitle ?? null)}::text[],
-            ${order.map((o) => o.input.variantTitle ?? null)}::text[],
-            ${order.map((o) => JSON.stringify(o.input.variantAttributes))}::text[],
-            ${order.map((o) => o.input.quantity)}::int[],
-            ${order.map((o) => o.input.lowStockThreshold ?? null)}::int[],
-            ${order.map((o) => o.input.purchaseLimit ?? null)}::int[]
-          ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold, plimit)
+            ${list.map((v) => v.sku)}::text[],
+            ${list.map((v) => v.variantKey)}::text[],
+            ${list.map((v) => v.productId)}::text[],
+            ${list.map((v) => v.productTitle ?? null)}::text[],
+            ${list.map((v) => v.variantTitle ?? null)}::text[],
+            ${list.map((v) => JSON.stringify(v.variantAttributes))}::text[],
+            ${list.map((v) => v.lowStockThreshold ?? null)}::int[],
+            ${list.map((v) => v.purchaseLimit ?? null)}::int[]
+          ) AS t(sku, key, product, ptitle, vtitle, attrs, threshold, plimit)
           ON CONFLICT ("shopId", sku, "variantKey") DO NOTHING
           RETURNING ${ITEM_COLUMNS}`;
-        const rows = new Map(inserted.map((row) => [key(row.sku, row.variantKey), row]));
-        const created = new Set(rows.keys());
+        const created = new Set(inserted.map((row) => key(row.sku, row.variantKey)));
 
-        // 2. Lock the rest in key order and work out what changes.
-        const others = order.filter((o) => !created.has(key(o.input.sku, o.input.variantKey)));
-        let existing: ItemRow[] = [];
-        if (others.length > 0) {
-          await lockStock(
-            tx,
-            id,
-            others.map((o) => o.input),
-          );
-          existing = await tx.$queryRaw<ItemRow[]>`
-            SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
-            WHERE "shopId" = ${id}
-              AND (sku, "variantKey") IN (
-                SELECT * FROM unnest(${others.map((o) => o.input.sku)}::text[], ${others.map((o) => o.input.variantKey)}::text[]))
-            ORDER BY sku COLLATE "C", "variantKey" COLLATE "C"`;
-        }
-        for (const row of existing) rows.set(key(row.sku, row.variantKey), row);
-
-        const errors: Array<FieldError & { index: number }> = [];
-        const updates: Array<{
-          input: (typeof order)[number]["input"];
-          threshold: number | null;
-          purchaseLimit: number | null;
-          productTitle: string;
-          variantTitle: string;
-          previous: number;
-        }> = [];
-        let unchanged = 0;
-        for (const { input, index } of others) {
-          const row = rows.get(key(input.sku, input.variantKey))!;
-          if (input.quantity < row.reserved) {
-            errors.push({
-              index,
-              field: "quantity",
-              message: `${input.quantity} is below the ${row.reserved} units held by active checkouts`,
-            });
-            continue;
-          }
-          const threshold = input.lowStockThreshold === undefined ? row.lowStockThreshold : input.lowStockThreshold;
-          const purchaseLimit = input.purchaseLimit === undefined ? row.purchaseLimit : input.purchaseLimit;
-          const productTitle = input.productTitle ?? row.productTitle;
-          const variantTitle = input.variantTitle ?? row.variantTitle;
+        // 2. Lock every variant in key order (inventory_write_levels locks them again, a no-op) and update what
+        //    changed on the items themselves.
+        await lockStock(tx, id, list);
+        const existing = await tx.$queryRaw<ItemRow[]>`
+          SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
+          WHERE "shopId" = ${id}
+            AND (sku, "variantKey") IN (SELECT * FROM unnest(${list.map((v) => v.sku)}::text[], ${list.map((v) => v.variantKey)}::text[]))`;
+        const before = new Map(existing.map((row) => [key(row.sku, row.variantKey), row]));
+        const metadata = list.flatMap((v) => {
+          const row = before.get(key(v.sku, v.variantKey))!;
+          if (created.has(key(v.sku, v.variantKey))) return [];
+          const next = {
+            v,
+            threshold: v.lowStockThreshold === undefined ? row.lowStockThreshold : v.lowStockThreshold,
+            purchaseLimit: v.purchaseLimit === undefined ? row.purchaseLimit : v.purchaseLimit,
+            productTitle: v.productTitle ?? row.productTitle,
+            variantTitle: v.variantTitle ?? row.variantTitle,
+          };
           const same =
-            row.quantity === input.quantity &&
-            row.productId === input.productId &&
-            productTitle === row.productTitle &&
-            variantTitle === row.variantTitle &&
-            threshold === row.lowStockThreshold &&
-            purchaseLimit === row.purchaseLimit &&
-            sameVariantAttributes(row.variantAttributes as Record<string, string>, input.variantAttributes);
-          if (same) unchanged++;
-          else updates.push({ input, threshold, purchaseLimit, productTitle, variantTitle, previous: row.quantity });
-        }
-        if (errors.length > 0) {
+            row.productId === v.productId &&
+            next.productTitle === row.productTitle &&
+            next.variantTitle === row.variantTitle &&
+            next.threshold === row.lowStockThreshold &&
+            next.purchaseLimit === row.purchaseLimit &&
+            sameVariantAttributes(row.variantAttributes as Record<string, string>, v.variantAttributes);
+          return same ? [] : [next];
+        });
+        const changedItems = new Set(metadata.map((m) => key(m.v.sku, m.v.variantKey)));
+
+        // 3. Quantities at their locations, all or nothing.
+        const written = await writeLevels(
+          tx,
+          id,
+          order.map(({ input }) => ({
+            sku: input.sku,
+            variantKey: input.variantKey,
+            location: input.location,
+            quantity: input.quantity,
+          })),
+          validChange,
+        );
+        if ("errors" in written) {
+          const unknown = written.errors.filter((e) => e.field === "location");
+          if (unknown.length > 0) {
+            throw InventoryError.validation(
+              unknown
+                .map((e) => ({ index: order[e.index]!.index, message: e.message }))
+                .sort((a, b) => a.index - b.index)
+                .map((e) => ({ field: `items.${e.index}.location`, message: e.message })),
+            );
+          }
+          const errors: Array<FieldError & { index: number }> = written.errors
+            .map((e) => ({ index: order[e.index]!.index, field: "quantity", message: e.message }))
+            .sort((a, b) => a.index - b.index);
           throw new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
-            details: { errors: errors.sort((a, b) => a.index - b.index) },
+            details: { errors },
           });
         }
-
-        // 3. Apply the updates and write one ledger entry per quantity that moved.
-        if (updates.length > 0) {
-          const updated = await tx.$queryRaw<ItemRow[]>`
+        if (metadata.length > 0) {
+          await tx.$executeRaw`
             UPDATE "InventoryItem" AS i SET
               "productId" = t.product, "productTitle" = t.ptitle, "variantTitle" = t.vtitle,
-              "variantAttributes" = t.attrs::jsonb, quantity = t.qty,
+              "variantAttributes" = t.attrs::jsonb,
               "lowStockThreshold" = t.threshold, "purchaseLimit" = t.plimit, version = i.version + 1, "updatedAt" = now()
             FROM unnest(
-              ${updates.map((u) => u.input.sku)}::text[],
-              ${updates.map((u) => u.input.variantKey)}::text[],
-              ${updates.map((u) => u.input.productId)}::text[],
-              ${updates.map((u) => u.productTitle)}::text[],
-              ${updates.map((u) => u.variantTitle)}::text[],
-              ${updates.map((u) => JSON.stringify(u.input.variantAttributes))}::text[],
-              ${updates.map((u) => u.input.quantity)}::int[],
-              ${updates.map((u) => u.threshold)}::int[],
-              ${updates.map((u) => u.purchaseLimit)}::int[]
-            ) AS t(sku, key, product, ptitle, vtitle, attrs, qty, threshold, plimit)
-            WHERE i."shopId" = ${id} AND i.sku = t.sku AND i."variantKey" = t.key
-            RETURNING ${Prisma.sql`i."shopId", i.sku, i."productId", i."productTitle", i."variantTitle", i."variantKey", i."variantAttributes", i.quantity, i.reserved, i."lowStockThreshold", i."purchaseLimit", i.version, i."createdAt", i."updatedAt"`}`;
-          for (const row of updated) rows.set(key(row.sku, row.variantKey), row);
+              ${metadata.map((m) => m.v.sku)}::text[],
+              ${metadata.map((m) => m.v.variantKey)}::text[],
+              ${metadata.map((m) => m.v.productId)}::text[],
+              ${metadata.map((m) => m.productTitle)}::text[],
+              ${metadata.map((m) => m.variantTitle)}::text[],
+              ${metadata.map((m) => JSON.stringify(m.v.variantAttributes))}::text[],
+              ${metadata.map((m) => m.threshold)}::int[],
+              ${metadata.map((m) => m.purchaseLimit)}::int[]
+            ) AS t(sku, key, product, ptitle, vtitle, attrs, threshold, plimit)
+            WHERE i."shopId" = ${id} AND i.sku = t.sku AND i."variantKey" = t.key`;
         }
-        const ledger = [
-          ...inserted.map((row) => ({
-            sku: row.sku,
-            variantKey: row.variantKey,
-            delta: row.quantity,
-            after: row.quantity,
-          })),
-          ...updates.map((u) => ({
-            sku: u.input.sku,
-            variantKey: u.input.variantKey,
-            delta: u.input.quantity - u.previous,
-            after: u.input.quantity,
-          })),
-        ].filter((entry) => entry.delta !== 0);
-        if (ledger.length > 0) {
+        // One change, one version: a created item is at 1, a changed one a step past where it was.
+        const moved = new Set(
+          written.rows.filter((row) => row.delta !== 0).map((row) => key(order[row.index]!.input.sku, order[row.index]!.input.variantKey)),
+        );
+        const versioned = list.flatMap((v) => {
+          const k = key(v.sku, v.variantKey);
+          if (created.has(k)) return [{ v, version: 1 }];
+          if (moved.has(k) || changedItems.has(k)) return [{ v, version: before.get(k)!.version + 1 }];
+          return [];
+        });
+        if (versioned.length > 0) {
           await tx.$executeRaw`
-            INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", delta, "quantityAfter", reason, actor, note)
-            SELECT ${id}, t.sku, t.key, t.delta, t.after, ${validChange.reason}, ${validChange.actor}, ${validChange.note ?? null}
-            FROM unnest(
-              ${ledger.map((l) => l.sku)}::text[],
-              ${ledger.map((l) => l.variantKey)}::text[],
-              ${ledger.map((l) => l.delta)}::int[],
-              ${ledger.map((l) => l.after)}::int[]
-            ) AS t(sku, key, delta, after)`;
+            UPDATE "InventoryItem" AS i SET version = t.version
+            FROM unnest(${versioned.map((x) => x.v.sku)}::text[], ${versioned.map((x) => x.v.variantKey)}::text[],
+              ${versioned.map((x) => x.version)}::int[]) AS t(sku, key, version)
+            WHERE i."shopId" = ${id} AND i.sku = t.sku AND i."variantKey" = t.key AND i.version <> t.version`;
         }
+        const after = await tx.$queryRaw<ItemRow[]>`
+          SELECT ${ITEM_COLUMNS} FROM "InventoryItem"
+          WHERE "shopId" = ${id}
+            AND (sku, "variantKey") IN (SELECT * FROM unnest(${list.map((v) => v.sku)}::text[], ${list.map((v) => v.variantKey)}::text[]))`;
+        const rows = new Map(after.map((row) => [key(row.sku, row.variantKey), row]));
+
+        // Counted per input: created (the first row of a new item), unchanged (nothing moved), or updated.
+        const deltas = new Map<number, number>();
+        written.rows.forEach((row) => deltas.set(order[row.index]!.index, row.delta));
+        const counted = new Set<string>();
+        let createdCount = 0;
+        let updated = 0;
+        let unchanged = 0;
+        normalised.forEach((input, index) => {
+          const k = key(input.sku, input.variantKey);
+          if (created.has(k) && !counted.has(k)) {
+            counted.add(k);
+            createdCount++;
+          } else if (!created.has(k) && deltas.get(index) === 0 && !changedItems.has(k)) unchanged++;
+          else updated++;
+        });
         const items = normalised.map((input) => toItem(rows.get(key(input.sku, input.variantKey))!));
-        return { created: created.size, updated: updates.length, unchanged, items };
+        return { created: createdCount, updated, unchanged, items };
       }, 120_000);
     },
 
@@ -348,6 +399,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       const id = parseShopId(input.shopId);
       const ref = parseRef(input);
       const quantity = parseOrThrow(quantitySchema, input.quantity, "quantity");
+      const location = input.location === undefined ? DEFAULT_LOCATION : parseLocationCode(input.location, "location");
       const change = parseStockChange({ reason: input.reason, actor: input.actor, note: input.note });
       return transaction(async (tx) => {
         const row = await lockItem(tx, id, ref);
@@ -356,9 +408,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             details: { current: toItem(row) },
           });
         }
-        if (quantity < row.reserved) throw heldConflict(ref, quantity, row.reserved);
-        if (quantity === row.quantity) return toItem(row);
-        return toItem(await writeQuantity(tx, row, quantity, change));
+        return toItem(await writeOne(tx, row, location, { quantity }, change));
       });
     },
 
@@ -366,23 +416,12 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
       const id = parseShopId(input.shopId);
       const ref = parseRef(input);
       const delta = parseOrThrow(deltaSchema, input.delta, "delta");
+      const location = input.location === undefined ? DEFAULT_LOCATION : parseLocationCode(input.location, "location");
       const change = parseStockChange({ reason: input.reason, actor: input.actor, note: input.note });
       return transaction(async (tx) => {
         const row = await lockItem(tx, id, ref);
-        const quantity = row.quantity + delta;
-        if (quantity > MAX_QUANTITY) {
-          throw InventoryError.validation([
-            { field: "delta", message: `would take ${describeRef(ref)} above ${MAX_QUANTITY}` },
-          ]);
-        }
-        if (quantity < 0) {
-          throw InventoryError.validation([
-            { field: "delta", message: `would take ${describeRef(ref)} below zero (on hand: ${row.quantity})` },
-          ]);
-        }
-        if (quantity < row.reserved) throw heldConflict(ref, quantity, row.reserved);
         if (delta === 0) return toItem(row);
-        return toItem(await writeQuantity(tx, row, quantity, change));
+        return toItem(await writeOne(tx, row, location, { delta }, change));
       });
     },
 
@@ -399,6 +438,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
             shopId: id,
             ...(options.sku === undefined ? {} : { sku: options.sku }),
             ...(options.variantKey === undefined ? {} : { variantKey: options.variantKey }),
+            ...(options.location === undefined ? {} : { location: parseLocationCode(options.location, "location") }),
             ...(beforeId === undefined ? {} : { id: { lt: beforeId } }),
           },
           orderBy: { id: "desc" },
@@ -409,6 +449,7 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
           shopId: row.shopId,
           sku: row.sku,
           variantKey: row.variantKey,
+          location: row.location,
           delta: row.delta,
           quantityAfter: row.quantityAfter,
           reason: row.reason as LedgerReason,

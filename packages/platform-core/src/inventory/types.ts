@@ -12,6 +12,10 @@ export const LEDGER_REASONS = [
   "oversold_at_payment",
   /** An operator released a client's holds (delta 0: units went back to available, none left stock). */
   "hold_release",
+  /** Units sent to another location of the shop (delta < 0 at the source). */
+  "transfer_out",
+  /** Units received from another location of the shop (delta > 0 at the destination). */
+  "transfer_in",
 ] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 
@@ -52,7 +56,10 @@ export interface LedgerEntry {
   shopId: string;
   sku: string;
   variantKey: string;
+  /** The location whose quantity changed. */
+  location: string;
   delta: number;
+  /** The location's quantity after the change. */
   quantityAfter: number;
   reason: LedgerReason;
   holdId: string | null;
@@ -105,6 +112,8 @@ export interface StockItemInput {
   lowStockThreshold?: number | null;
   /** undefined: keep the current limit (or none for a new item); null: no limit. */
   purchaseLimit?: number | null;
+  /** The location `quantity` is at (a location code); the shop's default location, main, when left out. */
+  location?: string;
 }
 
 export interface UpsertItemsResult {

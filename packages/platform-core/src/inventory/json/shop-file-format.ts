@@ -1,3 +1,4 @@
+import { DEFAULT_LOCATION } from "../../locations/location-inputs.ts";
 import { InventoryError } from "../../errors/inventory-error.ts";
 import type { VariantAttributes } from "../../variants/variant-key.ts";
 import type { InventoryItem, LedgerEntry, LedgerReason } from "../types.ts";
@@ -164,6 +165,7 @@ export function toLedgerEntry(shopId: string, entry: StoredLedgerEntry): LedgerE
     shopId,
     sku: entry.sku,
     variantKey: entry.variantKey,
+    location: DEFAULT_LOCATION,
     delta: entry.delta,
     quantityAfter: entry.quantityAfter,
     reason: entry.reason,

@@ -1,0 +1,43 @@
+CREATE OR REPLACE FUNCTION public.inventory_update_location(p_shop text, p_code text, p_name text, p_kind text, p_active boolean, p_fulfils_online boolean, p_priority integer, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  -- Changes a location; NULL arguments keep what it has. When it starts or
+  -- stops counting online (active and fulfilling online orders), the shop's
+  -- online totals move by its quantities, under the lock of every stock row
+  -- of the shop, so no hold decides meanwhile. A location stops counting
+  -- online only when nothing is held there: {outcome: 'held', held} otherwise.
+  v_loc record;
+  v_was boolean;
+  v_will boolean;
+  v_held bigint;
+BEGIN
+  PERFORM set_config('acme.locations', 'on', true);
+  SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found');
+  END IF;
+  v_was := v_loc.active AND v_loc."fulfilsOnline";
+  v_will := coalesce(p_active, v_loc.active) AND coalesce(p_fulfils_online, v_loc."fulfilsOnline");
+  IF v_was <> v_will THEN
+    PERFORM inventory_lock(p_shop, NULL, '{}', NULL, NULL, false);
+    SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code FOR UPDATE;
+    IF NOT v_will THEN
+      SELECT coalesce(sum(reserved), 0) INTO v_held FROM "InventoryLevel" WHERE "shopId" = p_shop AND location = p_code;
+      IF v_held > 0 THEN
+        RETURN jsonb_build_object('outcome', 'held', 'held', v_held);
+      END IF;
+    END IF;
+    UPDATE "InventoryItem" i SET quantity = i.quantity + CASE WHEN v_will THEN lv.quantity ELSE -lv.quantity END,
+      version = i.version + 1, "updatedAt" = p_now
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = p_code AND lv.quantity > 0
+      AND i."shopId" = p_shop AND i.sku = lv.sku AND i."variantKey" = lv."variantKey";
+  END IF;
+  UPDATE "StockLocation" SET name = coalesce(p_name, name), kind = coalesce(p_kind, kind), active = coalesce(p_active, active),
+    "fulfilsOnline" = coalesce(p_fulfils_online, "fulfilsOnline"), priority = coalesce(p_priority, priority), "updatedAt" = p_now
+  WHERE "shopId" = p_shop AND code = p_code;
+  RETURN jsonb_build_object('outcome', 'updated', 'online', v_will, 'wasOnline', v_was);
+END;
+$function$;
