@@ -812,11 +812,44 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         [quantityAfter],
       );
 
+    const location = (values: { code?: string; kind?: string; priority?: number }) =>
+      db.pool.query(
+        `INSERT INTO "StockLocation" ("shopId", code, name, kind, priority, "updatedAt") VALUES ('shop-check', $1, 'Store', $2, $3, now())`,
+        [
+          values.code ?? `loc-${Math.random().toString(36).slice(2, 10)}`,
+          values.kind ?? "store",
+          values.priority ?? 100,
+        ],
+      );
+    // The level's variant and location exist (the valid case below creates them); a CHECK fails before the keys.
+    const level = (values: { quantity: number; reserved?: number; incoming?: number }) =>
+      db.pool.query(
+        `INSERT INTO "InventoryLevel" ("shopId", sku, "variantKey", location, quantity, reserved, incoming)
+         VALUES ('shop-check', 'sku-level', '', 'check-store', $1, $2, $3)`,
+        [values.quantity, values.reserved ?? 0, values.incoming ?? 0],
+      );
+    const transfer = (values: { from?: string; to?: string; status?: string }) =>
+      db.pool.query(
+        `INSERT INTO "StockTransfer" (id, "shopId", "fromLocation", "toLocation", status, lines, actor)
+         VALUES ($1, 'shop-check', $2, $3, $4, '[]', 'test')`,
+        [`tr-${Math.random()}`, values.from ?? "main", values.to ?? "check-store", values.status ?? "in_transit"],
+      );
+    const allocationPolicy = (strategy: string) =>
+      db.pool.query(
+        `INSERT INTO "ShopAllocationPolicy" ("shopId", strategy, "updatedBy", "updatedAt") VALUES ($1, $2, 'test', now())`,
+        [`shop-${Math.random()}`, strategy],
+      );
+
     it("accepts valid rows (so the rejections below are the CHECKs, not a broken insert)", async () => {
       await item({ quantity: 5, reserved: 5, lowStockThreshold: 0, purchaseLimit: 1 });
       await hold("hold-valid", "active");
       await holdItem("hold-valid", 1);
       await ledger(0);
+      await item({ sku: "sku-level", quantity: 0 });
+      await location({ code: "check-store", kind: "store", priority: 0 });
+      await level({ quantity: 3, reserved: 3, incoming: 2 });
+      await transfer({ status: "received" });
+      await allocationPolicy("priority");
     });
 
     const cases: Array<[string, string, () => Promise<unknown>]> = [
@@ -900,6 +933,20 @@ describe("the migrated database matches prisma/schema.prisma", () => {
             [state, sessionId],
           ),
       ]),
+      ["location code 'Main'", "StockLocation_code_format", () => location({ code: "Main" })],
+      ["location kind 'shed'", "StockLocation_kind_known", () => location({ kind: "shed" })],
+      ["location priority -1", "StockLocation_priority_range", () => location({ priority: -1 })],
+      ["level quantity -1", "InventoryLevel_quantity_nonnegative", () => level({ quantity: -1 })],
+      ["level reserved -1", "InventoryLevel_reserved_nonnegative", () => level({ quantity: 1, reserved: -1 })],
+      [
+        "level reserved > quantity",
+        "InventoryLevel_reserved_within_quantity",
+        () => level({ quantity: 2, reserved: 3 }),
+      ],
+      ["level incoming -1", "InventoryLevel_incoming_nonnegative", () => level({ quantity: 1, incoming: -1 })],
+      ["transfer status 'lost'", "StockTransfer_status_known", () => transfer({ status: "lost" })],
+      ["transfer from main to main", "StockTransfer_distinct_locations", () => transfer({ from: "main", to: "main" })],
+      ["allocation strategy 'nearest'", "ShopAllocationPolicy_strategy_known", () => allocationPolicy("nearest")],
       ...(["source", "channel", "outcome"] as const).map((column): [string, string, () => Promise<unknown>] => [
         `alert delivery ${column} 'bogus'`,
         `AlertDelivery_${column}_known`,
