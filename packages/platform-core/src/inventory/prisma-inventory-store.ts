@@ -28,7 +28,6 @@ import type {
 } from "./inventory-store.ts";
 import {
   compareRefs,
-  MAX_QUANTITY,
   refId,
   type LedgerEntry,
   type LedgerReason,
@@ -48,7 +47,12 @@ function describeRef(ref: VariantRef): string {
   return ref.variantKey ? `${ref.sku} (${ref.variantKey})` : ref.sku;
 }
 
-function heldConflict(ref: VariantRef, quantity: number, reserved: number, location = DEFAULT_LOCATION): InventoryError {
+function heldConflict(
+  ref: VariantRef,
+  quantity: number,
+  reserved: number,
+  location = DEFAULT_LOCATION,
+): InventoryError {
   const where = location === DEFAULT_LOCATION ? "" : ` at ${location}`;
   return new InventoryError(
     "conflict",
@@ -116,7 +120,8 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     const result = await tx.$queryRaw<Array<{ result: unknown }>>`
       SELECT inventory_write_levels(${shopId}, ${JSON.stringify(rows)}::jsonb, ${change.reason}, ${change.actor},
         ${change.note ?? null}, now()) AS result`;
-    return result[0]!.result as { rows: Array<{ index: number; quantity: number; delta: number }> } | { errors: LevelRefusal[] };
+    return result[0]!.result as
+      { rows: Array<{ index: number; quantity: number; delta: number }> } | { errors: LevelRefusal[] };
   }
 
   /** One quantity write on a locked item; throws what a single edit is told. */
@@ -127,7 +132,12 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
     write: { quantity: number } | { delta: number },
     change: StockChange,
   ): Promise<ItemRow> {
-    const result = await writeLevels(tx, row.shopId, [{ sku: row.sku, variantKey: row.variantKey, location, ...write }], change);
+    const result = await writeLevels(
+      tx,
+      row.shopId,
+      [{ sku: row.sku, variantKey: row.variantKey, location, ...write }],
+      change,
+    );
     if ("errors" in result) {
       const refusal = result.errors[0]!;
       if (refusal.reason === "held") {
@@ -306,7 +316,9 @@ export function createPrismaInventoryStore(database: Database): InventoryStore {
         }
         // One change, one version: a created item is at 1, a changed one a step past where it was.
         const moved = new Set(
-          written.rows.filter((row) => row.delta !== 0).map((row) => key(order[row.index]!.input.sku, order[row.index]!.input.variantKey)),
+          written.rows
+            .filter((row) => row.delta !== 0)
+            .map((row) => key(order[row.index]!.input.sku, order[row.index]!.input.variantKey)),
         );
         const versioned = list.flatMap((v) => {
           const k = key(v.sku, v.variantKey);

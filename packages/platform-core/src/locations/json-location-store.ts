@@ -4,11 +4,27 @@ import { parseShopId } from "../inventory/inputs.ts";
 import { refId } from "../inventory/types.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { DEFAULT_LOCATION } from "./location-inputs.ts";
-import { parseCreateLocation, parseLocationCode, parseRefs, parseStrategy, parseTransfer, parseUpdateLocation } from "./location-parsers.ts";
+import {
+  parseCreateLocation,
+  parseLocationCode,
+  parseRefs,
+  parseStrategy,
+  parseTransfer,
+  parseUpdateLocation,
+} from "./location-parsers.ts";
 import type { LocationStore, StockLocationView } from "./types.ts";
 
 const ONE_LOCATION =
   "The JSON backend keeps one location per shop (main); use the PostgreSQL backend for warehouses, stores and transfers.";
+
+/** A synchronous answer as the interface's promise (a throw becomes a rejection). */
+function answer<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
 
 function main(shopId: string): StockLocationView {
   const epoch = new Date(0);
@@ -33,35 +49,39 @@ function main(shopId: string): StockLocationView {
  */
 export function createJsonLocationStore(inventory: InventoryStore, holds: HoldStore): LocationStore {
   return {
-    listLocations: async (shopId) => [main(parseShopId(shopId))],
-    createLocation: async (input) => {
-      parseCreateLocation(input);
-      throw new InventoryError("conflict", ONE_LOCATION);
-    },
-    updateLocation: async (input) => {
-      const change = parseUpdateLocation(input);
-      if (change.code !== DEFAULT_LOCATION) {
-        throw new InventoryError("not_found", `Shop ${change.shopId} has no location coded ${change.code}.`);
-      }
-      const same =
-        (change.name === undefined || change.name === "Main warehouse") &&
-        (change.kind === undefined || change.kind === "warehouse") &&
-        change.active !== false &&
-        change.fulfilsOnline !== false &&
-        (change.priority === undefined || change.priority === 100);
-      if (!same) throw new InventoryError("conflict", ONE_LOCATION);
-      return main(change.shopId);
-    },
-    getAllocationStrategy: async (shopId) => {
-      parseShopId(shopId);
-      return "fewest_locations";
-    },
-    setAllocationStrategy: async ({ shopId, strategy }) => {
-      parseShopId(shopId);
-      const value = parseStrategy(strategy);
-      if (value !== "fewest_locations") throw new InventoryError("conflict", ONE_LOCATION);
-      return value;
-    },
+    listLocations: (shopId) => answer(() => [main(parseShopId(shopId))]),
+    createLocation: (input) =>
+      answer(() => {
+        parseCreateLocation(input);
+        throw new InventoryError("conflict", ONE_LOCATION);
+      }),
+    updateLocation: (input) =>
+      answer(() => {
+        const change = parseUpdateLocation(input);
+        if (change.code !== DEFAULT_LOCATION) {
+          throw new InventoryError("not_found", `Shop ${change.shopId} has no location coded ${change.code}.`);
+        }
+        const same =
+          (change.name === undefined || change.name === "Main warehouse") &&
+          (change.kind === undefined || change.kind === "warehouse") &&
+          change.active !== false &&
+          change.fulfilsOnline !== false &&
+          (change.priority === undefined || change.priority === 100);
+        if (!same) throw new InventoryError("conflict", ONE_LOCATION);
+        return main(change.shopId);
+      }),
+    getAllocationStrategy: (shopId) =>
+      answer(() => {
+        parseShopId(shopId);
+        return "fewest_locations" as const;
+      }),
+    setAllocationStrategy: ({ shopId, strategy }) =>
+      answer(() => {
+        parseShopId(shopId);
+        const value = parseStrategy(strategy);
+        if (value !== "fewest_locations") throw new InventoryError("conflict", ONE_LOCATION);
+        return value;
+      }),
     listLevels: async (shopId, options = {}) => {
       const id = parseShopId(shopId);
       if (options.location !== undefined && parseLocationCode(options.location, "location") !== DEFAULT_LOCATION) {
@@ -83,19 +103,25 @@ export function createJsonLocationStore(inventory: InventoryStore, holds: HoldSt
           updatedAt: item.updatedAt,
         }));
     },
-    createTransfer: async (input) => {
-      parseTransfer(input);
-      throw new InventoryError("conflict", ONE_LOCATION);
-    },
-    receiveTransfer: async ({ shopId, transferId }) => {
-      throw new InventoryError("not_found", `Shop ${parseShopId(shopId)} has no transfer ${transferId}.`);
-    },
-    listTransfers: async (shopId) => {
-      parseShopId(shopId);
-      return [];
-    },
+    createTransfer: (input) =>
+      answer(() => {
+        parseTransfer(input);
+        throw new InventoryError("conflict", ONE_LOCATION);
+      }),
+    receiveTransfer: ({ shopId, transferId }) =>
+      answer(() => {
+        throw new InventoryError("not_found", `Shop ${parseShopId(shopId)} has no transfer ${transferId}.`);
+      }),
+    listTransfers: (shopId) =>
+      answer(() => {
+        parseShopId(shopId);
+        return [];
+      }),
     reconcile: async (options = {}) => {
-      const report = await holds.reconcile({ ...(options.shopId === undefined ? {} : { shopId: options.shopId }), repair: false });
+      const report = await holds.reconcile({
+        ...(options.shopId === undefined ? {} : { shopId: options.shopId }),
+        repair: false,
+      });
       return {
         checked: report.checked,
         drift: report.drift.map((row) => ({
