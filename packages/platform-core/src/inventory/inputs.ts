@@ -179,7 +179,10 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
     const identity = `${refId({ sku: value.sku, variantKey: key })}\u0000${location}`;
     const first = seen.get(identity);
     if (first !== undefined) {
-      errors.push({ field: `items.${index}.sku`, message: `duplicates item ${first} (same sku, variant and location)` });
+      errors.push({
+        field: `items.${index}.sku`,
+        message: `duplicates item ${first} (same sku, variant and location)`,
+      });
       return;
     }
     seen.set(identity, index);
@@ -188,7 +191,10 @@ export function normaliseStockItemInputs(inputs: unknown): NormalisedStockItemIn
     if (sibling) {
       for (const field of SHARED_FIELDS) {
         if (value[field] !== undefined && sibling.value[field] !== undefined && value[field] !== sibling.value[field]) {
-          errors.push({ field: `items.${index}.${field}`, message: `differs from item ${sibling.index} (the same variant)` });
+          errors.push({
+            field: `items.${index}.${field}`,
+            message: `differs from item ${sibling.index} (the same variant)`,
+          });
         }
       }
     } else {

@@ -343,7 +343,12 @@ export function createJsonInventoryStore({ dataDir }: { dataDir: string }): Inve
         const elsewhere = normalised.flatMap((input, index) =>
           input.location === DEFAULT_LOCATION
             ? []
-            : [{ field: `items.${index}.location`, message: onlyLocationSchema.safeParse(input.location).error!.issues[0]!.message }],
+            : [
+                {
+                  field: `items.${index}.location`,
+                  message: onlyLocationSchema.safeParse(input.location).error!.issues[0]!.message,
+                },
+              ],
         );
         if (elsewhere.length > 0) throw InventoryError.validation(elsewhere);
         if (normalised.length === 0) return { created: 0, updated: 0, unchanged: 0, items: [] };
