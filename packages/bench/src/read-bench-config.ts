@@ -17,6 +17,15 @@ export interface BenchConfig {
   buyers: number;
   /** Share of hot-phase carts that also take 1-2 cold variants. */
   multiLineShare: number;
+  /**
+   * Rounds of the one-location comparison: the hot sales of phases 3 and 3b on a database as it is and on one
+   * migrated only up to stock locations, in turn; 0 skips it.
+   */
+  oneLocationRounds: number;
+  /** Sales of each kind in the split-cart case (a shop with five locations, and the same carts at one); 0 skips it. */
+  splitRounds: number;
+  /** Units of each split-cart variant at the locations that are not its warehouses. */
+  splitFewUnits: number;
   baselineUnits: number;
   webhookEvents: number;
   webhookConcurrency: number;
@@ -129,6 +138,9 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     validateSeconds: number("validate-seconds", Math.max(0.5, 5 * scale)),
     buyers: number("buyers", 256, integer),
     multiLineShare: number("multi-line-share", 0.1, share),
+    oneLocationRounds: number("one-location-rounds", 5, (value) => Number.isInteger(value) && value >= 0),
+    splitRounds: number("split-rounds", 2, (value) => Number.isInteger(value) && value >= 0),
+    splitFewUnits: number("split-few-units", 3, (value) => Number.isInteger(value) && value >= 0),
     baselineUnits: number("baseline-units", hotUnits, integer),
     webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
     webhookConcurrency: number("webhook-concurrency", 32, integer),

@@ -5,6 +5,7 @@ import {
   createDatabase,
   createPrismaHoldStore,
   createPrismaInventoryStore,
+  createPrismaLocationStore,
   type Database,
 } from "@acme/platform-core";
 import { checkInvariants } from "./check-invariants.ts";
@@ -16,6 +17,8 @@ import { removeBaselineRows } from "./phases/remove-baseline-rows.ts";
 import { runBaselineFloor } from "./phases/run-baseline-floor.ts";
 import { runBaselineSeed } from "./phases/run-baseline-seed.ts";
 import { runHotHoldPhase, type HotHoldPhaseResult } from "./phases/run-hot-hold-phase.ts";
+import { runOneLocationComparison, type OneLocationComparison } from "./phases/run-one-location-comparison.ts";
+import { runSplitCartPhase, type SplitCartPhaseResult } from "./phases/run-split-cart-phase.ts";
 import { runReaperPhase } from "./phases/run-reaper-phase.ts";
 import { runValidatePhase } from "./phases/run-validate-phase.ts";
 import { runValidateCapacity } from "./phases/run-validate-capacity.ts";
@@ -122,6 +125,21 @@ async function runBenchmark(): Promise<number> {
     const capsNamedPerS = rateOf(true);
     const hotCaps = capsRuns.find((run) => run.clients)!.result;
 
+    let oneLocation: OneLocationComparison | undefined;
+    if (config.oneLocationRounds > 0) {
+      step(
+        `phase 3c: one location, before and after stock locations (${config.oneLocationRounds} rounds of phases 3 and 3b on two fresh databases, in turn)`,
+      );
+      oneLocation = await runOneLocationComparison(config, { server, step });
+    }
+    let split: SplitCartPhaseResult | undefined;
+    if (config.splitRounds > 0) {
+      step(
+        `phase 3d: split carts, five locations and one (${config.buyers} buyers, carts of 2-3 lines of 3 variants, ${config.hotUnits} units each)`,
+      );
+      split = await runSplitCartPhase(config, { db, store, holds });
+    }
+
     step(`phase 4/8: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
     const seed = await runBaselineSeed(config, { db });
     const floor = await runBaselineFloor(config, { url: server.url });
@@ -166,6 +184,8 @@ async function runBenchmark(): Promise<number> {
     }
 
     const final = await checkInvariants(db, holds);
+    // Every location's books in the bench database (each shop of the phases above has at least its main one).
+    const finalLocations = await createPrismaLocationStore(db).reconcile();
     const hotFinal = await db.pool.query<{ quantity: number; reserved: number }>(
       `SELECT quantity, reserved FROM "InventoryItem" WHERE "shopId" = $1 AND sku = $2 AND "variantKey" = ''`,
       [config.shopId, HOT_SKU],
@@ -176,10 +196,17 @@ async function runBenchmark(): Promise<number> {
       capsRuns.reduce((sum, run) => sum + Math.max(0, run.result.hotUnitsGranted - config.hotUnits), 0) +
       final.oversoldUnits +
       afterHot.invariants.oversoldUnits +
+      (oneLocation?.oversold ?? 0) +
+      (split?.oversold ?? 0) +
       [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0) +
       (checkout?.summary.oversold ?? 0);
     const reconcileOk =
-      final.reconcileOk && afterHot.invariants.reconcileOk && (checkout?.summary.reconcile_ok ?? true);
+      final.reconcileOk &&
+      afterHot.invariants.reconcileOk &&
+      finalLocations.drift.length === 0 &&
+      (oneLocation?.reconcile_ok ?? true) &&
+      (split ? split.reconcile_ok && split.books_ok : true) &&
+      (checkout?.summary.reconcile_ok ?? true);
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
     const result: BenchResult = {
@@ -191,6 +218,8 @@ async function runBenchmark(): Promise<number> {
       hold_caps: hotCaps.summary,
       caps_plain_units_per_s: round(capsPlainPerS, 1),
       hot_caps_units_per_s: round(capsNamedPerS, 1),
+      ...(oneLocation ? { one_location: oneLocationSummary(oneLocation) } : {}),
+      ...(split ? { split_carts: splitSummary(split) } : {}),
       baseline_seed_units_per_s: round(seed.unitsPerS, 1),
       baseline_floor_units_per_s: round(floor.unitsPerS, 1),
       reaper_100k_s: round(reaper100k, 3),
@@ -210,6 +239,12 @@ async function runBenchmark(): Promise<number> {
         hot_ge_10x_seed: hot.hotUnitsPerS >= 10 * seed.unitsPerS,
         caps_cost_le_10pct:
           capsNamedPerS >= 0.9 * capsPlainPerS && capsRuns.every((run) => run.result.errors.length === 0),
+        ...(oneLocation
+          ? {
+              one_location_within_10pct:
+                oneLocation.within_10pct && oneLocation.sales.every((sale) => sale.errors.length === 0),
+            }
+          : {}),
         reaper_100k_lt_10s: reaper100k < 10 && reaper.leftActive === 0,
         ...multiTargets(multi),
         validate_capacity_ge_half_floor: capacity.capacityPerS >= 0.5 * capacity.floorPerS,
@@ -248,6 +283,14 @@ async function runBenchmark(): Promise<number> {
           },
           reconcile_after_sale: afterHot.invariants,
         },
+        one_location: oneLocation
+          ? {
+              sales: oneLocation.sales,
+              after_online_locations: oneLocation.after_online_locations,
+              drift: oneLocation.drift,
+            }
+          : { skipped: "--one-location-rounds 0" },
+        split_carts: split ? { sales: split.sales } : { skipped: "--split-rounds 0" },
         caps_cost_runs: capsRuns.map((run) => ({
           sku: run.sku,
           named: run.clients,
@@ -285,7 +328,7 @@ async function runBenchmark(): Promise<number> {
           insertSeconds: round(reaper.insertSeconds, 2),
           extrapolated: reaper.holds !== 100_000,
         },
-        final: { ...final, hot_row: hotFinal.rows[0] },
+        final: { ...final, hot_row: hotFinal.rows[0], locations: finalLocations },
         checkout_e2e: checkout
           ? { ...checkout.details, builds }
           : config.checkoutE2e
@@ -306,6 +349,8 @@ async function runBenchmark(): Promise<number> {
       validate: validate.errors,
       "hold (hot)": hot.errors,
       "hold (hot, caps)": capsRuns.flatMap((run) => run.result.errors),
+      "one location": oneLocation?.sales.flatMap((sale) => sale.errors) ?? [],
+      "split carts": split?.sales.flatMap((sale) => sale.errors) ?? [],
       baseline_seed: seed.errors,
       baseline_floor: floor.errors,
       webhook: webhook.errors,
@@ -343,6 +388,21 @@ async function runBenchmark(): Promise<number> {
     // A checkout phase that granted nothing measured nothing (the apps refused every buyer): the run failed.
     if (checkout && checkout.summary.granted === 0)
       notes.push("the checkout phase granted no buyer anything: its figures measure nothing");
+    for (const sale of oneLocation?.sales ?? [])
+      if (sale.timed_out) notes.push(`one location: round ${sale.round} (${sale.side}) timed out`);
+    if (oneLocation && oneLocation.after_online_locations.some((count) => count !== 1))
+      notes.push(
+        `one location: shops of the after database with ${JSON.stringify(oneLocation.after_online_locations)} online locations`,
+      );
+    for (const sale of split?.sales ?? []) {
+      if (sale.timed_out) notes.push(`split carts: ${sale.shop} timed out`);
+      if (!sale.books_ok)
+        notes.push(
+          `split carts: ${sale.shop} books wrong: ${sale.sold_units} units sold, ${sale.units_left_levels} left the levels`,
+        );
+    }
+    if (finalLocations.drift.length > 0)
+      notes.push(`location reconcile drift: ${JSON.stringify(finalLocations.drift.slice(0, 10))}`);
     if (!reconcileOk)
       notes.push(`reconcile drift: ${JSON.stringify(final.drift.length ? final.drift : afterHot.invariants.drift)}`);
     for (const note of notes) console.log(`! ${note}`);
@@ -354,6 +414,28 @@ async function runBenchmark(): Promise<number> {
   } finally {
     await cleanup();
   }
+}
+
+function oneLocationSummary(comparison: OneLocationComparison): NonNullable<BenchResult["one_location"]> {
+  return {
+    rounds: comparison.rounds,
+    before_migration: comparison.before_migration,
+    within_10pct: comparison.within_10pct,
+    unnamed: comparison.unnamed,
+    named: comparison.named,
+  };
+}
+
+function splitSummary(split: SplitCartPhaseResult): NonNullable<BenchResult["split_carts"]> {
+  return {
+    five: split.five,
+    one: split.one,
+    units_per_s_ratio: split.units_per_s_ratio,
+    p95_ratio: split.p95_ratio,
+    oversold: split.oversold,
+    books_ok: split.books_ok,
+    reconcile_ok: split.reconcile_ok,
+  };
 }
 
 /** The issue's multi-instance targets, comparing the layout with the most processes against one process. */

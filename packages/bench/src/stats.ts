@@ -30,3 +30,11 @@ export function summarise(latenciesMs: ArrayLike<number>, count: number, seconds
     per_s: round(seconds > 0 ? count / seconds : 0, 1),
   };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

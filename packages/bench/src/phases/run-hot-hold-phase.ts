@@ -54,7 +54,7 @@ const MAX_ERRORS = 1_000;
 export async function runHotHoldPhase(
   config: BenchConfig,
   deps: { holds: HoldStore },
-  options: { sku?: string; clients?: boolean } = {},
+  options: { sku?: string; clients?: boolean; label?: string } = {},
 ): Promise<HotHoldPhaseResult> {
   const hotSku = options.sku ?? HOT_SKU;
   const random = createRandom(config.randomSeed + 1);
@@ -62,7 +62,10 @@ export async function runHotHoldPhase(
   const grantedLatencies: number[] = [];
   const holds: GrantedHold[] = [];
   const errors = createErrorTally();
-  const progress = createProgress(options.clients ? "hold (hot, caps)" : "hold (hot)", config.hotUnits);
+  const progress = createProgress(
+    options.label ?? (options.clients ? "hold (hot, caps)" : "hold (hot)"),
+    config.hotUnits,
+  );
   let arrivals = 0;
   // With clients, each attempt is a buyer of its own (an address and a buyer cookie), named as a
   // shop names its buyer, so the caps are counted and checked on every request but never bind.

@@ -1,6 +1,8 @@
 import type { CheckoutE2eSummary, CheckoutE2eTargets } from "../checkout-e2e/run-checkout-e2e-phase.ts";
 import type { MachineInfo } from "../read-machine-info.ts";
 import type { MultiInstanceLayout } from "../multi-instance/run-multi-instance-phase.ts";
+import type { OneLocationKind } from "../phases/run-one-location-comparison.ts";
+import type { SplitCartPhaseResult } from "../phases/run-split-cart-phase.ts";
 import type { LatencySummary } from "../stats.ts";
 
 /** Which of the issue's targets this run met. Reported, never asserted. The checkout phase's are there when it ran. */
@@ -15,6 +17,11 @@ export interface BenchTargets extends Partial<CheckoutE2eTargets> {
    * turn).
    */
   caps_cost_le_10pct: boolean;
+  /**
+   * A shop with one location keeps its speed: the hot sales' units/s at least 90% and p95 at most 110% of the same
+   * sales on a database from before stock locations (medians of rounds in turn, same run). Absent when skipped.
+   */
+  one_location_within_10pct?: boolean;
   reaper_100k_lt_10s: boolean;
   /** The most processes' units/s at least 80% of one process's, and at least 5x that layout's floor. */
   multi_instance_scales: boolean;
@@ -35,6 +42,16 @@ export interface BenchResult {
   /** The caps' cost runs: units/s of the unnamed and of the named sales, over both of each. */
   caps_plain_units_per_s: number;
   hot_caps_units_per_s: number;
+  /** Phases 3 and 3b by rounds on a database as it is ("after") and one from before stock locations ("before"). */
+  one_location?: {
+    rounds: number;
+    before_migration: string;
+    within_10pct: boolean;
+    unnamed: OneLocationKind;
+    named: OneLocationKind;
+  };
+  /** A shop with five online locations and carts that split, against the same carts at one location. */
+  split_carts?: Omit<SplitCartPhaseResult, "sales">;
   baseline_seed_units_per_s: number;
   baseline_floor_units_per_s: number;
   reaper_100k_s: number;

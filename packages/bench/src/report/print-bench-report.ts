@@ -1,4 +1,6 @@
 import type { CheckoutE2eSummary } from "../checkout-e2e/run-checkout-e2e-phase.ts";
+import type { OneLocationSale, SaleFigures } from "../phases/run-one-location-comparison.ts";
+import type { SplitCartPhaseResult, SplitSale } from "../phases/run-split-cart-phase.ts";
 import type { BenchResult, BenchTargets } from "./bench-result.ts";
 
 function table(headers: string[], rows: string[][]): string {
@@ -117,6 +119,8 @@ export function printBenchReport(
     ),
   );
   console.log("");
+  if (result.one_location) printOneLocation(result.one_location, result.details);
+  if (result.split_carts) printSplitCarts(result.split_carts, result.details);
   for (const [title, layouts] of [
     ["multi-instance", result.multi_instance],
     ["via PgBouncer", result.multi_instance_pgbouncer ?? []],
@@ -166,6 +170,120 @@ export function printBenchReport(
   console.log("");
   if (result.checkout_e2e) printCheckout(result.checkout_e2e, targets);
   console.log(`oversold: ${result.oversold}   reconcile_ok: ${result.reconcile_ok}   duration: ${result.durationS} s`);
+}
+
+const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(3)}x` : "-");
+
+/** Phase 3c: each round's sales on both databases, the medians, and after / before. */
+function printOneLocation(
+  comparison: NonNullable<BenchResult["one_location"]>,
+  details: Record<string, unknown>,
+): void {
+  const sales = ((details.one_location as { sales?: OneLocationSale[] } | undefined)?.sales ?? []).slice();
+  for (const [named, kind] of [
+    [false, comparison.unnamed],
+    [true, comparison.named],
+  ] as const) {
+    const figures = (f: SaleFigures) => [
+      rate(f.units_per_s),
+      rate(f.holds_per_s),
+      ms(f.p50_ms),
+      ms(f.p95_ms),
+      ms(f.p99_ms),
+    ];
+    const ratios = (f: SaleFigures) => [
+      ratio(f.units_per_s),
+      ratio(f.holds_per_s),
+      ratio(f.p50_ms),
+      ratio(f.p95_ms),
+      ratio(f.p99_ms),
+    ];
+    console.log(
+      table(
+        [
+          `one location, ${named ? "buyers named (3b)" : "hot sale (3)"}`,
+          "units/s",
+          "holds/s",
+          "p50 ms",
+          "p95 ms",
+          "p99 ms",
+        ],
+        [
+          ...sales
+            .filter((sale) => sale.named === named)
+            .map((sale) => [`round ${sale.round}, ${sale.side}`, ...figures(sale)]),
+          ["median, after", ...figures(kind.after)],
+          ["median, before", ...figures(kind.before)],
+          ["after / before (medians)", ...ratios(kind.ratio)],
+          ["after / before (paired, median)", ...ratios(kind.paired_ratio)],
+        ],
+      ),
+    );
+    console.log(`  within 10% (units/s >= 0.9x and p95 <= 1.1x of before): ${met(kind.within_10pct)}`);
+    console.log("");
+  }
+  console.log(
+    `one location keeps its speed (before = migrated up to ${comparison.before_migration}, ${comparison.rounds} rounds in turn): ${met(comparison.within_10pct)}`,
+  );
+  console.log("");
+}
+
+/** Phase 3d: the five-location sales beside the same carts at one location. */
+function printSplitCarts(split: NonNullable<BenchResult["split_carts"]>, details: Record<string, unknown>): void {
+  const sales = (details.split_carts as { sales?: SplitSale[] } | undefined)?.sales ?? [];
+  const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+  console.log(
+    table(
+      [
+        "split carts",
+        "units/s",
+        "holds/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "split holds",
+        "locations/hold",
+        "sold = left",
+        "reconcile",
+      ],
+      [
+        ...sales.map((sale) => [
+          `round ${sale.round}, ${sale.locations} location${sale.locations > 1 ? "s" : ""}`,
+          rate(sale.units_per_s),
+          rate(sale.holds_per_s),
+          ms(sale.p50_ms),
+          ms(sale.p95_ms),
+          ms(sale.p99_ms),
+          pct(sale.split_share),
+          sale.mean_locations_per_hold.toFixed(2),
+          `${sale.sold_units} = ${sale.units_left_levels}${sale.books_ok ? "" : " WRONG"}`,
+          sale.reconcile_ok ? "clean" : "DRIFT",
+        ]),
+        ...[
+          ["median, 5 locations", split.five],
+          ["median, 1 location", split.one],
+        ].map(([label, figures]) => {
+          const f = figures as SplitCartPhaseResult["five"];
+          return [
+            label as string,
+            rate(f.units_per_s),
+            rate(f.holds_per_s),
+            ms(f.p50_ms),
+            ms(f.p95_ms),
+            ms(f.p99_ms),
+            pct(f.split_share),
+            f.mean_locations_per_hold.toFixed(2),
+            "-",
+            "-",
+          ];
+        }),
+      ],
+    ),
+  );
+  console.log(
+    `  5 locations / 1: units/s ${ratio(split.units_per_s_ratio)}, p95 ${ratio(split.p95_ratio)}; oversold ${split.oversold}; books ${split.books_ok ? "ok" : "WRONG"}`,
+  );
+  console.log("");
 }
 
 /** The checkout phase: its figures against their targets, then the counts behind them. */
