@@ -55,6 +55,11 @@ export interface MigrateOptions {
   lockTimeoutMs?: number;
   migrationsDir?: string;
   log?: (message: string) => void;
+  /**
+   * Stop before this migration (its folder name): only pending migrations named before it are applied; it and those
+   * after stay pending. For rehearsing a migration on a database as it was before it. A name with no folder is refused.
+   */
+  stopBefore?: string;
 }
 
 export interface MigrateResult {
@@ -145,7 +150,12 @@ export async function getMigrationStatus(
  */
 export async function applyMigrations(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
-  const files = await readMigrations(options.migrationsDir);
+  const all = await readMigrations(options.migrationsDir);
+  const stop = options.stopBefore;
+  if (stop !== undefined && !all.some((file) => file.name === stop)) {
+    throw new InventoryError("misconfigured", `No migration ${stop} to stop before.`);
+  }
+  const files = stop === undefined ? all : all.filter((file) => file.name < stop);
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
