@@ -15,6 +15,12 @@ BEGIN
   -- strategy, like a hold, and written onto the hold's lines, which then say
   -- where the units came from. Returns the shortfall, or [] when sold.
   PERFORM set_config('acme.locations', 'on', true);
+  -- One line per variant: a variant named twice is checked, allocated and written as one.
+  SELECT coalesce(array_agg(m.sku ORDER BY m.first), '{}'), coalesce(array_agg(m.key ORDER BY m.first), '{}'),
+         coalesce(array_agg(m.qty ORDER BY m.first), '{}')
+  INTO p_skus, p_keys, p_quantities
+  FROM (SELECT l.sku, l.key, sum(l.qty)::int AS qty, min(l.ord) AS first
+        FROM unnest(p_skus, p_keys, p_quantities) WITH ORDINALITY AS l(sku, key, qty, ord) GROUP BY 1, 2) m;
   PERFORM inventory_lock(p_shop, NULL, '{}', p_skus, p_keys, false);
   v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
   IF jsonb_array_length(v_short) > 0 THEN

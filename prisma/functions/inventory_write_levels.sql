@@ -36,7 +36,10 @@ BEGIN
     ARRAY(SELECT r->>'sku' FROM jsonb_array_elements(p_rows) r), ARRAY(SELECT r->>'variantKey' FROM jsonb_array_elements(p_rows) r), false);
 
   FOR v_row, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
-    SELECT active AND "fulfilsOnline" INTO v_online FROM "StockLocation" WHERE "shopId" = p_shop AND code = v_row->>'location';
+    -- Shared lock: a location going on or offline (inventory_update_location) waits for this write, or this write
+    -- for it, even for a variant created in this transaction, which that change's stock locks cannot cover.
+    SELECT active AND "fulfilsOnline" INTO v_online FROM "StockLocation" WHERE "shopId" = p_shop AND code = v_row->>'location'
+    FOR SHARE;
     IF NOT FOUND THEN
       v_errors := v_errors || jsonb_build_array(jsonb_build_object('index', v_ord - 1, 'field', 'location',
         'message', 'is not a location of shop ' || p_shop, 'location', v_row->>'location'));

@@ -380,9 +380,11 @@ export function createPrismaLocationStore(database: Database): LocationStore {
              FROM "InventoryItem" i LEFT JOIN totals t USING ("shopId", sku, "variantKey")
              WHERE ($1::text IS NULL OR i."shopId" = $1) AND i.reserved <> coalesce(t.reserved, 0)
            )
-           SELECT d.*, (SELECT count(*) FROM levels)::int AS checked FROM drift d
-           UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM levels)::int
-           ORDER BY 1 COLLATE "C", 2 COLLATE "C", 3 COLLATE "C", 4 COLLATE "C", 5`,
+           SELECT * FROM (
+             SELECT d.*, (SELECT count(*) FROM levels)::int AS checked FROM drift d
+             UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM levels)::int
+           ) r
+           ORDER BY r."shopId" COLLATE "C", r.sku COLLATE "C", r."variantKey" COLLATE "C", r.location COLLATE "C", r.field`,
           [shopId],
         );
         const checked = rows.at(-1)?.checked ?? 0;
