@@ -4,6 +4,7 @@ import path from "node:path";
 import { createJsonHoldStore } from "../src/holds/json-hold-store.ts";
 import { createJsonInventoryStore } from "../src/inventory/json-inventory-store.ts";
 import { withShopFile } from "../src/inventory/json/shop-file.ts";
+import { createJsonLocationStore } from "../src/locations/json-location-store.ts";
 import { itemKey } from "../src/inventory/json/shop-file-format.ts";
 import { describeHoldCapsContract } from "./contract/hold-caps.contract.ts";
 import { describeHoldStoreContract } from "./contract/hold-store.contract.ts";
@@ -11,7 +12,11 @@ import { describeInventoryStoreContract } from "./contract/inventory-store.contr
 
 async function jsonHarness() {
   let dataDir = await mkdtemp(path.join(tmpdir(), "acme-json-"));
-  const make = () => ({ stock: createJsonInventoryStore({ dataDir }), holds: createJsonHoldStore({ dataDir }) });
+  const make = () => {
+    const stock = createJsonInventoryStore({ dataDir });
+    const holds = createJsonHoldStore({ dataDir });
+    return { stock, holds, locations: createJsonLocationStore(stock, holds) };
+  };
   const harness = {
     ...make(),
     async reset() {
@@ -41,6 +46,9 @@ describeInventoryStoreContract("json (files)", async () => {
     },
     get holds() {
       return harness.holds;
+    },
+    get locations() {
+      return harness.locations;
     },
     reset: () => harness.reset(),
     destroy: () => harness.destroy(),

@@ -5,6 +5,7 @@ import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { setShopHoldPolicy } from "../src/holds/shop-hold-policy.ts";
 import { reconcileInventoryReserved } from "../src/holds/reconcile-reserved.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
+import { createPrismaLocationStore } from "../src/locations/prisma-location-store.ts";
 import { describeHoldCapsContract } from "./contract/hold-caps.contract.ts";
 import { describeHoldStoreContract } from "./contract/hold-store.contract.ts";
 import { describeInventoryStoreContract } from "./contract/inventory-store.contract.ts";
@@ -15,6 +16,7 @@ async function prismaHarness() {
   return {
     stock: createPrismaInventoryStore(database),
     holds: createPrismaHoldStore(database),
+    locations: createPrismaLocationStore(database),
     async reset() {
       await database.pool.query(
         `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockAlertState", "ProcessedWebhookEvent", "ShopHoldPolicy" RESTART IDENTITY`,

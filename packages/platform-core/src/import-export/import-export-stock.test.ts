@@ -1,7 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
+import { createJsonHoldStore } from "../holds/json-hold-store.ts";
 import type { InventoryStore } from "../inventory/inventory-store.ts";
 import type { InventoryItem, StockChange, StockItemInput, UpsertItemsResult, VariantRef } from "../inventory/types.ts";
+import { createJsonLocationStore } from "../locations/json-location-store.ts";
+import type { LocationStore } from "../locations/types.ts";
 import type { VariantAttributes } from "../variants/variant-key.ts";
 import { exportStock } from "./export-stock.ts";
 import { importStock } from "./import-stock.ts";
@@ -11,6 +17,9 @@ import { testInventoryItem } from "./test-inventory-item.ts";
 // (which calls, which arguments, how errors are mapped to lines). Atomicity and
 // real persistence are proven by the store contract suite on both backends.
 
+const dataDir = mkdtempSync(join(tmpdir(), "acme-import-export-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
 const item = (sku: string, attributes: VariantAttributes, fields: Partial<InventoryItem> = {}) =>
   testInventoryItem(sku, attributes, fields);
 
@@ -19,12 +28,15 @@ interface Recorded {
   lookups: VariantRef[][];
 }
 
-/** Answers from fixed items; only the methods import and export use. */
+/**
+ * Answers from fixed items; only the methods import and export use. Its locations are the JSON backend's (one, main,
+ * holding every item's stock), read from the same items.
+ */
 function scriptedStore(
   items: InventoryItem[],
   upsert: (inputs: StockItemInput[]) => Promise<UpsertItemsResult> = () =>
     Promise.resolve({ created: 0, updated: 0, unchanged: 0, items: [] }),
-): { store: InventoryStore; recorded: Recorded } {
+): { store: InventoryStore; locations: LocationStore; recorded: Recorded } {
   const recorded: Recorded = { upserts: [], lookups: [] };
   const unused = () => Promise.reject(new Error("not used by import/export"));
   const store: InventoryStore = {
@@ -48,7 +60,9 @@ function scriptedStore(
     listLedger: unused,
     close: async () => {},
   };
-  return { store, recorded };
+  // The JSON location store asks its hold store only to reconcile, which import and export never do.
+  const locations = createJsonLocationStore(store, createJsonHoldStore({ dataDir }));
+  return { store, locations, recorded };
 }
 
 async function failure(promise: Promise<unknown>): Promise<InventoryError> {
@@ -65,12 +79,13 @@ const file = ["sku,productId,quantity,lowStockThreshold,variant.size", "A,p,5,,M
 
 describe("importStock", () => {
   it("previews without writing on a dry run", async () => {
-    const { store, recorded } = scriptedStore([
+    const { store, locations, recorded } = scriptedStore([
       item("A", { size: "M" }, { quantity: 5 }),
       item("B", {}, { quantity: 4 }),
     ]);
     const result = await importStock({
       store,
+      locations,
       shopId: "shop",
       content: file,
       format: "csv",
@@ -87,25 +102,39 @@ describe("importStock", () => {
   });
 
   it("applies every row in one upsertItems call with reason import, and reports the store's counts", async () => {
-    const { store, recorded } = scriptedStore([], () =>
+    const { store, locations, recorded } = scriptedStore([], () =>
       Promise.resolve({ created: 3, updated: 0, unchanged: 0, items: [] }),
     );
-    const result = await importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops@example.com" });
+    const result = await importStock({
+      store,
+      locations,
+      shopId: "shop",
+      content: file,
+      format: "csv",
+      actor: "ops@example.com",
+    });
     expect(result).toMatchObject({ dryRun: false, created: 3, updated: 0, unchanged: 0 });
     expect(recorded.upserts).toHaveLength(1);
     expect(recorded.upserts[0]).toEqual({
       shopId: "shop",
       change: { reason: "import", actor: "ops@example.com" },
       inputs: [
-        { sku: "A", productId: "p", variantAttributes: { size: "M" }, quantity: 5, lowStockThreshold: null },
-        { sku: "B", productId: "p", variantAttributes: {}, quantity: 1, lowStockThreshold: null },
-        { sku: "C", productId: "p", variantAttributes: {}, quantity: 9, lowStockThreshold: 2 },
+        {
+          sku: "A",
+          productId: "p",
+          variantAttributes: { size: "M" },
+          location: "main",
+          quantity: 5,
+          lowStockThreshold: null,
+        },
+        { sku: "B", productId: "p", variantAttributes: {}, location: "main", quantity: 1, lowStockThreshold: null },
+        { sku: "C", productId: "p", variantAttributes: {}, location: "main", quantity: 9, lowStockThreshold: 2 },
       ],
     });
   });
 
   it("maps the store's conflict indexes to file lines", async () => {
-    const { store } = scriptedStore([], () =>
+    const { store, locations } = scriptedStore([], () =>
       Promise.reject(
         new InventoryError("conflict", "Some items cannot be changed while their stock is held.", {
           details: {
@@ -114,7 +143,9 @@ describe("importStock", () => {
         }),
       ),
     );
-    const error = await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops" }));
+    const error = await failure(
+      importStock({ store, locations, shopId: "shop", content: file, format: "csv", actor: "ops" }),
+    );
     expect(error.code).toBe("conflict");
     expect(error.details.errors).toEqual([
       { line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" },
@@ -124,15 +155,17 @@ describe("importStock", () => {
       { sku: "A", productId: "p", quantity: 1 },
       { sku: "B", productId: "p", quantity: 1 },
     ]);
+    const refusing = scriptedStore([], () =>
+      Promise.reject(
+        new InventoryError("conflict", "held", {
+          details: { errors: [{ index: 1, field: "quantity", message: "held" }] },
+        }),
+      ),
+    );
     const jsonError = await failure(
       importStock({
-        store: scriptedStore([], () =>
-          Promise.reject(
-            new InventoryError("conflict", "held", {
-              details: { errors: [{ index: 1, field: "quantity", message: "held" }] },
-            }),
-          ),
-        ).store,
+        store: refusing.store,
+        locations: refusing.locations,
         shopId: "shop",
         content: json,
         format: "json",
@@ -144,29 +177,31 @@ describe("importStock", () => {
 
   it("refuses, dry run or not, a row below the units held by checkouts, before writing", async () => {
     for (const dryRun of [true, false]) {
-      const { store, recorded } = scriptedStore([item("C", {}, { quantity: 12, reserved: 10 })]);
+      const { store, locations, recorded } = scriptedStore([item("C", {}, { quantity: 12, reserved: 10 })]);
       const error = await failure(
-        importStock({ store, shopId: "shop", content: file, format: "csv", actor: "ops", dryRun }),
+        importStock({ store, locations, shopId: "shop", content: file, format: "csv", actor: "ops", dryRun }),
       );
       expect(error.code).toBe("conflict");
       expect(error.details.errors as FieldError[]).toEqual([
-        { line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts" },
+        { line: 4, field: "quantity", message: "9 is below the 10 units held by active checkouts at main" },
       ]);
       expect(recorded.upserts).toEqual([]);
     }
   });
 
   it("validates shop, actor and file before reading the store", async () => {
-    const { store, recorded } = scriptedStore([]);
+    const { store, locations, recorded } = scriptedStore([]);
     expect(
-      (await failure(importStock({ store, shopId: "Bad Shop", content: file, format: "csv", actor: "ops" }))).details
-        .errors,
+      (await failure(importStock({ store, locations, shopId: "Bad Shop", content: file, format: "csv", actor: "ops" })))
+        .details.errors,
     ).toEqual([expect.objectContaining({ field: "shopId" })]);
     expect(
-      (await failure(importStock({ store, shopId: "shop", content: file, format: "csv", actor: " " }))).details.errors,
+      (await failure(importStock({ store, locations, shopId: "shop", content: file, format: "csv", actor: " " })))
+        .details.errors,
     ).toEqual([{ field: "actor", message: "is required" }]);
     expect(
-      (await failure(importStock({ store, shopId: "shop", content: "sku\nA", format: "csv", actor: "ops" }))).code,
+      (await failure(importStock({ store, locations, shopId: "shop", content: "sku\nA", format: "csv", actor: "ops" })))
+        .code,
     ).toBe("validation_failed");
     expect(recorded.lookups).toEqual([]);
   });
@@ -174,16 +209,16 @@ describe("importStock", () => {
 
 describe("exportStock", () => {
   it("returns content, content type and a file name without colons", async () => {
-    const { store } = scriptedStore([item("A", { size: "M" }, { quantity: 5 })]);
+    const { store, locations } = scriptedStore([item("A", { size: "M" }, { quantity: 5 })]);
     const now = new Date("2025-01-31T09:30:00.123Z");
-    const csv = await exportStock({ store, shopId: "shop", format: "csv", now });
+    const csv = await exportStock({ store, locations, shopId: "shop", format: "csv", now });
     expect(csv).toEqual({
       content:
-        "\uFEFFsku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit,variant.size\nA,p,,,5,,,M\n",
+        "\uFEFFsku,productId,productTitle,variantTitle,location,quantity,lowStockThreshold,purchaseLimit,variant.size\nA,p,,,main,5,,,M\n",
       contentType: "text/csv; charset=utf-8",
       filename: "stock-shop-2025-01-31T09-30-00Z.csv",
     });
-    const json = await exportStock({ store, shopId: "shop", format: "json", now });
+    const json = await exportStock({ store, locations, shopId: "shop", format: "json", now });
     expect(json.contentType).toBe("application/json; charset=utf-8");
     expect(json.filename).toBe("stock-shop-2025-01-31T09-30-00Z.json");
     expect(JSON.parse(json.content)).toMatchObject({ shopId: "shop", exportedAt: "2025-01-31T09:30:00.123Z" });
@@ -194,9 +229,9 @@ describe("exportStock", () => {
       item("A", { size: "M", color: "Red" }, { quantity: 5, lowStockThreshold: 1, purchaseLimit: 2 }),
       item("B", {}, { quantity: 0 }),
     ];
-    const { store } = scriptedStore(items);
-    const { content } = await exportStock({ store, shopId: "shop", format });
-    const result = await importStock({ store, shopId: "shop", content, format, actor: "ops", dryRun: true });
+    const { store, locations } = scriptedStore(items);
+    const { content } = await exportStock({ store, locations, shopId: "shop", format });
+    const result = await importStock({ store, locations, shopId: "shop", content, format, actor: "ops", dryRun: true });
     expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
   });
 });

@@ -6,6 +6,7 @@ export {
   previewStockImport,
   type PreviewStockImportOptions,
   type StockImportAction,
+  type StockImportLevel,
   type StockImportChange,
   type StockImportPreview,
   type StockImportSnapshot,

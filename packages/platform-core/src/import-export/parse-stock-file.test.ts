@@ -42,6 +42,7 @@ describe("parseStockFile: CSV", () => {
         productId: "tee",
         variantAttributes: { size: "M", color: "Red" },
         variantKey: "color=red|size=m",
+        location: "main",
         quantity: 12,
         lowStockThreshold: 3,
       },
@@ -51,6 +52,7 @@ describe("parseStockFile: CSV", () => {
         productId: "tee",
         variantAttributes: { size: "L" },
         variantKey: "size=l",
+        location: "main",
         quantity: 0,
         lowStockThreshold: null,
       },
@@ -60,6 +62,7 @@ describe("parseStockFile: CSV", () => {
         productId: "mug",
         variantAttributes: {},
         variantKey: "",
+        location: "main",
         quantity: 7,
         lowStockThreshold: null,
       },
@@ -349,8 +352,8 @@ describe("parseStockFile: CSV", () => {
       "A,p,1,M,",
     );
     expect(csvErrors(content)).toEqual([
-      { line: 5, field: "sku", message: "duplicates line 2 (same sku and variant)" },
-      { line: 6, field: "sku", message: "duplicates line 4 (same sku and variant)" },
+      { line: 5, field: "sku", message: "duplicates line 2 (same sku, variant and location)" },
+      { line: 6, field: "sku", message: "duplicates line 4 (same sku, variant and location)" },
     ]);
   });
 
@@ -358,7 +361,7 @@ describe("parseStockFile: CSV", () => {
     expect(csvErrors(csv("sku,productId,quantity", "A,p,x", "A,,1"))).toEqual([
       { line: 2, field: "quantity", message: "must be a whole number" },
       { line: 3, field: "productId", message: "is required" },
-      { line: 3, field: "sku", message: "duplicates line 2 (same sku and variant)" },
+      { line: 3, field: "sku", message: "duplicates line 2 (same sku, variant and location)" },
     ]);
   });
 
@@ -478,6 +481,7 @@ describe("parseStockFile: JSON", () => {
         productId: "p",
         variantAttributes: { Size: "M" },
         variantKey: "size=m",
+        location: "main",
         quantity: 3,
         lowStockThreshold: 1,
       },
@@ -585,7 +589,9 @@ describe("parseStockFile: JSON", () => {
     const errors = jsonErrors(
       JSON.stringify([item, { ...item, sku: "B" }, { ...item, variantAttributes: { size: " m " } }]),
     );
-    expect(errors).toEqual([{ line: 3, field: "items.2.sku", message: "duplicates line 1 (same sku and variant)" }]);
+    expect(errors).toEqual([
+      { line: 3, field: "items.2.sku", message: "duplicates line 1 (same sku, variant and location)" },
+    ]);
   });
 
   it("refuses attributes that differ only in case within one entry", () => {
@@ -609,6 +615,129 @@ describe("parseStockFile: JSON", () => {
     const content = JSON.stringify(Array.from({ length: STOCK_FILE_MAX_ROWS + 1 }, () => 0));
     expect(jsonErrors(content)).toEqual([
       { line: STOCK_FILE_MAX_ROWS + 1, field: "(file)", message: `has more than ${STOCK_FILE_MAX_ROWS} rows` },
+    ]);
+  });
+});
+
+describe("parseStockFile: locations", () => {
+  const header = "sku,productId,location,quantity,variant.size";
+
+  it("reads a location column; no column, or an empty cell, is the shop's default location (main)", () => {
+    const read = (content: string, format: "csv" | "json" = "csv") =>
+      parseStockFile({ format, content }).rows.map((row) => [row.line, row.location]);
+    expect(read(csv(header, "A,p,soho,1,M", "A,p,,2,L", "A,p, dock-2 ,3,S", "B,p,main,0,"))).toEqual([
+      [2, "soho"],
+      [3, "main"],
+      [4, "dock-2"],
+      [5, "main"],
+    ]);
+    expect(read(csv("sku,productId,quantity", "A,p,1"))).toEqual([[2, "main"]]);
+    expect(read(csv("sku,productId,Location,quantity", "A,p,soho,1"))).toEqual([[2, "soho"]]);
+    const items = [
+      { sku: "A", productId: "p", quantity: 1, location: "soho" },
+      { sku: "B", productId: "p", quantity: 1, location: null },
+      { sku: "C", productId: "p", quantity: 1, location: "" },
+      { sku: "D", productId: "p", quantity: 1 },
+    ];
+    expect(read(JSON.stringify({ items }), "json")).toEqual([
+      [1, "soho"],
+      [2, "main"],
+      [3, "main"],
+      [4, "main"],
+    ]);
+  });
+
+  it("refuses a code that is not a location code by line and field, quoting it back", () => {
+    const error = failure(() =>
+      parseStockFile({
+        format: "csv",
+        content: csv(
+          header,
+          "A,p,Soho,1,M",
+          "B,p,soho store,1,",
+          `C,p,${"x".repeat(33)},1,`,
+          "D,p,-dock,1,",
+          "E,p,main,1,",
+        ),
+      }),
+    );
+    const message = "must be 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter or digit";
+    expect(error.details.errors).toEqual([2, 3, 4, 5].map((line) => ({ line, field: "location", message })));
+    expect((error.details.context as Array<{ value?: string }>).map((entry) => entry.value)).toEqual([
+      "Soho",
+      "soho store",
+      "x".repeat(33),
+      "-dock",
+    ]);
+    expect(
+      jsonErrors(
+        JSON.stringify([
+          { sku: "A", productId: "p", quantity: 1, location: 7 },
+          { sku: "B", productId: "p", quantity: 1, location: "Main" },
+        ]),
+      ),
+    ).toEqual([
+      { line: 1, field: "items.0.location", message: "must be a string" },
+      { line: 2, field: "items.1.location", message },
+    ]);
+  });
+
+  it("allows a variant once per location, and refuses a second row for the same variant and location", () => {
+    const { rows } = parseStockFile({
+      format: "csv",
+      content: csv(header, "A,p,main,1,M", "A,p,soho,2,M", "A,p,,3,L"),
+    });
+    expect(rows.map((row) => [row.variantKey, row.location, row.quantity])).toEqual([
+      ["size=m", "main", 1],
+      ["size=m", "soho", 2],
+      ["size=l", "main", 3],
+    ]);
+    expect(csvErrors(csv(header, "A,p,soho,1,M", "A,p,main,1,M", " A ,p, soho ,2,m", "A,p,,3,M"))).toEqual([
+      { line: 4, field: "sku", message: "duplicates line 2 (same sku, variant and location)" },
+      { line: 5, field: "sku", message: "duplicates line 3 (same sku, variant and location)" },
+    ]);
+    expect(
+      jsonErrors(
+        JSON.stringify([
+          { sku: "A", productId: "p", quantity: 1 },
+          { sku: "A", productId: "p", quantity: 1, location: "main" },
+        ]),
+      ),
+    ).toEqual([{ line: 2, field: "items.1.sku", message: "duplicates line 1 (same sku, variant and location)" }]);
+  });
+
+  it("refuses rows for one variant at two locations that describe the variant differently", () => {
+    const wide = "sku,productId,productTitle,location,quantity,lowStockThreshold,purchaseLimit,variant.size";
+    const message = "must be the same as on line 2 (the same variant at another location)";
+    expect(
+      csvErrors(
+        csv(
+          wide,
+          "A,p,Tee,main,1,2,3,M",
+          "A,q,Tee,soho,1,2,3,M",
+          "A,p,Shirt,dock,1,,3,M",
+          "A,p,Tee,shed,1,2,,m",
+          "A,p,Tee,attic,1,2,3,M",
+        ),
+      ),
+    ).toEqual([
+      { line: 3, field: "productId", message },
+      { line: 4, field: "productTitle", message },
+      { line: 4, field: "lowStockThreshold", message },
+      { line: 5, field: "purchaseLimit", message },
+      { line: 5, field: "variant", message },
+    ]);
+    // A JSON entry that leaves a field out agrees with any value.
+    const { rows } = parseStockFile({
+      format: "json",
+      content: JSON.stringify([
+        { sku: "A", productId: "p", quantity: 1, lowStockThreshold: 2 },
+        { sku: "A", productId: "p", quantity: 1, location: "soho" },
+      ]),
+    });
+    expect(rows.map((row) => [row.location, row.lowStockThreshold])).toEqual([
+      ["main", 2],
+      ["soho", undefined],
     ]);
   });
 });

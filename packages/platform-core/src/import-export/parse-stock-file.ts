@@ -2,7 +2,8 @@ import { z } from "zod";
 import { ErrorCode } from "../errors/error-codes.ts";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import { skuSchema, stockItemInputSchema } from "../inventory/inputs.ts";
-import { cleanVariantAttributes, variantKey } from "../variants/variant-key.ts";
+import { DEFAULT_LOCATION, locationCodeSchema } from "../locations/location-inputs.ts";
+import { cleanVariantAttributes, variantKey, type VariantAttributes } from "../variants/variant-key.ts";
 import { readStockCsv } from "./read-stock-csv.ts";
 import { readStockJson } from "./read-stock-json.ts";
 import {
@@ -27,8 +28,15 @@ export interface ParseStockFileOptions {
   format: StockFileFormat;
 }
 
+/** A location code; spaces around it are dropped (as around a sku); an empty cell is the shop's default location. */
+const fileLocationSchema = z
+  .string({ error: "must be a location code" })
+  .trim()
+  .transform((code) => (code === "" ? DEFAULT_LOCATION : code))
+  .pipe(locationCodeSchema);
+
 /** The same rules the store applies, plus: no keys it would silently drop. */
-const rowSchema = z.strictObject(stockItemInputSchema.shape);
+const rowSchema = z.strictObject({ ...stockItemInputSchema.shape, location: fileLocationSchema.optional() });
 type ZodIssue = z.ZodError["issues"][number];
 
 /**
@@ -63,8 +71,10 @@ export function parseStockFile({ content, format }: ParseStockFileOptions): { ro
 
   const errors: FieldError[] = [...read.errors];
   const rows: ParsedStockRow[] = [];
-  // First line of each (sku, variantKey), to name it when a later row repeats it.
+  // First line of each (sku, variantKey, location), to name it when a later row repeats it.
   const firstLine = new Map<string, number>();
+  // First valid row of each variant: its rows at other locations must describe the variant the same way.
+  const firstOfVariant = new Map<string, ParsedStockRow>();
   for (const candidate of read.candidates) {
     const checked = checkCandidate(candidate);
     if (checked.identity !== undefined) {
@@ -74,8 +84,14 @@ export function parseStockFile({ content, format }: ParseStockFileOptions): { ro
         checked.errors.push({
           line: candidate.line,
           field: candidate.field(["sku"]),
-          message: `duplicates line ${earlier} (same sku and variant)`,
+          message: `duplicates line ${earlier} (same sku, variant and location)`,
         });
+    }
+    if (checked.errors.length === 0 && checked.row) {
+      const variant = refId(checked.row);
+      const first = firstOfVariant.get(variant);
+      if (first === undefined) firstOfVariant.set(variant, checked.row);
+      else checked.errors.push(...disagreements(checked.row, first, candidate));
     }
     if (checked.errors.length > 0) errors.push(...checked.errors);
     else if (checked.row) rows.push(checked.row);
@@ -136,9 +152,10 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
   const collisions = attributesValid ? attributeCollisions(attributes, candidate) : [];
   errors.push(...collisions);
   const sku = skuSchema.safeParse(value.sku);
+  const location = fileLocationSchema.optional().safeParse(value.location);
   const identity =
-    sku.success && attributesValid && collisions.length === 0
-      ? refId({ sku: sku.data, variantKey: variantKey(attributes) })
+    sku.success && location.success && attributesValid && collisions.length === 0
+      ? `${refId({ sku: sku.data, variantKey: variantKey(attributes) })}\u0000${location.data ?? DEFAULT_LOCATION}`
       : undefined;
 
   // One message per field: "1e21" is both "not a whole number" and "too big".
@@ -158,11 +175,40 @@ function checkCandidate(candidate: RowCandidate): { errors: FieldError[]; identi
       variantTitle: data.variantTitle,
       variantAttributes: cleanVariantAttributes(data.variantAttributes),
       variantKey: variantKey(data.variantAttributes),
+      location: data.location ?? DEFAULT_LOCATION,
       quantity: data.quantity,
       lowStockThreshold: data.lowStockThreshold,
       purchaseLimit: data.purchaseLimit,
     },
   };
+}
+
+/** The variant's own fields a row may give; rows for one variant at several locations must agree on them. */
+const VARIANT_FIELDS = ["productId", "productTitle", "variantTitle", "lowStockThreshold", "purchaseLimit"] as const;
+
+/** Same attributes regardless of key order. */
+function sameAttributes(a: VariantAttributes, b: VariantAttributes): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/**
+ * Where a row for a variant at another location describes the variant differently from its first row: one item has
+ * one product id, title, threshold, limit and spelling of its attributes, whichever row would win. A field a row
+ * leaves out (no such JSON key) agrees with anything.
+ */
+function disagreements(row: ParsedStockRow, first: ParsedStockRow, candidate: RowCandidate): FieldError[] {
+  const errors: FieldError[] = [];
+  const message = `must be the same as on line ${first.line} (the same variant at another location)`;
+  for (const field of VARIANT_FIELDS) {
+    const mine = row[field];
+    const theirs = first[field];
+    if (mine !== undefined && theirs !== undefined && mine !== theirs)
+      errors.push({ line: row.line, field: candidate.field([field]), message });
+  }
+  if (!sameAttributes(row.variantAttributes, first.variantAttributes))
+    errors.push({ line: row.line, field: candidate.field(["variantAttributes"]), message });
+  return errors;
 }
 
 /**

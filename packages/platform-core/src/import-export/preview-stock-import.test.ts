@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InventoryItem } from "../inventory/types.ts";
 import { variantKey, type VariantAttributes } from "../variants/variant-key.ts";
-import { previewStockImport } from "./preview-stock-import.ts";
+import { previewStockImport as preview, type PreviewStockImportOptions } from "./preview-stock-import.ts";
 import type { ParsedStockRow } from "./stock-file-format.ts";
 import { testInventoryItem } from "./test-inventory-item.ts";
 
@@ -20,10 +20,17 @@ function row(
     productId: "p",
     variantAttributes: attributes,
     variantKey: variantKey(attributes),
+    location: "main",
     quantity: 10,
     lowStockThreshold: null,
     ...fields,
   };
+}
+
+/** The preview of a one-location shop unless `levels` are given: every item's stock is at main. */
+function previewStockImport(options: Omit<PreviewStockImportOptions, "levels"> & Partial<PreviewStockImportOptions>) {
+  const levels = options.existing.map((entry) => ({ ...entry, location: "main" }));
+  return preview({ levels, ...options });
 }
 
 describe("previewStockImport", () => {
@@ -49,6 +56,7 @@ describe("previewStockImport", () => {
         line: 2,
         sku: "A",
         variantKey: "size=m",
+        location: "main",
         action: "unchanged",
         before: {
           productId: "p",
@@ -73,6 +81,7 @@ describe("previewStockImport", () => {
         line: 3,
         sku: "B",
         variantKey: "",
+        location: "main",
         action: "update",
         before: {
           productId: "p",
@@ -97,6 +106,7 @@ describe("previewStockImport", () => {
         line: 4,
         sku: "NEW",
         variantKey: "size=s",
+        location: "main",
         action: "create",
         after: {
           productId: "p",
@@ -215,7 +225,103 @@ describe("previewStockImport", () => {
       rows: [row(2, "A", {}, { quantity: 4 }), row(3, "B", {}, { quantity: 3 })],
     });
     expect(preview.conflicts).toEqual([
-      { line: 3, field: "quantity", message: "3 is below the 4 units held by active checkouts" },
+      { line: 3, field: "quantity", message: "3 is below the 4 units held by active checkouts at main" },
     ]);
+  });
+
+  describe("at several locations", () => {
+    const existing = [item("TEE", {}, { quantity: 9, reserved: 3, lowStockThreshold: 2 })];
+    const levels = [
+      { sku: "TEE", variantKey: "", location: "main", quantity: 5, reserved: 3 },
+      { sku: "TEE", variantKey: "", location: "soho", quantity: 4, reserved: 0 },
+    ];
+
+    it("compares each row with the quantity at its own location, before and after", () => {
+      const result = preview({
+        existing,
+        levels,
+        rows: [
+          row(2, "TEE", {}, { location: "main", quantity: 5, lowStockThreshold: 2 }),
+          row(3, "TEE", {}, { location: "soho", quantity: 6, lowStockThreshold: 2 }),
+          row(4, "TEE", {}, { location: "dock", quantity: 1, lowStockThreshold: 2 }),
+        ],
+      });
+      expect(result).toMatchObject({ created: 0, updated: 2, unchanged: 1, conflicts: [] });
+      expect(
+        result.changes.map((change) => [
+          change.line,
+          change.location,
+          change.action,
+          change.before?.quantity,
+          change.after.quantity,
+        ]),
+      ).toEqual([
+        [2, "main", "unchanged", 5, 5],
+        [3, "soho", "update", 4, 6],
+        // No level at dock yet: nothing there before.
+        [4, "dock", "update", 0, 1],
+      ]);
+      expect(result.inputs.map((input) => [input.location, input.quantity])).toEqual([
+        ["main", 5],
+        ["soho", 6],
+        ["dock", 1],
+      ]);
+    });
+
+    it("changes every row of a variant when a field of the variant itself changes", () => {
+      const result = preview({
+        existing,
+        levels,
+        rows: [
+          row(2, "TEE", {}, { location: "main", quantity: 5, lowStockThreshold: 4 }),
+          row(3, "TEE", {}, { location: "soho", quantity: 4, lowStockThreshold: 4 }),
+        ],
+      });
+      expect(result.changes.map((change) => [change.action, change.after.lowStockThreshold])).toEqual([
+        ["update", 4],
+        ["update", 4],
+      ]);
+    });
+
+    it("creates a new variant with its first row; its rows at other locations add stock from nothing, as the store counts", () => {
+      const result = preview({
+        existing: [],
+        levels: [],
+        rows: [
+          row(2, "NEW", {}, { location: "soho", quantity: 2, productTitle: "New" }),
+          row(3, "NEW", {}, { location: "main", quantity: 7 }),
+        ],
+      });
+      expect(result).toMatchObject({ created: 1, updated: 1, unchanged: 0 });
+      expect(result.changes).toEqual([
+        expect.objectContaining({
+          line: 2,
+          location: "soho",
+          action: "create",
+          after: expect.objectContaining({ quantity: 2, productTitle: "New" }) as unknown,
+        }),
+        expect.objectContaining({
+          line: 3,
+          location: "main",
+          action: "update",
+          before: expect.objectContaining({ quantity: 0, productTitle: "New" }) as unknown,
+          after: expect.objectContaining({ quantity: 7, productTitle: "New" }) as unknown,
+        }),
+      ]);
+    });
+
+    it("flags a row below the units held at its own location, not at the variant's others", () => {
+      const result = preview({
+        existing,
+        levels,
+        rows: [
+          row(2, "TEE", {}, { location: "main", quantity: 2 }),
+          row(3, "TEE", {}, { location: "soho", quantity: 0 }),
+        ],
+      });
+      expect(result.conflicts).toEqual([
+        { line: 2, field: "quantity", message: "2 is below the 3 units held by active checkouts at main" },
+      ]);
+    });
   });
 });

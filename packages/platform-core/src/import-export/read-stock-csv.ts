@@ -192,6 +192,7 @@ function toCandidate(record: CsvRecord, columns: Column[]): RowCandidate {
       case "productId":
       case "productTitle":
       case "variantTitle":
+      case "location":
         value[column.kind] = cell;
         break;
       case "quantity":

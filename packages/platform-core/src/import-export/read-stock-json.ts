@@ -37,6 +37,8 @@ export function readStockJson(text: string): StockFileReadResult {
     const value = { ...item };
     // Tools that write "no variant" as null mean the same as {}.
     if (value.variantAttributes === null) delete value.variantAttributes;
+    // And "no location" as the shop's default one.
+    if (value.location === null) delete value.location;
     const prefix = `items.${index}.`;
     const text = (fieldName: string) => {
       if (!fieldName.startsWith(prefix)) return undefined;

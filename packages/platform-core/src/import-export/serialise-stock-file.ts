@@ -9,7 +9,7 @@ import {
 
 export interface SerialiseStockFileOptions {
   shopId: string;
-  /** In the order they should appear (exports use `listItems` order). */
+  /** In the order they should appear (exports sort by sku, variant key, then location). */
   items: StockFileItem[];
   format: StockFileFormat;
   exportedAt: Date;
@@ -41,6 +41,7 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
         productTitle: item.productTitle,
         variantTitle: item.variantTitle,
         variantAttributes: item.variantAttributes,
+        location: item.location,
         quantity: item.quantity,
         lowStockThreshold: item.lowStockThreshold,
         purchaseLimit: item.purchaseLimit,
@@ -55,6 +56,7 @@ export function serialiseStockFile({ shopId, items, format, exportedAt }: Serial
     item.productId,
     item.productTitle,
     item.variantTitle,
+    item.location,
     String(item.quantity),
     item.lowStockThreshold === null ? "" : String(item.lowStockThreshold),
     item.purchaseLimit === null ? "" : String(item.purchaseLimit),

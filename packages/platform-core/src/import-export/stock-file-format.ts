@@ -11,12 +11,13 @@ export const STOCK_FILE_MAX_BYTES = 10 * 1024 * 1024;
 /** Most data rows one file may hold; more fail with `validation_failed`. */
 export const STOCK_FILE_MAX_ROWS = 100_000;
 
-/** CSV columns every file may carry, in export order. */
+/** CSV columns every file may carry, in export order (`location` names where `quantity` is). */
 export const STOCK_CSV_COLUMNS = [
   "sku",
   "productId",
   "productTitle",
   "variantTitle",
+  "location",
   "quantity",
   "lowStockThreshold",
   "purchaseLimit",
@@ -32,13 +33,19 @@ export const STOCK_FILE_CONTENT_TYPES: Record<StockFileFormat, string> = {
   json: "application/json; charset=utf-8",
 };
 
-/** One entry of a JSON stock file (and one row of a CSV file). */
+/**
+ * One entry of a JSON stock file (and one row of a CSV file): one variant at one location. A variant stocked at
+ * several locations has one entry per location, each repeating the variant's own fields.
+ */
 export interface StockFileItem {
   sku: string;
   productId: string;
   productTitle: string;
   variantTitle: string;
   variantAttributes: VariantAttributes;
+  /** The location code `quantity` is at. */
+  location: string;
+  /** Units on hand at `location`. */
   quantity: number;
   lowStockThreshold: number | null;
   /** Most units per checkout and per buyer; `null`: no limit. */
@@ -67,6 +74,9 @@ export interface ParsedStockRow {
   /** Names and values trimmed, empty values dropped, case kept (display form). */
   variantAttributes: VariantAttributes;
   variantKey: string;
+  /** The location code the row's quantity is at: the shop's default location (main) when the file gives none. */
+  location: string;
+  /** Units on hand at `location`. */
   quantity: number;
   /**
    * `null`: no threshold (an empty cell, or JSON `null`).

@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { isInventoryError } from "../../src/errors/inventory-error.ts";
 import type { HoldStore } from "../../src/holds/types.ts";
 import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
+import type { LocationStore } from "../../src/locations/types.ts";
 import { MAX_QUANTITY, type StockItemInput } from "../../src/inventory/types.ts";
 import { cartToInventoryRequests } from "../../src/validation/cart-to-inventory-requests.ts";
 import { validateInventoryAvailability } from "../../src/validation/validate-inventory-availability.ts";
@@ -12,6 +13,8 @@ export interface StoreHarness {
   store: InventoryStore;
   /** The same backend's hold store (validation asks it about expired holds). */
   holds: HoldStore;
+  /** The same backend's location store (imports and exports read locations and stock per location from it). */
+  locations: LocationStore;
   /** Deletes everything the store holds, between tests. */
   reset(): Promise<void>;
   destroy(): Promise<void>;
@@ -61,11 +64,13 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
   describe(`InventoryStore contract: ${backend}`, () => {
     let harness: StoreHarness;
     let store: InventoryStore;
+    let locations: LocationStore;
 
     beforeEach(async () => {
       if (!harness) harness = await createHarness();
       else await harness.reset();
       store = harness.store;
+      locations = harness.locations;
     });
     afterAll(async () => {
       await harness?.destroy();
@@ -580,9 +585,10 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       it("round-trips an export unchanged, in CSV and JSON", async () => {
         await store.upsertItems("shop-a", tee, actor);
         for (const format of ["csv", "json"] as const) {
-          const exported = await exportStock({ store, shopId: "shop-a", format });
+          const exported = await exportStock({ store, locations, shopId: "shop-a", format });
           const result = await importStock({
             store,
+            locations,
             shopId: "shop-a",
             content: exported.content,
             format,
@@ -590,7 +596,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           });
           expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
           // And into an empty shop, the same file recreates the same stock.
-          await importStock({ store, shopId: `copy-${format}`, content: exported.content, format, actor: "ops" });
+          await importStock({
+            store,
+            locations,
+            shopId: `copy-${format}`,
+            content: exported.content,
+            format,
+            actor: "ops",
+          });
           const copy = await store.listItems(`copy-${format}`);
           const original = await store.listItems("shop-a");
           const strip = (items: typeof copy) =>
@@ -616,6 +629,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           "sku,productId,quantity,lowStockThreshold,variant.size,variant.color\nTEE,tee,9,2,M,Red\nHAT,hat,4,,,\nMUG,mug,13,,,\n";
         const preview = await importStock({
           store,
+          locations,
           shopId: "shop-a",
           content: csv,
           format: "csv",
@@ -624,7 +638,14 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         });
         expect(preview).toMatchObject({ dryRun: true, created: 1, updated: 2, unchanged: 0 });
         expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toBeNull();
-        const applied = await importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" });
+        const applied = await importStock({
+          store,
+          locations,
+          shopId: "shop-a",
+          content: csv,
+          format: "csv",
+          actor: "ops",
+        });
         expect(applied).toMatchObject({ dryRun: false, created: 1, updated: 2 });
         expect(await store.getItem("shop-a", { sku: "HAT", variantKey: "" })).toMatchObject({ quantity: 4 });
         const [entry] = await store.listLedger("shop-a", {
@@ -648,7 +669,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           "MUG,mug,3,",
         ].join("\n");
         const error = await expectError(
-          importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
+          importStock({ store, locations, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
           "validation_failed",
         );
         const errors = error.details.errors as Array<{ line: number; field: string }>;
@@ -666,6 +687,76 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
       });
     });
 
+    describe("locations in files", () => {
+      it("exports a location column (main for a one-location shop); main or an empty cell imports at main", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const exported = await exportStock({ store, locations, shopId: "shop-a", format: "csv" });
+        const [header, ...lines] = exported.content.trim().split("\n");
+        expect(header).toContain(",variantTitle,location,quantity,");
+        expect(lines.map((line) => line.split(",")[4])).toEqual(["main", "main", "main"]);
+        const json = await exportStock({ store, locations, shopId: "shop-a", format: "json" });
+        const entries = (JSON.parse(json.content) as { items: Array<{ location: string }> }).items;
+        expect(entries.map((entry) => entry.location)).toEqual(["main", "main", "main"]);
+
+        const csv = "sku,productId,location,quantity\nMUG,mug,main,20\nHAT,hat,,3\n";
+        expect(
+          await importStock({ store, locations, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
+        ).toMatchObject({
+          created: 1,
+          updated: 1,
+          changes: [
+            { line: 2, location: "main", before: { quantity: 12 }, after: { quantity: 20 } },
+            { line: 3, location: "main", action: "create" },
+          ],
+        });
+        expect(await store.getItem("shop-a", { sku: "MUG", variantKey: "" })).toMatchObject({ quantity: 20 });
+        expect(await store.listLedger("shop-a", { sku: "HAT", variantKey: "" })).toMatchObject([
+          { location: "main", delta: 3, reason: "import" },
+        ]);
+        await expectLedgerReplays(store, "shop-a");
+      });
+
+      it("refuses a location the shop does not have, or a bad code, by line and field, and changes nothing", async () => {
+        await store.upsertItems("shop-a", tee, actor);
+        const before = await store.listItems("shop-a");
+        const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
+        for (const dryRun of [true, false]) {
+          const unknown = await expectError(
+            importStock({
+              store,
+              locations,
+              shopId: "shop-a",
+              content: "sku,productId,location,quantity\nMUG,mug,main,1\nHAT,hat,soho,2\n",
+              format: "csv",
+              actor: "ops",
+              dryRun,
+            }),
+            "validation_failed",
+          );
+          expect(unknown.details.errors).toEqual([
+            { line: 3, field: "location", message: "is not a location of shop shop-a (its locations: main)" },
+          ]);
+          const bad = await expectError(
+            importStock({
+              store,
+              locations,
+              shopId: "shop-a",
+              content: JSON.stringify([{ sku: "MUG", productId: "mug", quantity: 1, location: "Main" }]),
+              format: "json",
+              actor: "ops",
+              dryRun,
+            }),
+            "validation_failed",
+          );
+          expect((bad.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual([
+            [1, "items.0.location"],
+          ]);
+        }
+        expect(await store.listItems("shop-a")).toEqual(before);
+        expect(await store.listLedger("shop-a", { limit: 1000 })).toEqual(ledgerBefore);
+      });
+    });
+
     describe("purchase limits in files", () => {
       it("refuses hostile limits by line and field and changes nothing, in CSV and JSON", async () => {
         await store.upsertItems("shop-a", tee, actor);
@@ -678,7 +769,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           ...cells.map((cell, index) => `NEW-${index},new,1,${cell}`),
         ].join("\n");
         const error = await expectError(
-          importStock({ store, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
+          importStock({ store, locations, shopId: "shop-a", content: csv, format: "csv", actor: "ops" }),
           "validation_failed",
         );
         expect((error.details.errors as Array<{ line: number; field: string }>).map((e) => [e.line, e.field])).toEqual(
@@ -692,7 +783,15 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
           ],
         });
         const jsonError = await expectError(
-          importStock({ store, shopId: "shop-a", content: json, format: "json", actor: "ops", dryRun: true }),
+          importStock({
+            store,
+            locations,
+            shopId: "shop-a",
+            content: json,
+            format: "json",
+            actor: "ops",
+            dryRun: true,
+          }),
           "validation_failed",
         );
         expect(
@@ -710,7 +809,7 @@ export function describeInventoryStoreContract(backend: string, createHarness: (
         const ledgerBefore = await store.listLedger("shop-a", { limit: 1000 });
         const mug = () => store.getItem("shop-a", { sku: "MUG", variantKey: "" });
         const run = (content: string, dryRun = false) =>
-          importStock({ store, shopId: "shop-a", content, format: "csv", actor: "ops", dryRun });
+          importStock({ store, locations, shopId: "shop-a", content, format: "csv", actor: "ops", dryRun });
         const preview = await run("sku,productId,quantity,purchaseLimit\nMUG,mug,12,3\n", true);
         expect(preview).toMatchObject({
           updated: 1,

@@ -11,6 +11,8 @@ import { parseStockFile } from "../../src/import-export/parse-stock-file.ts";
 import type { StockFileFormat } from "../../src/import-export/stock-file-format.ts";
 import type { InventoryStore } from "../../src/inventory/inventory-store.ts";
 import { createPrismaInventoryStore } from "../../src/inventory/prisma-inventory-store.ts";
+import { createPrismaLocationStore } from "../../src/locations/prisma-location-store.ts";
+import type { LocationStore } from "../../src/locations/types.ts";
 import { MAX_QUANTITY } from "../../src/inventory/types.ts";
 import { variantKey } from "../../src/variants/variant-key.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -386,11 +388,13 @@ describe("importStock with hostile files on PostgreSQL", () => {
   let db: TestDatabase;
   let stock: InventoryStore;
   let holds: HoldStore;
+  let locations: LocationStore;
 
   beforeAll(async () => {
     db = await createTestDatabase({ poolSize: 4 });
     stock = createPrismaInventoryStore(db);
     holds = createPrismaHoldStore(db);
+    locations = createPrismaLocationStore(db);
     await stock.upsertItems(
       SHOP,
       [
@@ -520,7 +524,15 @@ describe("importStock with hostile files on PostgreSQL", () => {
           const before = { items: await itemRows(db), ledgerCount: (await ledgerRows(db)).length };
           let result: Awaited<ReturnType<typeof importStock>> | undefined;
           try {
-            result = await importStock({ store: stock, shopId: SHOP, content, format, actor: "fuzz@test", dryRun });
+            result = await importStock({
+              store: stock,
+              locations,
+              shopId: SHOP,
+              content,
+              format,
+              actor: "fuzz@test",
+              dryRun,
+            });
           } catch (error) {
             if (!(error instanceof InventoryError))
               throw new Error(`importStock threw a non-InventoryError: ${String(error)}`, { cause: error });
@@ -656,7 +668,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
           actor: "fuzz",
         });
         for (const format of ["csv", "json"] as const) {
-          const file = await exportStock({ store: stock, shopId, format });
+          const file = await exportStock({ store: stock, locations, shopId, format });
           if (format === "csv") {
             // No prefix ('=cmd()' never becomes "'=cmd()"): see serialiseStockFile's comment and docs/reliability.md.
             const cells = file.content.split("\n")[1]!;
@@ -664,6 +676,7 @@ describe("importStock with hostile files on PostgreSQL", () => {
           }
           const again = await importStock({
             store: stock,
+            locations,
             shopId,
             content: file.content,
             format,
