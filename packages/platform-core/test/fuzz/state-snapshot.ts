@@ -4,6 +4,10 @@ import type { Database } from "../../src/db/prisma-client.ts";
 /** Every table a stock, hold or webhook request can write (sign-in throttling and metrics counters excluded). */
 export const STATE_TABLES = [
   "InventoryItem",
+  "InventoryLevel",
+  "StockLocation",
+  "StockTransfer",
+  "ShopAllocationPolicy",
   "StockLedgerEntry",
   "InventoryHold",
   "InventoryHoldItem",
