@@ -10,11 +10,9 @@ export const ALLOCATION_STRATEGIES = ["fewest_locations", "priority"] as const;
 export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
 
 /** Lower-case letters, digits, `-` and `_`, up to 32, starting with a letter or digit (CHECK in the migration SQL). */
-export const locationCodeSchema = z
-  .string({ error: "must be a location code" })
-  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, {
-    error: "must be 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter or digit",
-  });
+export const locationCodeSchema = z.string({ error: "must be a location code" }).regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, {
+  error: "must be 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+});
 
 export const locationNameSchema = z
   .string({ error: "must be text" })

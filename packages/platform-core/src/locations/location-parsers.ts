@@ -99,7 +99,8 @@ export function parseTransfer(input: CreateTransferInput) {
   const parsed = transferSchema.safeParse({ ...input, shopId: undefined });
   if (!parsed.success) throw InventoryError.validation(fieldErrors(parsed.error));
   const errors: FieldError[] = [];
-  if (parsed.data.from === parsed.data.to) errors.push({ field: "to", message: "must differ from the source location" });
+  if (parsed.data.from === parsed.data.to)
+    errors.push({ field: "to", message: "must differ from the source location" });
   const seen = new Map<string, number>();
   parsed.data.lines.forEach((line: TransferLine, index) => {
     const key = refId(line);

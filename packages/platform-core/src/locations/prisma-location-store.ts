@@ -159,9 +159,13 @@ export function createPrismaLocationStore(database: Database): LocationStore {
           ],
         );
         if (!rows[0]) {
-          throw new InventoryError("conflict", `Shop ${location.shopId} already has a location coded ${location.code}.`, {
-            details: { errors: [{ field: "code", message: "is taken by another location of this shop" }] },
-          });
+          throw new InventoryError(
+            "conflict",
+            `Shop ${location.shopId} already has a location coded ${location.code}.`,
+            {
+              details: { errors: [{ field: "code", message: "is taken by another location of this shop" }] },
+            },
+          );
         }
         return toLocation(rows[0]);
       }),
@@ -241,7 +245,11 @@ export function createPrismaLocationStore(database: Database): LocationStore {
            ORDER BY sku COLLATE "C", "variantKey" COLLATE "C", location COLLATE "C"`,
           [id, location, refs?.map((r) => r.sku) ?? null, refs?.map((r) => r.variantKey) ?? null],
         );
-        return rows.map((row) => ({ ...row, available: row.quantity - row.reserved, updatedAt: new Date(row.updatedAt) }));
+        return rows.map((row) => ({
+          ...row,
+          available: row.quantity - row.reserved,
+          updatedAt: new Date(row.updatedAt),
+        }));
       }),
 
     createTransfer: (input) =>
@@ -254,7 +262,14 @@ export function createPrismaLocationStore(database: Database): LocationStore {
           sameRequest?: boolean;
           field?: string;
           location?: string;
-          insufficient?: Array<{ index: number; sku: string; variantKey: string; requested: number; available: number; held: number }>;
+          insufficient?: Array<{
+            index: number;
+            sku: string;
+            variantKey: string;
+            requested: number;
+            available: number;
+            held: number;
+          }>;
         };
         try {
           await client.query("BEGIN");

@@ -118,7 +118,11 @@ export interface LocationStore {
    */
   updateLocation(input: UpdateLocationInput): Promise<StockLocationView>;
   getAllocationStrategy(shopId: string): Promise<AllocationStrategy>;
-  setAllocationStrategy(input: { shopId: string; strategy: AllocationStrategy; actor: string }): Promise<AllocationStrategy>;
+  setAllocationStrategy(input: {
+    shopId: string;
+    strategy: AllocationStrategy;
+    actor: string;
+  }): Promise<AllocationStrategy>;
   /** Stock per variant and location (only rows that exist), sorted by sku, variant key, then location. */
   listLevels(shopId: string, options?: { location?: string; refs?: VariantRef[] }): Promise<StockLevel[]>;
   /**
