@@ -57,6 +57,8 @@ export { createPrismaLocationStore } from "./locations/prisma-location-store.ts"
 export { createJsonLocationStore } from "./locations/json-location-store.ts";
 export { createLocationStoreFromEnv, getLocationStore, setLocationStore } from "./locations/get-location-store.ts";
 export { TRANSFER_MAX_LINES } from "./locations/location-parsers.ts";
+export { listLowStock } from "./locations/list-low-stock.ts";
+export type { ListLowStockOptions, LowStockAtLocation, LowStockVariant } from "./locations/list-low-stock.ts";
 export type * from "./locations/types.ts";
 
 export { importStock, exportStock, parseStockFile } from "./import-export/index.ts";
