@@ -40,3 +40,23 @@ export function describeApiError(error: ApiError): string {
   const fields = error.errors?.map((e) => `${e.line ? `line ${e.line}, ` : ""}${e.field}: ${e.message}`).join("; ");
   return `${prefix}${error.message}${fields ? ` (${fields})` : ""}`;
 }
+
+/**
+ * An error's field messages for the fields a form shows (a field named `prefix.<name>` counts as `<name>`), and
+ * whether anything is left over that no field shows (a refusal of the request as a whole, or another field).
+ */
+export function placeFieldErrors(
+  error: ApiError | undefined,
+  fields: readonly string[],
+  prefix = "",
+): { byField: Map<string, string>; unplaced: boolean } {
+  const byField = new Map<string, string>();
+  if (!error) return { byField, unplaced: false };
+  let unplaced = (error.errors ?? []).length === 0;
+  for (const e of error.errors ?? []) {
+    const field = prefix && e.field.startsWith(`${prefix}.`) ? e.field.slice(prefix.length + 1) : e.field;
+    if (fields.includes(field)) byField.set(field, [byField.get(field), e.message].filter(Boolean).join("; "));
+    else unplaced = true;
+  }
+  return { byField, unplaced };
+}

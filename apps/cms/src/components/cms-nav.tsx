@@ -14,6 +14,7 @@ const noLastShopOnServer = () => undefined;
 
 const SECTIONS = [
   { path: "/data/inventory", label: "Stock" },
+  { path: "/locations", label: "Locations" },
   { path: "/data/import-export", label: "Import / export" },
   { path: "/low-stock", label: "Low stock" },
   { path: "/holds", label: "Holds" },

@@ -1,6 +1,13 @@
-import { getHoldStore, getInventoryStore, type HoldStore, type InventoryStore } from "@acme/platform-core";
+import {
+  getHoldStore,
+  getInventoryStore,
+  getLocationStore,
+  type HoldStore,
+  type InventoryStore,
+  type LocationStore,
+} from "@acme/platform-core";
 
 /** The configured backend's stores (one per process). */
-export function getStores(): { inventory: InventoryStore; holds: HoldStore } {
-  return { inventory: getInventoryStore(), holds: getHoldStore() };
+export function getStores(): { inventory: InventoryStore; holds: HoldStore; locations: LocationStore } {
+  return { inventory: getInventoryStore(), holds: getHoldStore(), locations: getLocationStore() };
 }
