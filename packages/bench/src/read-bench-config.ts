@@ -138,7 +138,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     validateSeconds: number("validate-seconds", Math.max(0.5, 5 * scale)),
     buyers: number("buyers", 256, integer),
     multiLineShare: number("multi-line-share", 0.1, share),
-    oneLocationRounds: number("one-location-rounds", 5, (value) => Number.isInteger(value) && value >= 0),
+    oneLocationRounds: number("one-location-rounds", 7, (value) => Number.isInteger(value) && value >= 0),
     splitRounds: number("split-rounds", 2, (value) => Number.isInteger(value) && value >= 0),
     splitFewUnits: number("split-few-units", 3, (value) => Number.isInteger(value) && value >= 0),
     baselineUnits: number("baseline-units", hotUnits, integer),

@@ -419,6 +419,7 @@ async function runBenchmark(): Promise<number> {
 function oneLocationSummary(comparison: OneLocationComparison): NonNullable<BenchResult["one_location"]> {
   return {
     rounds: comparison.rounds,
+    seconds: comparison.seconds,
     before_migration: comparison.before_migration,
     within_10pct: comparison.within_10pct,
     unnamed: comparison.unnamed,
@@ -428,6 +429,7 @@ function oneLocationSummary(comparison: OneLocationComparison): NonNullable<Benc
 
 function splitSummary(split: SplitCartPhaseResult): NonNullable<BenchResult["split_carts"]> {
   return {
+    seconds: split.seconds,
     five: split.five,
     one: split.one,
     units_per_s_ratio: split.units_per_s_ratio,

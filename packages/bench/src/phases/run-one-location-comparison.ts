@@ -10,7 +10,7 @@ import {
   type Database,
   type HoldStore,
 } from "@acme/platform-core";
-import { applyMigrationsBefore } from "../apply-migrations-before.ts";
+import { processTreeCpuMs } from "../checkout-e2e/read-cpu-times.ts";
 import { HOT_SKU, coldSku } from "../cold-sku.ts";
 import type { ErrorCount } from "../create-error-tally.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
@@ -31,6 +31,12 @@ export interface SaleFigures {
   p50_ms: number;
   p95_ms: number;
   p99_ms: number;
+  /**
+   * CPU the embedded PostgreSQL server (every process of it) and the bench's Node process used during the sale, per
+   * 1,000 units: what the sale cost, whatever else the machine ran meanwhile. NaN with DATABASE_URL's server.
+   */
+  postgres_cpu_ms_per_1000_units: number;
+  node_cpu_ms_per_1000_units: number;
 }
 
 export interface OneLocationSale extends SaleFigures {
@@ -59,6 +65,8 @@ export interface OneLocationKind {
 
 export interface OneLocationComparison {
   rounds: number;
+  /** The whole comparison: both databases migrated and seeded, every round. */
+  seconds: number;
   /** The first migration the "before" database does not have. */
   before_migration: string;
   unnamed: OneLocationKind;
@@ -91,10 +99,11 @@ export async function runOneLocationComparison(
   config: BenchConfig,
   deps: { server: BenchDatabase; step: (message: string) => void },
 ): Promise<OneLocationComparison> {
+  const started = performance.now();
   const afterUrl = await deps.server.createDatabase("after");
   const beforeUrl = await deps.server.createDatabase("before");
   const afterMigrations = (await applyMigrations({ databaseUrl: afterUrl })).applied.length;
-  const beforeMigrations = (await applyMigrationsBefore({ databaseUrl: beforeUrl, before: LOCATIONS_MIGRATION }))
+  const beforeMigrations = (await applyMigrations({ databaseUrl: beforeUrl, stopBefore: LOCATIONS_MIGRATION })).applied
     .length;
   deps.step(
     `  databases: after (${afterMigrations} migrations), before (${beforeMigrations}, up to ${LOCATIONS_MIGRATION})`,
@@ -135,6 +144,8 @@ export async function runOneLocationComparison(
         },
       },
     };
+    const serverPid = deps.server.serverPid;
+    const serverCpu = () => (serverPid === undefined ? undefined : processTreeCpuMs(serverPid));
     const shopOf = (roundNumber: number) => `${config.shopId}-r${roundNumber}`;
     const items = [
       { sku: HOT_SKU, productId: "hot", quantity: config.hotUnits },
@@ -156,6 +167,7 @@ export async function runOneLocationComparison(
         for (const name of order) {
           const side = sides[name];
           await settleDatabase(side.db);
+          const cpuBefore = { postgres: serverCpu(), node: process.cpuUsage() };
           const sale = await runHotHoldPhase(
             { ...config, shopId: shopOf(r) },
             { holds: side.holds },
@@ -165,6 +177,9 @@ export async function runOneLocationComparison(
               label: `round ${r}, ${name}${named ? ", named" : ""}`,
             },
           );
+          const postgresCpu = (serverCpu() ?? Number.NaN) - (cpuBefore.postgres ?? Number.NaN);
+          const nodeCpu = process.cpuUsage(cpuBefore.node);
+          const perThousand = (ms: number) => round((ms / Math.max(sale.hotUnitsGranted, 1)) * 1000, 1);
           sales.push({
             round: r,
             side: name,
@@ -174,6 +189,8 @@ export async function runOneLocationComparison(
             p50_ms: sale.summary.p50_ms,
             p95_ms: sale.summary.p95_ms,
             p99_ms: sale.summary.p99_ms,
+            postgres_cpu_ms_per_1000_units: perThousand(postgresCpu),
+            node_cpu_ms_per_1000_units: perThousand((nodeCpu.user + nodeCpu.system) / 1000),
             units: sale.hotUnitsGranted,
             requests: sale.requests,
             wall_s: round(sale.wallSeconds, 3),
@@ -208,6 +225,7 @@ export async function runOneLocationComparison(
     const namedKind = compareKind(sales.filter((sale) => sale.named));
     return {
       rounds: config.oneLocationRounds,
+      seconds: round((performance.now() - started) / 1000, 1),
       before_migration: LOCATIONS_MIGRATION,
       unnamed,
       named: namedKind,
@@ -224,7 +242,15 @@ export async function runOneLocationComparison(
   }
 }
 
-const FIGURES = ["units_per_s", "holds_per_s", "p50_ms", "p95_ms", "p99_ms"] as const;
+const FIGURES = [
+  "units_per_s",
+  "holds_per_s",
+  "p50_ms",
+  "p95_ms",
+  "p99_ms",
+  "postgres_cpu_ms_per_1000_units",
+  "node_cpu_ms_per_1000_units",
+] as const;
 
 function compareKind(sales: OneLocationSale[]): OneLocationKind {
   const of = (side: Side) => sales.filter((sale) => sale.side === side);

@@ -78,6 +78,8 @@ export interface SplitSale {
 
 export interface SplitCartPhaseResult {
   sales: SplitSale[];
+  /** The whole phase: shops and locations made and stocked, every sale and its settlement. */
+  seconds: number;
   /** Medians over the sales of each kind. */
   five: Pick<
     SplitSale,
@@ -107,6 +109,7 @@ export async function runSplitCartPhase(
   config: BenchConfig,
   deps: { db: Database; store: InventoryStore; holds: HoldStore },
 ): Promise<SplitCartPhaseResult> {
+  const started = performance.now();
   const locations = createPrismaLocationStore(deps.db);
   const perVariant = config.hotUnits;
   const sales: SplitSale[] = [];
@@ -154,6 +157,7 @@ export async function runSplitCartPhase(
   const one = pick(1);
   return {
     sales,
+    seconds: round((performance.now() - started) / 1000, 1),
     five,
     one,
     units_per_s_ratio: round(five.units_per_s / one.units_per_s, 3),

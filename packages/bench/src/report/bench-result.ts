@@ -45,6 +45,7 @@ export interface BenchResult {
   /** Phases 3 and 3b by rounds on a database as it is ("after") and one from before stock locations ("before"). */
   one_location?: {
     rounds: number;
+    seconds: number;
     before_migration: string;
     within_10pct: boolean;
     unnamed: OneLocationKind;

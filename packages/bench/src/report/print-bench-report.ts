@@ -190,6 +190,8 @@ function printOneLocation(
       ms(f.p50_ms),
       ms(f.p95_ms),
       ms(f.p99_ms),
+      rate(f.postgres_cpu_ms_per_1000_units),
+      rate(f.node_cpu_ms_per_1000_units),
     ];
     const ratios = (f: SaleFigures) => [
       ratio(f.units_per_s),
@@ -197,6 +199,8 @@ function printOneLocation(
       ratio(f.p50_ms),
       ratio(f.p95_ms),
       ratio(f.p99_ms),
+      ratio(f.postgres_cpu_ms_per_1000_units),
+      ratio(f.node_cpu_ms_per_1000_units),
     ];
     console.log(
       table(
@@ -207,6 +211,8 @@ function printOneLocation(
           "p50 ms",
           "p95 ms",
           "p99 ms",
+          "pg cpu ms/1k units",
+          "node cpu ms/1k units",
         ],
         [
           ...sales
@@ -223,7 +229,7 @@ function printOneLocation(
     console.log("");
   }
   console.log(
-    `one location keeps its speed (before = migrated up to ${comparison.before_migration}, ${comparison.rounds} rounds in turn): ${met(comparison.within_10pct)}`,
+    `one location keeps its speed (before = migrated up to ${comparison.before_migration}, ${comparison.rounds} rounds in turn, ${comparison.seconds} s): ${met(comparison.within_10pct)}`,
   );
   console.log("");
 }
@@ -281,7 +287,7 @@ function printSplitCarts(split: NonNullable<BenchResult["split_carts"]>, details
     ),
   );
   console.log(
-    `  5 locations / 1: units/s ${ratio(split.units_per_s_ratio)}, p95 ${ratio(split.p95_ratio)}; oversold ${split.oversold}; books ${split.books_ok ? "ok" : "WRONG"}`,
+    `  5 locations / 1: units/s ${ratio(split.units_per_s_ratio)}, p95 ${ratio(split.p95_ratio)}; oversold ${split.oversold}; books ${split.books_ok ? "ok" : "WRONG"} (${split.seconds} s)`,
   );
   console.log("");
 }
