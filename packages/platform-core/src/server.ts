@@ -140,7 +140,7 @@ export type { AlertDeliveryLog, DeliveryAttempt } from "./alerts/alert-delivery-
 export { deliverAlert } from "./alerts/deliver-alert.ts";
 export type { AlertMessage, DeliveryReport } from "./alerts/deliver-alert.ts";
 export { deliverPendingStockAlerts, flushStockAlerts, STOCK_ALERT_COOLDOWN_SECONDS } from "./alerts/stock-alerts.ts";
-export type { StockAlertDrainResult } from "./alerts/stock-alerts.ts";
+export type { StockAlertDrainResult, StockAlertLocation } from "./alerts/stock-alerts.ts";
 export { flushOpsAlertDeliveries } from "./alerts/send-ops-alert.ts";
 export { flushBackgroundWork } from "./alerts/flush-background-work.ts";
 export type { SendOpsAlertOptions } from "./alerts/send-ops-alert.ts";

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ALERT_SIGNATURE_HEADER, verifyAlertWebhookSignature } from "../src/alerts/alert-webhook-signature.ts";
 import { flushStockAlerts } from "../src/alerts/stock-alerts.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
+import { createPrismaLocationStore } from "../src/locations/prisma-location-store.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 /**
@@ -89,7 +90,15 @@ function startWorker(rounds: number) {
 }
 
 it("two OS processes crossing one variant's threshold at once send exactly one email and one signed webhook", async () => {
-  // Available 4, threshold 3: each take (4 -> 3) crosses, each give-back un-crosses.
+  // Available 4, threshold 3: each take (4 -> 3) crosses, each give-back un-crosses. A back room that does not sell
+  // online keeps 10 more, which buyers never see.
+  await createPrismaLocationStore(db).createLocation({
+    shopId: SHOP,
+    code: "back-room",
+    name: "Back room",
+    fulfilsOnline: false,
+    actor: "test",
+  });
   await createPrismaInventoryStore(db).upsertItems(
     SHOP,
     [
@@ -100,6 +109,7 @@ it("two OS processes crossing one variant's threshold at once send exactly one e
         quantity: THRESHOLD + 1,
         lowStockThreshold: THRESHOLD,
       },
+      { sku: "MUG", productId: "mug", location: "back-room", quantity: 10 },
     ],
     {
       reason: "import",
@@ -135,7 +145,16 @@ it("two OS processes crossing one variant's threshold at once send exactly one e
   expect(hooks).toHaveLength(1);
   expect(hooks[0]!.signed).toBe(true);
   expect(hooks[0]!.alertId).toMatch(/^stock:\d+$/);
-  expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+  const body = JSON.parse(hooks[0]!.body) as { locations: Array<{ code: string; available: number; low: boolean }> };
+  // Each location as it is when the alert goes out: main's unit may be held again by then, or not.
+  // In the shop's location order: priority (both 100), then code.
+  const main = body.locations.find((location) => location.code === "main")!;
+  expect([THRESHOLD, THRESHOLD + 1]).toContain(main.available);
+  expect(body.locations).toEqual([
+    { code: "back-room", name: "Back room", available: 10, low: false, online: false },
+    { code: "main", name: "Main warehouse", available: main.available, low: main.available <= THRESHOLD, online: true },
+  ]);
+  expect(body).toMatchObject({
     type: "stock.low",
     shopId: SHOP,
     sku: "MUG",

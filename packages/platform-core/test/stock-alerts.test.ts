@@ -8,6 +8,7 @@ import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
 import { releaseInventoryHold } from "../src/holds/release-inventory-hold.ts";
 import { createPrismaInventoryStore } from "../src/inventory/prisma-inventory-store.ts";
+import { createPrismaLocationStore } from "../src/locations/prisma-location-store.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const SECRET = "whsec_alerts_test";
@@ -80,6 +81,24 @@ async function seed(shopId: string, sku: string, quantity: number, lowStockThres
   await flushStockAlerts();
 }
 
+/** Quoted-printable text (RFC 2045) as the UTF-8 it encodes. */
+function fromQuotedPrintable(text: string): string {
+  const bytes = text
+    .replace(/=\r\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** The subject (RFC 2047 encoded words joined) and the quoted-printable body of a received message. */
+function readMail(raw: string): { subject: string; text: string } {
+  const split = raw.indexOf("\r\n\r\n");
+  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, " ");
+  const subject = (/^Subject: (.*)$/m.exec(headers)?.[1] ?? "")
+    .replace(/\?=\s+=\?/g, "?==?")
+    .replace(/=\?UTF-8\?Q\?(.*?)\?=/g, (_, word: string) => fromQuotedPrintable(word.replaceAll("_", " ")));
+  return { subject, text: fromQuotedPrintable(raw.slice(split + 4)) };
+}
+
 async function crossings(shopId: string) {
   const { rows } = await db.pool.query<{ status: string; available: number }>(
     `SELECT status, available FROM "StockAlertCrossing" WHERE "shopId" = $1 ORDER BY id`,
@@ -133,6 +152,69 @@ describe("low-stock alerts", () => {
     });
     const state = await db.pool.query(`SELECT "lastAvailable" FROM "StockAlertState" WHERE "shopId" = $1`, [shopId]);
     expect(state.rows).toEqual([{ lastAvailable: 10 }]);
+  });
+
+  it("names each location's available units, which are low and which do not sell online, in email and webhook", async () => {
+    const shopId = "alerts-locations";
+    const locations = createPrismaLocationStore(db);
+    // soho (priority 50) comes before main (100); reserve does not fulfil online orders.
+    await locations.createLocation({
+      shopId,
+      code: "soho",
+      name: "Soho store",
+      kind: "store",
+      priority: 50,
+      actor: "t",
+    });
+    await locations.createLocation({ shopId, code: "reserve", name: "Back room", fulfilsOnline: false, actor: "t" });
+    const tee = { sku: "TEE", productId: "tee", productTitle: "Linen tee", variantAttributes: { size: "M" } };
+    await createPrismaInventoryStore(db).upsertItems(
+      shopId,
+      [
+        { ...tee, quantity: 6, lowStockThreshold: 5 },
+        { ...tee, quantity: 2, location: "soho" },
+        { ...tee, quantity: 20, location: "reserve" },
+      ],
+      { reason: "import", actor: "test" },
+    );
+    await flushStockAlerts();
+    expect(await crossings(shopId)).toEqual([]);
+    // Online 8 -> 5: crosses. Fewest locations first: main alone has the 3 units, so they are held there.
+    await createInventoryHold({
+      shopId,
+      requests: [{ sku: "TEE", variantKey: "size=m", quantity: 3 }],
+      store: createPrismaHoldStore(db, { batching: false }),
+    });
+    await flushStockAlerts();
+    expect(await crossings(shopId)).toEqual([{ status: "sent", available: 5 }]);
+
+    expect(hooks).toHaveLength(1);
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+      type: "stock.low",
+      shopId,
+      sku: "TEE",
+      variantKey: "size=m",
+      available: 5,
+      threshold: 5,
+      locations: [
+        { code: "soho", name: "Soho store", available: 2, low: true, online: true },
+        { code: "main", name: "Main warehouse", available: 3, low: true, online: true },
+        { code: "reserve", name: "Back room", available: 20, low: false, online: false },
+      ],
+    });
+    expect(smtp.messages).toHaveLength(1);
+    const mail = readMail(smtp.messages[0]!.raw);
+    expect(mail.subject).toBe(
+      "Low stock: Linen tee — M (TEE) has 5 left in alerts-locations (low at Soho store, Main warehouse)",
+    );
+    expect(mail.text).toContain(
+      [
+        "Available by location now:",
+        "- Soho store (soho): 2, at or below 5",
+        "- Main warehouse (main): 3, at or below 5",
+        "- Back room (reserve): 20 (does not sell online)",
+      ].join("\r\n"),
+    );
   });
 
   it("two crossings of one variant drained by two processes at once send once (the cooldown is claimed in the database)", async () => {

@@ -46,6 +46,20 @@ interface CrossingRow {
     variantTitle: string;
     variantAttributes: Record<string, string>;
   } | null;
+  /** Its stock now at every location that keeps it, in the shop's location order (priority, then code). */
+  locations: Array<{ code: string; name: string; online: boolean; available: number }>;
+}
+
+/** One location's stock of the variant in an alert (the webhook's `locations[]`). */
+export interface StockAlertLocation {
+  code: string;
+  name: string;
+  /** Units free there when the alert is sent: quantity - reserved. */
+  available: number;
+  /** At or below the variant's threshold. */
+  low: boolean;
+  /** Active and fulfilling online orders: its units count towards the shop's online availability. */
+  online: boolean;
 }
 
 /**
@@ -80,7 +94,11 @@ export async function deliverPendingStockAlerts(options: DeliverStockAlertsOptio
        RETURNING c.id::text AS id, c."shopId", c.sku, c."variantKey", c.available, c.threshold, c."crossedAt",
          (SELECT jsonb_build_object('productId', i."productId", 'productTitle', i."productTitle",
                    'variantTitle', i."variantTitle", 'variantAttributes', i."variantAttributes")
-          FROM "InventoryItem" i WHERE i."shopId" = c."shopId" AND i.sku = c.sku AND i."variantKey" = c."variantKey") AS item`,
+          FROM "InventoryItem" i WHERE i."shopId" = c."shopId" AND i.sku = c.sku AND i."variantKey" = c."variantKey") AS item,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('code', l.code, 'name', l.name, 'online', l.active AND l."fulfilsOnline",
+                   'available', v.quantity - v.reserved) ORDER BY l.priority, l.code COLLATE "C"), '[]')
+          FROM "InventoryLevel" v JOIN "StockLocation" l ON l."shopId" = v."shopId" AND l.code = v.location
+          WHERE v."shopId" = c."shopId" AND v.sku = c.sku AND v."variantKey" = c."variantKey") AS locations`,
       [now, limit, STALE_CLAIM_SECONDS],
     ));
   } catch (error) {
@@ -149,12 +167,31 @@ function stockAlertMessage(crossing: CrossingRow) {
       ? `${crossing.sku} (${crossing.variantKey})`
       : crossing.sku;
   const crossedAt = new Date(crossing.crossedAt);
+  // Read when the alert is sent, not when the threshold was crossed: where to restock now.
+  const locations: StockAlertLocation[] = crossing.locations.map((location) => ({
+    ...location,
+    low: location.available <= crossing.threshold,
+  }));
+  const lowAt = locations.filter((location) => location.low).map((location) => location.name);
+  // A shop that keeps the variant in one place needs no "where" in the subject; the text still says it.
+  const where = locations.length > 1 && lowAt.length > 0 ? ` (low at ${lowAt.join(", ")})` : "";
   return {
     source: "stock" as const,
     sourceId: crossing.id,
-    subject: `Low stock: ${variant} has ${crossing.available} left in ${crossing.shopId}`,
+    subject: `Low stock: ${variant} has ${crossing.available} left in ${crossing.shopId}${where}`,
     text: [
       `${variant} in shop ${crossing.shopId} is down to ${crossing.available} available (threshold ${crossing.threshold}).`,
+      ...(locations.length === 0
+        ? []
+        : [
+            "Available by location now:",
+            ...locations.map(
+              (location) =>
+                `- ${location.name} (${location.code}): ${location.available}` +
+                (location.low ? `, at or below ${crossing.threshold}` : "") +
+                (location.online ? "" : " (does not sell online)"),
+            ),
+          ]),
       `Crossed at ${crossedAt.toISOString()}. You will not be alerted about this variant again for 24 hours.`,
     ].join("\n"),
     payload: {
@@ -172,6 +209,7 @@ function stockAlertMessage(crossing: CrossingRow) {
         : {}),
       available: crossing.available,
       threshold: crossing.threshold,
+      locations,
       crossedAt: crossedAt.toISOString(),
     },
   };
