@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { locationCodeSchema } from "@acme/platform-core/universal";
 
 // The stock grid's state as it appears in the URL (page and API share it).
 // Kept free of server imports so the client grid can use it too.
@@ -54,7 +55,24 @@ export const gridQuerySchema = z
     limit,
   }));
 
+/**
+ * The grid's location (`?location=`): one location's quantities, edited there; absent, the shop total with a column
+ * per location. It chooses what the grid shows, not which variants it lists.
+ */
+export const gridLocationSchema = locationCodeSchema.optional();
+
+/** A grid URL's query split into the page query the library reads and the location the grid shows. */
+export function splitGridQuery(raw: Record<string, string>): {
+  location: string | undefined;
+  query: Record<string, string>;
+} {
+  const { location, ...query } = raw;
+  return { location, query };
+}
+
 export interface GridState {
+  /** A location code, or "" for all locations (the shop total). */
+  location: string;
   q: string;
   filter: GridFilter;
   sort: GridSort;
@@ -62,11 +80,19 @@ export interface GridState {
   offset: number;
 }
 
-export const DEFAULT_GRID_STATE: GridState = { q: "", filter: "all", sort: "sku", dir: "asc", offset: 0 };
+export const DEFAULT_GRID_STATE: GridState = {
+  location: "",
+  q: "",
+  filter: "all",
+  sort: "sku",
+  dir: "asc",
+  offset: 0,
+};
 
 /** The URL query of a grid state, leaving out defaults. */
 export function gridSearchParams(state: GridState): URLSearchParams {
   const params = new URLSearchParams();
+  if (state.location) params.set("location", state.location);
   if (state.q) params.set("q", state.q);
   if (state.filter !== "all") params.set("filter", state.filter);
   if (state.sort !== "sku") params.set("sort", state.sort);

@@ -1,5 +1,22 @@
 import type { GridFilter } from "./grid-query";
 
+/** A variant's stock at one location. */
+export interface GridLevel {
+  location: string;
+  quantity: number;
+  reserved: number;
+  available: number;
+  incoming: number;
+}
+
+/** A location as the grid's selector and columns name it. */
+export interface GridLocation {
+  code: string;
+  name: string;
+  /** Active and selling online: its units are in the shop total. */
+  online: boolean;
+}
+
 /** One variant as the grid shows it (dates as ISO strings, as the JSON API sends them). */
 export interface GridRow {
   sku: string;
@@ -16,6 +33,8 @@ export interface GridRow {
   purchaseLimit: number | null;
   version: number;
   updatedAt: string;
+  /** Its stock at each location that has a row for it (quantity, reserved and available above are the shop total). */
+  levels: GridLevel[];
 }
 
 export interface GridPage {
@@ -27,10 +46,11 @@ export interface GridPage {
 }
 
 export function toGridRow(
-  item: Omit<GridRow, "updatedAt" | "productTitle" | "variantTitle"> & {
+  item: Omit<GridRow, "updatedAt" | "productTitle" | "variantTitle" | "levels"> & {
     updatedAt: Date | string;
     productTitle?: string;
     variantTitle?: string;
+    levels?: GridLevel[];
   },
 ): GridRow {
   return {
@@ -47,5 +67,29 @@ export function toGridRow(
     purchaseLimit: item.purchaseLimit,
     version: item.version,
     updatedAt: typeof item.updatedAt === "string" ? item.updatedAt : item.updatedAt.toISOString(),
+    levels: (item.levels ?? []).map(toGridLevel),
   };
+}
+
+export function toGridLevel(level: GridLevel): GridLevel {
+  return {
+    location: level.location,
+    quantity: level.quantity,
+    reserved: level.reserved,
+    available: level.available,
+    incoming: level.incoming,
+  };
+}
+
+/** The variant's stock at `location`: zero where it has no row yet. */
+export function levelAt(row: GridRow, location: string): GridLevel {
+  return (
+    row.levels.find((level) => level.location === location) ?? {
+      location,
+      quantity: 0,
+      reserved: 0,
+      available: 0,
+      incoming: 0,
+    }
+  );
 }

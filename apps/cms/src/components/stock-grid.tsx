@@ -1,13 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { Fragment, useCallback, useEffect, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
 import { refId, TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/universal";
 import { formatNumber, formatTime, historyPath } from "@/app/cms/_lib/format";
 import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
 import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";
-import { toGridRow, type GridPage, type GridRow } from "./grid-types";
+import { levelAt, toGridRow, type GridLocation, type GridPage, type GridRow } from "./grid-types";
 import { describeApiError, readApiError, type ApiError } from "./api-error";
 
 const FILTER_LABELS: Record<GridFilter, string> = {
@@ -17,16 +17,62 @@ const FILTER_LABELS: Record<GridFilter, string> = {
   out: "Out of stock",
 };
 
-const COLUMNS: Array<{ sort?: GridSort; label: string; numeric?: boolean }> = [
-  { sort: "product", label: "Product" },
-  { sort: "sku", label: "SKU" },
-  { sort: "quantity", label: "Quantity", numeric: true },
-  { sort: "reserved", label: "Reserved", numeric: true },
-  { sort: "available", label: "Available", numeric: true },
-  { sort: "lowStockThreshold", label: "Low-stock threshold", numeric: true },
-  { sort: "purchaseLimit", label: "Limit per buyer", numeric: true },
-  { sort: "updatedAt", label: "Updated" },
+interface Column {
+  id: string;
+  label: string;
+  sort?: GridSort;
+  numeric?: boolean;
+  /** Full name of the column (a location's name), shown on hover. */
+  title?: string;
+}
+
+const PRODUCT_COLUMNS: Column[] = [
+  { id: "product", sort: "product", label: "Product" },
+  { id: "sku", sort: "sku", label: "SKU" },
 ];
+const TOTAL_COLUMNS: Column[] = [
+  { id: "quantity", sort: "quantity", label: "Quantity", numeric: true },
+  { id: "reserved", sort: "reserved", label: "Reserved", numeric: true },
+  { id: "available", sort: "available", label: "Available", numeric: true },
+];
+const ITEM_COLUMNS: Column[] = [
+  { id: "lowStockThreshold", sort: "lowStockThreshold", label: "Low-stock threshold", numeric: true },
+  { id: "purchaseLimit", sort: "purchaseLimit", label: "Limit per buyer", numeric: true },
+  { id: "updatedAt", sort: "updatedAt", label: "Updated" },
+];
+
+/**
+ * The grid's columns. One location in the shop: the shop total, as ever. Several, all locations: the shop total
+ * (what buyers can buy, over online locations) and a column per location. One location chosen: its figures, the
+ * quantity editable, and the shop total beside them. Sorting and filters go by the shop total, so a location's
+ * columns do not sort.
+ */
+function columnsFor(locations: GridLocation[], multi: boolean, at: GridLocation | undefined): Column[] {
+  if (!multi) return [...PRODUCT_COLUMNS, ...TOTAL_COLUMNS, ...ITEM_COLUMNS];
+  if (!at) {
+    const perLocation = locations.map((location) => ({
+      id: `at:${location.code}`,
+      label: location.code,
+      numeric: true,
+      title: `${location.name}: on hand there${location.online ? "" : " (not sold online)"}`,
+    }));
+    return [...PRODUCT_COLUMNS, ...TOTAL_COLUMNS, ...perLocation, ...ITEM_COLUMNS];
+  }
+  return [
+    ...PRODUCT_COLUMNS,
+    { id: "here:quantity", label: `Quantity at ${at.code}`, numeric: true, title: at.name },
+    { id: "here:reserved", label: `Reserved at ${at.code}`, numeric: true, title: at.name },
+    { id: "here:available", label: `Available at ${at.code}`, numeric: true, title: at.name },
+    {
+      id: "total",
+      sort: "available",
+      label: "Shop total",
+      numeric: true,
+      title: "Available to buyers over every online location, of the units on hand there",
+    },
+    ...ITEM_COLUMNS,
+  ];
+}
 
 interface Editing {
   key: string;
@@ -58,9 +104,9 @@ function wholeNumber(text: string, min: 0 | 1, max: number): number | string {
   return value;
 }
 
-function stockState(row: GridRow): "out" | "low" | "ok" {
-  if (row.available <= 0) return "out";
-  if (row.lowStockThreshold !== null && row.available <= row.lowStockThreshold) return "low";
+function stockState(row: GridRow, available = row.available): "out" | "low" | "ok" {
+  if (available <= 0) return "out";
+  if (row.lowStockThreshold !== null && available <= row.lowStockThreshold) return "low";
   return "ok";
 }
 
@@ -69,12 +115,15 @@ export function StockGrid({
   canEdit,
   initialState,
   initialPage,
+  locations,
   maxQuantity,
 }: {
   shopId: string;
   canEdit: boolean;
   initialState: GridState;
   initialPage: GridPage;
+  /** The shop's locations, by priority. */
+  locations: GridLocation[];
   /** The largest quantity, threshold or limit the API accepts (MAX_QUANTITY). */
   maxQuantity: number;
 }) {
@@ -89,6 +138,13 @@ export function StockGrid({
   const savedMessage = useRef<HTMLParagraphElement>(null);
   useEffect(() => savedMessage.current?.scrollIntoView({ block: "nearest" }), [saved]);
   const firstRender = useRef(true);
+  // A shop with one location that sells online is shown as it always was; with more, per location.
+  const multi = locations.length > 1 || locations.some((location) => !location.online);
+  const at = multi ? locations.find((location) => location.code === state.location) : undefined;
+  const quantityEditable = !multi || at !== undefined;
+  const columns = columnsFor(locations, multi, at);
+  /** The quantity the edit changes: the chosen location's, or the only location's (the shop total). */
+  const shownQuantity = (row: GridRow) => (at ? levelAt(row, at.code).quantity : row.quantity);
 
   // Load the page for the current state; a newer request aborts an older one.
   useEffect(() => {
@@ -152,7 +208,7 @@ export function StockGrid({
     setSaved(undefined);
     setEditing({
       key: refId(row),
-      quantity: String(row.quantity),
+      quantity: String(shownQuantity(row)),
       threshold: row.lowStockThreshold === null ? "" : String(row.lowStockThreshold),
       limit: row.purchaseLimit === null ? "" : String(row.purchaseLimit),
       productTitle: row.productTitle,
@@ -170,7 +226,7 @@ export function StockGrid({
     const threshold = editing.threshold.trim();
     const limit = editing.limit.trim();
     // An empty threshold or limit means none.
-    const nextQuantity = wholeNumber(quantity, 0, maxQuantity);
+    const nextQuantity = quantityEditable ? wholeNumber(quantity, 0, maxQuantity) : shownQuantity(row);
     const nextThreshold = threshold === "" ? null : wholeNumber(threshold, 0, maxQuantity);
     const nextLimit = limit === "" ? null : wholeNumber(limit, 1, maxQuantity);
     if (typeof nextQuantity === "string") problems.push({ field: "quantity", message: nextQuantity });
@@ -184,7 +240,8 @@ export function StockGrid({
       problems.push({ field: "productTitle", message: `must be at most ${TITLE_MAX} characters` });
     if (variantTitle.length > TITLE_MAX)
       problems.push({ field: "variantTitle", message: `must be at most ${TITLE_MAX} characters` });
-    const quantityChanged = problems.length === 0 && nextQuantity !== row.quantity;
+    const before = shownQuantity(row);
+    const quantityChanged = problems.length === 0 && nextQuantity !== before;
     const thresholdChanged = problems.length === 0 && nextThreshold !== row.lowStockThreshold;
     const limitChanged = problems.length === 0 && nextLimit !== row.purchaseLimit;
     const productTitleChanged = problems.length === 0 && productTitle !== row.productTitle;
@@ -210,7 +267,9 @@ export function StockGrid({
         sku: row.sku,
         variantKey: row.variantKey,
         expectedVersion: row.version,
-        ...(quantityChanged ? { quantity: nextQuantity, reason: editing.reason } : {}),
+        ...(quantityChanged
+          ? { quantity: nextQuantity, reason: editing.reason, ...(at ? { location: at.code } : {}) }
+          : {}),
         ...(thresholdChanged ? { lowStockThreshold: nextThreshold } : {}),
         ...(limitChanged ? { purchaseLimit: nextLimit } : {}),
         ...(productTitleChanged ? { productTitle } : {}),
@@ -233,7 +292,9 @@ export function StockGrid({
       setEditing(undefined);
       const parts = [
         quantityChanged
-          ? `quantity ${formatNumber(row.quantity)} → ${formatNumber(updated.quantity)} (${editing.reason})`
+          ? `quantity${at ? ` at ${at.code}` : ""} ${formatNumber(before)} → ${formatNumber(shownQuantity(updated))} (${
+              editing.reason
+            })`
           : "",
         thresholdChanged
           ? `threshold ${formatNumber(row.lowStockThreshold)} → ${formatNumber(updated.lowStockThreshold)}`
@@ -261,12 +322,132 @@ export function StockGrid({
   }
 
   const fieldError = (field: string) => editing?.error?.errors?.find((e) => e.field === field)?.message;
+
+  /** One cell of a row after its product and SKU (a function, not a component: inputs keep their focus). */
+  function renderCell(column: Column, row: GridRow, isEditing: boolean) {
+    const name = `${row.sku} (${variantDisplayName(row)})`;
+    const keys = (event: KeyboardEvent<HTMLInputElement>) => {
+      if (event.key === "Enter") void save(row);
+      if (event.key === "Escape") setEditing(undefined);
+    };
+    const cell = (content: ReactNode, className = "num") => (
+      <td key={column.id} className={className} data-label={column.label}>
+        {content}
+      </td>
+    );
+    if (column.id.startsWith("at:")) {
+      const code = column.id.slice(3);
+      const level = row.levels.find((l) => l.location === code);
+      return (
+        <td key={column.id} className="num" data-label={column.label} data-location={code}>
+          <span>
+            {level ? formatNumber(level.quantity) : "—"}
+            {level && level.reserved > 0 && <span className="level-note">{formatNumber(level.reserved)} held</span>}
+            {level && level.incoming > 0 && <span className="level-note">+{formatNumber(level.incoming)} coming</span>}
+          </span>
+        </td>
+      );
+    }
+    const level = at ? levelAt(row, at.code) : undefined;
+    switch (column.id) {
+      case "quantity":
+      case "here:quantity":
+        return cell(
+          isEditing && editing && quantityEditable ? (
+            <input
+              aria-label={at ? `Quantity at ${at.code} of ${name}` : `Quantity of ${name}`}
+              name="quantity"
+              className={fieldError("quantity") ? "cell-input invalid" : "cell-input"}
+              inputMode="numeric"
+              value={editing.quantity}
+              autoFocus
+              onChange={(event) => setEditing({ ...editing, quantity: event.target.value })}
+              onKeyDown={keys}
+            />
+          ) : (
+            formatNumber(column.id === "quantity" ? row.quantity : level!.quantity)
+          ),
+        );
+      case "reserved":
+        return cell(formatNumber(row.reserved));
+      case "here:reserved":
+        return cell(formatNumber(level!.reserved));
+      case "available":
+        return cell(<span className={`badge badge-${stockState(row)}`}>{formatNumber(row.available)}</span>);
+      case "here:available":
+        return cell(
+          <span className={`badge badge-${stockState(row, level!.available)}`}>{formatNumber(level!.available)}</span>,
+        );
+      case "total":
+        return cell(
+          <span>
+            <span className={`badge badge-${stockState(row)}`}>{formatNumber(row.available)}</span>
+            <span className="level-note">of {formatNumber(row.quantity)} on hand</span>
+          </span>,
+        );
+      case "lowStockThreshold":
+        return cell(
+          isEditing && editing ? (
+            <input
+              aria-label={`Low-stock threshold of ${name}`}
+              name="lowStockThreshold"
+              className={fieldError("lowStockThreshold") ? "cell-input invalid" : "cell-input"}
+              inputMode="numeric"
+              placeholder="none"
+              value={editing.threshold}
+              autoFocus={!quantityEditable}
+              onChange={(event) => setEditing({ ...editing, threshold: event.target.value })}
+              onKeyDown={keys}
+            />
+          ) : (
+            formatNumber(row.lowStockThreshold)
+          ),
+        );
+      case "purchaseLimit":
+        return cell(
+          isEditing && editing ? (
+            <input
+              aria-label={`Limit per buyer of ${name}`}
+              name="purchaseLimit"
+              className={fieldError("purchaseLimit") ? "cell-input invalid" : "cell-input"}
+              inputMode="numeric"
+              placeholder="none"
+              value={editing.limit}
+              onChange={(event) => setEditing({ ...editing, limit: event.target.value })}
+              onKeyDown={keys}
+            />
+          ) : (
+            formatNumber(row.purchaseLimit)
+          ),
+        );
+      default:
+        return cell(formatTime(row.updatedAt), "muted small");
+    }
+  }
   const from = page.total === 0 ? 0 : page.offset + 1;
   const to = Math.min(page.offset + page.items.length, page.total);
 
   return (
     <section className="grid-wrap" aria-busy={loading}>
       <div className="toolbar">
+        {multi && (
+          <label className="location-picker">
+            <span>Location</span>
+            <select
+              aria-label="Location"
+              value={at?.code ?? ""}
+              disabled={editing !== undefined}
+              onChange={(event) => setState((s) => ({ ...s, location: event.target.value }))}
+            >
+              <option value="">All locations (shop total)</option>
+              {locations.map((location) => (
+                <option key={location.code} value={location.code}>
+                  {location.name} ({location.code}){location.online ? "" : ", not sold online"}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <input
           type="search"
           className="search"
@@ -292,16 +473,25 @@ export function StockGrid({
           {loading ? "Loading…" : `${formatNumber(from)}–${formatNumber(to)} of ${formatNumber(page.total)}`}
         </span>
       </div>
+      {multi && (
+        <p className="muted small" data-testid="grid-view">
+          {at
+            ? `Quantities at ${at.name} (${at.code})${at.online ? "" : ", which buyers cannot buy from"}; edits change them there. The shop total is what buyers can buy over every active location that sells online.`
+            : "The shop total (quantity, reserved, available) adds up the active locations that sell online; each location's own count is in its column. Choose a location to change its quantities."}{" "}
+          Filters and sorting go by the shop total.
+        </p>
+      )}
       {loadError && <p className="error-box">{describeApiError(loadError)}</p>}
       <div className="table-scroll">
         <table className="table stock-table phone-cards">
           <thead>
             <tr>
-              {COLUMNS.map((column) => {
+              {columns.map((column) => {
                 const active = column.sort !== undefined && state.sort === column.sort;
                 return (
                   <th
-                    key={column.label}
+                    key={column.id}
+                    title={column.title}
                     className={column.numeric ? "num" : undefined}
                     aria-sort={active ? (state.dir === "asc" ? "ascending" : "descending") : undefined}
                   >
@@ -337,7 +527,7 @@ export function StockGrid({
           <tbody>
             {page.items.length === 0 && (
               <tr>
-                <td colSpan={COLUMNS.length + 1} className="empty">
+                <td colSpan={columns.length + 1} className="empty">
                   No variants match.
                 </td>
               </tr>
@@ -366,72 +556,7 @@ export function StockGrid({
                     <td className="mono sku-cell" data-label="SKU">
                       {row.sku}
                     </td>
-                    <td className="num" data-label="Quantity">
-                      {isEditing ? (
-                        <input
-                          aria-label={`Quantity of ${row.sku} (${variantDisplayName(row)})`}
-                          name="quantity"
-                          className={fieldError("quantity") ? "cell-input invalid" : "cell-input"}
-                          inputMode="numeric"
-                          value={editing.quantity}
-                          autoFocus
-                          onChange={(event) => setEditing({ ...editing, quantity: event.target.value })}
-                          onKeyDown={(event) => {
-                            if (event.key === "Enter") void save(row);
-                            if (event.key === "Escape") setEditing(undefined);
-                          }}
-                        />
-                      ) : (
-                        formatNumber(row.quantity)
-                      )}
-                    </td>
-                    <td className="num" data-label="Reserved">
-                      {formatNumber(row.reserved)}
-                    </td>
-                    <td className="num" data-label="Available">
-                      <span className={`badge badge-${state}`}>{formatNumber(row.available)}</span>
-                    </td>
-                    <td className="num" data-label="Low-stock threshold">
-                      {isEditing ? (
-                        <input
-                          aria-label={`Low-stock threshold of ${row.sku} (${variantDisplayName(row)})`}
-                          name="lowStockThreshold"
-                          className={fieldError("lowStockThreshold") ? "cell-input invalid" : "cell-input"}
-                          inputMode="numeric"
-                          placeholder="none"
-                          value={editing.threshold}
-                          onChange={(event) => setEditing({ ...editing, threshold: event.target.value })}
-                          onKeyDown={(event) => {
-                            if (event.key === "Enter") void save(row);
-                            if (event.key === "Escape") setEditing(undefined);
-                          }}
-                        />
-                      ) : (
-                        formatNumber(row.lowStockThreshold)
-                      )}
-                    </td>
-                    <td className="num" data-label="Limit per buyer">
-                      {isEditing ? (
-                        <input
-                          aria-label={`Limit per buyer of ${row.sku} (${variantDisplayName(row)})`}
-                          name="purchaseLimit"
-                          className={fieldError("purchaseLimit") ? "cell-input invalid" : "cell-input"}
-                          inputMode="numeric"
-                          placeholder="none"
-                          value={editing.limit}
-                          onChange={(event) => setEditing({ ...editing, limit: event.target.value })}
-                          onKeyDown={(event) => {
-                            if (event.key === "Enter") void save(row);
-                            if (event.key === "Escape") setEditing(undefined);
-                          }}
-                        />
-                      ) : (
-                        formatNumber(row.purchaseLimit)
-                      )}
-                    </td>
-                    <td className="muted small" data-label="Updated">
-                      {formatTime(row.updatedAt)}
-                    </td>
+                    {columns.slice(PRODUCT_COLUMNS.length).map((column) => renderCell(column, row, isEditing))}
                     <td className="actions">
                       {!isEditing && (
                         <button
@@ -456,7 +581,7 @@ export function StockGrid({
                     // At the row that was saved, where the operator is looking (it was at the top of the grid, out of
                     // sight).
                     <tr className="saved-row">
-                      <td colSpan={COLUMNS.length + 1}>
+                      <td colSpan={columns.length + 1}>
                         <p className="success-box" role="status" ref={savedMessage}>
                           ✓ {saved.message}
                         </p>
@@ -465,7 +590,7 @@ export function StockGrid({
                   )}
                   {isEditing && (
                     <tr className="edit-row">
-                      <td colSpan={COLUMNS.length + 1}>
+                      <td colSpan={columns.length + 1}>
                         <form
                           className="edit-form"
                           onSubmit={(event) => {
@@ -478,7 +603,11 @@ export function StockGrid({
                               <strong>
                                 Someone else changed {variantDisplayName(row)} ({row.sku}) while you were editing.
                               </strong>{" "}
-                              It now has quantity {formatNumber(editing.conflict.quantity)}, reserved{" "}
+                              {at &&
+                                `At ${at.code} it now has quantity ${formatNumber(
+                                  levelAt(editing.conflict, at.code).quantity,
+                                )}, reserved ${formatNumber(levelAt(editing.conflict, at.code).reserved)}; the shop total is`}
+                              {!at && "It now has"} quantity {formatNumber(editing.conflict.quantity)}, reserved{" "}
                               {formatNumber(editing.conflict.reserved)}, available{" "}
                               {formatNumber(editing.conflict.available)}, threshold{" "}
                               {formatNumber(editing.conflict.lowStockThreshold)}, limit per buyer{" "}
@@ -487,24 +616,32 @@ export function StockGrid({
                               replace their values with yours, or cancel to keep theirs.
                             </div>
                           )}
-                          <label>
-                            Reason
-                            <select
-                              name="reason"
-                              value={editing.reason}
-                              className={fieldError("reason") ? "invalid" : undefined}
-                              onChange={(event) =>
-                                setEditing({ ...editing, reason: event.target.value as EditReason | "" })
-                              }
-                            >
-                              <option value="">Choose…</option>
-                              {EDIT_REASONS.map((reason) => (
-                                <option key={reason} value={reason}>
-                                  {EDIT_REASON_LABELS[reason]}
-                                </option>
-                              ))}
-                            </select>
-                          </label>
+                          {!quantityEditable && (
+                            <p className="notice small edit-hint">
+                              Quantities are kept per location: choose one under Location above to change its quantity.
+                              Here: threshold, limit per buyer and titles.
+                            </p>
+                          )}
+                          {quantityEditable && (
+                            <label>
+                              Reason
+                              <select
+                                name="reason"
+                                value={editing.reason}
+                                className={fieldError("reason") ? "invalid" : undefined}
+                                onChange={(event) =>
+                                  setEditing({ ...editing, reason: event.target.value as EditReason | "" })
+                                }
+                              >
+                                <option value="">Choose…</option>
+                                {EDIT_REASONS.map((reason) => (
+                                  <option key={reason} value={reason}>
+                                    {EDIT_REASON_LABELS[reason]}
+                                  </option>
+                                ))}
+                              </select>
+                            </label>
+                          )}
                           <label>
                             Product title
                             <input
@@ -527,16 +664,18 @@ export function StockGrid({
                               onChange={(event) => setEditing({ ...editing, variantTitle: event.target.value })}
                             />
                           </label>
-                          <label className="grow">
-                            Note
-                            <input
-                              name="note"
-                              maxLength={NOTE_MAX_LENGTH}
-                              placeholder="Optional: what happened"
-                              value={editing.note}
-                              onChange={(event) => setEditing({ ...editing, note: event.target.value })}
-                            />
-                          </label>
+                          {quantityEditable && (
+                            <label className="grow">
+                              Note
+                              <input
+                                name="note"
+                                maxLength={NOTE_MAX_LENGTH}
+                                placeholder="Optional: what happened"
+                                value={editing.note}
+                                onChange={(event) => setEditing({ ...editing, note: event.target.value })}
+                              />
+                            </label>
+                          )}
                           <button type="submit" className="button button-primary" disabled={editing.saving}>
                             {editing.saving ? "Saving…" : editing.conflict ? "Save mine anyway" : "Save"}
                           </button>

@@ -1,6 +1,7 @@
 import {
   InventoryError,
   listInventoryPage,
+  locationCodeSchema,
   MAX_QUANTITY,
   parseOrThrow,
   purchaseLimitSchema,
@@ -12,19 +13,29 @@ import { EDIT_REASONS, NOTE_MAX_LENGTH } from "@/components/edit-reasons";
 import { withOperatorRoute } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { queryOf } from "../_lib/http";
-import { gridQuerySchema } from "@/components/grid-query";
+import { gridLocationSchema, gridQuerySchema, splitGridQuery } from "@/components/grid-query";
+import { withLevels } from "@/app/cms/_lib/grid-levels";
 
 export const dynamic = "force-dynamic";
 
 /** An edit is a few fields; anything larger is refused unread (413). */
 const EDIT_MAX_BYTES = 16 * 1024;
 
-/** One page of the stock grid (search, stock filter, sort, paging). Viewers may read. */
+/**
+ * One page of the stock grid (search, stock filter, sort, paging), each variant with its stock per location
+ * (`levels`); quantity, reserved and available are the shop total over its online locations. `location` is the
+ * grid's view and does not change the list. Viewers may read.
+ */
 export const GET = withOperatorRoute({ role: "viewer", shop: true }, async ({ request, shopId }) => {
-  const query = parseOrThrow(gridQuerySchema, queryOf(request));
+  const { location, query: raw } = splitGridQuery(queryOf(request));
+  parseOrThrow(gridLocationSchema, location, "location");
+  const query = parseOrThrow(gridQuerySchema, raw);
   const { inventory } = getStores();
   const page = await listInventoryPage({ shopId, query, store: inventory });
-  return Response.json(page, { headers: { "cache-control": "no-store" } });
+  return Response.json(
+    { ...page, items: await withLevels(shopId, page.items) },
+    { headers: { "cache-control": "no-store" } },
+  );
 });
 
 const quantity = z
@@ -40,6 +51,8 @@ const editSchema = z
     /** The version the operator saw; a different current version is a conflict (409 with the current values). */
     expectedVersion: z.number({ error: "is required" }).int().min(0),
     quantity: quantity.optional(),
+    /** Where `quantity` is: a location code; main when left out. */
+    location: locationCodeSchema.optional(),
     lowStockThreshold: quantity.nullable().optional(),
     /** Most units per checkout and per buyer; null removes the limit. */
     purchaseLimit: purchaseLimitSchema.nullable().optional(),
@@ -64,13 +77,16 @@ const editSchema = z
     if (value.quantity !== undefined && value.reason === undefined) {
       context.addIssue({ code: "custom", path: ["reason"], message: "is required when quantity changes" });
     }
+    if (value.location !== undefined && value.quantity === undefined) {
+      context.addIssue({ code: "custom", path: ["location"], message: "names where quantity is; give quantity too" });
+    }
   });
 
 /**
- * Edits one variant: quantity (absolute, written to the ledger with the
- * operator's reason and note), low-stock threshold, purchase limit and titles. The request names
- * the version the operator saw; if someone changed the variant since, the
- * answer is 409 `conflict` with `current` (the values now), and nothing changes.
+ * Edits one variant: quantity at a location (absolute, main unless `location` names another; written to the ledger
+ * with the operator's reason and note), low-stock threshold, purchase limit and titles. The request names the
+ * version the operator saw; if someone changed the variant since (at any location), the answer is 409 `conflict`
+ * with `current` and `levels` (the values now), and nothing changes. The answer is the item with its `levels`.
  */
 export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ request, shopId, operator }) => {
   const edit = parseOrThrow(editSchema, await readJsonBody(request, EDIT_MAX_BYTES));
@@ -80,14 +96,19 @@ export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ 
   if (!current)
     throw new InventoryError("not_found", `No stock item ${edit.sku} ${edit.variantKey} in shop ${shopId}.`);
   if (current.version !== edit.expectedVersion) {
-    throw new InventoryError("conflict", `${edit.sku} was changed by someone else.`, { details: { current } });
+    const [withStock] = await withLevels(shopId, [current]);
+    throw new InventoryError("conflict", `${edit.sku} was changed by someone else.`, {
+      details: { current: withStock, levels: withStock!.levels },
+    });
   }
   let item = current;
-  if (edit.quantity !== undefined && edit.quantity !== item.quantity) {
+  if (edit.quantity !== undefined) {
+    // The quantity the edit names is at one location: set it there (a write that changes nothing writes nothing).
     item = await inventory.setQuantity({
       shopId,
       ...ref,
       quantity: edit.quantity,
+      ...(edit.location ? { location: edit.location } : {}),
       expectedVersion: item.version,
       reason: edit.reason!,
       actor: operator.email,
@@ -110,5 +131,6 @@ export const PATCH = withOperatorRoute({ role: "editor", shop: true }, async ({ 
       actor: operator.email,
     });
   }
-  return Response.json({ item });
+  const [withStock] = await withLevels(shopId, [item]);
+  return Response.json({ item: withStock, levels: withStock!.levels });
 });

@@ -11,7 +11,7 @@ import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { ReleaseHoldButton } from "@/components/release-hold-button";
 import { formatNumber, formatTime, holdersPath, shopPath } from "@/app/cms/_lib/format";
-import { refId } from "@acme/platform-core/universal";
+import { DEFAULT_LOCATION, refId } from "@acme/platform-core/universal";
 import { ItemName } from "@/components/item-name";
 import { getCmsEnv } from "@/env";
 
@@ -32,20 +32,27 @@ interface Props {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-/** A shop's holds by status, each with its lines; editors can release an active hold. */
+/**
+ * A shop's holds by status, each with its lines (and, in a shop with several locations, where each line's units are
+ * held or were sold from); editors can release an active hold.
+ */
 export default async function HoldsPage({ params, searchParams }: Props) {
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
   const operator = await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/holds") });
   const requested = (await searchParams).status;
   const status = STATUSES.find((s) => s === requested) ?? "active";
-  const { holds, inventory } = getStores();
-  const [list, policy, pressure] = await Promise.all([
+  const { holds, inventory, locations: locationStore } = getStores();
+  const [list, policy, pressure, locations] = await Promise.all([
     listInventoryHolds({ shopId, status, limit: LIMIT, store: holds }),
     getShopHoldPolicy({ shopId, store: holds }),
     // Counted in PostgreSQL across instances; the JSON backend keeps no event counts.
     status === "active" && holds.backend === "prisma" ? getHoldCapPressure({ shopId }) : Promise.resolve(undefined),
+    locationStore.listLocations(shopId),
   ]);
+  // Where each line's units are (or were sold from), once a shop keeps stock in more than its main location.
+  const multi = locations.length > 1 || locations.some((l) => !l.online);
+  const names = new Map(locations.map((l) => [l.code, l.name]));
   // Titles as the variants carry them now (one read for every line on the page).
   const refs = [...new Map(list.flatMap((hold) => hold.items).map((item) => [refId(item), item])).values()];
   const items = new Map((await inventory.getItems(shopId, refs)).map((item) => [refId(item), item]));
@@ -140,6 +147,18 @@ export default async function HoldsPage({ params, searchParams }: Props) {
                       <li key={refId(item)}>
                         <ItemName item={items.get(refId(item)) ?? item} sku={item.sku} /> ×{" "}
                         {formatNumber(item.quantity)}
+                        {(multi || item.locations.some((at) => at.location !== DEFAULT_LOCATION)) &&
+                          item.locations.length > 0 && (
+                            <span className="hold-locations" data-locations={item.locations.length}>
+                              {" — "}
+                              {item.locations.map((at, index) => (
+                                <span key={at.location} data-location={at.location} title={names.get(at.location)}>
+                                  {index > 0 ? ", " : ""}
+                                  {formatNumber(at.quantity)} at {at.location}
+                                </span>
+                              ))}
+                            </span>
+                          )}
                         {hold.status === "active" && (
                           <>
                             {" "}

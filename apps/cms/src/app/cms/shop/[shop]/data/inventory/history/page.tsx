@@ -11,6 +11,8 @@ const PAGE_SIZE = 100;
 
 /** What a reason means where its name alone does not say it. */
 const REASON_HELP: Partial<Record<LedgerReason, string>> = {
+  transfer_out: "Sent to another location of the shop (a transfer).",
+  transfer_in: "Received from another location of the shop (a transfer).",
   hold_release:
     "An operator released a client's holds (top holders): the units went back to available; the quantity did not change.",
   oversold_at_payment: "Paid for after the units were gone: sold below zero, to be resolved with the buyer.",
@@ -21,7 +23,10 @@ interface Props {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-/** One variant's stock ledger, newest first: every change of quantity, why, and by whom. */
+/**
+ * One variant's stock ledger, newest first: every change of quantity, where, why, and by whom; `?location=` shows
+ * one location's. A shop with several locations also sees the variant's stock at each.
+ */
 export default async function HistoryPage({ params, searchParams }: Props) {
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
@@ -30,6 +35,7 @@ export default async function HistoryPage({ params, searchParams }: Props) {
   const variantKey = typeof query.variantKey === "string" ? query.variantKey : "";
   await requirePageOperator({ shop: shopId, role: "viewer", next: historyPath(shopId, sku, variantKey) });
   const before = typeof query.before === "string" && /^\d{1,18}$/.test(query.before) ? query.before : undefined;
+  const asked = typeof query.location === "string" && query.location !== "" ? query.location : undefined;
   const back = <Link href={shopPath(shopId, "/data/inventory")}>← Stock</Link>;
   if (!sku) {
     return (
@@ -41,11 +47,24 @@ export default async function HistoryPage({ params, searchParams }: Props) {
       </>
     );
   }
-  const { inventory } = getStores();
-  const [item, entries] = await Promise.all([
+  const { inventory, locations: locationStore } = getStores();
+  const locations = await locationStore.listLocations(shopId);
+  const location = locations.find((l) => l.code === asked)?.code;
+  const [item, entries, levels] = await Promise.all([
     inventory.getItem(shopId, { sku, variantKey }),
-    inventory.listLedger(shopId, { sku, variantKey, limit: PAGE_SIZE, ...(before ? { beforeId: before } : {}) }),
+    inventory.listLedger(shopId, {
+      sku,
+      variantKey,
+      limit: PAGE_SIZE,
+      ...(before ? { beforeId: before } : {}),
+      ...(location ? { location } : {}),
+    }),
+    locationStore.listLevels(shopId, { refs: [{ sku, variantKey }] }),
   ]);
+  const multi = locations.length > 1 || locations.some((l) => !l.online);
+  const names = new Map(locations.map((l) => [l.code, l.name]));
+  // Paging keeps the location filter.
+  const here = `${historyPath(shopId, sku, variantKey)}${location ? `&location=${encodeURIComponent(location)}` : ""}`;
   const titles = item ? variantTitles(item) : undefined;
   return (
     <>
@@ -92,11 +111,80 @@ export default async function HistoryPage({ params, searchParams }: Props) {
       ) : (
         <p className="notice">This variant does not exist (any more) in {shopId}.</p>
       )}
+      {item && multi && (
+        <section className="card" aria-labelledby="levels-heading">
+          <h2 id="levels-heading">By location</h2>
+          <p className="muted small">The figures above are the shop total: the active locations that sell online.</p>
+          <div className="table-scroll">
+            <table className="table compact levels-table phone-cards">
+              <thead>
+                <tr>
+                  <th>Location</th>
+                  <th className="num">Quantity</th>
+                  <th className="num">Reserved</th>
+                  <th className="num">Available</th>
+                  <th className="num">Incoming</th>
+                  <th>In the shop total</th>
+                </tr>
+              </thead>
+              <tbody>
+                {locations.map((l) => {
+                  const level = levels.find((row) => row.location === l.code);
+                  return (
+                    <tr key={l.code} data-location={l.code}>
+                      <td className="product-cell">
+                        {l.name} <span className="mono muted">{l.code}</span>
+                      </td>
+                      <td className="num" data-label="Quantity">
+                        {formatNumber(level?.quantity ?? 0)}
+                      </td>
+                      <td className="num" data-label="Reserved">
+                        {formatNumber(level?.reserved ?? 0)}
+                      </td>
+                      <td className="num" data-label="Available">
+                        {formatNumber(level?.available ?? 0)}
+                      </td>
+                      <td className="num" data-label="Incoming">
+                        {formatNumber(level?.incoming ?? 0)}
+                      </td>
+                      <td data-label="In the shop total">{l.online ? "Yes" : "No (not sold online)"}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {multi && (
+        <form className="toolbar" method="get" aria-label="Filter the history">
+          <input type="hidden" name="sku" value={sku} />
+          <input type="hidden" name="variantKey" value={variantKey} />
+          <label className="location-picker">
+            <span>Location</span>
+            <select name="location" aria-label="Location" defaultValue={location ?? ""}>
+              <option value="">All locations</option>
+              {locations.map((l) => (
+                <option key={l.code} value={l.code}>
+                  {l.name} ({l.code})
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="button button-small">
+            Show
+          </button>
+          {asked !== undefined && !location && (
+            <span className="notice small">This shop has no location coded {asked}; showing all.</span>
+          )}
+        </form>
+      )}
       <div className="table-scroll">
         <table className="table ledger-table phone-cards">
           <thead>
             <tr>
               <th>Time</th>
+              <th>Location</th>
               <th className="num">Change</th>
               <th className="num">Quantity after</th>
               <th>Reason</th>
@@ -108,15 +196,19 @@ export default async function HistoryPage({ params, searchParams }: Props) {
           <tbody>
             {entries.length === 0 && (
               <tr>
-                <td colSpan={7} className="empty">
-                  No changes recorded{before ? " before this point" : ""}.
+                <td colSpan={8} className="empty">
+                  No changes recorded{location ? ` at ${location}` : ""}
+                  {before ? " before this point" : ""}.
                 </td>
               </tr>
             )}
             {entries.map((entry) => (
-              <tr key={entry.id} data-ledger-id={entry.id} data-reason={entry.reason}>
+              <tr key={entry.id} data-ledger-id={entry.id} data-reason={entry.reason} data-location={entry.location}>
                 <td className="small" data-label="Time">
                   {formatTime(entry.createdAt)}
+                </td>
+                <td className="mono small" data-label="Location" title={names.get(entry.location)}>
+                  {entry.location}
                 </td>
                 <td
                   className={entry.delta < 0 ? "num negative" : entry.delta > 0 ? "num positive" : "num"}
@@ -143,10 +235,8 @@ export default async function HistoryPage({ params, searchParams }: Props) {
         </table>
       </div>
       <div className="pager">
-        {before && <Link href={historyPath(shopId, sku, variantKey)}>Newest</Link>}
-        {entries.length === PAGE_SIZE && (
-          <Link href={`${historyPath(shopId, sku, variantKey)}&before=${entries.at(-1)!.id}`}>Older entries →</Link>
-        )}
+        {before && <Link href={here}>Newest</Link>}
+        {entries.length === PAGE_SIZE && <Link href={`${here}&before=${entries.at(-1)!.id}`}>Older entries →</Link>}
       </div>
     </>
   );
