@@ -424,6 +424,7 @@ function oneLocationSummary(comparison: OneLocationComparison): NonNullable<Benc
     within_10pct: comparison.within_10pct,
     unnamed: comparison.unnamed,
     named: comparison.named,
+    ...(comparison.batch ? { batch: comparison.batch } : {}),
   };
 }
 

@@ -16,12 +16,16 @@ import type { ErrorCount } from "../create-error-tally.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import type { BenchDatabase } from "../start-bench-database.ts";
 import { median, round } from "../stats.ts";
+import { measureHoldBatch, type HoldBatchCost } from "./measure-hold-batch.ts";
 import { runHotHoldPhase } from "./run-hot-hold-phase.ts";
 
 /** The first migration of stock locations: the "before" database stops just before it. */
 export const LOCATIONS_MIGRATION = "20261202020000_stock_locations";
 
 const NAMED_SKU = "HOT-NAMED";
+/** The variant of the batch-alone measurement, with stock for every batch. */
+const BATCH_SKU = "HOT-BATCH";
+const BATCHES = 40;
 
 type Side = "after" | "before";
 
@@ -72,6 +76,8 @@ export interface OneLocationComparison {
   unnamed: OneLocationKind;
   named: OneLocationKind;
   within_10pct: boolean;
+  /** One batch alone on each database (embedded server only): PostgreSQL's CPU for the same work, after / before. */
+  batch: HoldBatchCost | undefined;
   sales: OneLocationSale[];
   oversold: number;
   reconcile_ok: boolean;
@@ -150,6 +156,7 @@ export async function runOneLocationComparison(
     const items = [
       { sku: HOT_SKU, productId: "hot", quantity: config.hotUnits },
       { sku: NAMED_SKU, productId: "hot", quantity: config.hotUnits },
+      { sku: BATCH_SKU, productId: "hot", quantity: (BATCHES + 3) * 256 },
       ...Array.from({ length: config.coldVariants }, (_, index) => ({
         sku: coldSku(index),
         productId: `cold-${index}`,
@@ -201,6 +208,18 @@ export async function runOneLocationComparison(
       }
     }
 
+    let batch: HoldBatchCost | undefined;
+    if (deps.server.serverPid !== undefined) {
+      for (const side of Object.values(sides)) await settleDatabase(side.db);
+      batch = await measureHoldBatch({
+        urls: { after: afterUrl, before: beforeUrl },
+        shopId: shopOf(1),
+        sku: BATCH_SKU,
+        coldVariants: config.coldVariants,
+        batches: BATCHES,
+      });
+    }
+
     // The books of both databases: nothing granted beyond stock, reserved equal to the active holds; in "after",
     // every location's books too, and each shop still has its one location.
     let oversold = sales.reduce((sum, sale) => sum + Math.max(0, sale.units - config.hotUnits), 0);
@@ -230,6 +249,7 @@ export async function runOneLocationComparison(
       unnamed,
       named: namedKind,
       within_10pct: unnamed.within_10pct && namedKind.within_10pct,
+      batch,
       sales,
       oversold,
       reconcile_ok: drift.length === 0,

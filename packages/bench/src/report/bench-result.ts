@@ -1,6 +1,7 @@
 import type { CheckoutE2eSummary, CheckoutE2eTargets } from "../checkout-e2e/run-checkout-e2e-phase.ts";
 import type { MachineInfo } from "../read-machine-info.ts";
 import type { MultiInstanceLayout } from "../multi-instance/run-multi-instance-phase.ts";
+import type { HoldBatchCost } from "../phases/measure-hold-batch.ts";
 import type { OneLocationKind } from "../phases/run-one-location-comparison.ts";
 import type { SplitCartPhaseResult } from "../phases/run-split-cart-phase.ts";
 import type { LatencySummary } from "../stats.ts";
@@ -50,6 +51,8 @@ export interface BenchResult {
     within_10pct: boolean;
     unnamed: OneLocationKind;
     named: OneLocationKind;
+    /** inventory_create_holds_batch alone, 256 requests of the hot sale's mix, on each database in turn. */
+    batch?: HoldBatchCost;
   };
   /** A shop with five online locations and carts that split, against the same carts at one location. */
   split_carts?: Omit<SplitCartPhaseResult, "sales">;

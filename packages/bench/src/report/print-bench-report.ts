@@ -228,6 +228,14 @@ function printOneLocation(
     console.log(`  within 10% (units/s >= 0.9x and p95 <= 1.1x of before): ${met(kind.within_10pct)}`);
     console.log("");
   }
+  if (comparison.batch) {
+    const { after, before } = comparison.batch;
+    console.log(
+      `one batch alone (inventory_create_holds_batch, ${comparison.batch.requests_per_batch} requests, ${comparison.batch.batches} in turn on each): ` +
+        `PostgreSQL CPU ${after.cpu_ms} ms after, ${before.cpu_ms} ms before (${ratio(comparison.batch.cpu_ratio)}); ` +
+        `wall ${after.wall_ms} / ${before.wall_ms} ms (${ratio(comparison.batch.wall_ratio)})`,
+    );
+  }
   console.log(
     `one location keeps its speed (before = migrated up to ${comparison.before_migration}, ${comparison.rounds} rounds in turn, ${comparison.seconds} s): ${met(comparison.within_10pct)}`,
   );
