@@ -1,24 +1,47 @@
 import Link from "next/link";
-import type { InventoryItem } from "@acme/platform-core";
+import type { StockLocationView } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
-import { loadLowStock, LOW_STOCK_LIST_LIMIT } from "@/app/cms/_lib/low-stock";
+import { getStores } from "@/lib/stores";
+import { loadLowStock, LOW_STOCK_LIST_LIMIT, type LowStockRow } from "@/app/cms/_lib/low-stock";
 import { formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
 import { refId } from "@acme/platform-core/universal";
 import { ItemName } from "@/components/item-name";
 
 export const dynamic = "force-dynamic";
 
-function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryItem[]; empty: string }) {
+/**
+ * Variants to restock. For the shop total: quantity, reserved and available over the online locations, and (in a shop
+ * with several) each location's free units. For one location: its figures, and the shop total beside them.
+ */
+function ItemTable({
+  shopId,
+  items,
+  empty,
+  location,
+  locations,
+}: {
+  shopId: string;
+  items: LowStockRow[];
+  empty: string;
+  /** The location shown; undefined for the shop total. */
+  location: string | undefined;
+  /** The shop's locations when it has several (a breakdown column), else empty. */
+  locations: StockLocationView[];
+}) {
+  const at = location ? ` at ${location}` : "";
+  const columns = 7 + (location ? 1 : 0) + (!location && locations.length > 0 ? 1 : 0);
   return (
     <div className="table-scroll">
       <table className="table phone-cards">
         <thead>
           <tr>
             <th>Variant</th>
-            <th className="num">Quantity</th>
-            <th className="num">Reserved</th>
-            <th className="num">Available</th>
+            <th className="num">Quantity{at}</th>
+            <th className="num">Reserved{at}</th>
+            <th className="num">Available{at}</th>
             <th className="num">Low-stock threshold</th>
+            {location && <th className="num">Shop total available</th>}
+            {!location && locations.length > 0 && <th>Free by location</th>}
             <th>Updated</th>
             <th>
               <span className="sr-only">Actions</span>
@@ -28,55 +51,86 @@ function ItemTable({ shopId, items, empty }: { shopId: string; items: InventoryI
         <tbody>
           {items.length === 0 && (
             <tr>
-              <td colSpan={7} className="empty">
+              <td colSpan={columns} className="empty">
                 {empty}
               </td>
             </tr>
           )}
-          {items.map((item) => (
-            <tr key={refId(item)} data-sku={item.sku} data-variant-key={item.variantKey}>
-              <td className="product-cell">
-                <ItemName item={item} sku={item.sku} />
-              </td>
-              <td className="num" data-label="Quantity">
-                {formatNumber(item.quantity)}
-              </td>
-              <td className="num" data-label="Reserved">
-                {formatNumber(item.reserved)}
-              </td>
-              <td className="num" data-label="Available">
-                <span className={item.available <= 0 ? "badge badge-out" : "badge badge-low"}>
-                  {formatNumber(item.available)}
-                </span>
-              </td>
-              <td className="num" data-label="Low-stock threshold">
-                {formatNumber(item.lowStockThreshold)}
-              </td>
-              <td className="small muted" data-label="Updated">
-                {formatTime(item.updatedAt)}
-              </td>
-              <td className="actions">
-                <Link
-                  className="button button-small button-quiet"
-                  href={historyPath(shopId, item.sku, item.variantKey)}
-                >
-                  History
-                </Link>
-              </td>
-            </tr>
-          ))}
+          {items.map((item) => {
+            const shown = item.here ?? item;
+            return (
+              <tr key={refId(item)} data-sku={item.sku} data-variant-key={item.variantKey}>
+                <td className="product-cell">
+                  <ItemName item={item} sku={item.sku} />
+                </td>
+                <td className="num" data-label={`Quantity${at}`}>
+                  {formatNumber(shown.quantity)}
+                </td>
+                <td className="num" data-label={`Reserved${at}`}>
+                  {formatNumber(shown.reserved)}
+                </td>
+                <td className="num" data-label={`Available${at}`}>
+                  <span className={shown.available <= 0 ? "badge badge-out" : "badge badge-low"}>
+                    {formatNumber(shown.available)}
+                  </span>
+                </td>
+                <td className="num" data-label="Low-stock threshold">
+                  {formatNumber(item.lowStockThreshold)}
+                </td>
+                {location && (
+                  <td className="num" data-label="Shop total available">
+                    {formatNumber(item.available)}
+                  </td>
+                )}
+                {!location && locations.length > 0 && (
+                  <td className="small" data-label="Free by location">
+                    {locations
+                      .map((l) => {
+                        const level = item.levels.find((row) => row.location === l.code);
+                        return level ? `${l.code} ${formatNumber(level.available)}` : undefined;
+                      })
+                      .filter(Boolean)
+                      .join(" · ") || "—"}
+                  </td>
+                )}
+                <td className="small muted" data-label="Updated">
+                  {formatTime(item.updatedAt)}
+                </td>
+                <td className="actions">
+                  <Link
+                    className="button button-small button-quiet"
+                    href={historyPath(shopId, item.sku, item.variantKey)}
+                  >
+                    History
+                  </Link>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
   );
 }
 
-/** What needs restocking: low, out of stock, and what raised alerts recently. */
-export default async function LowStockPage({ params }: { params: Promise<{ shop: string }> }) {
+interface Props {
+  params: Promise<{ shop: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+/** What needs restocking: low, out of stock, and what raised alerts recently; for the shop or at one location. */
+export default async function LowStockPage({ params, searchParams }: Props) {
   const { shop } = await params;
   const shopId = decodeURIComponent(shop);
   await requirePageOperator({ shop: shopId, role: "viewer", next: shopPath(shopId, "/low-stock") });
-  const report = await loadLowStock(shopId);
+  const requested = (await searchParams).location;
+  const asked = typeof requested === "string" && requested !== "" ? requested : undefined;
+  const locations = await getStores().locations.listLocations(shopId);
+  const multi = locations.length > 1 || locations.some((l) => !l.online);
+  const location = locations.find((l) => l.code === asked)?.code;
+  const report = await loadLowStock(shopId, location);
+  const shown = location ? locations.find((l) => l.code === location)! : undefined;
+  const breakdown = multi && !location ? locations : [];
   const cut = (total: number) =>
     total > LOW_STOCK_LIST_LIMIT ? (
       <p className="muted">
@@ -89,19 +143,64 @@ export default async function LowStockPage({ params }: { params: Promise<{ shop:
       <div className="page-head">
         <h1>Low stock · {shopId}</h1>
       </div>
+      {multi && (
+        <form className="toolbar" method="get" aria-label="Low stock where">
+          <label className="location-picker">
+            <span>Show</span>
+            <select name="location" aria-label="Location" defaultValue={location ?? ""}>
+              <option value="">Shop total (what buyers can buy)</option>
+              {locations.map((l) => (
+                <option key={l.code} value={l.code}>
+                  At {l.name} ({l.code})
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="button button-small">
+            Show
+          </button>
+          {asked !== undefined && !location && (
+            <span className="notice small">This shop has no location coded {asked}; showing the shop total.</span>
+          )}
+        </form>
+      )}
+      {shown && (
+        <p className="muted" data-testid="low-stock-location">
+          At {shown.name} ({shown.code}): variants stocked there whose free units are out, or at or below the
+          variant&apos;s threshold.{shown.online ? "" : " Buyers cannot buy from this location."}
+        </p>
+      )}
       <section className="card" aria-labelledby="out-heading">
         <h2 id="out-heading">
           Out of stock <span className="count">{formatNumber(report.outTotal)}</span>
         </h2>
-        <p className="muted">Nothing available: every unit on hand is sold or held by a checkout.</p>
-        <ItemTable shopId={shopId} items={report.out} empty="Nothing is out of stock." />
+        <p className="muted">
+          Nothing available{location ? ` at ${location}` : ""}: every unit on hand is sold or held by a checkout.
+        </p>
+        <ItemTable
+          shopId={shopId}
+          items={report.out}
+          empty={location ? `Nothing is out of stock at ${location}.` : "Nothing is out of stock."}
+          location={location}
+          locations={breakdown}
+        />
         {cut(report.outTotal)}
       </section>
       <section className="card" aria-labelledby="low-heading">
         <h2 id="low-heading">
           At or below threshold <span className="count">{formatNumber(report.lowTotal)}</span>
         </h2>
-        <ItemTable shopId={shopId} items={report.low} empty="No variant is at or below its threshold." />
+        <ItemTable
+          shopId={shopId}
+          items={report.low}
+          empty={
+            location
+              ? `No variant is at or below its threshold at ${location}.`
+              : "No variant is at or below its threshold."
+          }
+          location={location}
+          locations={breakdown}
+        />
         {cut(report.lowTotal)}
       </section>
       <section className="card" aria-labelledby="alerts-heading">
