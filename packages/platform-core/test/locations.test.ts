@@ -900,6 +900,63 @@ describe("edits at a location", () => {
   });
 });
 
+describe("inventory_write_levels", () => {
+  const write = async (rows: unknown[]) => {
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows: answer } = await client.query<{ result: unknown }>(
+        `SELECT inventory_write_levels($1, $2::jsonb, 'edit', 'test', NULL, now()) AS result`,
+        [SHOP, JSON.stringify(rows)],
+      );
+      await client.query("COMMIT");
+      return answer[0]!.result;
+    } finally {
+      client.release();
+    }
+  };
+
+  it("applies rows for one variant and location in order, each from the one before", async () => {
+    await seed({ locations: [{ code: "east", priority: 10 }], stock: { A: { main: 5, east: 1 } } });
+    expect(
+      await write([
+        { sku: "A", variantKey: "", location: "east", delta: 2 },
+        { sku: "A", variantKey: "", location: "main", quantity: 4 },
+        { sku: "A", variantKey: "", location: "east", delta: -1 },
+        { sku: "A", variantKey: "", location: "east", quantity: 9 },
+      ]),
+    ).toEqual({
+      rows: [
+        { index: 0, quantity: 3, delta: 2 },
+        { index: 1, quantity: 4, delta: -1 },
+        { index: 2, quantity: 2, delta: -1 },
+        { index: 3, quantity: 9, delta: 7 },
+      ],
+    });
+    expect(await levelsOf("A")).toEqual({ main: [4, 0, 0], east: [9, 0, 0] });
+    expect((await ledgerAt("A", "east")).map((e) => [e.delta, e.quantityAfter])).toEqual([
+      [7, 9],
+      [-1, 2],
+      [2, 3],
+      [1, 1],
+    ]);
+    // A row below zero after the one before it refuses them all, by index.
+    expect(
+      await write([
+        { sku: "A", variantKey: "", location: "east", delta: -5 },
+        { sku: "A", variantKey: "", location: "east", delta: -5 },
+        { sku: "A", variantKey: "", location: "nowhere", quantity: 1 },
+      ]),
+    ).toMatchObject({
+      errors: [
+        { index: 1, field: "delta", reason: "negative", quantity: 4 },
+        { index: 2, field: "location", location: "nowhere" },
+      ],
+    });
+    expect(await levelsOf("A")).toEqual({ main: [4, 0, 0], east: [9, 0, 0] });
+  });
+});
+
 describe("shop-level answers", () => {
   it("validation and the authority API answer with the sum over the online locations", async () => {
     await seed({
