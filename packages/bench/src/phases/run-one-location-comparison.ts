@@ -25,7 +25,7 @@ export const LOCATIONS_MIGRATION = "20261202020000_stock_locations";
 const NAMED_SKU = "HOT-NAMED";
 /** The variant of the batch-alone measurement, with stock for every batch. */
 const BATCH_SKU = "HOT-BATCH";
-const BATCHES = 40;
+const BATCHES = 100;
 
 type Side = "after" | "before";
 
