@@ -283,6 +283,37 @@ describe("allocation", () => {
   });
 });
 
+describe("allocation across many locations", () => {
+  async function manyLocations(count: number) {
+    const codes = Array.from({ length: count }, (_, i) => `w${String(i).padStart(2, "0")}`);
+    await seed({
+      locations: [{ code: "main", priority: 100 }, ...codes.map((code, i) => ({ code, priority: i }))],
+      // One unit at each, five at the worst-placed warehouse.
+      stock: { A: Object.fromEntries(codes.map((code, i) => [code, i === count - 1 ? 5 : 1])) },
+    });
+    await stock.setQuantity({ shopId: SHOP, ...ref("A"), quantity: 0, reason: "edit", actor: "t" });
+    return codes;
+  }
+
+  it("finds the one location that has the cart among twelve online", async () => {
+    // Main holds nothing; eleven warehouses hold one each, the twelfth five.
+    const codes = await manyLocations(11);
+    const held = await hold([["A", 4]]);
+    expect(await allocation(held.holdId)).toEqual({ A: { [codes.at(-1)!]: 4 } });
+    const next = await hold([["A", 3]]);
+    // One unit left everywhere: the three best.
+    expect(await allocation(next.holdId)).toEqual({ A: { w00: 1, w01: 1, w02: 1 } });
+  });
+
+  it("beyond twelve online locations, takes them in priority order", async () => {
+    // Fourteen online: main and thirteen warehouses.
+    const codes = await manyLocations(13);
+    const held = await hold([["A", 4]]);
+    expect(await allocation(held.holdId)).toEqual({ A: { w00: 1, w01: 1, w02: 1, w03: 1 } });
+    expect(codes).toHaveLength(13);
+  });
+});
+
 describe("settling holds at their locations", () => {
   const twoWarehouses = {
     locations: [
