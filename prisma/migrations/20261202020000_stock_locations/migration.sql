@@ -4,13 +4,16 @@
 -- orders), so every reader of availability is unchanged. Hold lines and
 -- ledger rows name their location; rows written before this say `main`.
 --
--- Written to run while checkouts go on (docs/locations.md, "Migration"):
+-- Written to run while checkouts go on (docs/locations-migration.md):
 -- 1. It first takes the tables it changes, all at once, trying for at most
---    200 ms at a time and letting go between tries, so it never waits behind
---    a checkout while holding what that checkout needs (no deadlock, and it is
---    never the checkout that gives way). Checkouts wait for it, they do not fail:
---    what it does under those locks is metadata-only column additions and one
---    copy of InventoryItem.
+--    200 ms at a time (in all, and under half of deadlock_timeout) and letting
+--    go between tries, so it never waits behind a checkout while holding what
+--    that checkout needs for longer than that (no deadlock, and it is never the
+--    checkout that gives way). Checkouts wait for it, they do not fail: what it
+--    does under those locks is metadata-only column additions and one copy of
+--    InventoryItem. It takes them in the order checkouts do (hold rows, then
+--    stock rows, then the ledger), so a checkout that queues behind it holds
+--    nothing it needs next.
 -- 2. New hold functions replace the old ones in the same transaction.
 -- 3. A trigger keeps the books when code that predates locations (an
 --    instance not yet redeployed) changes InventoryItem: that change lands
@@ -19,11 +22,24 @@
 DO $$
 DECLARE
   v_attempt integer := 0;
+  -- What one try may wait, for all four tables together. Under half of deadlock_timeout: in a cycle (a checkout
+  -- queued behind this while holding a table it still wants), this gives way before PostgreSQL's deadlock check could
+  -- pick the checkout instead.
+  v_budget interval := least(interval '200 milliseconds', current_setting('deadlock_timeout')::interval / 2);
+  v_start timestamptz;
+  v_table text;
 BEGIN
   LOOP
     BEGIN
-      PERFORM set_config('lock_timeout', '200ms', true);
-      LOCK TABLE "InventoryItem", "InventoryHold", "InventoryHoldItem", "StockLedgerEntry" IN ACCESS EXCLUSIVE MODE;
+      v_start := clock_timestamp();
+      -- The checkouts' order: hold rows (inventory_lock, the expiry checks), stock rows, hold lines, the ledger. In the
+      -- other order, hold requests that took their hold rows while this waited for the stock rows queued behind it, and
+      -- nearly every try ended in such a cycle under load (seconds to tens of seconds to get through).
+      FOREACH v_table IN ARRAY ARRAY['InventoryHold', 'InventoryItem', 'InventoryHoldItem', 'StockLedgerEntry'] LOOP
+        PERFORM set_config('lock_timeout',
+          greatest(1, ceil(extract(epoch FROM v_budget - (clock_timestamp() - v_start)) * 1000))::int || 'ms', true);
+        EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', v_table);
+      END LOOP;
       EXIT;
     EXCEPTION WHEN lock_not_available THEN
       v_attempt := v_attempt + 1;
