@@ -50,6 +50,8 @@ export interface OneLocationSale extends SaleFigures {
   named: boolean;
   units: number;
   requests: number;
+  /** Transactions that decided the sale's requests (the store's batch counters): units per transaction follow. */
+  transactions: number | undefined;
   wall_s: number;
   timed_out: boolean;
   errors: ErrorCount[];
@@ -200,6 +202,7 @@ export async function runOneLocationComparison(
             node_cpu_ms_per_1000_units: perThousand((nodeCpu.user + nodeCpu.system) / 1000),
             units: sale.hotUnitsGranted,
             requests: sale.requests,
+            transactions: sale.batchStats?.transactions,
             wall_s: round(sale.wallSeconds, 3),
             timed_out: sale.timedOut,
             errors: sale.errors,
