@@ -22,6 +22,8 @@ interface Change {
   line: number;
   sku: string;
   variantKey: string;
+  /** The location the row's quantity is at. */
+  location: string;
   action: "create" | "update" | "unchanged";
   before?: Snapshot;
   after: Snapshot;
@@ -172,11 +174,15 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
           <wbr />
           lowStockThreshold,
           <wbr />
-          purchaseLimit
+          purchaseLimit,
+          <wbr />
+          location
         </code>
         , and one <code>variant.&lt;attribute&gt;</code> column per attribute, or the JSON an export gives. A column
         left out keeps what is there; an empty threshold or limit cell means none. <code>purchaseLimit</code> is the
-        most units one buyer may have of a variant (1 or more). Quantities are set absolutely; variants missing from the
+        most units one buyer may have of a variant (1 or more). <code>location</code> is the code of the location the
+        row&apos;s quantity is at (<code>main</code> when the column is left out or the cell is empty); a variant kept
+        at several locations has a row for each. Quantities are set absolutely; variants and locations missing from the
         file are left alone. Up to 5 MB.
       </p>
       <div className="import-controls">
@@ -313,6 +319,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                   <th className="num">Line</th>
                   <th>Variant</th>
                   <th>SKU</th>
+                  <th>Location</th>
                   <th>Action</th>
                   <th className="num">Quantity</th>
                   <th className="num">Low-stock threshold</th>
@@ -322,7 +329,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
               <tbody>
                 {shown.length === 0 && (
                   <tr>
-                    <td colSpan={7} className="empty">
+                    <td colSpan={8} className="empty">
                       Nothing changes.
                     </td>
                   </tr>
@@ -333,6 +340,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                     className={`action-${change.action}`}
                     data-sku={change.sku}
                     data-variant-key={change.variantKey}
+                    data-location={change.location}
                   >
                     <td className="num">{change.line}</td>
                     <td>
@@ -342,6 +350,7 @@ export function ImportPanel({ shopId, canEdit }: { shopId: string; canEdit: bool
                       />
                     </td>
                     <td className="mono">{change.sku}</td>
+                    <td className="mono">{change.location}</td>
                     <td>
                       <span className={`badge badge-action-${change.action}`}>{change.action}</span>
                     </td>

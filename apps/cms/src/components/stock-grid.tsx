@@ -3,7 +3,13 @@
 import Link from "next/link";
 import { Fragment, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
-import { refId, TITLE_MAX_LENGTH as TITLE_MAX, variantDisplayName, variantTitles } from "@acme/platform-core/universal";
+import {
+  DEFAULT_LOCATION,
+  refId,
+  TITLE_MAX_LENGTH as TITLE_MAX,
+  variantDisplayName,
+  variantTitles,
+} from "@acme/platform-core/universal";
 import { formatNumber, formatTime, historyPath } from "@/app/cms/_lib/format";
 import { EDIT_REASONS, EDIT_REASON_LABELS, NOTE_MAX_LENGTH, type EditReason } from "./edit-reasons";
 import { GRID_PAGE_SIZE, gridSearchParams, type GridFilter, type GridSort, type GridState } from "./grid-query";
@@ -24,6 +30,8 @@ interface Column {
   numeric?: boolean;
   /** Full name of the column (a location's name), shown on hover. */
   title?: string;
+  /** The label of the value on a phone's card, where the header is not shown (default: `label`). */
+  cardLabel?: string;
 }
 
 const PRODUCT_COLUMNS: Column[] = [
@@ -53,6 +61,7 @@ function columnsFor(locations: GridLocation[], multi: boolean, at: GridLocation 
     const perLocation = locations.map((location) => ({
       id: `at:${location.code}`,
       label: location.code,
+      cardLabel: `At ${location.code}`,
       numeric: true,
       title: `${location.name}: on hand there${location.online ? "" : " (not sold online)"}`,
     }));
@@ -338,10 +347,12 @@ export function StockGrid({
     if (column.id.startsWith("at:")) {
       const code = column.id.slice(3);
       const level = row.levels.find((l) => l.location === code);
+      // The default location is where a variant is until stock moves: nothing there is 0, elsewhere not kept (—).
+      const none = code === DEFAULT_LOCATION ? "0" : "—";
       return (
-        <td key={column.id} className="num" data-label={column.label} data-location={code}>
+        <td key={column.id} className="num" data-label={column.cardLabel ?? column.label} data-location={code}>
           <span>
-            {level ? formatNumber(level.quantity) : "—"}
+            {level ? formatNumber(level.quantity) : none}
             {level && level.reserved > 0 && <span className="level-note">{formatNumber(level.reserved)} held</span>}
             {level && level.incoming > 0 && <span className="level-note">+{formatNumber(level.incoming)} coming</span>}
           </span>
@@ -349,6 +360,8 @@ export function StockGrid({
       );
     }
     const level = at ? levelAt(row, at.code) : undefined;
+    // Not kept at the chosen location yet (no stock row there): a dash, not a row of zeros.
+    const kept = at !== undefined && row.levels.some((l) => l.location === at.code);
     switch (column.id) {
       case "quantity":
       case "here:quantity":
@@ -365,18 +378,22 @@ export function StockGrid({
               onKeyDown={keys}
             />
           ) : (
-            formatNumber(column.id === "quantity" ? row.quantity : level!.quantity)
+            formatNumber(column.id === "quantity" ? row.quantity : kept ? level!.quantity : null)
           ),
         );
       case "reserved":
         return cell(formatNumber(row.reserved));
       case "here:reserved":
-        return cell(formatNumber(level!.reserved));
+        return cell(formatNumber(kept ? level!.reserved : null));
       case "available":
         return cell(<span className={`badge badge-${stockState(row)}`}>{formatNumber(row.available)}</span>);
       case "here:available":
         return cell(
-          <span className={`badge badge-${stockState(row, level!.available)}`}>{formatNumber(level!.available)}</span>,
+          kept ? (
+            <span className={`badge badge-${stockState(row, level!.available)}`}>{formatNumber(level!.available)}</span>
+          ) : (
+            "—"
+          ),
         );
       case "total":
         return cell(
@@ -421,7 +438,15 @@ export function StockGrid({
           ),
         );
       default:
-        return cell(formatTime(row.updatedAt), "muted small");
+        if (!multi) return cell(formatTime(row.updatedAt), "muted small");
+        // Two short lines instead of four: the grid has more columns here.
+        return cell(
+          <span>
+            <span className="nowrap">{formatTime(row.updatedAt).slice(0, 10)}</span>{" "}
+            <span className="nowrap">{formatTime(row.updatedAt).slice(11)}</span>
+          </span>,
+          "muted small",
+        );
     }
   }
   const from = page.total === 0 ? 0 : page.offset + 1;
@@ -483,7 +508,7 @@ export function StockGrid({
       )}
       {loadError && <p className="error-box">{describeApiError(loadError)}</p>}
       <div className="table-scroll">
-        <table className="table stock-table phone-cards">
+        <table className={multi ? "table stock-table phone-cards many-columns" : "table stock-table phone-cards"}>
           <thead>
             <tr>
               {columns.map((column) => {

@@ -506,10 +506,10 @@ describe("operator UI (Chromium, production build, PostgreSQL)", () => {
     expect(download.suggestedFilename()).toMatch(/^stock-shop-a-.*\.csv$/);
     const csv = readFileSync(await download.path(), "utf8");
     expect(csv.split("\n")[0]).toContain(
-      "sku,productId,productTitle,variantTitle,quantity,lowStockThreshold,purchaseLimit",
+      "sku,productId,productTitle,variantTitle,location,quantity,lowStockThreshold,purchaseLimit",
     );
-    // The limits set above travel with the file.
-    expect(csv).toMatch(/\nTEE-1,tee,Linen tee,,\d+,3,2,,M\n/);
+    // The limits set above travel with the file; the shop keeps its stock at main, its one location.
+    expect(csv).toMatch(/\nTEE-1,tee,Linen tee,,main,\d+,3,2,,M\n/);
     const items = await store.listItems(SHOP);
 
     await uploadFile(page, "export.csv", csv);

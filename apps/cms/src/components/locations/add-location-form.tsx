@@ -81,6 +81,7 @@ export function AddLocationForm({ shopId }: { shopId: string }) {
           id="location-code"
           label="Code"
           error={placed.byField.get("code")}
+          className={styles.code}
           help="Names it in files, the grid and the ledger; never changes. Lower-case letters, digits, - and _."
         >
           <input

@@ -11,6 +11,7 @@ export function Field({
   help,
   grow,
   narrow,
+  className,
   children,
 }: {
   id: string;
@@ -19,6 +20,7 @@ export function Field({
   help?: string;
   grow?: boolean;
   narrow?: boolean;
+  className?: string;
   children: Control;
 }) {
   const described = [error ? `${id}-error` : "", help ? `${id}-help` : ""].filter(Boolean).join(" ");
@@ -28,7 +30,11 @@ export function Field({
     className: [children.props.className, error ? "invalid" : ""].filter(Boolean).join(" ") || undefined,
   });
   return (
-    <div className={[styles.field, grow ? styles.grow : "", narrow ? styles.narrow : ""].filter(Boolean).join(" ")}>
+    <div
+      className={[styles.field, grow ? styles.grow : "", narrow ? styles.narrow : "", className ?? ""]
+        .filter(Boolean)
+        .join(" ")}
+    >
       <label htmlFor={id}>{label}</label>
       {control}
       {error && (

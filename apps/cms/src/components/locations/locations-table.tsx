@@ -104,10 +104,18 @@ export function LocationsTable({
   }
 
   const placed = placeFieldErrors(typeof editing?.error === "object" ? editing.error : undefined, EDIT_FIELDS);
+  // A refusal for held units names `active`; it belongs under the switch the operator turned off.
+  const held =
+    typeof editing?.error === "object" && typeof (editing.error.body as { held?: unknown })?.held === "number";
+  const editedRow = locations.find((location) => location.code === editing?.code);
+  if (held && editing && editedRow && editing.active === editedRow.active && placed.byField.has("active")) {
+    placed.byField.set("fulfilsOnline", placed.byField.get("active")!);
+    placed.byField.delete("active");
+  }
   const columns = 11;
 
   return (
-    <div className="table-scroll">
+    <div className={`table-scroll ${styles.tableGap}`}>
       <table className="table locations-table phone-cards">
         <thead>
           <tr>
@@ -188,7 +196,7 @@ export function LocationsTable({
                   </td>
                 </tr>
                 {saved?.code === location.code && !isEditing && (
-                  <tr>
+                  <tr className={styles.savedRow}>
                     <td colSpan={columns}>
                       <p className="success-box" role="status">
                         ✓ {saved.message}

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition, type FormEvent } from "react";
-import { refId, variantDisplayName } from "@acme/platform-core/universal";
+import { DEFAULT_LOCATION, refId, variantDisplayName } from "@acme/platform-core/universal";
 import { csrfFetch } from "@/lib/csrf-fetch";
 import { formatNumber } from "@/app/cms/_lib/format";
 import { describeApiError, placeFieldErrors, readApiError, type ApiError } from "../api-error";
@@ -39,8 +39,11 @@ const SUGGESTIONS = 8;
 export function TransferForm({ shopId, locations }: { shopId: string; locations: TransferLocation[] }) {
   const router = useRouter();
   const [, startTransition] = useTransition();
-  const [from, setFrom] = useState(locations[0]?.code ?? "");
-  const [to, setTo] = useState(locations[1]?.code ?? "");
+  // From main (where stock is until it moves) to the first other location, by priority.
+  const [from, setFrom] = useState(
+    locations.find((location) => location.code === DEFAULT_LOCATION)?.code ?? locations[0]?.code ?? "",
+  );
+  const [to, setTo] = useState(locations.find((location) => location.code !== from)?.code ?? "");
   const [lines, setLines] = useState<Line[]>([{ id: 0, search: "", quantity: "" }]);
   const [nextId, setNextId] = useState(1);
   const [inTransit, setInTransit] = useState(false);
@@ -368,8 +371,9 @@ function VariantPicker({
       </Field>
       {line.chosen && (
         <p className={styles.chosen} data-chosen={refId(line.chosen)}>
-          <strong>{variantDisplayName(line.chosen)}</strong> <span className="mono muted">{line.chosen.sku}</span> ·{" "}
-          {formatNumber(free(line.chosen))} free at {from}
+          <strong>{variantDisplayName(line.chosen)}</strong>{" "}
+          <span className="mono muted nowrap">{line.chosen.sku}</span> · {formatNumber(free(line.chosen))} free at{" "}
+          {from}
         </p>
       )}
       {query && failed && <p className={styles.fieldError}>{failed}</p>}
@@ -388,7 +392,7 @@ function VariantPicker({
                   onChoose(row);
                 }}
               >
-                {variantDisplayName(row)} <span className="mono muted small">{row.sku}</span>{" "}
+                {variantDisplayName(row)} <span className="mono muted small nowrap">{row.sku}</span>{" "}
                 <span className="muted small">
                   · {formatNumber(free(row))} free at {from}
                 </span>

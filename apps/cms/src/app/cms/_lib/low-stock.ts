@@ -1,16 +1,16 @@
 import {
   listInventoryPage,
+  listLowStock,
   listRecentStockAlerts,
   type InventoryItem,
   type RecentStockAlert,
-  type StockLevel,
 } from "@acme/platform-core";
 import { refId } from "@acme/platform-core/universal";
 import { getStores } from "@/lib/stores";
 import { withLevels } from "./grid-levels";
 import type { GridLevel } from "@/components/grid-types";
 
-/** A variant on the low-stock page: the shop total, its stock at each location, and at `location` when one is chosen. */
+/** A variant on the low-stock page: the shop total, its stock at each location, and at `location` when one is shown. */
 export interface LowStockRow extends InventoryItem {
   levels: GridLevel[];
   /** Its stock at the location the page shows (absent for the shop total). */
@@ -34,9 +34,9 @@ export interface LowStockReport {
 export const LOW_STOCK_LIST_LIMIT = 500;
 
 /**
- * What needs restocking. For the shop (no `location`): variants whose shop total (online locations) is out or at or
- * below the threshold, each with its stock per location. For one location: the variants stocked there whose units
- * free there are out, or at or below the variant's threshold.
+ * What needs restocking. For the shop (no `location`): variants whose shop total (online locations) is out, or at or
+ * below the threshold, paged in SQL, each with its stock per location. For one location: the library's
+ * `listLowStock` there (the variants kept there whose units free there are at or below their threshold), out first.
  */
 export async function loadLowStock(shopId: string, location?: string): Promise<LowStockReport> {
   const { inventory } = getStores();
@@ -56,29 +56,35 @@ export async function loadLowStock(shopId: string, location?: string): Promise<L
   };
 }
 
+/** The library's low stock at one location (variants kept there with a threshold), as the page's rows. */
 async function lowAtLocation(shopId: string, location: string): Promise<Omit<LowStockReport, "alerts">> {
   const { inventory, locations } = getStores();
-  const [levels, items] = await Promise.all([locations.listLevels(shopId, { location }), inventory.listItems(shopId)]);
-  const byRef = new Map(items.map((item) => [refId(item), item]));
-  const low: Array<{ item: InventoryItem; level: StockLevel }> = [];
-  const out: Array<{ item: InventoryItem; level: StockLevel }> = [];
-  for (const level of levels) {
-    const item = byRef.get(refId(level));
-    if (!item) continue;
-    if (level.available <= 0) out.push({ item, level });
-    else if (item.lowStockThreshold !== null && level.available <= item.lowStockThreshold) low.push({ item, level });
-  }
-  // Fewest free first; then as the grid orders variants.
-  low.sort((a, b) => a.level.available - b.level.available);
-  const rows = async (list: typeof low) =>
+  const variants = await listLowStock({ shopId, location, store: inventory, locations });
+  const shown = variants.slice(0, LOW_STOCK_LIST_LIMIT * 2);
+  const items = new Map(
     (
-      await withLevels(
+      await inventory.getItems(
         shopId,
-        list.slice(0, LOW_STOCK_LIST_LIMIT).map(({ item }) => item),
+        shown.map(({ sku, variantKey }) => ({ sku, variantKey })),
       )
-    ).map((row) => ({
-      ...row,
-      here: row.levels.find((level) => level.location === location)!,
-    }));
-  return { location, low: await rows(low), out: await rows(out), lowTotal: low.length, outTotal: out.length };
+    ).map((item) => [refId(item), item]),
+  );
+  const rows = (
+    await withLevels(
+      shopId,
+      shown.flatMap((variant) => items.get(refId(variant)) ?? []),
+    )
+  ).map((row) => ({
+    ...row,
+    here: row.levels.find((level) => level.location === location)!,
+  }));
+  const out = rows.filter((row) => row.here.available <= 0);
+  const low = rows.filter((row) => row.here.available > 0);
+  return {
+    location,
+    low: low.slice(0, LOW_STOCK_LIST_LIMIT),
+    out: out.slice(0, LOW_STOCK_LIST_LIMIT),
+    lowTotal: variants.filter((variant) => variant.available > 0).length,
+    outTotal: variants.filter((variant) => variant.available <= 0).length,
+  };
 }

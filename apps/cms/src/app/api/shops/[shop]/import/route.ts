@@ -23,7 +23,8 @@ const importQuerySchema = z.strictObject({
 });
 
 /**
- * Imports a stock file sent as the raw request body (`?format=csv|json`).
+ * Imports a stock file sent as the raw request body (`?format=csv|json`), a
+ * row per variant and location (`location`; main when the column is absent).
  * Every problem is listed by line and field (400 `validation_failed`); a row
  * that would go below held units is a 409 `conflict`; over 5 MB is a 413.
  * In all those cases nothing changes. Preview is open to viewers too, so they
@@ -34,9 +35,10 @@ export const POST = withOperatorRoute({ role: "viewer", shop: true }, async ({ r
   if (query.mode === "apply" && !operatorMay(operator, "edit", shopId))
     throw new InventoryError("forbidden", "Viewers cannot change stock.");
   const content = await readBytes(request, IMPORT_MAX_BYTES);
-  const { inventory } = getStores();
+  const { inventory, locations } = getStores();
   const result = await importStock({
     store: inventory,
+    locations,
     shopId,
     content,
     format: query.format,

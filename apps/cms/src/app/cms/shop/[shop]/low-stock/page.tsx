@@ -3,8 +3,10 @@ import type { StockLocationView } from "@acme/platform-core";
 import { requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { loadLowStock, LOW_STOCK_LIST_LIMIT, type LowStockRow } from "@/app/cms/_lib/low-stock";
+import { withLevels } from "@/app/cms/_lib/grid-levels";
+import type { GridLevel } from "@/components/grid-types";
 import { formatNumber, formatTime, historyPath, shopPath } from "@/app/cms/_lib/format";
-import { refId } from "@acme/platform-core/universal";
+import { DEFAULT_LOCATION, refId } from "@acme/platform-core/universal";
 import { ItemName } from "@/components/item-name";
 
 export const dynamic = "force-dynamic";
@@ -84,13 +86,7 @@ function ItemTable({
                 )}
                 {!location && locations.length > 0 && (
                   <td className="small" data-label="Free by location">
-                    {locations
-                      .map((l) => {
-                        const level = item.levels.find((row) => row.location === l.code);
-                        return level ? `${l.code} ${formatNumber(level.available)}` : undefined;
-                      })
-                      .filter(Boolean)
-                      .join(" · ") || "—"}
+                    <FreeByLocation levels={item.levels} locations={locations} threshold={item.lowStockThreshold} />
                   </td>
                 )}
                 <td className="small muted" data-label="Updated">
@@ -113,6 +109,43 @@ function ItemTable({
   );
 }
 
+/** Each location's free units of a variant ("main 1 · north 0"), those at or below the threshold marked low. */
+function FreeByLocation({
+  levels,
+  locations,
+  threshold,
+}: {
+  levels: GridLevel[];
+  locations: StockLocationView[];
+  threshold: number | null;
+}) {
+  // The default location is where a variant is until stock moves: nothing written there yet is 0 there.
+  const kept = locations.flatMap((l) => {
+    const level =
+      levels.find((row) => row.location === l.code) ??
+      (l.code === DEFAULT_LOCATION
+        ? { location: l.code, quantity: 0, reserved: 0, available: 0, incoming: 0 }
+        : undefined);
+    return level ? [{ location: l, level }] : [];
+  });
+  if (kept.length === 0) return <>—</>;
+  return (
+    <span className="free-by-location">
+      {kept.map(({ location, level }, index) => {
+        const low = threshold !== null && level.available <= threshold;
+        return (
+          <span key={location.code} data-location={location.code} title={location.name}>
+            {index > 0 ? " · " : ""}
+            {location.code} {formatNumber(level.available)}
+            {low ? <strong className="low-mark"> low</strong> : null}
+            {location.online ? "" : " (not online)"}
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
 interface Props {
   params: Promise<{ shop: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
@@ -131,6 +164,17 @@ export default async function LowStockPage({ params, searchParams }: Props) {
   const report = await loadLowStock(shopId, location);
   const shown = location ? locations.find((l) => l.code === location)! : undefined;
   const breakdown = multi && !location ? locations : [];
+  // Where each alerted variant is low now.
+  const alertLevels = new Map(
+    multi
+      ? (
+          await withLevels(
+            shopId,
+            report.alerts.flatMap((alert) => (alert.item ? [alert.item] : [])),
+          )
+        ).map((item) => [refId(item), item.levels])
+      : [],
+  );
   const cut = (total: number) =>
     total > LOW_STOCK_LIST_LIMIT ? (
       <p className="muted">
@@ -166,8 +210,9 @@ export default async function LowStockPage({ params, searchParams }: Props) {
       )}
       {shown && (
         <p className="muted" data-testid="low-stock-location">
-          At {shown.name} ({shown.code}): variants stocked there whose free units are out, or at or below the
-          variant&apos;s threshold.{shown.online ? "" : " Buyers cannot buy from this location."}
+          At {shown.name} ({shown.code}): the variants kept there whose units free there are at or below their low-stock
+          threshold (a variant without a threshold is not watched).
+          {shown.online ? "" : " Buyers cannot buy from this location."}
         </p>
       )}
       <section className="card" aria-labelledby="out-heading">
@@ -213,12 +258,13 @@ export default async function LowStockPage({ params, searchParams }: Props) {
                 <th>Variant</th>
                 <th className="num">Available then</th>
                 <th className="num">Available now</th>
+                {multi && <th>Free now by location</th>}
               </tr>
             </thead>
             <tbody>
               {report.alerts.length === 0 && (
                 <tr>
-                  <td colSpan={4} className="empty">
+                  <td colSpan={multi ? 5 : 4} className="empty">
                     No alerts in the last 7 days.
                   </td>
                 </tr>
@@ -243,6 +289,15 @@ export default async function LowStockPage({ params, searchParams }: Props) {
                   <td className="num" data-label="Available now">
                     {alert.item ? formatNumber(alert.item.available) : "deleted"}
                   </td>
+                  {multi && (
+                    <td className="small" data-label="Free now by location">
+                      <FreeByLocation
+                        levels={alertLevels.get(refId(alert)) ?? []}
+                        locations={locations}
+                        threshold={alert.item?.lowStockThreshold ?? null}
+                      />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

@@ -24,7 +24,10 @@ export default async function ImportExportPage({ params }: { params: Promise<{ s
       </div>
       <section className="card">
         <h2>Export stock</h2>
-        <p className="muted">Every variant of the shop. Importing the file again changes nothing.</p>
+        <p className="muted">
+          Every variant of the shop, a row per location that keeps it (the <code>location</code> column). Importing the
+          file again changes nothing.
+        </p>
         <p className="button-row">
           <a className="button" href={exportUrl("csv")} download>
             Download CSV

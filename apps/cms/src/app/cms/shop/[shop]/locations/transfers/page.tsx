@@ -86,8 +86,10 @@ export default async function TransfersPage({ params }: { params: Promise<{ shop
                     {formatTime(transfer.createdAt)}
                   </td>
                   <td data-label="From → to" className={styles.route}>
-                    <span title={names.get(transfer.from)}>{transfer.from}</span> →{" "}
-                    <span title={names.get(transfer.to)}>{transfer.to}</span>
+                    <span>
+                      <span title={names.get(transfer.from)}>{transfer.from}</span> →{" "}
+                      <span title={names.get(transfer.to)}>{transfer.to}</span>
+                    </span>
                   </td>
                   <td data-label="Lines">
                     <ul className={styles.transferLines}>
