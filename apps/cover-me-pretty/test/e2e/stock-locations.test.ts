@@ -167,6 +167,23 @@ describe("stock at two locations (Chromium, production builds, PostgreSQL, Strip
       main: { quantity: 2, reserved: 1, incoming: 0 },
       north: { quantity: 3, reserved: 3, incoming: 0 },
     });
+    // While the buyer pays, north holds their units: the operator cannot take it off the online shop.
+    await operator.goto(`${shopPath}/locations`);
+    await operator.waitForLoadState("networkidle");
+    await operator.locator('tr[data-location="north"]').getByRole("button", { name: "Edit" }).click();
+    const editNorth = operator.getByRole("form", { name: "Edit north" });
+    await editNorth.getByLabel("Sells online").uncheck();
+    await editNorth.getByRole("button", { name: "Save location" }).click();
+    await expect
+      .poll(() => editNorth.locator(".error-box").innerText())
+      .toMatch(/^Nothing was saved: units are held here\. north holds 3 units for active checkouts/);
+    await shot(operator, "location-refused-held");
+    expect((await locations.listLocations(DEMO_SHOP_ID)).find((l) => l.code === "north")).toMatchObject({
+      fulfilsOnline: true,
+      online: true,
+    });
+    await editNorth.getByRole("button", { name: "Cancel" }).click();
+
     await buyer.getByRole("button", { name: "Pay", exact: true }).click();
     await buyer.waitForURL((url) => url.href.startsWith(`${shop}/checkout/success`));
     await stack.emulator.idle();
@@ -199,7 +216,21 @@ describe("stock at two locations (Chromium, production builds, PostgreSQL, Strip
       expect(await gridCell(operator, `Quantity at ${location}`)).toBe(quantity);
     }
     expect(await gridCell(operator, "Shop total")).toMatch(/^1\s+of 1 on hand$/);
+
+    // Restocking main from the grid changes main only.
+    const row = operator.locator(`.stock-table tr[data-sku="${DRESS.sku}"][data-variant-key="${DRESS.variantKey}"]`);
+    await row.getByRole("button", { name: "Edit" }).click();
+    await operator.getByLabel(/^Quantity at main of CMP-SLIP-SAND/).fill("6");
+    await operator.selectOption('select[name="reason"]', "restock");
+    await operator.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => operator.locator(".success-box").innerText()).toContain("quantity at main 1 → 6 (restock)");
+    expect(await gridCell(operator, "Quantity at main")).toBe("6");
+    expect(await gridCell(operator, "Shop total")).toMatch(/^6\s+of 6 on hand$/);
     await shot(operator, "grid-at-main");
+    expect(await levels()).toEqual({
+      main: { quantity: 6, reserved: 0, incoming: 0 },
+      north: { quantity: 0, reserved: 0, incoming: 0 },
+    });
 
     // The variant's ledger names each location: the transfer out of main and into north, a sale at each.
     await operator.goto(
@@ -208,6 +239,7 @@ describe("stock at two locations (Chromium, production builds, PostgreSQL, Strip
     const entries = await operator
       .locator(".ledger-table tbody tr[data-ledger-id]")
       .evaluateAll((rows) => rows.map((r) => `${r.getAttribute("data-reason")}@${r.getAttribute("data-location")}`));
-    expect(entries.slice(0, 4).sort()).toEqual(["sale@main", "sale@north", "transfer_in@north", "transfer_out@main"]);
+    expect(entries[0]).toBe("restock@main");
+    expect(entries.slice(1, 5).sort()).toEqual(["sale@main", "sale@north", "transfer_in@north", "transfer_out@main"]);
   });
 });
