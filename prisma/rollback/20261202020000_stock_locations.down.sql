@@ -19,7 +19,8 @@
 -- 1. The four hold functions the migrations replaced get their definitions from before them back. The location tables and
 --    the trigger stay: with every unit at main, the old functions and the trigger keep each book, as they do for the
 --    release before locations while the migration is in place. A checkout that began under the functions with
---    locations still finds the tables it reads.
+--    locations still finds the tables it reads, and the old functions it calls keep to the trigger (they run with
+--    acme.locations off until step 2).
 -- 2. Two seconds later (such a checkout has finished), under the tables' locks taken as the migration takes them, the
 --    checks again, then the rest goes: the trigger, the functions the migrations added, the location tables and
 --    columns, and the migrations' rows in _prisma_migrations, so `prisma migrate deploy` (or `pnpm db:migrate`)
@@ -501,6 +502,13 @@ BEGIN
 END;
 $function$;
 
+-- Until step 2, each runs with acme.locations off, even when called from a function with locations that began before
+-- this commit (and turned it on for its transaction): the trigger then books its writes on main.
+ALTER FUNCTION public.inventory_create_holds_batch(text, jsonb, timestamp with time zone) SET acme.locations TO 'off';
+ALTER FUNCTION public.inventory_sell_held(text, jsonb, timestamp with time zone) SET acme.locations TO 'off';
+ALTER FUNCTION public.inventory_sell_unreserved(text, text, text[], text[], integer[], text, text, timestamp with time zone) SET acme.locations TO 'off';
+ALTER FUNCTION public.inventory_settle_holds(text, text[], text, timestamp with time zone) SET acme.locations TO 'off';
+
 COMMIT;
 
 -- Checkouts that began under the functions with locations finish before what they read goes.
@@ -586,6 +594,12 @@ DROP TABLE "StockLocation";
 -- Metadata only: no rewrite of either table.
 ALTER TABLE "StockLedgerEntry" DROP COLUMN "location";
 ALTER TABLE "InventoryHoldItem" DROP COLUMN "location";
+
+-- The hold functions exactly as before locations.
+ALTER FUNCTION public.inventory_create_holds_batch(text, jsonb, timestamp with time zone) RESET acme.locations;
+ALTER FUNCTION public.inventory_sell_held(text, jsonb, timestamp with time zone) RESET acme.locations;
+ALTER FUNCTION public.inventory_sell_unreserved(text, text, text[], text[], integer[], text, text, timestamp with time zone) RESET acme.locations;
+ALTER FUNCTION public.inventory_settle_holds(text, text[], text, timestamp with time zone) RESET acme.locations;
 
 -- Not applied any more: prisma migrate deploy (or pnpm db:migrate) applies them again.
 DELETE FROM "_prisma_migrations" WHERE migration_name >= '20261202020000_stock_locations';
