@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_create_holds_batch(p_shop text, p_requests jsonb, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_request jsonb;
@@ -54,8 +55,6 @@ DECLARE
   v_part jsonb;
   v_granted_alloc jsonb[] := '{}';
 BEGIN
-  -- Levels are kept here, not by the trigger for code from before locations.
-  PERFORM set_config('acme.locations', 'on', true);
 
   -- The idempotency keys first (the global lock order, inventory_lock):
   -- requests with the same key queue here, so the second always sees the

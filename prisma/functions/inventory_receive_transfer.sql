@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_receive_transfer(p_shop text, p_id text, p_actor text, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   -- A transfer in transit arrives: its units leave incoming and join the
@@ -10,7 +11,6 @@ DECLARE
   v_transfer record;
   v_to record;
 BEGIN
-  PERFORM set_config('acme.locations', 'on', true);
   SELECT * INTO v_transfer FROM "StockTransfer" WHERE id = p_id AND "shopId" = p_shop;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'not_found');

@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_sell_held(p_shop text, p_ops jsonb, p_now timestamp with time zone)
  RETURNS void
  LANGUAGE sql
+ SET "acme.locations" TO 'on'
 AS $function$
   -- Sells active holds: their units leave quantity and reserved at exactly
   -- the locations each hold line reserved them, each line and location gets
@@ -9,7 +10,6 @@ AS $function$
   -- paying Checkout Session when it names none yet. p_ops: [{holdId, actor,
   -- sessionId?}], each an active hold named once, whose hold and stock rows
   -- the caller has locked (inventory_lock). The only way held stock is sold.
-  SELECT set_config('acme.locations', 'on', true);
   WITH ops AS (
     SELECT o.ord, o.value AS op FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
   ), lines AS (

@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_sell_unreserved(p_shop text, p_hold_id text, p_skus text[], p_keys text[], p_quantities integer[], p_actor text, p_note text, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_short jsonb;
@@ -14,7 +15,6 @@ BEGIN
   -- held nothing): allocated from the shop's online locations by its
   -- strategy, like a hold, and written onto the hold's lines, which then say
   -- where the units came from. Returns the shortfall, or [] when sold.
-  PERFORM set_config('acme.locations', 'on', true);
   -- One line per variant: a variant named twice is checked, allocated and written as one.
   SELECT coalesce(array_agg(m.sku ORDER BY m.first), '{}'), coalesce(array_agg(m.key ORDER BY m.first), '{}'),
          coalesce(array_agg(m.qty ORDER BY m.first), '{}')

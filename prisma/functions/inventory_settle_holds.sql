@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_settle_holds(p_shop text, p_hold_ids text[], p_status text, p_now timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_count integer;
@@ -18,7 +19,6 @@ BEGIN
     RETURN 0;
   END IF;
 
-  PERFORM set_config('acme.locations', 'on', true);
   UPDATE "InventoryLevel" lv SET reserved = lv.reserved - t.total, "updatedAt" = p_now
   FROM (
     SELECT hi.sku, hi."variantKey", hi.location, sum(hi.quantity)::int AS total

@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_transfer(p_shop text, p_id text, p_from text, p_to text, p_lines jsonb, p_in_transit boolean, p_actor text, p_note text, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   -- Moves stock between two locations of a shop in one transaction. p_lines:
@@ -16,7 +17,6 @@ DECLARE
   v_short jsonb;
   v_existing record;
 BEGIN
-  PERFORM set_config('acme.locations', 'on', true);
   PERFORM inventory_lock(p_shop, ARRAY['transfer:' || p_id], '{}',
     ARRAY(SELECT l->>'sku' FROM jsonb_array_elements(p_lines) l), ARRAY(SELECT l->>'variantKey' FROM jsonb_array_elements(p_lines) l), false);
   SELECT * INTO v_existing FROM "StockTransfer" WHERE id = p_id;

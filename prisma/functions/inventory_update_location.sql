@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_update_location(p_shop text, p_code text, p_name text, p_kind text, p_active boolean, p_fulfils_online boolean, p_priority integer, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   -- Changes a location; NULL arguments keep what it has. When it starts or
@@ -18,7 +19,6 @@ DECLARE
   v_held bigint;
   v_flags boolean;
 BEGIN
-  PERFORM set_config('acme.locations', 'on', true);
   SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'not_found');

@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.inventory_write_levels(p_shop text, p_rows jsonb, p_reason text, p_actor text, p_note text, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   -- Operator writes of quantity at locations (edits, imports, adjustments).
@@ -33,7 +34,6 @@ DECLARE
   v_key text;
   v_field text;
 BEGIN
-  PERFORM set_config('acme.locations', 'on', true);
   -- Main is every shop's default location: it exists as soon as the shop keeps stock.
   IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_rows) r WHERE r->>'location' = 'main') THEN
     INSERT INTO "StockLocation" ("shopId", code, name, "updatedAt") VALUES (p_shop, 'main', 'Main warehouse', p_now)

@@ -240,6 +240,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.inventory_create_holds_batch(p_shop text, p_requests jsonb, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_request jsonb;
@@ -293,8 +294,6 @@ DECLARE
   v_part jsonb;
   v_granted_alloc jsonb[] := '{}';
 BEGIN
-  -- Levels are kept here, not by the trigger for code from before locations.
-  PERFORM set_config('acme.locations', 'on', true);
 
   -- The idempotency keys first (the global lock order, inventory_lock):
   -- requests with the same key queue here, so the second always sees the
@@ -632,6 +631,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.inventory_sell_held(p_shop text, p_ops jsonb, p_now timestamp with time zone)
  RETURNS void
  LANGUAGE sql
+ SET "acme.locations" TO 'on'
 AS $function$
   -- Sells active holds: their units leave quantity and reserved at exactly
   -- the locations each hold line reserved them, each line and location gets
@@ -640,7 +640,6 @@ AS $function$
   -- paying Checkout Session when it names none yet. p_ops: [{holdId, actor,
   -- sessionId?}], each an active hold named once, whose hold and stock rows
   -- the caller has locked (inventory_lock). The only way held stock is sold.
-  SELECT set_config('acme.locations', 'on', true);
   WITH ops AS (
     SELECT o.ord, o.value AS op FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS o(value, ord)
   ), lines AS (
@@ -678,6 +677,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.inventory_sell_unreserved(p_shop text, p_hold_id text, p_skus text[], p_keys text[], p_quantities integer[], p_actor text, p_note text, p_now timestamp with time zone)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_short jsonb;
@@ -691,7 +691,6 @@ BEGIN
   -- held nothing): allocated from the shop's online locations by its
   -- strategy, like a hold, and written onto the hold's lines, which then say
   -- where the units came from. Returns the shortfall, or [] when sold.
-  PERFORM set_config('acme.locations', 'on', true);
   PERFORM inventory_lock(p_shop, NULL, '{}', p_skus, p_keys, false);
   v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
   IF jsonb_array_length(v_short) > 0 THEN
@@ -752,6 +751,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.inventory_settle_holds(p_shop text, p_hold_ids text[], p_status text, p_now timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
 AS $function$
 DECLARE
   v_count integer;
@@ -769,7 +769,6 @@ BEGIN
     RETURN 0;
   END IF;
 
-  PERFORM set_config('acme.locations', 'on', true);
   UPDATE "InventoryLevel" lv SET reserved = lv.reserved - t.total, "updatedAt" = p_now
   FROM (
     SELECT hi.sku, hi."variantKey", hi.location, sum(hi.quantity)::int AS total
