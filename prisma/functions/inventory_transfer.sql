@@ -7,10 +7,11 @@ DECLARE
   -- Moves stock between two locations of a shop in one transaction. p_lines:
   -- [{sku, variantKey, quantity}], distinct variants. Units leave the source
   -- at once (a transfer_out ledger entry per line) and never held ones: a
-  -- line asking more than is free there refuses the whole transfer. They
-  -- arrive at once (transfer_in), or with p_in_transit they wait as incoming
-  -- at the destination until inventory_receive_transfer. The shop's online
-  -- totals move when the source or the destination counts online.
+  -- line asking more than is free there refuses the whole transfer (holds
+  -- that have lapsed expire first). They arrive at once (transfer_in), or
+  -- with p_in_transit they wait as incoming at the destination until
+  -- inventory_receive_transfer. The shop's online totals move when the
+  -- source or the destination counts online.
   -- Answers {outcome: 'created'|'existing'|'not_found'|'insufficient', ...}.
   v_from record;
   v_to record;
@@ -33,6 +34,9 @@ BEGIN
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'not_found', 'field', 'to', 'location', p_to);
   END IF;
+  -- Lapsed holds never block: those on these variants expire first, as for a hold request.
+  PERFORM inventory_expire_holds_on(p_shop, ARRAY(SELECT l->>'sku' FROM jsonb_array_elements(p_lines) l),
+    ARRAY(SELECT l->>'variantKey' FROM jsonb_array_elements(p_lines) l), p_now);
 
   SELECT coalesce(jsonb_agg(jsonb_build_object('index', l.ord - 1, 'sku', l.value->>'sku', 'variantKey', l.value->>'variantKey',
            'requested', (l.value->>'quantity')::int, 'available', greatest(coalesce(lv.quantity - lv.reserved, 0), 0),

@@ -407,7 +407,7 @@ async function runSequence(backend: Backend, spec: LocationSpec[], initial: Init
       if (from === to) {
         expect(codeOf(result)).toBe("validation_failed");
       } else if (source.quantity - source.reserved < quantity) {
-        // Never held units, whether their hold has lapsed or not.
+        // Never held units (no hold here has lapsed by the database's clock, which transfers run on).
         expect(codeOf(result)).toBe("conflict");
       } else {
         expect(codeOf(result)).toBe("ok");

@@ -680,10 +680,29 @@ describe("transfers", () => {
     );
   });
 
+  it("is not blocked by a lapsed hold: the hold expires and its units move", async () => {
+    await seed(shopWithStore);
+    // Transfers run at the database's time: this hold lapsed a minute ago.
+    const lapsed = await hold([["A", 8]], { now: new Date(Date.now() - 120_000), ttlSeconds: 60 });
+    expect(await levelsOf("A")).toEqual({ main: [10, 8, 0] });
+    await locations.createTransfer({
+      shopId: SHOP,
+      from: "main",
+      to: "shop-floor",
+      lines: [{ sku: "A", variantKey: "", quantity: 9 }],
+      actor: "ops",
+    });
+    expect(await levelsOf("A")).toEqual({ main: [1, 0, 0], "shop-floor": [9, 0, 0] });
+    const view = (await getInventoryHold({ shopId: SHOP, holdId: lapsed.holdId, now: new Date(), store: holds }))!;
+    expect(view).toMatchObject({ status: "expired", expiredAt: expect.any(Date) as unknown });
+  });
+
   it("never takes held units: conflict naming the short line, and nothing moves", async () => {
     await seed(shopWithStore);
-    const held = await hold([["A", 8]]);
-    expect(await allocation(held.holdId)).toEqual({ A: { main: 8 } });
+    // Transfers run at the database's time: the hold is made at the time it is now.
+    const now = new Date();
+    const held = await hold([["A", 8]], { now });
+    expect(await allocation(held.holdId, now)).toEqual({ A: { main: 8 } });
     const error = await caught(
       locations.createTransfer({
         shopId: SHOP,
@@ -715,7 +734,7 @@ describe("transfers", () => {
       actor: "ops",
     });
     expect(await levelsOf("A")).toEqual({ main: [8, 8, 0], "shop-floor": [2, 0, 0] });
-    expect(await commitInventoryHold({ shopId: SHOP, holdId: held.holdId, now: at(1), store: holds })).toMatchObject({
+    expect(await commitInventoryHold({ shopId: SHOP, holdId: held.holdId, now, store: holds })).toMatchObject({
       changed: true,
     });
     expect(await levelsOf("A")).toEqual({ main: [0, 0, 0], "shop-floor": [2, 0, 0] });
