@@ -173,30 +173,20 @@ export function createPrismaLocationStore(database: Database): LocationStore {
     updateLocation: (input) =>
       run(async () => {
         const change = parseUpdateLocation(input);
-        const client = await pool.connect();
-        let result: { outcome: string; held?: number };
-        try {
-          await client.query("BEGIN");
-          const answer = await client.query<{ result: { outcome: string; held?: number } }>(
-            `SELECT inventory_update_location($1, $2, $3, $4, $5, $6, $7, now()) AS result`,
-            [
-              change.shopId,
-              change.code,
-              change.name ?? null,
-              change.kind ?? null,
-              change.active ?? null,
-              change.fulfilsOnline ?? null,
-              change.priority ?? null,
-            ],
-          );
-          result = answer.rows[0]!.result;
-          await client.query(result.outcome === "updated" ? "COMMIT" : "ROLLBACK");
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        // One statement, so one transaction; what it writes before a refusal (expiring lapsed holds) may stand.
+        const answer = await pool.query<{ result: { outcome: string; held?: number } }>(
+          `SELECT inventory_update_location($1, $2, $3, $4, $5, $6, $7, now()) AS result`,
+          [
+            change.shopId,
+            change.code,
+            change.name ?? null,
+            change.kind ?? null,
+            change.active ?? null,
+            change.fulfilsOnline ?? null,
+            change.priority ?? null,
+          ],
+        );
+        const result = answer.rows[0]!.result;
         if (result.outcome === "not_found") {
           throw new InventoryError("not_found", `Shop ${change.shopId} has no location coded ${change.code}.`);
         }
@@ -256,8 +246,7 @@ export function createPrismaLocationStore(database: Database): LocationStore {
       run(async () => {
         const transfer = parseTransfer(input);
         const transferId = transfer.transferId ?? `tr_${timeOrderedUuid()}`;
-        const client = await pool.connect();
-        let result: {
+        type TransferAnswer = {
           outcome: string;
           sameRequest?: boolean;
           field?: string;
@@ -271,29 +260,21 @@ export function createPrismaLocationStore(database: Database): LocationStore {
             held: number;
           }>;
         };
-        try {
-          await client.query("BEGIN");
-          const answer = await client.query<{ result: typeof result }>(
-            `SELECT inventory_transfer($1, $2, $3, $4, $5::jsonb, $6, $7, $8, now()) AS result`,
-            [
-              transfer.shopId,
-              transferId,
-              transfer.from,
-              transfer.to,
-              JSON.stringify(transfer.lines),
-              transfer.inTransit,
-              transfer.actor,
-              transfer.note ?? null,
-            ],
-          );
-          result = answer.rows[0]!.result;
-          await client.query(result.outcome === "created" ? "COMMIT" : "ROLLBACK");
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        // One statement, so one transaction; what it writes before a refusal (expiring lapsed holds) may stand.
+        const answer = await pool.query<{ result: TransferAnswer }>(
+          `SELECT inventory_transfer($1, $2, $3, $4, $5::jsonb, $6, $7, $8, now()) AS result`,
+          [
+            transfer.shopId,
+            transferId,
+            transfer.from,
+            transfer.to,
+            JSON.stringify(transfer.lines),
+            transfer.inTransit,
+            transfer.actor,
+            transfer.note ?? null,
+          ],
+        );
+        const result = answer.rows[0]!.result;
         if (result.outcome === "not_found") {
           throw InventoryError.validation([
             { field: result.field!, message: `is not a location of shop ${transfer.shopId} (${result.location})` },
@@ -322,22 +303,12 @@ export function createPrismaLocationStore(database: Database): LocationStore {
     receiveTransfer: ({ shopId, transferId, actor }) =>
       run(async () => {
         const id = parseShopId(shopId);
-        const client = await pool.connect();
-        let outcome: string;
-        try {
-          await client.query("BEGIN");
-          const answer = await client.query<{ result: { outcome: string } }>(
-            `SELECT inventory_receive_transfer($1, $2, $3, now()) AS result`,
-            [id, String(transferId), actor],
-          );
-          outcome = answer.rows[0]!.result.outcome;
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        // One statement, so one transaction; what it writes before a refusal (expiring lapsed holds) may stand.
+        const answer = await pool.query<{ result: { outcome: string } }>(
+          `SELECT inventory_receive_transfer($1, $2, $3, now()) AS result`,
+          [id, String(transferId), actor],
+        );
+        const outcome: string = answer.rows[0]!.result.outcome;
         if (outcome === "not_found") throw new InventoryError("not_found", `Shop ${id} has no transfer ${transferId}.`);
         if (outcome === "received") afterStockWrite(database, true);
         return (await getTransfer(id, String(transferId)))!;
