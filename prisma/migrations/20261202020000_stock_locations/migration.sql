@@ -139,9 +139,11 @@ ALTER TABLE "StockTransfer" ADD CONSTRAINT "StockTransfer_status_known" CHECK (s
 ALTER TABLE "StockTransfer" ADD CONSTRAINT "StockTransfer_distinct_locations" CHECK ("fromLocation" <> "toLocation");
 ALTER TABLE "ShopAllocationPolicy" ADD CONSTRAINT "ShopAllocationPolicy_strategy_known" CHECK (strategy IN ('fewest_locations', 'priority'));
 
--- The hold path with locations (from prisma/functions: inventory_allocate,
--- inventory_create_holds_batch, inventory_legacy_write, inventory_sell_held,
--- inventory_sell_unreserved, inventory_settle_holds).
+-- The hold path and the writes with locations, as in prisma/functions:
+-- inventory_allocate, inventory_create_holds_batch, inventory_legacy_write,
+-- inventory_receive_transfer, inventory_sell_held, inventory_sell_unreserved,
+-- inventory_settle_holds, inventory_transfer, inventory_update_location,
+-- inventory_write_levels.
 
 CREATE OR REPLACE FUNCTION public.inventory_allocate(p_lines jsonb, p_avail jsonb, p_locations text[], p_strategy text)
  RETURNS jsonb
@@ -161,16 +163,23 @@ DECLARE
   --   priority: every location in priority order.
   -- Within the chosen set, each line takes what it can from the first
   -- location, then the next.
+  -- Sets are tried by size, each size in order of priorities, and the
+  -- first that has the cart wins: a cart one location has costs at most
+  -- one look per location.
   v_n integer := cardinality(p_locations);
-  v_need jsonb := '{}';
+  v_vars text[] := '{}';
+  v_need integer[] := '{}';
+  v_free integer[];
   v_line jsonb;
   v_var text;
   v_i integer;
+  v_v integer;
   v_k integer;
-  v_mask integer;
-  v_chosen text[];
+  v_size integer;
+  v_set integer[];
   v_ok boolean;
   v_sum integer;
+  v_chosen text[];
   v_rem integer;
   v_take integer;
   v_loc text;
@@ -180,37 +189,70 @@ BEGIN
   IF v_n = 0 THEN
     RETURN NULL;
   END IF;
+  -- Units needed per variant (v_vars[v] needs v_need[v]).
   FOR v_i IN 0 .. jsonb_array_length(p_lines) - 1 LOOP
     v_line := p_lines->v_i;
     v_var := (v_line->>'sku') || chr(31) || (v_line->>'variantKey');
-    v_need := v_need || jsonb_build_object(v_var, coalesce((v_need->>v_var)::int, 0) + (v_line->>'quantity')::int);
+    v_v := array_position(v_vars, v_var);
+    IF v_v IS NULL THEN
+      v_vars := array_append(v_vars, v_var);
+      v_need := array_append(v_need, (v_line->>'quantity')::int);
+    ELSE
+      v_need[v_v] := v_need[v_v] + (v_line->>'quantity')::int;
+    END IF;
   END LOOP;
 
   v_chosen := p_locations;
   IF p_strategy = 'fewest_locations' AND v_n > 1 AND v_n <= 12 THEN
+    -- Free units of variant v at location k: v_free[(v - 1) * v_n + k].
+    v_free := array_fill(0, ARRAY[cardinality(v_vars) * v_n]);
+    FOR v_v IN 1 .. cardinality(v_vars) LOOP
+      FOR v_k IN 1 .. v_n LOOP
+        v_free[(v_v - 1) * v_n + v_k] := greatest(coalesce((p_avail->>(v_vars[v_v] || chr(31) || p_locations[v_k]))::int, 0), 0);
+      END LOOP;
+    END LOOP;
+    -- All of them together is the largest set: when it is short, every set is.
+    FOR v_v IN 1 .. cardinality(v_vars) LOOP
+      v_sum := 0;
+      FOR v_k IN 1 .. v_n LOOP
+        v_sum := v_sum + v_free[(v_v - 1) * v_n + v_k];
+      END LOOP;
+      IF v_sum < v_need[v_v] THEN
+        RETURN NULL;
+      END IF;
+    END LOOP;
     v_chosen := NULL;
-    FOR v_mask IN
-      SELECT m FROM generate_series(1, (1 << v_n) - 1) m
-      ORDER BY length(replace(m::bit(12)::text, '0', '')),
-               ARRAY(SELECT k FROM generate_series(0, v_n - 1) k WHERE m & (1 << k) <> 0 ORDER BY k)
-    LOOP
-      v_ok := true;
-      FOR v_var IN SELECT jsonb_object_keys(v_need) LOOP
-        v_sum := 0;
-        FOR v_k IN 0 .. v_n - 1 LOOP
-          IF v_mask & (1 << v_k) <> 0 THEN
-            v_sum := v_sum + coalesce((p_avail->>(v_var || chr(31) || p_locations[v_k + 1]))::int, 0);
+    <<sizes>>
+    FOR v_size IN 1 .. v_n LOOP
+      v_set := ARRAY(SELECT generate_series(1, v_size));
+      LOOP
+        v_ok := true;
+        FOR v_v IN 1 .. cardinality(v_vars) LOOP
+          v_sum := 0;
+          FOR v_k IN 1 .. v_size LOOP
+            v_sum := v_sum + v_free[(v_v - 1) * v_n + v_set[v_k]];
+          END LOOP;
+          IF v_sum < v_need[v_v] THEN
+            v_ok := false;
+            EXIT;
           END IF;
         END LOOP;
-        IF v_sum < (v_need->>v_var)::int THEN
-          v_ok := false;
-          EXIT;
+        IF v_ok THEN
+          v_chosen := ARRAY(SELECT p_locations[s.k] FROM unnest(v_set) WITH ORDINALITY AS s(k, ord) ORDER BY s.ord);
+          EXIT sizes;
         END IF;
+        -- The next set of this size, in order of priorities.
+        v_k := v_size;
+        WHILE v_k >= 1 LOOP
+          EXIT WHEN v_set[v_k] < v_n - v_size + v_k;
+          v_k := v_k - 1;
+        END LOOP;
+        EXIT WHEN v_k = 0;
+        v_set[v_k] := v_set[v_k] + 1;
+        FOR v_i IN v_k + 1 .. v_size LOOP
+          v_set[v_i] := v_set[v_i - 1] + 1;
+        END LOOP;
       END LOOP;
-      IF v_ok THEN
-        v_chosen := ARRAY(SELECT p_locations[k + 1] FROM generate_series(0, v_n - 1) k WHERE v_mask & (1 << k) <> 0 ORDER BY k);
-        EXIT;
-      END IF;
     END LOOP;
     IF v_chosen IS NULL THEN
       RETURN NULL;
@@ -628,6 +670,54 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.inventory_receive_transfer(p_shop text, p_id text, p_actor text, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- A transfer in transit arrives: its units leave incoming and join the
+  -- destination's quantity (a transfer_in ledger entry per line), and the
+  -- shop's online totals grow when the destination counts online. Receiving
+  -- twice changes nothing. Answers {outcome: 'received'|'unchanged'|'not_found', status}.
+  v_transfer record;
+  v_to record;
+BEGIN
+  SELECT * INTO v_transfer FROM "StockTransfer" WHERE id = p_id AND "shopId" = p_shop;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found');
+  END IF;
+  PERFORM inventory_lock(p_shop, ARRAY['transfer:' || p_id], '{}',
+    ARRAY(SELECT l->>'sku' FROM jsonb_array_elements(v_transfer.lines) l),
+    ARRAY(SELECT l->>'variantKey' FROM jsonb_array_elements(v_transfer.lines) l), false);
+  SELECT * INTO v_transfer FROM "StockTransfer" WHERE id = p_id AND "shopId" = p_shop;
+  IF v_transfer.status <> 'in_transit' THEN
+    RETURN jsonb_build_object('outcome', 'unchanged', 'status', v_transfer.status);
+  END IF;
+  SELECT * INTO v_to FROM "StockLocation" WHERE "shopId" = p_shop AND code = v_transfer."toLocation";
+
+  WITH dst AS (
+    UPDATE "InventoryLevel" lv SET quantity = lv.quantity + (l->>'quantity')::int, incoming = lv.incoming - (l->>'quantity')::int,
+      "updatedAt" = p_now
+    FROM jsonb_array_elements(v_transfer.lines) l
+    WHERE lv."shopId" = p_shop AND lv.sku = l->>'sku' AND lv."variantKey" = l->>'variantKey' AND lv.location = v_transfer."toLocation"
+    RETURNING lv.sku, lv."variantKey", lv.quantity, (l->>'quantity')::int AS qty
+  )
+  INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+  SELECT p_shop, sku, "variantKey", v_transfer."toLocation", qty, quantity, 'transfer_in', p_actor,
+         'transfer ' || p_id || ' from ' || v_transfer."fromLocation", p_now
+  FROM dst ORDER BY sku COLLATE "C", "variantKey" COLLATE "C";
+
+  IF v_to.active AND v_to."fulfilsOnline" THEN
+    UPDATE "InventoryItem" i SET quantity = i.quantity + (l->>'quantity')::int, version = i.version + 1, "updatedAt" = p_now
+    FROM jsonb_array_elements(v_transfer.lines) l
+    WHERE i."shopId" = p_shop AND i.sku = l->>'sku' AND i."variantKey" = l->>'variantKey';
+  END IF;
+  UPDATE "StockTransfer" SET status = 'received', "receivedAt" = p_now, "receivedBy" = p_actor WHERE id = p_id;
+  RETURN jsonb_build_object('outcome', 'received', 'status', 'received');
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.inventory_sell_held(p_shop text, p_ops jsonb, p_now timestamp with time zone)
  RETURNS void
  LANGUAGE sql
@@ -691,6 +781,12 @@ BEGIN
   -- held nothing): allocated from the shop's online locations by its
   -- strategy, like a hold, and written onto the hold's lines, which then say
   -- where the units came from. Returns the shortfall, or [] when sold.
+  -- One line per variant: a variant named twice is checked, allocated and written as one.
+  SELECT coalesce(array_agg(m.sku ORDER BY m.first), '{}'), coalesce(array_agg(m.key ORDER BY m.first), '{}'),
+         coalesce(array_agg(m.qty ORDER BY m.first), '{}')
+  INTO p_skus, p_keys, p_quantities
+  FROM (SELECT l.sku, l.key, sum(l.qty)::int AS qty, min(l.ord) AS first
+        FROM unnest(p_skus, p_keys, p_quantities) WITH ORDINALITY AS l(sku, key, qty, ord) GROUP BY 1, 2) m;
   PERFORM inventory_lock(p_shop, NULL, '{}', p_skus, p_keys, false);
   v_short := inventory_shortfall(p_shop, p_skus, p_keys, p_quantities);
   IF jsonb_array_length(v_short) > 0 THEN
@@ -793,6 +889,301 @@ BEGIN
   WHERE h.id = ANY (v_settled);
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_transfer(p_shop text, p_id text, p_from text, p_to text, p_lines jsonb, p_in_transit boolean, p_actor text, p_note text, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- Moves stock between two locations of a shop in one transaction. p_lines:
+  -- [{sku, variantKey, quantity}], distinct variants. Units leave the source
+  -- at once (a transfer_out ledger entry per line) and never held ones: a
+  -- line asking more than is free there refuses the whole transfer (holds
+  -- that have lapsed expire first). They arrive at once (transfer_in), or
+  -- with p_in_transit they wait as incoming at the destination until
+  -- inventory_receive_transfer. The shop's online totals move when the
+  -- source or the destination counts online.
+  -- Answers {outcome: 'created'|'existing'|'not_found'|'insufficient', ...}.
+  v_from record;
+  v_to record;
+  v_short jsonb;
+  v_existing record;
+BEGIN
+  PERFORM inventory_lock(p_shop, ARRAY['transfer:' || p_id], '{}',
+    ARRAY(SELECT l->>'sku' FROM jsonb_array_elements(p_lines) l), ARRAY(SELECT l->>'variantKey' FROM jsonb_array_elements(p_lines) l), false);
+  SELECT * INTO v_existing FROM "StockTransfer" WHERE id = p_id;
+  IF FOUND THEN
+    RETURN jsonb_build_object('outcome', 'existing', 'status', v_existing.status,
+      'sameRequest', v_existing."shopId" = p_shop AND v_existing."fromLocation" = p_from AND v_existing."toLocation" = p_to
+        AND v_existing.lines = p_lines);
+  END IF;
+  SELECT * INTO v_from FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_from;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found', 'field', 'from', 'location', p_from);
+  END IF;
+  SELECT * INTO v_to FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_to;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found', 'field', 'to', 'location', p_to);
+  END IF;
+  -- Lapsed holds never block: those on these variants expire first, as for a hold request.
+  PERFORM inventory_expire_holds_on(p_shop, ARRAY(SELECT l->>'sku' FROM jsonb_array_elements(p_lines) l),
+    ARRAY(SELECT l->>'variantKey' FROM jsonb_array_elements(p_lines) l), p_now);
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('index', l.ord - 1, 'sku', l.value->>'sku', 'variantKey', l.value->>'variantKey',
+           'requested', (l.value->>'quantity')::int, 'available', greatest(coalesce(lv.quantity - lv.reserved, 0), 0),
+           'held', coalesce(lv.reserved, 0)) ORDER BY l.ord), '[]'::jsonb)
+  INTO v_short
+  FROM jsonb_array_elements(p_lines) WITH ORDINALITY AS l(value, ord)
+  LEFT JOIN "InventoryLevel" lv ON lv."shopId" = p_shop AND lv.sku = l.value->>'sku' AND lv."variantKey" = l.value->>'variantKey'
+    AND lv.location = p_from
+  WHERE coalesce(lv.quantity - lv.reserved, 0) < (l.value->>'quantity')::int;
+  IF jsonb_array_length(v_short) > 0 THEN
+    RETURN jsonb_build_object('outcome', 'insufficient', 'insufficient', v_short);
+  END IF;
+
+  INSERT INTO "StockTransfer" (id, "shopId", "fromLocation", "toLocation", status, lines, actor, note, "createdAt", "receivedAt", "receivedBy")
+  VALUES (p_id, p_shop, p_from, p_to, CASE WHEN p_in_transit THEN 'in_transit' ELSE 'received' END, p_lines, p_actor, p_note, p_now,
+          CASE WHEN p_in_transit THEN NULL ELSE p_now END, CASE WHEN p_in_transit THEN NULL ELSE p_actor END);
+
+  WITH src AS (
+    UPDATE "InventoryLevel" lv SET quantity = lv.quantity - (l->>'quantity')::int, "updatedAt" = p_now
+    FROM jsonb_array_elements(p_lines) l
+    WHERE lv."shopId" = p_shop AND lv.sku = l->>'sku' AND lv."variantKey" = l->>'variantKey' AND lv.location = p_from
+    RETURNING lv.sku, lv."variantKey", lv.quantity, (l->>'quantity')::int AS qty
+  )
+  INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+  SELECT p_shop, sku, "variantKey", p_from, -qty, quantity, 'transfer_out', p_actor, 'transfer ' || p_id || ' to ' || p_to, p_now
+  FROM src ORDER BY sku COLLATE "C", "variantKey" COLLATE "C";
+
+  INSERT INTO "InventoryLevel" ("shopId", sku, "variantKey", location, quantity, reserved, incoming, "updatedAt")
+  SELECT p_shop, l->>'sku', l->>'variantKey', p_to, 0, 0, 0, p_now FROM jsonb_array_elements(p_lines) l
+  ON CONFLICT ("shopId", sku, "variantKey", location) DO NOTHING;
+  IF p_in_transit THEN
+    UPDATE "InventoryLevel" lv SET incoming = lv.incoming + (l->>'quantity')::int, "updatedAt" = p_now
+    FROM jsonb_array_elements(p_lines) l
+    WHERE lv."shopId" = p_shop AND lv.sku = l->>'sku' AND lv."variantKey" = l->>'variantKey' AND lv.location = p_to;
+  ELSE
+    WITH dst AS (
+      UPDATE "InventoryLevel" lv SET quantity = lv.quantity + (l->>'quantity')::int, "updatedAt" = p_now
+      FROM jsonb_array_elements(p_lines) l
+      WHERE lv."shopId" = p_shop AND lv.sku = l->>'sku' AND lv."variantKey" = l->>'variantKey' AND lv.location = p_to
+      RETURNING lv.sku, lv."variantKey", lv.quantity, (l->>'quantity')::int AS qty
+    )
+    INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+    SELECT p_shop, sku, "variantKey", p_to, qty, quantity, 'transfer_in', p_actor, 'transfer ' || p_id || ' from ' || p_from, p_now
+    FROM dst ORDER BY sku COLLATE "C", "variantKey" COLLATE "C";
+  END IF;
+
+  UPDATE "InventoryItem" i SET quantity = i.quantity
+      - CASE WHEN v_from.active AND v_from."fulfilsOnline" THEN (l->>'quantity')::int ELSE 0 END
+      + CASE WHEN NOT p_in_transit AND v_to.active AND v_to."fulfilsOnline" THEN (l->>'quantity')::int ELSE 0 END,
+    version = i.version + 1, "updatedAt" = p_now
+  FROM jsonb_array_elements(p_lines) l
+  WHERE i."shopId" = p_shop AND i.sku = l->>'sku' AND i."variantKey" = l->>'variantKey';
+  RETURN jsonb_build_object('outcome', 'created', 'status', CASE WHEN p_in_transit THEN 'in_transit' ELSE 'received' END);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_update_location(p_shop text, p_code text, p_name text, p_kind text, p_active boolean, p_fulfils_online boolean, p_priority integer, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- Changes a location; NULL arguments keep what it has. When it starts or
+  -- stops counting online (active and fulfilling online orders), the shop's
+  -- online totals move by its quantities, under the lock of every stock row
+  -- of the shop, so no hold decides meanwhile. A location stops counting
+  -- online only when nothing is held there: {outcome: 'held', held} otherwise.
+  -- A change of active or fulfilsOnline is decided under those locks, on
+  -- the row as it is then (a concurrent change may have come first); when
+  -- neither changes as read, they are not written, so a concurrent change
+  -- is never undone.
+  v_loc record;
+  v_was boolean;
+  v_will boolean;
+  v_held bigint;
+  v_flags boolean;
+BEGIN
+  SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found');
+  END IF;
+  v_flags := coalesce(p_active, v_loc.active) <> v_loc.active
+    OR coalesce(p_fulfils_online, v_loc."fulfilsOnline") <> v_loc."fulfilsOnline";
+  IF v_flags THEN
+    PERFORM inventory_lock(p_shop, NULL, '{}', NULL, NULL, false);
+    SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code FOR UPDATE;
+  END IF;
+  v_was := v_loc.active AND v_loc."fulfilsOnline";
+  v_will := CASE WHEN v_flags THEN coalesce(p_active, v_loc.active) AND coalesce(p_fulfils_online, v_loc."fulfilsOnline")
+            ELSE v_was END;
+  IF v_was <> v_will THEN
+    IF NOT v_will THEN
+      -- Lapsed holds never block: those with units here expire first (one another transaction has locked is left to
+      -- it, and still counts as held).
+      PERFORM inventory_settle_holds(p_shop, ARRAY(
+        SELECT h.id FROM "InventoryHold" h
+        WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
+          AND EXISTS (SELECT 1 FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id AND hi.location = p_code)
+        ORDER BY h.id FOR UPDATE SKIP LOCKED), 'expired', p_now);
+      SELECT coalesce(sum(reserved), 0) INTO v_held FROM "InventoryLevel" WHERE "shopId" = p_shop AND location = p_code;
+      IF v_held > 0 THEN
+        RETURN jsonb_build_object('outcome', 'held', 'held', v_held);
+      END IF;
+    END IF;
+    UPDATE "InventoryItem" i SET quantity = i.quantity + CASE WHEN v_will THEN lv.quantity ELSE -lv.quantity END,
+      version = i.version + 1, "updatedAt" = p_now
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = p_code AND lv.quantity > 0
+      AND i."shopId" = p_shop AND i.sku = lv.sku AND i."variantKey" = lv."variantKey";
+  END IF;
+  UPDATE "StockLocation" SET name = coalesce(p_name, name), kind = coalesce(p_kind, kind),
+    active = CASE WHEN v_flags THEN coalesce(p_active, active) ELSE active END,
+    "fulfilsOnline" = CASE WHEN v_flags THEN coalesce(p_fulfils_online, "fulfilsOnline") ELSE "fulfilsOnline" END,
+    priority = coalesce(p_priority, priority), "updatedAt" = p_now
+  WHERE "shopId" = p_shop AND code = p_code;
+  RETURN jsonb_build_object('outcome', 'updated', 'online', v_will, 'wasOnline', v_was);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_write_levels(p_shop text, p_rows jsonb, p_reason text, p_actor text, p_note text, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- Operator writes of quantity at locations (edits, imports, adjustments).
+  -- p_rows: [{sku, variantKey, location, quantity}] (absolute) or
+  -- [{sku, variantKey, location, delta}]; every variant exists. Locks the
+  -- variants' stock rows (inventory_lock), then for each row sets the
+  -- location's quantity, moves the shop's online total by the same delta
+  -- when the location counts online, and writes a ledger entry per change.
+  -- A row that would go below zero, below the units held there, or above
+  -- 1,000,000,000, or names a location the shop does not have, is refused:
+  -- the answer is {errors: [{index, field, message, ...}]} and nothing is
+  -- written. Otherwise {rows: [{index, quantity, delta}]} in p_rows order.
+  -- What each row needs is read once, up front (levels, locations), and the
+  -- answers are gathered in arrays: the work grows with the rows, not with
+  -- their square.
+  v_row jsonb;
+  v_ord bigint;
+  v_quantity integer;
+  v_reserved integer;
+  v_online boolean;
+  v_next bigint;
+  v_delta bigint;
+  v_errors jsonb[] := '{}';
+  v_out jsonb[] := '{}';
+  v_writes jsonb[] := '{}';
+  v_levels jsonb;
+  v_locations jsonb;
+  v_repeated text[];
+  v_seen jsonb := '{}';
+  v_key text;
+  v_field text;
+BEGIN
+  -- Main is every shop's default location: it exists as soon as the shop keeps stock.
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_rows) r WHERE r->>'location' = 'main') THEN
+    INSERT INTO "StockLocation" ("shopId", code, name, "updatedAt") VALUES (p_shop, 'main', 'Main warehouse', p_now)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  PERFORM inventory_lock(p_shop, NULL, '{}',
+    ARRAY(SELECT r->>'sku' FROM jsonb_array_elements(p_rows) r), ARRAY(SELECT r->>'variantKey' FROM jsonb_array_elements(p_rows) r), false);
+
+  -- The locations named, and whether each counts online. Shared locks: a location going on or offline
+  -- (inventory_update_location) waits for this write, or this write for it, even for a variant created in this
+  -- transaction, which that change's stock locks cannot cover.
+  SELECT coalesce(jsonb_object_agg(l.code, l.active AND l."fulfilsOnline"), '{}') INTO v_locations
+  FROM (SELECT code, active, "fulfilsOnline" FROM "StockLocation"
+        WHERE "shopId" = p_shop AND code IN (SELECT DISTINCT r->>'location' FROM jsonb_array_elements(p_rows) r)
+        ORDER BY code COLLATE "C" FOR SHARE) l;
+  -- Each variant and location's quantity and units held now, keyed sku U+001F variant key U+001F location.
+  SELECT coalesce(jsonb_object_agg(lv.sku || chr(31) || lv."variantKey" || chr(31) || lv.location,
+           jsonb_build_array(lv.quantity, lv.reserved)), '{}')
+  INTO v_levels
+  FROM "InventoryLevel" lv
+  WHERE lv."shopId" = p_shop AND (lv.sku, lv."variantKey", lv.location) IN (
+    SELECT r->>'sku', r->>'variantKey', r->>'location' FROM jsonb_array_elements(p_rows) r);
+  -- Keys named by more than one row (edits may; imports never do).
+  SELECT coalesce(array_agg(k), '{}') INTO v_repeated FROM (
+    SELECT (r->>'sku') || chr(31) || (r->>'variantKey') || chr(31) || (r->>'location') AS k
+    FROM jsonb_array_elements(p_rows) r GROUP BY 1 HAVING count(*) > 1) d;
+
+  FOR v_row, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
+    v_online := (v_locations->>(v_row->>'location'))::boolean;
+    IF v_online IS NULL THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', 'location',
+        'message', 'is not a location of shop ' || p_shop, 'location', v_row->>'location'));
+      CONTINUE;
+    END IF;
+    v_key := (v_row->>'sku') || chr(31) || (v_row->>'variantKey') || chr(31) || (v_row->>'location');
+    -- A second row for the same variant and location starts from the first one's result.
+    IF v_seen ? v_key THEN
+      v_quantity := (v_seen->v_key->>0)::int;
+      v_reserved := (v_seen->v_key->>1)::int;
+    ELSE
+      v_quantity := coalesce((v_levels->v_key->>0)::int, 0);
+      v_reserved := coalesce((v_levels->v_key->>1)::int, 0);
+    END IF;
+    IF v_row ? 'delta' THEN
+      v_next := v_quantity::bigint + (v_row->>'delta')::bigint;
+      v_field := 'delta';
+    ELSE
+      v_next := (v_row->>'quantity')::bigint;
+      v_field := 'quantity';
+    END IF;
+    v_delta := v_next - v_quantity;
+    IF v_next < 0 THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', 'would take ' || (v_row->>'sku') || ' at ' || (v_row->>'location') || ' below zero (on hand there: ' || v_quantity || ')',
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'negative'));
+    ELSIF v_next > 1000000000 THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', 'would take ' || (v_row->>'sku') || ' at ' || (v_row->>'location') || ' above 1000000000',
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'too_large'));
+    ELSIF v_next < v_reserved THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', v_next || ' is below the ' || v_reserved || ' units held by active checkouts at ' || (v_row->>'location'),
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'held'));
+    ELSE
+      IF v_key = ANY (v_repeated) THEN
+        v_seen := v_seen || jsonb_build_object(v_key, jsonb_build_array(v_next, v_reserved));
+      END IF;
+      v_out := array_append(v_out, jsonb_build_object('index', v_ord - 1, 'quantity', v_next, 'delta', v_delta));
+      IF v_delta <> 0 THEN
+        v_writes := array_append(v_writes, jsonb_build_object('sku', v_row->>'sku', 'variantKey', v_row->>'variantKey',
+          'location', v_row->>'location', 'quantity', v_next, 'delta', v_delta, 'online', v_online, 'ord', v_ord));
+      END IF;
+    END IF;
+  END LOOP;
+  IF cardinality(v_errors) > 0 THEN
+    RETURN jsonb_build_object('errors', to_jsonb(v_errors));
+  END IF;
+
+  IF cardinality(v_writes) > 0 THEN
+    INSERT INTO "InventoryLevel" AS lv ("shopId", sku, "variantKey", location, quantity, reserved, "updatedAt")
+    SELECT DISTINCT ON (w->>'sku', w->>'variantKey', w->>'location') p_shop, w->>'sku', w->>'variantKey', w->>'location', 0, 0, p_now
+    FROM unnest(v_writes) w
+    ON CONFLICT ("shopId", sku, "variantKey", location) DO NOTHING;
+    UPDATE "InventoryLevel" lv SET quantity = t.quantity, "updatedAt" = p_now
+    FROM (SELECT DISTINCT ON (w->>'sku', w->>'variantKey', w->>'location') w->>'sku' AS sku, w->>'variantKey' AS key,
+                 w->>'location' AS location, (w->>'quantity')::int AS quantity
+          FROM unnest(v_writes) w ORDER BY w->>'sku', w->>'variantKey', w->>'location', (w->>'ord')::bigint DESC) t
+    WHERE lv."shopId" = p_shop AND lv.sku = t.sku AND lv."variantKey" = t.key AND lv.location = t.location;
+    UPDATE "InventoryItem" i SET quantity = i.quantity + t.delta, version = i.version + 1, "updatedAt" = p_now
+    FROM (SELECT w->>'sku' AS sku, w->>'variantKey' AS key,
+                 sum(CASE WHEN (w->>'online')::boolean THEN (w->>'delta')::int ELSE 0 END)::int AS delta
+          FROM unnest(v_writes) w GROUP BY 1, 2) t
+    WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t.key;
+    INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+    SELECT p_shop, w->>'sku', w->>'variantKey', w->>'location', (w->>'delta')::int, (w->>'quantity')::int, p_reason, p_actor, p_note, p_now
+    FROM unnest(v_writes) WITH ORDINALITY AS x(w, ord) ORDER BY x.ord;
+  END IF;
+  RETURN jsonb_build_object('rows', to_jsonb(v_out));
 END;
 $function$;
 
