@@ -330,7 +330,7 @@ export function createPrismaLocationStore(database: Database): LocationStore {
       run(async () => {
         const shopId = options.shopId === undefined ? null : parseShopId(options.shopId);
         // One statement, one snapshot: a hold or a write in flight never shows as drift.
-        const { rows } = await pool.query<LocationDrift & { checked: number }>(
+        const { rows } = await pool.query<{ checked: number; drift: LocationDrift[] }>(
           `WITH levels AS (
              SELECT lv.* FROM "InventoryLevel" lv WHERE $1::text IS NULL OR lv."shopId" = $1
            ), held AS (
@@ -366,26 +366,13 @@ export function createPrismaLocationStore(database: Database): LocationStore {
              FROM "InventoryItem" i LEFT JOIN totals t USING ("shopId", sku, "variantKey")
              WHERE ($1::text IS NULL OR i."shopId" = $1) AND i.reserved <> coalesce(t.reserved, 0)
            )
-           SELECT * FROM (
-             SELECT d.*, (SELECT count(*) FROM levels)::int AS checked FROM drift d
-             UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM levels)::int
-           ) r
-           ORDER BY r."shopId" COLLATE "C", r.sku COLLATE "C", r."variantKey" COLLATE "C", r.location COLLATE "C", r.field`,
+           SELECT (SELECT count(*) FROM levels)::int AS checked,
+                  coalesce(jsonb_agg(d ORDER BY d."shopId" COLLATE "C", d.sku COLLATE "C", d."variantKey" COLLATE "C",
+                    d.location COLLATE "C", d.field), '[]'::jsonb) AS drift
+           FROM drift d`,
           [shopId],
         );
-        const checked = rows.at(-1)?.checked ?? 0;
-        const drift = rows
-          .filter((row) => row.shopId !== null)
-          .map(({ shopId: shop, sku, variantKey, location, field, actual, expected }) => ({
-            shopId: shop,
-            sku,
-            variantKey,
-            location,
-            field,
-            actual,
-            expected,
-          }));
-        return { checked, drift };
+        return { checked: rows[0]!.checked, drift: rows[0]!.drift };
       }),
   };
 }
