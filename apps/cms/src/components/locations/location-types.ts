@@ -1,21 +1,13 @@
+import type { StockLocationView } from "@acme/platform-core";
 import type { AllocationStrategy, LocationKind } from "@acme/platform-core/universal";
 
-/** A location as the CMS pages show it (the server's `LocationSummary` without its dates). */
-export interface LocationRowData {
-  code: string;
-  name: string;
-  kind: LocationKind;
-  active: boolean;
-  fulfilsOnline: boolean;
-  priority: number;
-  isDefault: boolean;
-  /** Active and selling online: its units count towards what buyers can buy. */
-  online: boolean;
+/** A location as the CMS pages show it: the library's view without its shop and dates, with its stock summed. */
+export type LocationRowData = Omit<StockLocationView, "shopId" | "createdAt" | "updatedAt"> & {
   onHand: number;
   held: number;
   incoming: number;
   variants: number;
-}
+};
 
 export const KIND_LABELS: Record<LocationKind, string> = { warehouse: "Warehouse", store: "Store" };
 
