@@ -1,4 +1,3 @@
-import { DEFAULT_LOCATION } from "../locations/location-inputs.ts";
 import type { Database } from "../db/prisma-client.ts";
 import { afterStockWrite, STOCK_CROSSED_SQL } from "../alerts/stock-alerts.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
@@ -70,7 +69,7 @@ interface HoldRow {
     productId: string;
     variantAttributes: unknown;
     quantity: number;
-    locations?: Array<{ location: string; quantity: number }>;
+    locations: Array<{ location: string; quantity: number }>;
   }> | null;
 }
 
@@ -102,7 +101,7 @@ function toView(row: HoldRow, now: Date): InventoryHoldView {
       productId: item.productId,
       variantAttributes: (item.variantAttributes ?? {}) as Record<string, string>,
       quantity: item.quantity,
-      locations: item.locations ?? [{ location: DEFAULT_LOCATION, quantity: item.quantity }],
+      locations: item.locations,
     })),
   };
 }
