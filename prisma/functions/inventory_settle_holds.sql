@@ -18,6 +18,8 @@ BEGIN
   IF v_settled IS NULL THEN
     RETURN 0;
   END IF;
+  -- The stock events of the units given back say why (inventory_level_events).
+  PERFORM set_config('acme.stock_reason', CASE WHEN p_status = 'expired' THEN 'expiry' ELSE 'release' END, true);
 
   UPDATE "InventoryLevel" lv SET reserved = lv.reserved - t.total, "updatedAt" = p_now
   FROM (

@@ -51,6 +51,15 @@ BEGIN
     FROM "InventoryLevel" lv
     WHERE lv."shopId" = p_shop AND lv.location = p_code AND lv.quantity > 0
       AND i."shopId" = p_shop AND i.sku = lv.sku AND i."variantKey" = lv."variantKey";
+    -- Its stock joins or leaves what the shop sells: one stock event per variant kept there (the level's own figures
+    -- do not change, so inventory_level_events does not see it).
+    INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter")
+    SELECT lv."shopId", lv.sku, lv."variantKey", lv.location, CASE WHEN v_will THEN 'location_online' ELSE 'location_offline' END,
+      lv.quantity, lv.quantity, lv.reserved, lv.reserved
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = p_code AND (lv.quantity > 0 OR lv.reserved > 0)
+    ORDER BY lv.sku COLLATE "C", lv."variantKey" COLLATE "C";
   END IF;
   UPDATE "StockLocation" SET name = coalesce(p_name, name), kind = coalesce(p_kind, kind),
     active = CASE WHEN v_flags THEN coalesce(p_active, active) ELSE active END,

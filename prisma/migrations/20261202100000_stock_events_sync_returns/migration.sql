@@ -1,0 +1,467 @@
+-- Stock that flows in and out (docs/stock-events.md, docs/sync-api.md,
+-- docs/returns.md):
+-- 1. An outbox of stock events. Triggers on InventoryLevel write one
+--    StockEvent row per changed level in the changing transaction;
+--    stock_events_sequence later numbers each shop's committed events and
+--    links each change of quantity to its ledger entry. Subscriptions,
+--    per-shop delivery cursors and a delivery log deliver them as signed
+--    webhooks.
+-- 2. Integrations (machines with a bearer token, scoped to shops) and their
+--    idempotent sync requests; ledger rows carry the caller's reference.
+-- 3. Paid checkouts with their lines and unit amounts, each shop's return
+--    policy, and one StockReturn per Stripe refund (restocked once).
+--
+-- Runs while checkouts go on, as the locations migration does: it takes the
+-- tables it alters or puts triggers on in the checkouts' lock order, trying
+-- for at most 200 ms at a time. What it does under those locks is
+-- metadata-only: two nullable ledger columns, new tables, triggers and
+-- functions.
+
+DO $$
+DECLARE
+  v_attempt integer := 0;
+  -- What one try may wait, for all four tables together. Under half of deadlock_timeout: in a cycle (a checkout
+  -- queued behind this while holding a table it still wants), this gives way before PostgreSQL's deadlock check could
+  -- pick the checkout instead.
+  v_budget interval := least(interval '200 milliseconds', current_setting('deadlock_timeout')::interval / 2);
+  v_start timestamptz;
+  v_table text;
+BEGIN
+  LOOP
+    BEGIN
+      v_start := clock_timestamp();
+      -- The checkouts' order: hold rows (inventory_lock, the expiry checks), stock rows, hold lines, the ledger. In the
+      -- other order, hold requests that took their hold rows while this waited for the stock rows queued behind it, and
+      -- nearly every try ended in such a cycle under load (seconds to tens of seconds to get through).
+      FOREACH v_table IN ARRAY ARRAY['InventoryHold', 'InventoryItem', 'InventoryLevel', 'InventoryHoldItem', 'StockLedgerEntry'] LOOP
+        PERFORM set_config('lock_timeout',
+          greatest(1, ceil(extract(epoch FROM v_budget - (clock_timestamp() - v_start)) * 1000))::int || 'ms', true);
+        EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', v_table);
+      END LOOP;
+      EXIT;
+    EXCEPTION WHEN lock_not_available THEN
+      v_attempt := v_attempt + 1;
+      IF v_attempt >= 100 THEN
+        RAISE;
+      END IF;
+      PERFORM pg_sleep(0.02 * least(v_attempt, 10));
+    END;
+  END LOOP;
+  PERFORM set_config('lock_timeout', '60s', true);
+END;
+$$;
+
+-- The transaction that wrote a ledger row: how a stock event finds its ledger entry. Nullable and then given a
+-- default, so existing rows are not rewritten (they stay NULL).
+ALTER TABLE "StockLedgerEntry" ADD COLUMN "txid" xid8;
+ALTER TABLE "StockLedgerEntry" ALTER COLUMN "txid" SET DEFAULT pg_current_xact_id();
+-- What the writer gave as its own reference (an ERP document, a refund id).
+ALTER TABLE "StockLedgerEntry" ADD COLUMN "reference" TEXT;
+
+-- CreateTable
+CREATE TABLE "StockEvent" (
+    "id" BIGSERIAL NOT NULL,
+    "shopId" TEXT NOT NULL,
+    "sku" TEXT NOT NULL,
+    "variantKey" TEXT NOT NULL,
+    "location" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "quantityBefore" INTEGER NOT NULL,
+    "quantityAfter" INTEGER NOT NULL,
+    "reservedBefore" INTEGER NOT NULL,
+    "reservedAfter" INTEGER NOT NULL,
+    "ledgerEntryId" BIGINT,
+    "ledgerFloor" BIGINT,
+    "txid" xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    "seq" BIGINT,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp(),
+    "sequencedAt" TIMESTAMPTZ(3),
+
+    CONSTRAINT "StockEvent_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "StockEvent_shopId_seq_key" ON "StockEvent"("shopId", "seq");
+-- What the sequencer reads: a shop's unsequenced events (few at any time).
+CREATE INDEX "StockEvent_unsequenced_idx" ON "StockEvent"("shopId", "id") WHERE "seq" IS NULL;
+
+-- CreateTable
+CREATE TABLE "StockEventShop" (
+    "shopId" TEXT NOT NULL,
+    "lastSeq" BIGINT NOT NULL,
+    "sequencedAt" TIMESTAMPTZ(3),
+
+    CONSTRAINT "StockEventShop_pkey" PRIMARY KEY ("shopId")
+);
+
+-- CreateTable
+CREATE TABLE "StockEventSubscription" (
+    "id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "url" TEXT NOT NULL,
+    "secret" TEXT NOT NULL,
+    "shops" TEXT[],
+    "kinds" TEXT[],
+    "active" BOOLEAN NOT NULL DEFAULT true,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "StockEventSubscription_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "StockEventCursor" (
+    "subscriptionId" TEXT NOT NULL,
+    "shopId" TEXT NOT NULL,
+    "deliveredSeq" BIGINT NOT NULL,
+    "failures" INTEGER NOT NULL DEFAULT 0,
+    "nextAttemptAt" TIMESTAMPTZ(3) NOT NULL,
+    "leaseUntil" TIMESTAMPTZ(3),
+    "leaseId" TEXT,
+    "lastError" TEXT,
+    "lastAttemptAt" TIMESTAMPTZ(3),
+    "lastSuccessAt" TIMESTAMPTZ(3),
+    "alertedAt" TIMESTAMPTZ(3),
+
+    CONSTRAINT "StockEventCursor_pkey" PRIMARY KEY ("subscriptionId", "shopId")
+);
+CREATE INDEX "StockEventCursor_nextAttemptAt_idx" ON "StockEventCursor"("nextAttemptAt");
+
+-- CreateTable
+CREATE TABLE "StockEventDelivery" (
+    "id" BIGSERIAL NOT NULL,
+    "subscriptionId" TEXT NOT NULL,
+    "shopId" TEXT NOT NULL,
+    "fromSeq" BIGINT NOT NULL,
+    "toSeq" BIGINT NOT NULL,
+    "events" INTEGER NOT NULL,
+    "attempt" INTEGER NOT NULL,
+    "outcome" TEXT NOT NULL,
+    "httpStatus" INTEGER,
+    "error" TEXT,
+    "durationMs" INTEGER NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "StockEventDelivery_pkey" PRIMARY KEY ("id")
+);
+CREATE INDEX "StockEventDelivery_subscriptionId_id_idx" ON "StockEventDelivery"("subscriptionId", "id");
+CREATE INDEX "StockEventDelivery_createdAt_idx" ON "StockEventDelivery"("createdAt");
+
+-- AddForeignKey
+ALTER TABLE "StockEventCursor" ADD CONSTRAINT "StockEventCursor_subscriptionId_fkey" FOREIGN KEY ("subscriptionId") REFERENCES "StockEventSubscription"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateTable
+CREATE TABLE "Integration" (
+    "id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "tokenPrefix" TEXT NOT NULL,
+    "shops" TEXT[],
+    "active" BOOLEAN NOT NULL DEFAULT true,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastUsedAt" TIMESTAMPTZ(3),
+    "revokedAt" TIMESTAMPTZ(3),
+
+    CONSTRAINT "Integration_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "Integration_tokenHash_key" ON "Integration"("tokenHash");
+
+-- CreateTable
+CREATE TABLE "SyncRequest" (
+    "integrationId" TEXT NOT NULL,
+    "idempotencyKey" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "status" INTEGER NOT NULL,
+    "response" JSONB NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "SyncRequest_pkey" PRIMARY KEY ("integrationId", "idempotencyKey")
+);
+CREATE INDEX "SyncRequest_createdAt_idx" ON "SyncRequest"("createdAt");
+
+-- CreateTable
+CREATE TABLE "PaidCheckout" (
+    "sessionId" TEXT NOT NULL,
+    "shopId" TEXT NOT NULL,
+    "holdId" TEXT,
+    "paymentIntentId" TEXT,
+    "currency" TEXT NOT NULL,
+    "amountTotal" INTEGER NOT NULL,
+    "lines" JSONB NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "PaidCheckout_pkey" PRIMARY KEY ("sessionId")
+);
+CREATE INDEX "PaidCheckout_paymentIntentId_idx" ON "PaidCheckout"("paymentIntentId");
+CREATE INDEX "PaidCheckout_shopId_createdAt_idx" ON "PaidCheckout"("shopId", "createdAt");
+
+-- CreateTable
+CREATE TABLE "ShopReturnPolicy" (
+    "shopId" TEXT NOT NULL,
+    "policy" TEXT NOT NULL,
+    "updatedBy" TEXT NOT NULL,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ShopReturnPolicy_pkey" PRIMARY KEY ("shopId"),
+    CONSTRAINT "ShopReturnPolicy_policy_known" CHECK ("policy" IN ('restock', 'no_restock', 'ask'))
+);
+
+-- CreateTable
+CREATE TABLE "StockReturn" (
+    "refundId" TEXT NOT NULL,
+    "shopId" TEXT NOT NULL,
+    "sessionId" TEXT NOT NULL,
+    "paymentIntentId" TEXT,
+    "amount" INTEGER NOT NULL,
+    "currency" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "lines" JSONB NOT NULL,
+    "note" TEXT,
+    "decidedBy" TEXT,
+    "decidedAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "StockReturn_pkey" PRIMARY KEY ("refundId"),
+    CONSTRAINT "StockReturn_status_known" CHECK ("status" IN ('restocked', 'not_restocked', 'pending', 'dismissed'))
+);
+CREATE INDEX "StockReturn_shopId_status_createdAt_idx" ON "StockReturn"("shopId", "status", "createdAt");
+CREATE INDEX "StockReturn_sessionId_idx" ON "StockReturn"("sessionId");
+
+CREATE OR REPLACE FUNCTION public.inventory_level_events()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- The outbox of stock events: one StockEvent row per location level whose
+  -- quantity or reserved units a statement changed, written in the changing
+  -- transaction (so none is lost and a rolled-back change leaves none), while
+  -- the level's row lock is held (so ids of one variant's events follow its
+  -- commit order). One INSERT per statement, not per row: a hold batch of
+  -- hundreds of buyers on one variant writes one event. The reason of a change
+  -- of quantity is its ledger entry's, found when the event is sequenced
+  -- (stock_events_sequence) from ledgerFloor, the variant's last ledger row
+  -- not written by this transaction; a change of reserved alone is a hold, or
+  -- a release or expiry as inventory_settle_holds says in acme.stock_reason.
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerFloor")
+    SELECT n."shopId", n.sku, n."variantKey", n.location,
+      CASE WHEN n.quantity <> 0 THEN 'adjustment' ELSE 'hold' END,
+      0, n.quantity, 0, n.reserved,
+      CASE WHEN n.quantity <> 0 THEN coalesce((
+        SELECT l.id FROM "StockLedgerEntry" l
+        WHERE l."shopId" = n."shopId" AND l.sku = n.sku AND l."variantKey" = n."variantKey"
+          AND l.txid IS DISTINCT FROM pg_current_xact_id()
+        ORDER BY l.id DESC LIMIT 1), 0) END
+    FROM new_levels n
+    WHERE n.quantity <> 0 OR n.reserved <> 0
+    ORDER BY n."shopId", n.sku COLLATE "C", n."variantKey" COLLATE "C", n.location COLLATE "C";
+  ELSE
+    INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerFloor")
+    SELECT n."shopId", n.sku, n."variantKey", n.location,
+      CASE WHEN n.quantity <> o.quantity THEN 'adjustment'
+           WHEN n.reserved > o.reserved THEN 'hold'
+           WHEN current_setting('acme.stock_reason', true) = 'expiry' THEN 'expiry'
+           ELSE 'release' END,
+      o.quantity, n.quantity, o.reserved, n.reserved,
+      CASE WHEN n.quantity <> o.quantity THEN coalesce((
+        SELECT l.id FROM "StockLedgerEntry" l
+        WHERE l."shopId" = n."shopId" AND l.sku = n.sku AND l."variantKey" = n."variantKey"
+          AND l.txid IS DISTINCT FROM pg_current_xact_id()
+        ORDER BY l.id DESC LIMIT 1), 0) END
+    FROM new_levels n JOIN old_levels o
+      ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
+    WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
+    ORDER BY n."shopId", n.sku COLLATE "C", n."variantKey" COLLATE "C", n.location COLLATE "C";
+  END IF;
+  RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.stock_events_sequence(p_shop text, p_limit integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  -- Gives committed, unsequenced events of one shop their sequence numbers
+  -- (the shop's next, in id order) and, for changes of quantity, their ledger
+  -- entry and its reason. One sequencer per shop at a time (the shop's
+  -- StockEventShop row is locked), so numbers are gap-free and never reused.
+  -- Events of one variant are committed in id order (ids are drawn under the
+  -- variant's row lock) and a later one is never visible before an earlier
+  -- one, so sequence order is commit order per variant. Returns how many
+  -- events it sequenced (at most p_limit).
+  v_last bigint;
+  v_count integer := 0;
+  v_ledger bigint;
+  v_reason text;
+  v_used bigint[] := '{}';
+  r record;
+BEGIN
+  INSERT INTO "StockEventShop" ("shopId", "lastSeq") VALUES (p_shop, 0) ON CONFLICT DO NOTHING;
+  SELECT "lastSeq" INTO v_last FROM "StockEventShop" WHERE "shopId" = p_shop FOR UPDATE;
+  FOR r IN
+    SELECT * FROM "StockEvent" WHERE "shopId" = p_shop AND seq IS NULL ORDER BY id LIMIT greatest(p_limit, 1)
+  LOOP
+    v_ledger := NULL;
+    v_reason := r.reason;
+    IF r."ledgerFloor" IS NOT NULL THEN
+      -- The transaction's own ledger rows for this variant come right after the floor (later writers waited for its
+      -- row lock), so this reads a few rows, not the variant's history.
+      SELECT l.id, l.reason INTO v_ledger, v_reason FROM "StockLedgerEntry" l
+      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > r."ledgerFloor"
+        AND l.txid = r.txid AND l.location = r.location AND l."quantityAfter" = r."quantityAfter"
+        AND l.delta = r."quantityAfter" - r."quantityBefore" AND NOT (l.id = ANY (v_used))
+      ORDER BY l.id LIMIT 1;
+      IF v_ledger IS NULL THEN
+        v_reason := r.reason;
+      ELSE
+        v_used := v_used || v_ledger;
+      END IF;
+    END IF;
+    v_last := v_last + 1;
+    v_count := v_count + 1;
+    UPDATE "StockEvent" SET seq = v_last, reason = v_reason, "ledgerEntryId" = v_ledger, "sequencedAt" = clock_timestamp()
+    WHERE id = r.id;
+  END LOOP;
+  IF v_count > 0 THEN
+    UPDATE "StockEventShop" SET "lastSeq" = v_last, "sequencedAt" = clock_timestamp() WHERE "shopId" = p_shop;
+  END IF;
+  RETURN v_count;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_settle_holds(p_shop text, p_hold_ids text[], p_status text, p_now timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  v_count integer;
+  v_settled text[];
+BEGIN
+  -- Gives the units of active holds back (released or expired): the only way
+  -- a hold's units return, to the locations they were reserved at. The
+  -- caller has locked the holds and their stock rows (inventory_lock). Only
+  -- holds still active give units back, so settling one twice is impossible.
+  -- Expiring also re-checks the time, read after the lock: a hold extended
+  -- meanwhile (a delayed payment, a longer TTL) is not expired.
+  SELECT array_agg(id) INTO v_settled FROM "InventoryHold"
+  WHERE "shopId" = p_shop AND id = ANY (p_hold_ids) AND status = 'active' AND (p_status <> 'expired' OR "expiresAt" <= p_now);
+  IF v_settled IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- The stock events of the units given back say why (inventory_level_events).
+  PERFORM set_config('acme.stock_reason', CASE WHEN p_status = 'expired' THEN 'expiry' ELSE 'release' END, true);
+
+  UPDATE "InventoryLevel" lv SET reserved = lv.reserved - t.total, "updatedAt" = p_now
+  FROM (
+    SELECT hi.sku, hi."variantKey", hi.location, sum(hi.quantity)::int AS total
+    FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled)
+    GROUP BY 1, 2, 3
+  ) t
+  WHERE lv."shopId" = p_shop AND lv.sku = t.sku AND lv."variantKey" = t."variantKey" AND lv.location = t.location;
+
+  UPDATE "InventoryItem" i SET reserved = i.reserved - t.total, "updatedAt" = p_now
+  FROM (
+    SELECT hi.sku, hi."variantKey", sum(hi.quantity)::int AS total
+    FROM "InventoryHoldItem" hi WHERE hi."holdId" = ANY (v_settled)
+    GROUP BY 1, 2
+  ) t
+  WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t."variantKey";
+
+  UPDATE "InventoryHold" h SET
+    status = p_status,
+    "releasedAt" = CASE WHEN p_status = 'released' THEN p_now ELSE h."releasedAt" END,
+    "expiredAt" = CASE WHEN p_status = 'expired' THEN p_now ELSE h."expiredAt" END,
+    "updatedAt" = p_now
+  WHERE h.id = ANY (v_settled);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_update_location(p_shop text, p_code text, p_name text, p_kind text, p_active boolean, p_fulfils_online boolean, p_priority integer, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- Changes a location; NULL arguments keep what it has. When it starts or
+  -- stops counting online (active and fulfilling online orders), the shop's
+  -- online totals move by its quantities, under the lock of every stock row
+  -- of the shop, so no hold decides meanwhile. A location stops counting
+  -- online only when nothing is held there: {outcome: 'held', held} otherwise.
+  -- A change of active or fulfilsOnline is decided under those locks, on
+  -- the row as it is then (a concurrent change may have come first); when
+  -- neither changes as read, they are not written, so a concurrent change
+  -- is never undone.
+  v_loc record;
+  v_was boolean;
+  v_will boolean;
+  v_held bigint;
+  v_flags boolean;
+BEGIN
+  SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'not_found');
+  END IF;
+  v_flags := coalesce(p_active, v_loc.active) <> v_loc.active
+    OR coalesce(p_fulfils_online, v_loc."fulfilsOnline") <> v_loc."fulfilsOnline";
+  IF v_flags THEN
+    PERFORM inventory_lock(p_shop, NULL, '{}', NULL, NULL, false);
+    SELECT * INTO v_loc FROM "StockLocation" WHERE "shopId" = p_shop AND code = p_code FOR UPDATE;
+  END IF;
+  v_was := v_loc.active AND v_loc."fulfilsOnline";
+  v_will := CASE WHEN v_flags THEN coalesce(p_active, v_loc.active) AND coalesce(p_fulfils_online, v_loc."fulfilsOnline")
+            ELSE v_was END;
+  IF v_was <> v_will THEN
+    IF NOT v_will THEN
+      -- Lapsed holds never block: those with units here expire first (one another transaction has locked is left to
+      -- it, and still counts as held).
+      PERFORM inventory_settle_holds(p_shop, ARRAY(
+        SELECT h.id FROM "InventoryHold" h
+        WHERE h."shopId" = p_shop AND h.status = 'active' AND h."expiresAt" <= p_now
+          AND EXISTS (SELECT 1 FROM "InventoryHoldItem" hi WHERE hi."holdId" = h.id AND hi.location = p_code)
+        ORDER BY h.id FOR UPDATE SKIP LOCKED), 'expired', p_now);
+      SELECT coalesce(sum(reserved), 0) INTO v_held FROM "InventoryLevel" WHERE "shopId" = p_shop AND location = p_code;
+      IF v_held > 0 THEN
+        RETURN jsonb_build_object('outcome', 'held', 'held', v_held);
+      END IF;
+    END IF;
+    UPDATE "InventoryItem" i SET quantity = i.quantity + CASE WHEN v_will THEN lv.quantity ELSE -lv.quantity END,
+      version = i.version + 1, "updatedAt" = p_now
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = p_code AND lv.quantity > 0
+      AND i."shopId" = p_shop AND i.sku = lv.sku AND i."variantKey" = lv."variantKey";
+    -- Its stock joins or leaves what the shop sells: one stock event per variant kept there (the level's own figures
+    -- do not change, so inventory_level_events does not see it).
+    INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter")
+    SELECT lv."shopId", lv.sku, lv."variantKey", lv.location, CASE WHEN v_will THEN 'location_online' ELSE 'location_offline' END,
+      lv.quantity, lv.quantity, lv.reserved, lv.reserved
+    FROM "InventoryLevel" lv
+    WHERE lv."shopId" = p_shop AND lv.location = p_code AND (lv.quantity > 0 OR lv.reserved > 0)
+    ORDER BY lv.sku COLLATE "C", lv."variantKey" COLLATE "C";
+  END IF;
+  UPDATE "StockLocation" SET name = coalesce(p_name, name), kind = coalesce(p_kind, kind),
+    active = CASE WHEN v_flags THEN coalesce(p_active, active) ELSE active END,
+    "fulfilsOnline" = CASE WHEN v_flags THEN coalesce(p_fulfils_online, "fulfilsOnline") ELSE "fulfilsOnline" END,
+    priority = coalesce(p_priority, priority), "updatedAt" = p_now
+  WHERE "shopId" = p_shop AND code = p_code;
+  RETURN jsonb_build_object('outcome', 'updated', 'online', v_will, 'wasOnline', v_was);
+END;
+$function$;
+
+-- One event per changed level, per statement (transition tables).
+CREATE TRIGGER "InventoryLevel_events_insert"
+AFTER INSERT ON "InventoryLevel"
+REFERENCING NEW TABLE AS new_levels
+FOR EACH STATEMENT EXECUTE FUNCTION inventory_level_events();
+
+CREATE TRIGGER "InventoryLevel_events_update"
+AFTER UPDATE ON "InventoryLevel"
+REFERENCING OLD TABLE AS old_levels NEW TABLE AS new_levels
+FOR EACH STATEMENT EXECUTE FUNCTION inventory_level_events();
