@@ -180,3 +180,11 @@ export {
   storefrontClientSecret,
 } from "./storefront/storefront-env.ts";
 export type { StorefrontEnv } from "./storefront/storefront-env.ts";
+
+export { STOCK_EVENT_TYPES, stockEventType } from "./stock-events/stock-event-types.ts";
+export type { StockEventType } from "./stock-events/stock-event-types.ts";
+export type { StockEventPayload, BeforeAfter } from "./stock-events/stock-event-payload.ts";
+export { sequenceStockEvents } from "./stock-events/sequence-stock-events.ts";
+export type { SequenceStockEventsOptions } from "./stock-events/sequence-stock-events.ts";
+export { listStockEvents } from "./stock-events/list-stock-events.ts";
+export type { ListStockEventsOptions, StockEventPage } from "./stock-events/list-stock-events.ts";
