@@ -18,11 +18,18 @@ const SECTIONS = [
   { path: "/data/import-export", label: "Import / export" },
   { path: "/low-stock", label: "Low stock" },
   { path: "/holds", label: "Holds" },
+  { path: "/returns", label: "Returns" },
   { path: "/settings", label: "Settings" },
 ] as const;
 
+/** Pages about the systems around the shops, not one shop: admins only. */
+const ADMIN_PAGES = [
+  { href: "/cms/integrations", label: "Integrations" },
+  { href: "/cms/webhooks", label: "Webhooks" },
+] as const;
+
 /** Shop switcher and section links; the current shop comes from the URL. */
-export function CmsNav({ shops }: { shops: string[] }) {
+export function CmsNav({ shops, admin = false }: { shops: string[]; admin?: boolean }) {
   const params = useParams<{ shop?: string }>();
   const pathname = usePathname();
   const router = useRouter();
@@ -78,6 +85,20 @@ export function CmsNav({ shops }: { shops: string[] }) {
               aria-current={active ? "page" : undefined}
             >
               {s.label}
+            </Link>
+          );
+        })}
+      {admin &&
+        ADMIN_PAGES.map((page) => {
+          const active = pathname === page.href || pathname.startsWith(page.href + "/");
+          return (
+            <Link
+              key={page.href}
+              href={page.href}
+              className={active ? "nav-link active" : "nav-link"}
+              aria-current={active ? "page" : undefined}
+            >
+              {page.label}
             </Link>
           );
         })}

@@ -15,7 +15,7 @@ export default async function CmsLayout({ children }: { children: ReactNode }) {
         <Link href="/cms" className="brand">
           Acme Inventory
         </Link>
-        <CmsNav shops={operator.shops} />
+        <CmsNav shops={operator.shops} admin={operator.role === "admin"} />
         <div className="whoami">
           <span className="whoami-email">{operator.email}</span>
           <span className={`role role-${operator.role}`}>{operator.role}</span>
