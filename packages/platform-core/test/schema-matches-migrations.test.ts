@@ -130,6 +130,10 @@ const KNOWN_CHECKS: Record<string, { table: string; definition: string }> = {
     table: "StockReturn",
     definition: `CHECK ((status = ANY (ARRAY['restocked'::text, 'not_restocked'::text, 'pending'::text, 'dismissed'::text])))`,
   },
+  StockReturn_mapping_known: {
+    table: "StockReturn",
+    definition: `CHECK ((mapping = ANY (ARRAY['metadata'::text, 'full'::text, 'amount'::text, 'unmatched'::text, 'ambiguous'::text])))`,
+  },
   StockLedgerEntry_quantity_after_nonnegative: {
     table: "StockLedgerEntry",
     definition: `CHECK (("quantityAfter" >= 0))`,
@@ -995,6 +999,14 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         () =>
           db.pool.query(
             `INSERT INTO "StockReturn" ("refundId", "shopId", "sessionId", amount, currency, status, lines, "updatedAt") VALUES ('re_1', 's', 'cs_1', 1, 'eur', 'lost', '[]', now())`,
+          ),
+      ],
+      [
+        "stock return mapping 'guessed'",
+        "StockReturn_mapping_known",
+        () =>
+          db.pool.query(
+            `INSERT INTO "StockReturn" ("refundId", "shopId", "sessionId", amount, currency, status, mapping, lines, "updatedAt") VALUES ('re_1', 's', 'cs_1', 1, 'eur', 'pending', 'guessed', '[]', now())`,
           ),
       ],
       ...(["source", "channel", "outcome"] as const).map((column): [string, string, () => Promise<unknown>] => [
