@@ -19,4 +19,9 @@ export {
 } from "./storefront/handle-checkout-session-request.ts";
 export type { OutOfStockLine } from "./storefront/handle-checkout-session-request.ts";
 export { handleCheckoutLinkRequest } from "./storefront/handle-checkout-link-request.ts";
+export {
+  handleSetInventoryQuantitiesRequest,
+  handleSyncInventoryRequest,
+} from "./integrations/handle-sync-requests.ts";
+export type { SyncRequestOptions } from "./integrations/handle-sync-requests.ts";
 export type { LapsedReason } from "./storefront/handle-checkout-link-request.ts";

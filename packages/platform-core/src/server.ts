@@ -102,6 +102,9 @@ export type { OpsAlert, OpsAlertSeverity, OpsAlertStore } from "./alerts/ops-ale
 // Operators (CMS accounts)
 export * from "./operators/index.ts";
 
+// Integrations (ERP, WMS) and the sync API
+export * from "./integrations/index.ts";
+
 export {
   listInventoryPage,
   inventoryPageQuerySchema,

@@ -2,6 +2,7 @@ import { getDatabase, type Database } from "../db/prisma-client.ts";
 import { getEnv } from "../env.ts";
 import { errorResponse } from "../errors/error-response.ts";
 import { requireBearer } from "../http/bearer-auth.ts";
+import { pruneSyncRequests } from "../integrations/prune-sync-requests.ts";
 import { flushOpsEvents } from "../metrics/ops-events.ts";
 import type { AlertChannels } from "./alert-channels.ts";
 import { evaluateOpsAlertRules } from "./ops-alert-rules.ts";
@@ -12,8 +13,9 @@ import { deliverPendingStockAlerts } from "./stock-alerts.ts";
  * `GET /api/cron/ops-alerts` (every minute): requires `Authorization: Bearer
  * $CRON_SECRET` like the reaper, evaluates the ops rules, and delivers any
  * low-stock crossings still waiting (the safety net for processes that ended
- * before their background delivery ran). Answers
- * `{ rules: OpsRuleEvaluation[], stockAlerts: StockAlertDrainResult }`.
+ * before their background delivery ran), and forgets sync API requests older
+ * than 24 h. Answers `{ rules: OpsRuleEvaluation[], stockAlerts:
+ * StockAlertDrainResult, syncRequestsPruned: number }`.
  */
 export async function handleOpsAlertCron(
   request: Request,
@@ -35,7 +37,9 @@ export async function handleOpsAlertCron(
       ...(options.now ? { now: options.now } : {}),
       ...(options.channels ? { channels: options.channels } : {}),
     });
-    return Response.json({ rules, stockAlerts }, { headers });
+    // Sync API idempotency keys are kept 24 h; this is where older ones go.
+    const syncRequestsPruned = await pruneSyncRequests({ database, ...(options.now ? { now: options.now } : {}) });
+    return Response.json({ rules, stockAlerts, syncRequestsPruned }, { headers });
   } catch (error) {
     return errorResponse(error, { headers });
   }

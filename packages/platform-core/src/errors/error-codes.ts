@@ -32,6 +32,8 @@ export const ErrorCode = {
    * retrying the same cart never helps.
    */
   payment_rejected: "payment_rejected",
+  /** An idempotency key was sent again with a different request; nothing changed. Use a new key. */
+  idempotency_key_reused: "idempotency_key_reused",
   /** The request body or upload exceeds its size limit. */
   payload_too_large: "payload_too_large",
   /** A configuration error: the process cannot run as configured. */

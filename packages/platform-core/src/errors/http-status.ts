@@ -12,6 +12,7 @@ export const httpStatusByCode: Record<ErrorCode, number> = {
   purchase_limit_exceeded: 422,
   rate_limited: 429,
   payment_rejected: 422,
+  idempotency_key_reused: 409,
   payload_too_large: 413,
   misconfigured: 500,
   internal: 500,

@@ -16,6 +16,8 @@ export const LEDGER_REASONS = [
   "transfer_out",
   /** Units received from another location of the shop (delta > 0 at the destination). */
   "transfer_in",
+  /** An integration (ERP, WMS) set the quantity through the sync API; the entry's note is the request's reason. */
+  "sync",
 ] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 
