@@ -26,6 +26,13 @@ export interface BenchConfig {
   splitRounds: number;
   /** Units of each split-cart variant at the locations that are not its warehouses. */
   splitFewUnits: number;
+  /**
+   * Rounds of the stock events comparison (phase 3e): the hot sale of phase 3 on a database without the stock events
+   * outbox and on ones with it (with a subscriber attached when delivery exists), in turn; 0 skips it.
+   */
+  stockEventsRounds: number;
+  /** Phase 3e runs the named buyers' sale of phase 3b too. */
+  stockEventsNamed: boolean;
   baselineUnits: number;
   webhookEvents: number;
   webhookConcurrency: number;
@@ -141,6 +148,8 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     oneLocationRounds: number("one-location-rounds", 7, (value) => Number.isInteger(value) && value >= 0),
     splitRounds: number("split-rounds", 2, (value) => Number.isInteger(value) && value >= 0),
     splitFewUnits: number("split-few-units", 3, (value) => Number.isInteger(value) && value >= 0),
+    stockEventsRounds: number("stock-events-rounds", 5, (value) => Number.isInteger(value) && value >= 0),
+    stockEventsNamed: toggle("stock-events-named", false),
     baselineUnits: number("baseline-units", hotUnits, integer),
     webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
     webhookConcurrency: number("webhook-concurrency", 32, integer),

@@ -19,6 +19,11 @@ import { runBaselineSeed } from "./phases/run-baseline-seed.ts";
 import { runHotHoldPhase, type HotHoldPhaseResult } from "./phases/run-hot-hold-phase.ts";
 import { runOneLocationComparison, type OneLocationComparison } from "./phases/run-one-location-comparison.ts";
 import { runSplitCartPhase, type SplitCartPhaseResult } from "./phases/run-split-cart-phase.ts";
+import {
+  printStockEventsComparison,
+  runStockEventsComparison,
+  type StockEventsComparison,
+} from "./phases/run-stock-events-comparison.ts";
 import { runReaperPhase } from "./phases/run-reaper-phase.ts";
 import { runValidatePhase } from "./phases/run-validate-phase.ts";
 import { runValidateCapacity } from "./phases/run-validate-capacity.ts";
@@ -139,6 +144,13 @@ async function runBenchmark(): Promise<number> {
       );
       split = await runSplitCartPhase(config, { db, store, holds });
     }
+    let stockEvents: StockEventsComparison | undefined;
+    if (config.stockEventsRounds > 0) {
+      step(
+        `phase 3e: stock events attached (${config.stockEventsRounds} rounds of phase 3${config.stockEventsNamed ? " and 3b" : ""} on fresh databases without the outbox and with it, in turn)`,
+      );
+      stockEvents = await runStockEventsComparison(config, { server, step });
+    }
 
     step(`phase 4/8: baselines (${config.buyers} buyers, ${config.baselineUnits} units each)`);
     const seed = await runBaselineSeed(config, { db });
@@ -198,6 +210,7 @@ async function runBenchmark(): Promise<number> {
       afterHot.invariants.oversoldUnits +
       (oneLocation?.oversold ?? 0) +
       (split?.oversold ?? 0) +
+      (stockEvents?.oversold ?? 0) +
       [...multi, ...(multiPgBouncer ?? [])].reduce((sum, layout) => sum + layout.oversold, 0) +
       (checkout?.summary.oversold ?? 0);
     const reconcileOk =
@@ -206,6 +219,7 @@ async function runBenchmark(): Promise<number> {
       finalLocations.drift.length === 0 &&
       (oneLocation?.reconcile_ok ?? true) &&
       (split ? split.reconcile_ok && split.books_ok : true) &&
+      (stockEvents?.reconcile_ok ?? true) &&
       (checkout?.summary.reconcile_ok ?? true);
     const hotRowMatches = afterHot.quantity === config.hotUnits && afterHot.reserved === hot.hotUnitsGranted;
     const reaper100k = reaper.seconds * (100_000 / reaper.holds);
@@ -291,6 +305,7 @@ async function runBenchmark(): Promise<number> {
             }
           : { skipped: "--one-location-rounds 0" },
         split_carts: split ? { sales: split.sales } : { skipped: "--split-rounds 0" },
+        stock_events: stockEvents ?? { skipped: "--stock-events-rounds 0" },
         caps_cost_runs: capsRuns.map((run) => ({
           sku: run.sku,
           named: run.clients,
@@ -345,12 +360,14 @@ async function runBenchmark(): Promise<number> {
       buyers: config.buyers,
       reaperHolds: config.reaperHolds,
     });
+    if (stockEvents) printStockEventsComparison(stockEvents);
     printProblems({
       validate: validate.errors,
       "hold (hot)": hot.errors,
       "hold (hot, caps)": capsRuns.flatMap((run) => run.result.errors),
       "one location": oneLocation?.sales.flatMap((sale) => sale.errors) ?? [],
       "split carts": split?.sales.flatMap((sale) => sale.errors) ?? [],
+      "stock events": stockEvents?.sales.flatMap((sale) => sale.errors) ?? [],
       baseline_seed: seed.errors,
       baseline_floor: floor.errors,
       webhook: webhook.errors,
@@ -401,6 +418,9 @@ async function runBenchmark(): Promise<number> {
           `split carts: ${sale.shop} books wrong: ${sale.sold_units} units sold, ${sale.units_left_levels} left the levels`,
         );
     }
+    for (const sale of stockEvents?.sales ?? [])
+      if (sale.timed_out) notes.push(`stock events: round ${sale.round} (${sale.side}) timed out`);
+    for (const failure of stockEvents?.failures ?? []) notes.push(`stock events: ${failure}`);
     if (finalLocations.drift.length > 0)
       notes.push(`location reconcile drift: ${JSON.stringify(finalLocations.drift.slice(0, 10))}`);
     if (!reconcileOk)
@@ -410,7 +430,10 @@ async function runBenchmark(): Promise<number> {
 
     const checkoutFailed =
       config.checkoutE2e && (checkout === undefined || !checkout.summary.books_ok || checkout.summary.granted === 0);
-    return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches || checkoutFailed ? 1 : 0;
+    const stockEventsFailed = (stockEvents?.failures.length ?? 0) > 0;
+    return oversold > 0 || !reconcileOk || final.badRows !== 0 || !hotRowMatches || checkoutFailed || stockEventsFailed
+      ? 1
+      : 0;
   } finally {
     await cleanup();
   }
