@@ -191,3 +191,48 @@ export { sequenceStockEvents } from "./stock-events/sequence-stock-events.ts";
 export type { SequenceStockEventsOptions } from "./stock-events/sequence-stock-events.ts";
 export { listStockEvents } from "./stock-events/list-stock-events.ts";
 export type { ListStockEventsOptions, StockEventPage } from "./stock-events/list-stock-events.ts";
+// Stock event webhooks (docs/stock-events.md)
+export { createStockEventSubscription } from "./stock-events/create-stock-event-subscription.ts";
+export type { CreateStockEventSubscriptionOptions } from "./stock-events/create-stock-event-subscription.ts";
+export { updateStockEventSubscription } from "./stock-events/update-stock-event-subscription.ts";
+export type {
+  UpdateStockEventSubscriptionOptions,
+  UpdatedStockEventSubscription,
+} from "./stock-events/update-stock-event-subscription.ts";
+export { deleteStockEventSubscription } from "./stock-events/delete-stock-event-subscription.ts";
+export { getStockEventSubscription } from "./stock-events/get-stock-event-subscription.ts";
+export { listStockEventSubscriptions } from "./stock-events/list-stock-event-subscriptions.ts";
+export type {
+  StockEventCursorState,
+  StockEventSubscription,
+  StockEventSubscriptionWithSecret,
+} from "./stock-events/stock-event-subscription-records.ts";
+export { START_FROM, SUBSCRIPTION_MAX_SHOPS } from "./stock-events/stock-event-subscription-inputs.ts";
+export type { StartFrom } from "./stock-events/stock-event-subscription-inputs.ts";
+export {
+  deliverStockEvents,
+  stockEventBackoffMs,
+  STOCK_EVENT_DELIVERY_DEFAULTS,
+} from "./stock-events/deliver-stock-events.ts";
+export type { DeliverStockEventsOptions, StockEventDeliveryResult } from "./stock-events/deliver-stock-events.ts";
+export {
+  runBackgroundStockEventDelivery,
+  forgetStockEventSubscriptionCache,
+} from "./stock-events/run-background-stock-event-delivery.ts";
+export { replayStockEvents } from "./stock-events/replay-stock-events.ts";
+export type { ReplayStockEventsOptions } from "./stock-events/replay-stock-events.ts";
+export {
+  pruneStockEvents,
+  STOCK_EVENT_RETENTION_DAYS,
+  STOCK_EVENT_DELIVERY_RETENTION_DAYS,
+} from "./stock-events/prune-stock-events.ts";
+export { listStockEventDeliveries } from "./stock-events/list-stock-event-deliveries.ts";
+export type { StockEventDeliveryAttempt, StockEventDeliveryPage } from "./stock-events/list-stock-event-deliveries.ts";
+export {
+  signStockEventBatch,
+  verifyStockEventSignature,
+  STOCK_EVENT_DELIVERY_HEADER,
+  STOCK_EVENT_SIGNATURE_HEADER,
+  STOCK_EVENT_USER_AGENT,
+} from "./stock-events/stock-event-webhook.ts";
+export type { StockEventBatch } from "./stock-events/stock-event-webhook.ts";
