@@ -176,7 +176,7 @@ BEGIN
         v_error := v_error || jsonb_build_object('version', (v_after->>v_ref)::int);
       END IF;
       IF v_error->>'outcome' = 'applied' THEN
-        v_error := v_error || jsonb_build_object('ledgerEntryId', (v_ledger->>v_key)::bigint);
+        v_error := v_error || jsonb_build_object('ledgerEntryId', v_ledger->>v_key);
       END IF;
       v_lines := array_append(v_lines, jsonb_build_object('index', v_ord - 1, 'sku', v_line->>'sku',
         'variantKey', v_line->>'variantKey', 'location', v_line->>'location', 'quantity', (v_line->>'quantity')::int) || v_error);

@@ -57,7 +57,7 @@ export async function authenticateIntegration(options: {
       // Conditional, so concurrent requests in the same minute write once between them.
       await database.pool.query(
         `UPDATE "Integration" SET "lastUsedAt" = $2
-         WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" <= $2 - interval '1 minute')`,
+         WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" <= $2::timestamptz - interval '1 minute')`,
         [row.id, now],
       );
     } catch (error) {

@@ -15,12 +15,7 @@ export type {
 export { listSyncInventory, SYNC_INVENTORY_MAX_LIMIT } from "./list-sync-inventory.ts";
 export type { SyncInventoryLevel, SyncInventoryPage } from "./list-sync-inventory.ts";
 export { pruneSyncRequests } from "./prune-sync-requests.ts";
-export {
-  IDEMPOTENCY_KEY_HEADER,
-  parseIdempotencyKey,
-  SYNC_MAX_LINES,
-  SYNC_REASONS,
-} from "./sync-inputs.ts";
+export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, SYNC_MAX_LINES, SYNC_REASONS } from "./sync-inputs.ts";
 export type { SyncLine, SyncReason, SyncRequestBody } from "./sync-inputs.ts";
 export { INTEGRATION_MAX_SHOPS } from "./integration-inputs.ts";
 export { TOKEN_PREFIX as INTEGRATION_TOKEN_PREFIX } from "./integration-token.ts";

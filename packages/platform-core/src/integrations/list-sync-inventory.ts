@@ -2,8 +2,9 @@ import { z } from "zod";
 import { getDatabase, type Database } from "../db/prisma-client.ts";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { toInventoryError } from "../errors/to-inventory-error.ts";
-import { parseOrThrow, parseShopId, skuSchema } from "../inventory/inputs.ts";
+import { parseShopId, skuSchema } from "../inventory/inputs.ts";
 import { locationCodeSchema } from "../locations/location-inputs.ts";
+import { namedFieldErrors } from "./sync-inputs.ts";
 
 export const SYNC_INVENTORY_DEFAULT_LIMIT = 100;
 export const SYNC_INVENTORY_MAX_LIMIT = 1000;
@@ -68,7 +69,7 @@ const querySchema = z.strictObject(
       .optional(),
     cursor: cursorSchema.optional(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown parameters ${issue.keys.join(", ")}` : "bad query") },
+  { error: "must be a query string" },
 );
 
 /** The query string as the schema reads it: `sku` may repeat, every other parameter once. */
@@ -102,7 +103,15 @@ export async function listSyncInventory(options: {
   if (repeated.length > 0) {
     throw InventoryError.validation(repeated.map((field) => ({ field, message: "must be given at most once" })));
   }
-  const query = parseOrThrow(querySchema, value);
+  const parsed = querySchema.safeParse(value);
+  if (!parsed.success) {
+    throw InventoryError.validation(
+      namedFieldErrors(parsed.error).map((e) =>
+        e.message === "is not a known field" ? { ...e, message: "is not a parameter of this endpoint" } : e,
+      ),
+    );
+  }
+  const query = parsed.data;
   const limit = query.limit ?? SYNC_INVENTORY_DEFAULT_LIMIT;
   const database = options.database ?? getDatabase();
   try {
@@ -129,7 +138,15 @@ export async function listSyncInventory(options: {
          AND ($4::text IS NULL OR (i.sku COLLATE "C", i."variantKey" COLLATE "C", l.code COLLATE "C") > ($4, $5, $6))
        ORDER BY i.sku COLLATE "C", i."variantKey" COLLATE "C", l.code COLLATE "C"
        LIMIT $7`,
-      [shopId, query.sku ?? null, query.location ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+      [
+        shopId,
+        query.sku ?? null,
+        query.location ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        after?.[2] ?? null,
+        limit + 1,
+      ],
     );
     const levels = rows.slice(0, limit);
     const last = levels.at(-1);

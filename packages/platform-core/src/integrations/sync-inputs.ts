@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { InventoryError, type FieldError } from "../errors/inventory-error.ts";
 import {
-  fieldErrors,
   quantitySchema,
   safeTextSchema,
   skuSchema,
@@ -13,7 +12,15 @@ import { DEFAULT_LOCATION, locationCodeSchema } from "../locations/location-inpu
 import { variantKey } from "../variants/variant-key.ts";
 
 /** Why an integration set quantities; the ledger entry's note (its reason is `sync`). */
-export const SYNC_REASONS = ["correction", "cycle_count", "received", "damaged", "shrinkage", "restock", "other"] as const;
+export const SYNC_REASONS = [
+  "correction",
+  "cycle_count",
+  "received",
+  "damaged",
+  "shrinkage",
+  "restock",
+  "other",
+] as const;
 export type SyncReason = (typeof SYNC_REASONS)[number];
 
 /** At most this many lines in one request. */
@@ -41,12 +48,7 @@ const lineSchema = z.strictObject(
     compareQuantity: quantitySchema.optional(),
     compareVersion: wholeNumber(2_147_483_647).optional(),
   },
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `has unknown fields ${issue.keys.join(", ")}`
-        : "must be an object { sku, quantity, ... }",
-  },
+  { error: "must be an object { sku, quantity, ... }" },
 );
 
 const bodySchema = z.strictObject(
@@ -64,12 +66,7 @@ const bodySchema = z.strictObject(
       .min(1, "must have at least one line")
       .max(SYNC_MAX_LINES, `must have at most ${SYNC_MAX_LINES} lines`),
   },
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `has unknown fields ${issue.keys.join(", ")}`
-        : "must be a JSON object { reason, lines, reference?, atomic? }",
-  },
+  { error: "must be a JSON object { reason, lines, reference?, atomic? }" },
 );
 
 /** One line as the database gets it: the variant by its canonical key, the location named. */
@@ -98,7 +95,7 @@ export function parseSyncRequestBody(value: unknown): SyncRequestBody {
   const parsed = bodySchema.safeParse(value);
   if (!parsed.success) {
     // A body that is not even an object says so once, not per field.
-    throw InventoryError.validation(fieldErrors(parsed.error).map(rootToBody));
+    throw InventoryError.validation(namedFieldErrors(parsed.error).map(rootToBody));
   }
   const errors: FieldError[] = [];
   const lines: SyncLine[] = [];
@@ -106,12 +103,22 @@ export function parseSyncRequestBody(value: unknown): SyncRequestBody {
   parsed.data.lines.forEach((raw, index) => {
     const line = lineSchema.safeParse(raw);
     if (!line.success) {
-      errors.push(...fieldErrors(line.error, `lines.${index}`));
+      errors.push(...namedFieldErrors(line.error, `lines.${index}`));
       return;
     }
-    const { sku, variantAttributes, location = DEFAULT_LOCATION, quantity, compareQuantity, compareVersion } = line.data;
+    const {
+      sku,
+      variantAttributes,
+      location = DEFAULT_LOCATION,
+      quantity,
+      compareQuantity,
+      compareVersion,
+    } = line.data;
     if (line.data.variantKey !== undefined && variantAttributes !== undefined) {
-      errors.push({ field: `lines.${index}.variantAttributes`, message: "give variantKey or variantAttributes, not both" });
+      errors.push({
+        field: `lines.${index}.variantAttributes`,
+        message: "give variantKey or variantAttributes, not both",
+      });
       return;
     }
     const key = line.data.variantKey ?? variantKey(variantAttributes);
@@ -142,6 +149,17 @@ export function parseSyncRequestBody(value: unknown): SyncRequestBody {
 
 function rootToBody(error: FieldError): FieldError {
   return error.field === "(root)" ? { ...error, field: "body" } : error;
+}
+
+/** Field errors with each unknown field named at its own path (`lines.4.extra`), so a typo is found at once. */
+export function namedFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const at = [prefix, ...issue.path.map(String)].filter(Boolean);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "is not a known field" }));
+    }
+    return [{ field: at.join(".") || "(root)", message: issue.message }];
+  });
 }
 
 /** 1 to 255 printable ASCII characters (what Stripe and Shopify take). */
@@ -175,7 +193,14 @@ export function syncRequestFingerprint(shopId: string, body: SyncRequestBody): s
     body.reason,
     body.reference ?? null,
     body.atomic,
-    body.lines.map((l) => [l.sku, l.variantKey, l.location, l.quantity, l.compareQuantity ?? null, l.compareVersion ?? null]),
+    body.lines.map((l) => [
+      l.sku,
+      l.variantKey,
+      l.location,
+      l.quantity,
+      l.compareQuantity ?? null,
+      l.compareVersion ?? null,
+    ]),
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
