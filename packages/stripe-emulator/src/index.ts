@@ -20,5 +20,12 @@ export { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS } from "./checkout/create-chec
 export { signWebhookPayload } from "./webhooks/sign-webhook-payload.ts";
 export { startWebhookReceiver } from "./webhooks/start-webhook-receiver.ts";
 export type { ReceivedWebhook, WebhookReceiver } from "./webhooks/start-webhook-receiver.ts";
-export type { CheckoutEventType, StripeEvent } from "./webhooks/stripe-event.ts";
+export type {
+  CheckoutEventType,
+  EmulatorEventType,
+  EventObjects,
+  RefundEventType,
+  StripeEvent,
+} from "./webhooks/stripe-event.ts";
+export type { ChargeObject, RefundObject, RefundReason, RefundStatus } from "./refunds/refund-objects.ts";
 export type { DeliveryAttempt, DeliveryMode, DeliveryResult, RetryPolicy } from "./webhooks/webhook-sender.ts";

@@ -9,6 +9,9 @@ import { errorTypeForStatus, type StripeErrorType } from "./api/stripe-api-error
 import { toCheckoutSession, type CheckoutSession } from "./checkout/checkout-session.ts";
 import { CheckoutSessions } from "./checkout/checkout-sessions.ts";
 import { CouponBook } from "./discounts/coupon-book.ts";
+import { toRefundObject, type RefundObject } from "./refunds/refund-objects.ts";
+import { Refunds } from "./refunds/refunds.ts";
+import type { FormObject } from "./api/form-body.ts";
 import {
   toCouponObject,
   toPromotionCodeObject,
@@ -81,6 +84,12 @@ export interface StripeEmulatorOptions {
    * with `POST /v1/coupons` and `POST /v1/promotion_codes`.
    */
   coupons?: readonly CouponSeed[];
+  /**
+   * Whether charge.refunded events embed the charge's refunds (default true).
+   * false sends the charge alone, as Stripe does for API versions where
+   * `refunds` is only expandable, so a receiver must list them.
+   */
+  embedChargeRefunds?: boolean;
   /** Clock in milliseconds since the epoch; default `Date.now`. */
   now?: () => number;
   /** How often open sessions past `expires_at` are expired (with their event); default 1000 ms, 0 turns it off. */
@@ -139,6 +148,33 @@ export interface StripeEmulator {
   };
   /** Expires every open session whose `expires_at` has passed (by the emulator's clock); returns their ids. */
   expireDue(): string[];
+
+  /**
+   * Refunds a paid session's charge as `POST /v1/refunds` does (by `sessionId`,
+   * `paymentIntent` or `charge`; `amount` defaults to what is left), with the
+   * same refusals. With `pending` the refund waits for `settleRefund`. Sends
+   * refund.created and charge.refunded.
+   */
+  refund(options: {
+    sessionId?: string;
+    paymentIntent?: string;
+    charge?: string;
+    amount?: number;
+    metadata?: Record<string, string>;
+    reason?: "duplicate" | "fraudulent" | "requested_by_customer";
+    pending?: boolean;
+  }): {
+    refund: RefundObject;
+    event: StripeEvent<"refund.created">;
+    chargeEvent: StripeEvent<"charge.refunded">;
+  };
+  /** A pending refund succeeds, fails or is canceled. Sends refund.updated. */
+  settleRefund(
+    refundId: string,
+    status: "succeeded" | "failed" | "canceled",
+  ): { refund: RefundObject; event: StripeEvent<"refund.updated"> };
+  /** Every refund, as `GET /v1/refunds/:id` returns it, oldest first. */
+  refunds(): RefundObject[];
 
   /** The next `POST /v1/checkout/sessions` fails with this status and message (once per call). */
   failNextCreate(status: number, message: string, options?: FailNextCreateOptions): void;
@@ -208,6 +244,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const coupons = new CouponBook({ now: () => Math.floor(now() / 1000) });
   seedCoupons(coupons, options.coupons ?? []);
   const checkout = new CheckoutSessions({ sender, coupons, now, publicUrl: () => publicUrl });
+  const refunds = new Refunds({
+    sender,
+    checkout,
+    now,
+    embedChargeRefunds: () => options.embedChargeRefunds ?? true,
+  });
   const failures: QueuedFailure[] = [];
   const requestLog: ApiRequestRecord[] = [];
   const idempotency = new IdempotencyCache();
@@ -220,6 +262,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const apiContext = {
     checkout,
     coupons,
+    refunds,
     idempotency,
     limiter,
     outage: () => outage,
@@ -317,6 +360,30 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     asyncPaymentSucceeded: (sessionId) => withView(checkout.settleAsyncPayment(sessionId, true)),
     asyncPaymentFailed: (sessionId) => withView(checkout.settleAsyncPayment(sessionId, false)),
     expireDue: () => checkout.expireDue(),
+
+    refund(refundOptions) {
+      const paymentIntent =
+        refundOptions.paymentIntent ??
+        (refundOptions.sessionId === undefined ? undefined : checkout.get(refundOptions.sessionId).paymentIntentId);
+      const params: FormObject = {
+        ...(refundOptions.charge === undefined ? {} : { charge: refundOptions.charge }),
+        ...(paymentIntent == null ? {} : { payment_intent: paymentIntent }),
+        ...(refundOptions.amount === undefined ? {} : { amount: String(refundOptions.amount) }),
+        ...(refundOptions.metadata === undefined ? {} : { metadata: { ...refundOptions.metadata } }),
+        ...(refundOptions.reason === undefined ? {} : { reason: refundOptions.reason }),
+      };
+      const made = refunds.create(
+        params,
+        { id: null, idempotency_key: null },
+        { pending: refundOptions.pending === true },
+      );
+      return { refund: toRefundObject(made.refund), event: made.created, chargeEvent: made.refunded };
+    },
+    settleRefund(refundId, status) {
+      const settled = refunds.settle(refundId, status);
+      return { refund: toRefundObject(settled.refund), event: settled.event };
+    },
+    refunds: () => refunds.all().map(toRefundObject),
 
     failNextCreate(status, message, failOptions = {}) {
       failures.push({

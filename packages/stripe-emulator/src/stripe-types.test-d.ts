@@ -4,7 +4,8 @@
 import type Stripe from "stripe";
 import { lineItemList, toCheckoutSession, type SessionRecord } from "./checkout/checkout-session.ts";
 import type { StripeEmulator } from "./start-stripe-emulator.ts";
-import type { StripeEvent } from "./webhooks/stripe-event.ts";
+import type { CheckoutEventType, StripeEvent } from "./webhooks/stripe-event.ts";
+import { toChargeObject, toRefundObject, type ChargeRecord, type RefundRecord } from "./refunds/refund-objects.ts";
 
 /**
  * A Stripe type as it is on the wire, and held to its documented values:
@@ -48,11 +49,22 @@ export const lineItems: OnTheWire<Stripe.ApiList<Stripe.LineItem>> = lineItemLis
 
 // Events, as webhooks carry them.
 type CheckoutEvent = Extract<Stripe.Event, { type: `checkout.session.${string}` }>;
-declare const sent: StripeEvent;
+declare const sent: StripeEvent<CheckoutEventType>;
 export const event: Stripe.Event = sent;
 export const strictEvent: OnTheWire<CheckoutEvent> = sent;
 export const events: Stripe.Event[] = emulator.events();
 export const completed: OnTheWire<Stripe.CheckoutSessionCompletedEvent> = emulator.pay("cs_test_x").event;
+
+// Refunds and the charge they refund, as the API answers and refund events carry them.
+declare const refundRecord: RefundRecord;
+declare const chargeRecord: ChargeRecord;
+export const refund: OnTheWire<Stripe.Refund> = toRefundObject(refundRecord);
+export const charge: OnTheWire<Stripe.Charge> = toChargeObject(chargeRecord, [refundRecord], { expandRefunds: true });
+export const refunds: OnTheWire<Stripe.Refund>[] = emulator.refunds();
+export const refundCreated: OnTheWire<Stripe.RefundCreatedEvent> = emulator.refund({ paymentIntent: "pi_x" }).event;
+export const refundUpdated: OnTheWire<Stripe.RefundUpdatedEvent> = emulator.settleRefund("re_x", "succeeded").event;
+declare const chargeRefunded: StripeEvent<"charge.refunded">;
+export const chargeRefundedEvent: OnTheWire<Stripe.ChargeRefundedEvent> = chargeRefunded;
 
 // Coupons and promotion codes (the pinned version's `promotion: { type, coupon }` shape).
 export const coupons: OnTheWire<Stripe.Coupon>[] = emulator.coupons();

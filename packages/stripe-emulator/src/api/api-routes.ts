@@ -1,6 +1,7 @@
 import { lineItemList, readExpand, toCheckoutSession, type SessionRecord } from "../checkout/checkout-session.ts";
 import { SessionStateError } from "../checkout/checkout-sessions.ts";
 import { toCouponObject, toPromotionCodeObject } from "../discounts/coupon-objects.ts";
+import { toChargeObject, toRefundObject } from "../refunds/refund-objects.ts";
 import type { StripeEvent } from "../webhooks/stripe-event.ts";
 import type { FormObject } from "./form-body.ts";
 import type { ApiContext } from "./handle-api-request.ts";
@@ -209,6 +210,74 @@ function listPromotionCodes({ context, params }: RouteRequest): ApiResult {
   };
 }
 
+function createRefund({ context, params, requestRef }: RouteRequest): ApiResult {
+  readExpand(params.expand, NOTHING_EXPANDABLE);
+  const { refund } = context.refunds.create(params, requestRef);
+  return { status: 200, body: toRefundObject(refund), saveable: true };
+}
+
+/** `GET /v1/refunds`: newest first, filtered by `charge` or `payment_intent`. */
+function listRefunds({ context, params }: RouteRequest): ApiResult {
+  const limit = readLimit(params);
+  readExpand(params.expand, NOTHING_EXPANDABLE);
+  const charge = asString(params.charge, "charge");
+  const paymentIntent = asString(params.payment_intent, "payment_intent");
+  let refunds = [...context.refunds.all()]
+    .reverse()
+    .filter((refund) => charge === undefined || refund.chargeId === charge)
+    .filter((refund) => paymentIntent === undefined || refund.paymentIntentId === paymentIntent);
+  if (typeof params.starting_after === "string") {
+    const index = refunds.findIndex((refund) => refund.id === params.starting_after);
+    if (index === -1) throw missingRefund(params.starting_after);
+    refunds = refunds.slice(index + 1);
+  }
+  return {
+    status: 200,
+    saveable: true,
+    body: {
+      object: "list",
+      data: refunds.slice(0, limit).map(toRefundObject),
+      has_more: refunds.length > limit,
+      url: "/v1/refunds",
+    },
+  };
+}
+
+function missingRefund(id: string): StripeApiError {
+  return new StripeApiError({
+    status: 404,
+    type: "invalid_request_error",
+    message: `No such refund: '${id}'`,
+    param: "id",
+    code: "resource_missing",
+  });
+}
+
+function retrieveRefund({ context, params, id }: RouteRequest): ApiResult {
+  readExpand(params.expand, NOTHING_EXPANDABLE);
+  const refund = context.refunds.find(id);
+  if (refund === undefined) throw missingRefund(id);
+  return { status: 200, body: toRefundObject(refund), saveable: true };
+}
+
+function retrieveCharge({ context, params, id }: RouteRequest): ApiResult {
+  const expand = readExpand(params.expand, new Set(["refunds"]));
+  const charge = context.refunds.charge(id);
+  if (charge === undefined)
+    throw new StripeApiError({
+      status: 404,
+      type: "invalid_request_error",
+      message: `No such charge: '${id}'`,
+      param: "id",
+      code: "resource_missing",
+    });
+  return {
+    status: 200,
+    body: toChargeObject(charge, context.refunds.refundsOf(charge.id), { expandRefunds: expand.has("refunds") }),
+    saveable: true,
+  };
+}
+
 /** Every endpoint the emulator serves. */
 const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/checkout/sessions", handle: createSession },
@@ -221,6 +290,10 @@ const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/promotion_codes", handle: createPromotionCode },
   { method: "GET", path: "/v1/promotion_codes", handle: listPromotionCodes },
   { method: "GET", path: "/v1/promotion_codes/:id", handle: retrievePromotionCode },
+  { method: "POST", path: "/v1/refunds", handle: createRefund },
+  { method: "GET", path: "/v1/refunds", handle: listRefunds },
+  { method: "GET", path: "/v1/refunds/:id", handle: retrieveRefund },
+  { method: "GET", path: "/v1/charges/:id", handle: retrieveCharge },
 ];
 
 export interface MatchedRoute {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CheckoutSessions } from "../checkout/checkout-sessions.ts";
 import type { CouponBook } from "../discounts/coupon-book.ts";
+import type { Refunds } from "../refunds/refunds.ts";
 import type { RequestLimiter } from "../limits/request-limiter.ts";
 import type { RateLimitReason } from "../limits/stripe-limits.ts";
 import { endpointOf, matchRoute, unrecognizedUrl, type ApiResult } from "./api-routes.ts";
@@ -47,6 +48,7 @@ export interface ApiRequestRecord {
 export interface ApiContext {
   checkout: CheckoutSessions;
   coupons: CouponBook;
+  refunds: Refunds;
   idempotency: IdempotencyCache;
   limiter: RequestLimiter;
   /** The status every request fails with during an injected outage, or null. */

@@ -49,6 +49,8 @@ export interface SessionRecord {
   cancelUrl: string | null;
   /** Set when the buyer confirms a payment method (card or bank transfer); null for no-cost orders. */
   paymentIntentId: string | null;
+  /** The charge of the PaymentIntent (refunds name either); null for no-cost orders. */
+  chargeId: string | null;
   paymentMethodType: "card" | "customer_balance" | null;
   /** For bank transfers: whether the funds arrived. */
   asyncPayment: "pending" | "succeeded" | "failed" | null;

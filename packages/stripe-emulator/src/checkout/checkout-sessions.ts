@@ -2,7 +2,7 @@ import { stripeId } from "../api/ids.ts";
 import type { FormObject } from "../api/form-body.ts";
 import { StripeApiError } from "../api/stripe-api-error.ts";
 import type { CouponBook } from "../discounts/coupon-book.ts";
-import type { StripeEvent } from "../webhooks/stripe-event.ts";
+import type { CheckoutEventType, StripeEvent } from "../webhooks/stripe-event.ts";
 import type { WebhookSender } from "../webhooks/webhook-sender.ts";
 import { sessionAmounts, toCheckoutSession, type SessionRecord } from "./checkout-session.ts";
 import { checkMinimumCharge, createCheckoutSession } from "./create-checkout-session.ts";
@@ -108,6 +108,7 @@ export class CheckoutSessions {
       session.customerId = stripeId("cus", 14);
     } else {
       session.paymentIntentId = stripeId("pi", 24);
+      session.chargeId = stripeId("ch", 24);
       session.paymentMethodType = delayed ? "customer_balance" : "card";
       session.paymentStatus = delayed ? "unpaid" : "paid";
       session.asyncPayment = delayed ? "pending" : null;
@@ -225,7 +226,7 @@ export class CheckoutSessions {
     return true;
   }
 
-  private emit<Type extends StripeEvent["type"]>(
+  private emit<Type extends CheckoutEventType>(
     type: Type,
     session: SessionRecord,
     request: RequestRef,

@@ -334,6 +334,7 @@ export function createCheckoutSession({
     successUrl: readUrl(params.success_url, "success_url"),
     cancelUrl: readUrl(params.cancel_url, "cancel_url"),
     paymentIntentId: null,
+    chargeId: null,
     paymentMethodType: null,
     asyncPayment: null,
     hostedUrl: `${publicUrl}/checkout/${id}`,

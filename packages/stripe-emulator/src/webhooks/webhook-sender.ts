@@ -1,7 +1,6 @@
 import { stripeId } from "../api/ids.ts";
-import type { CheckoutSession } from "../checkout/checkout-session.ts";
 import { signWebhookPayload } from "./sign-webhook-payload.ts";
-import type { CheckoutEventType, StripeEvent } from "./stripe-event.ts";
+import type { EmulatorEventType, EventObjects, StripeEvent } from "./stripe-event.ts";
 
 /** "auto": deliver each event as it happens. "manual": hold events until the test delivers them. */
 export type DeliveryMode = "auto" | "manual";
@@ -17,7 +16,7 @@ export interface RetryPolicy {
 /** One HTTP attempt to deliver one event. */
 export interface DeliveryAttempt {
   eventId: string;
-  eventType: CheckoutEventType;
+  eventType: EmulatorEventType;
   /** 1 for the first attempt of a delivery, 2 for its first retry, ... */
   attempt: number;
   url: string;
@@ -87,12 +86,12 @@ export class WebhookSender {
   }
 
   /** Records a new event and delivers it (auto mode) or holds it (manual mode, or no URL yet). */
-  emit<Type extends CheckoutEventType>(
+  emit<Type extends EmulatorEventType>(
     type: Type,
-    object: CheckoutSession,
+    object: EventObjects[Type],
     request: StripeEvent["request"],
   ): StripeEvent<Type> {
-    const event: StripeEvent<Type> = {
+    const event = {
       id: stripeId("evt", 24),
       object: "event",
       api_version: this.options.apiVersion,
@@ -102,11 +101,11 @@ export class WebhookSender {
       pending_webhooks: this.url === undefined ? 0 : 1,
       request,
       type,
-    };
+    } as StripeEvent<Type>;
     // Stripe sends pretty-printed JSON: a receiver that re-serialises the
     // parsed body before verifying the signature fails here as it would there.
     const payload = JSON.stringify(event, null, 2);
-    this.stored.set(event.id, { event, payload });
+    this.stored.set(event.id, { event: event as StripeEvent, payload });
     if (this.options.mode === "auto" && this.url !== undefined && !this.stopped) {
       // Delivered in the background, as Stripe does; idle() and stop() wait for it.
       void this.track(this.run(event.id));
