@@ -227,7 +227,7 @@ export async function deliverStockEvents(options: DeliverStockEventsOptions = {}
   async function deliverOne(cursor: ClaimedCursor, leaseId: string): Promise<void> {
     const { rows } = await db.pool.query<StockEventRow>(
       `SELECT ${STOCK_EVENT_COLUMNS} FROM "StockEvent"
-       WHERE "shopId" = $1 AND seq > $2::bigint AND seq IS NOT NULL ORDER BY seq LIMIT $3`,
+       WHERE "shopId" = $1 AND seq > $2::bigint AND seq IS NOT NULL ORDER BY "StockEvent".seq LIMIT $3`,
       [cursor.shopId, cursor.deliveredSeq, batchSize],
     );
     if (rows.length === 0) {

@@ -33,7 +33,7 @@ export async function listStockEvents(options: ListStockEventsOptions): Promise<
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
   const { rows } = await db.pool.query<StockEventRow>(
     `SELECT ${STOCK_EVENT_COLUMNS} FROM "StockEvent"
-     WHERE "shopId" = $1 AND seq > $2 AND seq IS NOT NULL ORDER BY seq LIMIT $3`,
+     WHERE "shopId" = $1 AND seq > $2 AND seq IS NOT NULL ORDER BY "StockEvent".seq LIMIT $3`,
     [options.shopId, options.afterSeq, limit],
   );
   const last = await db.pool.query<{ lastSeq: string }>(
