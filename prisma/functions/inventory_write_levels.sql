@@ -113,6 +113,10 @@ BEGIN
   END IF;
 
   IF cardinality(v_writes) > 0 THEN
+    -- The ledger first: the levels' stock events (inventory_level_events) find their entries as they are written.
+    INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+    SELECT p_shop, w->>'sku', w->>'variantKey', w->>'location', (w->>'delta')::int, (w->>'quantity')::int, p_reason, p_actor, p_note, p_now
+    FROM unnest(v_writes) WITH ORDINALITY AS x(w, ord) ORDER BY x.ord;
     INSERT INTO "InventoryLevel" AS lv ("shopId", sku, "variantKey", location, quantity, reserved, "updatedAt")
     SELECT DISTINCT ON (w->>'sku', w->>'variantKey', w->>'location') p_shop, w->>'sku', w->>'variantKey', w->>'location', 0, 0, p_now
     FROM unnest(v_writes) w
@@ -127,9 +131,6 @@ BEGIN
                  sum(CASE WHEN (w->>'online')::boolean THEN (w->>'delta')::int ELSE 0 END)::int AS delta
           FROM unnest(v_writes) w GROUP BY 1, 2) t
     WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t.key;
-    INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
-    SELECT p_shop, w->>'sku', w->>'variantKey', w->>'location', (w->>'delta')::int, (w->>'quantity')::int, p_reason, p_actor, p_note, p_now
-    FROM unnest(v_writes) WITH ORDINALITY AS x(w, ord) ORDER BY x.ord;
   END IF;
   RETURN jsonb_build_object('rows', to_jsonb(v_out));
 END;

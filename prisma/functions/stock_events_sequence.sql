@@ -3,50 +3,58 @@ CREATE OR REPLACE FUNCTION public.stock_events_sequence(p_shop text, p_limit int
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  -- Gives committed, unsequenced events of one shop their sequence numbers
-  -- (the shop's next, in id order) and, for changes of quantity, their ledger
-  -- entry and its reason. One sequencer per shop at a time (the shop's
-  -- StockEventShop row is locked), so numbers are gap-free and never reused.
-  -- Events of one variant are committed in id order (ids are drawn under the
-  -- variant's row lock) and a later one is never visible before an earlier
-  -- one, so sequence order is commit order per variant. Returns how many
-  -- events it sequenced (at most p_limit).
+  -- Gives committed, unsequenced events of one shop their sequence numbers:
+  -- the shop's next, in id order. One sequencer per shop at a time (the
+  -- shop's StockEventShop row is locked), so numbers are gap-free and never
+  -- reused. Events of one variant are committed in id order (ids are drawn
+  -- under the variant's stock row lock) and a later one is never visible
+  -- before an earlier one, so sequence order is commit order per variant.
+  -- A change of quantity the trigger could not link (its transaction wrote
+  -- the ledger row after the change) is linked here: the first ledger row of
+  -- its transaction after its floor, at its location, with its delta, that no
+  -- event took (its transaction's rows come right after the floor, so this
+  -- reads a few rows, never the variant's history). Returns how many events
+  -- it numbered (at most p_limit).
   v_last bigint;
-  v_count integer := 0;
-  v_ledger bigint;
-  v_reason text;
-  v_used bigint[] := '{}';
+  v_count integer;
+  v_ids bigint[];
   r record;
+  l record;
 BEGIN
   INSERT INTO "StockEventShop" ("shopId", "lastSeq") VALUES (p_shop, 0) ON CONFLICT DO NOTHING;
   SELECT "lastSeq" INTO v_last FROM "StockEventShop" WHERE "shopId" = p_shop FOR UPDATE;
-  FOR r IN
-    SELECT * FROM "StockEvent" WHERE "shopId" = p_shop AND seq IS NULL ORDER BY id LIMIT greatest(p_limit, 1)
-  LOOP
-    v_ledger := NULL;
-    v_reason := r.reason;
-    IF r."ledgerFloor" IS NOT NULL THEN
-      -- The transaction's own ledger rows for this variant come right after the floor (later writers waited for its
-      -- row lock), so this reads a few rows, not the variant's history.
-      SELECT l.id, l.reason INTO v_ledger, v_reason FROM "StockLedgerEntry" l
-      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > r."ledgerFloor"
-        AND l.txid = r.txid AND l.location = r.location AND l."quantityAfter" = r."quantityAfter"
-        AND l.delta = r."quantityAfter" - r."quantityBefore" AND NOT (l.id = ANY (v_used))
-      ORDER BY l.id LIMIT 1;
-      IF v_ledger IS NULL THEN
-        v_reason := r.reason;
-      ELSE
-        v_used := v_used || v_ledger;
-      END IF;
-    END IF;
-    v_last := v_last + 1;
-    v_count := v_count + 1;
-    UPDATE "StockEvent" SET seq = v_last, reason = v_reason, "ledgerEntryId" = v_ledger, "sequencedAt" = clock_timestamp()
-    WHERE id = r.id;
-  END LOOP;
-  IF v_count > 0 THEN
-    UPDATE "StockEventShop" SET "lastSeq" = v_last, "sequencedAt" = clock_timestamp() WHERE "shopId" = p_shop;
+  -- The events to number, read once (one snapshot).
+  SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM (
+    SELECT id FROM "StockEvent" WHERE "shopId" = p_shop AND seq IS NULL ORDER BY id LIMIT greatest(p_limit, 1)
+  ) t;
+  IF cardinality(v_ids) = 0 THEN
+    RETURN 0;
   END IF;
+
+  FOR r IN
+    SELECT * FROM "StockEvent"
+    WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
+    ORDER BY id
+  LOOP
+    FOR l IN
+      SELECT id, txid, location, delta, reason FROM "StockLedgerEntry"
+      WHERE "shopId" = r."shopId" AND sku = r.sku AND "variantKey" = r."variantKey" AND id > r."ledgerFloor"
+      ORDER BY id
+    LOOP
+      EXIT WHEN l.txid IS DISTINCT FROM r.txid;
+      IF l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
+         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id) THEN
+        UPDATE "StockEvent" SET "ledgerEntryId" = l.id, reason = l.reason WHERE id = r.id;
+        EXIT;
+      END IF;
+    END LOOP;
+  END LOOP;
+
+  UPDATE "StockEvent" e SET seq = v_last + n.rn, "sequencedAt" = clock_timestamp()
+  FROM unnest(v_ids) WITH ORDINALITY AS n(id, rn)
+  WHERE e.id = n.id;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  UPDATE "StockEventShop" SET "lastSeq" = v_last + v_count, "sequencedAt" = clock_timestamp() WHERE "shopId" = p_shop;
   RETURN v_count;
 END;
 $function$;

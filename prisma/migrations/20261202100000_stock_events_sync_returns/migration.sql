@@ -82,6 +82,8 @@ CREATE TABLE "StockEvent" (
 CREATE UNIQUE INDEX "StockEvent_shopId_seq_key" ON "StockEvent"("shopId", "seq");
 -- What the sequencer reads: a shop's unsequenced events (few at any time).
 CREATE INDEX "StockEvent_unsequenced_idx" ON "StockEvent"("shopId", "id") WHERE "seq" IS NULL;
+-- A ledger entry belongs to at most one event (how the trigger and the sequencer tell a taken entry).
+CREATE UNIQUE INDEX "StockEvent_ledgerEntryId_key" ON "StockEvent"("ledgerEntryId");
 
 -- CreateTable
 CREATE TABLE "StockEventShop" (
@@ -233,48 +235,106 @@ CREATE OR REPLACE FUNCTION public.inventory_level_events()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  -- The outbox of stock events: one StockEvent row per location level whose
-  -- quantity or reserved units a statement changed, written in the changing
-  -- transaction (so none is lost and a rolled-back change leaves none), while
-  -- the level's row lock is held (so ids of one variant's events follow its
-  -- commit order). One INSERT per statement, not per row: a hold batch of
-  -- hundreds of buyers on one variant writes one event. The reason of a change
-  -- of quantity is its ledger entry's, found when the event is sequenced
-  -- (stock_events_sequence) from ledgerFloor, the variant's last ledger row
-  -- not written by this transaction; a change of reserved alone is a hold, or
+  -- The outbox of stock events, written in the changing transaction (so none
+  -- is lost and a rolled-back change leaves none) while the variant's stock
+  -- row lock is held (so ids of one variant's events follow its commit order).
+  -- One INSERT per statement, not per row: a hold batch of hundreds of buyers
+  -- on one variant writes one event. A change of reserved alone is a hold, or
   -- a release or expiry as inventory_settle_holds says in acme.stock_reason.
+  -- A change of quantity takes its reason and ledgerEntryId from the ledger
+  -- rows this transaction wrote for that variant and location before or in
+  -- the same statement and no earlier event took (every ledger writer holds
+  -- the variant's stock row lock, so they come after ledgerFloor, the
+  -- variant's last ledger row of another transaction: a few rows are read).
+  -- When several ledger rows make one change (a batch of sales, an edit
+  -- naming a variant twice), it is one event per ledger row, each with its
+  -- own figures. A change whose ledger rows do not add up to it (none yet, a
+  -- writer that writes its ledger row afterwards) keeps reason adjustment and
+  -- is linked when sequenced (stock_events_sequence).
   IF TG_OP = 'INSERT' THEN
     INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
-      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerFloor")
-    SELECT n."shopId", n.sku, n."variantKey", n.location,
-      CASE WHEN n.quantity <> 0 THEN 'adjustment' ELSE 'hold' END,
-      0, n.quantity, 0, n.reserved,
-      CASE WHEN n.quantity <> 0 THEN coalesce((
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerEntryId", "ledgerFloor")
+    WITH changed AS (
+      SELECT n."shopId", n.sku, n."variantKey", n.location, 0 AS qb, n.quantity AS qa, 0 AS rb, n.reserved AS ra
+      FROM new_levels n WHERE n.quantity <> 0 OR n.reserved <> 0
+    ), floors AS (
+      SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = n."shopId" AND l.sku = n.sku AND l."variantKey" = n."variantKey"
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l.id DESC LIMIT 1), 0) END
-    FROM new_levels n
-    WHERE n.quantity <> 0 OR n.reserved <> 0
-    ORDER BY n."shopId", n.sku COLLATE "C", n."variantKey" COLLATE "C", n.location COLLATE "C";
+        ORDER BY l.id DESC LIMIT 1), 0) END AS floor
+      FROM changed c
+    ), parts AS (
+      SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
+             count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
+             sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
+      FROM floors f LEFT JOIN LATERAL (
+        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
+        WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+          AND l.id > f.floor AND l.txid = pg_current_xact_id() AND l.location = f.location AND l.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
+      ) l ON true
+      WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
+    ), decided AS (
+      SELECT p.*, p.total IS NOT DISTINCT FROM p.qa - p.qb AND p.qa <> p.qb AS matched, p.ra - p.rb = p.qa - p.qb AS paired
+      FROM parts p
+    )
+    SELECT r."shopId", r.sku, r."variantKey", r.location,
+      CASE WHEN r.matched THEN r.ledger_reason WHEN r.qa <> r.qb THEN 'adjustment' ELSE 'hold' END,
+      CASE WHEN r.matched THEN r.qb + r.cum - r.delta ELSE r.qb END,
+      CASE WHEN r.matched THEN r.qb + r.cum ELSE r.qa END,
+      CASE WHEN r.matched AND r.paired THEN r.rb + r.cum - r.delta ELSE r.rb END,
+      CASE WHEN r.matched AND r.paired THEN r.rb + r.cum WHEN r.matched AND r.part < r.parts THEN r.rb ELSE r.ra END,
+      CASE WHEN r.matched THEN r.ledger_id END,
+      r.floor
+    FROM decided r
+    WHERE r.matched OR r.part = 1
+    ORDER BY r."shopId", r.sku COLLATE "C", r."variantKey" COLLATE "C", r.location COLLATE "C", r.part;
   ELSE
     INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
-      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerFloor")
-    SELECT n."shopId", n.sku, n."variantKey", n.location,
-      CASE WHEN n.quantity <> o.quantity THEN 'adjustment'
-           WHEN n.reserved > o.reserved THEN 'hold'
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerEntryId", "ledgerFloor")
+    WITH changed AS (
+      SELECT n."shopId", n.sku, n."variantKey", n.location, o.quantity AS qb, n.quantity AS qa, o.reserved AS rb, n.reserved AS ra
+      FROM new_levels n JOIN old_levels o
+        ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
+      WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
+    ), floors AS (
+      SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
+        SELECT l.id FROM "StockLedgerEntry" l
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
+          AND l.txid IS DISTINCT FROM pg_current_xact_id()
+        ORDER BY l.id DESC LIMIT 1), 0) END AS floor
+      FROM changed c
+    ), parts AS (
+      SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
+             count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
+             sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
+      FROM floors f LEFT JOIN LATERAL (
+        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
+        WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+          AND l.id > f.floor AND l.txid = pg_current_xact_id() AND l.location = f.location AND l.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
+      ) l ON true
+      WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
+    ), decided AS (
+      SELECT p.*, p.total IS NOT DISTINCT FROM p.qa - p.qb AND p.qa <> p.qb AS matched, p.ra - p.rb = p.qa - p.qb AS paired
+      FROM parts p
+    )
+    SELECT r."shopId", r.sku, r."variantKey", r.location,
+      CASE WHEN r.matched THEN r.ledger_reason
+           WHEN r.qa <> r.qb THEN 'adjustment'
+           WHEN r.ra > r.rb THEN 'hold'
            WHEN current_setting('acme.stock_reason', true) = 'expiry' THEN 'expiry'
            ELSE 'release' END,
-      o.quantity, n.quantity, o.reserved, n.reserved,
-      CASE WHEN n.quantity <> o.quantity THEN coalesce((
-        SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = n."shopId" AND l.sku = n.sku AND l."variantKey" = n."variantKey"
-          AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l.id DESC LIMIT 1), 0) END
-    FROM new_levels n JOIN old_levels o
-      ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
-    WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
-    ORDER BY n."shopId", n.sku COLLATE "C", n."variantKey" COLLATE "C", n.location COLLATE "C";
+      CASE WHEN r.matched THEN r.qb + r.cum - r.delta ELSE r.qb END,
+      CASE WHEN r.matched THEN r.qb + r.cum ELSE r.qa END,
+      CASE WHEN r.matched AND r.paired THEN r.rb + r.cum - r.delta ELSE r.rb END,
+      CASE WHEN r.matched AND r.paired THEN r.rb + r.cum WHEN r.matched AND r.part < r.parts THEN r.rb ELSE r.ra END,
+      CASE WHEN r.matched THEN r.ledger_id END,
+      r.floor
+    FROM decided r
+    WHERE r.matched OR r.part = 1
+    ORDER BY r."shopId", r.sku COLLATE "C", r."variantKey" COLLATE "C", r.location COLLATE "C", r.part;
   END IF;
   RETURN NULL;
 END;
@@ -285,50 +345,58 @@ CREATE OR REPLACE FUNCTION public.stock_events_sequence(p_shop text, p_limit int
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  -- Gives committed, unsequenced events of one shop their sequence numbers
-  -- (the shop's next, in id order) and, for changes of quantity, their ledger
-  -- entry and its reason. One sequencer per shop at a time (the shop's
-  -- StockEventShop row is locked), so numbers are gap-free and never reused.
-  -- Events of one variant are committed in id order (ids are drawn under the
-  -- variant's row lock) and a later one is never visible before an earlier
-  -- one, so sequence order is commit order per variant. Returns how many
-  -- events it sequenced (at most p_limit).
+  -- Gives committed, unsequenced events of one shop their sequence numbers:
+  -- the shop's next, in id order. One sequencer per shop at a time (the
+  -- shop's StockEventShop row is locked), so numbers are gap-free and never
+  -- reused. Events of one variant are committed in id order (ids are drawn
+  -- under the variant's stock row lock) and a later one is never visible
+  -- before an earlier one, so sequence order is commit order per variant.
+  -- A change of quantity the trigger could not link (its transaction wrote
+  -- the ledger row after the change) is linked here: the first ledger row of
+  -- its transaction after its floor, at its location, with its delta, that no
+  -- event took (its transaction's rows come right after the floor, so this
+  -- reads a few rows, never the variant's history). Returns how many events
+  -- it numbered (at most p_limit).
   v_last bigint;
-  v_count integer := 0;
-  v_ledger bigint;
-  v_reason text;
-  v_used bigint[] := '{}';
+  v_count integer;
+  v_ids bigint[];
   r record;
+  l record;
 BEGIN
   INSERT INTO "StockEventShop" ("shopId", "lastSeq") VALUES (p_shop, 0) ON CONFLICT DO NOTHING;
   SELECT "lastSeq" INTO v_last FROM "StockEventShop" WHERE "shopId" = p_shop FOR UPDATE;
-  FOR r IN
-    SELECT * FROM "StockEvent" WHERE "shopId" = p_shop AND seq IS NULL ORDER BY id LIMIT greatest(p_limit, 1)
-  LOOP
-    v_ledger := NULL;
-    v_reason := r.reason;
-    IF r."ledgerFloor" IS NOT NULL THEN
-      -- The transaction's own ledger rows for this variant come right after the floor (later writers waited for its
-      -- row lock), so this reads a few rows, not the variant's history.
-      SELECT l.id, l.reason INTO v_ledger, v_reason FROM "StockLedgerEntry" l
-      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > r."ledgerFloor"
-        AND l.txid = r.txid AND l.location = r.location AND l."quantityAfter" = r."quantityAfter"
-        AND l.delta = r."quantityAfter" - r."quantityBefore" AND NOT (l.id = ANY (v_used))
-      ORDER BY l.id LIMIT 1;
-      IF v_ledger IS NULL THEN
-        v_reason := r.reason;
-      ELSE
-        v_used := v_used || v_ledger;
-      END IF;
-    END IF;
-    v_last := v_last + 1;
-    v_count := v_count + 1;
-    UPDATE "StockEvent" SET seq = v_last, reason = v_reason, "ledgerEntryId" = v_ledger, "sequencedAt" = clock_timestamp()
-    WHERE id = r.id;
-  END LOOP;
-  IF v_count > 0 THEN
-    UPDATE "StockEventShop" SET "lastSeq" = v_last, "sequencedAt" = clock_timestamp() WHERE "shopId" = p_shop;
+  -- The events to number, read once (one snapshot).
+  SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM (
+    SELECT id FROM "StockEvent" WHERE "shopId" = p_shop AND seq IS NULL ORDER BY id LIMIT greatest(p_limit, 1)
+  ) t;
+  IF cardinality(v_ids) = 0 THEN
+    RETURN 0;
   END IF;
+
+  FOR r IN
+    SELECT * FROM "StockEvent"
+    WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
+    ORDER BY id
+  LOOP
+    FOR l IN
+      SELECT id, txid, location, delta, reason FROM "StockLedgerEntry"
+      WHERE "shopId" = r."shopId" AND sku = r.sku AND "variantKey" = r."variantKey" AND id > r."ledgerFloor"
+      ORDER BY id
+    LOOP
+      EXIT WHEN l.txid IS DISTINCT FROM r.txid;
+      IF l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
+         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id) THEN
+        UPDATE "StockEvent" SET "ledgerEntryId" = l.id, reason = l.reason WHERE id = r.id;
+        EXIT;
+      END IF;
+    END LOOP;
+  END LOOP;
+
+  UPDATE "StockEvent" e SET seq = v_last + n.rn, "sequencedAt" = clock_timestamp()
+  FROM unnest(v_ids) WITH ORDINALITY AS n(id, rn)
+  WHERE e.id = n.id;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  UPDATE "StockEventShop" SET "lastSeq" = v_last + v_count, "sequencedAt" = clock_timestamp() WHERE "shopId" = p_shop;
   RETURN v_count;
 END;
 $function$;
@@ -380,6 +448,144 @@ BEGIN
   WHERE h.id = ANY (v_settled);
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.inventory_write_levels(p_shop text, p_rows jsonb, p_reason text, p_actor text, p_note text, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET "acme.locations" TO 'on'
+AS $function$
+DECLARE
+  -- Operator writes of quantity at locations (edits, imports, adjustments).
+  -- p_rows: [{sku, variantKey, location, quantity}] (absolute) or
+  -- [{sku, variantKey, location, delta}]; every variant exists. Locks the
+  -- variants' stock rows (inventory_lock), then for each row sets the
+  -- location's quantity, moves the shop's online total by the same delta
+  -- when the location counts online, and writes a ledger entry per change.
+  -- A row that would go below zero, below the units held there, or above
+  -- 1,000,000,000, or names a location the shop does not have, is refused:
+  -- the answer is {errors: [{index, field, message, ...}]} and nothing is
+  -- written. Otherwise {rows: [{index, quantity, delta}]} in p_rows order.
+  -- What each row needs is read once, up front (levels, locations), and the
+  -- answers are gathered in arrays: the work grows with the rows, not with
+  -- their square.
+  v_row jsonb;
+  v_ord bigint;
+  v_quantity integer;
+  v_reserved integer;
+  v_online boolean;
+  v_next bigint;
+  v_delta bigint;
+  v_errors jsonb[] := '{}';
+  v_out jsonb[] := '{}';
+  v_writes jsonb[] := '{}';
+  v_levels jsonb;
+  v_locations jsonb;
+  v_repeated text[];
+  v_seen jsonb := '{}';
+  v_key text;
+  v_field text;
+BEGIN
+  -- Main is every shop's default location: it exists as soon as the shop keeps stock.
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_rows) r WHERE r->>'location' = 'main') THEN
+    INSERT INTO "StockLocation" ("shopId", code, name, "updatedAt") VALUES (p_shop, 'main', 'Main warehouse', p_now)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  PERFORM inventory_lock(p_shop, NULL, '{}',
+    ARRAY(SELECT r->>'sku' FROM jsonb_array_elements(p_rows) r), ARRAY(SELECT r->>'variantKey' FROM jsonb_array_elements(p_rows) r), false);
+
+  -- The locations named, and whether each counts online. Shared locks: a location going on or offline
+  -- (inventory_update_location) waits for this write, or this write for it, even for a variant created in this
+  -- transaction, which that change's stock locks cannot cover.
+  SELECT coalesce(jsonb_object_agg(l.code, l.active AND l."fulfilsOnline"), '{}') INTO v_locations
+  FROM (SELECT code, active, "fulfilsOnline" FROM "StockLocation"
+        WHERE "shopId" = p_shop AND code IN (SELECT DISTINCT r->>'location' FROM jsonb_array_elements(p_rows) r)
+        ORDER BY code COLLATE "C" FOR SHARE) l;
+  -- Each variant and location's quantity and units held now, keyed sku U+001F variant key U+001F location.
+  SELECT coalesce(jsonb_object_agg(lv.sku || chr(31) || lv."variantKey" || chr(31) || lv.location,
+           jsonb_build_array(lv.quantity, lv.reserved)), '{}')
+  INTO v_levels
+  FROM "InventoryLevel" lv
+  WHERE lv."shopId" = p_shop AND (lv.sku, lv."variantKey", lv.location) IN (
+    SELECT r->>'sku', r->>'variantKey', r->>'location' FROM jsonb_array_elements(p_rows) r);
+  -- Keys named by more than one row (edits may; imports never do).
+  SELECT coalesce(array_agg(k), '{}') INTO v_repeated FROM (
+    SELECT (r->>'sku') || chr(31) || (r->>'variantKey') || chr(31) || (r->>'location') AS k
+    FROM jsonb_array_elements(p_rows) r GROUP BY 1 HAVING count(*) > 1) d;
+
+  FOR v_row, v_ord IN SELECT value, ord FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS r(value, ord) ORDER BY ord LOOP
+    v_online := (v_locations->>(v_row->>'location'))::boolean;
+    IF v_online IS NULL THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', 'location',
+        'message', 'is not a location of shop ' || p_shop, 'location', v_row->>'location'));
+      CONTINUE;
+    END IF;
+    v_key := (v_row->>'sku') || chr(31) || (v_row->>'variantKey') || chr(31) || (v_row->>'location');
+    -- A second row for the same variant and location starts from the first one's result.
+    IF v_seen ? v_key THEN
+      v_quantity := (v_seen->v_key->>0)::int;
+      v_reserved := (v_seen->v_key->>1)::int;
+    ELSE
+      v_quantity := coalesce((v_levels->v_key->>0)::int, 0);
+      v_reserved := coalesce((v_levels->v_key->>1)::int, 0);
+    END IF;
+    IF v_row ? 'delta' THEN
+      v_next := v_quantity::bigint + (v_row->>'delta')::bigint;
+      v_field := 'delta';
+    ELSE
+      v_next := (v_row->>'quantity')::bigint;
+      v_field := 'quantity';
+    END IF;
+    v_delta := v_next - v_quantity;
+    IF v_next < 0 THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', 'would take ' || (v_row->>'sku') || ' at ' || (v_row->>'location') || ' below zero (on hand there: ' || v_quantity || ')',
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'negative'));
+    ELSIF v_next > 1000000000 THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', 'would take ' || (v_row->>'sku') || ' at ' || (v_row->>'location') || ' above 1000000000',
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'too_large'));
+    ELSIF v_next < v_reserved THEN
+      v_errors := array_append(v_errors, jsonb_build_object('index', v_ord - 1, 'field', v_field,
+        'message', v_next || ' is below the ' || v_reserved || ' units held by active checkouts at ' || (v_row->>'location'),
+        'quantity', v_quantity, 'reserved', v_reserved, 'reason', 'held'));
+    ELSE
+      IF v_key = ANY (v_repeated) THEN
+        v_seen := v_seen || jsonb_build_object(v_key, jsonb_build_array(v_next, v_reserved));
+      END IF;
+      v_out := array_append(v_out, jsonb_build_object('index', v_ord - 1, 'quantity', v_next, 'delta', v_delta));
+      IF v_delta <> 0 THEN
+        v_writes := array_append(v_writes, jsonb_build_object('sku', v_row->>'sku', 'variantKey', v_row->>'variantKey',
+          'location', v_row->>'location', 'quantity', v_next, 'delta', v_delta, 'online', v_online, 'ord', v_ord));
+      END IF;
+    END IF;
+  END LOOP;
+  IF cardinality(v_errors) > 0 THEN
+    RETURN jsonb_build_object('errors', to_jsonb(v_errors));
+  END IF;
+
+  IF cardinality(v_writes) > 0 THEN
+    -- The ledger first: the levels' stock events (inventory_level_events) find their entries as they are written.
+    INSERT INTO "StockLedgerEntry" ("shopId", sku, "variantKey", location, delta, "quantityAfter", reason, actor, note, "createdAt")
+    SELECT p_shop, w->>'sku', w->>'variantKey', w->>'location', (w->>'delta')::int, (w->>'quantity')::int, p_reason, p_actor, p_note, p_now
+    FROM unnest(v_writes) WITH ORDINALITY AS x(w, ord) ORDER BY x.ord;
+    INSERT INTO "InventoryLevel" AS lv ("shopId", sku, "variantKey", location, quantity, reserved, "updatedAt")
+    SELECT DISTINCT ON (w->>'sku', w->>'variantKey', w->>'location') p_shop, w->>'sku', w->>'variantKey', w->>'location', 0, 0, p_now
+    FROM unnest(v_writes) w
+    ON CONFLICT ("shopId", sku, "variantKey", location) DO NOTHING;
+    UPDATE "InventoryLevel" lv SET quantity = t.quantity, "updatedAt" = p_now
+    FROM (SELECT DISTINCT ON (w->>'sku', w->>'variantKey', w->>'location') w->>'sku' AS sku, w->>'variantKey' AS key,
+                 w->>'location' AS location, (w->>'quantity')::int AS quantity
+          FROM unnest(v_writes) w ORDER BY w->>'sku', w->>'variantKey', w->>'location', (w->>'ord')::bigint DESC) t
+    WHERE lv."shopId" = p_shop AND lv.sku = t.sku AND lv."variantKey" = t.key AND lv.location = t.location;
+    UPDATE "InventoryItem" i SET quantity = i.quantity + t.delta, version = i.version + 1, "updatedAt" = p_now
+    FROM (SELECT w->>'sku' AS sku, w->>'variantKey' AS key,
+                 sum(CASE WHEN (w->>'online')::boolean THEN (w->>'delta')::int ELSE 0 END)::int AS delta
+          FROM unnest(v_writes) w GROUP BY 1, 2) t
+    WHERE i."shopId" = p_shop AND i.sku = t.sku AND i."variantKey" = t.key;
+  END IF;
+  RETURN jsonb_build_object('rows', to_jsonb(v_out));
 END;
 $function$;
 

@@ -70,6 +70,9 @@ export function toStockEventPayload(row: StockEventRow): StockEventPayload {
   };
 }
 
-/** The columns toStockEventPayload reads, for SELECTs. */
+/**
+ * The columns toStockEventPayload reads, for SELECTs. `seq` comes out as text, so order by `"StockEvent".seq`: a bare
+ * `ORDER BY seq` sorts by the text (10 before 9).
+ */
 export const STOCK_EVENT_COLUMNS = `seq::text AS seq, "shopId", sku, "variantKey", location, reason, "quantityBefore",
   "quantityAfter", "reservedBefore", "reservedAfter", "ledgerEntryId"::text AS "ledgerEntryId", "createdAt"`;

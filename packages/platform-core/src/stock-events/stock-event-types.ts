@@ -21,8 +21,9 @@ const BY_REASON: Record<string, StockEventType> = {
   expiry: "stock.released",
   sale: "stock.sold",
   oversold_at_payment: "stock.sold",
-  transfer: "stock.transferred",
-  receive: "stock.transferred",
+  // The ledger's reasons for the two sides of a transfer (docs/locations.md).
+  transfer_out: "stock.transferred",
+  transfer_in: "stock.transferred",
   return: "stock.returned",
   location_online: "stock.location_changed",
   location_offline: "stock.location_changed",
