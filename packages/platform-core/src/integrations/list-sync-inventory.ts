@@ -101,7 +101,9 @@ export async function listSyncInventory(options: {
   const shopId = parseShopId(options.shopId);
   const { value, repeated } = queryObject(options.query);
   if (repeated.length > 0) {
-    throw InventoryError.validation(repeated.map((field) => ({ field, message: "must be given at most once" })));
+    throw InventoryError.validation(
+      repeated.map((field) => ({ field: field || "(unnamed)", message: "must be given at most once" })),
+    );
   }
   const parsed = querySchema.safeParse(value);
   if (!parsed.success) {

@@ -156,7 +156,10 @@ export function namedFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   return error.issues.flatMap((issue) => {
     const at = [prefix, ...issue.path.map(String)].filter(Boolean);
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "is not a known field" }));
+      return issue.keys.map((key) => ({
+        field: [...at, key].join(".") || "(unnamed)",
+        message: "is not a known field",
+      }));
     }
     return [{ field: at.join(".") || "(root)", message: issue.message }];
   });
