@@ -33,6 +33,8 @@ export interface BenchConfig {
   stockEventsRounds: number;
   /** Phase 3e runs the named buyers' sale of phase 3b too. */
   stockEventsNamed: boolean;
+  /** Pause between delivery passes (deliverStockEvents) while phase 3e's subscribed sales run, ms. */
+  stockEventsIntervalMs: number;
   baselineUnits: number;
   webhookEvents: number;
   webhookConcurrency: number;
@@ -150,6 +152,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     splitFewUnits: number("split-few-units", 3, (value) => Number.isInteger(value) && value >= 0),
     stockEventsRounds: number("stock-events-rounds", 5, (value) => Number.isInteger(value) && value >= 0),
     stockEventsNamed: toggle("stock-events-named", false),
+    stockEventsIntervalMs: number("stock-events-interval-ms", 250, (value) => value >= 0 && value <= 60_000),
     baselineUnits: number("baseline-units", hotUnits, integer),
     webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
     webhookConcurrency: number("webhook-concurrency", 32, integer),

@@ -147,7 +147,7 @@ async function runBenchmark(): Promise<number> {
     let stockEvents: StockEventsComparison | undefined;
     if (config.stockEventsRounds > 0) {
       step(
-        `phase 3e: stock events attached (${config.stockEventsRounds} rounds of phase 3${config.stockEventsNamed ? " and 3b" : ""} on fresh databases without the outbox and with it, in turn)`,
+        `phase 3e: stock events attached (${config.stockEventsRounds} rounds of phase 3${config.stockEventsNamed ? " and 3b" : ""} on fresh databases: no outbox, outbox, outbox with a subscriber; in turn)`,
       );
       stockEvents = await runStockEventsComparison(config, { server, step });
     }

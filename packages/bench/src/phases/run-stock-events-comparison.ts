@@ -1,21 +1,33 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   applyMigrations,
   createDatabase,
   createInventoryHold,
   createPrismaHoldStore,
   createPrismaInventoryStore,
+  createStockEventSubscription,
+  deliverStockEvents,
+  listStockEvents,
   reconcileInventoryReserved,
   releaseInventoryHold,
+  sequenceStockEvents,
+  STOCK_EVENT_TYPES,
   type Database,
   type HoldStore,
   type InventoryStore,
+  type StockEventDeliveryResult,
+  type StockEventPayload,
 } from "@acme/platform-core";
+import pg from "pg";
 import { processTreeCpuMs } from "../checkout-e2e/read-cpu-times.ts";
 import { HOT_SKU, coldSku } from "../cold-sku.ts";
 import type { ErrorCount } from "../create-error-tally.ts";
 import type { BenchConfig } from "../read-bench-config.ts";
 import type { BenchDatabase } from "../start-bench-database.ts";
-import { median, round } from "../stats.ts";
+import { median, percentile, round } from "../stats.ts";
 import { measureHoldBatch, type HoldBatchCost } from "./measure-hold-batch.ts";
 import { runHotHoldPhase } from "./run-hot-hold-phase.ts";
 
@@ -26,12 +38,17 @@ const NAMED_SKU = "HOT-NAMED";
 /** The variant of the batch-alone measurement, with stock for every batch. */
 const BATCH_SKU = "HOT-BATCH";
 const BATCHES = 100;
+/** Claim budget of one delivery pass, as the after-response pass has it (BACKGROUND_DELIVERY_BUDGET_MS). */
+const PASS_BUDGET_MS = 3_000;
+/** After a sale, how long the subscriber may take to have every event before the phase calls them missing. */
+const DRAIN_TIMEOUT_MS = 15_000;
 
 /**
  * control: no outbox (migrated up to, not including, the stock events migration). outbox: today's schema, the
- * InventoryLevel triggers writing events, nobody reading them.
+ * InventoryLevel triggers writing events, nobody reading them. subscribed: today's schema with a subscriber attached
+ * and delivery running during the sale.
  */
-export type StockEventsSide = "control" | "outbox";
+export type StockEventsSide = "control" | "outbox" | "subscribed";
 
 export interface StockEventsFigures {
   units_per_s: number;
@@ -61,6 +78,48 @@ export interface StockEventsSale extends StockEventsFigures {
   /** Stock events the sale wrote (none on the control): all of them, and those of the hot variant. */
   events: number | undefined;
   hot_events: number | undefined;
+  /** The subscribed side's delivery of the sale's events. */
+  delivery: SaleDelivery | undefined;
+}
+
+export interface SaleDelivery {
+  /** From the last buyer's answer until the subscriber had every event of the shop (0: it had them already). */
+  lag_after_sale_ms: number;
+  /** How old each of the sale's events was when the subscriber first received it (its commit to its arrival). */
+  event_age_p50_ms: number;
+  event_age_p95_ms: number;
+  event_age_max_ms: number;
+  /**
+   * Delivery passes (deliverStockEvents calls) and POSTs while the sale ran, and in all until the subscriber had every
+   * event.
+   */
+  passes_during_sale: number;
+  posts_during_sale: number;
+  passes: number;
+  posts: number;
+  /** Events per POST over the sale's deliveries. */
+  events_per_post: number;
+  /** Time the subscriber's handler spent (signature, parsing, bookkeeping) on the sale's deliveries. */
+  subscriber_handler_ms: number;
+}
+
+export interface SubscriberReport {
+  url: string;
+  requests: number;
+  events_received: number;
+  /** Events received again after the subscriber already had them (at-least-once redelivery); dropped. */
+  duplicates: number;
+  /** Requests whose X-Acme-Signature did not verify (answered 401). */
+  bad_signatures: number;
+  /** Events that arrived before an earlier sequence number of their shop. */
+  out_of_order: number;
+  /**
+   * Per shop: its last sequence number, and whether the subscriber had exactly 1..lastSeq, in order, each event as the
+   * store lists it.
+   */
+  shops: Array<{ shop_id: string; last_seq: number; received: number; exact: boolean; problem?: string }>;
+  /** Delivery runs that threw. */
+  delivery_errors: string[];
 }
 
 export interface StockEventsKind {
@@ -87,6 +146,11 @@ export interface StockEventsComparison {
   within_10pct: boolean;
   /** One batch alone on the outbox and the control databases: PostgreSQL's CPU for the same work (after = outbox). */
   batch: HoldBatchCost | undefined;
+  /** Numbering the outbox side's events of the sales, alone (embedded server only). */
+  sequencing: SequencingCost | undefined;
+  /** How delivery ran during the subscribed side's sales. */
+  delivery_interval_ms: number;
+  subscriber: SubscriberReport;
   /** Stock events per deciding transaction of the hot variant, median over the sales that wrote events. */
   hot_events_per_transaction: number;
   sales: StockEventsSale[];
@@ -106,36 +170,49 @@ interface SideRun {
 
 /**
  * A flash sale does not slow down because of stock events: the hot-variant sale of phase 3 (and, with
- * `--stock-events-named 1`, of phase 3b) by the same bench code on fresh databases of the same server, one without
- * the outbox ("control", migrated up to the stock events migration) and one as it is ("outbox"). Rounds interleave
- * the sides (forward in odd rounds, backward in even ones), each round is a shop of its own, each sale starts from a
- * vacuumed database and a checkpoint. Speed is reported as ratios against the in-run control, never asserted.
+ * `--stock-events-named 1`, of phase 3b) by the same bench code on three fresh databases of the same server: one
+ * without the outbox ("control", migrated up to the stock events migration), one as it is ("outbox": the triggers
+ * write events, nobody reads them), and one as it is with a subscriber attached ("subscribed": one subscription for
+ * the bench's shops with every kind, a signature-checking HTTP server on loopback, and delivery passes running in
+ * this process during the sale, as after() runs them on the instance that served the buyers). Rounds interleave the
+ * sides (forward in odd rounds, backward in even ones), each round is a shop of its own, each sale starts from a
+ * vacuumed database and a checkpoint. Speed is reported as ratios against the in-run control, never asserted;
+ * lost, duplicated-but-different or out-of-order events and oversold stock are failures.
  */
 export async function runStockEventsComparison(
   config: BenchConfig,
   deps: { server: BenchDatabase; step: (message: string) => void },
 ): Promise<StockEventsComparison> {
   const started = performance.now();
-  const controlUrl = await deps.server.createDatabase("events_control");
-  const outboxUrl = await deps.server.createDatabase("events_outbox");
-  const controlMigrations = (await applyMigrations({ databaseUrl: controlUrl, stopBefore: STOCK_EVENTS_MIGRATION }))
-    .applied.length;
-  const outboxMigrations = (await applyMigrations({ databaseUrl: outboxUrl })).applied.length;
+  const urls: Record<StockEventsSide, string> = {
+    control: await deps.server.createDatabase("events_control"),
+    outbox: await deps.server.createDatabase("events_outbox"),
+    subscribed: await deps.server.createDatabase("events_subscribed"),
+  };
+  const migrated: Record<StockEventsSide, number> = {
+    control: (await applyMigrations({ databaseUrl: urls.control, stopBefore: STOCK_EVENTS_MIGRATION })).applied.length,
+    outbox: (await applyMigrations({ databaseUrl: urls.outbox })).applied.length,
+    subscribed: (await applyMigrations({ databaseUrl: urls.subscribed })).applied.length,
+  };
   deps.step(
-    `  databases: control (${controlMigrations} migrations, up to ${STOCK_EVENTS_MIGRATION}), outbox (${outboxMigrations})`,
+    `  databases: control (${migrated.control} migrations, up to ${STOCK_EVENTS_MIGRATION}), outbox (${migrated.outbox}), subscribed (${migrated.subscribed})`,
   );
   const holdOptions =
     config.batchMax === 0 ? { batching: false as const } : { batching: { maxBatch: config.batchMax } };
-  const open = (side: StockEventsSide, url: string): SideRun => {
-    const db = createDatabase({ url, poolSize: config.poolSize });
+  const open = (side: StockEventsSide): SideRun => {
+    const db = createDatabase({ url: urls[side], poolSize: config.poolSize });
     return { side, db, store: createPrismaInventoryStore(db), holds: createPrismaHoldStore(db, holdOptions) };
   };
-  const sides: SideRun[] = [open("control", controlUrl), open("outbox", outboxUrl)];
+  const sides: SideRun[] = [open("control"), open("outbox"), open("subscribed")];
+  const subscribed = sides[2]!;
+  const subscriber = await startSubscriber();
   const failures: string[] = [];
+  const deliveryErrors: string[] = [];
   try {
     const serverPid = deps.server.serverPid;
     const serverCpu = () => (serverPid === undefined ? undefined : processTreeCpuMs(serverPid));
     const shopOf = (roundNumber: number) => `${config.shopId}-events-r${roundNumber}`;
+    const shops = Array.from({ length: config.stockEventsRounds }, (_, index) => shopOf(index + 1));
     const items = [
       { sku: HOT_SKU, productId: "hot", quantity: config.hotUnits },
       { sku: NAMED_SKU, productId: "hot", quantity: config.hotUnits },
@@ -146,15 +223,32 @@ export async function runStockEventsComparison(
         quantity: config.coldUnits,
       })),
     ];
-    // Today's store seeds every side: the hold path is the same code on both, and so is the stock it starts from.
+    // Today's store seeds every side: the hold path is the same code on all three, and so is the stock it starts from.
     for (const side of sides)
-      for (let r = 1; r <= config.stockEventsRounds; r++)
+      for (const shopId of shops)
         for (let start = 0; start < items.length; start += 250)
-          await side.store.upsertItems(shopOf(r), items.slice(start, start + 250), {
-            reason: "import",
-            actor: "bench",
-          });
+          await side.store.upsertItems(shopId, items.slice(start, start + 250), { reason: "import", actor: "bench" });
     for (const side of sides) await warmHolds(config, side, shopOf(1));
+    // The outbox side's seed events are numbered now, so that what is left unnumbered at the end is what the sales
+    // (and the batch alone) wrote: the sequencing cost is then measured on exactly those.
+    await sequenceStockEvents({ db: sides[1]!.db });
+
+    // One subscription for the bench's shops, every kind, from each shop's first event: the subscriber must end with
+    // exactly 1..lastSeq of every shop. The seed's and the warm-up's events are delivered now, unmeasured.
+    const created = await createStockEventSubscription({
+      db: subscribed.db,
+      name: "bench subscriber",
+      url: subscriber.url,
+      shops,
+      kinds: [...STOCK_EVENT_TYPES],
+      startFrom: "beginning",
+      actor: "bench",
+    });
+    subscriber.secret = created.secret;
+    const drained = await drainDelivery(subscribed.db, deliveryErrors);
+    deps.step(
+      `  subscriber ${subscriber.url}: ${drained.delivered} events of the seed and warm-up delivered in ${drained.attempts} POSTs`,
+    );
 
     const kinds = config.stockEventsNamed ? [false, true] : [false];
     const sales: StockEventsSale[] = [];
@@ -166,16 +260,45 @@ export async function runStockEventsComparison(
           const sku = named ? NAMED_SKU : HOT_SKU;
           await settleDatabase(side.db);
           const firstEvent = side.side === "control" ? undefined : await lastEventId(side.db);
+          const firstSeq = subscriber.contiguous(shopId);
+          const handlerBefore = subscriber.handlerMs;
+          const loop =
+            side === subscribed ? startDeliveryLoop(side.db, config.stockEventsIntervalMs, deliveryErrors) : undefined;
           const cpuBefore = { postgres: serverCpu(), node: process.cpuUsage() };
           const sale = await runHotHoldPhase(
             { ...config, shopId },
             { holds: side.holds },
             { sku, clients: named, label: `round ${r}, ${side.side}${named ? ", named" : ""}` },
           );
+          const saleEnd = performance.now();
           const postgresCpu = (serverCpu() ?? Number.NaN) - (cpuBefore.postgres ?? Number.NaN);
           const nodeCpu = process.cpuUsage(cpuBefore.node);
+          const duringSale = loop?.tally();
           const perThousand = (ms: number) => round((ms / Math.max(sale.hotUnitsGranted, 1)) * 1000, 1);
           const written = firstEvent === undefined ? undefined : await countEvents(side.db, shopId, sku, firstEvent);
+          let delivery: SaleDelivery | undefined;
+          if (loop) {
+            const target = await shopEventCount(side.db, shopId);
+            const completeAt = await subscriber.waitFor(shopId, target, DRAIN_TIMEOUT_MS);
+            const total = await loop.stop();
+            if (completeAt === undefined)
+              failures.push(
+                `round ${r}: the subscriber had ${subscriber.contiguous(shopId)} of ${target} events of ${shopId} ${DRAIN_TIMEOUT_MS / 1000} s after the sale`,
+              );
+            const ages = subscriber.ages(shopId, firstSeq).sort((a, b) => a - b);
+            delivery = {
+              lag_after_sale_ms: completeAt === undefined ? Number.NaN : round(Math.max(0, completeAt - saleEnd), 1),
+              event_age_p50_ms: round(percentile(ages, 50), 1),
+              event_age_p95_ms: round(percentile(ages, 95), 1),
+              event_age_max_ms: round(ages[ages.length - 1] ?? Number.NaN, 1),
+              passes_during_sale: duringSale!.passes,
+              posts_during_sale: duringSale!.attempts,
+              passes: total.passes,
+              posts: total.attempts,
+              events_per_post: round(total.delivered / Math.max(total.sent, 1), 1),
+              subscriber_handler_ms: round(subscriber.handlerMs - handlerBefore, 1),
+            };
+          }
           sales.push({
             round: r,
             side: side.side,
@@ -195,6 +318,7 @@ export async function runStockEventsComparison(
             errors: sale.errors,
             events: written?.all,
             hot_events: written?.hot,
+            delivery,
           });
         }
       }
@@ -204,13 +328,15 @@ export async function runStockEventsComparison(
     if (serverPid !== undefined) {
       for (const side of sides) await settleDatabase(side.db);
       batch = await measureHoldBatch({
-        urls: { after: outboxUrl, before: controlUrl },
+        urls: { after: urls.outbox, before: urls.control },
         shopId: shopOf(1),
         sku: BATCH_SKU,
         coldVariants: config.coldVariants,
         batches: BATCHES,
       });
     }
+
+    const sequencing = serverPid === undefined ? undefined : await measureSequencing(urls.outbox, shops);
 
     // The books of every database: nothing granted beyond stock, reserved equal to the active holds.
     let oversold = sales.reduce((sum, sale) => sum + Math.max(0, sale.units - config.hotUnits), 0);
@@ -227,6 +353,16 @@ export async function runStockEventsComparison(
     if (oversold > 0) failures.push(`${oversold} units oversold`);
     if (drift.length > 0) failures.push(`reserved does not reconcile: ${JSON.stringify(drift.slice(0, 3))}`);
 
+    // What the subscriber has, against what the store says each shop's events are.
+    const shopReports: SubscriberReport["shops"] = [];
+    for (const shopId of shops) {
+      const check = await checkSubscriberShop(subscribed.db, subscriber, shopId);
+      shopReports.push(check);
+      if (!check.exact) failures.push(`subscriber, ${shopId}: ${check.problem}`);
+    }
+    if (subscriber.badSignatures > 0) failures.push(`${subscriber.badSignatures} deliveries with a bad signature`);
+    if (subscriber.outOfOrder > 0) failures.push(`${subscriber.outOfOrder} events arrived out of order`);
+
     const names = sides.map((side) => side.side);
     const unnamed = compareKind(
       sales.filter((sale) => !sale.named),
@@ -238,7 +374,7 @@ export async function runStockEventsComparison(
           names,
         )
       : undefined;
-    const targetSide: StockEventsSide = "outbox";
+    const targetSide: StockEventsSide = "subscribed";
     const perTransaction = sales
       .filter((sale) => sale.hot_events !== undefined && (sale.transactions ?? 0) > 0)
       .map((sale) => sale.hot_events! / sale.transactions!);
@@ -252,6 +388,18 @@ export async function runStockEventsComparison(
       target_side: targetSide,
       within_10pct: [unnamed, namedKind].every((kind) => kind === undefined || kind.within_10pct[targetSide] === true),
       batch,
+      sequencing,
+      delivery_interval_ms: config.stockEventsIntervalMs,
+      subscriber: {
+        url: subscriber.url,
+        requests: subscriber.requests,
+        events_received: subscriber.eventsReceived,
+        duplicates: subscriber.duplicates,
+        bad_signatures: subscriber.badSignatures,
+        out_of_order: subscriber.outOfOrder,
+        shops: shopReports,
+        delivery_errors: deliveryErrors.slice(0, 20),
+      },
       hot_events_per_transaction: round(median(perTransaction), 3),
       sales,
       oversold,
@@ -261,6 +409,7 @@ export async function runStockEventsComparison(
     };
   } finally {
     for (const side of sides) await side.db.close().catch(() => {});
+    await subscriber.close();
   }
 }
 
@@ -361,6 +510,312 @@ async function warmHolds(config: BenchConfig, side: SideRun, shopId: string): Pr
   );
 }
 
+export interface SequencingCost {
+  /** Events numbered, over every shop of the outbox database (the sales' events; the batch alone's in the first). */
+  events: number;
+  /** The backend's CPU for stock_events_sequence over them, in all and per event. */
+  cpu_ms: number;
+  cpu_us_per_event: number;
+  wall_ms: number;
+}
+
+/**
+ * What numbering the sales' events costs PostgreSQL, alone: stock_events_sequence on one connection, shop by shop,
+ * timed by the backend's own CPU (/proc/<pid>/schedstat), on the outbox database whose events nobody numbered since
+ * its seed.
+ */
+async function measureSequencing(url: string, shops: string[]): Promise<SequencingCost | undefined> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+    const cpuNs = async () => {
+      const text = await readFile(`/proc/${pid}/schedstat`, "utf8").catch(() => undefined);
+      return text === undefined ? undefined : Number(text.split(" ")[0]);
+    };
+    if ((await cpuNs()) === undefined) return undefined;
+    let events = 0;
+    let cpu = 0;
+    let wall = 0;
+    for (const shopId of shops) {
+      const cpuBefore = (await cpuNs())!;
+      const started = performance.now();
+      const { rows } = await client.query<{ n: number }>("SELECT stock_events_sequence($1, 1000000) AS n", [shopId]);
+      wall += performance.now() - started;
+      cpu += ((await cpuNs())! - cpuBefore) / 1e6;
+      events += rows[0]?.n ?? 0;
+    }
+    return {
+      events,
+      cpu_ms: round(cpu, 1),
+      cpu_us_per_event: round((cpu * 1000) / Math.max(events, 1), 1),
+      wall_ms: round(wall, 1),
+    };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+interface DeliveryTally {
+  passes: number;
+  sequenced: number;
+  attempts: number;
+  sent: number;
+  failed: number;
+  delivered: number;
+}
+
+const emptyTally = (): DeliveryTally => ({ passes: 0, sequenced: 0, attempts: 0, sent: 0, failed: 0, delivered: 0 });
+
+function addPass(tally: DeliveryTally, result: StockEventDeliveryResult): void {
+  tally.passes += 1;
+  tally.sequenced += result.sequenced;
+  tally.attempts += result.attempts;
+  tally.sent += result.sent;
+  tally.failed += result.failed;
+  tally.delivered += result.delivered;
+}
+
+/**
+ * Delivery as an instance runs it after its responses (`after()`): a pass of `deliverStockEvents` (sequence, then
+ * claim and POST each due cursor's next batch), then a pause, one pass in flight at a time, from the process that
+ * serves the buyers and on its pool. A pass that throws is counted and the loop goes on, as the next after() would.
+ */
+function startDeliveryLoop(
+  db: Database,
+  intervalMs: number,
+  errors: string[],
+): { tally(): DeliveryTally; stop(): Promise<DeliveryTally> } {
+  const tally = emptyTally();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        addPass(tally, await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS }));
+      } catch (error) {
+        tally.passes += 1;
+        errors.push(error instanceof Error ? error.message : String(error));
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+  return {
+    tally: () => ({ ...tally }),
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await running;
+      return { ...tally };
+    },
+  };
+}
+
+/** Passes until one finds nothing to number and nothing to send. */
+async function drainDelivery(db: Database, errors: string[]): Promise<DeliveryTally> {
+  const tally = emptyTally();
+  for (let pass = 0; pass < 1_000; pass++) {
+    try {
+      const result = await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS });
+      addPass(tally, result);
+      if (result.sequenced === 0 && result.attempts === 0) break;
+    } catch (error) {
+      errors.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return tally;
+}
+
+async function shopEventCount(db: Database, shopId: string): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "StockEvent" WHERE "shopId" = $1`,
+    [shopId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+interface ShopLog {
+  /** The next sequence number the subscriber is missing: it has 1..next-1. */
+  next: number;
+  /** Each event as first received, by sequence number, with its age on arrival. */
+  events: Map<number, { event: StockEventPayload; ageMs: number }>;
+  /** When `next` last moved (performance.now()). */
+  advancedAt: number;
+}
+
+interface Subscriber {
+  url: string;
+  secret: string;
+  requests: number;
+  eventsReceived: number;
+  duplicates: number;
+  badSignatures: number;
+  outOfOrder: number;
+  /** Time spent in the request handler, ms. */
+  handlerMs: number;
+  contiguous(shopId: string): number;
+  /** Ages on arrival of the shop's events after this sequence number. */
+  ages(shopId: string, afterSeq: number): number[];
+  event(shopId: string, seq: number): StockEventPayload | undefined;
+  received(shopId: string): number;
+  /** When the subscriber first had 1..target of the shop (performance.now()), or undefined after the timeout. */
+  waitFor(shopId: string, target: number, timeoutMs: number): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, checked as a subscriber would, from the docs alone. */
+function signatureValid(body: string, header: string | undefined, secret: string): boolean {
+  if (!header || secret === "") return false;
+  const parts = new Map(
+    header.split(",").map((part) => {
+      const index = part.indexOf("=");
+      return [part.slice(0, index).trim(), part.slice(index + 1).trim()] as const;
+    }),
+  );
+  const timestamp = Number(parts.get("t"));
+  const given = Buffer.from(parts.get("v1") ?? "", "hex");
+  if (!Number.isInteger(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return false;
+  const expected = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The subscriber: a real HTTP server on loopback that checks each delivery's signature on the raw body (401 when it
+ * does not verify), records every event by shop and sequence number (a second copy of one it has is a duplicate,
+ * dropped), notes any event that arrives before an earlier one of its shop, and answers 200.
+ */
+async function startSubscriber(): Promise<Subscriber> {
+  const shops = new Map<string, ShopLog>();
+  const logOf = (shopId: string) => {
+    let log = shops.get(shopId);
+    if (!log) shops.set(shopId, (log = { next: 1, events: new Map(), advancedAt: performance.now() }));
+    return log;
+  };
+  const subscriber: Omit<Subscriber, "url" | "close"> = {
+    secret: "",
+    requests: 0,
+    eventsReceived: 0,
+    duplicates: 0,
+    badSignatures: 0,
+    outOfOrder: 0,
+    handlerMs: 0,
+    contiguous: (shopId) => logOf(shopId).next - 1,
+    ages: (shopId, afterSeq) =>
+      [...logOf(shopId).events.entries()].filter(([seq]) => seq > afterSeq).map(([, event]) => event.ageMs),
+    event: (shopId, seq) => logOf(shopId).events.get(seq)?.event,
+    received: (shopId) => logOf(shopId).events.size,
+    waitFor: async (shopId, target, timeoutMs) => {
+      const deadline = performance.now() + timeoutMs;
+      const log = logOf(shopId);
+      while (log.next - 1 < target) {
+        if (performance.now() > deadline) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return log.advancedAt;
+    },
+  };
+  const record = (batch: { shopId?: unknown; events?: unknown }) => {
+    const events = Array.isArray(batch.events) ? (batch.events as StockEventPayload[]) : [];
+    const now = Date.now();
+    for (const event of events) {
+      subscriber.eventsReceived += 1;
+      const log = logOf(String(event.shopId));
+      if (event.shopId !== batch.shopId) subscriber.outOfOrder += 1;
+      if (log.events.has(event.sequence)) {
+        subscriber.duplicates += 1;
+        continue;
+      }
+      if (event.sequence !== log.next) subscriber.outOfOrder += 1;
+      log.events.set(event.sequence, { event, ageMs: now - Date.parse(event.occurredAt) });
+      while (log.events.has(log.next)) log.next += 1;
+      log.advancedAt = performance.now();
+    }
+  };
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const started = performance.now();
+      subscriber.requests += 1;
+      const body = Buffer.concat(chunks).toString("utf8");
+      const header = request.headers["x-acme-signature"];
+      if (!signatureValid(body, Array.isArray(header) ? header[0] : header, subscriber.secret)) {
+        subscriber.badSignatures += 1;
+        response.writeHead(401).end();
+      } else {
+        try {
+          record(JSON.parse(body) as { shopId?: unknown; events?: unknown });
+          response.writeHead(200, { "content-type": "application/json" }).end('{"received":true}');
+        } catch {
+          response.writeHead(400).end();
+        }
+      }
+      subscriber.handlerMs += performance.now() - started;
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(subscriber, {
+    url: `http://127.0.0.1:${port}/stock-events`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+}
+
+/**
+ * The subscriber against the store: every event of the shop numbered (lastSeq = its events, none left without a
+ * number), and the subscriber has exactly 1..lastSeq, each as the store lists it (listStockEvents).
+ */
+async function checkSubscriberShop(
+  db: Database,
+  subscriber: Subscriber,
+  shopId: string,
+): Promise<SubscriberReport["shops"][number]> {
+  const { rows } = await db.pool.query<{ last: number; events: number; unsequenced: number }>(
+    `SELECT coalesce((SELECT "lastSeq" FROM "StockEventShop" WHERE "shopId" = $1), 0)::int AS last,
+            count(*)::int AS events, count(*) FILTER (WHERE seq IS NULL)::int AS unsequenced
+     FROM "StockEvent" WHERE "shopId" = $1`,
+    [shopId],
+  );
+  const { last, events, unsequenced } = rows[0]!;
+  const received = subscriber.received(shopId);
+  const report = (problem?: string) => ({
+    shop_id: shopId,
+    last_seq: last,
+    received,
+    exact: problem === undefined,
+    ...(problem ? { problem } : {}),
+  });
+  if (unsequenced > 0 || last !== events) return report(`${events} events, lastSeq ${last}, ${unsequenced} unnumbered`);
+  if (received !== last || subscriber.contiguous(shopId) !== last)
+    return report(
+      `received ${received} distinct events, 1..${subscriber.contiguous(shopId)} contiguous, lastSeq ${last}`,
+    );
+  let afterSeq = 0;
+  for (;;) {
+    const page = await listStockEvents({ db, shopId, afterSeq, limit: 1000 });
+    if (page.events.length === 0) break;
+    for (const event of page.events)
+      if (JSON.stringify(subscriber.event(shopId, event.sequence)) !== JSON.stringify(event))
+        return report(`event ${event.sequence} differs from the store's`);
+    afterSeq = page.nextAfterSeq;
+  }
+  return report();
+}
+
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) =>
@@ -429,12 +884,64 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
         );
     console.log("");
   }
+  const delivered = comparison.sales.filter((sale) => sale.delivery !== undefined);
+  if (delivered.length > 0) {
+    console.log(
+      table(
+        [
+          `subscriber (delivery every ${comparison.delivery_interval_ms} ms, same process)`,
+          "events",
+          "lag after sale ms",
+          "event age p50 ms",
+          "p95 ms",
+          "max ms",
+          "passes (in sale)",
+          "POSTs (in sale)",
+          "events/POST",
+          "handler ms",
+        ],
+        delivered.map((sale) => {
+          const d = sale.delivery!;
+          return [
+            `round ${sale.round}${sale.named ? ", named" : ""}`,
+            String(sale.events ?? "-"),
+            fixed(d.lag_after_sale_ms, 1),
+            fixed(d.event_age_p50_ms, 1),
+            fixed(d.event_age_p95_ms, 1),
+            fixed(d.event_age_max_ms, 1),
+            `${d.passes} (${d.passes_during_sale})`,
+            `${d.posts} (${d.posts_during_sale})`,
+            fixed(d.events_per_post, 1),
+            fixed(d.subscriber_handler_ms, 1),
+          ];
+        }),
+      ),
+    );
+    const lags = delivered.map((sale) => sale.delivery!.lag_after_sale_ms);
+    console.log(`  lag after the sale: median ${fixed(median(lags), 1)} ms, max ${fixed(Math.max(...lags), 1)} ms`);
+    console.log("");
+  }
+  const sub = comparison.subscriber;
+  const exact = sub.shops.filter((shop) => shop.exact).length;
+  console.log(
+    `subscriber: ${sub.requests} requests, ${sub.events_received} events received, ${sub.duplicates} duplicates, ` +
+      `${sub.bad_signatures} bad signatures, ${sub.out_of_order} out of order; exactly 1..lastSeq in order in ${exact} of ${sub.shops.length} shops` +
+      (sub.delivery_errors.length > 0
+        ? `; ${sub.delivery_errors.length} delivery passes threw: ${sub.delivery_errors[0]}`
+        : ""),
+  );
   if (comparison.batch) {
     const { after, before } = comparison.batch;
     console.log(
       `one batch alone (inventory_create_holds_batch, ${comparison.batch.requests_per_batch} requests, ${comparison.batch.batches} in turn on each): ` +
         `PostgreSQL CPU ${after.cpu_ms} ms with the outbox, ${before.cpu_ms} ms without (${fixed(comparison.batch.cpu_ratio, 3)}x); ` +
         `wall ${after.wall_ms} / ${before.wall_ms} ms (${fixed(comparison.batch.wall_ratio, 3)}x)`,
+    );
+  }
+  if (comparison.sequencing) {
+    const { events, cpu_ms, cpu_us_per_event, wall_ms } = comparison.sequencing;
+    console.log(
+      `numbering the outbox side's sale events alone (stock_events_sequence): ${events} events, PostgreSQL CPU ${cpu_ms} ms (${cpu_us_per_event} µs an event), wall ${wall_ms} ms`,
     );
   }
   console.log(
