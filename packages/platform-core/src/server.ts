@@ -236,3 +236,13 @@ export {
   STOCK_EVENT_USER_AGENT,
 } from "./stock-events/stock-event-webhook.ts";
 export type { StockEventBatch } from "./stock-events/stock-event-webhook.ts";
+export { createPrismaReturnStore } from "./returns/prisma-return-store.ts";
+export { findReturnStore, getReturnStore, setReturnStore } from "./returns/get-return-store.ts";
+export { getShopReturnPolicy, returnPolicySchema, setShopReturnPolicy } from "./returns/shop-return-policy.ts";
+export { listStockReturns } from "./returns/list-stock-returns.ts";
+export type { ShopReturns } from "./returns/list-stock-returns.ts";
+export { decideStockReturn } from "./returns/decide-stock-return.ts";
+export { mapRefundToUnits } from "./returns/map-refund-to-units.ts";
+export { RESTOCK_METADATA_KEY } from "./returns/refund-metadata.ts";
+export { DEFAULT_RETURN_POLICY, RETURN_POLICIES } from "./returns/types.ts";
+export type * from "./returns/types.ts";

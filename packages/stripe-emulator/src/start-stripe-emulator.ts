@@ -175,6 +175,8 @@ export interface StripeEmulator {
   ): { refund: RefundObject; event: StripeEvent<"refund.updated"> };
   /** Every refund, as `GET /v1/refunds/:id` returns it, oldest first. */
   refunds(): RefundObject[];
+  /** Whether charge.refunded events from now on embed the charge's refunds (the `embedChargeRefunds` option). */
+  setChargeRefundsEmbedded(embedded: boolean): void;
 
   /** The next `POST /v1/checkout/sessions` fails with this status and message (once per call). */
   failNextCreate(status: number, message: string, options?: FailNextCreateOptions): void;
@@ -244,11 +246,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const coupons = new CouponBook({ now: () => Math.floor(now() / 1000) });
   seedCoupons(coupons, options.coupons ?? []);
   const checkout = new CheckoutSessions({ sender, coupons, now, publicUrl: () => publicUrl });
+  let embedChargeRefunds = options.embedChargeRefunds ?? true;
   const refunds = new Refunds({
     sender,
     checkout,
     now,
-    embedChargeRefunds: () => options.embedChargeRefunds ?? true,
+    embedChargeRefunds: () => embedChargeRefunds,
   });
   const failures: QueuedFailure[] = [];
   const requestLog: ApiRequestRecord[] = [];
@@ -384,6 +387,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
       return { refund: toRefundObject(settled.refund), event: settled.event };
     },
     refunds: () => refunds.all().map(toRefundObject),
+    setChargeRefundsEmbedded(embedded) {
+      embedChargeRefunds = embedded;
+    },
 
     failNextCreate(status, message, failOptions = {}) {
       failures.push({

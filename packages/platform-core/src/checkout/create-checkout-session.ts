@@ -16,6 +16,8 @@ import { callStripePaced } from "./call-stripe-paced.ts";
 import { checkoutTimes } from "./checkout-expiry.ts";
 import { permanentError, prepareCheckoutSession, sessionLeaseMs, storedError } from "./prepare-checkout-session.ts";
 import { encodeSaleLines } from "./sale-lines.ts";
+import { encodeUnitAmounts } from "../returns/checkout-prices.ts";
+import { variantKey } from "../variants/variant-key.ts";
 import { getSessionRequestStore, type SessionRequestStore } from "./session-request-store.ts";
 import { getStripe } from "./stripe-client.ts";
 import type { StripePacer } from "./stripe-pacer.ts";
@@ -185,6 +187,18 @@ export async function createCheckoutSession(
     if (!lines) throw InventoryError.validation([{ field: "cart.lines", message: "too many lines for one checkout" }]);
     Object.assign(metadata, lines);
   }
+  // The price of each unit, for refunds (docs/returns.md); a cart whose prices do not fit the keys left goes without.
+  Object.assign(
+    metadata,
+    encodeUnitAmounts(
+      parsedCart.lines.map((line) => ({
+        sku: line.sku,
+        variantKey: variantKey(line.variantAttributes),
+        unitAmount: line.unitAmount,
+      })),
+      metadata,
+    ) ?? {},
+  );
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: "payment",
     line_items: parsedCart.lines.map((line) => ({

@@ -16,6 +16,11 @@ import { readText } from "../http/read-json-body.ts";
 import type { HoldStore } from "../holds/types.ts";
 import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
+import { getStripe } from "../checkout/stripe-client.ts";
+import { findReturnStore } from "../returns/get-return-store.ts";
+import { handleRefund, REFUND_EVENT_TYPES, refundsOfEvent } from "../returns/handle-refund-event.ts";
+import { recordPaidCheckout } from "../returns/record-paid-checkout.ts";
+import type { ReturnStore } from "../returns/types.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
 
 /** Stripe's own default: signatures older than 5 minutes are refused (replay protection). */
@@ -31,6 +36,13 @@ export interface StripeWebhookOptions {
   holds?: HoldStore;
   events?: WebhookEventLog;
   alerts?: OpsAlertStore;
+  /**
+   * Paid checkouts and returns; default: the backend's when `holds` is not given (none on the JSON backend, where
+   * refunds change nothing).
+   */
+  returns?: ReturnStore | null;
+  /** For charge.refunded events whose refunds are not embedded (`stripe.refunds.list`); default `getStripe()`. */
+  stripe?: Stripe;
   now?: () => Date;
   toleranceSeconds?: number;
 }
@@ -171,6 +183,7 @@ function settlesHold(event: Stripe.Event): boolean {
 const duplicate = (): Outcome => ok({ duplicate: true }, true);
 
 async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: Date): Promise<Outcome> {
+  if (REFUND_EVENT_TYPES.has(event.type)) return settleRefunds(event, options, now);
   if (!HANDLED_TYPES.has(event.type)) return ok({ ignored: event.type });
 
   const session = event.data.object as Stripe.Checkout.Session;
@@ -188,6 +201,11 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
     (event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
   const context = { eventId: event.id, eventType: event.type, sessionId: session.id, shopId, holdId };
   const handled = { id: event.id, type: event.type };
+  const returns = returnStoreOf(options);
+  // What was sold and at what price, for refunds later (a no-op when the hold sold nothing).
+  const recordPaid = async (soldHoldId: string) => {
+    if (returns) await recordPaidCheckout({ shopId, holdId: soldHoldId, session, now, store: returns });
+  };
 
   try {
     if (paid) {
@@ -201,6 +219,8 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
           event: handled,
           store: holds,
         });
+        // On a redelivery too: the sale may have been committed by an attempt that stopped before this write.
+        await recordPaid(holdId);
         if (result.outcome === "duplicate") return duplicate();
         if (result.outcome === "oversold") {
           await alert(
@@ -238,6 +258,7 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
         now,
         store: holds,
       });
+      await recordPaid(`sale_${session.id}`);
       if (result.outcome === "oversold") {
         await alert("critical", "oversold_at_payment", `Payment for ${session.id} arrived but the stock is gone.`, {
           ...context,
@@ -286,6 +307,48 @@ async function settle(event: Stripe.Event, options: StripeWebhookOptions, now: D
       body: {
         code: known.code === "unavailable" ? "unavailable" : "internal",
         message: "Could not settle the checkout; Stripe will retry.",
+      },
+    };
+  }
+}
+
+/** The return store given, else the backend's when the hold store is the backend's too (a caller that brings its own
+ * hold store and no return store keeps no returns). */
+function returnStoreOf(options: StripeWebhookOptions): ReturnStore | null {
+  if (options.returns !== undefined) return options.returns;
+  return options.holds ? null : findReturnStore();
+}
+
+/**
+ * refund.created, refund.updated and charge.refunded: each refund the event
+ * carries puts its units back (or waits for an operator) once per refund id,
+ * by the shop's return policy (src/returns/, docs/returns.md). A failure
+ * answers 500, so Stripe retries; every step is idempotent.
+ */
+async function settleRefunds(event: Stripe.Event, options: StripeWebhookOptions, now: Date): Promise<Outcome> {
+  const returns = returnStoreOf(options);
+  if (!returns) return ok({ ignored: "returns are not kept by this backend" });
+  try {
+    const refunds = await refundsOfEvent(event, () => options.stripe ?? getStripe());
+    const outcomes = [];
+    for (const refund of refunds) outcomes.push(await handleRefund({ refund, actor: ACTOR, now, store: returns }));
+    return ok({ refunds: outcomes });
+  } catch (error) {
+    const known = toInventoryError(error);
+    await sendOpsAlert(
+      {
+        severity: "warning",
+        kind: "refund_restock_failed",
+        message: `Could not record the returns of ${event.type} ${event.id}: ${known.message}`,
+        details: { eventId: event.id, eventType: event.type, code: known.code },
+      },
+      { ...(options.alerts ? { store: options.alerts } : {}), now },
+    );
+    return {
+      status: 500,
+      body: {
+        code: known.code === "unavailable" ? "unavailable" : "internal",
+        message: "Could not record the refund; Stripe will retry.",
       },
     };
   }

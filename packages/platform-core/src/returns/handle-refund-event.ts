@@ -1,0 +1,99 @@
+import type Stripe from "stripe";
+import { InventoryError } from "../errors/inventory-error.ts";
+import { mapRefundToUnits } from "./map-refund-to-units.ts";
+import type { ReturnStore, StockReturnStatus } from "./types.ts";
+
+/** The refund events the webhook acts on. */
+export const REFUND_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "refund.created",
+  "refund.updated",
+  "charge.refund.updated",
+  "charge.refunded",
+]);
+
+/** Tries when other refunds of the same checkout keep being recorded between reading and writing. */
+const MAX_TRIES = 5;
+
+export type RefundOutcome =
+  | { refundId: string; outcome: "recorded"; status: StockReturnStatus; units: number }
+  | { refundId: string; outcome: "duplicate"; status: StockReturnStatus }
+  | { refundId: string; outcome: "waiting"; refundStatus: string | null }
+  | { refundId: string; outcome: "ignored"; reason: string };
+
+const idOf = (value: string | { id: string } | null | undefined): string | null =>
+  typeof value === "string" ? value : (value?.id ?? null);
+
+/**
+ * A refund of a paid checkout: once it has succeeded (pending waits for its
+ * refund.updated; failed and canceled do nothing), finds the checkout by its
+ * PaymentIntent, decides the units it returns (`mapRefundToUnits`) and
+ * records the return in one call that restocks at most once per refund id,
+ * whichever event (refund.created, refund.updated, charge.refunded) brings it
+ * and in whatever order.
+ */
+export async function handleRefund(options: {
+  refund: Stripe.Refund;
+  actor: string;
+  now: Date;
+  store: ReturnStore;
+}): Promise<RefundOutcome> {
+  const { refund, store, now } = options;
+  if (refund.status !== "succeeded") return { refundId: refund.id, outcome: "waiting", refundStatus: refund.status };
+  const paymentIntentId = idOf(refund.payment_intent);
+  if (!paymentIntentId) return { refundId: refund.id, outcome: "ignored", reason: "the refund names no PaymentIntent" };
+  const checkout = await store.findPaidCheckout({ paymentIntentId });
+  if (!checkout)
+    return {
+      refundId: refund.id,
+      outcome: "ignored",
+      reason: "no paid checkout of this platform has that PaymentIntent",
+    };
+  const { policy } = await store.getPolicy({ shopId: checkout.shopId });
+  const facts = {
+    refundId: refund.id,
+    paymentIntentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    metadata: refund.metadata ?? {},
+  };
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const { returns, basis } = await store.readReturns({ sessionId: checkout.sessionId });
+    const known = returns.find((entry) => entry.refundId === refund.id);
+    if (known) return { refundId: refund.id, outcome: "duplicate", status: known.status };
+    const decision = mapRefundToUnits({ checkout, others: returns, refund: facts, policy });
+    const answer = await store.recordReturn({
+      shopId: checkout.shopId,
+      refund: facts,
+      sessionId: checkout.sessionId,
+      ...decision,
+      basis,
+      actor: options.actor,
+      now,
+    });
+    if (answer.outcome === "stale") continue;
+    if (answer.outcome === "no_checkout")
+      return { refundId: refund.id, outcome: "ignored", reason: "the paid checkout is gone" };
+    if (answer.outcome === "duplicate") return { refundId: refund.id, outcome: "duplicate", status: answer.status };
+    return {
+      refundId: refund.id,
+      outcome: "recorded",
+      status: answer.status,
+      units: answer.restocked.reduce((sum, line) => sum + line.quantity, 0),
+    };
+  }
+  throw new InventoryError("unavailable", `Refund ${refund.id}: other refunds of its checkout kept changing; retry.`);
+}
+
+/**
+ * The refunds an event carries: refund.* its refund; charge.refunded the
+ * charge's refunds, embedded when Stripe included them all, otherwise listed
+ * with the SDK (oldest first, so earlier partial refunds are decided first).
+ */
+export async function refundsOfEvent(event: Stripe.Event, stripe: () => Stripe): Promise<Stripe.Refund[]> {
+  if (event.type !== "charge.refunded") return [event.data.object as Stripe.Refund];
+  const charge = event.data.object;
+  let refunds: Stripe.Refund[];
+  if (charge.refunds && !charge.refunds.has_more) refunds = [...charge.refunds.data];
+  else refunds = await stripe().refunds.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 10_000 });
+  return refunds.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
