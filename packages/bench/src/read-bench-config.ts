@@ -35,6 +35,8 @@ export interface BenchConfig {
   stockEventsNamed: boolean;
   /** Pause between delivery passes (deliverStockEvents) while phase 3e's subscribed sales run, ms. */
   stockEventsIntervalMs: number;
+  /** Events per delivery POST in phase 3e (deliverStockEvents' batchSize); undefined: the library's default. */
+  stockEventsBatchSize: number | undefined;
   baselineUnits: number;
   webhookEvents: number;
   webhookConcurrency: number;
@@ -153,6 +155,10 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     stockEventsRounds: number("stock-events-rounds", 5, (value) => Number.isInteger(value) && value >= 0),
     stockEventsNamed: toggle("stock-events-named", false),
     stockEventsIntervalMs: number("stock-events-interval-ms", 250, (value) => value >= 0 && value <= 60_000),
+    stockEventsBatchSize:
+      raw("stock-events-batch-size") === undefined
+        ? undefined
+        : number("stock-events-batch-size", 100, (value) => integer(value) && value <= 1000),
     baselineUnits: number("baseline-units", hotUnits, integer),
     webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
     webhookConcurrency: number("webhook-concurrency", 32, integer),

@@ -14,6 +14,7 @@ import {
   reconcileInventoryReserved,
   releaseInventoryHold,
   sequenceStockEvents,
+  STOCK_EVENT_DELIVERY_DEFAULTS,
   STOCK_EVENT_TYPES,
   type Database,
   type HoldStore,
@@ -148,8 +149,11 @@ export interface StockEventsComparison {
   batch: HoldBatchCost | undefined;
   /** Numbering the outbox side's events of the sales, alone (embedded server only). */
   sequencing: SequencingCost | undefined;
-  /** How delivery ran during the subscribed side's sales. */
+  /** Delivering the seed's and warm-up's events before the rounds, nothing else running: what delivery costs. */
+  delivery_alone: DeliveryCost;
+  /** How delivery ran during the subscribed side's sales: the pause between passes, and events per POST at most. */
   delivery_interval_ms: number;
+  delivery_batch_size: number;
   subscriber: SubscriberReport;
   /** Stock events per deciding transaction of the hot variant, median over the sales that wrote events. */
   hot_events_per_transaction: number;
@@ -245,7 +249,18 @@ export async function runStockEventsComparison(
       actor: "bench",
     });
     subscriber.secret = created.secret;
-    const drained = await drainDelivery(subscribed.db, deliveryErrors);
+    const drainCpu = { postgres: serverCpu(), node: process.cpuUsage(), handler: subscriber.handlerMs };
+    const drainStarted = performance.now();
+    const drained = await drainDelivery(subscribed.db, config.stockEventsBatchSize, deliveryErrors);
+    const drainNode = process.cpuUsage(drainCpu.node);
+    const deliveryAlone: DeliveryCost = {
+      events: drained.delivered,
+      posts: drained.attempts,
+      wall_ms: round(performance.now() - drainStarted, 1),
+      postgres_cpu_ms: round((serverCpu() ?? Number.NaN) - (drainCpu.postgres ?? Number.NaN), 1),
+      node_cpu_ms: round((drainNode.user + drainNode.system) / 1000, 1),
+      subscriber_handler_ms: round(subscriber.handlerMs - drainCpu.handler, 1),
+    };
     deps.step(
       `  subscriber ${subscriber.url}: ${drained.delivered} events of the seed and warm-up delivered in ${drained.attempts} POSTs`,
     );
@@ -263,7 +278,9 @@ export async function runStockEventsComparison(
           const firstSeq = subscriber.contiguous(shopId);
           const handlerBefore = subscriber.handlerMs;
           const loop =
-            side === subscribed ? startDeliveryLoop(side.db, config.stockEventsIntervalMs, deliveryErrors) : undefined;
+            side === subscribed
+              ? startDeliveryLoop(side.db, config.stockEventsIntervalMs, config.stockEventsBatchSize, deliveryErrors)
+              : undefined;
           const cpuBefore = { postgres: serverCpu(), node: process.cpuUsage() };
           const sale = await runHotHoldPhase(
             { ...config, shopId },
@@ -389,7 +406,9 @@ export async function runStockEventsComparison(
       within_10pct: [unnamed, namedKind].every((kind) => kind === undefined || kind.within_10pct[targetSide] === true),
       batch,
       sequencing,
+      delivery_alone: deliveryAlone,
       delivery_interval_ms: config.stockEventsIntervalMs,
+      delivery_batch_size: config.stockEventsBatchSize ?? STOCK_EVENT_DELIVERY_DEFAULTS.batchSize,
       subscriber: {
         url: subscriber.url,
         requests: subscriber.requests,
@@ -510,6 +529,17 @@ async function warmHolds(config: BenchConfig, side: SideRun, shopId: string): Pr
   );
 }
 
+export interface DeliveryCost {
+  events: number;
+  posts: number;
+  wall_ms: number;
+  /** The whole embedded server's CPU (NaN with DATABASE_URL's server) and the bench process's, subscriber included. */
+  postgres_cpu_ms: number;
+  node_cpu_ms: number;
+  /** Of the Node CPU, about this much was the subscriber's request handler (timed by the clock). */
+  subscriber_handler_ms: number;
+}
+
 export interface SequencingCost {
   /** Events numbered, over every shop of the outbox database (the sales' events; the batch alone's in the first). */
   events: number;
@@ -584,6 +614,7 @@ function addPass(tally: DeliveryTally, result: StockEventDeliveryResult): void {
 function startDeliveryLoop(
   db: Database,
   intervalMs: number,
+  batchSize: number | undefined,
   errors: string[],
 ): { tally(): DeliveryTally; stop(): Promise<DeliveryTally> } {
   const tally = emptyTally();
@@ -592,7 +623,7 @@ function startDeliveryLoop(
   const running = (async () => {
     while (!stopped) {
       try {
-        addPass(tally, await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS }));
+        addPass(tally, await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS, ...(batchSize ? { batchSize } : {}) }));
       } catch (error) {
         tally.passes += 1;
         errors.push(error instanceof Error ? error.message : String(error));
@@ -619,11 +650,11 @@ function startDeliveryLoop(
 }
 
 /** Passes until one finds nothing to number and nothing to send. */
-async function drainDelivery(db: Database, errors: string[]): Promise<DeliveryTally> {
+async function drainDelivery(db: Database, batchSize: number | undefined, errors: string[]): Promise<DeliveryTally> {
   const tally = emptyTally();
   for (let pass = 0; pass < 1_000; pass++) {
     try {
-      const result = await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS });
+      const result = await deliverStockEvents({ db, budgetMs: PASS_BUDGET_MS, ...(batchSize ? { batchSize } : {}) });
       addPass(tally, result);
       if (result.sequenced === 0 && result.attempts === 0) break;
     } catch (error) {
@@ -889,7 +920,7 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
     console.log(
       table(
         [
-          `subscriber (delivery every ${comparison.delivery_interval_ms} ms, same process)`,
+          `subscriber (a pass every ${comparison.delivery_interval_ms} ms, <= ${comparison.delivery_batch_size} events a POST)`,
           "events",
           "lag after sale ms",
           "event age p50 ms",
@@ -936,6 +967,15 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
       `one batch alone (inventory_create_holds_batch, ${comparison.batch.requests_per_batch} requests, ${comparison.batch.batches} in turn on each): ` +
         `PostgreSQL CPU ${after.cpu_ms} ms with the outbox, ${before.cpu_ms} ms without (${fixed(comparison.batch.cpu_ratio, 3)}x); ` +
         `wall ${after.wall_ms} / ${before.wall_ms} ms (${fixed(comparison.batch.wall_ratio, 3)}x)`,
+    );
+  }
+  {
+    const d = comparison.delivery_alone;
+    const per = (ms: number) => fixed((ms * 1000) / Math.max(d.events, 1), 1);
+    console.log(
+      `delivery alone (the seed's events, before the rounds): ${d.events} events in ${d.posts} POSTs, ${d.wall_ms} ms; ` +
+        `PostgreSQL CPU ${d.postgres_cpu_ms} ms (${per(d.postgres_cpu_ms)} µs an event), ` +
+        `Node CPU ${d.node_cpu_ms} ms (${per(d.node_cpu_ms)} µs an event; the subscriber's handler ${d.subscriber_handler_ms} ms of it)`,
     );
   }
   if (comparison.sequencing) {
