@@ -18,8 +18,9 @@ DECLARE
   v_last bigint;
   v_count integer;
   v_ids bigint[];
+  v_after bigint;
+  v_row record;
   r record;
-  l record;
 BEGIN
   INSERT INTO "StockEventShop" ("shopId", "lastSeq") VALUES (p_shop, 0) ON CONFLICT DO NOTHING;
   SELECT "lastSeq" INTO v_last FROM "StockEventShop" WHERE "shopId" = p_shop FOR UPDATE;
@@ -36,17 +37,22 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    FOR l IN
-      SELECT id, txid, location, delta, reason FROM "StockLedgerEntry"
-      WHERE "shopId" = r."shopId" AND sku = r.sku AND "variantKey" = r."variantKey" AND id > r."ledgerFloor"
-      ORDER BY id
+    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (a row
+    -- comparison ordered by the whole index: no other index serves it), until another transaction's row.
+    v_after := r."ledgerFloor";
     LOOP
-      EXIT WHEN l.txid IS DISTINCT FROM r.txid;
-      IF l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
-         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id) THEN
-        UPDATE "StockEvent" SET "ledgerEntryId" = l.id, reason = l.reason WHERE id = r.id;
+      SELECT l.id, l.txid, l.location, l.delta, l.reason, l."shopId", l.sku, l."variantKey" INTO v_row
+      FROM "StockLedgerEntry" l
+      WHERE (l."shopId", l.sku, l."variantKey", l.id) > (r."shopId", r.sku, r."variantKey", v_after)
+      ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1;
+      EXIT WHEN NOT FOUND OR (v_row."shopId", v_row.sku, v_row."variantKey") <> (r."shopId", r.sku, r."variantKey")
+        OR v_row.txid IS DISTINCT FROM r.txid;
+      IF v_row.location = r.location AND v_row.delta = r."quantityAfter" - r."quantityBefore"
+         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = v_row.id) THEN
+        UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
         EXIT;
       END IF;
+      v_after := v_row.id;
     END LOOP;
   END LOOP;
 

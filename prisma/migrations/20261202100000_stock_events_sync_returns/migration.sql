@@ -257,22 +257,39 @@ BEGIN
     WITH changed AS (
       SELECT n."shopId", n.sku, n."variantKey", n.location, 0 AS qb, n.quantity AS qa, 0 AS rb, n.reserved AS ra
       FROM new_levels n WHERE n.quantity <> 0 OR n.reserved <> 0
-    ), floors AS (
+    ), floors AS MATERIALIZED (
+      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
+      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
+      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
+        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
+          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l.id DESC LIMIT 1), 0) END AS floor
+        ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
     ), parts AS (
       SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
-        WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
-          AND l.id > f.floor AND l.txid = pg_current_xact_id() AND l.location = f.location AND l.delta <> 0
-          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
+        -- The variant's rows after the floor, one index step at a time (each step ordered by the whole index, so
+        -- no other index can serve it), while they are this transaction's.
+        WITH RECURSIVE walk AS (
+          (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
+           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
+          UNION ALL
+          SELECT s.* FROM walk w CROSS JOIN LATERAL (
+            SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
+            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
+          WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
+        )
+        SELECT w.id, w.reason, w.delta FROM walk w
+        WHERE (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
+          AND w.txid = pg_current_xact_id() AND w.location = f.location AND w.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = w.id)
       ) l ON true
       WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
     ), decided AS (
@@ -298,22 +315,39 @@ BEGIN
       FROM new_levels n JOIN old_levels o
         ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
       WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
-    ), floors AS (
+    ), floors AS MATERIALIZED (
+      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
+      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
+      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
+        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
+          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l.id DESC LIMIT 1), 0) END AS floor
+        ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
     ), parts AS (
       SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
-        WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
-          AND l.id > f.floor AND l.txid = pg_current_xact_id() AND l.location = f.location AND l.delta <> 0
-          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
+        -- The variant's rows after the floor, one index step at a time (each step ordered by the whole index, so
+        -- no other index can serve it), while they are this transaction's.
+        WITH RECURSIVE walk AS (
+          (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
+           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
+          UNION ALL
+          SELECT s.* FROM walk w CROSS JOIN LATERAL (
+            SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
+            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
+          WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
+        )
+        SELECT w.id, w.reason, w.delta FROM walk w
+        WHERE (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
+          AND w.txid = pg_current_xact_id() AND w.location = f.location AND w.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = w.id)
       ) l ON true
       WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
     ), decided AS (
@@ -360,8 +394,9 @@ DECLARE
   v_last bigint;
   v_count integer;
   v_ids bigint[];
+  v_after bigint;
+  v_row record;
   r record;
-  l record;
 BEGIN
   INSERT INTO "StockEventShop" ("shopId", "lastSeq") VALUES (p_shop, 0) ON CONFLICT DO NOTHING;
   SELECT "lastSeq" INTO v_last FROM "StockEventShop" WHERE "shopId" = p_shop FOR UPDATE;
@@ -378,17 +413,22 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    FOR l IN
-      SELECT id, txid, location, delta, reason FROM "StockLedgerEntry"
-      WHERE "shopId" = r."shopId" AND sku = r.sku AND "variantKey" = r."variantKey" AND id > r."ledgerFloor"
-      ORDER BY id
+    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (a row
+    -- comparison ordered by the whole index: no other index serves it), until another transaction's row.
+    v_after := r."ledgerFloor";
     LOOP
-      EXIT WHEN l.txid IS DISTINCT FROM r.txid;
-      IF l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
-         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id) THEN
-        UPDATE "StockEvent" SET "ledgerEntryId" = l.id, reason = l.reason WHERE id = r.id;
+      SELECT l.id, l.txid, l.location, l.delta, l.reason, l."shopId", l.sku, l."variantKey" INTO v_row
+      FROM "StockLedgerEntry" l
+      WHERE (l."shopId", l.sku, l."variantKey", l.id) > (r."shopId", r.sku, r."variantKey", v_after)
+      ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1;
+      EXIT WHEN NOT FOUND OR (v_row."shopId", v_row.sku, v_row."variantKey") <> (r."shopId", r.sku, r."variantKey")
+        OR v_row.txid IS DISTINCT FROM r.txid;
+      IF v_row.location = r.location AND v_row.delta = r."quantityAfter" - r."quantityBefore"
+         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = v_row.id) THEN
+        UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
         EXIT;
       END IF;
+      v_after := v_row.id;
     END LOOP;
   END LOOP;
 
