@@ -12,6 +12,7 @@ export type { StripeWebhookOptions } from "./webhooks/handle-stripe-webhook.ts";
 export { handleReaperCron } from "./holds/handle-reaper-cron.ts";
 export { handleOpsAlertCron } from "./alerts/handle-ops-alert-cron.ts";
 export { handleStockEventsCron } from "./stock-events/handle-stock-events-cron.ts";
+export { handleStockEventsRequest } from "./stock-events/handle-stock-events-request.ts";
 export { handleMetricsRequest } from "./metrics/handle-metrics-request.ts";
 export {
   CHECKOUT_MAX_BODY_BYTES,

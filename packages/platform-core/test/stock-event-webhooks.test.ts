@@ -25,6 +25,8 @@ import {
 } from "../src/stock-events/run-background-stock-event-delivery.ts";
 import { sequenceStockEvents } from "../src/stock-events/sequence-stock-events.ts";
 import { updateStockEventSubscription } from "../src/stock-events/update-stock-event-subscription.ts";
+import { createIntegration } from "../src/integrations/create-integration.ts";
+import { handleStockEventsRequest } from "../src/stock-events/handle-stock-events-request.ts";
 import { StockEventSubscriber } from "./support/stock-event-subscriber.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
@@ -701,5 +703,51 @@ describe("subscriptions", () => {
     expect(rows).toEqual([{ seq: null }]);
     const { rows: logRows } = await db.pool.query(`SELECT 1 FROM "StockEventDelivery"`);
     expect(logRows).toHaveLength(0);
+  });
+});
+
+describe("events API", () => {
+  it("pulls a shop's events after a sequence number with an integration token, naming bad parameters", async () => {
+    const shopId = "events-api";
+    await seedShop(shopId);
+    await churn(shopId, 1);
+    const { token } = await createIntegration({ name: "ERP", shops: [shopId], actor: "admin", database: db });
+    const get = (query: string, bearer = token, shop = shopId) =>
+      handleStockEventsRequest(
+        new Request(`http://cms.test/api/v1/shops/${shop}/stock-events${query}`, {
+          headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        }),
+        { shopId: shop, database: db },
+      );
+    const last = await lastSeq(shopId);
+    const pages: number[] = [];
+    let after = 0;
+    for (;;) {
+      const response = await get(`?after=${after}&limit=4`);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as {
+        events: Array<{ sequence: number }>;
+        nextAfter: number;
+        lastSeq: number;
+      };
+      expect(page.lastSeq).toBe(last);
+      pages.push(...page.events.map((event) => event.sequence));
+      if (page.nextAfter === after) break;
+      after = page.nextAfter;
+    }
+    expect(pages).toEqual(range(1, last));
+    const sold = (await (await get("?types=stock.sold")).json()) as {
+      events: Array<{ type: string }>;
+      nextAfter: number;
+    };
+    expect(sold.events.map((event) => event.type)).toEqual(["stock.sold"]);
+    expect(sold.nextAfter).toBe(last);
+    expect((await get("", "")).status).toBe(401);
+    expect((await get("", "acme_int_wrong")).status).toBe(401);
+    expect((await get("", token, "another-shop")).status).toBe(403);
+    const bad = await get("?after=-1&limit=5000&types=stock.sold,nope");
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { errors: Array<{ field: string }> };
+    expect(body.errors.map((error) => error.field).sort()).toEqual(["after", "limit", "types.1"]);
   });
 });
