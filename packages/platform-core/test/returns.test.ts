@@ -472,3 +472,57 @@ describe("locations", () => {
     await expectBooksBalance();
   });
 });
+
+describe("concurrency", () => {
+  it("refunds of one checkout decided at once never claim a unit twice; two operators deciding at once decide once", async () => {
+    await policy("restock");
+    const { paymentIntent } = await sell({ A: 1, B: 1 });
+    const forA = refund({ paymentIntent, amount: 1000 });
+    const forB = refund({ paymentIntent, amount: 2500 });
+    // Every event of both refunds at once, twice over.
+    const ids = [forA.event.id, forA.chargeEvent.id, forB.event.id, forB.chargeEvent.id];
+    const results = await Promise.all([...ids, ...ids].map((id) => emulator.deliver(id)));
+    expect(results.every((result) => result.ok)).toBe(true);
+    await emulator.deliverPending();
+    expect(await quantities()).toMatchObject({ A: 10, B: 5 });
+    expect((await returnLedger()).map((row) => [row.sku, row.delta]).sort()).toEqual([
+      ["A", 1],
+      ["B", 1],
+    ]);
+
+    // Two refunds naming the same single unit, at once: one claims it, the other is decided again and finds none left.
+    const third = await sell({ B: 1 });
+    const named = [1, 2].map(() =>
+      refund({ paymentIntent: third.paymentIntent, amount: 500, metadata: { acme_restock: '[["B","",1]]' } }),
+    );
+    const namedIds = named.flatMap((made) => [made.event.id, made.chargeEvent.id]);
+    const namedResults = await Promise.all(namedIds.map((id) => emulator.deliver(id)));
+    expect(namedResults.map((result) => result.attempts.at(-1)?.status)).toEqual([200, 200, 200, 200]);
+    await emulator.deliverPending();
+    const outcomes = await Promise.all(named.map((made) => stockReturn(made.refund.id)));
+    expect(outcomes.map((entry) => entry.status).sort()).toEqual(["not_restocked", "restocked"]);
+    expect(await quantities()).toMatchObject({ B: 5 });
+
+    await policy("ask");
+    const second = await sell({ C: 2 });
+    const asked = refund({ paymentIntent: second.paymentIntent });
+    await deliverAll();
+    const decisions = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        decideStockReturn({
+          shopId: SHOP,
+          refundId: asked.refund.id,
+          input: { decision: "restock", lines: [{ sku: "C", variantKey: "", location: "main", quantity: 2 }] },
+          actor: "ops@test",
+          store: returns(),
+        }),
+      ),
+    );
+    expect(decisions.filter((decision) => decision.status === "fulfilled")).toHaveLength(1);
+    expect(
+      decisions.every((decision) => decision.status === "fulfilled" || isInventoryError(decision.reason, "conflict")),
+    ).toBe(true);
+    expect(await quantities()).toMatchObject({ C: 5 });
+    await expectBooksBalance();
+  });
+});

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { mapRefundToUnits } from "./map-refund-to-units.ts";
 import type { ReturnStore, StockReturnStatus } from "./types.ts";
@@ -20,6 +21,14 @@ export type RefundOutcome =
   | { refundId: string; outcome: "waiting"; refundStatus: string | null }
   | { refundId: string; outcome: "ignored"; reason: string };
 
+/** What is read of a refund; a signed event whose refund lacks these is answered 200 and changes nothing. */
+const refundShape = z.object({
+  id: z.string().min(1).max(255),
+  amount: z.number().int().min(0),
+  currency: z.string().min(1).max(10),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+});
+
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
   typeof value === "string" ? value : (value?.id ?? null);
 
@@ -38,6 +47,13 @@ export async function handleRefund(options: {
   store: ReturnStore;
 }): Promise<RefundOutcome> {
   const { refund, store, now } = options;
+  const shape = refundShape.safeParse(refund);
+  if (!shape.success)
+    return {
+      refundId: typeof refund.id === "string" ? refund.id : "",
+      outcome: "ignored",
+      reason: `the refund cannot be read (${shape.error.issues.map((issue) => issue.path.join(".") || "refund").join(", ")})`,
+    };
   if (refund.status !== "succeeded") return { refundId: refund.id, outcome: "waiting", refundStatus: refund.status };
   const paymentIntentId = idOf(refund.payment_intent);
   if (!paymentIntentId) return { refundId: refund.id, outcome: "ignored", reason: "the refund names no PaymentIntent" };
