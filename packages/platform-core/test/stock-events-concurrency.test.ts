@@ -95,8 +95,8 @@ describe("stock events under concurrent writers and sequencers", () => {
       }
     };
 
-    const sequenced = [0, 0];
-    const sequencers = [0, 1].map(async (n) => {
+    const sequenced: [number, number] = [0, 0];
+    const sequencers = ([0, 1] as const).map(async (n) => {
       const { database } = instances[n]!;
       while (writing) {
         for (const numbered of (await sequenceStockEvents({ db: database, batchSize: 7 })).values())
@@ -176,7 +176,7 @@ describe("stock events under concurrent writers and sequencers", () => {
     expect(counts.commit).toBeGreaterThan(5);
     expect(counts.edit).toBeGreaterThan(10);
     expect(counts.transfer).toBeGreaterThan(5);
-    expect(sequenced[0]! + sequenced[1]!).toBeGreaterThan(0);
+    expect(sequenced[0] + sequenced[1]).toBeGreaterThan(0);
 
     const books = await expectStockEventBooks(db, SHOPS);
     console.log(`events per shop: ${JSON.stringify(Object.fromEntries(books.events))}`);
