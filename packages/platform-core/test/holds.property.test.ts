@@ -18,6 +18,7 @@ import { createJsonLocationStore } from "../src/locations/json-location-store.ts
 import type { AllocationStrategy } from "../src/locations/location-inputs.ts";
 import { createPrismaLocationStore } from "../src/locations/prisma-location-store.ts";
 import type { LocationStore } from "../src/locations/types.ts";
+import { expectStockEventBooks } from "./support/stock-event-books.ts";
 import { createTestDatabase } from "./support/test-database.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -211,6 +212,8 @@ interface Backend {
   locations: LocationStore;
   reset(): Promise<void>;
   destroy(): Promise<void>;
+  /** Backend-specific checks once a run is over (PostgreSQL: the stock events' books). */
+  checkRun?(): Promise<void>;
 }
 
 type Initial = Record<string, Record<string, number>>;
@@ -510,6 +513,7 @@ async function runSequence(backend: Backend, spec: LocationSpec[], initial: Init
       ).toBe(level(sku, code).quantity);
     }
   }
+  await backend.checkRun?.();
 }
 
 /** The shop's locations as a run starts: main online, each other one online, inactive, or not fulfilling. */
@@ -556,10 +560,14 @@ async function postgresBackend(): Promise<Backend> {
     locations: createPrismaLocationStore(database),
     reset: async () => {
       await database.pool.query(
-        `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold" RESTART IDENTITY`,
+        `TRUNCATE "InventoryItem", "InventoryLevel", "StockLocation", "StockTransfer", "ShopAllocationPolicy", "StockLedgerEntry", "InventoryHoldItem", "InventoryHold", "StockEvent", "StockEventShop" RESTART IDENTITY`,
       );
     },
     destroy: () => database.destroy(),
+    // Every change of the run has its event, numbered 1..N, chaining level by level to what the model expects.
+    checkRun: async () => {
+      await expectStockEventBooks(database, [SHOP]);
+    },
   };
 }
 
