@@ -473,6 +473,36 @@ describe("locations", () => {
   });
 });
 
+describe("a refund before its checkout's payment is recorded", () => {
+  it("is refused for Stripe to retry, then restocks once the paid event has been handled", async () => {
+    await policy("restock");
+    const result = await createCheckoutSession(cart({ A: 2 }), {
+      shopId: SHOP,
+      inventoryMode: "reserve_ttl",
+      successUrl: "http://shop.test/done",
+      cancelUrl: "http://shop.test/cart",
+      stripe: stripe(),
+      skipInventoryValidation: false,
+      holds: holds(),
+      store: stock(),
+      requests: createPrismaSessionRequestStore(db),
+      pacer: createDatabaseStripePacer(db, getEnv()),
+    });
+    if (result.status !== "ready") throw new Error("checkout not ready");
+    const paid = emulator.pay(result.sessionId);
+    const made = refund({ sessionId: result.sessionId });
+    const early = await emulator.deliver(made.event.id);
+    expect(early.attempts.at(-1)?.status).toBe(500);
+    expect(await returns().getReturn({ shopId: SHOP, refundId: made.refund.id })).toBeNull();
+    await deliverAll([paid.event.id]);
+    expect(await quantities()).toMatchObject({ A: 8 });
+    await deliverAll([made.event.id, made.chargeEvent.id]);
+    expect(await stockReturn(made.refund.id)).toMatchObject({ status: "restocked" });
+    expect(await quantities()).toMatchObject({ A: 10 });
+    await expectBooksBalance();
+  });
+});
+
 describe("concurrency", () => {
   it("refunds of one checkout decided at once never claim a unit twice; two operators deciding at once decide once", async () => {
     await policy("restock");

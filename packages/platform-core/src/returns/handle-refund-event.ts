@@ -45,6 +45,12 @@ export async function handleRefund(options: {
   actor: string;
   now: Date;
   store: ReturnStore;
+  /**
+   * Whether a PaymentIntent with no paid checkout recorded belongs to a checkout of this platform (its session
+   * carries a shop id): then the refund arrived before the paid event was handled, and is retried rather than
+   * dropped. Called outside any transaction.
+   */
+  isPlatformPayment?: (paymentIntentId: string) => Promise<boolean>;
 }): Promise<RefundOutcome> {
   const { refund, store, now } = options;
   const shape = refundShape.safeParse(refund);
@@ -58,12 +64,18 @@ export async function handleRefund(options: {
   const paymentIntentId = idOf(refund.payment_intent);
   if (!paymentIntentId) return { refundId: refund.id, outcome: "ignored", reason: "the refund names no PaymentIntent" };
   const checkout = await store.findPaidCheckout({ paymentIntentId });
-  if (!checkout)
+  if (!checkout) {
+    if (options.isPlatformPayment && (await options.isPlatformPayment(paymentIntentId)))
+      throw new InventoryError(
+        "unavailable",
+        `Refund ${refund.id} is of a checkout whose payment is not recorded yet; retry once it is.`,
+      );
     return {
       refundId: refund.id,
       outcome: "ignored",
       reason: "no paid checkout of this platform has that PaymentIntent",
     };
+  }
   const { policy } = await store.getPolicy({ shopId: checkout.shopId });
   const facts = {
     refundId: refund.id,
@@ -112,4 +124,15 @@ export async function refundsOfEvent(event: Stripe.Event, stripe: () => Stripe):
   if (charge.refunds && !charge.refunds.has_more) refunds = [...charge.refunds.data];
   else refunds = await stripe().refunds.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 10_000 });
   return refunds.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Whether the PaymentIntent is a Checkout Session's of this platform (its metadata names a shop), asked of Stripe
+ * (`checkout.sessions.list({ payment_intent })`).
+ */
+export function platformPaymentLookup(stripe: () => Stripe): (paymentIntentId: string) => Promise<boolean> {
+  return async (paymentIntentId) => {
+    const sessions = await stripe().checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
+    return sessions.data.some((session) => typeof session.metadata?.shop_id === "string");
+  };
 }

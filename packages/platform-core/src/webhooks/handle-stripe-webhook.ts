@@ -18,7 +18,12 @@ import { shopIdSchema } from "../inventory/inputs.ts";
 import { getWebhookEventLog, type WebhookEventLog } from "./webhook-event-log.ts";
 import { getStripe } from "../checkout/stripe-client.ts";
 import { findReturnStore } from "../returns/get-return-store.ts";
-import { handleRefund, REFUND_EVENT_TYPES, refundsOfEvent } from "../returns/handle-refund-event.ts";
+import {
+  handleRefund,
+  platformPaymentLookup,
+  REFUND_EVENT_TYPES,
+  refundsOfEvent,
+} from "../returns/handle-refund-event.ts";
 import { recordPaidCheckout } from "../returns/record-paid-checkout.ts";
 import type { ReturnStore } from "../returns/types.ts";
 import { getMetrics, timed } from "../metrics/metrics-registry.ts";
@@ -329,9 +334,12 @@ async function settleRefunds(event: Stripe.Event, options: StripeWebhookOptions,
   const returns = returnStoreOf(options);
   if (!returns) return ok({ ignored: "returns are not kept by this backend" });
   try {
-    const refunds = await refundsOfEvent(event, () => options.stripe ?? getStripe());
+    const stripe = () => options.stripe ?? getStripe();
+    const refunds = await refundsOfEvent(event, stripe);
+    const isPlatformPayment = platformPaymentLookup(stripe);
     const outcomes = [];
-    for (const refund of refunds) outcomes.push(await handleRefund({ refund, actor: ACTOR, now, store: returns }));
+    for (const refund of refunds)
+      outcomes.push(await handleRefund({ refund, actor: ACTOR, now, store: returns, isPlatformPayment }));
     return ok({ refunds: outcomes });
   } catch (error) {
     const known = toInventoryError(error);
