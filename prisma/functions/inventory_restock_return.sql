@@ -17,6 +17,11 @@ BEGIN
   -- location that took them.
   INSERT INTO "StockLocation" ("shopId", code, name, "updatedAt") VALUES (p_shop, 'main', 'Main warehouse', p_now)
   ON CONFLICT DO NOTHING;
+  -- Shared locks on the locations named, after the stock rows, as inventory_write_levels takes them: a location going
+  -- on or offline waits for this restock, or this restock for it.
+  PERFORM 1 FROM "StockLocation"
+  WHERE "shopId" = p_shop AND code IN (SELECT l->>'location' FROM jsonb_array_elements(p_lines) l UNION SELECT 'main')
+  ORDER BY code COLLATE "C" FOR SHARE;
   WITH wanted AS (
     SELECT l->>'sku' AS sku, l->>'variantKey' AS key,
            coalesce(s.code, 'main') AS location, sum((l->>'quantity')::int)::int AS qty, min(x.ord) AS ord
