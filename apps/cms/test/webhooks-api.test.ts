@@ -73,7 +73,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/stock`;
-  cms = await startCmsForTest({ databaseUrl: db.url });
+  // The subscriber is on loopback and the build runs as production: private URLs are allowed explicitly.
+  cms = await startCmsForTest({ databaseUrl: db.url, env: { STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS: "1" } });
   admin = await signIn(cms, "admin@w.test", PASSWORD);
   editor = await signIn(cms, "editor@w.test", PASSWORD);
 }, 180_000);

@@ -44,6 +44,8 @@ const envSchema = z.object({
       : [],
   ),
   ALERT_WEBHOOK_SECRET: optionalString,
+  /** Production only: stock event webhooks may name private, loopback and link-local hosts. */
+  STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS: flag,
   SKIP_INVENTORY_VALIDATION: flag,
   CRON_SECRET: optionalString,
   STRIPE_SECRET_KEY: optionalString,

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaOpsAlertStore } from "../src/alerts/ops-alert-store.ts";
 import { createDatabase, type Database } from "../src/db/prisma-client.ts";
+import { resetEnvCache } from "../src/env.ts";
 import { commitInventoryHold } from "../src/holds/commit-inventory-hold.ts";
 import { createInventoryHold } from "../src/holds/create-inventory-hold.ts";
 import { createPrismaHoldStore } from "../src/holds/prisma-hold-store.ts";
@@ -623,6 +624,101 @@ describe("subscriptions", () => {
       ).rejects.toMatchObject({ details: { errors: [expect.objectContaining({ field })] } });
     }
     expect(await listStockEventSubscriptions({ db })).toHaveLength(before);
+  });
+
+  it("refuses internal and credentialed URLs in production unless private URLs are allowed", async () => {
+    const saved = { NODE_ENV: process.env.NODE_ENV, allow: process.env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS };
+    const attempt = (url: string) =>
+      caught(
+        createStockEventSubscription({
+          db,
+          name: "internal",
+          url,
+          shops: ["ssrf-shop"],
+          kinds: ["stock.sold"],
+          actor: "admin@example.test",
+        }),
+      );
+    try {
+      (process.env as Record<string, string>).NODE_ENV = "production";
+      delete process.env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS;
+      resetEnvCache();
+      for (const url of [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "https://localhost/hook",
+        "https://127.1/hook",
+        "https://0x7f000001/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://10.0.0.5/hook",
+        "https://172.16.3.4/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://[fd00::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://metadata.google.internal/computeMetadata",
+        "https://printer.local/hook",
+        "https://app.localhost/hook",
+      ]) {
+        const refused = await attempt(url);
+        expect(refused, url).toMatchObject({ code: "validation_failed" });
+        expect(
+          (refused.details as { errors: Array<{ field: string }> }).errors.map((e) => e.field),
+          url,
+        ).toEqual(["url"]);
+      }
+      // Credentials in the URL would be shown in the CMS, the delivery log and ops alerts.
+      expect(await attempt("https://user:pass@hooks.example.com/stock")).toMatchObject({ code: "validation_failed" });
+      await expect(
+        createStockEventSubscription({
+          db,
+          name: "public",
+          url: "https://172.32.0.1/hook",
+          shops: ["ssrf-shop"],
+          kinds: ["stock.sold"],
+          actor: "admin@example.test",
+        }),
+      ).resolves.toBeDefined();
+      process.env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS = "1";
+      resetEnvCache();
+      await expect(
+        createStockEventSubscription({
+          db,
+          name: "same network",
+          url: "http://10.0.0.5/hook",
+          shops: ["ssrf-shop"],
+          kinds: ["stock.sold"],
+          actor: "admin@example.test",
+        }),
+      ).resolves.toBeDefined();
+    } finally {
+      (process.env as Record<string, string | undefined>).NODE_ENV = saved.NODE_ENV;
+      if (saved.allow === undefined) delete process.env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS;
+      else process.env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS = saved.allow;
+      resetEnvCache();
+    }
+  });
+
+  it("answers a delivery log cursor beyond 64 bits with validation_failed, not a database error", async () => {
+    const { subscription } = await createStockEventSubscription({
+      db,
+      name: "log",
+      url: "https://hooks.example.com/log",
+      shops: ["log-shop"],
+      kinds: ["stock.sold"],
+      actor: "admin@example.test",
+    });
+    for (const before of ["9223372036854775808", "9999999999999999999"]) {
+      await expect(listStockEventDeliveries({ db, subscriptionId: subscription.id, before })).rejects.toMatchObject({
+        code: "validation_failed",
+      });
+    }
+    await expect(
+      listStockEventDeliveries({ db, subscriptionId: subscription.id, before: "9223372036854775807" }),
+    ).resolves.toMatchObject({ deliveries: [] });
   });
 
   it("generates a secret shown once, rotates it, changes shops and kinds, deletes", async () => {

@@ -31,6 +31,8 @@ const querySchema = z.object({
   before: z
     .string()
     .regex(/^[1-9][0-9]{0,18}$/, "must be a delivery id")
+    // 19 digits can still be past bigint; the cast would fail in the database (500).
+    .refine((value) => BigInt(value) <= 9_223_372_036_854_775_807n, "must be a delivery id")
     .optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });

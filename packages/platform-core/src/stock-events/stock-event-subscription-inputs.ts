@@ -8,10 +8,38 @@ export const SUBSCRIPTION_MAX_SHOPS = 100;
 export const SUBSCRIPTION_URL_MAX_LENGTH = 2000;
 export const SUBSCRIPTION_SECRET_MIN_LENGTH = 16;
 
-/** Hosts an `http:` URL may name in production: this machine only. */
-function isLoopbackHost(hostname: string): boolean {
+/** IPv4 ranges no public subscriber lives in: this host, private networks, link-local (cloud metadata), CGNAT. */
+const INTERNAL_IPV4 = [
+  /^0\./,
+  /^10\./,
+  /^127\./,
+  /^169\.254\./,
+  /^172\.(1[6-9]|2[0-9]|3[01])\./,
+  /^192\.168\./,
+  /^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\./,
+];
+
+/**
+ * Whether a URL's host (as the URL parser normalised it, so `127.1` and
+ * `0x7f000001` are `127.0.0.1`) names this machine or an internal network:
+ * such a URL would let whoever edits subscriptions make the CMS POST inside
+ * its own network. Names are not resolved (docs/stock-events.md).
+ */
+function isInternalHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (host === "localhost" || /\.(localhost|local|internal)\.?$/.test(host)) return true;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return INTERNAL_IPV4.some((range) => range.test(host));
+  if (!host.includes(":")) return false;
+  if (host === "::" || host === "::1") return true;
+  // IPv4-mapped (::ffff:7f00:1, as the parser writes ::ffff:127.0.0.1): judge the IPv4 address.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped) {
+    const high = parseInt(mapped[1]!, 16);
+    const low = parseInt(mapped[2]!, 16);
+    return isInternalHost(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
+  // Unique local fc00::/7, link-local fe80::/10.
+  return /^f[cd][0-9a-f]{0,2}:/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host);
 }
 
 export const subscriptionIdSchema = z.string({ error: "must be a subscription id" }).uuid("must be a subscription id");
@@ -23,8 +51,11 @@ export const subscriptionNameSchema = z
   .pipe(z.string().min(1, "must not be empty").max(80, "must be at most 80 characters"));
 
 /**
- * An absolute https URL; http only to a loopback host, or anywhere outside
- * production (development and tests subscribe local servers).
+ * An absolute URL without credentials. In production: https to a public host
+ * (no loopback, private or link-local address, no localhost, .local or
+ * .internal name) unless STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS is set, which
+ * also allows http. Outside production anything http(s) goes (development
+ * and tests subscribe local servers).
  */
 export const subscriptionUrlSchema = z
   .string({ error: "must be a URL" })
@@ -39,13 +70,21 @@ export const subscriptionUrlSchema = z
       context.addIssue({ code: "custom", message: "must be an absolute URL (https://...)" });
       return;
     }
-    if (url.protocol === "https:") return;
-    if (url.protocol !== "http:") {
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
       context.addIssue({ code: "custom", message: "must start with https://" });
       return;
     }
-    if (!isLoopbackHost(url.hostname) && getEnv().NODE_ENV === "production") {
-      context.addIssue({ code: "custom", message: "must use https (http only to localhost)" });
+    if (url.username !== "" || url.password !== "") {
+      // It would be shown in the CMS, the delivery log and ops alerts; the signature authenticates the sender.
+      context.addIssue({ code: "custom", message: "must not contain a user name or password" });
+      return;
+    }
+    const env = getEnv();
+    if (env.NODE_ENV !== "production" || env.STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS) return;
+    if (isInternalHost(url.hostname)) {
+      context.addIssue({ code: "custom", message: "must not name this machine or a private network address" });
+    } else if (url.protocol !== "https:") {
+      context.addIssue({ code: "custom", message: "must use https" });
     }
   });
 
