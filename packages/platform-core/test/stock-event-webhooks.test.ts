@@ -800,6 +800,20 @@ describe("subscriptions", () => {
     const { rows: logRows } = await db.pool.query(`SELECT 1 FROM "StockEventDelivery"`);
     expect(logRows).toHaveLength(0);
   });
+
+  it("moves an events reader past events pruned before it read them, so it does not ask for them forever", async () => {
+    const shopId = "webhook-prune-reader";
+    await stock.upsertItems(shopId, [{ sku: "A", productId: "a", quantity: 3 }], { reason: "import", actor: "t" });
+    await stock.setQuantity({ shopId, sku: "A", variantKey: "", quantity: 4, reason: "edit", actor: "t" });
+    await sequenceStockEvents({ db, shopId });
+    const last = await lastSeq(shopId);
+    expect(last).toBeGreaterThan(0);
+    await pruneStockEvents({ db, now: new Date(Date.now() + 31 * 86_400_000) });
+    const page = await listStockEvents({ db, shopId, afterSeq: 0 });
+    expect(page).toEqual({ events: [], nextAfterSeq: last, lastSeq: last });
+    // A reader ahead of the shop stays where it is.
+    expect((await listStockEvents({ db, shopId, afterSeq: last + 5 })).nextAfterSeq).toBe(last + 5);
+  });
 });
 
 describe("events API", () => {

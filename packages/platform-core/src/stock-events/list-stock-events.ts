@@ -21,7 +21,7 @@ export interface ListStockEventsOptions {
 
 export interface StockEventPage {
   events: StockEventPayload[];
-  /** The sequence number to ask after next (the last one read, or afterSeq when none). */
+  /** The sequence number to ask after next: the last one read; when none is left, lastSeq (or afterSeq if later). */
   nextAfterSeq: number;
   /** The shop's last sequence number given out. */
   lastSeq: number;
@@ -31,21 +31,24 @@ export interface StockEventPage {
 export async function listStockEvents(options: ListStockEventsOptions): Promise<StockEventPage> {
   const db = options.db ?? getDatabase();
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+  // lastSeq first: every event numbered up to it is readable now, so when none is left after afterSeq, those up
+  // to lastSeq were pruned and the reader may move past them (read the other way round, it would skip new ones).
+  const last = await db.pool.query<{ lastSeq: string }>(
+    `SELECT "lastSeq"::text AS "lastSeq" FROM "StockEventShop" WHERE "shopId" = $1`,
+    [options.shopId],
+  );
+  const lastSeq = Number(last.rows[0]?.lastSeq ?? 0);
   const { rows } = await db.pool.query<StockEventRow>(
     `SELECT ${STOCK_EVENT_COLUMNS} FROM "StockEvent"
      WHERE "shopId" = $1 AND seq > $2 AND seq IS NOT NULL ORDER BY "StockEvent".seq LIMIT $3`,
     [options.shopId, options.afterSeq, limit],
   );
-  const last = await db.pool.query<{ lastSeq: string }>(
-    `SELECT "lastSeq"::text AS "lastSeq" FROM "StockEventShop" WHERE "shopId" = $1`,
-    [options.shopId],
-  );
   const wanted = options.types ? new Set<string>(options.types) : undefined;
   const events = rows.map(toStockEventPayload);
-  const nextAfterSeq = events.length > 0 ? events[events.length - 1]!.sequence : options.afterSeq;
+  const nextAfterSeq = events.length > 0 ? events[events.length - 1]!.sequence : Math.max(options.afterSeq, lastSeq);
   return {
     events: wanted ? events.filter((event) => wanted.has(stockEventType(event.reason))) : events,
     nextAfterSeq,
-    lastSeq: Number(last.rows[0]?.lastSeq ?? 0),
+    lastSeq,
   };
 }
