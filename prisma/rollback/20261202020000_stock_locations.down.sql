@@ -1,5 +1,6 @@
--- Rollback of the move to stock locations: 20261202020000_stock_locations and every migration after it (each of them,
--- so far, changes only functions of locations). Run by hand, on a direct connection (not through a pooler), once every
+-- Rollback of the move to stock locations: 20261202020000_stock_locations and every migration after it (functions of
+-- locations; then stock events, the sync API and returns, whose tables, columns and functions go too: their rows, the
+-- events outbox, webhook subscriptions, integrations and their tokens, recorded refunds, are lost). Run by hand, on a direct connection (not through a pooler), once every
 -- instance runs the release from before locations (docs/locations-migration.md, "Rollback"):
 --
 --   psql "$DIRECT_DATABASE_URL" -v ON_ERROR_STOP=1 -f prisma/rollback/20261202020000_stock_locations.down.sql
@@ -576,7 +577,29 @@ DELETE FROM "InventoryHoldItem" hi USING split s
 WHERE hi."holdId" = s."holdId" AND hi.sku = s.sku AND hi."variantKey" = s."variantKey" AND hi.id <> s.keep
   AND (SELECT count(*) FROM kept) >= 0;
 
--- What the migrations added.
+-- What the migrations after locations added (stock events, the sync API, returns): their triggers, functions, tables
+-- and ledger columns. Functions by name, whatever their arguments.
+DROP TRIGGER IF EXISTS "InventoryLevel_events_insert" ON "InventoryLevel";
+DROP TRIGGER IF EXISTS "InventoryLevel_events_update" ON "InventoryLevel";
+DO $$
+DECLARE
+  v_function regprocedure;
+BEGIN
+  FOR v_function IN
+    SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.proname IN ('inventory_level_events', 'stock_events_sequence', 'inventory_sync_set',
+      'inventory_record_return', 'inventory_decide_return', 'inventory_restock_return', 'inventory_return_claims',
+      'inventory_returns_basis')
+  LOOP
+    EXECUTE format('DROP FUNCTION %s', v_function);
+  END LOOP;
+END;
+$$;
+DROP TABLE IF EXISTS "StockEventDelivery", "StockEventCursor", "StockEventSubscription", "StockEventShop", "StockEvent",
+  "SyncRequest", "Integration", "PaidCheckout", "ShopReturnPolicy", "StockReturn";
+ALTER TABLE "StockLedgerEntry" DROP COLUMN IF EXISTS "txid", DROP COLUMN IF EXISTS "reference";
+
+-- What the migrations of locations added.
 DROP TRIGGER "InventoryItem_legacy_write" ON "InventoryItem";
 DROP TRIGGER "InventoryItem_legacy_insert" ON "InventoryItem";
 DROP FUNCTION public.inventory_legacy_write();
