@@ -75,6 +75,23 @@ BEGIN
     FROM decided r
     WHERE r.matched OR r.part = 1
     ORDER BY r."shopId", r.sku COLLATE "C", r."variantKey" COLLATE "C", r.location COLLATE "C", r.part;
+  ELSIF NOT EXISTS (
+    SELECT 1 FROM new_levels n JOIN old_levels o
+      ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
+    WHERE n.quantity <> o.quantity
+  ) THEN
+    -- Reserved units alone (the hold path: holds, releases, expiries): no ledger to read, and a statement cheap to plan.
+    INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
+      "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter")
+    SELECT n."shopId", n.sku, n."variantKey", n.location,
+      CASE WHEN n.reserved > o.reserved THEN 'hold'
+           WHEN current_setting('acme.stock_reason', true) = 'expiry' THEN 'expiry'
+           ELSE 'release' END,
+      o.quantity, n.quantity, o.reserved, n.reserved
+    FROM new_levels n JOIN old_levels o
+      ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
+    WHERE n.reserved <> o.reserved
+    ORDER BY n."shopId", n.sku COLLATE "C", n."variantKey" COLLATE "C", n.location COLLATE "C";
   ELSE
     INSERT INTO "StockEvent" ("shopId", sku, "variantKey", location, reason,
       "quantityBefore", "quantityAfter", "reservedBefore", "reservedAfter", "ledgerEntryId", "ledgerFloor")
