@@ -605,5 +605,10 @@ describe("reading inventory", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.map((e) => e.field).sort()).toEqual(["color", "cursor", "limit"]);
     expect((await read("", wms.token, "shop-nope")).status).toBe(403);
+    // A forged cursor holding a NUL (PostgreSQL text cannot) is refused like any other, not a 500.
+    const forged = Buffer.from(JSON.stringify(["TEE\u0000", "", "main"])).toString("base64url");
+    const nul = await read(`cursor=${forged}`);
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors?.map((e) => e.field)).toEqual(["cursor"]);
   });
 });

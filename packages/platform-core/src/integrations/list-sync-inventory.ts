@@ -39,11 +39,15 @@ const cursorSchema = z
   .transform((value, context) => {
     try {
       const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-      if (Array.isArray(decoded) && decoded.length === 3 && decoded.every((part) => typeof part === "string")) {
+      if (
+        Array.isArray(decoded) &&
+        decoded.length === 3 &&
+        decoded.every((part) => typeof part === "string" && !part.includes("\u0000"))
+      ) {
         return decoded as [string, string, string];
       }
     } catch {
-      // fall through
+      // fall through; a NUL above would fail as a text parameter in PostgreSQL (500)
     }
     context.addIssue({ code: "custom", message: "is not a cursor this API gave" });
     return z.NEVER;
