@@ -24,6 +24,8 @@ const BY_REASON: Record<string, StockEventType> = {
   // The ledger's reasons for the two sides of a transfer (docs/locations.md).
   transfer_out: "stock.transferred",
   transfer_in: "stock.transferred",
+  transfer: "stock.transferred",
+  receive: "stock.transferred",
   return: "stock.returned",
   location_online: "stock.location_changed",
   location_offline: "stock.location_changed",
