@@ -37,6 +37,8 @@ export interface BenchConfig {
   stockEventsIntervalMs: number;
   /** Events per delivery POST in phase 3e (deliverStockEvents' batchSize); undefined: the library's default. */
   stockEventsBatchSize: number | undefined;
+  /** Where phase 3e's delivery passes run: in the bench's process (as after() runs them) or in one of their own. */
+  stockEventsDelivery: "same" | "process";
   baselineUnits: number;
   webhookEvents: number;
   webhookConcurrency: number;
@@ -89,6 +91,12 @@ function processList(value: string): number[] {
       throw new Error(`Invalid value for multi-processes: ${value}`);
     return count;
   });
+}
+
+function deliveryMode(value: string): "same" | "process" {
+  if (value !== "same" && value !== "process")
+    throw new Error(`Invalid value for stock-events-delivery: ${value} (same or process)`);
+  return value;
 }
 
 /** `--hot-units=100`, `--hot-units 100` → { "hot-units": "100" }. */
@@ -159,6 +167,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
       raw("stock-events-batch-size") === undefined
         ? undefined
         : number("stock-events-batch-size", 100, (value) => integer(value) && value <= 1000),
+    stockEventsDelivery: deliveryMode(raw("stock-events-delivery") ?? "same"),
     baselineUnits: number("baseline-units", hotUnits, integer),
     webhookEvents: number("webhook-events", scaled(2_000, 20), integer),
     webhookConcurrency: number("webhook-concurrency", 32, integer),

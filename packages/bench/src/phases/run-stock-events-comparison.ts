@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import {
   applyMigrations,
   createDatabase,
@@ -31,6 +33,11 @@ import type { BenchDatabase } from "../start-bench-database.ts";
 import { median, percentile, round } from "../stats.ts";
 import { measureHoldBatch, type HoldBatchCost } from "./measure-hold-batch.ts";
 import { runHotHoldPhase } from "./run-hot-hold-phase.ts";
+import type {
+  DeliveryWorkerCommand,
+  DeliveryWorkerMessage,
+  DeliveryWorkerTask,
+} from "./stock-events-delivery-worker.ts";
 
 /** The migration of the stock events outbox: the control database stops just before it. */
 export const STOCK_EVENTS_MIGRATION = "20261202100000_stock_events_sync_returns";
@@ -102,6 +109,8 @@ export interface SaleDelivery {
   events_per_post: number;
   /** Time the subscriber's handler spent (signature, parsing, bookkeeping) on the sale's deliveries. */
   subscriber_handler_ms: number;
+  /** With delivery in a process of its own: that process's CPU while the sale ran. */
+  delivery_process_cpu_ms_during_sale?: number;
 }
 
 export interface SubscriberReport {
@@ -154,6 +163,8 @@ export interface StockEventsComparison {
   /** How delivery ran during the subscribed side's sales: the pause between passes, and events per POST at most. */
   delivery_interval_ms: number;
   delivery_batch_size: number;
+  /** same: the passes run in the bench's process, on its pool; process: in a process of their own. */
+  delivery_mode: "same" | "process";
   subscriber: SubscriberReport;
   /** Stock events per deciding transaction of the hot variant, median over the sales that wrote events. */
   hot_events_per_transaction: number;
@@ -212,6 +223,7 @@ export async function runStockEventsComparison(
   const subscriber = await startSubscriber();
   const failures: string[] = [];
   const deliveryErrors: string[] = [];
+  let delivery: DeliveryRunner | undefined;
   try {
     const serverPid = deps.server.serverPid;
     const serverCpu = () => (serverPid === undefined ? undefined : processTreeCpuMs(serverPid));
@@ -264,6 +276,10 @@ export async function runStockEventsComparison(
     deps.step(
       `  subscriber ${subscriber.url}: ${drained.delivered} events of the seed and warm-up delivered in ${drained.attempts} POSTs`,
     );
+    delivery =
+      config.stockEventsDelivery === "process"
+        ? await startDeliveryProcess(urls.subscribed, config, deliveryErrors)
+        : sameProcessDelivery(subscribed.db, config, deliveryErrors);
 
     const kinds = config.stockEventsNamed ? [false, true] : [false];
     const sales: StockEventsSale[] = [];
@@ -277,10 +293,8 @@ export async function runStockEventsComparison(
           const firstEvent = side.side === "control" ? undefined : await lastEventId(side.db);
           const firstSeq = subscriber.contiguous(shopId);
           const handlerBefore = subscriber.handlerMs;
-          const loop =
-            side === subscribed
-              ? startDeliveryLoop(side.db, config.stockEventsIntervalMs, config.stockEventsBatchSize, deliveryErrors)
-              : undefined;
+          const loop = side === subscribed ? delivery : undefined;
+          loop?.start();
           const cpuBefore = { postgres: serverCpu(), node: process.cpuUsage() };
           const sale = await runHotHoldPhase(
             { ...config, shopId },
@@ -290,10 +304,10 @@ export async function runStockEventsComparison(
           const saleEnd = performance.now();
           const postgresCpu = (serverCpu() ?? Number.NaN) - (cpuBefore.postgres ?? Number.NaN);
           const nodeCpu = process.cpuUsage(cpuBefore.node);
-          const duringSale = loop?.tally();
+          const duringSale = await loop?.tally();
           const perThousand = (ms: number) => round((ms / Math.max(sale.hotUnitsGranted, 1)) * 1000, 1);
           const written = firstEvent === undefined ? undefined : await countEvents(side.db, shopId, sku, firstEvent);
-          let delivery: SaleDelivery | undefined;
+          let saleDelivery: SaleDelivery | undefined;
           if (loop) {
             const target = await shopEventCount(side.db, shopId);
             const completeAt = await subscriber.waitFor(shopId, target, DRAIN_TIMEOUT_MS);
@@ -303,7 +317,7 @@ export async function runStockEventsComparison(
                 `round ${r}: the subscriber had ${subscriber.contiguous(shopId)} of ${target} events of ${shopId} ${DRAIN_TIMEOUT_MS / 1000} s after the sale`,
               );
             const ages = subscriber.ages(shopId, firstSeq).sort((a, b) => a - b);
-            delivery = {
+            saleDelivery = {
               lag_after_sale_ms: completeAt === undefined ? Number.NaN : round(Math.max(0, completeAt - saleEnd), 1),
               event_age_p50_ms: round(percentile(ages, 50), 1),
               event_age_p95_ms: round(percentile(ages, 95), 1),
@@ -314,6 +328,9 @@ export async function runStockEventsComparison(
               posts: total.attempts,
               events_per_post: round(total.delivered / Math.max(total.sent, 1), 1),
               subscriber_handler_ms: round(subscriber.handlerMs - handlerBefore, 1),
+              ...(duringSale!.cpu_ms === undefined
+                ? {}
+                : { delivery_process_cpu_ms_during_sale: round(duringSale!.cpu_ms, 1) }),
             };
           }
           sales.push({
@@ -335,7 +352,7 @@ export async function runStockEventsComparison(
             errors: sale.errors,
             events: written?.all,
             hot_events: written?.hot,
-            delivery,
+            delivery: saleDelivery,
           });
         }
       }
@@ -407,6 +424,7 @@ export async function runStockEventsComparison(
       batch,
       sequencing,
       delivery_alone: deliveryAlone,
+      delivery_mode: config.stockEventsDelivery,
       delivery_interval_ms: config.stockEventsIntervalMs,
       delivery_batch_size: config.stockEventsBatchSize ?? STOCK_EVENT_DELIVERY_DEFAULTS.batchSize,
       subscriber: {
@@ -427,6 +445,7 @@ export async function runStockEventsComparison(
       failures,
     };
   } finally {
+    await delivery?.close().catch(() => {});
     for (const side of sides) await side.db.close().catch(() => {});
     await subscriber.close();
   }
@@ -645,6 +664,86 @@ function startDeliveryLoop(
       wake?.();
       await running;
       return { ...tally };
+    },
+  };
+}
+
+/** Where the subscribed side's delivery passes run; started before each of its sales, stopped once delivered. */
+interface DeliveryRunner {
+  start(): void;
+  /** Counts since start (with the delivery process's CPU when it has its own). */
+  tally(): Promise<DeliveryTally & { cpu_ms?: number }>;
+  stop(): Promise<DeliveryTally & { cpu_ms?: number }>;
+  close(): Promise<void>;
+}
+
+function sameProcessDelivery(db: Database, config: BenchConfig, errors: string[]): DeliveryRunner {
+  let loop: ReturnType<typeof startDeliveryLoop> | undefined;
+  return {
+    start: () => {
+      loop = startDeliveryLoop(db, config.stockEventsIntervalMs, config.stockEventsBatchSize, errors);
+    },
+    tally: () => Promise.resolve(loop?.tally() ?? emptyTally()),
+    stop: async () => {
+      const total = (await loop?.stop()) ?? emptyTally();
+      loop = undefined;
+      return total;
+    },
+    close: async () => {
+      await loop?.stop();
+    },
+  };
+}
+
+const DELIVERY_WORKER = fileURLToPath(new URL("./stock-events-delivery-worker.ts", import.meta.url));
+
+/** The delivery loop in a process of its own (stock-events-delivery-worker.ts), connected and warm before the sales. */
+async function startDeliveryProcess(url: string, config: BenchConfig, errors: string[]): Promise<DeliveryRunner> {
+  const task: DeliveryWorkerTask = {
+    url,
+    poolSize: 8,
+    intervalMs: config.stockEventsIntervalMs,
+    budgetMs: PASS_BUDGET_MS,
+    batchSize: config.stockEventsBatchSize,
+  };
+  const child = fork(DELIVERY_WORKER, [JSON.stringify(task)], {
+    execArgv: ["--conditions=react-server", "--import", import.meta.resolve("tsx")],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waiters: Array<{ resolve(message: DeliveryWorkerMessage): void; reject(error: Error): void }> = [];
+  child.on("message", (message: DeliveryWorkerMessage) => waiters.shift()?.resolve(message));
+  child.on("exit", (code) => {
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the delivery process exited with ${code}`));
+  });
+  const next = () => new Promise<DeliveryWorkerMessage>((resolve, reject) => waiters.push({ resolve, reject }));
+  const ask = async (command: DeliveryWorkerCommand) => {
+    const answer = next();
+    child.send(command);
+    const message = await answer;
+    if (message.type !== "tally") throw new Error(`the delivery process answered ${message.type}`);
+    const { errors: thrown, ...tally } = message.tally;
+    return { tally, thrown };
+  };
+  await next();
+  let seen = 0;
+  return {
+    start: () => {
+      seen = 0;
+      child.send({ type: "start" } satisfies DeliveryWorkerCommand);
+    },
+    tally: async () => (await ask({ type: "tally" })).tally,
+    stop: async () => {
+      const { tally, thrown } = await ask({ type: "stop" });
+      errors.push(...thrown.slice(seen));
+      seen = thrown.length;
+      return tally;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.send({ type: "exit" } satisfies DeliveryWorkerCommand);
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      if (child.exitCode === null) child.kill();
     },
   };
 }
@@ -920,7 +1019,7 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
     console.log(
       table(
         [
-          `subscriber (a pass every ${comparison.delivery_interval_ms} ms, <= ${comparison.delivery_batch_size} events a POST)`,
+          `subscriber (delivery ${comparison.delivery_mode === "same" ? "in this process" : "in its own process"}, a pass every ${comparison.delivery_interval_ms} ms, <= ${comparison.delivery_batch_size} events a POST)`,
           "events",
           "lag after sale ms",
           "event age p50 ms",
@@ -930,6 +1029,7 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
           "POSTs (in sale)",
           "events/POST",
           "handler ms",
+          "delivery process cpu ms (in sale)",
         ],
         delivered.map((sale) => {
           const d = sale.delivery!;
@@ -944,6 +1044,7 @@ export function printStockEventsComparison(comparison: StockEventsComparison): v
             `${d.posts} (${d.posts_during_sale})`,
             fixed(d.events_per_post, 1),
             fixed(d.subscriber_handler_ms, 1),
+            fixed(d.delivery_process_cpu_ms_during_sale, 1),
           ];
         }),
       ),
