@@ -17,6 +17,7 @@ import { listStockReturns } from "../src/returns/list-stock-returns.ts";
 import { createPrismaReturnStore } from "../src/returns/prisma-return-store.ts";
 import { setShopReturnPolicy } from "../src/returns/shop-return-policy.ts";
 import type { ReturnPolicy, StockReturnView } from "../src/returns/types.ts";
+import { handleRefund } from "../src/returns/handle-refund-event.ts";
 import { handleStripeWebhook } from "../src/webhooks/handle-stripe-webhook.ts";
 import { createPrismaWebhookEventLog } from "../src/webhooks/webhook-event-log.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
@@ -500,6 +501,71 @@ describe("a refund before its checkout's payment is recorded", () => {
     expect(await stockReturn(made.refund.id)).toMatchObject({ status: "restocked" });
     expect(await quantities()).toMatchObject({ A: 10 });
     await expectBooksBalance();
+  });
+});
+
+describe("a refund of a checkout that sold nothing, or was paid before this release", () => {
+  it("of an oversold payment (nothing was sold) is answered 200 and changes nothing, not retried forever", async () => {
+    await policy("restock");
+    const result = await createCheckoutSession(cart({ B: 2 }), {
+      shopId: SHOP,
+      inventoryMode: "validate_only",
+      successUrl: "http://shop.test/done",
+      cancelUrl: "http://shop.test/cart",
+      stripe: stripe(),
+      skipInventoryValidation: false,
+      holds: holds(),
+      store: stock(),
+      requests: createPrismaSessionRequestStore(db),
+      pacer: createDatabaseStripePacer(db, getEnv()),
+    });
+    if (result.status !== "ready") throw new Error("checkout not ready");
+    // The stock goes before the buyer pays: the payment is oversold and sells nothing.
+    await stock().upsertItems(SHOP, [{ sku: "B", productId: "b", quantity: 0 }], { reason: "edit", actor: "t" });
+    emulator.pay(result.sessionId);
+    await deliverAll();
+    expect((await db.pool.query(`SELECT 1 FROM "OversoldSale"`)).rowCount).toBe(1);
+    const made = refund({ sessionId: result.sessionId });
+    const answers = await deliverAll([made.event.id, made.chargeEvent.id]);
+    expect(JSON.parse(answers[0]!.attempts.at(-1)!.responseBody)).toMatchObject({
+      refunds: [{ refundId: made.refund.id, outcome: "ignored" }],
+    });
+    expect(await returns().getReturn({ shopId: SHOP, refundId: made.refund.id })).toBeNull();
+    expect(await quantities()).toMatchObject({ B: 0 });
+    await expectBooksBalance();
+  });
+
+  it("of a checkout paid before this release (no paid checkout, no unit amounts) is answered, restocks nothing and alerts", async () => {
+    await policy("restock");
+    const { sessionId, paymentIntent } = await sell({ A: 2 });
+    // What a checkout made and paid by the previous release leaves: its sale, no PaidCheckout, no prices in metadata.
+    await db.pool.query(`DELETE FROM "PaidCheckout"`);
+    const session = emulator.session(sessionId);
+    const metadata = Object.fromEntries(
+      Object.entries(session.metadata ?? {}).filter(([key]) => !key.startsWith("inventory_prices_")),
+    );
+    const made = refund({ paymentIntent });
+    const answer = await handleRefund({
+      refund: made.refund,
+      actor: "stripe-webhook",
+      now: new Date(),
+      store: returns(),
+      findPlatformSession: () => Promise.resolve({ ...session, metadata }),
+    });
+    expect(answer).toMatchObject({ outcome: "ignored", sessionId, notify: true });
+    expect(await returns().getReturn({ shopId: SHOP, refundId: made.refund.id })).toBeNull();
+    expect(await quantities()).toMatchObject({ A: 8 });
+    // A session of this release whose paid checkout is not written yet is still retried.
+    await expect(
+      handleRefund({
+        refund: made.refund,
+        actor: "stripe-webhook",
+        now: new Date(),
+        store: returns(),
+        findPlatformSession: () => Promise.resolve(session),
+      }),
+    ).rejects.toMatchObject({ code: "unavailable" });
+    await emulator.deliverPending();
   });
 });
 

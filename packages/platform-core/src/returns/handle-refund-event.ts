@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
+import { decodeUnitAmounts } from "./checkout-prices.ts";
 import { mapRefundToUnits } from "./map-refund-to-units.ts";
 import type { ReturnStore, StockReturnStatus } from "./types.ts";
 
@@ -19,7 +20,15 @@ export type RefundOutcome =
   | { refundId: string; outcome: "recorded"; status: StockReturnStatus; units: number }
   | { refundId: string; outcome: "duplicate"; status: StockReturnStatus }
   | { refundId: string; outcome: "waiting"; refundStatus: string | null }
-  | { refundId: string; outcome: "ignored"; reason: string };
+  | {
+      refundId: string;
+      outcome: "ignored";
+      reason: string;
+      /** A checkout of ours whose refund is not recorded; `notify`: an operator should restock by hand if need be. */
+      sessionId?: string;
+      shopId?: string;
+      notify?: boolean;
+    };
 
 /** What is read of a refund; a signed event whose refund lacks these is answered 200 and changes nothing. */
 const refundShape = z.object({
@@ -46,11 +55,13 @@ export async function handleRefund(options: {
   now: Date;
   store: ReturnStore;
   /**
-   * Whether a PaymentIntent with no paid checkout recorded belongs to a checkout of this platform (its session
-   * carries a shop id): then the refund arrived before the paid event was handled, and is retried rather than
-   * dropped. Called outside any transaction.
+   * The Checkout Session of this platform (its metadata names a shop) that a PaymentIntent with no paid checkout
+   * recorded belongs to, or null. A session of this release (its metadata carries unit amounts) whose payment sold
+   * something means the refund arrived before the paid event was handled: retried rather than dropped. A payment
+   * that was oversold sold nothing; a session without unit amounts was paid before refunds were recorded: both are
+   * answered and change nothing (never retried forever). Called outside any transaction.
    */
-  isPlatformPayment?: (paymentIntentId: string) => Promise<boolean>;
+  findPlatformSession?: (paymentIntentId: string) => Promise<Stripe.Checkout.Session | null>;
 }): Promise<RefundOutcome> {
   const { refund, store, now } = options;
   const shape = refundShape.safeParse(refund);
@@ -65,16 +76,28 @@ export async function handleRefund(options: {
   if (!paymentIntentId) return { refundId: refund.id, outcome: "ignored", reason: "the refund names no PaymentIntent" };
   const checkout = await store.findPaidCheckout({ paymentIntentId });
   if (!checkout) {
-    if (options.isPlatformPayment && (await options.isPlatformPayment(paymentIntentId)))
-      throw new InventoryError(
-        "unavailable",
-        `Refund ${refund.id} is of a checkout whose payment is not recorded yet; retry once it is.`,
-      );
-    return {
-      refundId: refund.id,
-      outcome: "ignored",
-      reason: "no paid checkout of this platform has that PaymentIntent",
-    };
+    const session = options.findPlatformSession ? await options.findPlatformSession(paymentIntentId) : null;
+    const shopId = session?.metadata?.shop_id;
+    if (!session || typeof shopId !== "string")
+      return {
+        refundId: refund.id,
+        outcome: "ignored",
+        reason: "no paid checkout of this platform has that PaymentIntent",
+      };
+    const ours = { refundId: refund.id, outcome: "ignored" as const, sessionId: session.id, shopId };
+    if (await store.isOversoldCheckout({ shopId, sessionId: session.id }))
+      return { ...ours, reason: "the payment was oversold: it sold no units to return" };
+    if (decodeUnitAmounts(session.metadata) === undefined)
+      return {
+        ...ours,
+        reason:
+          "the checkout was paid before refunds were recorded (no paid checkout, no unit amounts): nothing restocked",
+        notify: true,
+      };
+    throw new InventoryError(
+      "unavailable",
+      `Refund ${refund.id} is of a checkout whose payment is not recorded yet; retry once it is.`,
+    );
   }
   const { policy } = await store.getPolicy({ shopId: checkout.shopId });
   const facts = {
@@ -127,12 +150,14 @@ export async function refundsOfEvent(event: Stripe.Event, stripe: () => Stripe):
 }
 
 /**
- * Whether the PaymentIntent is a Checkout Session's of this platform (its metadata names a shop), asked of Stripe
+ * The PaymentIntent's Checkout Session when it is one of this platform (its metadata names a shop), asked of Stripe
  * (`checkout.sessions.list({ payment_intent })`).
  */
-export function platformPaymentLookup(stripe: () => Stripe): (paymentIntentId: string) => Promise<boolean> {
+export function platformSessionLookup(
+  stripe: () => Stripe,
+): (paymentIntentId: string) => Promise<Stripe.Checkout.Session | null> {
   return async (paymentIntentId) => {
     const sessions = await stripe().checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
-    return sessions.data.some((session) => typeof session.metadata?.shop_id === "string");
+    return sessions.data.find((session) => typeof session.metadata?.shop_id === "string") ?? null;
   };
 }

@@ -178,6 +178,15 @@ export function createPrismaReturnStore(database: Database): ReturnStore {
         return result.rows[0] ? toCheckout(result.rows[0]) : null;
       }),
 
+    isOversoldCheckout: ({ shopId, sessionId }) =>
+      call(async () => {
+        const result = await pool.query<{ exists: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM "OversoldSale" WHERE "shopId" = $1 AND "checkoutSessionId" = $2) AS exists`,
+          [shopId, sessionId],
+        );
+        return result.rows[0]?.exists === true;
+      }),
+
     getPaidCheckout: ({ shopId, sessionId }) =>
       call(async () => {
         const result = await pool.query<CheckoutRow>(

@@ -101,6 +101,8 @@ export interface ReturnStore {
     now: Date;
   }): Promise<boolean>;
   findPaidCheckout(input: { paymentIntentId: string }): Promise<PaidCheckoutView | null>;
+  /** Whether the checkout's payment was recorded as oversold (it sold nothing, so a refund has nothing to return). */
+  isOversoldCheckout(input: { shopId: string; sessionId: string }): Promise<boolean>;
   getPaidCheckout(input: { shopId: string; sessionId: string }): Promise<PaidCheckoutView | null>;
   /** The checkout's returns, and the fingerprint `recordReturn` checks them against. */
   readReturns(input: { sessionId: string }): Promise<{ returns: StockReturnView[]; basis: string }>;

@@ -20,7 +20,7 @@ import { getStripe } from "../checkout/stripe-client.ts";
 import { findReturnStore } from "../returns/get-return-store.ts";
 import {
   handleRefund,
-  platformPaymentLookup,
+  platformSessionLookup,
   REFUND_EVENT_TYPES,
   refundsOfEvent,
 } from "../returns/handle-refund-event.ts";
@@ -336,10 +336,26 @@ async function settleRefunds(event: Stripe.Event, options: StripeWebhookOptions,
   try {
     const stripe = () => options.stripe ?? getStripe();
     const refunds = await refundsOfEvent(event, stripe);
-    const isPlatformPayment = platformPaymentLookup(stripe);
+    const findPlatformSession = platformSessionLookup(stripe);
     const outcomes = [];
     for (const refund of refunds)
-      outcomes.push(await handleRefund({ refund, actor: ACTOR, now, store: returns, isPlatformPayment }));
+      outcomes.push(await handleRefund({ refund, actor: ACTOR, now, store: returns, findPlatformSession }));
+    for (const outcome of outcomes)
+      if (outcome.outcome === "ignored" && outcome.notify)
+        await sendOpsAlert(
+          {
+            severity: "warning",
+            kind: "refund_not_restocked",
+            message: `Refund ${outcome.refundId} of ${outcome.sessionId} restocked nothing: ${outcome.reason}. Restock by hand if its units came back.`,
+            details: {
+              eventId: event.id,
+              refundId: outcome.refundId,
+              sessionId: outcome.sessionId,
+              shopId: outcome.shopId,
+            },
+          },
+          { ...(options.alerts ? { store: options.alerts } : {}), now },
+        );
     return ok({ refunds: outcomes });
   } catch (error) {
     const known = toInventoryError(error);
