@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useParams, usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 
 const LAST_SHOP_KEY = "acme-cms:last-shop";
 
@@ -41,6 +41,17 @@ export function CmsNav({ shops, admin = false }: { shops: string[]; admin?: bool
   useEffect(() => {
     if (shopInUrl) window.localStorage.setItem(LAST_SHOP_KEY, shopInUrl);
   }, [shopInUrl]);
+  // On a phone the links are one row that scrolls sideways: bring the current page's link into view, else the pages
+  // at the end of the row (Webhooks, say) are open with no visible sign of where the operator is.
+  const navRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const nav = navRef.current;
+    const active = nav?.querySelector<HTMLElement>(".nav-link.active");
+    if (!nav || !active || nav.scrollWidth <= nav.clientWidth) return;
+    const left = active.offsetLeft - nav.offsetLeft;
+    if (left < nav.scrollLeft || left + active.offsetWidth > nav.scrollLeft + nav.clientWidth)
+      nav.scrollLeft = left - (nav.clientWidth - active.offsetWidth) / 2;
+  }, [pathname]);
   const fallback = [search.get("shop") ?? undefined, lastShop, shops.length === 1 ? shops[0] : undefined].find(
     (id) => id !== undefined && shops.includes(id),
   );
@@ -51,7 +62,7 @@ export function CmsNav({ shops, admin = false }: { shops: string[]; admin?: bool
     : "/data/inventory";
 
   return (
-    <nav className="nav" aria-label="Main">
+    <nav className="nav" aria-label="Main" ref={navRef}>
       <label className="shop-switcher">
         <span className="sr-only">Shop</span>
         <select
@@ -88,6 +99,7 @@ export function CmsNav({ shops, admin = false }: { shops: string[]; admin?: bool
             </Link>
           );
         })}
+      {admin && <span className="nav-divider" aria-hidden="true" />}
       {admin &&
         ADMIN_PAGES.map((page) => {
           const active = pathname === page.href || pathname.startsWith(page.href + "/");

@@ -12,10 +12,11 @@ import styles from "./integrations.module.css";
 export function IntegrationsTable({ integrations }: { integrations: IntegrationRow[] }) {
   const router = useRouter();
   const [, startTransition] = useTransition();
-  if (integrations.length === 0) return <p className="empty">No integration yet.</p>;
+  if (integrations.length === 0)
+    return <p className="empty">No integration yet: create one above to give an ERP or WMS its token.</p>;
   return (
     <div className="table-scroll">
-      <table className="table integrations-table">
+      <table className="table integrations-table phone-cards">
         <thead>
           <tr>
             <th>Name</th>
@@ -24,7 +25,9 @@ export function IntegrationsTable({ integrations }: { integrations: IntegrationR
             <th>Created</th>
             <th>Last used</th>
             <th>Status</th>
-            <th aria-label="Actions" />
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -34,27 +37,30 @@ export function IntegrationsTable({ integrations }: { integrations: IntegrationR
               data-integration={integration.id}
               className={integration.active ? undefined : styles.revoked}
             >
-              <td>{integration.name}</td>
-              <td>{integration.shops.join(", ")}</td>
-              <td>
+              <td className="product-cell">{integration.name}</td>
+              <td data-label="Shops">{integration.shops.join(", ")}</td>
+              <td data-label="Token" title="The token's first characters, to tell tokens apart">
                 <code>{integration.tokenPrefix}…</code>
               </td>
-              <td>
-                {formatTime(integration.createdAt)}
-                <br />
-                <span className="small">by {integration.createdBy}</span>
+              <td data-label="Created">
+                <span>
+                  {formatTime(integration.createdAt)}
+                  <br />
+                  <span className="small">by {integration.createdBy}</span>
+                </span>
               </td>
-              <td>{integration.lastUsedAt ? formatTime(integration.lastUsedAt) : "never"}</td>
-              <td>
+              <td data-label="Last used">{integration.lastUsedAt ? formatTime(integration.lastUsedAt) : "never"}</td>
+              <td data-label="Status">
                 {integration.active ? (
                   <span className="badge badge-ok">active</span>
                 ) : (
-                  <span className="badge badge-out" title={`Revoked ${formatTime(integration.revokedAt)}`}>
-                    revoked
+                  <span>
+                    <span className="badge badge-out">revoked</span>{" "}
+                    <span className="small">{formatTime(integration.revokedAt)}</span>
                   </span>
                 )}
               </td>
-              <td>
+              <td className="actions">
                 {integration.active && (
                   <ConfirmReleaseButton
                     label="Revoke"

@@ -7,6 +7,8 @@ import { describeApiError, placeFieldErrors, readApiError, type ApiError } from 
 import styles from "./returns.module.css";
 
 export interface ReturnLineView {
+  /** The variant as operators know it ("Linen tee — Coral / S"). */
+  title: string;
   sku: string;
   variantKey: string;
   location: string;
@@ -16,6 +18,8 @@ export interface ReturnLineView {
 export interface PendingReturnView {
   refundId: string;
   sessionId: string;
+  /** The checkout's page at Stripe (or the emulator). */
+  sessionUrl: string;
   paymentIntentId: string | null;
   amount: string;
   paidTotal: string | null;
@@ -27,12 +31,13 @@ export interface PendingReturnView {
   sold: Array<ReturnLineView & { unitAmount: string | null }>;
 }
 
+/** Why a return waits, by how its units were (or were not) found; the known ones wait because the policy asks. */
 const MAPPING: Record<PendingReturnView["mapping"], string> = {
-  metadata: "the refund names these units",
-  full: "a full refund: every unit not refunded before",
-  amount: "the only units whose prices make the refunded amount",
-  unmatched: "no set of units makes the refunded amount: choose what came back",
-  ambiguous: "the refunded amount does not say which units: choose what came back",
+  metadata: "The refund names these units; the shop's policy asks before restocking.",
+  full: "A full refund (every unit not refunded before); the shop's policy asks before restocking.",
+  amount: "Only these units' prices make the refunded amount; the shop's policy asks before restocking.",
+  unmatched: "No set of units makes the refunded amount: choose what came back.",
+  ambiguous: "More than one set of units makes the refunded amount: choose what came back.",
 };
 
 /**
@@ -93,87 +98,114 @@ export function PendingReturn({
     startTransition(() => router.refresh());
   }
 
+  const price = (line: ReturnLineView) =>
+    entry.sold.find((sold) => sold.sku === line.sku && sold.variantKey === line.variantKey)?.unitAmount ?? null;
+  const errorId = (index: number) => `${entry.refundId}-${index}-error`;
   return (
     <section
       className={`card ${styles.pending}`}
       aria-labelledby={`return-${entry.refundId}`}
       data-testid="pending-return"
+      data-refund={entry.refundId}
     >
-      <h3 id={`return-${entry.refundId}`}>Refund {entry.refundId}</h3>
+      <h3 id={`return-${entry.refundId}`} className={styles.pendingTitle}>
+        {entry.amount} refunded{entry.paidTotal ? ` of ${entry.paidTotal} paid` : ""}
+      </h3>
       <dl className={styles.facts}>
-        <dt>Refunded</dt>
+        <dt>Why it waits</dt>
         <dd>
-          {entry.amount}
-          {entry.paidTotal ? ` of ${entry.paidTotal} paid` : ""}
+          {MAPPING[entry.mapping]}
+          {entry.note && <span className="small muted"> ({entry.note})</span>}
         </dd>
-        <dt>Checkout</dt>
-        <dd>{entry.sessionId}</dd>
-        <dt>Payment</dt>
-        <dd>{entry.paymentIntentId ?? "—"}</dd>
-        <dt>Received</dt>
-        <dd>{entry.createdAt}</dd>
-        <dt>Units</dt>
-        <dd>{MAPPING[entry.mapping]}</dd>
-        {entry.note && (
-          <>
-            <dt>Why it waits</dt>
-            <dd>{entry.note}</dd>
-          </>
-        )}
         <dt>Sold</dt>
         <dd>
-          {entry.sold
-            .map(
-              (line) =>
-                `${line.quantity} × ${line.sku}${line.variantKey ? ` (${line.variantKey})` : ""} at ${line.location}${line.unitAmount ? `, ${line.unitAmount} each` : ""}`,
-            )
-            .join("; ")}
+          {entry.sold.length === 0
+            ? "—"
+            : entry.sold
+                .map(
+                  (line) =>
+                    `${line.quantity} × ${line.title} at ${line.location}${line.unitAmount ? `, ${line.unitAmount} each` : ""}`,
+                )
+                .join("; ")}
         </dd>
+        <dt>Refund</dt>
+        <dd className="mono small">{entry.refundId}</dd>
+        <dt>Checkout</dt>
+        <dd>
+          <a href={entry.sessionUrl} target="_blank" rel="noreferrer" title={entry.sessionId}>
+            Stripe session ↗
+          </a>
+          {entry.paymentIntentId && <span className="mono small muted"> {entry.paymentIntentId}</span>}
+        </dd>
+        <dt>Received</dt>
+        <dd>{entry.createdAt}</dd>
       </dl>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">SKU</th>
-            <th scope="col">Variant</th>
-            <th scope="col">Location</th>
-            <th scope="col">{known ? "Returned" : "May return"}</th>
-            <th scope="col">Put back</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entry.lines.map((line, index) => {
-            const field = `lines.${index}.quantity`;
-            const message = byField.get(field);
-            return (
-              <tr key={`${line.sku}\u001f${line.variantKey}\u001f${line.location}`}>
-                <td>{line.sku}</td>
-                <td>{line.variantKey || "—"}</td>
-                <td>{line.location}</td>
-                <td>{line.quantity}</td>
-                <td>
-                  <input
-                    className={styles.quantity}
-                    inputMode="numeric"
-                    aria-label={`Units of ${line.sku} to put back at ${line.location}`}
-                    aria-invalid={message ? true : undefined}
-                    aria-describedby={message ? `${entry.refundId}-${index}-error` : undefined}
-                    value={quantities[index]}
-                    disabled={!canEdit || busy}
-                    onChange={(event) =>
-                      setQuantities((current) => current.map((value, i) => (i === index ? event.target.value : value)))
-                    }
-                  />
-                  {message && (
-                    <p id={`${entry.refundId}-${index}-error`} className={styles.fieldError} role="alert">
-                      {message}
-                    </p>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="table phone-cards">
+          <thead>
+            <tr>
+              <th scope="col">Item</th>
+              <th scope="col">Location</th>
+              <th scope="col" className="num">
+                Unit price
+              </th>
+              <th scope="col" className="num">
+                {known ? "Returned" : "May return"}
+              </th>
+              <th scope="col">Put back</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entry.lines.map((line, index) => {
+              const message = byField.get(`lines.${index}.quantity`);
+              return (
+                <tr
+                  key={`${line.sku}\u001f${line.variantKey}\u001f${line.location}`}
+                  data-sku={line.sku}
+                  data-variant-key={line.variantKey}
+                  data-location={line.location}
+                >
+                  <td className="product-cell">
+                    <span className="item-name">
+                      <span className="product-title">{line.title}</span> <span className="mono sku">{line.sku}</span>
+                    </span>
+                  </td>
+                  <td data-label="Location">{line.location}</td>
+                  <td className="num" data-label="Unit price">
+                    {price(line) ?? "not known"}
+                  </td>
+                  <td className="num" data-label={known ? "Returned" : "May return"}>
+                    {line.quantity}
+                  </td>
+                  <td data-label="Put back">
+                    <span className={styles.putBack}>
+                      <input
+                        className={message ? `${styles.quantity} invalid` : styles.quantity}
+                        inputMode="numeric"
+                        aria-label={`Units of ${line.title} to put back at ${line.location}`}
+                        aria-invalid={message ? true : undefined}
+                        aria-describedby={message ? errorId(index) : undefined}
+                        value={quantities[index]}
+                        disabled={!canEdit || busy}
+                        onChange={(event) =>
+                          setQuantities((current) =>
+                            current.map((value, i) => (i === index ? event.target.value : value)),
+                          )
+                        }
+                      />
+                      {message && (
+                        <span id={errorId(index)} className={styles.fieldError} role="alert">
+                          {message}
+                        </span>
+                      )}
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {byField.has("lines") && (
         <p className={styles.fieldError} role="alert">
           {byField.get("lines")}
@@ -181,32 +213,47 @@ export function PendingReturn({
       )}
       {canEdit ? (
         <div className={styles.actions}>
-          <label>
-            Note{" "}
+          <label className={styles.noteField}>
+            <span>Note (optional)</span>
             <input
-              className={styles.note}
+              className={byField.has("note") ? `${styles.note} invalid` : styles.note}
               value={note}
               maxLength={500}
               disabled={busy}
               aria-invalid={byField.has("note") ? true : undefined}
               onChange={(event) => setNote(event.target.value)}
             />
+            {byField.has("note") && <span className={styles.fieldError}>{byField.get("note")}</span>}
           </label>
-          <button type="button" disabled={busy} onClick={() => void decide("restock")}>
-            Restock
-          </button>
-          <button type="button" className="secondary" disabled={busy} onClick={() => void decide("dismiss")}>
-            Dismiss
-          </button>
-          {byField.has("note") && <p className={styles.fieldError}>{byField.get("note")}</p>}
+          <div className="button-row">
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={busy}
+              onClick={() => void decide("restock")}
+            >
+              {busy ? "Saving…" : "Restock"}
+            </button>
+            <button type="button" className="button" disabled={busy} onClick={() => void decide("dismiss")}>
+              Dismiss: put nothing back
+            </button>
+          </div>
         </div>
       ) : (
         <p className="notice">Only editors and admins can decide returns.</p>
       )}
-      {typeof error === "string" && <p className="error">{error}</p>}
-      {typeof error === "object" && unplaced && <p className="error">Nothing changed. {describeApiError(error)}</p>}
+      {typeof error === "string" && (
+        <p className="error-box" role="alert">
+          {error}
+        </p>
+      )}
+      {typeof error === "object" && (
+        <p className="error-box" role="alert">
+          {unplaced ? `Nothing changed. ${describeApiError(error)}` : "Nothing changed: check the line marked."}
+        </p>
+      )}
       {done && (
-        <p className="success" role="status">
+        <p className="success-box" role="status">
           {done}
         </p>
       )}

@@ -77,7 +77,11 @@ export function ReturnPolicyForm({
         applies from the next refund; returns already recorded keep their status.
       </p>
       {!canEdit && <p className="notice">Only editors and admins can change the return policy; you can read it.</p>}
-      <fieldset disabled={!canEdit || busy} aria-describedby={byField.has("policy") ? "policy-error" : undefined}>
+      <fieldset
+        className={styles.policyChoices}
+        disabled={!canEdit || busy}
+        aria-describedby={byField.has("policy") ? "policy-error" : undefined}
+      >
         <legend className="sr-only">What a refund does to stock</legend>
         {CHOICES.map((choice) => (
           <label key={choice.value} className={styles.choice}>
@@ -100,17 +104,27 @@ export function ReturnPolicyForm({
           </p>
         )}
       </fieldset>
-      {typeof error === "string" && <p className="error">{error}</p>}
-      {typeof error === "object" && unplaced && <p className="error">Nothing was saved. {describeApiError(error)}</p>}
+      {typeof error === "string" && (
+        <p className="error-box" role="alert">
+          {error}
+        </p>
+      )}
+      {typeof error === "object" && unplaced && (
+        <p className="error-box" role="alert">
+          Nothing was saved. {describeApiError(error)}
+        </p>
+      )}
       {saved && (
-        <p className="success" role="status">
+        <p className="success-box" role="status">
           {saved}
         </p>
       )}
       {canEdit && (
-        <button type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Save policy"}
-        </button>
+        <div className="button-row">
+          <button type="submit" className="button button-primary" disabled={busy || (value === policy && !isDefault)}>
+            {busy ? "Saving…" : "Save policy"}
+          </button>
+        </div>
       )}
     </form>
   );

@@ -32,39 +32,51 @@ export function DeliveryLog({
   return (
     <>
       {deliveries.length === 0 ? (
-        <p className="empty">No delivery attempt{paged ? " before these" : " yet"}.</p>
+        <p className="empty">
+          {paged
+            ? "No delivery attempt before these."
+            : "No delivery attempt yet: the first is made after the next stock change in one of its shops."}
+        </p>
       ) : (
         <div className="table-scroll">
-          <table className="table delivery-log">
+          <table className="table delivery-log phone-cards">
             <thead>
               <tr>
                 <th>Time</th>
                 <th>Shop</th>
-                <th>Sequence</th>
                 <th>Events</th>
-                <th>Attempt</th>
+                <th className="num">Count</th>
+                <th className="num">Attempt</th>
                 <th>Outcome</th>
-                <th>HTTP</th>
+                <th>HTTP status</th>
                 <th>Error</th>
-                <th>Duration</th>
+                <th className="num">Took</th>
               </tr>
             </thead>
             <tbody>
               {deliveries.map((row) => (
                 <tr key={row.id} data-delivery={row.deliveryId ?? row.id}>
-                  <td>{formatTime(row.createdAt)}</td>
-                  <td>{row.shopId}</td>
-                  <td>
-                    {row.fromSeq}–{row.toSeq}
+                  <td className="product-cell">{formatTime(row.createdAt)}</td>
+                  <td data-label="Shop">{row.shopId}</td>
+                  <td data-label="Events">
+                    {row.fromSeq === row.toSeq ? `#${row.fromSeq}` : `#${row.fromSeq} to #${row.toSeq}`}
                   </td>
-                  <td>{row.events}</td>
-                  <td>{row.attempt}</td>
-                  <td>
+                  <td className="num" data-label="Count">
+                    {row.events}
+                  </td>
+                  <td className="num" data-label="Attempt">
+                    {row.attempt}
+                  </td>
+                  <td data-label="Outcome">
                     <span className={`badge ${row.outcome === "sent" ? "badge-ok" : "badge-out"}`}>{row.outcome}</span>
                   </td>
-                  <td>{row.httpStatus ?? "—"}</td>
-                  <td className="small">{row.error ?? ""}</td>
-                  <td>{row.durationMs} ms</td>
+                  <td data-label="HTTP status">{row.httpStatus ?? "no answer"}</td>
+                  <td className="small" data-label="Error">
+                    {row.error ?? "—"}
+                  </td>
+                  <td className="num" data-label="Took">
+                    {row.durationMs} ms
+                  </td>
                 </tr>
               ))}
             </tbody>

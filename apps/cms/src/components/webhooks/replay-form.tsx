@@ -2,21 +2,29 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
+import { formatNumber } from "@/app/cms/_lib/format";
 import { csrfFetch } from "@/lib/csrf-fetch";
 import { describeApiError, placeFieldErrors, readApiError, type ApiError } from "../api-error";
 import styles from "./webhooks.module.css";
 
 /** Delivers a shop's events again from a sequence number (1 to the shop's last + 1). */
-export function ReplayForm({ webhookId, shops }: { webhookId: string; shops: string[] }) {
+export function ReplayForm({
+  webhookId,
+  shops,
+}: {
+  webhookId: string;
+  shops: Array<{ shopId: string; lastSeq: number }>;
+}) {
   const router = useRouter();
   const [, startTransition] = useTransition();
-  const [shopId, setShopId] = useState(shops[0] ?? "");
+  const [shopId, setShopId] = useState(shops[0]?.shopId ?? "");
   const [fromSeq, setFromSeq] = useState("1");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | string>();
   const [done, setDone] = useState<string>();
   const placed = placeFieldErrors(typeof error === "object" ? error : undefined, ["shopId", "fromSeq"]);
   const seqError = placed.byField.get("fromSeq");
+  const lastSeq = shops.find((shop) => shop.shopId === shopId)?.lastSeq;
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -32,7 +40,11 @@ export function ReplayForm({ webhookId, shops }: { webhookId: string; shops: str
     if (!response) return setError("The server could not be reached; nothing changed.");
     if (!response.ok) return setError(await readApiError(response));
     const answer = (await response.json()) as { deliveredSeq: number; lastSeq: number };
-    setDone(`${shopId}: events ${answer.deliveredSeq + 1} to ${answer.lastSeq} will be delivered again.`);
+    setDone(
+      answer.deliveredSeq >= answer.lastSeq
+        ? `${shopId}: nothing to send again yet; events from ${formatNumber(answer.deliveredSeq + 1)} on will be delivered as they happen.`
+        : `${shopId}: events ${formatNumber(answer.deliveredSeq + 1)} to ${formatNumber(answer.lastSeq)} will be delivered again.`,
+    );
     startTransition(() => router.refresh());
   }
 
@@ -51,8 +63,8 @@ export function ReplayForm({ webhookId, shops }: { webhookId: string; shops: str
         <label htmlFor="replay-shop">Shop</label>
         <select id="replay-shop" value={shopId} disabled={busy} onChange={(event) => setShopId(event.target.value)}>
           {shops.map((shop) => (
-            <option key={shop} value={shop}>
-              {shop}
+            <option key={shop.shopId} value={shop.shopId}>
+              {shop.shopId}
             </option>
           ))}
         </select>
@@ -65,10 +77,15 @@ export function ReplayForm({ webhookId, shops }: { webhookId: string; shops: str
           value={fromSeq}
           disabled={busy}
           aria-invalid={seqError ? true : undefined}
-          aria-describedby={seqError ? "replay-from-error" : undefined}
+          aria-describedby={seqError ? "replay-from-error replay-from-hint" : "replay-from-hint"}
           className={seqError ? "invalid" : undefined}
           onChange={(event) => setFromSeq(event.target.value)}
         />
+        <p id="replay-from-hint" className={styles.hint}>
+          {lastSeq === undefined
+            ? "The first event to send again."
+            : `1 to ${formatNumber(lastSeq + 1)}: the first event to send again (${shopId}'s last is ${formatNumber(lastSeq)}). Events before it stay delivered.`}
+        </p>
         {seqError && (
           <p id="replay-from-error" className={styles.fieldError} role="alert">
             From sequence number: {seqError}
@@ -87,7 +104,7 @@ export function ReplayForm({ webhookId, shops }: { webhookId: string; shops: str
       )}
       <div className="button-row">
         <button type="submit" className="button button-primary" disabled={busy || shops.length === 0}>
-          {busy ? "Replaying…" : "Replay"}
+          {busy ? "Replaying…" : "Replay events"}
         </button>
       </div>
     </form>

@@ -5,7 +5,7 @@ import { useState, useTransition, type FormEvent } from "react";
 import { csrfFetch } from "@/lib/csrf-fetch";
 import { describeApiError, placeFieldErrors, readApiError, type ApiError } from "../api-error";
 import { SecretOnce } from "./secret-once";
-import type { WebhookRow } from "./webhook-types";
+import { EVENT_TYPE_LABELS, type WebhookRow } from "./webhook-types";
 import styles from "./webhooks.module.css";
 
 const FIELDS = ["name", "url", "shops", "kinds", "startFrom"] as const;
@@ -159,7 +159,9 @@ export function WebhookForm({
               disabled={busy}
               onChange={(event) => setChosenKinds(toggle(chosenKinds, kind, event.target.checked))}
             />
-            <code>{kind}</code>
+            <span>
+              {EVENT_TYPE_LABELS[kind] ?? kind} <code className="small muted">{kind}</code>
+            </span>
           </label>
         ))}
       </fieldset>

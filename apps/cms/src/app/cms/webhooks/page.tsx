@@ -18,7 +18,7 @@ export default async function WebhooksPage() {
       </p>
       <WebhookForm shops={operator.shops} kinds={STOCK_EVENT_TYPES} />
       <h2>All webhooks</h2>
-      <WebhooksTable webhooks={webhooks} />
+      <WebhooksTable webhooks={webhooks} kinds={STOCK_EVENT_TYPES} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import {
   listStockEventDeliveries,
   STOCK_EVENT_TYPES,
 } from "@acme/platform-core";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatNumber, formatTime } from "@/app/cms/_lib/format";
 import { requirePageOperator } from "@/lib/auth/guards";
@@ -11,6 +12,9 @@ import { DeliveryLog } from "@/components/webhooks/delivery-log";
 import { ReplayForm } from "@/components/webhooks/replay-form";
 import { WebhookActions } from "@/components/webhooks/webhook-actions";
 import { WebhookForm } from "@/components/webhooks/webhook-form";
+import { describeEventTypes } from "@/components/webhooks/webhook-types";
+import { describeLag } from "@/components/webhooks/webhooks-table";
+import styles from "@/components/webhooks/webhooks.module.css";
 
 export const dynamic = "force-dynamic";
 
@@ -35,49 +39,81 @@ export default async function WebhookPage({
   });
   return (
     <>
-      <h1>Webhook: {webhook.name}</h1>
       <p className="small">
-        <code>{webhook.url}</code> · {webhook.active ? "active" : "paused"} · created {formatTime(webhook.createdAt)} by{" "}
-        {webhook.createdBy}
+        <Link href="/cms/webhooks">← All webhooks</Link>
+      </p>
+      <div className="page-head">
+        <h1>Webhook: {webhook.name}</h1>
+        {webhook.active ? (
+          <span className="badge badge-ok">active</span>
+        ) : (
+          <span className="badge badge-out">paused: nothing is sent until it is resumed</span>
+        )}
+      </div>
+      <p className={`small ${styles.url}`}>
+        Sends {describeEventTypes(webhook.kinds, STOCK_EVENT_TYPES).toLowerCase()} to <code>{webhook.url}</code> ·
+        created {formatTime(webhook.createdAt)} by {webhook.createdBy}
       </p>
       <WebhookActions webhook={webhook} afterDelete="/cms/webhooks" />
-      <h2>Shops</h2>
-      <div className="table-scroll">
-        <table className="table webhook-cursors">
-          <thead>
-            <tr>
-              <th>Shop</th>
-              <th>Delivered up to</th>
-              <th>Shop&apos;s last</th>
-              <th>Lag</th>
-              <th>Failures</th>
-              <th>Next attempt</th>
-              <th>Last attempt</th>
-              <th>Last success</th>
-              <th>Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {webhook.cursors.map((cursor) => (
-              <tr key={cursor.shopId} data-shop={cursor.shopId}>
-                <td>{cursor.shopId}</td>
-                <td>{formatNumber(cursor.deliveredSeq)}</td>
-                <td>{formatNumber(cursor.lastSeq)}</td>
-                <td>{formatNumber(cursor.lag)}</td>
-                <td>
-                  {cursor.failures}
-                  {cursor.alertedAt && <span className="badge badge-out">alerted</span>}
-                </td>
-                <td>{cursor.lag > 0 ? formatTime(cursor.nextAttemptAt) : "—"}</td>
-                <td>{cursor.lastAttemptAt ? formatTime(cursor.lastAttemptAt) : "never"}</td>
-                <td>{cursor.lastSuccessAt ? formatTime(cursor.lastSuccessAt) : "never"}</td>
-                <td className="small">{cursor.lastError ?? ""}</td>
+      <h2 className={styles.section}>Shops</h2>
+      {webhook.cursors.length === 0 ? (
+        <p className="empty">This webhook sends no shop&apos;s events.</p>
+      ) : (
+        <div className={`table-scroll ${styles.block}`}>
+          <table className="table webhook-cursors phone-cards">
+            <thead>
+              <tr>
+                <th>Shop</th>
+                <th className="num">Delivered up to</th>
+                <th className="num">Shop&apos;s last event</th>
+                <th>Behind</th>
+                <th>Failures in a row</th>
+                <th>Next attempt</th>
+                <th>Last attempt</th>
+                <th>Last success</th>
+                <th>Last error</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <ReplayForm webhookId={webhook.id} shops={webhook.shops} />
+            </thead>
+            <tbody>
+              {webhook.cursors.map((cursor) => (
+                <tr key={cursor.shopId} data-shop={cursor.shopId}>
+                  <td className="product-cell">{cursor.shopId}</td>
+                  <td className="num" data-label="Delivered up to">
+                    {formatNumber(cursor.deliveredSeq)}
+                  </td>
+                  <td className="num" data-label="Shop's last event">
+                    {formatNumber(cursor.lastSeq)}
+                  </td>
+                  <td data-label="Behind">{describeLag(cursor.lag)}</td>
+                  <td data-label="Failures in a row">
+                    <span>
+                      {cursor.failures}
+                      {cursor.alertedAt && (
+                        <>
+                          {" "}
+                          <span className="badge badge-out">ops alerted</span>
+                        </>
+                      )}
+                    </span>
+                  </td>
+                  <td data-label="Next attempt">
+                    {!webhook.active ? "paused" : cursor.lag > 0 ? formatTime(cursor.nextAttemptAt) : "—"}
+                  </td>
+                  <td data-label="Last attempt">{cursor.lastAttemptAt ? formatTime(cursor.lastAttemptAt) : "never"}</td>
+                  <td data-label="Last success">{cursor.lastSuccessAt ? formatTime(cursor.lastSuccessAt) : "never"}</td>
+                  <td className="small" data-label="Last error">
+                    {cursor.lastError ?? "—"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ReplayForm
+        webhookId={webhook.id}
+        shops={webhook.cursors.map((cursor) => ({ shopId: cursor.shopId, lastSeq: cursor.lastSeq }))}
+      />
       <WebhookForm shops={operator.shops} kinds={STOCK_EVENT_TYPES} existing={webhook} />
       <h2>Delivery log</h2>
       <DeliveryLog
