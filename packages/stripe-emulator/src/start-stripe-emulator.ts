@@ -85,9 +85,10 @@ export interface StripeEmulatorOptions {
    */
   coupons?: readonly CouponSeed[];
   /**
-   * Whether charge.refunded events embed the charge's refunds (default true).
-   * false sends the charge alone, as Stripe does for API versions where
-   * `refunds` is only expandable, so a receiver must list them.
+   * Whether charge.refunded events embed the charge's refunds. Default false:
+   * the charge alone, as Stripe sends it on current API versions (where
+   * `refunds` is only expandable), so a receiver lists them; true embeds
+   * them, as older API versions did.
    */
   embedChargeRefunds?: boolean;
   /** Clock in milliseconds since the epoch; default `Date.now`. */
@@ -246,7 +247,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   const coupons = new CouponBook({ now: () => Math.floor(now() / 1000) });
   seedCoupons(coupons, options.coupons ?? []);
   const checkout = new CheckoutSessions({ sender, coupons, now, publicUrl: () => publicUrl });
-  let embedChargeRefunds = options.embedChargeRefunds ?? true;
+  let embedChargeRefunds = options.embedChargeRefunds ?? false;
   const refunds = new Refunds({
     sender,
     checkout,
