@@ -134,7 +134,8 @@ describe("refunds", () => {
       refunded: false,
       payment_intent: session.payment_intent,
     });
-    expect(charged.refunds?.data.map((r) => r.id)).toEqual([refund.id]);
+    // As on current API versions, the charge comes without its refunds (only expandable): receivers list them.
+    expect(charged.refunds).toBeUndefined();
     const updated = events.find((event) => event.type === "refund.updated")!.data.object;
     expect(updated).toMatchObject({ id: refund.id, status: "succeeded" });
     expect(() => fixture!.emulator.settleRefund(refund.id, "failed")).toThrow(/only a pending refund/);
