@@ -41,8 +41,9 @@ import { round } from "./stats.ts";
 
 /**
  * `pnpm bench`: the flash-sale benchmark. Exit 0 whatever the speed (targets
- * are reported, not asserted); exit 1 only when stock was oversold or the
- * books do not reconcile, or the run itself failed.
+ * are reported, not asserted); exit 1 only when stock was oversold, the books
+ * do not reconcile, phase 3e's subscriber missed stock events or got them out
+ * of order, or the run itself failed.
  */
 async function runBenchmark(): Promise<number> {
   const config = readBenchConfig();
