@@ -34,6 +34,8 @@ export interface ShopStack {
 export async function startShopStack(options: {
   emulator?: Omit<StripeEmulatorOptions, "webhookSecret" | "webhookUrl">;
   shopEnv?: Record<string, string>;
+  /** More settings for the CMS process (e.g. STOCK_EVENT_WEBHOOK_ALLOW_PRIVATE_URLS for a loopback subscriber). */
+  cmsEnv?: Record<string, string>;
 }): Promise<ShopStack> {
   const db = await createTestDatabase({ poolSize: 4 });
   const store = createPrismaInventoryStore(db);
@@ -73,6 +75,7 @@ export async function startShopStack(options: {
         CRON_SECRET: cronSecret,
         INVENTORY_AUTHORITY_TOKEN: randomBytes(12).toString("hex"),
         CMS_SESSION_SECRET: randomBytes(32).toString("hex"),
+        ...options.cmsEnv,
       },
     }),
     startNextApp({ appDir: SHOP_DIR, env: shopEnv() }),
