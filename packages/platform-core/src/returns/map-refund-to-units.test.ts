@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeUnitAmounts, encodeUnitAmounts } from "./checkout-prices.ts";
-import { mapRefundToUnits, matchAmount } from "./map-refund-to-units.ts";
+import { formatMinorAmount, mapRefundToUnits, matchAmount } from "./map-refund-to-units.ts";
 import type { PaidCheckoutView, StockReturnView } from "./types.ts";
 
 const checkout = (lines: Array<[string, string, number, number | null]>, amountTotal?: number): PaidCheckoutView => ({
@@ -134,5 +134,13 @@ describe("unit amounts in the session metadata", () => {
     const big = Array.from({ length: 2000 }, (_, i) => ({ sku: `SKU-${i}`, variantKey: "", unitAmount: 100 }));
     expect(encodeUnitAmounts(big, { shop_id: "s" })).toBeUndefined();
     expect(decodeUnitAmounts({ inventory_prices_0: "not base64 json" })).toBeUndefined();
+  });
+});
+
+describe("amounts in notes", () => {
+  it("reads a minor-unit amount in its currency's decimals", () => {
+    expect(formatMinorAmount(1234, "usd")).toBe("12.34 USD");
+    expect(formatMinorAmount(500, "jpy")).toBe("500 JPY");
+    expect(formatMinorAmount(1234, "kwd")).toBe("1.234 KWD");
   });
 });

@@ -20,6 +20,19 @@ export interface RefundDecision {
   note: string | null;
 }
 
+/** An amount in a currency's minor unit as people read it: 1234 USD is "12.34 USD", 500 JPY "500 JPY". */
+export function formatMinorAmount(amount: number, currency: string): string {
+  const code = currency.toUpperCase();
+  let digits = 2;
+  try {
+    digits =
+      new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    // Not a currency Intl knows: Stripe's default of two decimals.
+  }
+  return `${(amount / 10 ** digits).toFixed(digits)} ${code}`;
+}
+
 const lineKey = (line: { sku: string; variantKey: string; location: string }) =>
   `${line.sku}\u001f${line.variantKey}\u001f${line.location}`;
 
@@ -177,6 +190,7 @@ export function mapRefundToUnits(input: {
   policy: ReturnPolicy;
 }): RefundDecision {
   const { checkout, others, refund, policy } = input;
+  const money = (amount: number) => formatMinorAmount(amount, checkout.currency);
   const unreturned = unreturnedLines(checkout, others);
   const notes: string[] = [];
 
@@ -224,7 +238,7 @@ export function mapRefundToUnits(input: {
   }
   if (listTotal !== checkout.amountTotal) {
     notes.push(
-      `the unit amounts add up to ${listTotal}, not the ${checkout.amountTotal} paid (a discount, shipping or tax)`,
+      `the unit amounts add up to ${money(listTotal)}, not the ${money(checkout.amountTotal)} paid (a discount, shipping or tax)`,
     );
     return finish(policy, "ambiguous", candidates, notes);
   }
@@ -234,15 +248,15 @@ export function mapRefundToUnits(input: {
     refund.amount,
   );
   if (match === undefined) {
-    notes.push(`too many combinations of units to check against ${refund.amount}`);
+    notes.push(`too many combinations of units to check against ${money(refund.amount)}`);
     return finish(policy, "ambiguous", candidates, notes);
   }
   if (match.count === 0) {
-    notes.push(`no combination of whole unreturned units comes to ${refund.amount}`);
+    notes.push(`no combination of whole unreturned units comes to ${money(refund.amount)}`);
     return finish(policy, "unmatched", candidates, notes);
   }
   if (match.count === 2) {
-    notes.push(`several combinations of whole unreturned units come to ${refund.amount}`);
+    notes.push(`several combinations of whole unreturned units come to ${money(refund.amount)}`);
     return finish(policy, "ambiguous", candidates, notes);
   }
   const lines = open.flatMap((variant, index) =>
