@@ -162,7 +162,7 @@ export function readBenchConfig(argv = process.argv.slice(2), env: NodeJS.Proces
     splitFewUnits: number("split-few-units", 3, (value) => Number.isInteger(value) && value >= 0),
     stockEventsRounds: number("stock-events-rounds", 7, (value) => Number.isInteger(value) && value >= 0),
     stockEventsNamed: toggle("stock-events-named", false),
-    stockEventsIntervalMs: number("stock-events-interval-ms", 250, (value) => value >= 0 && value <= 60_000),
+    stockEventsIntervalMs: number("stock-events-interval-ms", 1000, (value) => value >= 0 && value <= 60_000),
     stockEventsBatchSize:
       raw("stock-events-batch-size") === undefined
         ? undefined

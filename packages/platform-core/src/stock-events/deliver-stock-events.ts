@@ -17,7 +17,7 @@ import {
 export const STOCK_EVENT_DELIVERY_DEFAULTS = {
   budgetMs: 20_000,
   timeoutMs: 10_000,
-  batchSize: 100,
+  batchSize: 500,
   concurrency: 4,
   backoffBaseMs: 10_000,
   backoffCapMs: 3_600_000,
@@ -36,7 +36,7 @@ export interface DeliverStockEventsOptions {
   fetch?: typeof globalThis.fetch;
   /** Per attempt, answer and body included. Default 10 s. */
   timeoutMs?: number;
-  /** Events read per batch (before dropping types the subscription does not want). Default 100. */
+  /** Events read per batch (before dropping types the subscription does not want). Default 500, at most 1,000. */
   batchSize?: number;
   /** Cursors delivered at once (each in its own order). Default 4. */
   concurrency?: number;
