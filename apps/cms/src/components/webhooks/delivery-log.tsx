@@ -1,20 +1,9 @@
 import Link from "next/link";
+import type { StockEventDeliveryAttempt } from "@acme/platform-core";
 import { formatTime } from "@/app/cms/_lib/format";
 
-export interface DeliveryLogRow {
-  id: string;
-  shopId: string;
-  fromSeq: number;
-  toSeq: number;
-  events: number;
-  attempt: number;
-  outcome: "sent" | "failed";
-  httpStatus: number | null;
-  error: string | null;
-  durationMs: number;
-  deliveryId: string | null;
-  createdAt: string;
-}
+/** One attempt as the log renders it: the library's own, already JSON. */
+export type DeliveryLogRow = StockEventDeliveryAttempt;
 
 /** The delivery log, newest first, one page; "Older" pages on with `?before=`. */
 export function DeliveryLog({

@@ -1,30 +1,10 @@
-/** A subscription as the webhooks pages render it (the library's StockEventSubscription, already JSON). */
-export interface WebhookCursorRow {
-  shopId: string;
-  deliveredSeq: number;
-  lastSeq: number;
-  lag: number;
-  failures: number;
-  nextAttemptAt: string;
-  leaseUntil: string | null;
-  lastError: string | null;
-  lastAttemptAt: string | null;
-  lastSuccessAt: string | null;
-  alertedAt: string | null;
-}
+import type { StockEventCursorState, StockEventSubscription } from "@acme/platform-core";
 
-export interface WebhookRow {
-  id: string;
-  name: string;
-  url: string;
-  shops: string[];
-  kinds: string[];
-  active: boolean;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  cursors: WebhookCursorRow[];
-}
+/** A subscription's place in one shop, as the webhooks pages render it: the library's own, already JSON. */
+export type WebhookCursorRow = StockEventCursorState;
+
+/** A subscription as the webhooks pages render it (the library's StockEventSubscription, already JSON). */
+export type WebhookRow = StockEventSubscription;
 
 /** Each event type in words, for operators; the code beside it is what the subscriber's payload carries. */
 export const EVENT_TYPE_LABELS: Record<string, string> = {
