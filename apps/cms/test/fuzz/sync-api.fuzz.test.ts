@@ -203,7 +203,9 @@ describe("POST /api/v1/shops/{shop}/inventory/set-quantities", () => {
     );
     await fc.assert(
       fc.asyncProperty(key, async (value) => {
-        const headerSafe = [...value].every((c) => c.charCodeAt(0) <= 0xff) && !/[\r\n\0]/.test(value);
+        // What fetch can send at all: Latin-1, no control character but tab (undici refuses the rest itself).
+        // eslint-disable-next-line no-control-regex -- the control characters are what is tested for.
+        const headerSafe = [...value].every((c) => c.charCodeAt(0) <= 0xff) && !/[\x00-\x08\x0a-\x1f\x7f]/.test(value);
         if (!headerSafe) return;
         const valid = /^[\x20-\x7e]{1,255}$/.test(value.trim());
         const answer = await expectNothingChangedUnlessApplied(() =>

@@ -1,4 +1,4 @@
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import { z } from "zod";
 import { InventoryError } from "../errors/inventory-error.ts";
 import { decodeUnitAmounts } from "./checkout-prices.ts";
@@ -142,10 +142,22 @@ export async function handleRefund(options: {
  */
 export async function refundsOfEvent(event: Stripe.Event, stripe: () => Stripe): Promise<Stripe.Refund[]> {
   if (event.type !== "charge.refunded") return [event.data.object as Stripe.Refund];
-  const charge = event.data.object;
+  const charge = event.data.object as Partial<Stripe.Charge>;
+  // Not a charge (a signed but malformed event): nothing to list, nothing to restock.
+  if (charge.object !== "charge" || typeof charge.id !== "string") return [];
   let refunds: Stripe.Refund[];
-  if (charge.refunds && !charge.refunds.has_more) refunds = [...charge.refunds.data];
-  else refunds = await stripe().refunds.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 10_000 });
+  if (charge.refunds && !charge.refunds.has_more && Array.isArray(charge.refunds.data))
+    refunds = [...charge.refunds.data];
+  else {
+    try {
+      refunds = await stripe().refunds.list({ charge: charge.id, limit: 100 }).autoPagingToArray({ limit: 10_000 });
+    } catch (error) {
+      // A charge Stripe does not know (404) is not one of ours: answered, never retried. Anything else (Stripe down,
+      // throttled) throws, and the 500 makes Stripe retry.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return [];
+      throw error;
+    }
+  }
   return refunds.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 

@@ -74,7 +74,7 @@ export const subscriptionUrlSchema = z
       context.addIssue({ code: "custom", message: "must start with https://" });
       return;
     }
-    if (url.username !== "" || url.password !== "") {
+    if (url.username.length > 0 || url.password.length > 0) {
       // It would be shown in the CMS, the delivery log and ops alerts; the signature authenticates the sender.
       context.addIssue({ code: "custom", message: "must not contain a user name or password" });
       return;
