@@ -26,13 +26,12 @@ BEGIN
       SELECT n."shopId", n.sku, n."variantKey", n.location, 0 AS qb, n.quantity AS qa, 0 AS rb, n.reserved AS ra
       FROM new_levels n WHERE n.quantity <> 0 OR n.reserved <> 0
     ), floors AS MATERIALIZED (
-      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
-      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
-      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
+      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
+      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
+      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
-          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
         ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
@@ -45,12 +44,13 @@ BEGIN
         -- no other index can serve it), while they are this transaction's.
         WITH RECURSIVE walk AS (
           (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+             AND l.id > f.floor
            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
           UNION ALL
           SELECT s.* FROM walk w CROSS JOIN LATERAL (
             SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
             ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
           WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
         )
@@ -101,13 +101,12 @@ BEGIN
         ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
       WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
     ), floors AS MATERIALIZED (
-      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
-      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
-      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
+      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
+      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
+      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
-          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
         ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
@@ -120,12 +119,13 @@ BEGIN
         -- no other index can serve it), while they are this transaction's.
         WITH RECURSIVE walk AS (
           (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+             AND l.id > f.floor
            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
           UNION ALL
           SELECT s.* FROM walk w CROSS JOIN LATERAL (
             SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
             ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
           WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
         )

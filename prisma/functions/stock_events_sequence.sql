@@ -37,13 +37,13 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (a row
-    -- comparison ordered by the whole index: no other index serves it), until another transaction's row.
+    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (equalities
+    -- comparison ordered by the whole index, which no other index gives), until another transaction's row.
     v_after := r."ledgerFloor";
     LOOP
       SELECT l.id, l.txid, l.location, l.delta, l.reason, l."shopId", l.sku, l."variantKey" INTO v_row
       FROM "StockLedgerEntry" l
-      WHERE (l."shopId", l.sku, l."variantKey", l.id) > (r."shopId", r.sku, r."variantKey", v_after)
+      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > v_after
       ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1;
       EXIT WHEN NOT FOUND OR (v_row."shopId", v_row.sku, v_row."variantKey") <> (r."shopId", r.sku, r."variantKey")
         OR v_row.txid IS DISTINCT FROM r.txid;

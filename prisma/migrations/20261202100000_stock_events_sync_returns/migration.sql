@@ -258,13 +258,12 @@ BEGIN
       SELECT n."shopId", n.sku, n."variantKey", n.location, 0 AS qb, n.quantity AS qa, 0 AS rb, n.reserved AS ra
       FROM new_levels n WHERE n.quantity <> 0 OR n.reserved <> 0
     ), floors AS MATERIALIZED (
-      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
-      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
-      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
+      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
+      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
+      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
-          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
         ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
@@ -277,12 +276,13 @@ BEGIN
         -- no other index can serve it), while they are this transaction's.
         WITH RECURSIVE walk AS (
           (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+             AND l.id > f.floor
            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
           UNION ALL
           SELECT s.* FROM walk w CROSS JOIN LATERAL (
             SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
             ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
           WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
         )
@@ -333,13 +333,12 @@ BEGIN
         ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
       WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
     ), floors AS MATERIALIZED (
-      -- The variant's rows as a range of the (shopId, sku, variantKey, id) index, by row comparisons rather than
-      -- equalities: only that index serves them, so this walks back over the variant's newest rows, never over the
-      -- primary key past other variants' rows, whatever the planner guesses about a hot variant.
+      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
+      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
+      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
       SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
         SELECT l.id FROM "StockLedgerEntry" l
-        WHERE (l."shopId", l.sku, l."variantKey", l.id) > (c."shopId", c.sku, c."variantKey", 0)
-          AND (l."shopId", l.sku, l."variantKey", l.id) < (c."shopId", c.sku, c."variantKey", 9223372036854775807)
+        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
           AND l.txid IS DISTINCT FROM pg_current_xact_id()
         ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
       FROM changed c
@@ -352,12 +351,13 @@ BEGIN
         -- no other index can serve it), while they are this transaction's.
         WITH RECURSIVE walk AS (
           (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND (l."shopId", l.sku, l."variantKey", l.id) > (f."shopId", f.sku, f."variantKey", f.floor)
+           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
+             AND l.id > f.floor
            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
           UNION ALL
           SELECT s.* FROM walk w CROSS JOIN LATERAL (
             SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE (l."shopId", l.sku, l."variantKey", l.id) > (w."shopId", w.sku, w."variantKey", w.id)
+            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
             ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
           WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
         )
@@ -430,13 +430,13 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (a row
-    -- comparison ordered by the whole index: no other index serves it), until another transaction's row.
+    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (equalities
+    -- comparison ordered by the whole index, which no other index gives), until another transaction's row.
     v_after := r."ledgerFloor";
     LOOP
       SELECT l.id, l.txid, l.location, l.delta, l.reason, l."shopId", l.sku, l."variantKey" INTO v_row
       FROM "StockLedgerEntry" l
-      WHERE (l."shopId", l.sku, l."variantKey", l.id) > (r."shopId", r.sku, r."variantKey", v_after)
+      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > v_after
       ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1;
       EXIT WHEN NOT FOUND OR (v_row."shopId", v_row.sku, v_row."variantKey") <> (r."shopId", r.sku, r."variantKey")
         OR v_row.txid IS DISTINCT FROM r.txid;
