@@ -11,9 +11,9 @@ BEGIN
   -- a release or expiry as inventory_settle_holds says in acme.stock_reason.
   -- A change of quantity takes its reason and ledgerEntryId from the ledger
   -- rows this transaction wrote for that variant and location before or in
-  -- the same statement and no earlier event took (every ledger writer holds
-  -- the variant's stock row lock, so they come after ledgerFloor, the
-  -- variant's last ledger row of another transaction: a few rows are read).
+  -- the same statement and no earlier event took, read through the ledger's
+  -- (txid, shopId, sku, variantKey, id) index (a few rows, whatever the
+  -- variant's history or the statement's size).
   -- When several ledger rows make one change (a batch of sales, an edit
   -- naming a variant twice), it is one event per ledger row, each with its
   -- own figures. A change whose ledger rows do not add up to it (none yet, a
@@ -26,38 +26,19 @@ BEGIN
       SELECT n."shopId", n.sku, n."variantKey", n.location, 0 AS qb, n.quantity AS qa, 0 AS rb, n.reserved AS ra
       FROM new_levels n WHERE n.quantity <> 0 OR n.reserved <> 0
     ), floors AS MATERIALIZED (
-      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
-      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
-      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
-      SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
-        SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
-          AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
-      FROM changed c
+      -- A change of quantity is linked to its transaction's own ledger rows (ledgerFloor 0 marks one to link).
+      SELECT c.*, CASE WHEN c.qa <> c.qb THEN 0::bigint END AS floor FROM changed c
     ), parts AS (
       SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- The variant's rows after the floor, one index step at a time (each step ordered by the whole index, so
-        -- no other index can serve it), while they are this transaction's.
-        WITH RECURSIVE walk AS (
-          (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
-             AND l.id > f.floor
-           ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
-          UNION ALL
-          SELECT s.* FROM walk w CROSS JOIN LATERAL (
-            SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
-            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
-          WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
-        )
-        SELECT w.id, w.reason, w.delta FROM walk w
-        WHERE (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
-          AND w.txid = pg_current_xact_id() AND w.location = f.location AND w.delta <> 0
-          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = w.id)
+        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
+        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
+        WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
+          AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
       ) l ON true
       WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
     ), decided AS (
@@ -101,38 +82,19 @@ BEGIN
         ON o."shopId" = n."shopId" AND o.sku = n.sku AND o."variantKey" = n."variantKey" AND o.location = n.location
       WHERE n.quantity <> o.quantity OR n.reserved <> o.reserved
     ), floors AS MATERIALIZED (
-      -- The variant's newest rows through the (shopId, sku, variantKey, id) index: ordered by the whole index, which
-      -- only it gives, so neither the primary key (past other variants' rows) nor the shop's createdAt index (every
-      -- row of the shop, for each variant of an import) is walked instead, whatever the planner guesses.
-      SELECT c.*, CASE WHEN c.qa <> c.qb THEN coalesce((
-        SELECT l.id FROM "StockLedgerEntry" l
-        WHERE l."shopId" = c."shopId" AND l.sku = c.sku AND l."variantKey" = c."variantKey"
-          AND l.txid IS DISTINCT FROM pg_current_xact_id()
-        ORDER BY l."shopId" DESC, l.sku DESC, l."variantKey" DESC, l.id DESC LIMIT 1), 0) END AS floor
-      FROM changed c
+      -- A change of quantity is linked to its transaction's own ledger rows (ledgerFloor 0 marks one to link).
+      SELECT c.*, CASE WHEN c.qa <> c.qb THEN 0::bigint END AS floor FROM changed c
     ), parts AS (
       SELECT f.*, l.id AS ledger_id, l.reason AS ledger_reason, l.delta,
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- The variant's rows after the floor, one index step at a time (each step ordered by the whole index, so
-        -- no other index can serve it), while they are this transaction's.
-        WITH RECURSIVE walk AS (
-          (SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-           WHERE f.floor IS NOT NULL AND l."shopId" = f."shopId" AND l.sku = f.sku AND l."variantKey" = f."variantKey"
-             AND l.id > f.floor
-           ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1)
-          UNION ALL
-          SELECT s.* FROM walk w CROSS JOIN LATERAL (
-            SELECT l.id, l.txid, l.location, l.reason, l.delta, l."shopId", l.sku, l."variantKey" FROM "StockLedgerEntry" l
-            WHERE l."shopId" = w."shopId" AND l.sku = w.sku AND l."variantKey" = w."variantKey" AND l.id > w.id
-            ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1) s
-          WHERE w.txid = pg_current_xact_id() AND (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
-        )
-        SELECT w.id, w.reason, w.delta FROM walk w
-        WHERE (w."shopId", w.sku, w."variantKey") = (f."shopId", f.sku, f."variantKey")
-          AND w.txid = pg_current_xact_id() AND w.location = f.location AND w.delta <> 0
-          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = w.id)
+        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
+        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
+        WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
+          AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0
+          AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
       ) l ON true
       WINDOW w AS (PARTITION BY f."shopId", f.sku, f."variantKey", f.location)
     ), decided AS (

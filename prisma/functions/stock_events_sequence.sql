@@ -11,14 +11,13 @@ DECLARE
   -- before an earlier one, so sequence order is commit order per variant.
   -- A change of quantity the trigger could not link (its transaction wrote
   -- the ledger row after the change) is linked here: the first ledger row of
-  -- its transaction after its floor, at its location, with its delta, that no
-  -- event took (its transaction's rows come right after the floor, so this
-  -- reads a few rows, never the variant's history). Returns how many events
+  -- its transaction for the variant, at its location, with its delta, that no
+  -- event took (read through the ledger's (txid, shopId, sku, variantKey, id)
+  -- index: a few rows, never the variant's history). Returns how many events
   -- it numbered (at most p_limit).
   v_last bigint;
   v_count integer;
   v_ids bigint[];
-  v_after bigint;
   v_row record;
   r record;
 BEGIN
@@ -37,23 +36,15 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    -- Its transaction's rows for the variant, one step of the (shopId, sku, variantKey, id) index at a time (equalities
-    -- comparison ordered by the whole index, which no other index gives), until another transaction's row.
-    v_after := r."ledgerFloor";
-    LOOP
-      SELECT l.id, l.txid, l.location, l.delta, l.reason, l."shopId", l.sku, l."variantKey" INTO v_row
-      FROM "StockLedgerEntry" l
-      WHERE l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey" AND l.id > v_after
-      ORDER BY l."shopId", l.sku, l."variantKey", l.id LIMIT 1;
-      EXIT WHEN NOT FOUND OR (v_row."shopId", v_row.sku, v_row."variantKey") <> (r."shopId", r.sku, r."variantKey")
-        OR v_row.txid IS DISTINCT FROM r.txid;
-      IF v_row.location = r.location AND v_row.delta = r."quantityAfter" - r."quantityBefore"
-         AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = v_row.id) THEN
-        UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
-        EXIT;
-      END IF;
-      v_after := v_row.id;
-    END LOOP;
+    -- Its transaction's ledger rows for the variant, through the (txid, shopId, sku, variantKey, id) index.
+    SELECT l.id, l.reason INTO v_row FROM "StockLedgerEntry" l
+    WHERE l.txid = r.txid AND l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey"
+      AND l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
+      AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
+    ORDER BY l.id LIMIT 1;
+    IF FOUND THEN
+      UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
+    END IF;
   END LOOP;
 
   UPDATE "StockEvent" e SET seq = v_last + n.rn, "sequencedAt" = clock_timestamp()

@@ -77,6 +77,14 @@ const KNOWN_EXTRA_INDEXES: Record<
     predicate: `((state = 'ready'::text) AND ("sessionClosedAt" IS NULL))`,
     why: "the reaper's work: sessions still open in Stripe, a small set; paid, expired and closed ones are not indexed",
   },
+  StockLedgerEntry_txid_variant_idx: {
+    table: "StockLedgerEntry",
+    unique: false,
+    columns: ["txid", "shopId", "sku", "variantKey", "id"],
+    method: "btree",
+    predicate: "(txid IS NOT NULL)",
+    why: "a transaction's own ledger rows of a variant, how its stock events find their ledger entries",
+  },
   StockEvent_unsequenced_idx: {
     table: "StockEvent",
     unique: false,
