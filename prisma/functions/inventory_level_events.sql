@@ -12,7 +12,7 @@ BEGIN
   -- A change of quantity takes its reason and ledgerEntryId from the ledger
   -- rows this transaction wrote for that variant and location before or in
   -- the same statement and no earlier event took, read through the ledger's
-  -- (txid, shopId, sku, variantKey, id) index (a few rows, whatever the
+  -- (shopId, sku, variantKey, txid, id) index (a few rows, whatever the
   -- variant's history or the statement's size).
   -- When several ledger rows make one change (a batch of sales, an edit
   -- naming a variant twice), it is one event per ledger row, each with its
@@ -33,8 +33,8 @@ BEGIN
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
-        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        -- This transaction's ledger rows for the variant at the location, through the (shopId, sku,
+        -- variantKey, txid, id) index: exactly those rows, however long the variant's history or large the statement.
         SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
         WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
           AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0
@@ -89,8 +89,8 @@ BEGIN
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
-        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        -- This transaction's ledger rows for the variant at the location, through the (shopId, sku,
+        -- variantKey, txid, id) index: exactly those rows, however long the variant's history or large the statement.
         SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
         WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
           AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0

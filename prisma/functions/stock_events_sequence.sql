@@ -12,7 +12,7 @@ DECLARE
   -- A change of quantity the trigger could not link (its transaction wrote
   -- the ledger row after the change) is linked here: the first ledger row of
   -- its transaction for the variant, at its location, with its delta, that no
-  -- event took (read through the ledger's (txid, shopId, sku, variantKey, id)
+  -- event took (read through the ledger's (shopId, sku, variantKey, txid, id)
   -- index: a few rows, never the variant's history). Returns how many events
   -- it numbered (at most p_limit).
   v_last bigint;
@@ -36,12 +36,13 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    -- Its transaction's ledger rows for the variant, through the (txid, shopId, sku, variantKey, id) index.
+    -- Its transaction's ledger rows for the variant, through the (shopId, sku, variantKey, txid, id) index.
     SELECT l.id, l.reason INTO v_row FROM "StockLedgerEntry" l
     WHERE l.txid = r.txid AND l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey"
       AND l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
       AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
-    ORDER BY l.id LIMIT 1;
+    -- `+ 0`: ordered by id with a LIMIT, the planner would walk the primary key from the ledger's first row instead.
+    ORDER BY l.id + 0 LIMIT 1;
     IF FOUND THEN
       UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
     END IF;

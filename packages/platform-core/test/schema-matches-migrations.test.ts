@@ -77,10 +77,10 @@ const KNOWN_EXTRA_INDEXES: Record<
     predicate: `((state = 'ready'::text) AND ("sessionClosedAt" IS NULL))`,
     why: "the reaper's work: sessions still open in Stripe, a small set; paid, expired and closed ones are not indexed",
   },
-  StockLedgerEntry_txid_variant_idx: {
+  StockLedgerEntry_variant_txid_idx: {
     table: "StockLedgerEntry",
     unique: false,
-    columns: ["txid", "shopId", "sku", "variantKey", "id"],
+    columns: ["shopId", "sku", "variantKey", "txid", "id"],
     method: "btree",
     predicate: "(txid IS NOT NULL)",
     why: "a transaction's own ledger rows of a variant, how its stock events find their ledger entries",

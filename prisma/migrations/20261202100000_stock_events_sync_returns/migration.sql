@@ -58,9 +58,11 @@ ALTER TABLE "StockLedgerEntry" ALTER COLUMN "txid" SET DEFAULT pg_current_xact_i
 -- What the writer gave as its own reference (an ERP document, a refund id).
 ALTER TABLE "StockLedgerEntry" ADD COLUMN "reference" TEXT;
 -- A transaction's own ledger rows of a variant: how its stock events find their ledger entries, in a few index
--- steps whatever the variant's history or the statement's size. Rows written before stock events (txid NULL) are
+-- steps whatever the variant's history or the statement's size. The variant leads, so every condition is a key
+-- (the planner cannot prefer the (shopId, sku, variantKey, id) index with txid as a filter, even when the
+-- statistics say one transaction wrote most of the ledger). Rows written before stock events (txid NULL) are
 -- not indexed; building it reads the ledger once, under the lock taken above.
-CREATE INDEX "StockLedgerEntry_txid_variant_idx" ON "StockLedgerEntry"("txid", "shopId", "sku", "variantKey", "id")
+CREATE INDEX "StockLedgerEntry_variant_txid_idx" ON "StockLedgerEntry"("shopId", "sku", "variantKey", "txid", "id")
 WHERE "txid" IS NOT NULL;
 
 -- CreateTable
@@ -249,7 +251,7 @@ BEGIN
   -- A change of quantity takes its reason and ledgerEntryId from the ledger
   -- rows this transaction wrote for that variant and location before or in
   -- the same statement and no earlier event took, read through the ledger's
-  -- (txid, shopId, sku, variantKey, id) index (a few rows, whatever the
+  -- (shopId, sku, variantKey, txid, id) index (a few rows, whatever the
   -- variant's history or the statement's size).
   -- When several ledger rows make one change (a batch of sales, an edit
   -- naming a variant twice), it is one event per ledger row, each with its
@@ -270,8 +272,8 @@ BEGIN
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
-        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        -- This transaction's ledger rows for the variant at the location, through the (shopId, sku,
+        -- variantKey, txid, id) index: exactly those rows, however long the variant's history or large the statement.
         SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
         WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
           AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0
@@ -326,8 +328,8 @@ BEGIN
              count(l.id) OVER w AS parts, row_number() OVER (w ORDER BY l.id) AS part,
              sum(l.delta) OVER (w ORDER BY l.id) AS cum, sum(l.delta) OVER w AS total
       FROM floors f LEFT JOIN LATERAL (
-        -- This transaction's ledger rows for the variant at the location, through the (txid, shopId, sku,
-        -- variantKey, id) index: exactly those rows, however long the variant's history or large the statement.
+        -- This transaction's ledger rows for the variant at the location, through the (shopId, sku,
+        -- variantKey, txid, id) index: exactly those rows, however long the variant's history or large the statement.
         SELECT l.id, l.reason, l.delta FROM "StockLedgerEntry" l
         WHERE f.floor IS NOT NULL AND l.txid = pg_current_xact_id() AND l."shopId" = f."shopId" AND l.sku = f.sku
           AND l."variantKey" = f."variantKey" AND l.location = f.location AND l.delta <> 0
@@ -372,7 +374,7 @@ DECLARE
   -- A change of quantity the trigger could not link (its transaction wrote
   -- the ledger row after the change) is linked here: the first ledger row of
   -- its transaction for the variant, at its location, with its delta, that no
-  -- event took (read through the ledger's (txid, shopId, sku, variantKey, id)
+  -- event took (read through the ledger's (shopId, sku, variantKey, txid, id)
   -- index: a few rows, never the variant's history). Returns how many events
   -- it numbered (at most p_limit).
   v_last bigint;
@@ -396,12 +398,13 @@ BEGIN
     WHERE id = ANY (v_ids) AND "ledgerEntryId" IS NULL AND "ledgerFloor" IS NOT NULL AND "quantityAfter" <> "quantityBefore"
     ORDER BY id
   LOOP
-    -- Its transaction's ledger rows for the variant, through the (txid, shopId, sku, variantKey, id) index.
+    -- Its transaction's ledger rows for the variant, through the (shopId, sku, variantKey, txid, id) index.
     SELECT l.id, l.reason INTO v_row FROM "StockLedgerEntry" l
     WHERE l.txid = r.txid AND l."shopId" = r."shopId" AND l.sku = r.sku AND l."variantKey" = r."variantKey"
       AND l.location = r.location AND l.delta = r."quantityAfter" - r."quantityBefore"
       AND NOT EXISTS (SELECT 1 FROM "StockEvent" e WHERE e."ledgerEntryId" = l.id)
-    ORDER BY l.id LIMIT 1;
+    -- `+ 0`: ordered by id with a LIMIT, the planner would walk the primary key from the ledger's first row instead.
+    ORDER BY l.id + 0 LIMIT 1;
     IF FOUND THEN
       UPDATE "StockEvent" SET "ledgerEntryId" = v_row.id, reason = v_row.reason WHERE id = r.id;
     END IF;
