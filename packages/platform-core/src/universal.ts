@@ -23,6 +23,7 @@ export {
 } from "./variants/variant-label.ts";
 export type { TitledVariant } from "./variants/variant-label.ts";
 export { LEDGER_REASONS, MAX_QUANTITY } from "./inventory/types.ts";
+export { formatMinorAmount } from "./returns/format-minor-amount.ts";
 export type { LedgerReason, VariantRef } from "./inventory/types.ts";
 
 export {

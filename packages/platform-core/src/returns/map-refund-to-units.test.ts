@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeUnitAmounts, encodeUnitAmounts } from "./checkout-prices.ts";
-import { formatMinorAmount, mapRefundToUnits, matchAmount } from "./map-refund-to-units.ts";
+import { formatMinorAmount } from "./format-minor-amount.ts";
+import { mapRefundToUnits, matchAmount } from "./map-refund-to-units.ts";
 import type { PaidCheckoutView, StockReturnView } from "./types.ts";
 
 const checkout = (lines: Array<[string, string, number, number | null]>, amountTotal?: number): PaidCheckoutView => ({

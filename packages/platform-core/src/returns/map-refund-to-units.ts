@@ -1,4 +1,5 @@
 import { refId } from "../inventory/types.ts";
+import { formatMinorAmount } from "./format-minor-amount.ts";
 import { readRestockMetadata } from "./refund-metadata.ts";
 import type {
   PaidCheckoutView,
@@ -18,19 +19,6 @@ export interface RefundDecision {
   mapping: ReturnMapping;
   lines: ReturnLine[];
   note: string | null;
-}
-
-/** An amount in a currency's minor unit as people read it: 1234 USD is "12.34 USD", 500 JPY "500 JPY". */
-export function formatMinorAmount(amount: number, currency: string): string {
-  const code = currency.toUpperCase();
-  let digits = 2;
-  try {
-    digits =
-      new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    // Not a currency Intl knows: Stripe's default of two decimals.
-  }
-  return `${(amount / 10 ** digits).toFixed(digits)} ${code}`;
 }
 
 const lineKey = (line: { sku: string; variantKey: string; location: string }) =>

@@ -1,5 +1,5 @@
 import { findReturnStore, getShopReturnPolicy, listStockReturns, type ReturnLine } from "@acme/platform-core";
-import { refId, variantDisplayName } from "@acme/platform-core/universal";
+import { formatMinorAmount as formatMoney, refId, variantDisplayName } from "@acme/platform-core/universal";
 import { meets, requirePageOperator } from "@/lib/auth/guards";
 import { getStores } from "@/lib/stores";
 import { getCmsEnv } from "@/env";
@@ -8,31 +8,6 @@ import { PendingReturn, type PendingReturnView } from "@/components/returns/pend
 import { ReturnPolicyForm } from "@/components/returns/return-policy-form";
 
 export const dynamic = "force-dynamic";
-
-/** Currencies whose amounts have no minor unit (Stripe's zero-decimal list, of those a shop may use). */
-const ZERO_DECIMAL = new Set([
-  "bif",
-  "clp",
-  "djf",
-  "gnf",
-  "jpy",
-  "kmf",
-  "krw",
-  "mga",
-  "pyg",
-  "rwf",
-  "ugx",
-  "vnd",
-  "vuv",
-  "xaf",
-  "xof",
-  "xpf",
-]);
-
-function formatMoney(amount: number, currency: string): string {
-  const major = ZERO_DECIMAL.has(currency) ? String(amount) : (amount / 100).toFixed(2);
-  return `${major} ${currency.toUpperCase()}`;
-}
 
 /** "2 × Linen tee — Coral / S at main; …", each variant by its titles (the SKU when the variant is gone). */
 function describeLines(lines: ReturnLine[], title: (line: ReturnLine) => string): string {
