@@ -78,40 +78,6 @@ describe("what stock events cost", () => {
     expect(cost).toEqual({ ledgerFetched: 0, eventsInserted: 1 });
   });
 
-  it("prints what the trigger costs a statement: reserved alone (the hold path) and quantity", async () => {
-    // EXPLAIN ANALYZE reports the trigger's own time; the updates are rolled back.
-    const client = await db.pool.connect();
-    const times: Record<"reserved" | "quantity", number[]> = { reserved: [], quantity: [] };
-    try {
-      await client.query("BEGIN");
-      for (let i = 0; i < 200; i++) {
-        for (const [what, set] of [
-          ["reserved", "reserved = reserved + 1"],
-          ["quantity", "quantity = quantity + 1"],
-        ] as const) {
-          const { rows } = await client.query<{
-            "QUERY PLAN": Array<{ Triggers: Array<{ "Trigger Name": string; Time: number }> }>;
-          }>(
-            `EXPLAIN (ANALYZE, FORMAT JSON) UPDATE "InventoryLevel" SET ${set} WHERE "shopId" = '${SHOP}' AND sku = 'COLD'`,
-          );
-          const trigger = rows[0]!["QUERY PLAN"][0]!.Triggers.find(
-            (t) => t["Trigger Name"] === "InventoryLevel_events_update",
-          );
-          times[what].push(trigger!.Time);
-        }
-      }
-    } finally {
-      await client.query("ROLLBACK");
-      client.release();
-    }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!.toFixed(3);
-    console.log(
-      `stock event trigger per statement, median of 200: ${median(times.reserved)} ms for reserved alone, ` +
-        `${median(times.quantity)} ms for a change of quantity`,
-    );
-    expect(times.reserved).toHaveLength(200);
-  });
-
   it("an edit on a variant with a 100,000-row ledger reads as few ledger rows to link its event as on a new one", async () => {
     const edit = (sku: string) =>
       counted(async (client) => {
